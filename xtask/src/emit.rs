@@ -865,57 +865,9 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
 
     let _ = writeln!(
         out,
-        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;"
+        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::decode_struct(value, path, Self::load)\n    }}\n\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        json::read_struct(r, Self::load)\n    }}\n}}\n"
     );
-    for f in fields {
-        if let Some(c) = &f.konst {
-            // String constants (every discriminator) are compared as text, building no
-            // `Value` per decoded object.
-            let _ = match c {
-                crate::json::J::Str(s) => writeln!(
-                    out,
-                    "        json::expect_const_str{}(obj, {}, {}, {}, path)?;",
-                    if f.ignore_case { "_ignore_case" } else { "" },
-                    lit(&f.json),
-                    lit(s),
-                    f.kind == FieldKind::ConstRequired
-                ),
-                _ => writeln!(
-                    out,
-                    "        json::expect_const(obj, {}, &{}, {}, path)?;",
-                    lit(&f.json),
-                    const_expr(c),
-                    f.kind == FieldKind::ConstRequired
-                ),
-            };
-        }
-    }
-    // One `let` per field, in order (the first error wins, as before), then the struct: an
-    // early return drops the locals before it along one shared path, where a `?` inside
-    // the struct expression gets a path of its own per field (quadratic code in debug).
-    for f in fields {
-        let helper = match f.kind {
-            FieldKind::ConstRequired => continue,
-            FieldKind::Required | FieldKind::RequiredNullable => "required",
-            FieldKind::Optional | FieldKind::ConstOptional => "optional",
-            FieldKind::Patch => "patch",
-        };
-        let _ = writeln!(
-            out,
-            "        let f_{} = json::{helper}(obj, {}, path)?;",
-            f.rust,
-            lit(&f.json)
-        );
-    }
-    out.push_str("        Ok(Self {\n");
-    for f in fields {
-        if f.kind != FieldKind::ConstRequired {
-            let _ = writeln!(out, "            {}: f_{},", f.rust, f.rust);
-        }
-    }
-    out.push_str("            extra: json::extra(obj, Self::FIELDS),\n        })\n    }\n\n");
-    emit_struct_read(fields, out);
-    out.push_str("}\n\n");
+    emit_struct_load(name, fields, out);
 
     let _ = writeln!(out, "impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        let mut obj = Map::new();");
     for f in fields {
@@ -953,110 +905,116 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
     );
 }
 
-/// `FromJson::read` of a struct: one pass over the object, each property read into its slot
-/// as it comes (`s.<i>`, one tuple: an `Option` per field, a `bool` per required constant,
-/// marking it seen), unknown ones into `extra`; then the slots become the fields.
+/// The loader both `decode` and `read` of a struct go through: a constant table of its
+/// properties (`PROPS`, `json::Prop`: key and rule), a local per field given to the runtime
+/// as the slots of those rows, read in either mode, then the struct from the locals.
 ///
-/// Debug builds compile this per struct, so it is shaped to stay linear in the fields: the
-/// slots are one value (one drop on each way out, not one per slot), their check is one
-/// pattern (a `?` per field would need its own path dropping what is left), the constant
-/// checks and the optional fields take no closures or calls.
-fn emit_struct_read(fields: &[crate::model::Field], out: &mut String) {
-    out.push_str("    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {\n        let mut extra = Map::new();\n");
-    if fields.is_empty() {
-        out.push_str("        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;\n        Ok(Self { extra })\n    }\n");
-        return;
-    }
-    let init: Vec<&str> = fields
-        .iter()
-        .map(|f| match f.kind {
-            FieldKind::ConstRequired => "false",
-            _ => "None",
-        })
-        .collect();
-    let _ = writeln!(out, "        let mut s = ({},);", init.join(", "));
-    out.push_str("        r.object(&mut |r, key| match key {\n");
-    for (i, f) in fields.iter().enumerate() {
-        let check = f.konst.as_ref().map(|c| match c {
-            crate::json::J::Str(s) => {
-                format!("json::peek_const_str(r, {}, {})", lit(s), f.ignore_case)
-            }
-            _ => format!("json::peek_const(r, &{})", const_expr(c)),
-        });
-        let store = match f.kind {
-            FieldKind::ConstRequired => {
-                let check = check.unwrap_or_else(|| "Ok(())".into());
-                let _ = writeln!(
-                    out,
-                    "            {} => json::konst({check}, r, &mut s.{i}),",
-                    lit(&f.json)
-                );
-                continue;
-            }
-            FieldKind::Optional | FieldKind::ConstOptional => {
-                format!("json::set_opt(r, &mut s.{i}, key, &mut extra)")
-            }
-            FieldKind::Required | FieldKind::RequiredNullable | FieldKind::Patch => {
-                format!("json::set(r, &mut s.{i})")
-            }
-        };
-        let arm = match check {
-            Some(check) => format!("{check}?;\n                {store}"),
-            None => store,
-        };
-        if arm.contains('\n') {
-            let _ = writeln!(
-                out,
-                "            {} => {{\n                {arm}\n            }}",
-                lit(&f.json)
-            );
-        } else {
-            let _ = writeln!(out, "            {} => {arm},", lit(&f.json));
-        }
-    }
-    out.push_str("            _ => json::unknown(r, key, &mut extra),\n        })?;\n");
-    let mut refutable = false;
-    let pats: Vec<String> = fields
-        .iter()
-        .map(|f| match f.kind {
-            FieldKind::ConstRequired => {
-                refutable = true;
-                "true".to_owned()
-            }
-            FieldKind::Required | FieldKind::RequiredNullable => {
-                refutable = true;
-                format!("Some(f_{})", f.rust)
-            }
-            _ => format!("f_{}", f.rust),
-        })
-        .collect();
+/// Debug builds compile this per struct, so it is shaped to stay small and linear in the
+/// fields: the loops are the runtime's (compiled once), the required locals are checked in
+/// one pattern (a `?` per field would need its own path dropping what is left).
+fn emit_struct_load(name: &str, fields: &[crate::model::Field], out: &mut String) {
     let _ = writeln!(
         out,
-        "        let ({},) = s{}",
-        pats.join(", "),
-        if refutable {
-            " else {\n            return Err(Miss::FIT);\n        };"
-        } else {
-            ";"
-        }
+        "impl {name} {{\n    /// Its properties, each with its rule: what `load` reads.\n    const PROPS: &'static [json::Prop] = &["
     );
-    out.push_str("        Ok(Self {\n");
     for f in fields {
-        let value = match f.kind {
-            FieldKind::ConstRequired => continue,
-            FieldKind::Required | FieldKind::RequiredNullable => format!("f_{}", f.rust),
-            // A `match`, not a call: nothing here can unwind.
-            FieldKind::Optional | FieldKind::ConstOptional => {
-                format!("match f_{} {{ Some(v) => v, None => None }}", f.rust)
+        // The runtime compares an expected key with the bytes of the JSON text
+        // (`Reader::key_is`), which holds only for keys that need no escape in JSON.
+        assert!(
+            !f.json.chars().any(|c| c == '"' || c == '\\' || c.is_control()),
+            "{name}: property {:?} needs escaping in JSON; the one-pass reader compares keys as raw bytes",
+            f.json
+        );
+        let key = lit(&f.json);
+        let konst = f.konst.as_ref().map(|c| match c {
+            crate::json::J::Str(s) if f.ignore_case => {
+                format!("&json::Konst::StrIgnoreCase({})", lit(s))
             }
-            FieldKind::Patch => format!(
-                "match f_{} {{ Some(v) => v, None => Patch::Absent }}",
-                f.rust
+            crate::json::J::Str(s) => format!("&json::Konst::Str({})", lit(s)),
+            c => format!("&json::Konst::Json({})", lit(&c.to_value().to_string())),
+        });
+        let row = match (f.kind, konst) {
+            (FieldKind::ConstRequired, k) => format!(
+                "json::Prop::constant({key}, {}, true)",
+                k.unwrap_or_else(|| "&json::Konst::Json(\"null\")".into())
             ),
+            (FieldKind::ConstOptional, Some(k)) => {
+                format!("json::Prop::constant({key}, {k}, false)")
+            }
+            (FieldKind::Required | FieldKind::RequiredNullable, _) => {
+                format!("json::Prop::required({key})")
+            }
+            (FieldKind::Optional | FieldKind::ConstOptional, _) => {
+                format!("json::Prop::optional({key})")
+            }
+            (FieldKind::Patch, _) => format!("json::Prop::patch({key})"),
         };
-        let _ = writeln!(out, "            {}: {value},", f.rust);
+        let _ = writeln!(out, "        {row},");
     }
-    out.push_str("            extra,\n        })\n    }\n");
+    out.push_str("    ];\n\n    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.\n    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {\n");
+    let mut slots = Vec::new();
+    for f in fields {
+        let init = match f.kind {
+            FieldKind::ConstRequired => {
+                slots.push("&mut ()".to_owned());
+                continue;
+            }
+            FieldKind::Patch => "Patch::Absent",
+            _ => "None",
+        };
+        let _ = writeln!(out, "        let mut f_{} = {init};", f.rust);
+        slots.push(format!("&mut f_{}", f.rust));
+    }
+    let _ = writeln!(
+        out,
+        "        let extra = src.fields(Self::PROPS, &mut [{}])?;",
+        slots.join(", ")
+    );
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Required | FieldKind::RequiredNullable))
+        .map(|f| f.rust.as_str())
+        .collect();
+    if !required.is_empty() {
+        let pats: Vec<String> = required.iter().map(|r| format!("Some(f_{r})")).collect();
+        let vals: Vec<String> = required.iter().map(|r| format!("f_{r}")).collect();
+        let _ = writeln!(
+            out,
+            "        let ({},) = ({},) else {{\n            return None;\n        }};",
+            pats.join(", "),
+            vals.join(", ")
+        );
+    }
+    out.push_str("        Some(Self {\n");
+    for f in fields {
+        if f.kind != FieldKind::ConstRequired {
+            let _ = writeln!(out, "            {}: f_{},", f.rust, f.rust);
+        }
+    }
+    out.push_str("            extra,\n        })\n    }\n}\n\n");
+}
+
+/// The keys a union member requires (quoted), when it is a struct: a value without one of
+/// them is not that member, which the one-pass read sees before reading it.
+fn required_keys(model: &Model, t: &Ty) -> Vec<String> {
+    match t {
+        Ty::Named(n) => match model.defs.get(n).map(|d| &d.kind) {
+            Some(Kind::Struct { fields, .. }) => fields
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FieldKind::Required
+                            | FieldKind::RequiredNullable
+                            | FieldKind::ConstRequired
+                    )
+                })
+                .map(|f| lit(&f.json))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
 }
 
 /// Top-level property names a member can have, for best-fit scoring.
@@ -1214,22 +1172,23 @@ fn emit_union(
     }
     out.push_str("    ];\n\n");
     // The same members, read in one pass (`json::best_fit_read`).
-    out.push_str("    /// The members `read` tries, in the order of `CANDIDATES`.\n    const READS: &'static [json::ReadFn<Self>] = &[\n");
+    out.push_str("    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.\n    const READS: &'static [json::ReadFn<Self>] = &[\n");
     for &i in &order_again {
         let m = &members[i];
         match open_union(model, &m.ty) {
             Some(inner) => {
                 let _ = writeln!(
                     out,
-                    "        |r| match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(Miss::FIT), x => Ok(Self::{}(x)) }},",
+                    "        (|r| match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(Miss::FIT), x => Ok(Self::{}(x)) }}, &[]),",
                     m.variant
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "        |r| Ok(Self::{}(FromJson::read(r)?)),",
-                    m.variant
+                    "        (|r| Ok(Self::{}(FromJson::read(r)?)), &[{}]),",
+                    m.variant,
+                    required_keys(model, &m.ty).join(", ")
                 );
             }
         }
@@ -1266,8 +1225,8 @@ fn emit_union(
         out.push_str("            Some(_) => return Ok(Self::Unknown(value.to_value())),\n            None => {}\n        }\n");
     }
     out.push_str("        Ok(json::best_fit(value, path, Self::CANDIDATES).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n");
-    // A scalar tries the members in one pass; an object is decoded from its document.
-    let fit = "json::best_fit_read(r, Self::READS, Self::Unknown)";
+    // The members are tried in one pass.
+    let fit = "json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)";
     if let Some((prop, mapping)) = discriminator {
         // One pass: find the tag, then the member reads the object.
         let _ = writeln!(

@@ -62,6 +62,10 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/json/read.rs"),
     ),
     (
+        "json/table.rs",
+        include_str!("../../polar-core/src/runtime/json/table.rs"),
+    ),
+    (
         "json/traits.rs",
         include_str!("../../polar-core/src/runtime/json/traits.rs"),
     ),

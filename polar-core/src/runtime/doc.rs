@@ -204,6 +204,7 @@ pub fn parse(bytes: &[u8]) -> Result<Json<'_>, SyntaxError> {
 /// The index of the first byte that ends a run of plain string characters: `"`, `\\` or a
 /// control character. Eight bytes at a time (strings are most of a response: ids, dates,
 /// URLs), then byte by byte for the last few.
+#[inline]
 fn find_special(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
@@ -270,9 +271,86 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A string without escapes, the parser at its opening quote: its text, the parser then
+    /// past its closing quote. `None`, nothing consumed, for one with an escape, a control
+    /// character or no end: [`Parser::string`] reads (or refuses) those. Most strings are
+    /// plain (keys, ids, dates), and this path builds no `Cow` and no error.
+    #[inline]
+    fn plain_string(&mut self) -> Option<&'a str> {
+        let start = self.pos + 1;
+        let rest = self.bytes().get(start..)?;
+        let i = find_special(rest)?;
+        if rest.get(i) != Some(&b'"') {
+            return None;
+        }
+        let s = self.text.get(start..start + i)?;
+        self.pos = start + i + 1;
+        Some(s)
+    }
+
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
+        }
+    }
+
+    /// Skips a value without checking it, for a scan ahead of a read that checks it: a string
+    /// to its closing quote, a container to its closing bracket, anything else to the next
+    /// delimiter. `None` where the text ends first or a bracket closes what was not opened.
+    fn skip_loose(&mut self) -> Option<()> {
+        let bytes = self.bytes();
+        let mut depth = 0usize;
+        loop {
+            match *bytes.get(self.pos)? {
+                b'"' => self.skip_loose_string()?,
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                }
+                b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' if depth > 0 => self.pos += 1,
+                b',' | b' ' | b'\t' | b'\n' | b'\r' => return Some(()),
+                _ => {
+                    // A scalar: to its end.
+                    while !matches!(
+                        bytes.get(self.pos),
+                        None | Some(
+                            b',' | b'}' | b']' | b':' | b'"' | b' ' | b'\t' | b'\n' | b'\r'
+                        )
+                    ) {
+                        self.pos += 1;
+                    }
+                    if depth == 0 {
+                        return Some(());
+                    }
+                    continue;
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+
+    /// [`Parser::skip_loose`] of a string: past its closing quote, escapes stepped over.
+    fn skip_loose_string(&mut self) -> Option<()> {
+        self.pos += 1;
+        let bytes = self.bytes();
+        loop {
+            let rest = bytes.get(self.pos..)?;
+            let i = find_special(rest)?;
+            self.pos += i;
+            match rest.get(i)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => self.pos += 2,
+                _ => self.pos += 1,
+            }
         }
     }
 
@@ -289,6 +367,9 @@ impl<'a> Parser<'a> {
 
     /// Skips a string, checking its escapes, unescaping nothing.
     fn skip_string(&mut self) -> Result<(), SyntaxError> {
+        if self.plain_string().is_some() {
+            return Ok(());
+        }
         self.pos += 1;
         let bytes = self.bytes();
         loop {
@@ -639,6 +720,9 @@ impl From<SyntaxError> for Miss {
     }
 }
 
+/// What [`Reader::object`] calls with each key, the reader at its value.
+pub type Entry<'f, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<(), Miss> + 'f;
+
 /// Reads a JSON document token by token, straight into typed values: no tree, nothing
 /// allocated but the strings with escapes. It accepts exactly what [`parse`] accepts
 /// (strings, numbers and skipped values are checked the same way, nesting is limited the
@@ -689,7 +773,10 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'"') {
             return Err(Miss::FIT);
         }
-        Ok(self.p.string()?)
+        match self.p.plain_string() {
+            Some(s) => Ok(Cow::Borrowed(s)),
+            None => Ok(self.p.string()?),
+        }
     }
 
     /// A boolean value.
@@ -700,6 +787,39 @@ impl<'a> Reader<'a> {
             _ => return Err(Miss::FIT),
         }
         .map_err(Miss::from)
+    }
+
+    /// An integer value that fits `i64` (what [`Num::as_i64`] gives). Up to 18 digits with
+    /// no fraction or exponent, read in place: the usual amounts and counts; anything else
+    /// through [`Reader::number`].
+    pub fn int(&mut self) -> Result<i64, Miss> {
+        self.p.skip_ws();
+        let bytes = self.p.bytes();
+        let start = self.p.pos;
+        let negative = bytes.get(start) == Some(&b'-');
+        let first = start + usize::from(negative);
+        let mut end = first;
+        let mut v: i64 = 0;
+        // At most 18 digits are summed (they cannot overflow); a 19th ends the loop, and
+        // the number goes the general way.
+        while let Some(&c) = bytes.get(end).filter(|c| c.is_ascii_digit()) {
+            end += 1;
+            if end - first > 18 {
+                break;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        let digits = end - first;
+        let leading_zero = digits > 1 && bytes.get(first) == Some(&b'0');
+        let more = matches!(bytes.get(end), Some(b'.' | b'e' | b'E' | b'0'..=b'9'));
+        // `-0` is a float to serde_json (see `Num::as_i64`).
+        let minus_zero = negative && v == 0;
+        let plain = (1..=18).contains(&digits) && !leading_zero && !more && !minus_zero;
+        if !plain {
+            return self.number()?.as_i64().ok_or(Miss::FIT);
+        }
+        self.p.pos = end;
+        Ok(if negative { -v } else { v })
     }
 
     /// A number value, as written (checked as [`parse`] checks it).
@@ -721,10 +841,38 @@ impl<'a> Reader<'a> {
         Ok(self.p.text.get(start..self.p.pos).unwrap_or_default())
     }
 
-    /// The next value as a `serde_json::Value` (what [`Json::to_value`] would give).
+    /// The next value as a `serde_json::Value` (what [`Json::to_value`] would give), built
+    /// as it is read.
     pub fn value(&mut self) -> Result<Value, Miss> {
-        let raw = self.raw()?;
-        serde_json::from_str(raw).map_err(|_| Miss::UNSURE)
+        match self.peek() {
+            Some(b'{') => {
+                let mut map = serde_json::Map::new();
+                self.object(&mut |r, k| {
+                    let v = r.value()?;
+                    map.insert(k.into_owned(), v);
+                    Ok(())
+                })?;
+                Ok(Value::Object(map))
+            }
+            Some(b'[') => {
+                let mut items = Vec::new();
+                self.array(&mut |r| {
+                    items.push(r.value()?);
+                    Ok(())
+                })?;
+                Ok(Value::Array(items))
+            }
+            Some(b'"') => Ok(Value::String(self.str()?.into_owned())),
+            Some(b't' | b'f') => self.bool().map(Value::Bool),
+            Some(b'-' | b'0'..=b'9') => match self.number()?.to_number() {
+                Some(n) => Ok(Value::Number(n)),
+                None => Err(Miss::UNSURE),
+            },
+            _ => match self.null()? {
+                true => Ok(Value::Null),
+                false => Err(Miss::UNSURE),
+            },
+        }
     }
 
     /// The next value as a document of its own: for the types decoded from one (unions
@@ -761,10 +909,7 @@ impl<'a> Reader<'a> {
 
     /// Reads an object, calling `entry` with each key, the reader at its value (which
     /// `entry` must read or skip).
-    pub fn object(
-        &mut self,
-        entry: &mut dyn FnMut(&mut Self, &str) -> Result<(), Miss>,
-    ) -> Result<(), Miss> {
+    pub fn object(&mut self, entry: &mut Entry<'_, 'a>) -> Result<(), Miss> {
         self.open(b'{')?;
         self.p.skip_ws();
         if self.p.peek() == Some(b'}') {
@@ -777,13 +922,16 @@ impl<'a> Reader<'a> {
             if self.p.peek() != Some(b'"') {
                 return Err(Miss::UNSURE);
             }
-            let key = self.p.string()?;
+            let key = match self.p.plain_string() {
+                Some(k) => Cow::Borrowed(k),
+                None => self.p.string()?,
+            };
             self.p.skip_ws();
             if self.p.peek() != Some(b':') {
                 return Err(Miss::UNSURE);
             }
             self.p.pos += 1;
-            entry(self, &key)?;
+            entry(self, key)?;
             self.p.skip_ws();
             match self.p.peek() {
                 Some(b',') => self.p.pos += 1,
@@ -795,6 +943,73 @@ impl<'a> Reader<'a> {
                 _ => return Err(Miss::UNSURE),
             }
         }
+    }
+
+    /// Opens the object that comes next, for [`Reader::next_entry`] to walk.
+    pub fn begin_object(&mut self) -> Result<(), Miss> {
+        self.open(b'{')
+    }
+
+    /// Moves to the next entry of the object opened by [`Reader::begin_object`] (`first`:
+    /// none was read yet): `true` at its key, `false` past the closing brace.
+    pub fn next_entry(&mut self, first: bool) -> Result<bool, Miss> {
+        self.p.skip_ws();
+        match self.p.peek() {
+            Some(b'}') => {
+                self.p.pos += 1;
+                self.depth -= 1;
+                Ok(false)
+            }
+            Some(b',') if !first => {
+                self.p.pos += 1;
+                self.p.skip_ws();
+                Ok(true)
+            }
+            Some(b'"') if first => Ok(true),
+            _ => Err(Miss::UNSURE),
+        }
+    }
+
+    /// Consumes the key and its colon if the key is exactly `expected`, which must be plain
+    /// (no quote, backslash or control character: generated tables hold the spec's names):
+    /// then its bytes are the whole string. Compared as bytes where the key is usually
+    /// expected (the next one in the spec's order), so most keys are not scanned twice.
+    pub fn key_is(&mut self, expected: &str) -> bool {
+        let bytes = self.p.bytes();
+        let start = self.p.pos + 1;
+        let end = start + expected.len();
+        let fits = bytes.get(self.p.pos) == Some(&b'"')
+            && bytes.get(start..end) == Some(expected.as_bytes())
+            && bytes.get(end) == Some(&b'"');
+        if !fits {
+            return false;
+        }
+        let mut colon = end + 1;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(colon) {
+            colon += 1;
+        }
+        if bytes.get(colon) != Some(&b':') {
+            return false;
+        }
+        self.p.pos = colon + 1;
+        true
+    }
+
+    /// The key at an entry (after [`Reader::next_entry`]), and its colon, consumed.
+    pub fn key(&mut self) -> Result<Cow<'a, str>, Miss> {
+        if self.p.peek() != Some(b'"') {
+            return Err(Miss::UNSURE);
+        }
+        let key = match self.p.plain_string() {
+            Some(k) => Cow::Borrowed(k),
+            None => self.p.string()?,
+        };
+        self.p.skip_ws();
+        if self.p.peek() != Some(b':') {
+            return Err(Miss::UNSURE);
+        }
+        self.p.pos += 1;
+        Ok(key)
     }
 
     /// Reads an array, calling `item` with the reader at each element (which `item` must
@@ -842,19 +1057,16 @@ impl<'a> Reader<'a> {
                 Some(b'}') => return Ok(None),
                 _ => return Err(Miss::UNSURE),
             }
-            let k = scan.p.string()?;
-            scan.p.skip_ws();
-            if scan.p.peek() != Some(b':') {
-                return Err(Miss::UNSURE);
-            }
-            scan.p.pos += 1;
-            if k == key {
+            if scan.key()? == key {
                 return Ok(match scan.peek() {
-                    Some(b'"') => Some(scan.p.string()?),
+                    Some(b'"') => Some(scan.str()?),
                     _ => None,
                 });
             }
-            scan.raw()?;
+            scan.p.skip_ws();
+            // The read that follows checks every value; this scan only needs where the
+            // value ends.
+            scan.p.skip_loose().ok_or(Miss::UNSURE)?;
             scan.p.skip_ws();
             match scan.p.peek() {
                 Some(b',') => scan.p.pos += 1,
@@ -868,6 +1080,82 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Reader::int` reads in place what `number().as_i64()` reads, and refuses alike.
+    #[test]
+    fn int_agrees_with_the_number_path() {
+        let cases = [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "00",
+            "01",
+            "-01",
+            "10",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "1.0",
+            "1e3",
+            "1E3",
+            "-",
+            "",
+            "x",
+            "\"1\"",
+            "12,",
+            "12}",
+            "12 ",
+            "12x",
+            "null",
+            "1.",
+            "-.5",
+        ];
+        for case in cases {
+            let mut a = Reader::new(case.as_bytes()).expect("UTF-8");
+            let mut b = a.clone();
+            let fast = a.int().map(|v| (v, a.p.pos));
+            let slow = b
+                .number()
+                .and_then(|n| n.as_i64().ok_or(Miss::FIT))
+                .map(|v| (v, b.p.pos));
+            assert_eq!(fast, slow, "{case:?}");
+        }
+    }
+
+    /// The loose skip of a tag scan ends where the checking skip ends, on valid JSON.
+    #[test]
+    fn loose_skip_ends_where_the_checking_skip_ends() {
+        let values = [
+            r#""a""#,
+            r#""a"b\""#,
+            "1",
+            "-1.5e3",
+            "true",
+            "null",
+            "[]",
+            "{}",
+            r#"{"a":[1,{"b":"}]"}],"c":null}"#,
+            r#"[[["x"]],{"y":{}}]"#,
+            r#""A""#,
+        ];
+        for v in values {
+            for tail in ["", ",", "}", " ,"] {
+                let text = format!("{v}{tail}");
+                let mut loose = Parser {
+                    text: &text,
+                    pos: 0,
+                };
+                let mut strict = loose.clone();
+                assert_eq!(loose.skip_loose(), Some(()), "{text}");
+                strict.skip_value(0).expect("valid");
+                assert_eq!(loose.pos, strict.pos, "{text}");
+            }
+        }
+    }
 
     #[test]
     fn find_special_agrees_with_a_byte_scan() {

@@ -93,25 +93,108 @@ impl BenefitGrant {
 
 impl FromJson for BenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrant {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -127,91 +210,6 @@ impl FromJson for BenefitGrant {
             error: f_error,
             customer: f_customer,
             member: f_member,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
             benefit: f_benefit,
             properties: f_properties,
             extra,
@@ -262,16 +260,22 @@ impl BenefitGrantCustomProperties {
 
 impl FromJson for BenefitGrantCustomProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantCustomProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -310,48 +314,43 @@ impl BenefitGrantDiscordProperties {
 
 impl FromJson for BenefitGrantDiscordProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_account_id = json::optional(obj, "account_id", path)?;
-        let f_guild_id = json::optional(obj, "guild_id", path)?;
-        let f_role_id = json::optional(obj, "role_id", path)?;
-        let f_granted_account_id = json::optional(obj, "granted_account_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantDiscordProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("account_id"),
+        json::Prop::optional("guild_id"),
+        json::Prop::optional("role_id"),
+        json::Prop::optional("granted_account_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_account_id = None;
+        let mut f_guild_id = None;
+        let mut f_role_id = None;
+        let mut f_granted_account_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_account_id,
+                &mut f_guild_id,
+                &mut f_role_id,
+                &mut f_granted_account_id,
+            ],
+        )?;
+        Some(Self {
             account_id: f_account_id,
             guild_id: f_guild_id,
             role_id: f_role_id,
             granted_account_id: f_granted_account_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "account_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "guild_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "role_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "granted_account_id" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_account_id, f_guild_id, f_role_id, f_granted_account_id) = s;
-        Ok(Self {
-            account_id: match f_account_id {
-                Some(v) => v,
-                None => None,
-            },
-            guild_id: match f_guild_id {
-                Some(v) => v,
-                None => None,
-            },
-            role_id: match f_role_id {
-                Some(v) => v,
-                None => None,
-            },
-            granted_account_id: match f_granted_account_id {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -389,27 +388,24 @@ impl BenefitGrantDownloadablesProperties {
 
 impl FromJson for BenefitGrantDownloadablesProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_files = json::optional(obj, "files", path)?;
-        Ok(Self {
-            files: f_files,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "files" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_files,) = s;
-        Ok(Self {
-            files: match f_files {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantDownloadablesProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("files")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_files = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_files])?;
+        Some(Self {
+            files: f_files,
             extra,
         })
     }
@@ -450,31 +446,36 @@ impl BenefitGrantError {
 
 impl FromJson for BenefitGrantError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_message = json::required(obj, "message", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        Ok(Self {
-            message: f_message,
-            type_: f_type_,
-            timestamp: f_timestamp,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "message" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "timestamp" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_message), Some(f_type_), Some(f_timestamp)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("message"),
+        json::Prop::required("type"),
+        json::Prop::required("timestamp"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_message = None;
+        let mut f_type_ = None;
+        let mut f_timestamp = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_message, &mut f_type_, &mut f_timestamp],
+        )?;
+        let (Some(f_message), Some(f_type_), Some(f_timestamp)) = (f_message, f_type_, f_timestamp)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             message: f_message,
             type_: f_type_,
             timestamp: f_timestamp,
@@ -512,16 +513,22 @@ impl BenefitGrantFeatureFlagProperties {
 
 impl FromJson for BenefitGrantFeatureFlagProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantFeatureFlagProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -567,61 +574,47 @@ impl BenefitGrantGitHubRepositoryProperties {
 
 impl FromJson for BenefitGrantGitHubRepositoryProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_account_id = json::optional(obj, "account_id", path)?;
-        let f_repository_owner = json::optional(obj, "repository_owner", path)?;
-        let f_repository_name = json::optional(obj, "repository_name", path)?;
-        let f_permission = json::optional(obj, "permission", path)?;
-        let f_granted_account_id = json::optional(obj, "granted_account_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantGitHubRepositoryProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("account_id"),
+        json::Prop::optional("repository_owner"),
+        json::Prop::optional("repository_name"),
+        json::Prop::optional("permission"),
+        json::Prop::optional("granted_account_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_account_id = None;
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let mut f_permission = None;
+        let mut f_granted_account_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_account_id,
+                &mut f_repository_owner,
+                &mut f_repository_name,
+                &mut f_permission,
+                &mut f_granted_account_id,
+            ],
+        )?;
+        Some(Self {
             account_id: f_account_id,
             repository_owner: f_repository_owner,
             repository_name: f_repository_name,
             permission: f_permission,
             granted_account_id: f_granted_account_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "account_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "repository_owner" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "repository_name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "permission" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "granted_account_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_account_id,
-            f_repository_owner,
-            f_repository_name,
-            f_permission,
-            f_granted_account_id,
-        ) = s;
-        Ok(Self {
-            account_id: match f_account_id {
-                Some(v) => v,
-                None => None,
-            },
-            repository_owner: match f_repository_owner {
-                Some(v) => v,
-                None => None,
-            },
-            repository_name: match f_repository_name {
-                Some(v) => v,
-                None => None,
-            },
-            permission: match f_permission {
-                Some(v) => v,
-                None => None,
-            },
-            granted_account_id: match f_granted_account_id {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -665,41 +658,39 @@ impl BenefitGrantLicenseKeysProperties {
 
 impl FromJson for BenefitGrantLicenseKeysProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_user_provided_key = json::optional(obj, "user_provided_key", path)?;
-        let f_license_key_id = json::optional(obj, "license_key_id", path)?;
-        let f_display_key = json::optional(obj, "display_key", path)?;
-        Ok(Self {
-            user_provided_key: f_user_provided_key,
-            license_key_id: f_license_key_id,
-            display_key: f_display_key,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "user_provided_key" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "license_key_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "display_key" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_user_provided_key, f_license_key_id, f_display_key) = s;
-        Ok(Self {
-            user_provided_key: match f_user_provided_key {
-                Some(v) => v,
-                None => None,
-            },
-            license_key_id: match f_license_key_id {
-                Some(v) => v,
-                None => None,
-            },
-            display_key: match f_display_key {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantLicenseKeysProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("user_provided_key"),
+        json::Prop::optional("license_key_id"),
+        json::Prop::optional("display_key"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_user_provided_key = None;
+        let mut f_license_key_id = None;
+        let mut f_display_key = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_user_provided_key,
+                &mut f_license_key_id,
+                &mut f_display_key,
+            ],
+        )?;
+        Some(Self {
+            user_provided_key: f_user_provided_key,
+            license_key_id: f_license_key_id,
+            display_key: f_display_key,
             extra,
         })
     }
@@ -800,27 +791,48 @@ impl BenefitGrantProperties {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
-                r,
-            )?))
-        },
-        |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantGitHubRepositoryProperties(
+                    FromJson::read(r)?,
+                ))
+            },
+            &[],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
+                    r,
+                )?))
+            },
+            &[],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantSlackSharedChannelProperties(
+                    FromJson::read(r)?,
+                ))
+            },
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -848,7 +860,7 @@ impl FromJson for BenefitGrantProperties {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -946,69 +958,51 @@ impl BenefitGrantSlackSharedChannelProperties {
 
 impl FromJson for BenefitGrantSlackSharedChannelProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_invited_email = json::optional(obj, "invited_email", path)?;
-        let f_channel_id = json::optional(obj, "channel_id", path)?;
-        let f_channel_name = json::optional(obj, "channel_name", path)?;
-        let f_invite_id = json::optional(obj, "invite_id", path)?;
-        let f_invite_url = json::optional(obj, "invite_url", path)?;
-        let f_connected_team_id = json::optional(obj, "connected_team_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantSlackSharedChannelProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("invited_email"),
+        json::Prop::optional("channel_id"),
+        json::Prop::optional("channel_name"),
+        json::Prop::optional("invite_id"),
+        json::Prop::optional("invite_url"),
+        json::Prop::optional("connected_team_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_invited_email = None;
+        let mut f_channel_id = None;
+        let mut f_channel_name = None;
+        let mut f_invite_id = None;
+        let mut f_invite_url = None;
+        let mut f_connected_team_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_invited_email,
+                &mut f_channel_id,
+                &mut f_channel_name,
+                &mut f_invite_id,
+                &mut f_invite_url,
+                &mut f_connected_team_id,
+            ],
+        )?;
+        Some(Self {
             invited_email: f_invited_email,
             channel_id: f_channel_id,
             channel_name: f_channel_name,
             invite_id: f_invite_id,
             invite_url: f_invite_url,
             connected_team_id: f_connected_team_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "invited_email" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "channel_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "channel_name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "invite_id" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "invite_url" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "connected_team_id" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_invited_email,
-            f_channel_id,
-            f_channel_name,
-            f_invite_id,
-            f_invite_url,
-            f_connected_team_id,
-        ) = s;
-        Ok(Self {
-            invited_email: match f_invited_email {
-                Some(v) => v,
-                None => None,
-            },
-            channel_id: match f_channel_id {
-                Some(v) => v,
-                None => None,
-            },
-            channel_name: match f_channel_name {
-                Some(v) => v,
-                None => None,
-            },
-            invite_id: match f_invite_id {
-                Some(v) => v,
-                None => None,
-            },
-            invite_url: match f_invite_url {
-                Some(v) => v,
-                None => None,
-            },
-            connected_team_id: match f_connected_team_id {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }

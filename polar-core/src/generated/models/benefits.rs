@@ -324,16 +324,152 @@ impl Benefit {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Custom(FromJson::read(r)?)),
-        |r| Ok(Self::Discord(FromJson::read(r)?)),
-        |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
-        |r| Ok(Self::Downloadables(FromJson::read(r)?)),
-        |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
-        |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
-        |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
-        |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Custom(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::Discord(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::Downloadables(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
+        (
+            |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "type",
+                "description",
+                "selectable",
+                "deletable",
+                "is_deleted",
+                "organization_id",
+                "metadata",
+                "visibility",
+                "properties",
+                "visibility_configurable",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -384,7 +520,7 @@ impl FromJson for Benefit {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::Custom(FromJson::read(r)?),
@@ -592,16 +728,40 @@ impl BenefitCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::BenefitCustomCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitDiscordCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGitHubRepositoryCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitDownloadablesCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitLicenseKeysCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitMeterCreditCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitFeatureFlagCreate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::BenefitCustomCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitDiscordCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitGitHubRepositoryCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitDownloadablesCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitLicenseKeysCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitMeterCreditCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitFeatureFlagCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
+        (
+            |r| Ok(Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?)),
+            &["type", "description", "properties"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -672,7 +832,7 @@ impl FromJson for BenefitCreate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::BenefitCustomCreate(FromJson::read(r)?),
@@ -810,63 +970,68 @@ impl BenefitCustom {
 
 impl FromJson for BenefitCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "custom", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustom {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("custom"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -876,11 +1041,24 @@ impl FromJson for BenefitCustom {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -981,60 +1159,51 @@ impl BenefitCustomCreate {
 
 impl FromJson for BenefitCustomCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "custom", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustomCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("custom"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -1082,27 +1251,24 @@ impl BenefitCustomCreateProperties {
 
 impl FromJson for BenefitCustomCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_note = json::patch(obj, "note", path)?;
-        Ok(Self {
-            note: f_note,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "note" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_note,) = s;
-        Ok(Self {
-            note: match f_note {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustomCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::patch("note")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_note = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_note])?;
+        Some(Self {
+            note: f_note,
             extra,
         })
     }
@@ -1144,25 +1310,26 @@ impl BenefitCustomProperties {
 
 impl FromJson for BenefitCustomProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_note = json::required(obj, "note", path)?;
-        Ok(Self {
-            note: f_note,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "note" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_note),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustomProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("note")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_note = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_note])?;
+        let (Some(f_note),) = (f_note,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             note: f_note,
             extra,
         })
@@ -1232,52 +1399,45 @@ impl BenefitCustomUpdate {
 
 impl FromJson for BenefitCustomUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "custom", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustomUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::patch("visibility"),
+        json::Prop::constant("type", &json::Konst::Str("custom"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut f_visibility,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             visibility: f_visibility,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "visibility" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1354,63 +1514,68 @@ impl BenefitDiscord {
 
 impl FromJson for BenefitDiscord {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discord", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscord {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("discord"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -1420,11 +1585,24 @@ impl FromJson for BenefitDiscord {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1525,60 +1703,51 @@ impl BenefitDiscordCreate {
 
 impl FromJson for BenefitDiscordCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discord", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscordCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("discord"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -1636,31 +1805,37 @@ impl BenefitDiscordCreateProperties {
 
 impl FromJson for BenefitDiscordCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_guild_token = json::required(obj, "guild_token", path)?;
-        let f_role_id = json::required(obj, "role_id", path)?;
-        let f_kick_member = json::required(obj, "kick_member", path)?;
-        Ok(Self {
-            guild_token: f_guild_token,
-            role_id: f_role_id,
-            kick_member: f_kick_member,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "guild_token" => json::set(r, &mut s.0),
-            "role_id" => json::set(r, &mut s.1),
-            "kick_member" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_guild_token), Some(f_role_id), Some(f_kick_member)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscordCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("guild_token"),
+        json::Prop::required("role_id"),
+        json::Prop::required("kick_member"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_guild_token = None;
+        let mut f_role_id = None;
+        let mut f_kick_member = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_guild_token, &mut f_role_id, &mut f_kick_member],
+        )?;
+        let (Some(f_guild_token), Some(f_role_id), Some(f_kick_member)) =
+            (f_guild_token, f_role_id, f_kick_member)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             guild_token: f_guild_token,
             role_id: f_role_id,
             kick_member: f_kick_member,
@@ -1707,35 +1882,44 @@ impl BenefitDiscordProperties {
 
 impl FromJson for BenefitDiscordProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_guild_id = json::required(obj, "guild_id", path)?;
-        let f_role_id = json::required(obj, "role_id", path)?;
-        let f_kick_member = json::required(obj, "kick_member", path)?;
-        let f_guild_token = json::required(obj, "guild_token", path)?;
-        Ok(Self {
-            guild_id: f_guild_id,
-            role_id: f_role_id,
-            kick_member: f_kick_member,
-            guild_token: f_guild_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "guild_id" => json::set(r, &mut s.0),
-            "role_id" => json::set(r, &mut s.1),
-            "kick_member" => json::set(r, &mut s.2),
-            "guild_token" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_guild_id), Some(f_role_id), Some(f_kick_member), Some(f_guild_token)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscordProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("guild_id"),
+        json::Prop::required("role_id"),
+        json::Prop::required("kick_member"),
+        json::Prop::required("guild_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_guild_id = None;
+        let mut f_role_id = None;
+        let mut f_kick_member = None;
+        let mut f_guild_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_guild_id,
+                &mut f_role_id,
+                &mut f_kick_member,
+                &mut f_guild_token,
+            ],
+        )?;
+        let (Some(f_guild_id), Some(f_role_id), Some(f_kick_member), Some(f_guild_token)) =
+            (f_guild_id, f_role_id, f_kick_member, f_guild_token)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             guild_id: f_guild_id,
             role_id: f_role_id,
             kick_member: f_kick_member,
@@ -1802,45 +1986,41 @@ impl BenefitDiscordUpdate {
 
 impl FromJson for BenefitDiscordUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discord", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            description: f_description,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.2),
-            "properties" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscordUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::constant("type", &json::Konst::Str("discord"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra,
         })
     }
@@ -1932,77 +2112,82 @@ impl BenefitDownloadableFile {
 
 impl FromJson for BenefitDownloadableFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "downloadable", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_flagged_malicious_at = json::required(obj, "flagged_malicious_at", path)?;
-        let f_downloaders = json::required(obj, "downloaders", path)?;
-        let f_downloads = json::required(obj, "downloads", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            created_at: f_created_at,
-            flagged_malicious_at: f_flagged_malicious_at,
-            downloaders: f_downloaders,
-            downloads: f_downloads,
-            size_readable: f_size_readable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "version" => json::set(r, &mut s.11),
-            "service" => json::konst(json::peek_const_str(r, "downloadable", false), r, &mut s.12),
-            "is_uploaded" => json::set(r, &mut s.13),
-            "created_at" => json::set(r, &mut s.14),
-            "flagged_malicious_at" => json::set(r, &mut s.15),
-            "downloaders" => json::set(r, &mut s.16),
-            "downloads" => json::set(r, &mut s.17),
-            "size_readable" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadableFile {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("version"),
+        json::Prop::constant("service", &json::Konst::Str("downloadable"), true),
+        json::Prop::required("is_uploaded"),
+        json::Prop::required("created_at"),
+        json::Prop::required("flagged_malicious_at"),
+        json::Prop::required("downloaders"),
+        json::Prop::required("downloads"),
+        json::Prop::required("size_readable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_flagged_malicious_at = None;
+        let mut f_downloaders = None;
+        let mut f_downloads = None;
+        let mut f_size_readable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_version,
+                &mut (),
+                &mut f_is_uploaded,
+                &mut f_created_at,
+                &mut f_flagged_malicious_at,
+                &mut f_downloaders,
+                &mut f_downloads,
+                &mut f_size_readable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -2016,18 +2201,36 @@ impl FromJson for BenefitDownloadableFile {
             Some(f_checksum_sha256_hex),
             Some(f_last_modified_at),
             Some(f_version),
-            true,
             Some(f_is_uploaded),
             Some(f_created_at),
             Some(f_flagged_malicious_at),
             Some(f_downloaders),
             Some(f_downloads),
             Some(f_size_readable),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_version,
+            f_is_uploaded,
+            f_created_at,
+            f_flagged_malicious_at,
+            f_downloaders,
+            f_downloads,
+            f_size_readable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,
@@ -2138,63 +2341,68 @@ impl BenefitDownloadables {
 
 impl FromJson for BenefitDownloadables {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "downloadables", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadables {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("downloadables"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -2204,11 +2412,24 @@ impl FromJson for BenefitDownloadables {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2312,60 +2533,51 @@ impl BenefitDownloadablesCreate {
 
 impl FromJson for BenefitDownloadablesCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "downloadables", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadablesCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("downloadables"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -2416,32 +2628,31 @@ impl BenefitDownloadablesCreateProperties {
 
 impl FromJson for BenefitDownloadablesCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_archived = json::optional(obj, "archived", path)?;
-        let f_files = json::required(obj, "files", path)?;
-        Ok(Self {
-            archived: f_archived,
-            files: f_files,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "archived" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "files" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_archived, Some(f_files)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadablesCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("archived"),
+        json::Prop::required("files"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_archived = None;
+        let mut f_files = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_archived, &mut f_files])?;
+        let (Some(f_files),) = (f_files,) else {
+            return None;
         };
-        Ok(Self {
-            archived: match f_archived {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            archived: f_archived,
             files: f_files,
             extra,
         })
@@ -2480,28 +2691,30 @@ impl BenefitDownloadablesProperties {
 
 impl FromJson for BenefitDownloadablesProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_archived = json::required(obj, "archived", path)?;
-        let f_files = json::required(obj, "files", path)?;
-        Ok(Self {
-            archived: f_archived,
-            files: f_files,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "archived" => json::set(r, &mut s.0),
-            "files" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_archived), Some(f_files)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadablesProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("archived"),
+        json::Prop::required("files"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_archived = None;
+        let mut f_files = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_archived, &mut f_files])?;
+        let (Some(f_archived), Some(f_files)) = (f_archived, f_files) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             archived: f_archived,
             files: f_files,
             extra,
@@ -2564,45 +2777,41 @@ impl BenefitDownloadablesUpdate {
 
 impl FromJson for BenefitDownloadablesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "downloadables", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            description: f_description,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.2),
-            "properties" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadablesUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::constant("type", &json::Konst::Str("downloadables"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra,
         })
     }
@@ -2679,63 +2888,68 @@ impl BenefitFeatureFlag {
 
 impl FromJson for BenefitFeatureFlag {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlag {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("feature_flag"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -2745,11 +2959,24 @@ impl FromJson for BenefitFeatureFlag {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2853,60 +3080,51 @@ impl BenefitFeatureFlagCreate {
 
 impl FromJson for BenefitFeatureFlagCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlagCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("feature_flag"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -2949,16 +3167,22 @@ impl BenefitFeatureFlagCreateProperties {
 
 impl FromJson for BenefitFeatureFlagCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlagCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -2992,16 +3216,22 @@ impl BenefitFeatureFlagProperties {
 
 impl FromJson for BenefitFeatureFlagProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlagProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -3067,52 +3297,45 @@ impl BenefitFeatureFlagUpdate {
 
 impl FromJson for BenefitFeatureFlagUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlagUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::patch("visibility"),
+        json::Prop::constant("type", &json::Konst::Str("feature_flag"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut f_visibility,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             visibility: f_visibility,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "visibility" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3189,67 +3412,68 @@ impl BenefitGitHubRepository {
 
 impl FromJson for BenefitGitHubRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "github_repository", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(
-                json::peek_const_str(r, "github_repository", false),
-                r,
-                &mut s.3,
-            ),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepository {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("github_repository"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -3259,11 +3483,24 @@ impl FromJson for BenefitGitHubRepository {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -3367,64 +3604,51 @@ impl BenefitGitHubRepositoryCreate {
 
 impl FromJson for BenefitGitHubRepositoryCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "github_repository", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepositoryCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("github_repository"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(
-                json::peek_const_str(r, "github_repository", false),
-                r,
-                &mut s.1,
-            ),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -3483,31 +3707,41 @@ impl BenefitGitHubRepositoryCreateProperties {
 
 impl FromJson for BenefitGitHubRepositoryCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_repository_owner = json::required(obj, "repository_owner", path)?;
-        let f_repository_name = json::required(obj, "repository_name", path)?;
-        let f_permission = json::required(obj, "permission", path)?;
-        Ok(Self {
-            repository_owner: f_repository_owner,
-            repository_name: f_repository_name,
-            permission: f_permission,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut s.0),
-            "repository_name" => json::set(r, &mut s.1),
-            "permission" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_repository_owner), Some(f_repository_name), Some(f_permission)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepositoryCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("repository_owner"),
+        json::Prop::required("repository_name"),
+        json::Prop::required("permission"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let mut f_permission = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_repository_owner,
+                &mut f_repository_name,
+                &mut f_permission,
+            ],
+        )?;
+        let (Some(f_repository_owner), Some(f_repository_name), Some(f_permission)) =
+            (f_repository_owner, f_repository_name, f_permission)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             repository_owner: f_repository_owner,
             repository_name: f_repository_name,
             permission: f_permission,
@@ -3552,31 +3786,41 @@ impl BenefitGitHubRepositoryProperties {
 
 impl FromJson for BenefitGitHubRepositoryProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_repository_owner = json::required(obj, "repository_owner", path)?;
-        let f_repository_name = json::required(obj, "repository_name", path)?;
-        let f_permission = json::required(obj, "permission", path)?;
-        Ok(Self {
-            repository_owner: f_repository_owner,
-            repository_name: f_repository_name,
-            permission: f_permission,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut s.0),
-            "repository_name" => json::set(r, &mut s.1),
-            "permission" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_repository_owner), Some(f_repository_name), Some(f_permission)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepositoryProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("repository_owner"),
+        json::Prop::required("repository_name"),
+        json::Prop::required("permission"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let mut f_permission = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_repository_owner,
+                &mut f_repository_name,
+                &mut f_permission,
+            ],
+        )?;
+        let (Some(f_repository_owner), Some(f_repository_name), Some(f_permission)) =
+            (f_repository_owner, f_repository_name, f_permission)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             repository_owner: f_repository_owner,
             repository_name: f_repository_name,
             permission: f_permission,
@@ -3641,49 +3885,41 @@ impl BenefitGitHubRepositoryUpdate {
 
 impl FromJson for BenefitGitHubRepositoryUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "github_repository", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            description: f_description,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "github_repository", false),
-                r,
-                &mut s.2,
-            ),
-            "properties" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepositoryUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::constant("type", &json::Konst::Str("github_repository"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra,
         })
     }
@@ -3731,28 +3967,34 @@ impl BenefitLicenseKeyActivationCreateProperties {
 
 impl FromJson for BenefitLicenseKeyActivationCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_limit = json::required(obj, "limit", path)?;
-        let f_enable_customer_admin = json::required(obj, "enable_customer_admin", path)?;
-        Ok(Self {
-            limit: f_limit,
-            enable_customer_admin: f_enable_customer_admin,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "limit" => json::set(r, &mut s.0),
-            "enable_customer_admin" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_limit), Some(f_enable_customer_admin)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeyActivationCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("limit"),
+        json::Prop::required("enable_customer_admin"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_limit = None;
+        let mut f_enable_customer_admin = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_limit, &mut f_enable_customer_admin],
+        )?;
+        let (Some(f_limit), Some(f_enable_customer_admin)) = (f_limit, f_enable_customer_admin)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             limit: f_limit,
             enable_customer_admin: f_enable_customer_admin,
             extra,
@@ -3796,28 +4038,34 @@ impl BenefitLicenseKeyActivationProperties {
 
 impl FromJson for BenefitLicenseKeyActivationProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_limit = json::required(obj, "limit", path)?;
-        let f_enable_customer_admin = json::required(obj, "enable_customer_admin", path)?;
-        Ok(Self {
-            limit: f_limit,
-            enable_customer_admin: f_enable_customer_admin,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "limit" => json::set(r, &mut s.0),
-            "enable_customer_admin" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_limit), Some(f_enable_customer_admin)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeyActivationProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("limit"),
+        json::Prop::required("enable_customer_admin"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_limit = None;
+        let mut f_enable_customer_admin = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_limit, &mut f_enable_customer_admin],
+        )?;
+        let (Some(f_limit), Some(f_enable_customer_admin)) = (f_limit, f_enable_customer_admin)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             limit: f_limit,
             enable_customer_admin: f_enable_customer_admin,
             extra,
@@ -3869,28 +4117,30 @@ impl BenefitLicenseKeyExpirationProperties {
 
 impl FromJson for BenefitLicenseKeyExpirationProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_ttl = json::required(obj, "ttl", path)?;
-        let f_timeframe = json::required(obj, "timeframe", path)?;
-        Ok(Self {
-            ttl: f_ttl,
-            timeframe: f_timeframe,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "ttl" => json::set(r, &mut s.0),
-            "timeframe" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_ttl), Some(f_timeframe)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeyExpirationProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("ttl"),
+        json::Prop::required("timeframe"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_ttl = None;
+        let mut f_timeframe = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_ttl, &mut f_timeframe])?;
+        let (Some(f_ttl), Some(f_timeframe)) = (f_ttl, f_timeframe) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             ttl: f_ttl,
             timeframe: f_timeframe,
             extra,
@@ -3964,63 +4214,68 @@ impl BenefitLicenseKeys {
 
 impl FromJson for BenefitLicenseKeys {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "license_keys", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeys {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("license_keys"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -4030,11 +4285,24 @@ impl FromJson for BenefitLicenseKeys {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -4138,60 +4406,51 @@ impl BenefitLicenseKeysCreate {
 
 impl FromJson for BenefitLicenseKeysCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "license_keys", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeysCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("license_keys"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -4249,48 +4508,43 @@ impl BenefitLicenseKeysCreateProperties {
 
 impl FromJson for BenefitLicenseKeysCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_prefix = json::patch(obj, "prefix", path)?;
-        let f_expires = json::patch(obj, "expires", path)?;
-        let f_activations = json::patch(obj, "activations", path)?;
-        let f_limit_usage = json::patch(obj, "limit_usage", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeysCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("prefix"),
+        json::Prop::patch("expires"),
+        json::Prop::patch("activations"),
+        json::Prop::patch("limit_usage"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_prefix = Patch::Absent;
+        let mut f_expires = Patch::Absent;
+        let mut f_activations = Patch::Absent;
+        let mut f_limit_usage = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_prefix,
+                &mut f_expires,
+                &mut f_activations,
+                &mut f_limit_usage,
+            ],
+        )?;
+        Some(Self {
             prefix: f_prefix,
             expires: f_expires,
             activations: f_activations,
             limit_usage: f_limit_usage,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "prefix" => json::set(r, &mut s.0),
-            "expires" => json::set(r, &mut s.1),
-            "activations" => json::set(r, &mut s.2),
-            "limit_usage" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_prefix, f_expires, f_activations, f_limit_usage) = s;
-        Ok(Self {
-            prefix: match f_prefix {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            expires: match f_expires {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            activations: match f_activations {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            limit_usage: match f_limit_usage {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4335,34 +4589,44 @@ impl BenefitLicenseKeysProperties {
 
 impl FromJson for BenefitLicenseKeysProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_prefix = json::required(obj, "prefix", path)?;
-        let f_expires = json::required(obj, "expires", path)?;
-        let f_activations = json::required(obj, "activations", path)?;
-        let f_limit_usage = json::required(obj, "limit_usage", path)?;
-        Ok(Self {
-            prefix: f_prefix,
-            expires: f_expires,
-            activations: f_activations,
-            limit_usage: f_limit_usage,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "prefix" => json::set(r, &mut s.0),
-            "expires" => json::set(r, &mut s.1),
-            "activations" => json::set(r, &mut s.2),
-            "limit_usage" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_prefix), Some(f_expires), Some(f_activations), Some(f_limit_usage)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeysProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("prefix"),
+        json::Prop::required("expires"),
+        json::Prop::required("activations"),
+        json::Prop::required("limit_usage"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_prefix = None;
+        let mut f_expires = None;
+        let mut f_activations = None;
+        let mut f_limit_usage = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_prefix,
+                &mut f_expires,
+                &mut f_activations,
+                &mut f_limit_usage,
+            ],
+        )?;
+        let (Some(f_prefix), Some(f_expires), Some(f_activations), Some(f_limit_usage)) =
+            (f_prefix, f_expires, f_activations, f_limit_usage)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             prefix: f_prefix,
             expires: f_expires,
             activations: f_activations,
@@ -4438,52 +4702,45 @@ impl BenefitLicenseKeysUpdate {
 
 impl FromJson for BenefitLicenseKeysUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "license_keys", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeysUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::patch("visibility"),
+        json::Prop::constant("type", &json::Konst::Str("license_keys"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut f_visibility,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             visibility: f_visibility,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "visibility" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4560,63 +4817,68 @@ impl BenefitMeterCredit {
 
 impl FromJson for BenefitMeterCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCredit {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("meter_credit"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -4626,11 +4888,24 @@ impl FromJson for BenefitMeterCredit {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -4734,60 +5009,51 @@ impl BenefitMeterCreditCreate {
 
 impl FromJson for BenefitMeterCreditCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCreditCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("meter_credit"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -4841,31 +5107,36 @@ impl BenefitMeterCreditCreateProperties {
 
 impl FromJson for BenefitMeterCreditCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_units = json::required(obj, "units", path)?;
-        let f_rollover = json::required(obj, "rollover", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        Ok(Self {
-            units: f_units,
-            rollover: f_rollover,
-            meter_id: f_meter_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "units" => json::set(r, &mut s.0),
-            "rollover" => json::set(r, &mut s.1),
-            "meter_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCreditCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("units"),
+        json::Prop::required("rollover"),
+        json::Prop::required("meter_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let mut f_meter_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_units, &mut f_rollover, &mut f_meter_id],
+        )?;
+        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = (f_units, f_rollover, f_meter_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             units: f_units,
             rollover: f_rollover,
             meter_id: f_meter_id,
@@ -4909,31 +5180,36 @@ impl BenefitMeterCreditProperties {
 
 impl FromJson for BenefitMeterCreditProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_units = json::required(obj, "units", path)?;
-        let f_rollover = json::required(obj, "rollover", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        Ok(Self {
-            units: f_units,
-            rollover: f_rollover,
-            meter_id: f_meter_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "units" => json::set(r, &mut s.0),
-            "rollover" => json::set(r, &mut s.1),
-            "meter_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCreditProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("units"),
+        json::Prop::required("rollover"),
+        json::Prop::required("meter_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let mut f_meter_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_units, &mut f_rollover, &mut f_meter_id],
+        )?;
+        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = (f_units, f_rollover, f_meter_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             units: f_units,
             rollover: f_rollover,
             meter_id: f_meter_id,
@@ -5007,52 +5283,45 @@ impl BenefitMeterCreditUpdate {
 
 impl FromJson for BenefitMeterCreditUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCreditUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::patch("visibility"),
+        json::Prop::constant("type", &json::Konst::Str("meter_credit"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut f_visibility,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             visibility: f_visibility,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "visibility" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -5119,45 +5388,53 @@ impl BenefitPublic {
 
 impl FromJson for BenefitPublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            type_: f_type_,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitPublic {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("type"),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_type_ = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_type_,
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -5168,11 +5445,21 @@ impl FromJson for BenefitPublic {
             Some(f_deletable),
             Some(f_is_deleted),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_type_,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -5260,67 +5547,68 @@ impl BenefitSlackSharedChannel {
 
 impl FromJson for BenefitSlackSharedChannel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            visibility: f_visibility,
-            properties: f_properties,
-            visibility_configurable: f_visibility_configurable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(
-                json::peek_const_str(r, "slack_shared_channel", false),
-                r,
-                &mut s.3,
-            ),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "visibility" => json::set(r, &mut s.10),
-            "properties" => json::set(r, &mut s.11),
-            "visibility_configurable" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannel {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("slack_shared_channel"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("visibility"),
+        json::Prop::required("properties"),
+        json::Prop::required("visibility_configurable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_visibility,
+                &mut f_properties,
+                &mut f_visibility_configurable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -5330,11 +5618,24 @@ impl FromJson for BenefitSlackSharedChannel {
             Some(f_visibility),
             Some(f_properties),
             Some(f_visibility_configurable),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_metadata,
+            f_visibility,
+            f_properties,
+            f_visibility_configurable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -5438,64 +5739,51 @@ impl BenefitSlackSharedChannelCreate {
 
 impl FromJson for BenefitSlackSharedChannelCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannelCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("slack_shared_channel"), true),
+        json::Prop::required("description"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("visibility"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_description,
+                &mut f_organization_id,
+                &mut f_visibility,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_description), Some(f_properties)) = (f_description, f_properties) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             description: f_description,
             organization_id: f_organization_id,
             visibility: f_visibility,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(
-                json::peek_const_str(r, "slack_shared_channel", false),
-                r,
-                &mut s.1,
-            ),
-            "description" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "visibility" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            true,
-            Some(f_description),
-            f_organization_id,
-            f_visibility,
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: f_description,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -5568,66 +5856,56 @@ impl BenefitSlackSharedChannelCreateProperties {
 
 impl FromJson for BenefitSlackSharedChannelCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_slack_integration_id = json::required(obj, "slack_integration_id", path)?;
-        let f_channel_name_template = json::required(obj, "channel_name_template", path)?;
-        let f_private = json::optional(obj, "private", path)?;
-        let f_welcome_message = json::patch(obj, "welcome_message", path)?;
-        let f_archive_on_revoke = json::optional(obj, "archive_on_revoke", path)?;
-        let f_team_invitees = json::optional(obj, "team_invitees", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannelCreateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("slack_integration_id"),
+        json::Prop::required("channel_name_template"),
+        json::Prop::optional("private"),
+        json::Prop::patch("welcome_message"),
+        json::Prop::optional("archive_on_revoke"),
+        json::Prop::optional("team_invitees"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_slack_integration_id = None;
+        let mut f_channel_name_template = None;
+        let mut f_private = None;
+        let mut f_welcome_message = Patch::Absent;
+        let mut f_archive_on_revoke = None;
+        let mut f_team_invitees = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_slack_integration_id,
+                &mut f_channel_name_template,
+                &mut f_private,
+                &mut f_welcome_message,
+                &mut f_archive_on_revoke,
+                &mut f_team_invitees,
+            ],
+        )?;
+        let (Some(f_slack_integration_id), Some(f_channel_name_template)) =
+            (f_slack_integration_id, f_channel_name_template)
+        else {
+            return None;
+        };
+        Some(Self {
             slack_integration_id: f_slack_integration_id,
             channel_name_template: f_channel_name_template,
             private: f_private,
             welcome_message: f_welcome_message,
             archive_on_revoke: f_archive_on_revoke,
             team_invitees: f_team_invitees,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "slack_integration_id" => json::set(r, &mut s.0),
-            "channel_name_template" => json::set(r, &mut s.1),
-            "private" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "welcome_message" => json::set(r, &mut s.3),
-            "archive_on_revoke" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "team_invitees" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_slack_integration_id),
-            Some(f_channel_name_template),
-            f_private,
-            f_welcome_message,
-            f_archive_on_revoke,
-            f_team_invitees,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            slack_integration_id: f_slack_integration_id,
-            channel_name_template: f_channel_name_template,
-            private: match f_private {
-                Some(v) => v,
-                None => None,
-            },
-            welcome_message: match f_welcome_message {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            archive_on_revoke: match f_archive_on_revoke {
-                Some(v) => v,
-                None => None,
-            },
-            team_invitees: match f_team_invitees {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -5688,66 +5966,56 @@ impl BenefitSlackSharedChannelProperties {
 
 impl FromJson for BenefitSlackSharedChannelProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_slack_integration_id = json::required(obj, "slack_integration_id", path)?;
-        let f_channel_name_template = json::required(obj, "channel_name_template", path)?;
-        let f_private = json::optional(obj, "private", path)?;
-        let f_welcome_message = json::optional(obj, "welcome_message", path)?;
-        let f_archive_on_revoke = json::optional(obj, "archive_on_revoke", path)?;
-        let f_team_invitees = json::optional(obj, "team_invitees", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannelProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("slack_integration_id"),
+        json::Prop::required("channel_name_template"),
+        json::Prop::optional("private"),
+        json::Prop::optional("welcome_message"),
+        json::Prop::optional("archive_on_revoke"),
+        json::Prop::optional("team_invitees"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_slack_integration_id = None;
+        let mut f_channel_name_template = None;
+        let mut f_private = None;
+        let mut f_welcome_message = None;
+        let mut f_archive_on_revoke = None;
+        let mut f_team_invitees = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_slack_integration_id,
+                &mut f_channel_name_template,
+                &mut f_private,
+                &mut f_welcome_message,
+                &mut f_archive_on_revoke,
+                &mut f_team_invitees,
+            ],
+        )?;
+        let (Some(f_slack_integration_id), Some(f_channel_name_template)) =
+            (f_slack_integration_id, f_channel_name_template)
+        else {
+            return None;
+        };
+        Some(Self {
             slack_integration_id: f_slack_integration_id,
             channel_name_template: f_channel_name_template,
             private: f_private,
             welcome_message: f_welcome_message,
             archive_on_revoke: f_archive_on_revoke,
             team_invitees: f_team_invitees,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "slack_integration_id" => json::set(r, &mut s.0),
-            "channel_name_template" => json::set(r, &mut s.1),
-            "private" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "welcome_message" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "archive_on_revoke" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "team_invitees" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_slack_integration_id),
-            Some(f_channel_name_template),
-            f_private,
-            f_welcome_message,
-            f_archive_on_revoke,
-            f_team_invitees,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            slack_integration_id: f_slack_integration_id,
-            channel_name_template: f_channel_name_template,
-            private: match f_private {
-                Some(v) => v,
-                None => None,
-            },
-            welcome_message: match f_welcome_message {
-                Some(v) => v,
-                None => None,
-            },
-            archive_on_revoke: match f_archive_on_revoke {
-                Some(v) => v,
-                None => None,
-            },
-            team_invitees: match f_team_invitees {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -5816,49 +6084,41 @@ impl BenefitSlackSharedChannelUpdate {
 
 impl FromJson for BenefitSlackSharedChannelUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            description: f_description,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "description" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "slack_shared_channel", false),
-                r,
-                &mut s.2,
-            ),
-            "properties" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_description, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannelUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("description"),
+        json::Prop::constant("type", &json::Konst::Str("slack_shared_channel"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_description = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_description,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra,
         })
     }
@@ -6234,16 +6494,40 @@ impl BenefitsUpdateBody {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::BenefitCustomUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitDiscordUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitDownloadablesUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitLicenseKeysUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitMeterCreditUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitFeatureFlagUpdate(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::BenefitCustomUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitDiscordUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitDownloadablesUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitLicenseKeysUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitMeterCreditUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitFeatureFlagUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::read(r)?)),
+            &["type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -6271,7 +6555,7 @@ impl FromJson for BenefitsUpdateBody {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -6434,28 +6718,30 @@ impl ListResourceBenefit {
 
 impl FromJson for ListResourceBenefit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceBenefit {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -6497,28 +6783,30 @@ impl ListResourceBenefitDownloadableFile {
 
 impl FromJson for ListResourceBenefitDownloadableFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceBenefitDownloadableFile {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

@@ -99,78 +99,83 @@ impl CheckoutLink {
 
 impl FromJson for CheckoutLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_payment_processor = json::required(obj, "payment_processor", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_success_url = json::required(obj, "success_url", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        let f_discount = json::required(obj, "discount", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            metadata: f_metadata,
-            payment_processor: f_payment_processor,
-            client_secret: f_client_secret,
-            success_url: f_success_url,
-            return_url: f_return_url,
-            label: f_label,
-            allow_discount_codes: f_allow_discount_codes,
-            require_billing_address: f_require_billing_address,
-            discount_id: f_discount_id,
-            seats: f_seats,
-            organization_id: f_organization_id,
-            products: f_products,
-            discount: f_discount,
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "trial_interval" => json::set(r, &mut s.3),
-            "trial_interval_count" => json::set(r, &mut s.4),
-            "metadata" => json::set(r, &mut s.5),
-            "payment_processor" => json::set(r, &mut s.6),
-            "client_secret" => json::set(r, &mut s.7),
-            "success_url" => json::set(r, &mut s.8),
-            "return_url" => json::set(r, &mut s.9),
-            "label" => json::set(r, &mut s.10),
-            "allow_discount_codes" => json::set(r, &mut s.11),
-            "require_billing_address" => json::set(r, &mut s.12),
-            "discount_id" => json::set(r, &mut s.13),
-            "seats" => json::set(r, &mut s.14),
-            "organization_id" => json::set(r, &mut s.15),
-            "products" => json::set(r, &mut s.16),
-            "discount" => json::set(r, &mut s.17),
-            "url" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutLink {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("metadata"),
+        json::Prop::required("payment_processor"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("success_url"),
+        json::Prop::required("return_url"),
+        json::Prop::required("label"),
+        json::Prop::required("allow_discount_codes"),
+        json::Prop::required("require_billing_address"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("seats"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("products"),
+        json::Prop::required("discount"),
+        json::Prop::required("url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_payment_processor = None;
+        let mut f_client_secret = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_label = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = None;
+        let mut f_seats = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        let mut f_discount = None;
+        let mut f_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_payment_processor,
+                &mut f_client_secret,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_label,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_discount_id,
+                &mut f_seats,
+                &mut f_organization_id,
+                &mut f_products,
+                &mut f_discount,
+                &mut f_url,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -191,11 +196,31 @@ impl FromJson for CheckoutLink {
             Some(f_products),
             Some(f_discount),
             Some(f_url),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_payment_processor,
+            f_client_secret,
+            f_success_url,
+            f_return_url,
+            f_label,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_discount_id,
+            f_seats,
+            f_organization_id,
+            f_products,
+            f_discount,
+            f_url,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -358,11 +383,20 @@ impl CheckoutLinkCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::ProductPrice(FromJson::read(r)?)),
-        |r| Ok(Self::Product(FromJson::read(r)?)),
-        |r| Ok(Self::Products(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::ProductPrice(FromJson::read(r)?)),
+            &["payment_processor", "product_price_id"],
+        ),
+        (
+            |r| Ok(Self::Product(FromJson::read(r)?)),
+            &["payment_processor", "product_id"],
+        ),
+        (
+            |r| Ok(Self::Products(FromJson::read(r)?)),
+            &["payment_processor", "products"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -390,7 +424,7 @@ impl FromJson for CheckoutLinkCreate {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -507,20 +541,65 @@ impl CheckoutLinkCreateProduct {
 
 impl FromJson for CheckoutLinkCreateProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_label = json::patch(obj, "label", path)?;
-        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_success_url = json::patch(obj, "success_url", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutLinkCreateProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::constant("payment_processor", &json::Konst::Str("stripe"), true),
+        json::Prop::patch("label"),
+        json::Prop::optional("allow_discount_codes"),
+        json::Prop::optional("require_billing_address"),
+        json::Prop::patch("discount_id"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("success_url"),
+        json::Prop::patch("return_url"),
+        json::Prop::required("product_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_label = Patch::Absent;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_success_url = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_product_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut (),
+                &mut f_label,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_discount_id,
+                &mut f_seats,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_product_id,
+            ],
+        )?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
@@ -531,91 +610,6 @@ impl FromJson for CheckoutLinkCreateProduct {
             seats: f_seats,
             success_url: f_success_url,
             return_url: f_return_url,
-            product_id: f_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "trial_interval" => json::set(r, &mut s.1),
-            "trial_interval_count" => json::set(r, &mut s.2),
-            "payment_processor" => {
-                json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.3)
-            }
-            "label" => json::set(r, &mut s.4),
-            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "discount_id" => json::set(r, &mut s.7),
-            "seats" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            "product_id" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_trial_interval,
-            f_trial_interval_count,
-            true,
-            f_label,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_discount_id,
-            f_seats,
-            f_success_url,
-            f_return_url,
-            Some(f_product_id),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            label: match f_label {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => None,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             product_id: f_product_id,
             extra,
         })
@@ -730,20 +724,65 @@ impl CheckoutLinkCreateProductPrice {
 
 impl FromJson for CheckoutLinkCreateProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_label = json::patch(obj, "label", path)?;
-        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_success_url = json::patch(obj, "success_url", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_product_price_id = json::required(obj, "product_price_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutLinkCreateProductPrice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::constant("payment_processor", &json::Konst::Str("stripe"), true),
+        json::Prop::patch("label"),
+        json::Prop::optional("allow_discount_codes"),
+        json::Prop::optional("require_billing_address"),
+        json::Prop::patch("discount_id"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("success_url"),
+        json::Prop::patch("return_url"),
+        json::Prop::required("product_price_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_label = Patch::Absent;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_success_url = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_product_price_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut (),
+                &mut f_label,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_discount_id,
+                &mut f_seats,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_product_price_id,
+            ],
+        )?;
+        let (Some(f_product_price_id),) = (f_product_price_id,) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
@@ -754,91 +793,6 @@ impl FromJson for CheckoutLinkCreateProductPrice {
             seats: f_seats,
             success_url: f_success_url,
             return_url: f_return_url,
-            product_price_id: f_product_price_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "trial_interval" => json::set(r, &mut s.1),
-            "trial_interval_count" => json::set(r, &mut s.2),
-            "payment_processor" => {
-                json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.3)
-            }
-            "label" => json::set(r, &mut s.4),
-            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "discount_id" => json::set(r, &mut s.7),
-            "seats" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            "product_price_id" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_trial_interval,
-            f_trial_interval_count,
-            true,
-            f_label,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_discount_id,
-            f_seats,
-            f_success_url,
-            f_return_url,
-            Some(f_product_price_id),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            label: match f_label {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => None,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             product_price_id: f_product_price_id,
             extra,
         })
@@ -951,20 +905,65 @@ impl CheckoutLinkCreateProducts {
 
 impl FromJson for CheckoutLinkCreateProducts {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_label = json::patch(obj, "label", path)?;
-        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_success_url = json::patch(obj, "success_url", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutLinkCreateProducts {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::constant("payment_processor", &json::Konst::Str("stripe"), true),
+        json::Prop::patch("label"),
+        json::Prop::optional("allow_discount_codes"),
+        json::Prop::optional("require_billing_address"),
+        json::Prop::patch("discount_id"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("success_url"),
+        json::Prop::patch("return_url"),
+        json::Prop::required("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_label = Patch::Absent;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_success_url = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_products = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut (),
+                &mut f_label,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_discount_id,
+                &mut f_seats,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_products,
+            ],
+        )?;
+        let (Some(f_products),) = (f_products,) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
@@ -975,91 +974,6 @@ impl FromJson for CheckoutLinkCreateProducts {
             seats: f_seats,
             success_url: f_success_url,
             return_url: f_return_url,
-            products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "trial_interval" => json::set(r, &mut s.1),
-            "trial_interval_count" => json::set(r, &mut s.2),
-            "payment_processor" => {
-                json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.3)
-            }
-            "label" => json::set(r, &mut s.4),
-            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "discount_id" => json::set(r, &mut s.7),
-            "seats" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            "products" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_trial_interval,
-            f_trial_interval_count,
-            true,
-            f_label,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_discount_id,
-            f_seats,
-            f_success_url,
-            f_return_url,
-            Some(f_products),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            label: match f_label {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => None,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             products: f_products,
             extra,
         })
@@ -1166,78 +1080,83 @@ impl CheckoutLinkProduct {
 
 impl FromJson for CheckoutLinkProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        let f_medias = json::required(obj, "medias", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            prices: f_prices,
-            benefits: f_benefits,
-            medias: f_medias,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut s.0),
-            "id" => json::set(r, &mut s.1),
-            "created_at" => json::set(r, &mut s.2),
-            "modified_at" => json::set(r, &mut s.3),
-            "trial_interval" => json::set(r, &mut s.4),
-            "trial_interval_count" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "description" => json::set(r, &mut s.7),
-            "visibility" => json::set(r, &mut s.8),
-            "recurring_interval" => json::set(r, &mut s.9),
-            "recurring_interval_count" => json::set(r, &mut s.10),
-            "meter_interval" => json::set(r, &mut s.11),
-            "meter_interval_count" => json::set(r, &mut s.12),
-            "is_recurring" => json::set(r, &mut s.13),
-            "is_archived" => json::set(r, &mut s.14),
-            "organization_id" => json::set(r, &mut s.15),
-            "prices" => json::set(r, &mut s.16),
-            "benefits" => json::set(r, &mut s.17),
-            "medias" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutLinkProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("metadata"),
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("prices"),
+        json::Prop::required("benefits"),
+        json::Prop::required("medias"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+                &mut f_prices,
+                &mut f_benefits,
+                &mut f_medias,
+            ],
+        )?;
         let (
             Some(f_metadata),
             Some(f_id),
@@ -1258,11 +1177,31 @@ impl FromJson for CheckoutLinkProduct {
             Some(f_prices),
             Some(f_benefits),
             Some(f_medias),
-        ) = s
+        ) = (
+            f_metadata,
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+            f_prices,
+            f_benefits,
+            f_medias,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             metadata: f_metadata,
             id: f_id,
             created_at: f_created_at,
@@ -1488,19 +1427,60 @@ impl CheckoutLinkUpdate {
 
 impl FromJson for CheckoutLinkUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_products = json::patch(obj, "products", path)?;
-        let f_label = json::patch(obj, "label", path)?;
-        let f_allow_discount_codes = json::patch(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::patch(obj, "require_billing_address", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_success_url = json::patch(obj, "success_url", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutLinkUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::optional("metadata"),
+        json::Prop::patch("products"),
+        json::Prop::patch("label"),
+        json::Prop::patch("allow_discount_codes"),
+        json::Prop::patch("require_billing_address"),
+        json::Prop::patch("discount_id"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("success_url"),
+        json::Prop::patch("return_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_metadata = None;
+        let mut f_products = Patch::Absent;
+        let mut f_label = Patch::Absent;
+        let mut f_allow_discount_codes = Patch::Absent;
+        let mut f_require_billing_address = Patch::Absent;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_success_url = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_products,
+                &mut f_label,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_discount_id,
+                &mut f_seats,
+                &mut f_success_url,
+                &mut f_return_url,
+            ],
+        )?;
+        Some(Self {
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
             metadata: f_metadata,
@@ -1512,87 +1492,6 @@ impl FromJson for CheckoutLinkUpdate {
             seats: f_seats,
             success_url: f_success_url,
             return_url: f_return_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "trial_interval" => json::set(r, &mut s.0),
-            "trial_interval_count" => json::set(r, &mut s.1),
-            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "products" => json::set(r, &mut s.3),
-            "label" => json::set(r, &mut s.4),
-            "allow_discount_codes" => json::set(r, &mut s.5),
-            "require_billing_address" => json::set(r, &mut s.6),
-            "discount_id" => json::set(r, &mut s.7),
-            "seats" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_trial_interval,
-            f_trial_interval_count,
-            f_metadata,
-            f_products,
-            f_label,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_discount_id,
-            f_seats,
-            f_success_url,
-            f_return_url,
-        ) = s;
-        Ok(Self {
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            products: match f_products {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            label: match f_label {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1645,28 +1544,30 @@ impl ListResourceCheckoutLink {
 
 impl FromJson for ListResourceCheckoutLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCheckoutLink {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

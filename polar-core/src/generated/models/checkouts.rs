@@ -43,31 +43,33 @@ impl AlreadyActiveSubscriptionError {
 
 impl FromJson for AlreadyActiveSubscriptionError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "AlreadyActiveSubscriptionError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "AlreadyActiveSubscriptionError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AlreadyActiveSubscriptionError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("AlreadyActiveSubscriptionError"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -366,70 +368,328 @@ impl Checkout {
 
 impl FromJson for Checkout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_payment_processor = json::required(obj, "payment_processor", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_success_url = json::required(obj, "success_url", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        let f_embed_origin = json::required(obj, "embed_origin", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_min_seats = json::optional(obj, "min_seats", path)?;
-        let f_max_seats = json::optional(obj, "max_seats", path)?;
-        let f_discount_amount = json::required(obj, "discount_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_allow_trial = json::required(obj, "allow_trial", path)?;
-        let f_active_trial_interval = json::required(obj, "active_trial_interval", path)?;
-        let f_active_trial_interval_count =
-            json::required(obj, "active_trial_interval_count", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_product_price_id = json::required(obj, "product_price_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
-        let f_is_discount_applicable = json::required(obj, "is_discount_applicable", path)?;
-        let f_is_free_product_price = json::required(obj, "is_free_product_price", path)?;
-        let f_is_payment_required = json::required(obj, "is_payment_required", path)?;
-        let f_is_payment_setup_required = json::required(obj, "is_payment_setup_required", path)?;
-        let f_is_payment_form_required = json::required(obj, "is_payment_form_required", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_is_business_customer = json::required(obj, "is_business_customer", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_customer_ip_address = json::required(obj, "customer_ip_address", path)?;
-        let f_customer_billing_name = json::required(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::required(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::required(obj, "customer_tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_payment_method_type = json::required(obj, "payment_method_type", path)?;
-        let f_payment_processor_metadata = json::required(obj, "payment_processor_metadata", path)?;
-        let f_billing_address_fields = json::required(obj, "billing_address_fields", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_product_price = json::required(obj, "product_price", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_discount = json::required(obj, "discount", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
-        let f_customer_metadata = json::required(obj, "customer_metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Checkout {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::required("payment_processor"),
+        json::Prop::required("status"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("url"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("success_url"),
+        json::Prop::required("return_url"),
+        json::Prop::required("embed_origin"),
+        json::Prop::required("amount"),
+        json::Prop::optional("seats"),
+        json::Prop::optional("min_seats"),
+        json::Prop::optional("max_seats"),
+        json::Prop::required("discount_amount"),
+        json::Prop::required("net_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("allow_trial"),
+        json::Prop::required("active_trial_interval"),
+        json::Prop::required("active_trial_interval_count"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("product_price_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("allow_discount_codes"),
+        json::Prop::required("require_billing_address"),
+        json::Prop::required("is_discount_applicable"),
+        json::Prop::required("is_free_product_price"),
+        json::Prop::required("is_payment_required"),
+        json::Prop::required("is_payment_setup_required"),
+        json::Prop::required("is_payment_form_required"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("is_business_customer"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("customer_ip_address"),
+        json::Prop::required("customer_billing_name"),
+        json::Prop::required("customer_billing_address"),
+        json::Prop::required("customer_tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("payment_method_type"),
+        json::Prop::required("payment_processor_metadata"),
+        json::Prop::required("billing_address_fields"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("metadata"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::required("products"),
+        json::Prop::required("product"),
+        json::Prop::required("product_price"),
+        json::Prop::required("prices"),
+        json::Prop::required("discount"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("attached_custom_fields"),
+        json::Prop::required("customer_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_payment_processor = None;
+        let mut f_status = None;
+        let mut f_client_secret = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_behavior = None;
+        let mut f_total_amount = None;
+        let mut f_currency = None;
+        let mut f_allow_trial = None;
+        let mut f_active_trial_interval = None;
+        let mut f_active_trial_interval_count = None;
+        let mut f_trial_end = None;
+        let mut f_organization_id = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_is_discount_applicable = None;
+        let mut f_is_free_product_price = None;
+        let mut f_is_payment_required = None;
+        let mut f_is_payment_setup_required = None;
+        let mut f_is_payment_form_required = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_payment_processor_metadata = None;
+        let mut f_billing_address_fields = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_external_customer_id = None;
+        let mut f_products = None;
+        let mut f_product = None;
+        let mut f_product_price = None;
+        let mut f_prices = None;
+        let mut f_discount = None;
+        let mut f_subscription_id = None;
+        let mut f_attached_custom_fields = None;
+        let mut f_customer_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_custom_field_data,
+                &mut f_payment_processor,
+                &mut f_status,
+                &mut f_client_secret,
+                &mut f_url,
+                &mut f_expires_at,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_min_seats,
+                &mut f_max_seats,
+                &mut f_discount_amount,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_tax_behavior,
+                &mut f_total_amount,
+                &mut f_currency,
+                &mut f_allow_trial,
+                &mut f_active_trial_interval,
+                &mut f_active_trial_interval_count,
+                &mut f_trial_end,
+                &mut f_organization_id,
+                &mut f_product_id,
+                &mut f_product_price_id,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_is_discount_applicable,
+                &mut f_is_free_product_price,
+                &mut f_is_payment_required,
+                &mut f_is_payment_setup_required,
+                &mut f_is_payment_form_required,
+                &mut f_customer_id,
+                &mut f_is_business_customer,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_ip_address,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_locale,
+                &mut f_payment_method_type,
+                &mut f_payment_processor_metadata,
+                &mut f_billing_address_fields,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_external_customer_id,
+                &mut f_products,
+                &mut f_product,
+                &mut f_product_price,
+                &mut f_prices,
+                &mut f_discount,
+                &mut f_subscription_id,
+                &mut f_attached_custom_fields,
+                &mut f_customer_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_payment_processor),
+            Some(f_status),
+            Some(f_client_secret),
+            Some(f_url),
+            Some(f_expires_at),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_embed_origin),
+            Some(f_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_tax_behavior),
+            Some(f_total_amount),
+            Some(f_currency),
+            Some(f_allow_trial),
+            Some(f_active_trial_interval),
+            Some(f_active_trial_interval_count),
+            Some(f_trial_end),
+            Some(f_organization_id),
+            Some(f_product_id),
+            Some(f_product_price_id),
+            Some(f_discount_id),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_is_discount_applicable),
+            Some(f_is_free_product_price),
+            Some(f_is_payment_required),
+            Some(f_is_payment_setup_required),
+            Some(f_is_payment_form_required),
+            Some(f_customer_id),
+            Some(f_is_business_customer),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_customer_ip_address),
+            Some(f_customer_billing_name),
+            Some(f_customer_billing_address),
+            Some(f_customer_tax_id),
+            Some(f_payment_method_type),
+            Some(f_payment_processor_metadata),
+            Some(f_billing_address_fields),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_metadata),
+            Some(f_external_customer_id),
+            Some(f_products),
+            Some(f_product),
+            Some(f_product_price),
+            Some(f_prices),
+            Some(f_discount),
+            Some(f_subscription_id),
+            Some(f_attached_custom_fields),
+            Some(f_customer_metadata),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_payment_processor,
+            f_status,
+            f_client_secret,
+            f_url,
+            f_expires_at,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+            f_amount,
+            f_discount_amount,
+            f_net_amount,
+            f_tax_amount,
+            f_tax_behavior,
+            f_total_amount,
+            f_currency,
+            f_allow_trial,
+            f_active_trial_interval,
+            f_active_trial_interval_count,
+            f_trial_end,
+            f_organization_id,
+            f_product_id,
+            f_product_price_id,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_is_discount_applicable,
+            f_is_free_product_price,
+            f_is_payment_required,
+            f_is_payment_setup_required,
+            f_is_payment_form_required,
+            f_customer_id,
+            f_is_business_customer,
+            f_customer_name,
+            f_customer_email,
+            f_customer_ip_address,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_payment_method_type,
+            f_payment_processor_metadata,
+            f_billing_address_fields,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_external_customer_id,
+            f_products,
+            f_product,
+            f_product_price,
+            f_prices,
+            f_discount,
+            f_subscription_id,
+            f_attached_custom_fields,
+            f_customer_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -476,226 +736,6 @@ impl FromJson for Checkout {
             customer_billing_address: f_customer_billing_address,
             customer_tax_id: f_customer_tax_id,
             locale: f_locale,
-            payment_method_type: f_payment_method_type,
-            payment_processor_metadata: f_payment_processor_metadata,
-            billing_address_fields: f_billing_address_fields,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            metadata: f_metadata,
-            external_customer_id: f_external_customer_id,
-            products: f_products,
-            product: f_product,
-            product_price: f_product_price,
-            prices: f_prices,
-            discount: f_discount,
-            subscription_id: f_subscription_id,
-            attached_custom_fields: f_attached_custom_fields,
-            customer_metadata: f_customer_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "payment_processor" => json::set(r, &mut s.4),
-            "status" => json::set(r, &mut s.5),
-            "client_secret" => json::set(r, &mut s.6),
-            "url" => json::set(r, &mut s.7),
-            "expires_at" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            "embed_origin" => json::set(r, &mut s.11),
-            "amount" => json::set(r, &mut s.12),
-            "seats" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "discount_amount" => json::set(r, &mut s.16),
-            "net_amount" => json::set(r, &mut s.17),
-            "tax_amount" => json::set(r, &mut s.18),
-            "tax_behavior" => json::set(r, &mut s.19),
-            "total_amount" => json::set(r, &mut s.20),
-            "currency" => json::set(r, &mut s.21),
-            "allow_trial" => json::set(r, &mut s.22),
-            "active_trial_interval" => json::set(r, &mut s.23),
-            "active_trial_interval_count" => json::set(r, &mut s.24),
-            "trial_end" => json::set(r, &mut s.25),
-            "organization_id" => json::set(r, &mut s.26),
-            "product_id" => json::set(r, &mut s.27),
-            "product_price_id" => json::set(r, &mut s.28),
-            "discount_id" => json::set(r, &mut s.29),
-            "allow_discount_codes" => json::set(r, &mut s.30),
-            "require_billing_address" => json::set(r, &mut s.31),
-            "is_discount_applicable" => json::set(r, &mut s.32),
-            "is_free_product_price" => json::set(r, &mut s.33),
-            "is_payment_required" => json::set(r, &mut s.34),
-            "is_payment_setup_required" => json::set(r, &mut s.35),
-            "is_payment_form_required" => json::set(r, &mut s.36),
-            "customer_id" => json::set(r, &mut s.37),
-            "is_business_customer" => json::set(r, &mut s.38),
-            "customer_name" => json::set(r, &mut s.39),
-            "customer_email" => json::set(r, &mut s.40),
-            "customer_ip_address" => json::set(r, &mut s.41),
-            "customer_billing_name" => json::set(r, &mut s.42),
-            "customer_billing_address" => json::set(r, &mut s.43),
-            "customer_tax_id" => json::set(r, &mut s.44),
-            "locale" => json::set_opt(r, &mut s.45, key, &mut extra),
-            "payment_method_type" => json::set(r, &mut s.46),
-            "payment_processor_metadata" => json::set(r, &mut s.47),
-            "billing_address_fields" => json::set(r, &mut s.48),
-            "trial_interval" => json::set(r, &mut s.49),
-            "trial_interval_count" => json::set(r, &mut s.50),
-            "metadata" => json::set(r, &mut s.51),
-            "external_customer_id" => json::set(r, &mut s.52),
-            "products" => json::set(r, &mut s.53),
-            "product" => json::set(r, &mut s.54),
-            "product_price" => json::set(r, &mut s.55),
-            "prices" => json::set(r, &mut s.56),
-            "discount" => json::set(r, &mut s.57),
-            "subscription_id" => json::set(r, &mut s.58),
-            "attached_custom_fields" => json::set(r, &mut s.59),
-            "customer_metadata" => json::set(r, &mut s.60),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            f_custom_field_data,
-            Some(f_payment_processor),
-            Some(f_status),
-            Some(f_client_secret),
-            Some(f_url),
-            Some(f_expires_at),
-            Some(f_success_url),
-            Some(f_return_url),
-            Some(f_embed_origin),
-            Some(f_amount),
-            f_seats,
-            f_min_seats,
-            f_max_seats,
-            Some(f_discount_amount),
-            Some(f_net_amount),
-            Some(f_tax_amount),
-            Some(f_tax_behavior),
-            Some(f_total_amount),
-            Some(f_currency),
-            Some(f_allow_trial),
-            Some(f_active_trial_interval),
-            Some(f_active_trial_interval_count),
-            Some(f_trial_end),
-            Some(f_organization_id),
-            Some(f_product_id),
-            Some(f_product_price_id),
-            Some(f_discount_id),
-            Some(f_allow_discount_codes),
-            Some(f_require_billing_address),
-            Some(f_is_discount_applicable),
-            Some(f_is_free_product_price),
-            Some(f_is_payment_required),
-            Some(f_is_payment_setup_required),
-            Some(f_is_payment_form_required),
-            Some(f_customer_id),
-            Some(f_is_business_customer),
-            Some(f_customer_name),
-            Some(f_customer_email),
-            Some(f_customer_ip_address),
-            Some(f_customer_billing_name),
-            Some(f_customer_billing_address),
-            Some(f_customer_tax_id),
-            f_locale,
-            Some(f_payment_method_type),
-            Some(f_payment_processor_metadata),
-            Some(f_billing_address_fields),
-            Some(f_trial_interval),
-            Some(f_trial_interval_count),
-            Some(f_metadata),
-            Some(f_external_customer_id),
-            Some(f_products),
-            Some(f_product),
-            Some(f_product_price),
-            Some(f_prices),
-            Some(f_discount),
-            Some(f_subscription_id),
-            Some(f_attached_custom_fields),
-            Some(f_customer_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            payment_processor: f_payment_processor,
-            status: f_status,
-            client_secret: f_client_secret,
-            url: f_url,
-            expires_at: f_expires_at,
-            success_url: f_success_url,
-            return_url: f_return_url,
-            embed_origin: f_embed_origin,
-            amount: f_amount,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            min_seats: match f_min_seats {
-                Some(v) => v,
-                None => None,
-            },
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => None,
-            },
-            discount_amount: f_discount_amount,
-            net_amount: f_net_amount,
-            tax_amount: f_tax_amount,
-            tax_behavior: f_tax_behavior,
-            total_amount: f_total_amount,
-            currency: f_currency,
-            allow_trial: f_allow_trial,
-            active_trial_interval: f_active_trial_interval,
-            active_trial_interval_count: f_active_trial_interval_count,
-            trial_end: f_trial_end,
-            organization_id: f_organization_id,
-            product_id: f_product_id,
-            product_price_id: f_product_price_id,
-            discount_id: f_discount_id,
-            allow_discount_codes: f_allow_discount_codes,
-            require_billing_address: f_require_billing_address,
-            is_discount_applicable: f_is_discount_applicable,
-            is_free_product_price: f_is_free_product_price,
-            is_payment_required: f_is_payment_required,
-            is_payment_setup_required: f_is_payment_setup_required,
-            is_payment_form_required: f_is_payment_form_required,
-            customer_id: f_customer_id,
-            is_business_customer: f_is_business_customer,
-            customer_name: f_customer_name,
-            customer_email: f_customer_email,
-            customer_ip_address: f_customer_ip_address,
-            customer_billing_name: f_customer_billing_name,
-            customer_billing_address: f_customer_billing_address,
-            customer_tax_id: f_customer_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
             payment_method_type: f_payment_method_type,
             payment_processor_metadata: f_payment_processor_metadata,
             billing_address_fields: f_billing_address_fields,
@@ -864,36 +904,44 @@ impl CheckoutBillingAddressFields {
 
 impl FromJson for CheckoutBillingAddressFields {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_country = json::required(obj, "country", path)?;
-        let f_state = json::required(obj, "state", path)?;
-        let f_city = json::required(obj, "city", path)?;
-        let f_postal_code = json::required(obj, "postal_code", path)?;
-        let f_line1 = json::required(obj, "line1", path)?;
-        let f_line2 = json::required(obj, "line2", path)?;
-        Ok(Self {
-            country: f_country,
-            state: f_state,
-            city: f_city,
-            postal_code: f_postal_code,
-            line1: f_line1,
-            line2: f_line2,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "country" => json::set(r, &mut s.0),
-            "state" => json::set(r, &mut s.1),
-            "city" => json::set(r, &mut s.2),
-            "postal_code" => json::set(r, &mut s.3),
-            "line1" => json::set(r, &mut s.4),
-            "line2" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutBillingAddressFields {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("country"),
+        json::Prop::required("state"),
+        json::Prop::required("city"),
+        json::Prop::required("postal_code"),
+        json::Prop::required("line1"),
+        json::Prop::required("line2"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_country = None;
+        let mut f_state = None;
+        let mut f_city = None;
+        let mut f_postal_code = None;
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_country,
+                &mut f_state,
+                &mut f_city,
+                &mut f_postal_code,
+                &mut f_line1,
+                &mut f_line2,
+            ],
+        )?;
         let (
             Some(f_country),
             Some(f_state),
@@ -901,11 +949,11 @@ impl FromJson for CheckoutBillingAddressFields {
             Some(f_postal_code),
             Some(f_line1),
             Some(f_line2),
-        ) = s
+        ) = (f_country, f_state, f_city, f_postal_code, f_line1, f_line2)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             country: f_country,
             state: f_state,
             city: f_city,
@@ -1020,24 +1068,75 @@ impl CheckoutConfirmStripe {
 
 impl FromJson for CheckoutConfirmStripe {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_product_id = json::patch(obj, "product_id", path)?;
-        let f_product_price_id = json::patch(obj, "product_price_id", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_is_business_customer = json::patch(obj, "is_business_customer", path)?;
-        let f_customer_name = json::patch(obj, "customer_name", path)?;
-        let f_customer_email = json::patch(obj, "customer_email", path)?;
-        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_payment_method_type = json::patch(obj, "payment_method_type", path)?;
-        let f_discount_code = json::patch(obj, "discount_code", path)?;
-        let f_allow_trial = json::patch(obj, "allow_trial", path)?;
-        let f_confirmation_token_id = json::patch(obj, "confirmation_token_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutConfirmStripe {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("custom_field_data"),
+        json::Prop::patch("product_id"),
+        json::Prop::patch("product_price_id"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("is_business_customer"),
+        json::Prop::patch("customer_name"),
+        json::Prop::patch("customer_email"),
+        json::Prop::patch("customer_billing_name"),
+        json::Prop::patch("customer_billing_address"),
+        json::Prop::patch("customer_tax_id"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("payment_method_type"),
+        json::Prop::patch("discount_code"),
+        json::Prop::patch("allow_trial"),
+        json::Prop::patch("confirmation_token_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_custom_field_data = None;
+        let mut f_product_id = Patch::Absent;
+        let mut f_product_price_id = Patch::Absent;
+        let mut f_amount = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_is_business_customer = Patch::Absent;
+        let mut f_customer_name = Patch::Absent;
+        let mut f_customer_email = Patch::Absent;
+        let mut f_customer_billing_name = Patch::Absent;
+        let mut f_customer_billing_address = Patch::Absent;
+        let mut f_customer_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_payment_method_type = Patch::Absent;
+        let mut f_discount_code = Patch::Absent;
+        let mut f_allow_trial = Patch::Absent;
+        let mut f_confirmation_token_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_custom_field_data,
+                &mut f_product_id,
+                &mut f_product_price_id,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_is_business_customer,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_locale,
+                &mut f_payment_method_type,
+                &mut f_discount_code,
+                &mut f_allow_trial,
+                &mut f_confirmation_token_id,
+            ],
+        )?;
+        Some(Self {
             custom_field_data: f_custom_field_data,
             product_id: f_product_id,
             product_price_id: f_product_price_id,
@@ -1054,118 +1153,6 @@ impl FromJson for CheckoutConfirmStripe {
             discount_code: f_discount_code,
             allow_trial: f_allow_trial,
             confirmation_token_id: f_confirmation_token_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "product_id" => json::set(r, &mut s.1),
-            "product_price_id" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "seats" => json::set(r, &mut s.4),
-            "is_business_customer" => json::set(r, &mut s.5),
-            "customer_name" => json::set(r, &mut s.6),
-            "customer_email" => json::set(r, &mut s.7),
-            "customer_billing_name" => json::set(r, &mut s.8),
-            "customer_billing_address" => json::set(r, &mut s.9),
-            "customer_tax_id" => json::set(r, &mut s.10),
-            "locale" => json::set(r, &mut s.11),
-            "payment_method_type" => json::set(r, &mut s.12),
-            "discount_code" => json::set(r, &mut s.13),
-            "allow_trial" => json::set(r, &mut s.14),
-            "confirmation_token_id" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_custom_field_data,
-            f_product_id,
-            f_product_price_id,
-            f_amount,
-            f_seats,
-            f_is_business_customer,
-            f_customer_name,
-            f_customer_email,
-            f_customer_billing_name,
-            f_customer_billing_address,
-            f_customer_tax_id,
-            f_locale,
-            f_payment_method_type,
-            f_discount_code,
-            f_allow_trial,
-            f_confirmation_token_id,
-        ) = s;
-        Ok(Self {
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            product_price_id: match f_product_price_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            is_business_customer: match f_is_business_customer {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_name: match f_customer_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_address: match f_customer_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_tax_id: match f_customer_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            payment_method_type: match f_payment_method_type {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            discount_code: match f_discount_code {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_trial: match f_allow_trial {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            confirmation_token_id: match f_confirmation_token_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1343,12 +1330,44 @@ impl CheckoutDiscount {
         ),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
-        |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
-        |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
-        |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
+            &[
+                "duration",
+                "duration_in_months",
+                "type",
+                "amount",
+                "currency",
+                "amounts",
+                "id",
+                "name",
+                "code",
+            ],
+        ),
+        (
+            |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
+            &[
+                "duration", "type", "amount", "currency", "amounts", "id", "name", "code",
+            ],
+        ),
+        (
+            |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
+            &[
+                "duration",
+                "duration_in_months",
+                "type",
+                "basis_points",
+                "id",
+                "name",
+                "code",
+            ],
+        ),
+        (
+            |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
+            &["duration", "type", "basis_points", "id", "name", "code"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1376,7 +1395,7 @@ impl FromJson for CheckoutDiscount {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -1454,42 +1473,50 @@ impl CheckoutDiscountFixedOnceForeverDuration {
 
 impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amounts = json::required(obj, "amounts", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            duration: f_duration,
-            type_: f_type_,
-            amount: f_amount,
-            currency: f_currency,
-            amounts: f_amounts,
-            id: f_id,
-            name: f_name,
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "amount" => json::set(r, &mut s.2),
-            "currency" => json::set(r, &mut s.3),
-            "amounts" => json::set(r, &mut s.4),
-            "id" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "code" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutDiscountFixedOnceForeverDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("type"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("amounts"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_id,
+                &mut f_name,
+                &mut f_code,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_type_),
@@ -1499,11 +1526,13 @@ impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
             Some(f_id),
             Some(f_name),
             Some(f_code),
-        ) = s
+        ) = (
+            f_duration, f_type_, f_amount, f_currency, f_amounts, f_id, f_name, f_code,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             type_: f_type_,
             amount: f_amount,
@@ -1582,45 +1611,53 @@ impl CheckoutDiscountFixedRepeatDuration {
 
 impl FromJson for CheckoutDiscountFixedRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amounts = json::required(obj, "amounts", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            duration: f_duration,
-            duration_in_months: f_duration_in_months,
-            type_: f_type_,
-            amount: f_amount,
-            currency: f_currency,
-            amounts: f_amounts,
-            id: f_id,
-            name: f_name,
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "duration_in_months" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "amounts" => json::set(r, &mut s.5),
-            "id" => json::set(r, &mut s.6),
-            "name" => json::set(r, &mut s.7),
-            "code" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutDiscountFixedRepeatDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("duration_in_months"),
+        json::Prop::required("type"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("amounts"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_id,
+                &mut f_name,
+                &mut f_code,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_duration_in_months),
@@ -1631,11 +1668,21 @@ impl FromJson for CheckoutDiscountFixedRepeatDuration {
             Some(f_id),
             Some(f_name),
             Some(f_code),
-        ) = s
+        ) = (
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_amount,
+            f_currency,
+            f_amounts,
+            f_id,
+            f_name,
+            f_code,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             duration_in_months: f_duration_in_months,
             type_: f_type_,
@@ -1700,36 +1747,44 @@ impl CheckoutDiscountPercentageOnceForeverDuration {
 
 impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            duration: f_duration,
-            type_: f_type_,
-            basis_points: f_basis_points,
-            id: f_id,
-            name: f_name,
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "basis_points" => json::set(r, &mut s.2),
-            "id" => json::set(r, &mut s.3),
-            "name" => json::set(r, &mut s.4),
-            "code" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutDiscountPercentageOnceForeverDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("type"),
+        json::Prop::required("basis_points"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_type_,
+                &mut f_basis_points,
+                &mut f_id,
+                &mut f_name,
+                &mut f_code,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_type_),
@@ -1737,11 +1792,11 @@ impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
             Some(f_id),
             Some(f_name),
             Some(f_code),
-        ) = s
+        ) = (f_duration, f_type_, f_basis_points, f_id, f_name, f_code)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             type_: f_type_,
             basis_points: f_basis_points,
@@ -1810,39 +1865,47 @@ impl CheckoutDiscountPercentageRepeatDuration {
 
 impl FromJson for CheckoutDiscountPercentageRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            duration: f_duration,
-            duration_in_months: f_duration_in_months,
-            type_: f_type_,
-            basis_points: f_basis_points,
-            id: f_id,
-            name: f_name,
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "duration_in_months" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "basis_points" => json::set(r, &mut s.3),
-            "id" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "code" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutDiscountPercentageRepeatDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("duration_in_months"),
+        json::Prop::required("type"),
+        json::Prop::required("basis_points"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_basis_points,
+                &mut f_id,
+                &mut f_name,
+                &mut f_code,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_duration_in_months),
@@ -1851,11 +1914,19 @@ impl FromJson for CheckoutDiscountPercentageRepeatDuration {
             Some(f_id),
             Some(f_name),
             Some(f_code),
-        ) = s
+        ) = (
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_basis_points,
+            f_id,
+            f_name,
+            f_code,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             duration_in_months: f_duration_in_months,
             type_: f_type_,
@@ -1967,13 +2038,28 @@ impl CheckoutForbiddenError {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AlreadyActiveSubscriptionError(FromJson::read(r)?)),
-        |r| Ok(Self::NotOpenCheckout(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentNotReady(FromJson::read(r)?)),
-        |r| Ok(Self::TrialAlreadyRedeemed(FromJson::read(r)?)),
-        |r| Ok(Self::DiscountRedemptionLimitReached(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AlreadyActiveSubscriptionError(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::NotOpenCheckout(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentNotReady(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::TrialAlreadyRedeemed(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::DiscountRedemptionLimitReached(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2001,7 +2087,7 @@ impl FromJson for CheckoutForbiddenError {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2091,42 +2177,50 @@ impl CheckoutOrganization {
 
 impl FromJson for CheckoutOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            proration_behavior: f_proration_behavior,
-            allow_customer_updates: f_allow_customer_updates,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            "proration_behavior" => json::set(r, &mut s.6),
-            "allow_customer_updates" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("allow_customer_updates"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_proration_behavior,
+                &mut f_allow_customer_updates,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -2136,11 +2230,20 @@ impl FromJson for CheckoutOrganization {
             Some(f_avatar_url),
             Some(f_proration_behavior),
             Some(f_allow_customer_updates),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+            f_proration_behavior,
+            f_allow_customer_updates,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2247,75 +2350,80 @@ impl CheckoutProduct {
 
 impl FromJson for CheckoutProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        let f_medias = json::required(obj, "medias", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            prices: f_prices,
-            benefits: f_benefits,
-            medias: f_medias,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "trial_interval" => json::set(r, &mut s.3),
-            "trial_interval_count" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "description" => json::set(r, &mut s.6),
-            "visibility" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set(r, &mut s.8),
-            "recurring_interval_count" => json::set(r, &mut s.9),
-            "meter_interval" => json::set(r, &mut s.10),
-            "meter_interval_count" => json::set(r, &mut s.11),
-            "is_recurring" => json::set(r, &mut s.12),
-            "is_archived" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            "prices" => json::set(r, &mut s.15),
-            "benefits" => json::set(r, &mut s.16),
-            "medias" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("prices"),
+        json::Prop::required("benefits"),
+        json::Prop::required("medias"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+                &mut f_prices,
+                &mut f_benefits,
+                &mut f_medias,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -2335,11 +2443,30 @@ impl FromJson for CheckoutProduct {
             Some(f_prices),
             Some(f_benefits),
             Some(f_medias),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+            f_prices,
+            f_benefits,
+            f_medias,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2562,38 +2689,120 @@ impl CheckoutProductsCreate {
 
 impl FromJson for CheckoutProductsCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_min_seats = json::patch(obj, "min_seats", path)?;
-        let f_max_seats = json::patch(obj, "max_seats", path)?;
-        let f_allow_trial = json::optional(obj, "allow_trial", path)?;
-        let f_customer_id = json::patch(obj, "customer_id", path)?;
-        let f_is_business_customer = json::optional(obj, "is_business_customer", path)?;
-        let f_external_customer_id = json::patch(obj, "external_customer_id", path)?;
-        let f_customer_name = json::patch(obj, "customer_name", path)?;
-        let f_customer_email = json::patch(obj, "customer_email", path)?;
-        let f_customer_ip_address = json::patch(obj, "customer_ip_address", path)?;
-        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
-        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
-        let f_subscription_id = json::patch(obj, "subscription_id", path)?;
-        let f_success_url = json::patch(obj, "success_url", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_embed_origin = json::patch(obj, "embed_origin", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_currency = json::patch(obj, "currency", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        let f_prices = json::patch(obj, "prices", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutProductsCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::optional("metadata"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::patch("discount_id"),
+        json::Prop::optional("allow_discount_codes"),
+        json::Prop::optional("require_billing_address"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("min_seats"),
+        json::Prop::patch("max_seats"),
+        json::Prop::optional("allow_trial"),
+        json::Prop::patch("customer_id"),
+        json::Prop::optional("is_business_customer"),
+        json::Prop::patch("external_customer_id"),
+        json::Prop::patch("customer_name"),
+        json::Prop::patch("customer_email"),
+        json::Prop::patch("customer_ip_address"),
+        json::Prop::patch("customer_billing_name"),
+        json::Prop::patch("customer_billing_address"),
+        json::Prop::patch("customer_tax_id"),
+        json::Prop::optional("customer_metadata"),
+        json::Prop::patch("subscription_id"),
+        json::Prop::patch("success_url"),
+        json::Prop::patch("return_url"),
+        json::Prop::patch("embed_origin"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("currency"),
+        json::Prop::required("products"),
+        json::Prop::patch("prices"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_amount = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_min_seats = Patch::Absent;
+        let mut f_max_seats = Patch::Absent;
+        let mut f_allow_trial = None;
+        let mut f_customer_id = Patch::Absent;
+        let mut f_is_business_customer = None;
+        let mut f_external_customer_id = Patch::Absent;
+        let mut f_customer_name = Patch::Absent;
+        let mut f_customer_email = Patch::Absent;
+        let mut f_customer_ip_address = Patch::Absent;
+        let mut f_customer_billing_name = Patch::Absent;
+        let mut f_customer_billing_address = Patch::Absent;
+        let mut f_customer_tax_id = Patch::Absent;
+        let mut f_customer_metadata = None;
+        let mut f_subscription_id = Patch::Absent;
+        let mut f_success_url = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_embed_origin = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_currency = Patch::Absent;
+        let mut f_products = None;
+        let mut f_prices = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_custom_field_data,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_min_seats,
+                &mut f_max_seats,
+                &mut f_allow_trial,
+                &mut f_customer_id,
+                &mut f_is_business_customer,
+                &mut f_external_customer_id,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_ip_address,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_customer_metadata,
+                &mut f_subscription_id,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+                &mut f_locale,
+                &mut f_currency,
+                &mut f_products,
+                &mut f_prices,
+            ],
+        )?;
+        let (Some(f_products),) = (f_products,) else {
+            return None;
+        };
+        Some(Self {
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
             metadata: f_metadata,
@@ -2624,203 +2833,6 @@ impl FromJson for CheckoutProductsCreate {
             currency: f_currency,
             products: f_products,
             prices: f_prices,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "trial_interval" => json::set(r, &mut s.0),
-            "trial_interval_count" => json::set(r, &mut s.1),
-            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "discount_id" => json::set(r, &mut s.4),
-            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "amount" => json::set(r, &mut s.7),
-            "seats" => json::set(r, &mut s.8),
-            "min_seats" => json::set(r, &mut s.9),
-            "max_seats" => json::set(r, &mut s.10),
-            "allow_trial" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "customer_id" => json::set(r, &mut s.12),
-            "is_business_customer" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "external_customer_id" => json::set(r, &mut s.14),
-            "customer_name" => json::set(r, &mut s.15),
-            "customer_email" => json::set(r, &mut s.16),
-            "customer_ip_address" => json::set(r, &mut s.17),
-            "customer_billing_name" => json::set(r, &mut s.18),
-            "customer_billing_address" => json::set(r, &mut s.19),
-            "customer_tax_id" => json::set(r, &mut s.20),
-            "customer_metadata" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "subscription_id" => json::set(r, &mut s.22),
-            "success_url" => json::set(r, &mut s.23),
-            "return_url" => json::set(r, &mut s.24),
-            "embed_origin" => json::set(r, &mut s.25),
-            "locale" => json::set(r, &mut s.26),
-            "currency" => json::set(r, &mut s.27),
-            "products" => json::set(r, &mut s.28),
-            "prices" => json::set(r, &mut s.29),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_trial_interval,
-            f_trial_interval_count,
-            f_metadata,
-            f_custom_field_data,
-            f_discount_id,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_amount,
-            f_seats,
-            f_min_seats,
-            f_max_seats,
-            f_allow_trial,
-            f_customer_id,
-            f_is_business_customer,
-            f_external_customer_id,
-            f_customer_name,
-            f_customer_email,
-            f_customer_ip_address,
-            f_customer_billing_name,
-            f_customer_billing_address,
-            f_customer_tax_id,
-            f_customer_metadata,
-            f_subscription_id,
-            f_success_url,
-            f_return_url,
-            f_embed_origin,
-            f_locale,
-            f_currency,
-            Some(f_products),
-            f_prices,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => None,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            min_seats: match f_min_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_trial: match f_allow_trial {
-                Some(v) => v,
-                None => None,
-            },
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            is_business_customer: match f_is_business_customer {
-                Some(v) => v,
-                None => None,
-            },
-            external_customer_id: match f_external_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_ip_address: match f_customer_ip_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_name: match f_customer_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_address: match f_customer_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_tax_id: match f_customer_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_metadata: match f_customer_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            embed_origin: match f_embed_origin {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            products: f_products,
-            prices: match f_prices {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3069,65 +3081,303 @@ impl CheckoutPublic {
 
 impl FromJson for CheckoutPublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_payment_processor = json::required(obj, "payment_processor", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_success_url = json::required(obj, "success_url", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        let f_embed_origin = json::required(obj, "embed_origin", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_min_seats = json::optional(obj, "min_seats", path)?;
-        let f_max_seats = json::optional(obj, "max_seats", path)?;
-        let f_discount_amount = json::required(obj, "discount_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_allow_trial = json::required(obj, "allow_trial", path)?;
-        let f_active_trial_interval = json::required(obj, "active_trial_interval", path)?;
-        let f_active_trial_interval_count =
-            json::required(obj, "active_trial_interval_count", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_product_price_id = json::required(obj, "product_price_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
-        let f_is_discount_applicable = json::required(obj, "is_discount_applicable", path)?;
-        let f_is_free_product_price = json::required(obj, "is_free_product_price", path)?;
-        let f_is_payment_required = json::required(obj, "is_payment_required", path)?;
-        let f_is_payment_setup_required = json::required(obj, "is_payment_setup_required", path)?;
-        let f_is_payment_form_required = json::required(obj, "is_payment_form_required", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_is_business_customer = json::required(obj, "is_business_customer", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_customer_ip_address = json::required(obj, "customer_ip_address", path)?;
-        let f_customer_billing_name = json::required(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::required(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::required(obj, "customer_tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_payment_method_type = json::required(obj, "payment_method_type", path)?;
-        let f_payment_processor_metadata = json::required(obj, "payment_processor_metadata", path)?;
-        let f_billing_address_fields = json::required(obj, "billing_address_fields", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_product_price = json::required(obj, "product_price", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_discount = json::required(obj, "discount", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutPublic {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::required("payment_processor"),
+        json::Prop::required("status"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("url"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("success_url"),
+        json::Prop::required("return_url"),
+        json::Prop::required("embed_origin"),
+        json::Prop::required("amount"),
+        json::Prop::optional("seats"),
+        json::Prop::optional("min_seats"),
+        json::Prop::optional("max_seats"),
+        json::Prop::required("discount_amount"),
+        json::Prop::required("net_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("allow_trial"),
+        json::Prop::required("active_trial_interval"),
+        json::Prop::required("active_trial_interval_count"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("product_price_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("allow_discount_codes"),
+        json::Prop::required("require_billing_address"),
+        json::Prop::required("is_discount_applicable"),
+        json::Prop::required("is_free_product_price"),
+        json::Prop::required("is_payment_required"),
+        json::Prop::required("is_payment_setup_required"),
+        json::Prop::required("is_payment_form_required"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("is_business_customer"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("customer_ip_address"),
+        json::Prop::required("customer_billing_name"),
+        json::Prop::required("customer_billing_address"),
+        json::Prop::required("customer_tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("payment_method_type"),
+        json::Prop::required("payment_processor_metadata"),
+        json::Prop::required("billing_address_fields"),
+        json::Prop::required("products"),
+        json::Prop::required("product"),
+        json::Prop::required("product_price"),
+        json::Prop::required("prices"),
+        json::Prop::required("discount"),
+        json::Prop::required("organization"),
+        json::Prop::required("attached_custom_fields"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_payment_processor = None;
+        let mut f_status = None;
+        let mut f_client_secret = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_behavior = None;
+        let mut f_total_amount = None;
+        let mut f_currency = None;
+        let mut f_allow_trial = None;
+        let mut f_active_trial_interval = None;
+        let mut f_active_trial_interval_count = None;
+        let mut f_trial_end = None;
+        let mut f_organization_id = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_is_discount_applicable = None;
+        let mut f_is_free_product_price = None;
+        let mut f_is_payment_required = None;
+        let mut f_is_payment_setup_required = None;
+        let mut f_is_payment_form_required = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_payment_processor_metadata = None;
+        let mut f_billing_address_fields = None;
+        let mut f_products = None;
+        let mut f_product = None;
+        let mut f_product_price = None;
+        let mut f_prices = None;
+        let mut f_discount = None;
+        let mut f_organization = None;
+        let mut f_attached_custom_fields = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_custom_field_data,
+                &mut f_payment_processor,
+                &mut f_status,
+                &mut f_client_secret,
+                &mut f_url,
+                &mut f_expires_at,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_min_seats,
+                &mut f_max_seats,
+                &mut f_discount_amount,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_tax_behavior,
+                &mut f_total_amount,
+                &mut f_currency,
+                &mut f_allow_trial,
+                &mut f_active_trial_interval,
+                &mut f_active_trial_interval_count,
+                &mut f_trial_end,
+                &mut f_organization_id,
+                &mut f_product_id,
+                &mut f_product_price_id,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_is_discount_applicable,
+                &mut f_is_free_product_price,
+                &mut f_is_payment_required,
+                &mut f_is_payment_setup_required,
+                &mut f_is_payment_form_required,
+                &mut f_customer_id,
+                &mut f_is_business_customer,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_ip_address,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_locale,
+                &mut f_payment_method_type,
+                &mut f_payment_processor_metadata,
+                &mut f_billing_address_fields,
+                &mut f_products,
+                &mut f_product,
+                &mut f_product_price,
+                &mut f_prices,
+                &mut f_discount,
+                &mut f_organization,
+                &mut f_attached_custom_fields,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_payment_processor),
+            Some(f_status),
+            Some(f_client_secret),
+            Some(f_url),
+            Some(f_expires_at),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_embed_origin),
+            Some(f_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_tax_behavior),
+            Some(f_total_amount),
+            Some(f_currency),
+            Some(f_allow_trial),
+            Some(f_active_trial_interval),
+            Some(f_active_trial_interval_count),
+            Some(f_trial_end),
+            Some(f_organization_id),
+            Some(f_product_id),
+            Some(f_product_price_id),
+            Some(f_discount_id),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_is_discount_applicable),
+            Some(f_is_free_product_price),
+            Some(f_is_payment_required),
+            Some(f_is_payment_setup_required),
+            Some(f_is_payment_form_required),
+            Some(f_customer_id),
+            Some(f_is_business_customer),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_customer_ip_address),
+            Some(f_customer_billing_name),
+            Some(f_customer_billing_address),
+            Some(f_customer_tax_id),
+            Some(f_payment_method_type),
+            Some(f_payment_processor_metadata),
+            Some(f_billing_address_fields),
+            Some(f_products),
+            Some(f_product),
+            Some(f_product_price),
+            Some(f_prices),
+            Some(f_discount),
+            Some(f_organization),
+            Some(f_attached_custom_fields),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_payment_processor,
+            f_status,
+            f_client_secret,
+            f_url,
+            f_expires_at,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+            f_amount,
+            f_discount_amount,
+            f_net_amount,
+            f_tax_amount,
+            f_tax_behavior,
+            f_total_amount,
+            f_currency,
+            f_allow_trial,
+            f_active_trial_interval,
+            f_active_trial_interval_count,
+            f_trial_end,
+            f_organization_id,
+            f_product_id,
+            f_product_price_id,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_is_discount_applicable,
+            f_is_free_product_price,
+            f_is_payment_required,
+            f_is_payment_setup_required,
+            f_is_payment_form_required,
+            f_customer_id,
+            f_is_business_customer,
+            f_customer_name,
+            f_customer_email,
+            f_customer_ip_address,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_payment_method_type,
+            f_payment_processor_metadata,
+            f_billing_address_fields,
+            f_products,
+            f_product,
+            f_product_price,
+            f_prices,
+            f_discount,
+            f_organization,
+            f_attached_custom_fields,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -3174,210 +3424,6 @@ impl FromJson for CheckoutPublic {
             customer_billing_address: f_customer_billing_address,
             customer_tax_id: f_customer_tax_id,
             locale: f_locale,
-            payment_method_type: f_payment_method_type,
-            payment_processor_metadata: f_payment_processor_metadata,
-            billing_address_fields: f_billing_address_fields,
-            products: f_products,
-            product: f_product,
-            product_price: f_product_price,
-            prices: f_prices,
-            discount: f_discount,
-            organization: f_organization,
-            attached_custom_fields: f_attached_custom_fields,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "payment_processor" => json::set(r, &mut s.4),
-            "status" => json::set(r, &mut s.5),
-            "client_secret" => json::set(r, &mut s.6),
-            "url" => json::set(r, &mut s.7),
-            "expires_at" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            "embed_origin" => json::set(r, &mut s.11),
-            "amount" => json::set(r, &mut s.12),
-            "seats" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "discount_amount" => json::set(r, &mut s.16),
-            "net_amount" => json::set(r, &mut s.17),
-            "tax_amount" => json::set(r, &mut s.18),
-            "tax_behavior" => json::set(r, &mut s.19),
-            "total_amount" => json::set(r, &mut s.20),
-            "currency" => json::set(r, &mut s.21),
-            "allow_trial" => json::set(r, &mut s.22),
-            "active_trial_interval" => json::set(r, &mut s.23),
-            "active_trial_interval_count" => json::set(r, &mut s.24),
-            "trial_end" => json::set(r, &mut s.25),
-            "organization_id" => json::set(r, &mut s.26),
-            "product_id" => json::set(r, &mut s.27),
-            "product_price_id" => json::set(r, &mut s.28),
-            "discount_id" => json::set(r, &mut s.29),
-            "allow_discount_codes" => json::set(r, &mut s.30),
-            "require_billing_address" => json::set(r, &mut s.31),
-            "is_discount_applicable" => json::set(r, &mut s.32),
-            "is_free_product_price" => json::set(r, &mut s.33),
-            "is_payment_required" => json::set(r, &mut s.34),
-            "is_payment_setup_required" => json::set(r, &mut s.35),
-            "is_payment_form_required" => json::set(r, &mut s.36),
-            "customer_id" => json::set(r, &mut s.37),
-            "is_business_customer" => json::set(r, &mut s.38),
-            "customer_name" => json::set(r, &mut s.39),
-            "customer_email" => json::set(r, &mut s.40),
-            "customer_ip_address" => json::set(r, &mut s.41),
-            "customer_billing_name" => json::set(r, &mut s.42),
-            "customer_billing_address" => json::set(r, &mut s.43),
-            "customer_tax_id" => json::set(r, &mut s.44),
-            "locale" => json::set_opt(r, &mut s.45, key, &mut extra),
-            "payment_method_type" => json::set(r, &mut s.46),
-            "payment_processor_metadata" => json::set(r, &mut s.47),
-            "billing_address_fields" => json::set(r, &mut s.48),
-            "products" => json::set(r, &mut s.49),
-            "product" => json::set(r, &mut s.50),
-            "product_price" => json::set(r, &mut s.51),
-            "prices" => json::set(r, &mut s.52),
-            "discount" => json::set(r, &mut s.53),
-            "organization" => json::set(r, &mut s.54),
-            "attached_custom_fields" => json::set(r, &mut s.55),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            f_custom_field_data,
-            Some(f_payment_processor),
-            Some(f_status),
-            Some(f_client_secret),
-            Some(f_url),
-            Some(f_expires_at),
-            Some(f_success_url),
-            Some(f_return_url),
-            Some(f_embed_origin),
-            Some(f_amount),
-            f_seats,
-            f_min_seats,
-            f_max_seats,
-            Some(f_discount_amount),
-            Some(f_net_amount),
-            Some(f_tax_amount),
-            Some(f_tax_behavior),
-            Some(f_total_amount),
-            Some(f_currency),
-            Some(f_allow_trial),
-            Some(f_active_trial_interval),
-            Some(f_active_trial_interval_count),
-            Some(f_trial_end),
-            Some(f_organization_id),
-            Some(f_product_id),
-            Some(f_product_price_id),
-            Some(f_discount_id),
-            Some(f_allow_discount_codes),
-            Some(f_require_billing_address),
-            Some(f_is_discount_applicable),
-            Some(f_is_free_product_price),
-            Some(f_is_payment_required),
-            Some(f_is_payment_setup_required),
-            Some(f_is_payment_form_required),
-            Some(f_customer_id),
-            Some(f_is_business_customer),
-            Some(f_customer_name),
-            Some(f_customer_email),
-            Some(f_customer_ip_address),
-            Some(f_customer_billing_name),
-            Some(f_customer_billing_address),
-            Some(f_customer_tax_id),
-            f_locale,
-            Some(f_payment_method_type),
-            Some(f_payment_processor_metadata),
-            Some(f_billing_address_fields),
-            Some(f_products),
-            Some(f_product),
-            Some(f_product_price),
-            Some(f_prices),
-            Some(f_discount),
-            Some(f_organization),
-            Some(f_attached_custom_fields),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            payment_processor: f_payment_processor,
-            status: f_status,
-            client_secret: f_client_secret,
-            url: f_url,
-            expires_at: f_expires_at,
-            success_url: f_success_url,
-            return_url: f_return_url,
-            embed_origin: f_embed_origin,
-            amount: f_amount,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            min_seats: match f_min_seats {
-                Some(v) => v,
-                None => None,
-            },
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => None,
-            },
-            discount_amount: f_discount_amount,
-            net_amount: f_net_amount,
-            tax_amount: f_tax_amount,
-            tax_behavior: f_tax_behavior,
-            total_amount: f_total_amount,
-            currency: f_currency,
-            allow_trial: f_allow_trial,
-            active_trial_interval: f_active_trial_interval,
-            active_trial_interval_count: f_active_trial_interval_count,
-            trial_end: f_trial_end,
-            organization_id: f_organization_id,
-            product_id: f_product_id,
-            product_price_id: f_product_price_id,
-            discount_id: f_discount_id,
-            allow_discount_codes: f_allow_discount_codes,
-            require_billing_address: f_require_billing_address,
-            is_discount_applicable: f_is_discount_applicable,
-            is_free_product_price: f_is_free_product_price,
-            is_payment_required: f_is_payment_required,
-            is_payment_setup_required: f_is_payment_setup_required,
-            is_payment_form_required: f_is_payment_form_required,
-            customer_id: f_customer_id,
-            is_business_customer: f_is_business_customer,
-            customer_name: f_customer_name,
-            customer_email: f_customer_email,
-            customer_ip_address: f_customer_ip_address,
-            customer_billing_name: f_customer_billing_name,
-            customer_billing_address: f_customer_billing_address,
-            customer_tax_id: f_customer_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
             payment_method_type: f_payment_method_type,
             payment_processor_metadata: f_payment_processor_metadata,
             billing_address_fields: f_billing_address_fields,
@@ -3696,66 +3742,305 @@ impl CheckoutPublicConfirmed {
 
 impl FromJson for CheckoutPublicConfirmed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "status", "confirmed", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_payment_processor = json::required(obj, "payment_processor", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_success_url = json::required(obj, "success_url", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        let f_embed_origin = json::required(obj, "embed_origin", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_min_seats = json::optional(obj, "min_seats", path)?;
-        let f_max_seats = json::optional(obj, "max_seats", path)?;
-        let f_discount_amount = json::required(obj, "discount_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_allow_trial = json::required(obj, "allow_trial", path)?;
-        let f_active_trial_interval = json::required(obj, "active_trial_interval", path)?;
-        let f_active_trial_interval_count =
-            json::required(obj, "active_trial_interval_count", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_product_price_id = json::required(obj, "product_price_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
-        let f_is_discount_applicable = json::required(obj, "is_discount_applicable", path)?;
-        let f_is_free_product_price = json::required(obj, "is_free_product_price", path)?;
-        let f_is_payment_required = json::required(obj, "is_payment_required", path)?;
-        let f_is_payment_setup_required = json::required(obj, "is_payment_setup_required", path)?;
-        let f_is_payment_form_required = json::required(obj, "is_payment_form_required", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_is_business_customer = json::required(obj, "is_business_customer", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_customer_ip_address = json::required(obj, "customer_ip_address", path)?;
-        let f_customer_billing_name = json::required(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::required(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::required(obj, "customer_tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_payment_method_type = json::required(obj, "payment_method_type", path)?;
-        let f_payment_processor_metadata = json::required(obj, "payment_processor_metadata", path)?;
-        let f_billing_address_fields = json::required(obj, "billing_address_fields", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_product_price = json::required(obj, "product_price", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_discount = json::required(obj, "discount", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
-        let f_customer_session_token = json::required(obj, "customer_session_token", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutPublicConfirmed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::required("payment_processor"),
+        json::Prop::constant("status", &json::Konst::Str("confirmed"), true),
+        json::Prop::required("client_secret"),
+        json::Prop::required("url"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("success_url"),
+        json::Prop::required("return_url"),
+        json::Prop::required("embed_origin"),
+        json::Prop::required("amount"),
+        json::Prop::optional("seats"),
+        json::Prop::optional("min_seats"),
+        json::Prop::optional("max_seats"),
+        json::Prop::required("discount_amount"),
+        json::Prop::required("net_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("allow_trial"),
+        json::Prop::required("active_trial_interval"),
+        json::Prop::required("active_trial_interval_count"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("product_price_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("allow_discount_codes"),
+        json::Prop::required("require_billing_address"),
+        json::Prop::required("is_discount_applicable"),
+        json::Prop::required("is_free_product_price"),
+        json::Prop::required("is_payment_required"),
+        json::Prop::required("is_payment_setup_required"),
+        json::Prop::required("is_payment_form_required"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("is_business_customer"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("customer_ip_address"),
+        json::Prop::required("customer_billing_name"),
+        json::Prop::required("customer_billing_address"),
+        json::Prop::required("customer_tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("payment_method_type"),
+        json::Prop::required("payment_processor_metadata"),
+        json::Prop::required("billing_address_fields"),
+        json::Prop::required("products"),
+        json::Prop::required("product"),
+        json::Prop::required("product_price"),
+        json::Prop::required("prices"),
+        json::Prop::required("discount"),
+        json::Prop::required("organization"),
+        json::Prop::required("attached_custom_fields"),
+        json::Prop::required("customer_session_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_payment_processor = None;
+        let mut f_client_secret = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_behavior = None;
+        let mut f_total_amount = None;
+        let mut f_currency = None;
+        let mut f_allow_trial = None;
+        let mut f_active_trial_interval = None;
+        let mut f_active_trial_interval_count = None;
+        let mut f_trial_end = None;
+        let mut f_organization_id = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_is_discount_applicable = None;
+        let mut f_is_free_product_price = None;
+        let mut f_is_payment_required = None;
+        let mut f_is_payment_setup_required = None;
+        let mut f_is_payment_form_required = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_payment_processor_metadata = None;
+        let mut f_billing_address_fields = None;
+        let mut f_products = None;
+        let mut f_product = None;
+        let mut f_product_price = None;
+        let mut f_prices = None;
+        let mut f_discount = None;
+        let mut f_organization = None;
+        let mut f_attached_custom_fields = None;
+        let mut f_customer_session_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_custom_field_data,
+                &mut f_payment_processor,
+                &mut (),
+                &mut f_client_secret,
+                &mut f_url,
+                &mut f_expires_at,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_min_seats,
+                &mut f_max_seats,
+                &mut f_discount_amount,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_tax_behavior,
+                &mut f_total_amount,
+                &mut f_currency,
+                &mut f_allow_trial,
+                &mut f_active_trial_interval,
+                &mut f_active_trial_interval_count,
+                &mut f_trial_end,
+                &mut f_organization_id,
+                &mut f_product_id,
+                &mut f_product_price_id,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_is_discount_applicable,
+                &mut f_is_free_product_price,
+                &mut f_is_payment_required,
+                &mut f_is_payment_setup_required,
+                &mut f_is_payment_form_required,
+                &mut f_customer_id,
+                &mut f_is_business_customer,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_ip_address,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_locale,
+                &mut f_payment_method_type,
+                &mut f_payment_processor_metadata,
+                &mut f_billing_address_fields,
+                &mut f_products,
+                &mut f_product,
+                &mut f_product_price,
+                &mut f_prices,
+                &mut f_discount,
+                &mut f_organization,
+                &mut f_attached_custom_fields,
+                &mut f_customer_session_token,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_payment_processor),
+            Some(f_client_secret),
+            Some(f_url),
+            Some(f_expires_at),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_embed_origin),
+            Some(f_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_tax_behavior),
+            Some(f_total_amount),
+            Some(f_currency),
+            Some(f_allow_trial),
+            Some(f_active_trial_interval),
+            Some(f_active_trial_interval_count),
+            Some(f_trial_end),
+            Some(f_organization_id),
+            Some(f_product_id),
+            Some(f_product_price_id),
+            Some(f_discount_id),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_is_discount_applicable),
+            Some(f_is_free_product_price),
+            Some(f_is_payment_required),
+            Some(f_is_payment_setup_required),
+            Some(f_is_payment_form_required),
+            Some(f_customer_id),
+            Some(f_is_business_customer),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_customer_ip_address),
+            Some(f_customer_billing_name),
+            Some(f_customer_billing_address),
+            Some(f_customer_tax_id),
+            Some(f_payment_method_type),
+            Some(f_payment_processor_metadata),
+            Some(f_billing_address_fields),
+            Some(f_products),
+            Some(f_product),
+            Some(f_product_price),
+            Some(f_prices),
+            Some(f_discount),
+            Some(f_organization),
+            Some(f_attached_custom_fields),
+            Some(f_customer_session_token),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_payment_processor,
+            f_client_secret,
+            f_url,
+            f_expires_at,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+            f_amount,
+            f_discount_amount,
+            f_net_amount,
+            f_tax_amount,
+            f_tax_behavior,
+            f_total_amount,
+            f_currency,
+            f_allow_trial,
+            f_active_trial_interval,
+            f_active_trial_interval_count,
+            f_trial_end,
+            f_organization_id,
+            f_product_id,
+            f_product_price_id,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_is_discount_applicable,
+            f_is_free_product_price,
+            f_is_payment_required,
+            f_is_payment_setup_required,
+            f_is_payment_form_required,
+            f_customer_id,
+            f_is_business_customer,
+            f_customer_name,
+            f_customer_email,
+            f_customer_ip_address,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_payment_method_type,
+            f_payment_processor_metadata,
+            f_billing_address_fields,
+            f_products,
+            f_product,
+            f_product_price,
+            f_prices,
+            f_discount,
+            f_organization,
+            f_attached_custom_fields,
+            f_customer_session_token,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -3801,213 +4086,6 @@ impl FromJson for CheckoutPublicConfirmed {
             customer_billing_address: f_customer_billing_address,
             customer_tax_id: f_customer_tax_id,
             locale: f_locale,
-            payment_method_type: f_payment_method_type,
-            payment_processor_metadata: f_payment_processor_metadata,
-            billing_address_fields: f_billing_address_fields,
-            products: f_products,
-            product: f_product,
-            product_price: f_product_price,
-            prices: f_prices,
-            discount: f_discount,
-            organization: f_organization,
-            attached_custom_fields: f_attached_custom_fields,
-            customer_session_token: f_customer_session_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, false, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "payment_processor" => json::set(r, &mut s.4),
-            "status" => json::konst(json::peek_const_str(r, "confirmed", false), r, &mut s.5),
-            "client_secret" => json::set(r, &mut s.6),
-            "url" => json::set(r, &mut s.7),
-            "expires_at" => json::set(r, &mut s.8),
-            "success_url" => json::set(r, &mut s.9),
-            "return_url" => json::set(r, &mut s.10),
-            "embed_origin" => json::set(r, &mut s.11),
-            "amount" => json::set(r, &mut s.12),
-            "seats" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "discount_amount" => json::set(r, &mut s.16),
-            "net_amount" => json::set(r, &mut s.17),
-            "tax_amount" => json::set(r, &mut s.18),
-            "tax_behavior" => json::set(r, &mut s.19),
-            "total_amount" => json::set(r, &mut s.20),
-            "currency" => json::set(r, &mut s.21),
-            "allow_trial" => json::set(r, &mut s.22),
-            "active_trial_interval" => json::set(r, &mut s.23),
-            "active_trial_interval_count" => json::set(r, &mut s.24),
-            "trial_end" => json::set(r, &mut s.25),
-            "organization_id" => json::set(r, &mut s.26),
-            "product_id" => json::set(r, &mut s.27),
-            "product_price_id" => json::set(r, &mut s.28),
-            "discount_id" => json::set(r, &mut s.29),
-            "allow_discount_codes" => json::set(r, &mut s.30),
-            "require_billing_address" => json::set(r, &mut s.31),
-            "is_discount_applicable" => json::set(r, &mut s.32),
-            "is_free_product_price" => json::set(r, &mut s.33),
-            "is_payment_required" => json::set(r, &mut s.34),
-            "is_payment_setup_required" => json::set(r, &mut s.35),
-            "is_payment_form_required" => json::set(r, &mut s.36),
-            "customer_id" => json::set(r, &mut s.37),
-            "is_business_customer" => json::set(r, &mut s.38),
-            "customer_name" => json::set(r, &mut s.39),
-            "customer_email" => json::set(r, &mut s.40),
-            "customer_ip_address" => json::set(r, &mut s.41),
-            "customer_billing_name" => json::set(r, &mut s.42),
-            "customer_billing_address" => json::set(r, &mut s.43),
-            "customer_tax_id" => json::set(r, &mut s.44),
-            "locale" => json::set_opt(r, &mut s.45, key, &mut extra),
-            "payment_method_type" => json::set(r, &mut s.46),
-            "payment_processor_metadata" => json::set(r, &mut s.47),
-            "billing_address_fields" => json::set(r, &mut s.48),
-            "products" => json::set(r, &mut s.49),
-            "product" => json::set(r, &mut s.50),
-            "product_price" => json::set(r, &mut s.51),
-            "prices" => json::set(r, &mut s.52),
-            "discount" => json::set(r, &mut s.53),
-            "organization" => json::set(r, &mut s.54),
-            "attached_custom_fields" => json::set(r, &mut s.55),
-            "customer_session_token" => json::set(r, &mut s.56),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            f_custom_field_data,
-            Some(f_payment_processor),
-            true,
-            Some(f_client_secret),
-            Some(f_url),
-            Some(f_expires_at),
-            Some(f_success_url),
-            Some(f_return_url),
-            Some(f_embed_origin),
-            Some(f_amount),
-            f_seats,
-            f_min_seats,
-            f_max_seats,
-            Some(f_discount_amount),
-            Some(f_net_amount),
-            Some(f_tax_amount),
-            Some(f_tax_behavior),
-            Some(f_total_amount),
-            Some(f_currency),
-            Some(f_allow_trial),
-            Some(f_active_trial_interval),
-            Some(f_active_trial_interval_count),
-            Some(f_trial_end),
-            Some(f_organization_id),
-            Some(f_product_id),
-            Some(f_product_price_id),
-            Some(f_discount_id),
-            Some(f_allow_discount_codes),
-            Some(f_require_billing_address),
-            Some(f_is_discount_applicable),
-            Some(f_is_free_product_price),
-            Some(f_is_payment_required),
-            Some(f_is_payment_setup_required),
-            Some(f_is_payment_form_required),
-            Some(f_customer_id),
-            Some(f_is_business_customer),
-            Some(f_customer_name),
-            Some(f_customer_email),
-            Some(f_customer_ip_address),
-            Some(f_customer_billing_name),
-            Some(f_customer_billing_address),
-            Some(f_customer_tax_id),
-            f_locale,
-            Some(f_payment_method_type),
-            Some(f_payment_processor_metadata),
-            Some(f_billing_address_fields),
-            Some(f_products),
-            Some(f_product),
-            Some(f_product_price),
-            Some(f_prices),
-            Some(f_discount),
-            Some(f_organization),
-            Some(f_attached_custom_fields),
-            Some(f_customer_session_token),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            payment_processor: f_payment_processor,
-            client_secret: f_client_secret,
-            url: f_url,
-            expires_at: f_expires_at,
-            success_url: f_success_url,
-            return_url: f_return_url,
-            embed_origin: f_embed_origin,
-            amount: f_amount,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            min_seats: match f_min_seats {
-                Some(v) => v,
-                None => None,
-            },
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => None,
-            },
-            discount_amount: f_discount_amount,
-            net_amount: f_net_amount,
-            tax_amount: f_tax_amount,
-            tax_behavior: f_tax_behavior,
-            total_amount: f_total_amount,
-            currency: f_currency,
-            allow_trial: f_allow_trial,
-            active_trial_interval: f_active_trial_interval,
-            active_trial_interval_count: f_active_trial_interval_count,
-            trial_end: f_trial_end,
-            organization_id: f_organization_id,
-            product_id: f_product_id,
-            product_price_id: f_product_price_id,
-            discount_id: f_discount_id,
-            allow_discount_codes: f_allow_discount_codes,
-            require_billing_address: f_require_billing_address,
-            is_discount_applicable: f_is_discount_applicable,
-            is_free_product_price: f_is_free_product_price,
-            is_payment_required: f_is_payment_required,
-            is_payment_setup_required: f_is_payment_setup_required,
-            is_payment_form_required: f_is_payment_form_required,
-            customer_id: f_customer_id,
-            is_business_customer: f_is_business_customer,
-            customer_name: f_customer_name,
-            customer_email: f_customer_email,
-            customer_ip_address: f_customer_ip_address,
-            customer_billing_name: f_customer_billing_name,
-            customer_billing_address: f_customer_billing_address,
-            customer_tax_id: f_customer_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
             payment_method_type: f_payment_method_type,
             payment_processor_metadata: f_payment_processor_metadata,
             billing_address_fields: f_billing_address_fields,
@@ -4448,33 +4526,102 @@ impl CheckoutUpdate {
 
 impl FromJson for CheckoutUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_product_id = json::patch(obj, "product_id", path)?;
-        let f_product_price_id = json::patch(obj, "product_price_id", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_is_business_customer = json::patch(obj, "is_business_customer", path)?;
-        let f_customer_name = json::patch(obj, "customer_name", path)?;
-        let f_customer_email = json::patch(obj, "customer_email", path)?;
-        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_currency = json::patch(obj, "currency", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::patch(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::patch(obj, "require_billing_address", path)?;
-        let f_allow_trial = json::patch(obj, "allow_trial", path)?;
-        let f_customer_ip_address = json::patch(obj, "customer_ip_address", path)?;
-        let f_customer_metadata = json::patch(obj, "customer_metadata", path)?;
-        let f_success_url = json::patch(obj, "success_url", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_embed_origin = json::patch(obj, "embed_origin", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("custom_field_data"),
+        json::Prop::patch("product_id"),
+        json::Prop::patch("product_price_id"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("is_business_customer"),
+        json::Prop::patch("customer_name"),
+        json::Prop::patch("customer_email"),
+        json::Prop::patch("customer_billing_name"),
+        json::Prop::patch("customer_billing_address"),
+        json::Prop::patch("customer_tax_id"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::optional("metadata"),
+        json::Prop::patch("currency"),
+        json::Prop::patch("discount_id"),
+        json::Prop::patch("allow_discount_codes"),
+        json::Prop::patch("require_billing_address"),
+        json::Prop::patch("allow_trial"),
+        json::Prop::patch("customer_ip_address"),
+        json::Prop::patch("customer_metadata"),
+        json::Prop::patch("success_url"),
+        json::Prop::patch("return_url"),
+        json::Prop::patch("embed_origin"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_custom_field_data = None;
+        let mut f_product_id = Patch::Absent;
+        let mut f_product_price_id = Patch::Absent;
+        let mut f_amount = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_is_business_customer = Patch::Absent;
+        let mut f_customer_name = Patch::Absent;
+        let mut f_customer_email = Patch::Absent;
+        let mut f_customer_billing_name = Patch::Absent;
+        let mut f_customer_billing_address = Patch::Absent;
+        let mut f_customer_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_metadata = None;
+        let mut f_currency = Patch::Absent;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_allow_discount_codes = Patch::Absent;
+        let mut f_require_billing_address = Patch::Absent;
+        let mut f_allow_trial = Patch::Absent;
+        let mut f_customer_ip_address = Patch::Absent;
+        let mut f_customer_metadata = Patch::Absent;
+        let mut f_success_url = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_embed_origin = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_custom_field_data,
+                &mut f_product_id,
+                &mut f_product_price_id,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_is_business_customer,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_locale,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_currency,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_allow_trial,
+                &mut f_customer_ip_address,
+                &mut f_customer_metadata,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+            ],
+        )?;
+        Some(Self {
             custom_field_data: f_custom_field_data,
             product_id: f_product_id,
             product_price_id: f_product_price_id,
@@ -4500,172 +4647,6 @@ impl FromJson for CheckoutUpdate {
             success_url: f_success_url,
             return_url: f_return_url,
             embed_origin: f_embed_origin,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "product_id" => json::set(r, &mut s.1),
-            "product_price_id" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "seats" => json::set(r, &mut s.4),
-            "is_business_customer" => json::set(r, &mut s.5),
-            "customer_name" => json::set(r, &mut s.6),
-            "customer_email" => json::set(r, &mut s.7),
-            "customer_billing_name" => json::set(r, &mut s.8),
-            "customer_billing_address" => json::set(r, &mut s.9),
-            "customer_tax_id" => json::set(r, &mut s.10),
-            "locale" => json::set(r, &mut s.11),
-            "trial_interval" => json::set(r, &mut s.12),
-            "trial_interval_count" => json::set(r, &mut s.13),
-            "metadata" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "currency" => json::set(r, &mut s.15),
-            "discount_id" => json::set(r, &mut s.16),
-            "allow_discount_codes" => json::set(r, &mut s.17),
-            "require_billing_address" => json::set(r, &mut s.18),
-            "allow_trial" => json::set(r, &mut s.19),
-            "customer_ip_address" => json::set(r, &mut s.20),
-            "customer_metadata" => json::set(r, &mut s.21),
-            "success_url" => json::set(r, &mut s.22),
-            "return_url" => json::set(r, &mut s.23),
-            "embed_origin" => json::set(r, &mut s.24),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_custom_field_data,
-            f_product_id,
-            f_product_price_id,
-            f_amount,
-            f_seats,
-            f_is_business_customer,
-            f_customer_name,
-            f_customer_email,
-            f_customer_billing_name,
-            f_customer_billing_address,
-            f_customer_tax_id,
-            f_locale,
-            f_trial_interval,
-            f_trial_interval_count,
-            f_metadata,
-            f_currency,
-            f_discount_id,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_allow_trial,
-            f_customer_ip_address,
-            f_customer_metadata,
-            f_success_url,
-            f_return_url,
-            f_embed_origin,
-        ) = s;
-        Ok(Self {
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            product_price_id: match f_product_price_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            is_business_customer: match f_is_business_customer {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_name: match f_customer_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_address: match f_customer_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_tax_id: match f_customer_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_trial: match f_allow_trial {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_ip_address: match f_customer_ip_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_metadata: match f_customer_metadata {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            embed_origin: match f_embed_origin {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4801,23 +4782,72 @@ impl CheckoutUpdatePublic {
 
 impl FromJson for CheckoutUpdatePublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_product_id = json::patch(obj, "product_id", path)?;
-        let f_product_price_id = json::patch(obj, "product_price_id", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_seats = json::patch(obj, "seats", path)?;
-        let f_is_business_customer = json::patch(obj, "is_business_customer", path)?;
-        let f_customer_name = json::patch(obj, "customer_name", path)?;
-        let f_customer_email = json::patch(obj, "customer_email", path)?;
-        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_payment_method_type = json::patch(obj, "payment_method_type", path)?;
-        let f_discount_code = json::patch(obj, "discount_code", path)?;
-        let f_allow_trial = json::patch(obj, "allow_trial", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutUpdatePublic {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("custom_field_data"),
+        json::Prop::patch("product_id"),
+        json::Prop::patch("product_price_id"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("seats"),
+        json::Prop::patch("is_business_customer"),
+        json::Prop::patch("customer_name"),
+        json::Prop::patch("customer_email"),
+        json::Prop::patch("customer_billing_name"),
+        json::Prop::patch("customer_billing_address"),
+        json::Prop::patch("customer_tax_id"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("payment_method_type"),
+        json::Prop::patch("discount_code"),
+        json::Prop::patch("allow_trial"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_custom_field_data = None;
+        let mut f_product_id = Patch::Absent;
+        let mut f_product_price_id = Patch::Absent;
+        let mut f_amount = Patch::Absent;
+        let mut f_seats = Patch::Absent;
+        let mut f_is_business_customer = Patch::Absent;
+        let mut f_customer_name = Patch::Absent;
+        let mut f_customer_email = Patch::Absent;
+        let mut f_customer_billing_name = Patch::Absent;
+        let mut f_customer_billing_address = Patch::Absent;
+        let mut f_customer_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_payment_method_type = Patch::Absent;
+        let mut f_discount_code = Patch::Absent;
+        let mut f_allow_trial = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_custom_field_data,
+                &mut f_product_id,
+                &mut f_product_price_id,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_is_business_customer,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_locale,
+                &mut f_payment_method_type,
+                &mut f_discount_code,
+                &mut f_allow_trial,
+            ],
+        )?;
+        Some(Self {
             custom_field_data: f_custom_field_data,
             product_id: f_product_id,
             product_price_id: f_product_price_id,
@@ -4833,112 +4863,6 @@ impl FromJson for CheckoutUpdatePublic {
             payment_method_type: f_payment_method_type,
             discount_code: f_discount_code,
             allow_trial: f_allow_trial,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "product_id" => json::set(r, &mut s.1),
-            "product_price_id" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "seats" => json::set(r, &mut s.4),
-            "is_business_customer" => json::set(r, &mut s.5),
-            "customer_name" => json::set(r, &mut s.6),
-            "customer_email" => json::set(r, &mut s.7),
-            "customer_billing_name" => json::set(r, &mut s.8),
-            "customer_billing_address" => json::set(r, &mut s.9),
-            "customer_tax_id" => json::set(r, &mut s.10),
-            "locale" => json::set(r, &mut s.11),
-            "payment_method_type" => json::set(r, &mut s.12),
-            "discount_code" => json::set(r, &mut s.13),
-            "allow_trial" => json::set(r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_custom_field_data,
-            f_product_id,
-            f_product_price_id,
-            f_amount,
-            f_seats,
-            f_is_business_customer,
-            f_customer_name,
-            f_customer_email,
-            f_customer_billing_name,
-            f_customer_billing_address,
-            f_customer_tax_id,
-            f_locale,
-            f_payment_method_type,
-            f_discount_code,
-            f_allow_trial,
-        ) = s;
-        Ok(Self {
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            product_price_id: match f_product_price_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            is_business_customer: match f_is_business_customer {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_name: match f_customer_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_billing_address: match f_customer_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_tax_id: match f_customer_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            payment_method_type: match f_payment_method_type {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            discount_code: match f_discount_code {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            allow_trial: match f_allow_trial {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4995,31 +4919,33 @@ impl DiscountRedemptionLimitReached {
 
 impl FromJson for DiscountRedemptionLimitReached {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "DiscountRedemptionLimitReached", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "DiscountRedemptionLimitReached", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountRedemptionLimitReached {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("DiscountRedemptionLimitReached"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -5059,31 +4985,29 @@ impl ExpiredCheckoutError {
 
 impl FromJson for ExpiredCheckoutError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "ExpiredCheckoutError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "ExpiredCheckoutError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ExpiredCheckoutError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("ExpiredCheckoutError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -5124,28 +5048,30 @@ impl ListResourceCheckout {
 
 impl FromJson for ListResourceCheckout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCheckout {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -5183,31 +5109,29 @@ impl NotOpenCheckout {
 
 impl FromJson for NotOpenCheckout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "NotOpenCheckout", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "NotOpenCheckout", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotOpenCheckout {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("NotOpenCheckout"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -5244,27 +5168,29 @@ impl PaymentError {
 
 impl FromJson for PaymentError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(json::peek_const_str(r, "PaymentError", false), r, &mut s.0),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -5301,31 +5227,29 @@ impl PaymentNotReady {
 
 impl FromJson for PaymentNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentNotReady", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentNotReady", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentNotReady {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentNotReady"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -5429,31 +5353,29 @@ impl TrialAlreadyRedeemed {
 
 impl FromJson for TrialAlreadyRedeemed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "TrialAlreadyRedeemed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "TrialAlreadyRedeemed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TrialAlreadyRedeemed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("TrialAlreadyRedeemed"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })

@@ -54,60 +54,53 @@ impl Address {
 
 impl FromJson for Address {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_line1 = json::optional(obj, "line1", path)?;
-        let f_line2 = json::optional(obj, "line2", path)?;
-        let f_postal_code = json::optional(obj, "postal_code", path)?;
-        let f_city = json::optional(obj, "city", path)?;
-        let f_state = json::optional(obj, "state", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Address {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("line1"),
+        json::Prop::optional("line2"),
+        json::Prop::optional("postal_code"),
+        json::Prop::optional("city"),
+        json::Prop::optional("state"),
+        json::Prop::required("country"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        let mut f_postal_code = None;
+        let mut f_city = None;
+        let mut f_state = None;
+        let mut f_country = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_line1,
+                &mut f_line2,
+                &mut f_postal_code,
+                &mut f_city,
+                &mut f_state,
+                &mut f_country,
+            ],
+        )?;
+        let (Some(f_country),) = (f_country,) else {
+            return None;
+        };
+        Some(Self {
             line1: f_line1,
             line2: f_line2,
             postal_code: f_postal_code,
             city: f_city,
             state: f_state,
-            country: f_country,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "line1" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "line2" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "postal_code" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "city" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "state" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "country" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_line1, f_line2, f_postal_code, f_city, f_state, Some(f_country)) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            line1: match f_line1 {
-                Some(v) => v,
-                None => None,
-            },
-            line2: match f_line2 {
-                Some(v) => v,
-                None => None,
-            },
-            postal_code: match f_postal_code {
-                Some(v) => v,
-                None => None,
-            },
-            city: match f_city {
-                Some(v) => v,
-                None => None,
-            },
-            state: match f_state {
-                Some(v) => v,
-                None => None,
-            },
             country: f_country,
             extra,
         })
@@ -171,60 +164,53 @@ impl AddressInput {
 
 impl FromJson for AddressInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_line1 = json::patch(obj, "line1", path)?;
-        let f_line2 = json::patch(obj, "line2", path)?;
-        let f_postal_code = json::patch(obj, "postal_code", path)?;
-        let f_city = json::patch(obj, "city", path)?;
-        let f_state = json::patch(obj, "state", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AddressInput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("line1"),
+        json::Prop::patch("line2"),
+        json::Prop::patch("postal_code"),
+        json::Prop::patch("city"),
+        json::Prop::patch("state"),
+        json::Prop::required("country"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_line1 = Patch::Absent;
+        let mut f_line2 = Patch::Absent;
+        let mut f_postal_code = Patch::Absent;
+        let mut f_city = Patch::Absent;
+        let mut f_state = Patch::Absent;
+        let mut f_country = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_line1,
+                &mut f_line2,
+                &mut f_postal_code,
+                &mut f_city,
+                &mut f_state,
+                &mut f_country,
+            ],
+        )?;
+        let (Some(f_country),) = (f_country,) else {
+            return None;
+        };
+        Some(Self {
             line1: f_line1,
             line2: f_line2,
             postal_code: f_postal_code,
             city: f_city,
             state: f_state,
-            country: f_country,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "line1" => json::set(r, &mut s.0),
-            "line2" => json::set(r, &mut s.1),
-            "postal_code" => json::set(r, &mut s.2),
-            "city" => json::set(r, &mut s.3),
-            "state" => json::set(r, &mut s.4),
-            "country" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_line1, f_line2, f_postal_code, f_city, f_state, Some(f_country)) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            line1: match f_line1 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            line2: match f_line2 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            postal_code: match f_postal_code {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            city: match f_city {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            state: match f_state {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             country: f_country,
             extra,
         })
@@ -265,31 +251,33 @@ impl AlreadyCanceledSubscription {
 
 impl FromJson for AlreadyCanceledSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "AlreadyCanceledSubscription", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "AlreadyCanceledSubscription", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AlreadyCanceledSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("AlreadyCanceledSubscription"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -493,16 +481,22 @@ impl AnyProductPrice {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| match LegacyRecurringProductPrice::read(r)? {
-            LegacyRecurringProductPrice::Unknown { .. } => Err(Miss::FIT),
-            x => Ok(Self::LegacyRecurringProductPrice(x)),
-        },
-        |r| match ProductPrice::read(r)? {
-            ProductPrice::Unknown { .. } => Err(Miss::FIT),
-            x => Ok(Self::ProductPrice(x)),
-        },
+        (
+            |r| match LegacyRecurringProductPrice::read(r)? {
+                LegacyRecurringProductPrice::Unknown { .. } => Err(Miss::FIT),
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+            &[],
+        ),
+        (
+            |r| match ProductPrice::read(r)? {
+                ProductPrice::Unknown { .. } => Err(Miss::FIT),
+                x => Ok(Self::ProductPrice(x)),
+            },
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -530,7 +524,7 @@ impl FromJson for AnyProductPrice {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -583,35 +577,44 @@ impl AttachedCustomField {
 
 impl FromJson for AttachedCustomField {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_custom_field_id = json::required(obj, "custom_field_id", path)?;
-        let f_custom_field = json::required(obj, "custom_field", path)?;
-        let f_order = json::required(obj, "order", path)?;
-        let f_required = json::required(obj, "required", path)?;
-        Ok(Self {
-            custom_field_id: f_custom_field_id,
-            custom_field: f_custom_field,
-            order: f_order,
-            required: f_required,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "custom_field_id" => json::set(r, &mut s.0),
-            "custom_field" => json::set(r, &mut s.1),
-            "order" => json::set(r, &mut s.2),
-            "required" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_custom_field_id), Some(f_custom_field), Some(f_order), Some(f_required)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AttachedCustomField {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("custom_field_id"),
+        json::Prop::required("custom_field"),
+        json::Prop::required("order"),
+        json::Prop::required("required"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_custom_field_id = None;
+        let mut f_custom_field = None;
+        let mut f_order = None;
+        let mut f_required = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_custom_field_id,
+                &mut f_custom_field,
+                &mut f_order,
+                &mut f_required,
+            ],
+        )?;
+        let (Some(f_custom_field_id), Some(f_custom_field), Some(f_order), Some(f_required)) =
+            (f_custom_field_id, f_custom_field, f_order, f_required)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             custom_field_id: f_custom_field_id,
             custom_field: f_custom_field,
             order: f_order,
@@ -827,49 +830,139 @@ impl ErrorBody {
         ),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
-        |r| Ok(Self::AmbiguousExternalCustomerId(FromJson::read(r)?)),
-        |r| Ok(Self::CannotCreateOrganizationError(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerNotReady(FromJson::read(r)?)),
-        |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
-        |r| Ok(Self::DisputeNotOpenError(FromJson::read(r)?)),
-        |r| Ok(Self::ExpiredCheckoutError(FromJson::read(r)?)),
-        |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
-        |r| Ok(Self::ManualRetryLimitExceeded(FromJson::read(r)?)),
-        |r| Ok(Self::MissingInvoiceBillingDetails(FromJson::read(r)?)),
-        |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
-        |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
-        |r| Ok(Self::OrderNotDraft(FromJson::read(r)?)),
-        |r| Ok(Self::OrderNotEligibleForInvoice(FromJson::read(r)?)),
-        |r| Ok(Self::OrderNotEligibleForRetry(FromJson::read(r)?)),
-        |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentAlreadyInProgress(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentError(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::PaymentMethodInUseByActiveSubscription(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| Ok(Self::PaymentMethodRequired(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentMethodSetupFailed(FromJson::read(r)?)),
-        |r| Ok(Self::RefundedAlready(FromJson::read(r)?)),
-        |r| Ok(Self::ResourceNotFound(FromJson::read(r)?)),
-        |r| Ok(Self::SsoEnforcementRequiresConnection(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionLocked(FromJson::read(r)?)),
-        |r| Ok(Self::Unauthorized(FromJson::read(r)?)),
-        |r| match CheckoutForbiddenError::read(r)? {
-            CheckoutForbiddenError::Unknown { .. } => Err(Miss::FIT),
-            x => Ok(Self::CheckoutForbiddenError(x)),
-        },
-        |r| Ok(Self::HttpValidationError(FromJson::read(r)?)),
-        |r| match PortalSubscriptionUpdateError::read(r)? {
-            PortalSubscriptionUpdateError::Unknown { .. } => Err(Miss::FIT),
-            x => Ok(Self::PortalSubscriptionUpdateError(x)),
-        },
+        (
+            |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::AmbiguousExternalCustomerId(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::CannotCreateOrganizationError(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::CustomerNotReady(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::DisputeNotOpenError(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::ExpiredCheckoutError(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::ManualRetryLimitExceeded(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::MissingInvoiceBillingDetails(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::OrderNotDraft(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::OrderNotEligibleForInvoice(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::OrderNotEligibleForRetry(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentAlreadyInProgress(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentError(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| {
+                Ok(Self::PaymentMethodInUseByActiveSubscription(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentMethodRequired(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentMethodSetupFailed(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::RefundedAlready(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::ResourceNotFound(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::SsoEnforcementRequiresConnection(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::SubscriptionLocked(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::Unauthorized(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| match CheckoutForbiddenError::read(r)? {
+                CheckoutForbiddenError::Unknown { .. } => Err(Miss::FIT),
+                x => Ok(Self::CheckoutForbiddenError(x)),
+            },
+            &[],
+        ),
+        (|r| Ok(Self::HttpValidationError(FromJson::read(r)?)), &[]),
+        (
+            |r| match PortalSubscriptionUpdateError::read(r)? {
+                PortalSubscriptionUpdateError::Unknown { .. } => Err(Miss::FIT),
+                x => Ok(Self::PortalSubscriptionUpdateError(x)),
+            },
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -897,7 +990,7 @@ impl FromJson for ErrorBody {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -1225,27 +1318,24 @@ impl HttpValidationError {
 
 impl FromJson for HttpValidationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_detail = json::optional(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "detail" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_detail,) = s;
-        Ok(Self {
-            detail: match f_detail {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl HttpValidationError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("detail")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_detail])?;
+        Some(Self {
+            detail: f_detail,
             extra,
         })
     }
@@ -1454,10 +1544,46 @@ impl LegacyRecurringProductPrice {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Custom(FromJson::read(r)?)),
-        |r| Ok(Self::Fixed(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Custom(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "source",
+                "amount_type",
+                "price_currency",
+                "tax_behavior",
+                "is_archived",
+                "product_id",
+                "type",
+                "recurring_interval",
+                "minimum_amount",
+                "maximum_amount",
+                "preset_amount",
+                "legacy",
+            ],
+        ),
+        (
+            |r| Ok(Self::Fixed(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "source",
+                "amount_type",
+                "price_currency",
+                "tax_behavior",
+                "is_archived",
+                "product_id",
+                "type",
+                "recurring_interval",
+                "price_amount",
+                "legacy",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1496,7 +1622,7 @@ impl FromJson for LegacyRecurringProductPrice {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::Custom(FromJson::read(r)?),
@@ -1588,84 +1714,99 @@ impl LegacyRecurringProductPriceCustom {
 
 impl FromJson for LegacyRecurringProductPriceCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "custom", true, path)?;
-        json::expect_const_str(obj, "type", "recurring", true, path)?;
-        json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_price_currency = json::required(obj, "price_currency", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_minimum_amount = json::required(obj, "minimum_amount", path)?;
-        let f_maximum_amount = json::required(obj, "maximum_amount", path)?;
-        let f_preset_amount = json::required(obj, "preset_amount", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            source: f_source,
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            is_archived: f_is_archived,
-            product_id: f_product_id,
-            recurring_interval: f_recurring_interval,
-            minimum_amount: f_minimum_amount,
-            maximum_amount: f_maximum_amount,
-            preset_amount: f_preset_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, false, None, None, None, None, false, None, None, None, None,
-            false,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "source" => json::set(r, &mut s.3),
-            "amount_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.4),
-            "price_currency" => json::set(r, &mut s.5),
-            "tax_behavior" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "product_id" => json::set(r, &mut s.8),
-            "type" => json::konst(json::peek_const_str(r, "recurring", false), r, &mut s.9),
-            "recurring_interval" => json::set(r, &mut s.10),
-            "minimum_amount" => json::set(r, &mut s.11),
-            "maximum_amount" => json::set(r, &mut s.12),
-            "preset_amount" => json::set(r, &mut s.13),
-            "legacy" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LegacyRecurringProductPriceCustom {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("source"),
+        json::Prop::constant("amount_type", &json::Konst::Str("custom"), true),
+        json::Prop::required("price_currency"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("product_id"),
+        json::Prop::constant("type", &json::Konst::Str("recurring"), true),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("minimum_amount"),
+        json::Prop::required("maximum_amount"),
+        json::Prop::required("preset_amount"),
+        json::Prop::constant("legacy", &json::Konst::Json("true"), true),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_minimum_amount = None;
+        let mut f_maximum_amount = None;
+        let mut f_preset_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_source,
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_is_archived,
+                &mut f_product_id,
+                &mut (),
+                &mut f_recurring_interval,
+                &mut f_minimum_amount,
+                &mut f_maximum_amount,
+                &mut f_preset_amount,
+                &mut (),
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_source),
-            true,
             Some(f_price_currency),
             Some(f_tax_behavior),
             Some(f_is_archived),
             Some(f_product_id),
-            true,
             Some(f_recurring_interval),
             Some(f_minimum_amount),
             Some(f_maximum_amount),
             Some(f_preset_amount),
-            true,
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_source,
+            f_price_currency,
+            f_tax_behavior,
+            f_is_archived,
+            f_product_id,
+            f_recurring_interval,
+            f_minimum_amount,
+            f_maximum_amount,
+            f_preset_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1760,75 +1901,89 @@ impl LegacyRecurringProductPriceFixed {
 
 impl FromJson for LegacyRecurringProductPriceFixed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
-        json::expect_const_str(obj, "type", "recurring", true, path)?;
-        json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_price_currency = json::required(obj, "price_currency", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_price_amount = json::required(obj, "price_amount", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            source: f_source,
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            is_archived: f_is_archived,
-            product_id: f_product_id,
-            recurring_interval: f_recurring_interval,
-            price_amount: f_price_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, false, None, None, None, None, false, None, None, false,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "source" => json::set(r, &mut s.3),
-            "amount_type" => json::konst(json::peek_const_str(r, "fixed", false), r, &mut s.4),
-            "price_currency" => json::set(r, &mut s.5),
-            "tax_behavior" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "product_id" => json::set(r, &mut s.8),
-            "type" => json::konst(json::peek_const_str(r, "recurring", false), r, &mut s.9),
-            "recurring_interval" => json::set(r, &mut s.10),
-            "price_amount" => json::set(r, &mut s.11),
-            "legacy" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LegacyRecurringProductPriceFixed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("source"),
+        json::Prop::constant("amount_type", &json::Konst::Str("fixed"), true),
+        json::Prop::required("price_currency"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("product_id"),
+        json::Prop::constant("type", &json::Konst::Str("recurring"), true),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("price_amount"),
+        json::Prop::constant("legacy", &json::Konst::Json("true"), true),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_price_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_source,
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_is_archived,
+                &mut f_product_id,
+                &mut (),
+                &mut f_recurring_interval,
+                &mut f_price_amount,
+                &mut (),
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_source),
-            true,
             Some(f_price_currency),
             Some(f_tax_behavior),
             Some(f_is_archived),
             Some(f_product_id),
-            true,
             Some(f_recurring_interval),
             Some(f_price_amount),
-            true,
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_source,
+            f_price_currency,
+            f_tax_behavior,
+            f_is_archived,
+            f_product_id,
+            f_recurring_interval,
+            f_price_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1889,28 +2044,30 @@ impl ListResourceBenefitGrant {
 
 impl FromJson for ListResourceBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceBenefitGrant {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -1952,28 +2109,30 @@ impl ListResourceCustomerSubscription {
 
 impl FromJson for ListResourceCustomerSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomerSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -2015,28 +2174,30 @@ impl ListResourceLicenseKeyRead {
 
 impl FromJson for ListResourceLicenseKeyRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceLicenseKeyRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -2103,14 +2264,14 @@ impl MetadataQueryValue {
         (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::String(FromJson::read(r)?)),
-        |r| Ok(Self::Integer(FromJson::read(r)?)),
-        |r| Ok(Self::Boolean(FromJson::read(r)?)),
-        |r| Ok(Self::StringList(FromJson::read(r)?)),
-        |r| Ok(Self::IntegerList(FromJson::read(r)?)),
-        |r| Ok(Self::BooleanList(FromJson::read(r)?)),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::StringList(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::IntegerList(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::BooleanList(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2138,7 +2299,7 @@ impl FromJson for MetadataQueryValue {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2189,12 +2350,12 @@ impl MetadataValue {
         (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::String(FromJson::read(r)?)),
-        |r| Ok(Self::Integer(FromJson::read(r)?)),
-        |r| Ok(Self::Number(FromJson::read(r)?)),
-        |r| Ok(Self::Boolean(FromJson::read(r)?)),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Number(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2222,7 +2383,7 @@ impl FromJson for MetadataValue {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2258,31 +2419,33 @@ impl MissingInvoiceBillingDetails {
 
 impl FromJson for MissingInvoiceBillingDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "MissingInvoiceBillingDetails", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "MissingInvoiceBillingDetails", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MissingInvoiceBillingDetails {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("MissingInvoiceBillingDetails"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2322,27 +2485,29 @@ impl NotPermitted {
 
 impl FromJson for NotPermitted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "NotPermitted", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(json::peek_const_str(r, "NotPermitted", false), r, &mut s.0),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotPermitted {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("NotPermitted"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2384,10 +2549,10 @@ impl NumberOrString {
         (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Number(FromJson::read(r)?)),
-        |r| Ok(Self::String(FromJson::read(r)?)),
+        (|r| Ok(Self::Number(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2415,7 +2580,7 @@ impl FromJson for NumberOrString {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2451,28 +2616,30 @@ impl Pagination {
 
 impl FromJson for Pagination {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_total_count = json::required(obj, "total_count", path)?;
-        let f_max_page = json::required(obj, "max_page", path)?;
-        Ok(Self {
-            total_count: f_total_count,
-            max_page: f_max_page,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "total_count" => json::set(r, &mut s.0),
-            "max_page" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_total_count), Some(f_max_page)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Pagination {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("total_count"),
+        json::Prop::required("max_page"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_total_count = None;
+        let mut f_max_page = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_total_count, &mut f_max_page])?;
+        let (Some(f_total_count), Some(f_max_page)) = (f_total_count, f_max_page) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             total_count: f_total_count,
             max_page: f_max_page,
             extra,
@@ -2527,36 +2694,44 @@ impl PendingSubscriptionUpdate {
 
 impl FromJson for PendingSubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_applies_at = json::required(obj, "applies_at", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            applies_at: f_applies_at,
-            product_id: f_product_id,
-            seats: f_seats,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "applies_at" => json::set(r, &mut s.3),
-            "product_id" => json::set(r, &mut s.4),
-            "seats" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PendingSubscriptionUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("applies_at"),
+        json::Prop::required("product_id"),
+        json::Prop::required("seats"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_applies_at = None;
+        let mut f_product_id = None;
+        let mut f_seats = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_applies_at,
+                &mut f_product_id,
+                &mut f_seats,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -2564,11 +2739,18 @@ impl FromJson for PendingSubscriptionUpdate {
             Some(f_applies_at),
             Some(f_product_id),
             Some(f_seats),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_applies_at,
+            f_product_id,
+            f_seats,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3252,31 +3434,29 @@ impl ResourceNotFound {
 
 impl FromJson for ResourceNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "ResourceNotFound", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "ResourceNotFound", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ResourceNotFound {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("ResourceNotFound"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -3388,31 +3568,37 @@ impl SeatsList {
 
 impl FromJson for SeatsList {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        let f_available_seats = json::required(obj, "available_seats", path)?;
-        let f_total_seats = json::required(obj, "total_seats", path)?;
-        Ok(Self {
-            seats: f_seats,
-            available_seats: f_available_seats,
-            total_seats: f_total_seats,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut s.0),
-            "available_seats" => json::set(r, &mut s.1),
-            "total_seats" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_seats), Some(f_available_seats), Some(f_total_seats)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SeatsList {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("seats"),
+        json::Prop::required("available_seats"),
+        json::Prop::required("total_seats"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seats = None;
+        let mut f_available_seats = None;
+        let mut f_total_seats = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_seats, &mut f_available_seats, &mut f_total_seats],
+        )?;
+        let (Some(f_seats), Some(f_available_seats), Some(f_total_seats)) =
+            (f_seats, f_available_seats, f_total_seats)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             seats: f_seats,
             available_seats: f_available_seats,
             total_seats: f_total_seats,
@@ -3459,10 +3645,10 @@ impl StringOrInteger {
         (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::String(FromJson::read(r)?)),
-        |r| Ok(Self::Integer(FromJson::read(r)?)),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3490,7 +3676,7 @@ impl FromJson for StringOrInteger {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -3534,11 +3720,11 @@ impl StringOrIntegerOrBoolean {
         (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::String(FromJson::read(r)?)),
-        |r| Ok(Self::Integer(FromJson::read(r)?)),
-        |r| Ok(Self::Boolean(FromJson::read(r)?)),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3566,7 +3752,7 @@ impl FromJson for StringOrIntegerOrBoolean {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -3614,12 +3800,12 @@ impl StringOrIntegerOrBooleanOrDateTime {
         (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::String(FromJson::read(r)?)),
-        |r| Ok(Self::Integer(FromJson::read(r)?)),
-        |r| Ok(Self::Boolean(FromJson::read(r)?)),
-        |r| Ok(Self::DateTime(FromJson::read(r)?)),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3647,7 +3833,7 @@ impl FromJson for StringOrIntegerOrBooleanOrDateTime {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -3693,11 +3879,11 @@ impl StringOrIntegerOrNumber {
         (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::String(FromJson::read(r)?)),
-        |r| Ok(Self::Integer(FromJson::read(r)?)),
-        |r| Ok(Self::Number(FromJson::read(r)?)),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::Number(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3725,7 +3911,7 @@ impl FromJson for StringOrIntegerOrNumber {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -6430,27 +6616,29 @@ impl Unauthorized {
 
 impl FromJson for Unauthorized {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "Unauthorized", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(json::peek_const_str(r, "Unauthorized", false), r, &mut s.0),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Unauthorized {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("Unauthorized"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -6537,72 +6725,77 @@ impl ValidatedLicenseKey {
 
 impl FromJson for ValidatedLicenseKey {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_display_key = json::required(obj, "display_key", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_limit_activations = json::required(obj, "limit_activations", path)?;
-        let f_usage = json::required(obj, "usage", path)?;
-        let f_limit_usage = json::required(obj, "limit_usage", path)?;
-        let f_validations = json::required(obj, "validations", path)?;
-        let f_last_validated_at = json::required(obj, "last_validated_at", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_activation = json::optional(obj, "activation", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            benefit_id: f_benefit_id,
-            key: f_key,
-            display_key: f_display_key,
-            status: f_status,
-            limit_activations: f_limit_activations,
-            usage: f_usage,
-            limit_usage: f_limit_usage,
-            validations: f_validations,
-            last_validated_at: f_last_validated_at,
-            expires_at: f_expires_at,
-            activation: f_activation,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "customer" => json::set(r, &mut s.5),
-            "benefit_id" => json::set(r, &mut s.6),
-            "key" => json::set(r, &mut s.7),
-            "display_key" => json::set(r, &mut s.8),
-            "status" => json::set(r, &mut s.9),
-            "limit_activations" => json::set(r, &mut s.10),
-            "usage" => json::set(r, &mut s.11),
-            "limit_usage" => json::set(r, &mut s.12),
-            "validations" => json::set(r, &mut s.13),
-            "last_validated_at" => json::set(r, &mut s.14),
-            "expires_at" => json::set(r, &mut s.15),
-            "activation" => json::set_opt(r, &mut s.16, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ValidatedLicenseKey {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("key"),
+        json::Prop::required("display_key"),
+        json::Prop::required("status"),
+        json::Prop::required("limit_activations"),
+        json::Prop::required("usage"),
+        json::Prop::required("limit_usage"),
+        json::Prop::required("validations"),
+        json::Prop::required("last_validated_at"),
+        json::Prop::required("expires_at"),
+        json::Prop::optional("activation"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_benefit_id = None;
+        let mut f_key = None;
+        let mut f_display_key = None;
+        let mut f_status = None;
+        let mut f_limit_activations = None;
+        let mut f_usage = None;
+        let mut f_limit_usage = None;
+        let mut f_validations = None;
+        let mut f_last_validated_at = None;
+        let mut f_expires_at = None;
+        let mut f_activation = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_benefit_id,
+                &mut f_key,
+                &mut f_display_key,
+                &mut f_status,
+                &mut f_limit_activations,
+                &mut f_usage,
+                &mut f_limit_usage,
+                &mut f_validations,
+                &mut f_last_validated_at,
+                &mut f_expires_at,
+                &mut f_activation,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -6620,12 +6813,28 @@ impl FromJson for ValidatedLicenseKey {
             Some(f_validations),
             Some(f_last_validated_at),
             Some(f_expires_at),
-            f_activation,
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_benefit_id,
+            f_key,
+            f_display_key,
+            f_status,
+            f_limit_activations,
+            f_usage,
+            f_limit_usage,
+            f_validations,
+            f_last_validated_at,
+            f_expires_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -6642,10 +6851,7 @@ impl FromJson for ValidatedLicenseKey {
             validations: f_validations,
             last_validated_at: f_last_validated_at,
             expires_at: f_expires_at,
-            activation: match f_activation {
-                Some(v) => v,
-                None => None,
-            },
+            activation: f_activation,
             extra,
         })
     }
@@ -6706,48 +6912,50 @@ impl ValidationError {
 
 impl FromJson for ValidationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_loc = json::required(obj, "loc", path)?;
-        let f_msg = json::required(obj, "msg", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_input = json::optional(obj, "input", path)?;
-        let f_ctx = json::optional(obj, "ctx", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ValidationError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("loc"),
+        json::Prop::required("msg"),
+        json::Prop::required("type"),
+        json::Prop::optional("input"),
+        json::Prop::optional("ctx"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_loc = None;
+        let mut f_msg = None;
+        let mut f_type_ = None;
+        let mut f_input = None;
+        let mut f_ctx = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_loc,
+                &mut f_msg,
+                &mut f_type_,
+                &mut f_input,
+                &mut f_ctx,
+            ],
+        )?;
+        let (Some(f_loc), Some(f_msg), Some(f_type_)) = (f_loc, f_msg, f_type_) else {
+            return None;
+        };
+        Some(Self {
             loc: f_loc,
             msg: f_msg,
             type_: f_type_,
             input: f_input,
             ctx: f_ctx,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "loc" => json::set(r, &mut s.0),
-            "msg" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "input" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "ctx" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_loc), Some(f_msg), Some(f_type_), f_input, f_ctx) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            loc: f_loc,
-            msg: f_msg,
-            type_: f_type_,
-            input: match f_input {
-                Some(v) => v,
-                None => None,
-            },
-            ctx: match f_ctx {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }

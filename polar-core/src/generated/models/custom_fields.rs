@@ -207,13 +207,78 @@ impl CustomField {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Text(FromJson::read(r)?)),
-        |r| Ok(Self::Number(FromJson::read(r)?)),
-        |r| Ok(Self::Date(FromJson::read(r)?)),
-        |r| Ok(Self::Checkbox(FromJson::read(r)?)),
-        |r| Ok(Self::Select(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Text(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "type",
+                "slug",
+                "name",
+                "organization_id",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::Number(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "type",
+                "slug",
+                "name",
+                "organization_id",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::Date(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "type",
+                "slug",
+                "name",
+                "organization_id",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::Checkbox(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "type",
+                "slug",
+                "name",
+                "organization_id",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::Select(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "type",
+                "slug",
+                "name",
+                "organization_id",
+                "properties",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -255,7 +320,7 @@ impl FromJson for CustomField {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
@@ -355,59 +420,75 @@ impl CustomFieldCheckbox {
 
 impl FromJson for CustomFieldCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "checkbox", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            slug: f_slug,
-            name: f_name,
-            organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "type" => json::konst(json::peek_const_str(r, "checkbox", false), r, &mut s.4),
-            "slug" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            "properties" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCheckbox {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("checkbox"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_metadata),
-            true,
             Some(f_slug),
             Some(f_name),
             Some(f_organization_id),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_slug,
+            f_name,
+            f_organization_id,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -472,41 +553,39 @@ impl CustomFieldCheckboxProperties {
 
 impl FromJson for CustomFieldCheckboxProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_form_label = json::optional(obj, "form_label", path)?;
-        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
-        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
-        Ok(Self {
-            form_label: f_form_label,
-            form_help_text: f_form_help_text,
-            form_placeholder: f_form_placeholder,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_form_label, f_form_help_text, f_form_placeholder) = s;
-        Ok(Self {
-            form_label: match f_form_label {
-                Some(v) => v,
-                None => None,
-            },
-            form_help_text: match f_form_help_text {
-                Some(v) => v,
-                None => None,
-            },
-            form_placeholder: match f_form_placeholder {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCheckboxProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("form_label"),
+        json::Prop::optional("form_help_text"),
+        json::Prop::optional("form_placeholder"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_form_label,
+                &mut f_form_help_text,
+                &mut f_form_placeholder,
+            ],
+        )?;
+        Some(Self {
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
             extra,
         })
     }
@@ -640,13 +719,28 @@ impl CustomFieldCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Text(FromJson::read(r)?)),
-        |r| Ok(Self::Number(FromJson::read(r)?)),
-        |r| Ok(Self::Date(FromJson::read(r)?)),
-        |r| Ok(Self::Checkbox(FromJson::read(r)?)),
-        |r| Ok(Self::Select(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Text(FromJson::read(r)?)),
+            &["type", "slug", "name", "properties"],
+        ),
+        (
+            |r| Ok(Self::Number(FromJson::read(r)?)),
+            &["type", "slug", "name", "properties"],
+        ),
+        (
+            |r| Ok(Self::Date(FromJson::read(r)?)),
+            &["type", "slug", "name", "properties"],
+        ),
+        (
+            |r| Ok(Self::Checkbox(FromJson::read(r)?)),
+            &["type", "slug", "name", "properties"],
+        ),
+        (
+            |r| Ok(Self::Select(FromJson::read(r)?)),
+            &["type", "slug", "name", "properties"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -688,7 +782,7 @@ impl FromJson for CustomFieldCreate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
@@ -806,51 +900,52 @@ impl CustomFieldCreateCheckbox {
 
 impl FromJson for CustomFieldCreateCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "checkbox", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCreateCheckbox {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("checkbox"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_slug), Some(f_name), Some(f_properties)) = (f_slug, f_name, f_properties)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             slug: f_slug,
             name: f_name,
             organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "checkbox", false), r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "organization_id" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
-            s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            slug: f_slug,
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -933,51 +1028,52 @@ impl CustomFieldCreateDate {
 
 impl FromJson for CustomFieldCreateDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "date", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCreateDate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("date"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_slug), Some(f_name), Some(f_properties)) = (f_slug, f_name, f_properties)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             slug: f_slug,
             name: f_name,
             organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "date", false), r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "organization_id" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
-            s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            slug: f_slug,
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -1060,51 +1156,52 @@ impl CustomFieldCreateNumber {
 
 impl FromJson for CustomFieldCreateNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "number", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCreateNumber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("number"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_slug), Some(f_name), Some(f_properties)) = (f_slug, f_name, f_properties)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             slug: f_slug,
             name: f_name,
             organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "number", false), r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "organization_id" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
-            s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            slug: f_slug,
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -1187,51 +1284,52 @@ impl CustomFieldCreateSelect {
 
 impl FromJson for CustomFieldCreateSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "select", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCreateSelect {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("select"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_slug), Some(f_name), Some(f_properties)) = (f_slug, f_name, f_properties)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             slug: f_slug,
             name: f_name,
             organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "select", false), r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "organization_id" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
-            s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            slug: f_slug,
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -1314,51 +1412,52 @@ impl CustomFieldCreateText {
 
 impl FromJson for CustomFieldCreateText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "text", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldCreateText {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("text"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
+        let (Some(f_slug), Some(f_name), Some(f_properties)) = (f_slug, f_name, f_properties)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             slug: f_slug,
             name: f_name,
             organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "text", false), r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "organization_id" => json::set(r, &mut s.4),
-            "properties" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
-            s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            slug: f_slug,
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             properties: f_properties,
             extra,
         })
@@ -1423,59 +1522,75 @@ impl CustomFieldDate {
 
 impl FromJson for CustomFieldDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "date", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            slug: f_slug,
-            name: f_name,
-            organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "type" => json::konst(json::peek_const_str(r, "date", false), r, &mut s.4),
-            "slug" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            "properties" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldDate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("date"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_metadata),
-            true,
             Some(f_slug),
             Some(f_name),
             Some(f_organization_id),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_slug,
+            f_name,
+            f_organization_id,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1551,55 +1666,47 @@ impl CustomFieldDateProperties {
 
 impl FromJson for CustomFieldDateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_form_label = json::optional(obj, "form_label", path)?;
-        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
-        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
-        let f_ge = json::optional(obj, "ge", path)?;
-        let f_le = json::optional(obj, "le", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldDateProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("form_label"),
+        json::Prop::optional("form_help_text"),
+        json::Prop::optional("form_placeholder"),
+        json::Prop::optional("ge"),
+        json::Prop::optional("le"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_ge = None;
+        let mut f_le = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_form_label,
+                &mut f_form_help_text,
+                &mut f_form_placeholder,
+                &mut f_ge,
+                &mut f_le,
+            ],
+        )?;
+        Some(Self {
             form_label: f_form_label,
             form_help_text: f_form_help_text,
             form_placeholder: f_form_placeholder,
             ge: f_ge,
             le: f_le,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "ge" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "le" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_form_label, f_form_help_text, f_form_placeholder, f_ge, f_le) = s;
-        Ok(Self {
-            form_label: match f_form_label {
-                Some(v) => v,
-                None => None,
-            },
-            form_help_text: match f_form_help_text {
-                Some(v) => v,
-                None => None,
-            },
-            form_placeholder: match f_form_placeholder {
-                Some(v) => v,
-                None => None,
-            },
-            ge: match f_ge {
-                Some(v) => v,
-                None => None,
-            },
-            le: match f_le {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1662,59 +1769,75 @@ impl CustomFieldNumber {
 
 impl FromJson for CustomFieldNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "number", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            slug: f_slug,
-            name: f_name,
-            organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "type" => json::konst(json::peek_const_str(r, "number", false), r, &mut s.4),
-            "slug" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            "properties" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldNumber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("number"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_metadata),
-            true,
             Some(f_slug),
             Some(f_name),
             Some(f_organization_id),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_slug,
+            f_name,
+            f_organization_id,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1790,55 +1913,47 @@ impl CustomFieldNumberProperties {
 
 impl FromJson for CustomFieldNumberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_form_label = json::optional(obj, "form_label", path)?;
-        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
-        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
-        let f_ge = json::optional(obj, "ge", path)?;
-        let f_le = json::optional(obj, "le", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldNumberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("form_label"),
+        json::Prop::optional("form_help_text"),
+        json::Prop::optional("form_placeholder"),
+        json::Prop::optional("ge"),
+        json::Prop::optional("le"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_ge = None;
+        let mut f_le = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_form_label,
+                &mut f_form_help_text,
+                &mut f_form_placeholder,
+                &mut f_ge,
+                &mut f_le,
+            ],
+        )?;
+        Some(Self {
             form_label: f_form_label,
             form_help_text: f_form_help_text,
             form_placeholder: f_form_placeholder,
             ge: f_ge,
             le: f_le,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "ge" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "le" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_form_label, f_form_help_text, f_form_placeholder, f_ge, f_le) = s;
-        Ok(Self {
-            form_label: match f_form_label {
-                Some(v) => v,
-                None => None,
-            },
-            form_help_text: match f_form_help_text {
-                Some(v) => v,
-                None => None,
-            },
-            form_placeholder: match f_form_placeholder {
-                Some(v) => v,
-                None => None,
-            },
-            ge: match f_ge {
-                Some(v) => v,
-                None => None,
-            },
-            le: match f_le {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1901,59 +2016,75 @@ impl CustomFieldSelect {
 
 impl FromJson for CustomFieldSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "select", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            slug: f_slug,
-            name: f_name,
-            organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "type" => json::konst(json::peek_const_str(r, "select", false), r, &mut s.4),
-            "slug" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            "properties" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldSelect {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("select"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_metadata),
-            true,
             Some(f_slug),
             Some(f_name),
             Some(f_organization_id),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_slug,
+            f_name,
+            f_organization_id,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2014,28 +2145,28 @@ impl CustomFieldSelectOption {
 
 impl FromJson for CustomFieldSelectOption {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_value = json::required(obj, "value", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        Ok(Self {
-            value: f_value,
-            label: f_label,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "value" => json::set(r, &mut s.0),
-            "label" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_value), Some(f_label)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldSelectOption {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("value"), json::Prop::required("label")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_value = None;
+        let mut f_label = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_value, &mut f_label])?;
+        let (Some(f_value), Some(f_label)) = (f_value, f_label) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             value: f_value,
             label: f_label,
             extra,
@@ -2094,46 +2225,45 @@ impl CustomFieldSelectProperties {
 
 impl FromJson for CustomFieldSelectProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_form_label = json::optional(obj, "form_label", path)?;
-        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
-        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
-        let f_options = json::required(obj, "options", path)?;
-        Ok(Self {
-            form_label: f_form_label,
-            form_help_text: f_form_help_text,
-            form_placeholder: f_form_placeholder,
-            options: f_options,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "options" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_form_label, f_form_help_text, f_form_placeholder, Some(f_options)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldSelectProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("form_label"),
+        json::Prop::optional("form_help_text"),
+        json::Prop::optional("form_placeholder"),
+        json::Prop::required("options"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_options = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_form_label,
+                &mut f_form_help_text,
+                &mut f_form_placeholder,
+                &mut f_options,
+            ],
+        )?;
+        let (Some(f_options),) = (f_options,) else {
+            return None;
         };
-        Ok(Self {
-            form_label: match f_form_label {
-                Some(v) => v,
-                None => None,
-            },
-            form_help_text: match f_form_help_text {
-                Some(v) => v,
-                None => None,
-            },
-            form_placeholder: match f_form_placeholder {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
             options: f_options,
             extra,
         })
@@ -2287,59 +2417,75 @@ impl CustomFieldText {
 
 impl FromJson for CustomFieldText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "text", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            slug: f_slug,
-            name: f_name,
-            organization_id: f_organization_id,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "type" => json::konst(json::peek_const_str(r, "text", false), r, &mut s.4),
-            "slug" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            "properties" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldText {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::constant("type", &json::Konst::Str("text"), true),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut (),
+                &mut f_slug,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_metadata),
-            true,
             Some(f_slug),
             Some(f_name),
             Some(f_organization_id),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_slug,
+            f_name,
+            f_organization_id,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2419,69 +2565,51 @@ impl CustomFieldTextProperties {
 
 impl FromJson for CustomFieldTextProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_form_label = json::optional(obj, "form_label", path)?;
-        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
-        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
-        let f_textarea = json::optional(obj, "textarea", path)?;
-        let f_min_length = json::optional(obj, "min_length", path)?;
-        let f_max_length = json::optional(obj, "max_length", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldTextProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("form_label"),
+        json::Prop::optional("form_help_text"),
+        json::Prop::optional("form_placeholder"),
+        json::Prop::optional("textarea"),
+        json::Prop::optional("min_length"),
+        json::Prop::optional("max_length"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_textarea = None;
+        let mut f_min_length = None;
+        let mut f_max_length = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_form_label,
+                &mut f_form_help_text,
+                &mut f_form_placeholder,
+                &mut f_textarea,
+                &mut f_min_length,
+                &mut f_max_length,
+            ],
+        )?;
+        Some(Self {
             form_label: f_form_label,
             form_help_text: f_form_help_text,
             form_placeholder: f_form_placeholder,
             textarea: f_textarea,
             min_length: f_min_length,
             max_length: f_max_length,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "textarea" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "min_length" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "max_length" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_form_label,
-            f_form_help_text,
-            f_form_placeholder,
-            f_textarea,
-            f_min_length,
-            f_max_length,
-        ) = s;
-        Ok(Self {
-            form_label: match f_form_label {
-                Some(v) => v,
-                None => None,
-            },
-            form_help_text: match f_form_help_text {
-                Some(v) => v,
-                None => None,
-            },
-            form_placeholder: match f_form_placeholder {
-                Some(v) => v,
-                None => None,
-            },
-            textarea: match f_textarea {
-                Some(v) => v,
-                None => None,
-            },
-            min_length: match f_min_length {
-                Some(v) => v,
-                None => None,
-            },
-            max_length: match f_max_length {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2660,13 +2788,13 @@ impl CustomFieldUpdate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Text(FromJson::read(r)?)),
-        |r| Ok(Self::Number(FromJson::read(r)?)),
-        |r| Ok(Self::Date(FromJson::read(r)?)),
-        |r| Ok(Self::Checkbox(FromJson::read(r)?)),
-        |r| Ok(Self::Select(FromJson::read(r)?)),
+        (|r| Ok(Self::Text(FromJson::read(r)?)), &["type"]),
+        (|r| Ok(Self::Number(FromJson::read(r)?)), &["type"]),
+        (|r| Ok(Self::Date(FromJson::read(r)?)), &["type"]),
+        (|r| Ok(Self::Checkbox(FromJson::read(r)?)), &["type"]),
+        (|r| Ok(Self::Select(FromJson::read(r)?)), &["type"]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2708,7 +2836,7 @@ impl FromJson for CustomFieldUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
@@ -2812,52 +2940,45 @@ impl CustomFieldUpdateCheckbox {
 
 impl FromJson for CustomFieldUpdateCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "checkbox", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_slug = json::patch(obj, "slug", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldUpdateCheckbox {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("slug"),
+        json::Prop::constant("type", &json::Konst::Str("checkbox"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_slug = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_slug,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             slug: f_slug,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "checkbox", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            slug: match f_slug {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -2924,52 +3045,45 @@ impl CustomFieldUpdateDate {
 
 impl FromJson for CustomFieldUpdateDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "date", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_slug = json::patch(obj, "slug", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldUpdateDate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("slug"),
+        json::Prop::constant("type", &json::Konst::Str("date"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_slug = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_slug,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             slug: f_slug,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "date", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            slug: match f_slug {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3036,52 +3150,45 @@ impl CustomFieldUpdateNumber {
 
 impl FromJson for CustomFieldUpdateNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "number", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_slug = json::patch(obj, "slug", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldUpdateNumber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("slug"),
+        json::Prop::constant("type", &json::Konst::Str("number"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_slug = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_slug,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             slug: f_slug,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "number", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            slug: match f_slug {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3148,52 +3255,45 @@ impl CustomFieldUpdateSelect {
 
 impl FromJson for CustomFieldUpdateSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "select", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_slug = json::patch(obj, "slug", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldUpdateSelect {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("slug"),
+        json::Prop::constant("type", &json::Konst::Str("select"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_slug = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_slug,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             slug: f_slug,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "select", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            slug: match f_slug {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3260,52 +3360,45 @@ impl CustomFieldUpdateText {
 
 impl FromJson for CustomFieldUpdateText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "text", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_slug = json::patch(obj, "slug", path)?;
-        let f_properties = json::patch(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomFieldUpdateText {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("slug"),
+        json::Prop::constant("type", &json::Konst::Str("text"), true),
+        json::Prop::patch("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_slug = Patch::Absent;
+        let mut f_properties = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_slug,
+                &mut (),
+                &mut f_properties,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             slug: f_slug,
             properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "slug" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "text", false), r, &mut s.3),
-            "properties" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            slug: match f_slug {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            properties: match f_properties {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3348,28 +3441,30 @@ impl ListResourceCustomField {
 
 impl FromJson for ListResourceCustomField {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomField {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

@@ -72,48 +72,56 @@ impl CustomerMeter {
 
 impl FromJson for CustomerMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_consumed_units = json::required(obj, "consumed_units", path)?;
-        let f_credited_units = json::required(obj, "credited_units", path)?;
-        let f_balance = json::required(obj, "balance", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_meter = json::required(obj, "meter", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            customer_id: f_customer_id,
-            meter_id: f_meter_id,
-            consumed_units: f_consumed_units,
-            credited_units: f_credited_units,
-            balance: f_balance,
-            customer: f_customer,
-            meter: f_meter,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "meter_id" => json::set(r, &mut s.4),
-            "consumed_units" => json::set(r, &mut s.5),
-            "credited_units" => json::set(r, &mut s.6),
-            "balance" => json::set(r, &mut s.7),
-            "customer" => json::set(r, &mut s.8),
-            "meter" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("meter_id"),
+        json::Prop::required("consumed_units"),
+        json::Prop::required("credited_units"),
+        json::Prop::required("balance"),
+        json::Prop::required("customer"),
+        json::Prop::required("meter"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_customer_id = None;
+        let mut f_meter_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_balance = None;
+        let mut f_customer = None;
+        let mut f_meter = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_customer_id,
+                &mut f_meter_id,
+                &mut f_consumed_units,
+                &mut f_credited_units,
+                &mut f_balance,
+                &mut f_customer,
+                &mut f_meter,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -125,11 +133,22 @@ impl FromJson for CustomerMeter {
             Some(f_balance),
             Some(f_customer),
             Some(f_meter),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_customer_id,
+            f_meter_id,
+            f_consumed_units,
+            f_credited_units,
+            f_balance,
+            f_customer,
+            f_meter,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -318,28 +337,30 @@ impl ListResourceCustomerMeter {
 
 impl FromJson for ListResourceCustomerMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomerMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

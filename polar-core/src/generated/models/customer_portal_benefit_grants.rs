@@ -73,57 +73,62 @@ impl BenefitCustomSubscriber {
 
 impl FromJson for BenefitCustomSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "custom", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustomSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("custom"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -131,11 +136,22 @@ impl FromJson for BenefitCustomSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -190,25 +206,26 @@ impl BenefitCustomSubscriberProperties {
 
 impl FromJson for BenefitCustomSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_note = json::required(obj, "note", path)?;
-        Ok(Self {
-            note: f_note,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "note" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_note),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCustomSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("note")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_note = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_note])?;
+        let (Some(f_note),) = (f_note,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             note: f_note,
             extra,
         })
@@ -274,57 +291,62 @@ impl BenefitDiscordSubscriber {
 
 impl FromJson for BenefitDiscordSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discord", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscordSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("discord"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -332,11 +354,22 @@ impl FromJson for BenefitDiscordSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -391,25 +424,26 @@ impl BenefitDiscordSubscriberProperties {
 
 impl FromJson for BenefitDiscordSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_guild_id = json::required(obj, "guild_id", path)?;
-        Ok(Self {
-            guild_id: f_guild_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "guild_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_guild_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDiscordSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("guild_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_guild_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_guild_id])?;
+        let (Some(f_guild_id),) = (f_guild_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             guild_id: f_guild_id,
             extra,
         })
@@ -475,57 +509,62 @@ impl BenefitDownloadablesSubscriber {
 
 impl FromJson for BenefitDownloadablesSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "downloadables", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadablesSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("downloadables"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -533,11 +572,22 @@ impl FromJson for BenefitDownloadablesSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -592,25 +642,26 @@ impl BenefitDownloadablesSubscriberProperties {
 
 impl FromJson for BenefitDownloadablesSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_active_files = json::required(obj, "active_files", path)?;
-        Ok(Self {
-            active_files: f_active_files,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "active_files" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_active_files),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitDownloadablesSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("active_files")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_active_files = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_active_files])?;
+        let (Some(f_active_files),) = (f_active_files,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             active_files: f_active_files,
             extra,
         })
@@ -676,57 +727,62 @@ impl BenefitFeatureFlagSubscriber {
 
 impl FromJson for BenefitFeatureFlagSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlagSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("feature_flag"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -734,11 +790,22 @@ impl FromJson for BenefitFeatureFlagSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -791,16 +858,22 @@ impl BenefitFeatureFlagSubscriberProperties {
 
 impl FromJson for BenefitFeatureFlagSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitFeatureFlagSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -862,61 +935,62 @@ impl BenefitGitHubRepositorySubscriber {
 
 impl FromJson for BenefitGitHubRepositorySubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "github_repository", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(
-                json::peek_const_str(r, "github_repository", false),
-                r,
-                &mut s.3,
-            ),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepositorySubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("github_repository"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -924,11 +998,22 @@ impl FromJson for BenefitGitHubRepositorySubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -985,28 +1070,35 @@ impl BenefitGitHubRepositorySubscriberProperties {
 
 impl FromJson for BenefitGitHubRepositorySubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_repository_owner = json::required(obj, "repository_owner", path)?;
-        let f_repository_name = json::required(obj, "repository_name", path)?;
-        Ok(Self {
-            repository_owner: f_repository_owner,
-            repository_name: f_repository_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut s.0),
-            "repository_name" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_repository_owner), Some(f_repository_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGitHubRepositorySubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("repository_owner"),
+        json::Prop::required("repository_name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_repository_owner, &mut f_repository_name],
+        )?;
+        let (Some(f_repository_owner), Some(f_repository_name)) =
+            (f_repository_owner, f_repository_name)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             repository_owner: f_repository_owner,
             repository_name: f_repository_name,
             extra,
@@ -1052,41 +1144,39 @@ impl BenefitGrantMeterCreditProperties {
 
 impl FromJson for BenefitGrantMeterCreditProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_last_credited_meter_id = json::optional(obj, "last_credited_meter_id", path)?;
-        let f_last_credited_units = json::optional(obj, "last_credited_units", path)?;
-        let f_last_credited_at = json::optional(obj, "last_credited_at", path)?;
-        Ok(Self {
-            last_credited_meter_id: f_last_credited_meter_id,
-            last_credited_units: f_last_credited_units,
-            last_credited_at: f_last_credited_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "last_credited_meter_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "last_credited_units" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "last_credited_at" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_last_credited_meter_id, f_last_credited_units, f_last_credited_at) = s;
-        Ok(Self {
-            last_credited_meter_id: match f_last_credited_meter_id {
-                Some(v) => v,
-                None => None,
-            },
-            last_credited_units: match f_last_credited_units {
-                Some(v) => v,
-                None => None,
-            },
-            last_credited_at: match f_last_credited_at {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantMeterCreditProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("last_credited_meter_id"),
+        json::Prop::optional("last_credited_units"),
+        json::Prop::optional("last_credited_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_last_credited_meter_id = None;
+        let mut f_last_credited_units = None;
+        let mut f_last_credited_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_last_credited_meter_id,
+                &mut f_last_credited_units,
+                &mut f_last_credited_at,
+            ],
+        )?;
+        Some(Self {
+            last_credited_meter_id: f_last_credited_meter_id,
+            last_credited_units: f_last_credited_units,
+            last_credited_at: f_last_credited_at,
             extra,
         })
     }
@@ -1157,57 +1247,62 @@ impl BenefitLicenseKeysSubscriber {
 
 impl FromJson for BenefitLicenseKeysSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "license_keys", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeysSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("license_keys"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -1215,11 +1310,22 @@ impl FromJson for BenefitLicenseKeysSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1281,34 +1387,44 @@ impl BenefitLicenseKeysSubscriberProperties {
 
 impl FromJson for BenefitLicenseKeysSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_prefix = json::required(obj, "prefix", path)?;
-        let f_expires = json::required(obj, "expires", path)?;
-        let f_activations = json::required(obj, "activations", path)?;
-        let f_limit_usage = json::required(obj, "limit_usage", path)?;
-        Ok(Self {
-            prefix: f_prefix,
-            expires: f_expires,
-            activations: f_activations,
-            limit_usage: f_limit_usage,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "prefix" => json::set(r, &mut s.0),
-            "expires" => json::set(r, &mut s.1),
-            "activations" => json::set(r, &mut s.2),
-            "limit_usage" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_prefix), Some(f_expires), Some(f_activations), Some(f_limit_usage)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitLicenseKeysSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("prefix"),
+        json::Prop::required("expires"),
+        json::Prop::required("activations"),
+        json::Prop::required("limit_usage"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_prefix = None;
+        let mut f_expires = None;
+        let mut f_activations = None;
+        let mut f_limit_usage = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_prefix,
+                &mut f_expires,
+                &mut f_activations,
+                &mut f_limit_usage,
+            ],
+        )?;
+        let (Some(f_prefix), Some(f_expires), Some(f_activations), Some(f_limit_usage)) =
+            (f_prefix, f_expires, f_activations, f_limit_usage)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             prefix: f_prefix,
             expires: f_expires,
             activations: f_activations,
@@ -1380,57 +1496,62 @@ impl BenefitMeterCreditSubscriber {
 
 impl FromJson for BenefitMeterCreditSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCreditSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("meter_credit"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -1438,11 +1559,22 @@ impl FromJson for BenefitMeterCreditSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1501,31 +1633,36 @@ impl BenefitMeterCreditSubscriberProperties {
 
 impl FromJson for BenefitMeterCreditSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_units = json::required(obj, "units", path)?;
-        let f_rollover = json::required(obj, "rollover", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        Ok(Self {
-            units: f_units,
-            rollover: f_rollover,
-            meter_id: f_meter_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "units" => json::set(r, &mut s.0),
-            "rollover" => json::set(r, &mut s.1),
-            "meter_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitMeterCreditSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("units"),
+        json::Prop::required("rollover"),
+        json::Prop::required("meter_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let mut f_meter_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_units, &mut f_rollover, &mut f_meter_id],
+        )?;
+        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = (f_units, f_rollover, f_meter_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             units: f_units,
             rollover: f_rollover,
             meter_id: f_meter_id,
@@ -1595,61 +1732,62 @@ impl BenefitSlackSharedChannelSubscriber {
 
 impl FromJson for BenefitSlackSharedChannelSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        let f_deletable = json::required(obj, "deletable", path)?;
-        let f_is_deleted = json::required(obj, "is_deleted", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            description: f_description,
-            selectable: f_selectable,
-            deletable: f_deletable,
-            is_deleted: f_is_deleted,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::konst(
-                json::peek_const_str(r, "slack_shared_channel", false),
-                r,
-                &mut s.3,
-            ),
-            "description" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            "deletable" => json::set(r, &mut s.6),
-            "is_deleted" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "organization" => json::set(r, &mut s.9),
-            "properties" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannelSubscriber {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::constant("type", &json::Konst::Str("slack_shared_channel"), true),
+        json::Prop::required("description"),
+        json::Prop::required("selectable"),
+        json::Prop::required("deletable"),
+        json::Prop::required("is_deleted"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut (),
+                &mut f_description,
+                &mut f_selectable,
+                &mut f_deletable,
+                &mut f_is_deleted,
+                &mut f_organization_id,
+                &mut f_organization,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            true,
             Some(f_description),
             Some(f_selectable),
             Some(f_deletable),
@@ -1657,11 +1795,22 @@ impl FromJson for BenefitSlackSharedChannelSubscriber {
             Some(f_organization_id),
             Some(f_organization),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_description,
+            f_selectable,
+            f_deletable,
+            f_is_deleted,
+            f_organization_id,
+            f_organization,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1714,16 +1863,22 @@ impl BenefitSlackSharedChannelSubscriberProperties {
 
 impl FromJson for BenefitSlackSharedChannelSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSlackSharedChannelSubscriberProperties {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -1778,42 +1933,50 @@ impl BenefitSubscriberOrganization {
 
 impl FromJson for BenefitSubscriberOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            proration_behavior: f_proration_behavior,
-            allow_customer_updates: f_allow_customer_updates,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            "proration_behavior" => json::set(r, &mut s.6),
-            "allow_customer_updates" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitSubscriberOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("allow_customer_updates"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_proration_behavior,
+                &mut f_allow_customer_updates,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -1823,11 +1986,20 @@ impl FromJson for BenefitSubscriberOrganization {
             Some(f_avatar_url),
             Some(f_proration_behavior),
             Some(f_allow_customer_updates),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+            f_proration_behavior,
+            f_allow_customer_updates,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2203,16 +2375,160 @@ impl CustomerBenefitGrant {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Discord(FromJson::read(r)?)),
-        |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
-        |r| Ok(Self::Downloadables(FromJson::read(r)?)),
-        |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
-        |r| Ok(Self::Custom(FromJson::read(r)?)),
-        |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
-        |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
-        |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Discord(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::Downloadables(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::Custom(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "granted_at",
+                "revoked_at",
+                "customer_id",
+                "benefit_id",
+                "subscription_id",
+                "order_id",
+                "is_granted",
+                "is_revoked",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2240,7 +2556,7 @@ impl FromJson for CustomerBenefitGrant {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2375,24 +2691,109 @@ impl CustomerBenefitGrantCustom {
 
 impl FromJson for CustomerBenefitGrantCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantCustom {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2406,79 +2807,6 @@ impl FromJson for CustomerBenefitGrantCustom {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -2535,24 +2863,26 @@ impl CustomerBenefitGrantCustomUpdate {
 
 impl FromJson for CustomerBenefitGrantCustomUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "custom", true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantCustomUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "benefit_type",
+        &json::Konst::Str("custom"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -2632,24 +2962,109 @@ impl CustomerBenefitGrantDiscord {
 
 impl FromJson for CustomerBenefitGrantDiscord {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantDiscord {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2663,79 +3078,6 @@ impl FromJson for CustomerBenefitGrantDiscord {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -2795,25 +3137,26 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
 
 impl FromJson for CustomerBenefitGrantDiscordPropertiesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        Ok(Self {
-            account_id: f_account_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_account_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantDiscordPropertiesUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("account_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_account_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_account_id])?;
+        let (Some(f_account_id),) = (f_account_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             account_id: f_account_id,
             extra,
         })
@@ -2858,27 +3201,29 @@ impl CustomerBenefitGrantDiscordUpdate {
 
 impl FromJson for CustomerBenefitGrantDiscordUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "discord", true, path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.0),
-            "properties" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_properties)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantDiscordUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("benefit_type", &json::Konst::Str("discord"), true),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_properties = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
+        let (Some(f_properties),) = (f_properties,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             properties: f_properties,
             extra,
         })
@@ -2962,24 +3307,109 @@ impl CustomerBenefitGrantDownloadables {
 
 impl FromJson for CustomerBenefitGrantDownloadables {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantDownloadables {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2993,79 +3423,6 @@ impl FromJson for CustomerBenefitGrantDownloadables {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -3122,26 +3479,26 @@ impl CustomerBenefitGrantDownloadablesUpdate {
 
 impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "downloadables", true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => {
-                json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.0)
-            }
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantDownloadablesUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "benefit_type",
+        &json::Konst::Str("downloadables"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -3221,24 +3578,109 @@ impl CustomerBenefitGrantFeatureFlag {
 
 impl FromJson for CustomerBenefitGrantFeatureFlag {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantFeatureFlag {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3252,79 +3694,6 @@ impl FromJson for CustomerBenefitGrantFeatureFlag {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -3381,26 +3750,26 @@ impl CustomerBenefitGrantFeatureFlagUpdate {
 
 impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "feature_flag", true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => {
-                json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.0)
-            }
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantFeatureFlagUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "benefit_type",
+        &json::Konst::Str("feature_flag"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -3480,24 +3849,109 @@ impl CustomerBenefitGrantGitHubRepository {
 
 impl FromJson for CustomerBenefitGrantGitHubRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantGitHubRepository {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3511,79 +3965,6 @@ impl FromJson for CustomerBenefitGrantGitHubRepository {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -3643,25 +4024,26 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 
 impl FromJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        Ok(Self {
-            account_id: f_account_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_account_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("account_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_account_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_account_id])?;
+        let (Some(f_account_id),) = (f_account_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             account_id: f_account_id,
             extra,
         })
@@ -3706,31 +4088,29 @@ impl CustomerBenefitGrantGitHubRepositoryUpdate {
 
 impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "github_repository", true, path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(
-                json::peek_const_str(r, "github_repository", false),
-                r,
-                &mut s.0,
-            ),
-            "properties" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_properties)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantGitHubRepositoryUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("benefit_type", &json::Konst::Str("github_repository"), true),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_properties = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
+        let (Some(f_properties),) = (f_properties,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             properties: f_properties,
             extra,
         })
@@ -3814,24 +4194,109 @@ impl CustomerBenefitGrantLicenseKeys {
 
 impl FromJson for CustomerBenefitGrantLicenseKeys {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantLicenseKeys {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3845,79 +4310,6 @@ impl FromJson for CustomerBenefitGrantLicenseKeys {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -3974,26 +4366,26 @@ impl CustomerBenefitGrantLicenseKeysUpdate {
 
 impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "license_keys", true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => {
-                json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.0)
-            }
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantLicenseKeysUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "benefit_type",
+        &json::Konst::Str("license_keys"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -4073,24 +4465,109 @@ impl CustomerBenefitGrantMeterCredit {
 
 impl FromJson for CustomerBenefitGrantMeterCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantMeterCredit {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -4104,79 +4581,6 @@ impl FromJson for CustomerBenefitGrantMeterCredit {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -4233,26 +4637,26 @@ impl CustomerBenefitGrantMeterCreditUpdate {
 
 impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "meter_credit", true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => {
-                json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.0)
-            }
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantMeterCreditUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "benefit_type",
+        &json::Konst::Str("meter_credit"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -4332,24 +4736,109 @@ impl CustomerBenefitGrantSlackSharedChannel {
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantSlackSharedChannel {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_revoked"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_revoked_at,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_is_granted,
+                &mut f_is_revoked,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_benefit,
+                &mut f_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_granted_at,
+            f_revoked_at,
+            f_customer_id,
+            f_benefit_id,
+            f_subscription_id,
+            f_order_id,
+            f_is_granted,
+            f_is_revoked,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -4363,79 +4852,6 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannel {
             is_granted: f_is_granted,
             is_revoked: f_is_revoked,
             error: f_error,
-            customer: f_customer,
-            benefit: f_benefit,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "revoked_at" => json::set(r, &mut s.4),
-            "customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.7),
-            "subscription_id" => json::set(r, &mut s.8),
-            "order_id" => json::set(r, &mut s.9),
-            "is_granted" => json::set(r, &mut s.10),
-            "is_revoked" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "benefit" => json::set(r, &mut s.14),
-            "properties" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_granted_at),
-            Some(f_revoked_at),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_is_granted),
-            Some(f_is_revoked),
-            f_error,
-            Some(f_customer),
-            Some(f_benefit),
-            Some(f_properties),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: f_granted_at,
-            revoked_at: f_revoked_at,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            is_granted: f_is_granted,
-            is_revoked: f_is_revoked,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             benefit: f_benefit,
             properties: f_properties,
@@ -4495,25 +4911,26 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_invited_email = json::required(obj, "invited_email", path)?;
-        Ok(Self {
-            invited_email: f_invited_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "invited_email" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_invited_email),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("invited_email")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_invited_email = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_invited_email])?;
+        let (Some(f_invited_email),) = (f_invited_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             invited_email: f_invited_email,
             extra,
         })
@@ -4558,31 +4975,33 @@ impl CustomerBenefitGrantSlackSharedChannelUpdate {
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "benefit_type", "slack_shared_channel", true, path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(
-                json::peek_const_str(r, "slack_shared_channel", false),
-                r,
-                &mut s.0,
-            ),
-            "properties" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_properties)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerBenefitGrantSlackSharedChannelUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "benefit_type",
+            &json::Konst::Str("slack_shared_channel"),
+            true,
+        ),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_properties = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
+        let (Some(f_properties),) = (f_properties,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             properties: f_properties,
             extra,
         })
@@ -4798,40 +5217,64 @@ impl CustomerBenefitGrantUpdate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(FromJson::read(
-                r,
-            )?))
-        },
-        |r| Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::CustomerBenefitGrantMeterCreditUpdate(FromJson::read(
-                r,
-            )?))
-        },
-        |r| {
-            Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(FromJson::read(
-                r,
-            )?))
-        },
+        (
+            |r| Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?)),
+            &["benefit_type", "properties"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["benefit_type", "properties"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["benefit_type", "properties"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["benefit_type"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(FromJson::read(
+                    r,
+                )?))
+            },
+            &["benefit_type"],
+        ),
+        (
+            |r| Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?)),
+            &["benefit_type"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerBenefitGrantMeterCreditUpdate(FromJson::read(
+                    r,
+                )?))
+            },
+            &["benefit_type"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(FromJson::read(
+                    r,
+                )?))
+            },
+            &["benefit_type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4908,7 +5351,7 @@ impl FromJson for CustomerBenefitGrantUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("benefit_type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?),
@@ -5016,28 +5459,30 @@ impl ListResourceCustomerBenefitGrant {
 
 impl FromJson for ListResourceCustomerBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomerBenefitGrant {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

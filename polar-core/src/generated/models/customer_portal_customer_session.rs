@@ -45,28 +45,30 @@ impl CustomerCustomerSession {
 
 impl FromJson for CustomerCustomerSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        Ok(Self {
-            expires_at: f_expires_at,
-            return_url: f_return_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "expires_at" => json::set(r, &mut s.0),
-            "return_url" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_expires_at), Some(f_return_url)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerCustomerSession {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("expires_at"),
+        json::Prop::required("return_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_expires_at = None;
+        let mut f_return_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_expires_at, &mut f_return_url])?;
+        let (Some(f_expires_at), Some(f_return_url)) = (f_expires_at, f_return_url) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             expires_at: f_expires_at,
             return_url: f_return_url,
             extra,
@@ -117,54 +119,56 @@ impl PortalAuthenticatedUser {
 
 impl FromJson for PortalAuthenticatedUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_role = json::optional(obj, "role", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PortalAuthenticatedUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("type"),
+        json::Prop::required("name"),
+        json::Prop::required("email"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("role"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_role = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_name,
+                &mut f_email,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_role,
+            ],
+        )?;
+        let (Some(f_type_), Some(f_name), Some(f_email), Some(f_customer_id)) =
+            (f_type_, f_name, f_email, f_customer_id)
+        else {
+            return None;
+        };
+        Some(Self {
             type_: f_type_,
             name: f_name,
             email: f_email,
             customer_id: f_customer_id,
             member_id: f_member_id,
             role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "email" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "member_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "role" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_type_), Some(f_name), Some(f_email), Some(f_customer_id), f_member_id, f_role) =
-            s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            type_: f_type_,
-            name: f_name,
-            email: f_email,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            role: match f_role {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }

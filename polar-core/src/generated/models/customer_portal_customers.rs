@@ -50,25 +50,26 @@ impl CustomerEmailUpdateRequest {
 
 impl FromJson for CustomerEmailUpdateRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        Ok(Self {
-            email: f_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerEmailUpdateRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("email")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_email])?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
             extra,
         })
@@ -111,25 +112,26 @@ impl CustomerEmailUpdateVerifyRequest {
 
 impl FromJson for CustomerEmailUpdateVerifyRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        Ok(Self {
-            token: f_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerEmailUpdateVerifyRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (Some(f_token),) = (f_token,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
             extra,
         })
@@ -165,25 +167,26 @@ impl CustomerEmailUpdateVerifyResponse {
 
 impl FromJson for CustomerEmailUpdateVerifyResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        Ok(Self {
-            token: f_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerEmailUpdateVerifyResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (Some(f_token),) = (f_token,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
             extra,
         })
@@ -219,31 +222,29 @@ impl CustomerNotReady {
 
 impl FromJson for CustomerNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CustomerNotReady", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CustomerNotReady", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerNotReady {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("CustomerNotReady"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -369,10 +370,31 @@ impl CustomerPaymentMethod {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::PaymentMethodCard(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentMethodGeneric(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::PaymentMethodCard(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "processor",
+                "customer_id",
+                "type",
+                "method_metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::PaymentMethodGeneric(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "processor",
+                "customer_id",
+                "type",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -400,7 +422,7 @@ impl FromJson for CustomerPaymentMethod {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -456,28 +478,34 @@ impl CustomerPaymentMethodConfirm {
 
 impl FromJson for CustomerPaymentMethodConfirm {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_setup_intent_id = json::required(obj, "setup_intent_id", path)?;
-        let f_set_default = json::required(obj, "set_default", path)?;
-        Ok(Self {
-            setup_intent_id: f_setup_intent_id,
-            set_default: f_set_default,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "setup_intent_id" => json::set(r, &mut s.0),
-            "set_default" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_setup_intent_id), Some(f_set_default)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPaymentMethodConfirm {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("setup_intent_id"),
+        json::Prop::required("set_default"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_setup_intent_id = None;
+        let mut f_set_default = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_setup_intent_id, &mut f_set_default],
+        )?;
+        let (Some(f_setup_intent_id), Some(f_set_default)) = (f_setup_intent_id, f_set_default)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             setup_intent_id: f_setup_intent_id,
             set_default: f_set_default,
             extra,
@@ -533,31 +561,41 @@ impl CustomerPaymentMethodCreate {
 
 impl FromJson for CustomerPaymentMethodCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_confirmation_token_id = json::required(obj, "confirmation_token_id", path)?;
-        let f_set_default = json::required(obj, "set_default", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        Ok(Self {
-            confirmation_token_id: f_confirmation_token_id,
-            set_default: f_set_default,
-            return_url: f_return_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "confirmation_token_id" => json::set(r, &mut s.0),
-            "set_default" => json::set(r, &mut s.1),
-            "return_url" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_confirmation_token_id), Some(f_set_default), Some(f_return_url)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPaymentMethodCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("confirmation_token_id"),
+        json::Prop::required("set_default"),
+        json::Prop::required("return_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_confirmation_token_id = None;
+        let mut f_set_default = None;
+        let mut f_return_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_confirmation_token_id,
+                &mut f_set_default,
+                &mut f_return_url,
+            ],
+        )?;
+        let (Some(f_confirmation_token_id), Some(f_set_default), Some(f_return_url)) =
+            (f_confirmation_token_id, f_set_default, f_return_url)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             confirmation_token_id: f_confirmation_token_id,
             set_default: f_set_default,
             return_url: f_return_url,
@@ -601,31 +639,29 @@ impl CustomerPaymentMethodCreateRequiresActionResponse {
 
 impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "status", "requires_action", true, path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        Ok(Self {
-            client_secret: f_client_secret,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "status" => json::konst(
-                json::peek_const_str(r, "requires_action", false),
-                r,
-                &mut s.0,
-            ),
-            "client_secret" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_client_secret)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPaymentMethodCreateRequiresActionResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("status", &json::Konst::Str("requires_action"), true),
+        json::Prop::required("client_secret"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_client_secret = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_client_secret])?;
+        let (Some(f_client_secret),) = (f_client_secret,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             client_secret: f_client_secret,
             extra,
         })
@@ -701,18 +737,24 @@ impl CustomerPaymentMethodCreateResponse {
         ),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| {
-            Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| {
+                Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["status", "payment_method"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["status", "client_secret"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -759,7 +801,7 @@ impl FromJson for CustomerPaymentMethodCreateResponse {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("status")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "requires_action" => {
@@ -815,27 +857,29 @@ impl CustomerPaymentMethodCreateSucceededResponse {
 
 impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "status", "succeeded", true, path)?;
-        let f_payment_method = json::required(obj, "payment_method", path)?;
-        Ok(Self {
-            payment_method: f_payment_method,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "status" => json::konst(json::peek_const_str(r, "succeeded", false), r, &mut s.0),
-            "payment_method" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_payment_method)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPaymentMethodCreateSucceededResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("status", &json::Konst::Str("succeeded"), true),
+        json::Prop::required("payment_method"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_payment_method = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_payment_method])?;
+        let (Some(f_payment_method),) = (f_payment_method,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             payment_method: f_payment_method,
             extra,
         })
@@ -912,21 +956,92 @@ impl CustomerPortalCustomer {
 
 impl FromJson for CustomerPortalCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_oauth_accounts = json::required(obj, "oauth_accounts", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::required("oauth_accounts"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::optional("type"),
+        json::Prop::optional("locale"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_oauth_accounts = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_type_ = None;
+        let mut f_locale = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_oauth_accounts,
+                &mut f_default_payment_method_id,
+                &mut f_type_,
+                &mut f_locale,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_email),
+            Some(f_email_verified),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_oauth_accounts),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_email,
+            f_email_verified,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_oauth_accounts,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -940,72 +1055,6 @@ impl FromJson for CustomerPortalCustomer {
             default_payment_method_id: f_default_payment_method_id,
             type_: f_type_,
             locale: f_locale,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "email" => json::set(r, &mut s.3),
-            "email_verified" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "billing_name" => json::set(r, &mut s.6),
-            "billing_address" => json::set(r, &mut s.7),
-            "tax_id" => json::set(r, &mut s.8),
-            "oauth_accounts" => json::set(r, &mut s.9),
-            "default_payment_method_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "type" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_email),
-            Some(f_email_verified),
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            Some(f_oauth_accounts),
-            f_default_payment_method_id,
-            f_type_,
-            f_locale,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            email: f_email,
-            email_verified: f_email_verified,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            oauth_accounts: f_oauth_accounts,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1077,48 +1126,43 @@ impl CustomerPortalCustomerUpdate {
 
 impl FromJson for CustomerPortalCustomerUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_billing_name = json::patch(obj, "billing_name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        let f_tax_id = json::patch(obj, "tax_id", path)?;
-        let f_default_payment_method_id = json::patch(obj, "default_payment_method_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalCustomerUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("billing_name"),
+        json::Prop::patch("billing_address"),
+        json::Prop::patch("tax_id"),
+        json::Prop::patch("default_payment_method_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_billing_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let mut f_tax_id = Patch::Absent;
+        let mut f_default_payment_method_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_default_payment_method_id,
+            ],
+        )?;
+        Some(Self {
             billing_name: f_billing_name,
             billing_address: f_billing_address,
             tax_id: f_tax_id,
             default_payment_method_id: f_default_payment_method_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "billing_name" => json::set(r, &mut s.0),
-            "billing_address" => json::set(r, &mut s.1),
-            "tax_id" => json::set(r, &mut s.2),
-            "default_payment_method_id" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_billing_name, f_billing_address, f_tax_id, f_default_payment_method_id) = s;
-        Ok(Self {
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1162,28 +1206,34 @@ impl CustomerPortalOAuthAccount {
 
 impl FromJson for CustomerPortalOAuthAccount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_account_username = json::required(obj, "account_username", path)?;
-        Ok(Self {
-            account_id: f_account_id,
-            account_username: f_account_username,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut s.0),
-            "account_username" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_account_id), Some(f_account_username)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalOAuthAccount {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("account_id"),
+        json::Prop::required("account_username"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_account_id = None;
+        let mut f_account_username = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_account_id, &mut f_account_username],
+        )?;
+        let (Some(f_account_id), Some(f_account_username)) = (f_account_id, f_account_username)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             account_id: f_account_id,
             account_username: f_account_username,
             extra,
@@ -1225,28 +1275,30 @@ impl ListResourceCustomerPaymentMethod {
 
 impl FromJson for ListResourceCustomerPaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomerPaymentMethod {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -1302,51 +1354,65 @@ impl PaymentMethodCard {
 
 impl FromJson for PaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "card", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_method_metadata = json::required(obj, "method_metadata", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            processor: f_processor,
-            customer_id: f_customer_id,
-            method_metadata: f_method_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "type" => json::konst(json::peek_const_str(r, "card", false), r, &mut s.5),
-            "method_metadata" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentMethodCard {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("processor"),
+        json::Prop::required("customer_id"),
+        json::Prop::constant("type", &json::Konst::Str("card"), true),
+        json::Prop::required("method_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut f_method_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_processor,
+                &mut f_customer_id,
+                &mut (),
+                &mut f_method_metadata,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_processor),
             Some(f_customer_id),
-            true,
             Some(f_method_metadata),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_processor,
+            f_customer_id,
+            f_method_metadata,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1412,36 +1478,44 @@ impl PaymentMethodGeneric {
 
 impl FromJson for PaymentMethodGeneric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            processor: f_processor,
-            customer_id: f_customer_id,
-            type_: f_type_,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "type" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentMethodGeneric {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("processor"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("type"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut f_type_ = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_processor,
+                &mut f_customer_id,
+                &mut f_type_,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -1449,11 +1523,18 @@ impl FromJson for PaymentMethodGeneric {
             Some(f_processor),
             Some(f_customer_id),
             Some(f_type_),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_processor,
+            f_customer_id,
+            f_type_,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1499,37 +1580,33 @@ impl PaymentMethodInUseByActiveSubscription {
 
 impl FromJson for PaymentMethodInUseByActiveSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "error",
-            "PaymentMethodInUseByActiveSubscription",
-            true,
-            path,
-        )?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentMethodInUseByActiveSubscription", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentMethodInUseByActiveSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("PaymentMethodInUseByActiveSubscription"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -1569,31 +1646,29 @@ impl PaymentMethodSetupFailed {
 
 impl FromJson for PaymentMethodSetupFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentMethodSetupFailed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentMethodSetupFailed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentMethodSetupFailed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentMethodSetupFailed"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })

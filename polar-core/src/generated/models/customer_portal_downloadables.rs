@@ -47,31 +47,35 @@ impl DownloadableRead {
 
 impl FromJson for DownloadableRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_file = json::required(obj, "file", path)?;
-        Ok(Self {
-            id: f_id,
-            benefit_id: f_benefit_id,
-            file: f_file,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "benefit_id" => json::set(r, &mut s.1),
-            "file" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_benefit_id), Some(f_file)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DownloadableRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("file"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_benefit_id = None;
+        let mut f_file = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_benefit_id, &mut f_file],
+        )?;
+        let (Some(f_id), Some(f_benefit_id), Some(f_file)) = (f_id, f_benefit_id, f_file) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             benefit_id: f_benefit_id,
             file: f_file,
@@ -158,69 +162,74 @@ impl FileDownload {
 
 impl FromJson for FileDownload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_download = json::required(obj, "download", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
-        let f_service = json::required(obj, "service", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            download: f_download,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            service: f_service,
-            size_readable: f_size_readable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "download" => json::set(r, &mut s.11),
-            "version" => json::set(r, &mut s.12),
-            "is_uploaded" => json::set(r, &mut s.13),
-            "service" => json::set(r, &mut s.14),
-            "size_readable" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl FileDownload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("download"),
+        json::Prop::required("version"),
+        json::Prop::required("is_uploaded"),
+        json::Prop::required("service"),
+        json::Prop::required("size_readable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_download = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_service = None;
+        let mut f_size_readable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_download,
+                &mut f_version,
+                &mut f_is_uploaded,
+                &mut f_service,
+                &mut f_size_readable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -238,11 +247,28 @@ impl FromJson for FileDownload {
             Some(f_is_uploaded),
             Some(f_service),
             Some(f_size_readable),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_download,
+            f_version,
+            f_is_uploaded,
+            f_service,
+            f_size_readable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,
@@ -316,28 +342,30 @@ impl ListResourceDownloadableRead {
 
 impl FromJson for ListResourceDownloadableRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceDownloadableRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -379,36 +407,37 @@ impl S3DownloadUrl {
 
 impl FromJson for S3DownloadUrl {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_headers = json::optional(obj, "headers", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        Ok(Self {
-            url: f_url,
-            headers: f_headers,
-            expires_at: f_expires_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            "headers" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "expires_at" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url), f_headers, Some(f_expires_at)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl S3DownloadUrl {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("url"),
+        json::Prop::optional("headers"),
+        json::Prop::required("expires_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let mut f_headers = None;
+        let mut f_expires_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_url, &mut f_headers, &mut f_expires_at],
+        )?;
+        let (Some(f_url), Some(f_expires_at)) = (f_url, f_expires_at) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             url: f_url,
-            headers: match f_headers {
-                Some(v) => v,
-                None => None,
-            },
+            headers: f_headers,
             expires_at: f_expires_at,
             extra,
         })

@@ -54,36 +54,44 @@ impl CustomerPortalMember {
 
 impl FromJson for CustomerPortalMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_role = json::required(obj, "role", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            email: f_email,
-            name: f_name,
-            role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "email" => json::set(r, &mut s.3),
-            "name" => json::set(r, &mut s.4),
-            "role" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalMember {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("email"),
+        json::Prop::required("name"),
+        json::Prop::required("role"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_role = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_email,
+                &mut f_name,
+                &mut f_role,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -91,11 +99,11 @@ impl FromJson for CustomerPortalMember {
             Some(f_email),
             Some(f_name),
             Some(f_role),
-        ) = s
+        ) = (f_created_at, f_modified_at, f_id, f_email, f_name, f_role)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -154,40 +162,35 @@ impl CustomerPortalMemberCreate {
 
 impl FromJson for CustomerPortalMemberCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_role = json::optional(obj, "role", path)?;
-        Ok(Self {
-            email: f_email,
-            name: f_name,
-            role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "role" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), f_name, f_role) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalMemberCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::patch("name"),
+        json::Prop::optional("role"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_name = Patch::Absent;
+        let mut f_role = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_email, &mut f_name, &mut f_role])?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            role: match f_role {
-                Some(v) => v,
-                None => None,
-            },
+            name: f_name,
+            role: f_role,
             extra,
         })
     }
@@ -234,34 +237,26 @@ impl CustomerPortalMemberUpdate {
 
 impl FromJson for CustomerPortalMemberUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_role = json::patch(obj, "role", path)?;
-        Ok(Self {
-            name: f_name,
-            role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "role" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_role) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            role: match f_role {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalMemberUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::patch("name"), json::Prop::patch("role")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = Patch::Absent;
+        let mut f_role = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_role])?;
+        Some(Self {
+            name: f_name,
+            role: f_role,
             extra,
         })
     }
@@ -301,28 +296,30 @@ impl ListResourceCustomerPortalMember {
 
 impl FromJson for ListResourceCustomerPortalMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomerPortalMember {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

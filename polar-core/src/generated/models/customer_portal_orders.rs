@@ -144,42 +144,199 @@ impl CustomerOrder {
 
 impl FromJson for CustomerOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_paid = json::required(obj, "paid", path)?;
-        let f_subtotal_amount = json::required(obj, "subtotal_amount", path)?;
-        let f_discount_amount = json::required(obj, "discount_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_applied_balance_amount = json::required(obj, "applied_balance_amount", path)?;
-        let f_due_amount = json::required(obj, "due_amount", path)?;
-        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
-        let f_refunded_tax_amount = json::required(obj, "refunded_tax_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_billing_reason = json::required(obj, "billing_reason", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_invoice_number = json::required(obj, "invoice_number", path)?;
-        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
-        let f_receipt_number = json::required(obj, "receipt_number", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_next_payment_attempt_at = json::optional(obj, "next_payment_attempt_at", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_subscription = json::required(obj, "subscription", path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_refundable_amount = json::required(obj, "refundable_amount", path)?;
-        let f_refundable_tax_amount = json::required(obj, "refundable_tax_amount", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("status"),
+        json::Prop::required("paid"),
+        json::Prop::required("subtotal_amount"),
+        json::Prop::required("discount_amount"),
+        json::Prop::required("net_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("applied_balance_amount"),
+        json::Prop::required("due_amount"),
+        json::Prop::required("refunded_amount"),
+        json::Prop::required("refunded_tax_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("billing_reason"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("invoice_number"),
+        json::Prop::required("is_invoice_generated"),
+        json::Prop::required("receipt_number"),
+        json::Prop::optional("seats"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::optional("next_payment_attempt_at"),
+        json::Prop::required("product"),
+        json::Prop::required("subscription"),
+        json::Prop::required("items"),
+        json::Prop::required("description"),
+        json::Prop::required("refundable_amount"),
+        json::Prop::required("refundable_tax_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_status = None;
+        let mut f_paid = None;
+        let mut f_subtotal_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_total_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_due_amount = None;
+        let mut f_refunded_amount = None;
+        let mut f_refunded_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_billing_reason = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_invoice_number = None;
+        let mut f_is_invoice_generated = None;
+        let mut f_receipt_number = None;
+        let mut f_seats = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_subscription_id = None;
+        let mut f_checkout_id = None;
+        let mut f_next_payment_attempt_at = None;
+        let mut f_product = None;
+        let mut f_subscription = None;
+        let mut f_items = None;
+        let mut f_description = None;
+        let mut f_refundable_amount = None;
+        let mut f_refundable_tax_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_status,
+                &mut f_paid,
+                &mut f_subtotal_amount,
+                &mut f_discount_amount,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_total_amount,
+                &mut f_applied_balance_amount,
+                &mut f_due_amount,
+                &mut f_refunded_amount,
+                &mut f_refunded_tax_amount,
+                &mut f_currency,
+                &mut f_billing_reason,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_invoice_number,
+                &mut f_is_invoice_generated,
+                &mut f_receipt_number,
+                &mut f_seats,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_subscription_id,
+                &mut f_checkout_id,
+                &mut f_next_payment_attempt_at,
+                &mut f_product,
+                &mut f_subscription,
+                &mut f_items,
+                &mut f_description,
+                &mut f_refundable_amount,
+                &mut f_refundable_tax_amount,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_status),
+            Some(f_paid),
+            Some(f_subtotal_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_total_amount),
+            Some(f_applied_balance_amount),
+            Some(f_due_amount),
+            Some(f_refunded_amount),
+            Some(f_refunded_tax_amount),
+            Some(f_currency),
+            Some(f_billing_reason),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_invoice_number),
+            Some(f_is_invoice_generated),
+            Some(f_receipt_number),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_subscription_id),
+            Some(f_checkout_id),
+            Some(f_product),
+            Some(f_subscription),
+            Some(f_items),
+            Some(f_description),
+            Some(f_refundable_amount),
+            Some(f_refundable_tax_amount),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_status,
+            f_paid,
+            f_subtotal_amount,
+            f_discount_amount,
+            f_net_amount,
+            f_tax_amount,
+            f_total_amount,
+            f_applied_balance_amount,
+            f_due_amount,
+            f_refunded_amount,
+            f_refunded_tax_amount,
+            f_currency,
+            f_billing_reason,
+            f_billing_name,
+            f_billing_address,
+            f_invoice_number,
+            f_is_invoice_generated,
+            f_receipt_number,
+            f_customer_id,
+            f_product_id,
+            f_discount_id,
+            f_subscription_id,
+            f_checkout_id,
+            f_product,
+            f_subscription,
+            f_items,
+            f_description,
+            f_refundable_amount,
+            f_refundable_tax_amount,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -208,134 +365,6 @@ impl FromJson for CustomerOrder {
             subscription_id: f_subscription_id,
             checkout_id: f_checkout_id,
             next_payment_attempt_at: f_next_payment_attempt_at,
-            product: f_product,
-            subscription: f_subscription,
-            items: f_items,
-            description: f_description,
-            refundable_amount: f_refundable_amount,
-            refundable_tax_amount: f_refundable_tax_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "status" => json::set(r, &mut s.3),
-            "paid" => json::set(r, &mut s.4),
-            "subtotal_amount" => json::set(r, &mut s.5),
-            "discount_amount" => json::set(r, &mut s.6),
-            "net_amount" => json::set(r, &mut s.7),
-            "tax_amount" => json::set(r, &mut s.8),
-            "total_amount" => json::set(r, &mut s.9),
-            "applied_balance_amount" => json::set(r, &mut s.10),
-            "due_amount" => json::set(r, &mut s.11),
-            "refunded_amount" => json::set(r, &mut s.12),
-            "refunded_tax_amount" => json::set(r, &mut s.13),
-            "currency" => json::set(r, &mut s.14),
-            "billing_reason" => json::set(r, &mut s.15),
-            "billing_name" => json::set(r, &mut s.16),
-            "billing_address" => json::set(r, &mut s.17),
-            "invoice_number" => json::set(r, &mut s.18),
-            "is_invoice_generated" => json::set(r, &mut s.19),
-            "receipt_number" => json::set(r, &mut s.20),
-            "seats" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "customer_id" => json::set(r, &mut s.22),
-            "product_id" => json::set(r, &mut s.23),
-            "discount_id" => json::set(r, &mut s.24),
-            "subscription_id" => json::set(r, &mut s.25),
-            "checkout_id" => json::set(r, &mut s.26),
-            "next_payment_attempt_at" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "product" => json::set(r, &mut s.28),
-            "subscription" => json::set(r, &mut s.29),
-            "items" => json::set(r, &mut s.30),
-            "description" => json::set(r, &mut s.31),
-            "refundable_amount" => json::set(r, &mut s.32),
-            "refundable_tax_amount" => json::set(r, &mut s.33),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_status),
-            Some(f_paid),
-            Some(f_subtotal_amount),
-            Some(f_discount_amount),
-            Some(f_net_amount),
-            Some(f_tax_amount),
-            Some(f_total_amount),
-            Some(f_applied_balance_amount),
-            Some(f_due_amount),
-            Some(f_refunded_amount),
-            Some(f_refunded_tax_amount),
-            Some(f_currency),
-            Some(f_billing_reason),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_invoice_number),
-            Some(f_is_invoice_generated),
-            Some(f_receipt_number),
-            f_seats,
-            Some(f_customer_id),
-            Some(f_product_id),
-            Some(f_discount_id),
-            Some(f_subscription_id),
-            Some(f_checkout_id),
-            f_next_payment_attempt_at,
-            Some(f_product),
-            Some(f_subscription),
-            Some(f_items),
-            Some(f_description),
-            Some(f_refundable_amount),
-            Some(f_refundable_tax_amount),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            status: f_status,
-            paid: f_paid,
-            subtotal_amount: f_subtotal_amount,
-            discount_amount: f_discount_amount,
-            net_amount: f_net_amount,
-            tax_amount: f_tax_amount,
-            total_amount: f_total_amount,
-            applied_balance_amount: f_applied_balance_amount,
-            due_amount: f_due_amount,
-            refunded_amount: f_refunded_amount,
-            refunded_tax_amount: f_refunded_tax_amount,
-            currency: f_currency,
-            billing_reason: f_billing_reason,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            invoice_number: f_invoice_number,
-            is_invoice_generated: f_is_invoice_generated,
-            receipt_number: f_receipt_number,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            subscription_id: f_subscription_id,
-            checkout_id: f_checkout_id,
-            next_payment_attempt_at: match f_next_payment_attempt_at {
-                Some(v) => v,
-                None => None,
-            },
             product: f_product,
             subscription: f_subscription,
             items: f_items,
@@ -438,41 +467,39 @@ impl CustomerOrderConfirmPayment {
 
 impl FromJson for CustomerOrderConfirmPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_confirmation_token_id = json::patch(obj, "confirmation_token_id", path)?;
-        let f_payment_method_id = json::patch(obj, "payment_method_id", path)?;
-        let f_payment_processor = json::optional(obj, "payment_processor", path)?;
-        Ok(Self {
-            confirmation_token_id: f_confirmation_token_id,
-            payment_method_id: f_payment_method_id,
-            payment_processor: f_payment_processor,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "confirmation_token_id" => json::set(r, &mut s.0),
-            "payment_method_id" => json::set(r, &mut s.1),
-            "payment_processor" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_confirmation_token_id, f_payment_method_id, f_payment_processor) = s;
-        Ok(Self {
-            confirmation_token_id: match f_confirmation_token_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            payment_method_id: match f_payment_method_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            payment_processor: match f_payment_processor {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderConfirmPayment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("confirmation_token_id"),
+        json::Prop::patch("payment_method_id"),
+        json::Prop::optional("payment_processor"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_confirmation_token_id = Patch::Absent;
+        let mut f_payment_method_id = Patch::Absent;
+        let mut f_payment_processor = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_confirmation_token_id,
+                &mut f_payment_method_id,
+                &mut f_payment_processor,
+            ],
+        )?;
+        Some(Self {
+            confirmation_token_id: f_confirmation_token_id,
+            payment_method_id: f_payment_method_id,
+            payment_processor: f_payment_processor,
             extra,
         })
     }
@@ -513,25 +540,26 @@ impl CustomerOrderInvoice {
 
 impl FromJson for CustomerOrderInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderInvoice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -568,40 +596,38 @@ impl CustomerOrderPaymentConfirmation {
 
 impl FromJson for CustomerOrderPaymentConfirmation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_client_secret = json::optional(obj, "client_secret", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        Ok(Self {
-            status: f_status,
-            client_secret: f_client_secret,
-            error: f_error,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "status" => json::set(r, &mut s.0),
-            "client_secret" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "error" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_status), f_client_secret, f_error) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderPaymentConfirmation {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("status"),
+        json::Prop::optional("client_secret"),
+        json::Prop::optional("error"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_status = None;
+        let mut f_client_secret = None;
+        let mut f_error = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_status, &mut f_client_secret, &mut f_error],
+        )?;
+        let (Some(f_status),) = (f_status,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             status: f_status,
-            client_secret: match f_client_secret {
-                Some(v) => v,
-                None => None,
-            },
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
+            client_secret: f_client_secret,
+            error: f_error,
             extra,
         })
     }
@@ -640,33 +666,32 @@ impl CustomerOrderPaymentStatus {
 
 impl FromJson for CustomerOrderPaymentStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        Ok(Self {
-            status: f_status,
-            error: f_error,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "status" => json::set(r, &mut s.0),
-            "error" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_status), f_error) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderPaymentStatus {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("status"),
+        json::Prop::optional("error"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_status = None;
+        let mut f_error = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_status, &mut f_error])?;
+        let (Some(f_status),) = (f_status,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             status: f_status,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
+            error: f_error,
             extra,
         })
     }
@@ -758,78 +783,83 @@ impl CustomerOrderProduct {
 
 impl FromJson for CustomerOrderProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        let f_medias = json::required(obj, "medias", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            prices: f_prices,
-            benefits: f_benefits,
-            medias: f_medias,
-            organization: f_organization,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "trial_interval" => json::set(r, &mut s.3),
-            "trial_interval_count" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "description" => json::set(r, &mut s.6),
-            "visibility" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set(r, &mut s.8),
-            "recurring_interval_count" => json::set(r, &mut s.9),
-            "meter_interval" => json::set(r, &mut s.10),
-            "meter_interval_count" => json::set(r, &mut s.11),
-            "is_recurring" => json::set(r, &mut s.12),
-            "is_archived" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            "prices" => json::set(r, &mut s.15),
-            "benefits" => json::set(r, &mut s.16),
-            "medias" => json::set(r, &mut s.17),
-            "organization" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("prices"),
+        json::Prop::required("benefits"),
+        json::Prop::required("medias"),
+        json::Prop::required("organization"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let mut f_organization = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+                &mut f_prices,
+                &mut f_benefits,
+                &mut f_medias,
+                &mut f_organization,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -850,11 +880,31 @@ impl FromJson for CustomerOrderProduct {
             Some(f_benefits),
             Some(f_medias),
             Some(f_organization),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+            f_prices,
+            f_benefits,
+            f_medias,
+            f_organization,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -930,25 +980,26 @@ impl CustomerOrderReceipt {
 
 impl FromJson for CustomerOrderReceipt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderReceipt {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -1169,40 +1220,179 @@ impl CustomerOrderSubscription {
 
 impl FromJson for CustomerOrderSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_current_period_start = json::required(obj, "current_period_start", path)?;
-        let f_current_period_end = json::required(obj, "current_period_end", path)?;
-        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
-        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
-        let f_trial_start = json::required(obj, "trial_start", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
-        let f_canceled_at = json::required(obj, "canceled_at", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_ended_at = json::required(obj, "ended_at", path)?;
-        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
-        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
-        let f_paused_at = json::required(obj, "paused_at", path)?;
-        let f_resumes_at = json::required(obj, "resumes_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_customer_cancellation_reason =
-            json::required(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::required(obj, "customer_cancellation_comment", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("status"),
+        json::Prop::required("current_period_start"),
+        json::Prop::required("current_period_end"),
+        json::Prop::required("current_meter_period_start"),
+        json::Prop::required("current_meter_period_end"),
+        json::Prop::required("trial_start"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("cancel_at_period_end"),
+        json::Prop::required("canceled_at"),
+        json::Prop::required("started_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("ended_at"),
+        json::Prop::optional("past_due_at"),
+        json::Prop::required("pause_at_period_end"),
+        json::Prop::required("paused_at"),
+        json::Prop::required("resumes_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::optional("seats"),
+        json::Prop::required("customer_cancellation_reason"),
+        json::Prop::required("customer_cancellation_comment"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_status,
+                &mut f_current_period_start,
+                &mut f_current_period_end,
+                &mut f_current_meter_period_start,
+                &mut f_current_meter_period_end,
+                &mut f_trial_start,
+                &mut f_trial_end,
+                &mut f_cancel_at_period_end,
+                &mut f_canceled_at,
+                &mut f_started_at,
+                &mut f_ends_at,
+                &mut f_ended_at,
+                &mut f_past_due_at,
+                &mut f_pause_at_period_end,
+                &mut f_paused_at,
+                &mut f_resumes_at,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_checkout_id,
+                &mut f_seats,
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_status,
+            f_current_period_start,
+            f_current_period_end,
+            f_current_meter_period_start,
+            f_current_meter_period_end,
+            f_trial_start,
+            f_trial_end,
+            f_cancel_at_period_end,
+            f_canceled_at,
+            f_started_at,
+            f_ends_at,
+            f_ended_at,
+            f_pause_at_period_end,
+            f_paused_at,
+            f_resumes_at,
+            f_customer_id,
+            f_product_id,
+            f_discount_id,
+            f_checkout_id,
+            f_customer_cancellation_reason,
+            f_customer_cancellation_comment,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1231,122 +1421,6 @@ impl FromJson for CustomerOrderSubscription {
             discount_id: f_discount_id,
             checkout_id: f_checkout_id,
             seats: f_seats,
-            customer_cancellation_reason: f_customer_cancellation_reason,
-            customer_cancellation_comment: f_customer_cancellation_comment,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "recurring_interval" => json::set(r, &mut s.5),
-            "recurring_interval_count" => json::set(r, &mut s.6),
-            "status" => json::set(r, &mut s.7),
-            "current_period_start" => json::set(r, &mut s.8),
-            "current_period_end" => json::set(r, &mut s.9),
-            "current_meter_period_start" => json::set(r, &mut s.10),
-            "current_meter_period_end" => json::set(r, &mut s.11),
-            "trial_start" => json::set(r, &mut s.12),
-            "trial_end" => json::set(r, &mut s.13),
-            "cancel_at_period_end" => json::set(r, &mut s.14),
-            "canceled_at" => json::set(r, &mut s.15),
-            "started_at" => json::set(r, &mut s.16),
-            "ends_at" => json::set(r, &mut s.17),
-            "ended_at" => json::set(r, &mut s.18),
-            "past_due_at" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut s.20),
-            "paused_at" => json::set(r, &mut s.21),
-            "resumes_at" => json::set(r, &mut s.22),
-            "customer_id" => json::set(r, &mut s.23),
-            "product_id" => json::set(r, &mut s.24),
-            "discount_id" => json::set(r, &mut s.25),
-            "checkout_id" => json::set(r, &mut s.26),
-            "seats" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut s.28),
-            "customer_cancellation_comment" => json::set(r, &mut s.29),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_recurring_interval),
-            Some(f_recurring_interval_count),
-            Some(f_status),
-            Some(f_current_period_start),
-            Some(f_current_period_end),
-            Some(f_current_meter_period_start),
-            Some(f_current_meter_period_end),
-            Some(f_trial_start),
-            Some(f_trial_end),
-            Some(f_cancel_at_period_end),
-            Some(f_canceled_at),
-            Some(f_started_at),
-            Some(f_ends_at),
-            Some(f_ended_at),
-            f_past_due_at,
-            Some(f_pause_at_period_end),
-            Some(f_paused_at),
-            Some(f_resumes_at),
-            Some(f_customer_id),
-            Some(f_product_id),
-            Some(f_discount_id),
-            Some(f_checkout_id),
-            f_seats,
-            Some(f_customer_cancellation_reason),
-            Some(f_customer_cancellation_comment),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            status: f_status,
-            current_period_start: f_current_period_start,
-            current_period_end: f_current_period_end,
-            current_meter_period_start: f_current_meter_period_start,
-            current_meter_period_end: f_current_meter_period_end,
-            trial_start: f_trial_start,
-            trial_end: f_trial_end,
-            cancel_at_period_end: f_cancel_at_period_end,
-            canceled_at: f_canceled_at,
-            started_at: f_started_at,
-            ends_at: f_ends_at,
-            ended_at: f_ended_at,
-            past_due_at: match f_past_due_at {
-                Some(v) => v,
-                None => None,
-            },
-            pause_at_period_end: f_pause_at_period_end,
-            paused_at: f_paused_at,
-            resumes_at: f_resumes_at,
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            checkout_id: f_checkout_id,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
             customer_cancellation_reason: f_customer_cancellation_reason,
             customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
@@ -1442,34 +1516,32 @@ impl CustomerOrderUpdate {
 
 impl FromJson for CustomerOrderUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_billing_name = json::patch(obj, "billing_name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        Ok(Self {
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "billing_name" => json::set(r, &mut s.0),
-            "billing_address" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_billing_name, f_billing_address) = s;
-        Ok(Self {
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrderUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("billing_name"),
+        json::Prop::patch("billing_address"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_billing_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_billing_name, &mut f_billing_address],
+        )?;
+        Some(Self {
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
             extra,
         })
     }
@@ -1509,28 +1581,30 @@ impl ListResourceCustomerOrder {
 
 impl FromJson for ListResourceCustomerOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomerOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -1568,31 +1642,29 @@ impl ManualRetryLimitExceeded {
 
 impl FromJson for ManualRetryLimitExceeded {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "ManualRetryLimitExceeded", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "ManualRetryLimitExceeded", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ManualRetryLimitExceeded {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("ManualRetryLimitExceeded"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -1629,31 +1701,29 @@ impl OrderNotEligibleForRetry {
 
 impl FromJson for OrderNotEligibleForRetry {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "OrderNotEligibleForRetry", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "OrderNotEligibleForRetry", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderNotEligibleForRetry {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("OrderNotEligibleForRetry"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -1690,31 +1760,29 @@ impl PaymentAlreadyInProgress {
 
 impl FromJson for PaymentAlreadyInProgress {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentAlreadyInProgress", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentAlreadyInProgress", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentAlreadyInProgress {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentAlreadyInProgress"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })

@@ -72,48 +72,56 @@ impl CustomerOrganization {
 
 impl FromJson for CustomerOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
-        let f_organization_features = json::optional(obj, "organization_features", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            proration_behavior: f_proration_behavior,
-            allow_customer_updates: f_allow_customer_updates,
-            customer_portal_settings: f_customer_portal_settings,
-            organization_features: f_organization_features,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            "proration_behavior" => json::set(r, &mut s.6),
-            "allow_customer_updates" => json::set(r, &mut s.7),
-            "customer_portal_settings" => json::set(r, &mut s.8),
-            "organization_features" => json::set_opt(r, &mut s.9, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("allow_customer_updates"),
+        json::Prop::required("customer_portal_settings"),
+        json::Prop::optional("organization_features"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_organization_features = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_proration_behavior,
+                &mut f_allow_customer_updates,
+                &mut f_customer_portal_settings,
+                &mut f_organization_features,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -124,12 +132,21 @@ impl FromJson for CustomerOrganization {
             Some(f_proration_behavior),
             Some(f_allow_customer_updates),
             Some(f_customer_portal_settings),
-            f_organization_features,
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+            f_proration_behavior,
+            f_allow_customer_updates,
+            f_customer_portal_settings,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -139,10 +156,7 @@ impl FromJson for CustomerOrganization {
             proration_behavior: f_proration_behavior,
             allow_customer_updates: f_allow_customer_updates,
             customer_portal_settings: f_customer_portal_settings,
-            organization_features: match f_organization_features {
-                Some(v) => v,
-                None => None,
-            },
+            organization_features: f_organization_features,
             extra,
         })
     }
@@ -200,28 +214,30 @@ impl CustomerOrganizationData {
 
 impl FromJson for CustomerOrganizationData {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        Ok(Self {
-            organization: f_organization,
-            products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "organization" => json::set(r, &mut s.0),
-            "products" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_organization), Some(f_products)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrganizationData {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("organization"),
+        json::Prop::required("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization = None;
+        let mut f_products = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_organization, &mut f_products])?;
+        let (Some(f_organization), Some(f_products)) = (f_organization, f_products) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             organization: f_organization,
             products: f_products,
             extra,
@@ -262,35 +278,35 @@ impl CustomerOrganizationFeatureSettings {
 
 impl FromJson for CustomerOrganizationFeatureSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_member_model_enabled = json::optional(obj, "member_model_enabled", path)?;
-        let f_checkout_localization_enabled =
-            json::optional(obj, "checkout_localization_enabled", path)?;
-        Ok(Self {
-            member_model_enabled: f_member_model_enabled,
-            checkout_localization_enabled: f_checkout_localization_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "member_model_enabled" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "checkout_localization_enabled" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_member_model_enabled, f_checkout_localization_enabled) = s;
-        Ok(Self {
-            member_model_enabled: match f_member_model_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            checkout_localization_enabled: match f_checkout_localization_enabled {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerOrganizationFeatureSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("member_model_enabled"),
+        json::Prop::optional("checkout_localization_enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_member_model_enabled = None;
+        let mut f_checkout_localization_enabled = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_member_model_enabled,
+                &mut f_checkout_localization_enabled,
+            ],
+        )?;
+        Some(Self {
+            member_model_enabled: f_member_model_enabled,
+            checkout_localization_enabled: f_checkout_localization_enabled,
             extra,
         })
     }
@@ -383,75 +399,80 @@ impl CustomerProduct {
 
 impl FromJson for CustomerProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        let f_medias = json::required(obj, "medias", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            prices: f_prices,
-            benefits: f_benefits,
-            medias: f_medias,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "trial_interval" => json::set(r, &mut s.3),
-            "trial_interval_count" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "description" => json::set(r, &mut s.6),
-            "visibility" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set(r, &mut s.8),
-            "recurring_interval_count" => json::set(r, &mut s.9),
-            "meter_interval" => json::set(r, &mut s.10),
-            "meter_interval_count" => json::set(r, &mut s.11),
-            "is_recurring" => json::set(r, &mut s.12),
-            "is_archived" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            "prices" => json::set(r, &mut s.15),
-            "benefits" => json::set(r, &mut s.16),
-            "medias" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("prices"),
+        json::Prop::required("benefits"),
+        json::Prop::required("medias"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+                &mut f_prices,
+                &mut f_benefits,
+                &mut f_medias,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -471,11 +492,30 @@ impl FromJson for CustomerProduct {
             Some(f_prices),
             Some(f_benefits),
             Some(f_medias),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+            f_prices,
+            f_benefits,
+            f_medias,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,

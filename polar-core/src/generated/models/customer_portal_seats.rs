@@ -88,18 +88,57 @@ impl CustomerSeatAssign {
 
 impl FromJson for CustomerSeatAssign {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::patch(obj, "subscription_id", path)?;
-        let f_order_id = json::patch(obj, "order_id", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_external_customer_id = json::patch(obj, "external_customer_id", path)?;
-        let f_customer_id = json::patch(obj, "customer_id", path)?;
-        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
-        let f_member_id = json::patch(obj, "member_id", path)?;
-        let f_metadata = json::patch(obj, "metadata", path)?;
-        let f_immediate_claim = json::optional(obj, "immediate_claim", path)?;
-        let f_checkout_id = json::patch(obj, "checkout_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSeatAssign {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("subscription_id"),
+        json::Prop::patch("order_id"),
+        json::Prop::patch("email"),
+        json::Prop::patch("external_customer_id"),
+        json::Prop::patch("customer_id"),
+        json::Prop::patch("external_member_id"),
+        json::Prop::patch("member_id"),
+        json::Prop::patch("metadata"),
+        json::Prop::optional("immediate_claim"),
+        json::Prop::patch("checkout_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = Patch::Absent;
+        let mut f_order_id = Patch::Absent;
+        let mut f_email = Patch::Absent;
+        let mut f_external_customer_id = Patch::Absent;
+        let mut f_customer_id = Patch::Absent;
+        let mut f_external_member_id = Patch::Absent;
+        let mut f_member_id = Patch::Absent;
+        let mut f_metadata = Patch::Absent;
+        let mut f_immediate_claim = None;
+        let mut f_checkout_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_email,
+                &mut f_external_customer_id,
+                &mut f_customer_id,
+                &mut f_external_member_id,
+                &mut f_member_id,
+                &mut f_metadata,
+                &mut f_immediate_claim,
+                &mut f_checkout_id,
+            ],
+        )?;
+        Some(Self {
             subscription_id: f_subscription_id,
             order_id: f_order_id,
             email: f_email,
@@ -110,79 +149,6 @@ impl FromJson for CustomerSeatAssign {
             metadata: f_metadata,
             immediate_claim: f_immediate_claim,
             checkout_id: f_checkout_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "order_id" => json::set(r, &mut s.1),
-            "email" => json::set(r, &mut s.2),
-            "external_customer_id" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "external_member_id" => json::set(r, &mut s.5),
-            "member_id" => json::set(r, &mut s.6),
-            "metadata" => json::set(r, &mut s.7),
-            "immediate_claim" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "checkout_id" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_subscription_id,
-            f_order_id,
-            f_email,
-            f_external_customer_id,
-            f_customer_id,
-            f_external_member_id,
-            f_member_id,
-            f_metadata,
-            f_immediate_claim,
-            f_checkout_id,
-        ) = s;
-        Ok(Self {
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            order_id: match f_order_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_customer_id: match f_external_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            immediate_claim: match f_immediate_claim {
-                Some(v) => v,
-                None => None,
-            },
-            checkout_id: match f_checkout_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }

@@ -71,41 +71,39 @@ impl CustomerSubscriptionCancel {
 
 impl FromJson for CustomerSubscriptionCancel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_cancel_at_period_end = json::patch(obj, "cancel_at_period_end", path)?;
-        let f_cancellation_reason = json::patch(obj, "cancellation_reason", path)?;
-        let f_cancellation_comment = json::patch(obj, "cancellation_comment", path)?;
-        Ok(Self {
-            cancel_at_period_end: f_cancel_at_period_end,
-            cancellation_reason: f_cancellation_reason,
-            cancellation_comment: f_cancellation_comment,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "cancel_at_period_end" => json::set(r, &mut s.0),
-            "cancellation_reason" => json::set(r, &mut s.1),
-            "cancellation_comment" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_cancel_at_period_end, f_cancellation_reason, f_cancellation_comment) = s;
-        Ok(Self {
-            cancel_at_period_end: match f_cancel_at_period_end {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            cancellation_reason: match f_cancellation_reason {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            cancellation_comment: match f_cancellation_comment {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionCancel {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("cancel_at_period_end"),
+        json::Prop::patch("cancellation_reason"),
+        json::Prop::patch("cancellation_comment"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_cancel_at_period_end = Patch::Absent;
+        let mut f_cancellation_reason = Patch::Absent;
+        let mut f_cancellation_comment = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_cancel_at_period_end,
+                &mut f_cancellation_reason,
+                &mut f_cancellation_comment,
+            ],
+        )?;
+        Some(Self {
+            cancel_at_period_end: f_cancel_at_period_end,
+            cancellation_reason: f_cancellation_reason,
+            cancellation_comment: f_cancellation_comment,
             extra,
         })
     }
@@ -155,33 +153,35 @@ impl CustomerSubscriptionPause {
 
 impl FromJson for CustomerSubscriptionPause {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
-        let f_resumes_at = json::patch(obj, "resumes_at", path)?;
-        Ok(Self {
-            pause_at_period_end: f_pause_at_period_end,
-            resumes_at: f_resumes_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "pause_at_period_end" => json::set(r, &mut s.0),
-            "resumes_at" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_pause_at_period_end), f_resumes_at) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionPause {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("pause_at_period_end"),
+        json::Prop::patch("resumes_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_pause_at_period_end = None;
+        let mut f_resumes_at = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_pause_at_period_end, &mut f_resumes_at],
+        )?;
+        let (Some(f_pause_at_period_end),) = (f_pause_at_period_end,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             pause_at_period_end: f_pause_at_period_end,
-            resumes_at: match f_resumes_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            resumes_at: f_resumes_at,
             extra,
         })
     }
@@ -221,24 +221,26 @@ impl CustomerSubscriptionResume {
 
 impl FromJson for CustomerSubscriptionResume {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const(obj, "resume", &Value::Bool(true), true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "resume" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionResume {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "resume",
+        &json::Konst::Json("true"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -411,14 +413,23 @@ impl CustomerSubscriptionUpdate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?)),
-        |r| Ok(Self::Product(FromJson::read(r)?)),
-        |r| Ok(Self::Seats(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerSubscriptionPause(FromJson::read(r)?)),
-        |r| Ok(Self::Clear(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerSubscriptionCancel(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?)),
+            &["resume"],
+        ),
+        (|r| Ok(Self::Product(FromJson::read(r)?)), &["product_id"]),
+        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
+        (
+            |r| Ok(Self::CustomerSubscriptionPause(FromJson::read(r)?)),
+            &["pause_at_period_end"],
+        ),
+        (|r| Ok(Self::Clear(FromJson::read(r)?)), &["pending_update"]),
+        (
+            |r| Ok(Self::CustomerSubscriptionCancel(FromJson::read(r)?)),
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -446,7 +457,7 @@ impl FromJson for CustomerSubscriptionUpdate {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -527,25 +538,26 @@ impl CustomerSubscriptionUpdateClear {
 
 impl FromJson for CustomerSubscriptionUpdateClear {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_pending_update = json::required(obj, "pending_update", path)?;
-        Ok(Self {
-            pending_update: f_pending_update,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "pending_update" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_pending_update),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionUpdateClear {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("pending_update")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_pending_update = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_pending_update])?;
+        let (Some(f_pending_update),) = (f_pending_update,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             pending_update: f_pending_update,
             extra,
         })
@@ -588,25 +600,26 @@ impl CustomerSubscriptionUpdateProduct {
 
 impl FromJson for CustomerSubscriptionUpdateProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        Ok(Self {
-            product_id: f_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_product_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionUpdateProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             product_id: f_product_id,
             extra,
         })
@@ -649,25 +662,26 @@ impl CustomerSubscriptionUpdateSeats {
 
 impl FromJson for CustomerSubscriptionUpdateSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        Ok(Self {
-            seats: f_seats,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_seats),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionUpdateSeats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("seats")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seats = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_seats])?;
+        let (Some(f_seats),) = (f_seats,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             seats: f_seats,
             extra,
         })
@@ -703,31 +717,29 @@ impl PauseResumeNotAllowed {
 
 impl FromJson for PauseResumeNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PauseResumeNotAllowed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PauseResumeNotAllowed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PauseResumeNotAllowed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PauseResumeNotAllowed"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -764,31 +776,29 @@ impl PaymentMethodRequired {
 
 impl FromJson for PaymentMethodRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentMethodRequired", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentMethodRequired", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentMethodRequired {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentMethodRequired"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -864,10 +874,16 @@ impl PortalSubscriptionUpdateError {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
-        |r| Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -895,7 +911,7 @@ impl FromJson for PortalSubscriptionUpdateError {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 

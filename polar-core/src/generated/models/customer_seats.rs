@@ -87,67 +87,71 @@ impl CustomerSeat {
 
 impl FromJson for CustomerSeat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::required(obj, "member_id", path)?;
-        let f_member = json::required(obj, "member", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_invitation_token_expires_at =
-            json::required(obj, "invitation_token_expires_at", path)?;
-        let f_claimed_at = json::required(obj, "claimed_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        let f_seat_metadata = json::required(obj, "seat_metadata", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            status: f_status,
-            customer_id: f_customer_id,
-            member_id: f_member_id,
-            member: f_member,
-            email: f_email,
-            customer_email: f_customer_email,
-            invitation_token_expires_at: f_invitation_token_expires_at,
-            claimed_at: f_claimed_at,
-            revoked_at: f_revoked_at,
-            seat_metadata: f_seat_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "subscription_id" => json::set(r, &mut s.3),
-            "order_id" => json::set(r, &mut s.4),
-            "status" => json::set(r, &mut s.5),
-            "customer_id" => json::set(r, &mut s.6),
-            "member_id" => json::set(r, &mut s.7),
-            "member" => json::set(r, &mut s.8),
-            "email" => json::set(r, &mut s.9),
-            "customer_email" => json::set(r, &mut s.10),
-            "invitation_token_expires_at" => json::set(r, &mut s.11),
-            "claimed_at" => json::set(r, &mut s.12),
-            "revoked_at" => json::set(r, &mut s.13),
-            "seat_metadata" => json::set(r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSeat {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("status"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("member_id"),
+        json::Prop::required("member"),
+        json::Prop::required("email"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("invitation_token_expires_at"),
+        json::Prop::required("claimed_at"),
+        json::Prop::required("revoked_at"),
+        json::Prop::required("seat_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_status = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_member = None;
+        let mut f_email = None;
+        let mut f_customer_email = None;
+        let mut f_invitation_token_expires_at = None;
+        let mut f_claimed_at = None;
+        let mut f_revoked_at = None;
+        let mut f_seat_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_status,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_member,
+                &mut f_email,
+                &mut f_customer_email,
+                &mut f_invitation_token_expires_at,
+                &mut f_claimed_at,
+                &mut f_revoked_at,
+                &mut f_seat_metadata,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -164,11 +168,27 @@ impl FromJson for CustomerSeat {
             Some(f_claimed_at),
             Some(f_revoked_at),
             Some(f_seat_metadata),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_subscription_id,
+            f_order_id,
+            f_status,
+            f_customer_id,
+            f_member_id,
+            f_member,
+            f_email,
+            f_customer_email,
+            f_invitation_token_expires_at,
+            f_claimed_at,
+            f_revoked_at,
+            f_seat_metadata,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -238,28 +258,34 @@ impl CustomerSeatClaimResponse {
 
 impl FromJson for CustomerSeatClaimResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seat = json::required(obj, "seat", path)?;
-        let f_customer_session_token = json::required(obj, "customer_session_token", path)?;
-        Ok(Self {
-            seat: f_seat,
-            customer_session_token: f_customer_session_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "seat" => json::set(r, &mut s.0),
-            "customer_session_token" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_seat), Some(f_customer_session_token)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSeatClaimResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("seat"),
+        json::Prop::required("customer_session_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seat = None;
+        let mut f_customer_session_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_seat, &mut f_customer_session_token],
+        )?;
+        let (Some(f_seat), Some(f_customer_session_token)) = (f_seat, f_customer_session_token)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             seat: f_seat,
             customer_session_token: f_customer_session_token,
             extra,
@@ -342,17 +368,54 @@ impl SeatAssign {
 
 impl FromJson for SeatAssign {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::patch(obj, "subscription_id", path)?;
-        let f_order_id = json::patch(obj, "order_id", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_external_customer_id = json::patch(obj, "external_customer_id", path)?;
-        let f_customer_id = json::patch(obj, "customer_id", path)?;
-        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
-        let f_member_id = json::patch(obj, "member_id", path)?;
-        let f_metadata = json::patch(obj, "metadata", path)?;
-        let f_immediate_claim = json::optional(obj, "immediate_claim", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SeatAssign {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("subscription_id"),
+        json::Prop::patch("order_id"),
+        json::Prop::patch("email"),
+        json::Prop::patch("external_customer_id"),
+        json::Prop::patch("customer_id"),
+        json::Prop::patch("external_member_id"),
+        json::Prop::patch("member_id"),
+        json::Prop::patch("metadata"),
+        json::Prop::optional("immediate_claim"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = Patch::Absent;
+        let mut f_order_id = Patch::Absent;
+        let mut f_email = Patch::Absent;
+        let mut f_external_customer_id = Patch::Absent;
+        let mut f_customer_id = Patch::Absent;
+        let mut f_external_member_id = Patch::Absent;
+        let mut f_member_id = Patch::Absent;
+        let mut f_metadata = Patch::Absent;
+        let mut f_immediate_claim = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_email,
+                &mut f_external_customer_id,
+                &mut f_customer_id,
+                &mut f_external_member_id,
+                &mut f_member_id,
+                &mut f_metadata,
+                &mut f_immediate_claim,
+            ],
+        )?;
+        Some(Self {
             subscription_id: f_subscription_id,
             order_id: f_order_id,
             email: f_email,
@@ -362,73 +425,6 @@ impl FromJson for SeatAssign {
             member_id: f_member_id,
             metadata: f_metadata,
             immediate_claim: f_immediate_claim,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "order_id" => json::set(r, &mut s.1),
-            "email" => json::set(r, &mut s.2),
-            "external_customer_id" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "external_member_id" => json::set(r, &mut s.5),
-            "member_id" => json::set(r, &mut s.6),
-            "metadata" => json::set(r, &mut s.7),
-            "immediate_claim" => json::set_opt(r, &mut s.8, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_subscription_id,
-            f_order_id,
-            f_email,
-            f_external_customer_id,
-            f_customer_id,
-            f_external_member_id,
-            f_member_id,
-            f_metadata,
-            f_immediate_claim,
-        ) = s;
-        Ok(Self {
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            order_id: match f_order_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_customer_id: match f_external_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            immediate_claim: match f_immediate_claim {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -478,25 +474,26 @@ impl SeatClaim {
 
 impl FromJson for SeatClaim {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_invitation_token = json::required(obj, "invitation_token", path)?;
-        Ok(Self {
-            invitation_token: f_invitation_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "invitation_token" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_invitation_token),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SeatClaim {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("invitation_token")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_invitation_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_invitation_token])?;
+        let (Some(f_invitation_token),) = (f_invitation_token,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             invitation_token: f_invitation_token,
             extra,
         })
@@ -550,36 +547,44 @@ impl SeatClaimInfo {
 
 impl FromJson for SeatClaimInfo {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_organization_name = json::required(obj, "organization_name", path)?;
-        let f_organization_slug = json::required(obj, "organization_slug", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_can_claim = json::required(obj, "can_claim", path)?;
-        Ok(Self {
-            product_name: f_product_name,
-            product_id: f_product_id,
-            organization_name: f_organization_name,
-            organization_slug: f_organization_slug,
-            customer_email: f_customer_email,
-            can_claim: f_can_claim,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "product_name" => json::set(r, &mut s.0),
-            "product_id" => json::set(r, &mut s.1),
-            "organization_name" => json::set(r, &mut s.2),
-            "organization_slug" => json::set(r, &mut s.3),
-            "customer_email" => json::set(r, &mut s.4),
-            "can_claim" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SeatClaimInfo {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("product_name"),
+        json::Prop::required("product_id"),
+        json::Prop::required("organization_name"),
+        json::Prop::required("organization_slug"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("can_claim"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_name = None;
+        let mut f_product_id = None;
+        let mut f_organization_name = None;
+        let mut f_organization_slug = None;
+        let mut f_customer_email = None;
+        let mut f_can_claim = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_product_name,
+                &mut f_product_id,
+                &mut f_organization_name,
+                &mut f_organization_slug,
+                &mut f_customer_email,
+                &mut f_can_claim,
+            ],
+        )?;
         let (
             Some(f_product_name),
             Some(f_product_id),
@@ -587,11 +592,18 @@ impl FromJson for SeatClaimInfo {
             Some(f_organization_slug),
             Some(f_customer_email),
             Some(f_can_claim),
-        ) = s
+        ) = (
+            f_product_name,
+            f_product_id,
+            f_organization_name,
+            f_organization_slug,
+            f_customer_email,
+            f_can_claim,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             product_name: f_product_name,
             product_id: f_product_id,
             organization_name: f_organization_name,

@@ -69,45 +69,53 @@ impl CustomerSession {
 
 impl FromJson for CustomerSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_token = json::required(obj, "token", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_return_url = json::required(obj, "return_url", path)?;
-        let f_customer_portal_url = json::required(obj, "customer_portal_url", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            token: f_token,
-            expires_at: f_expires_at,
-            return_url: f_return_url,
-            customer_portal_url: f_customer_portal_url,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "token" => json::set(r, &mut s.3),
-            "expires_at" => json::set(r, &mut s.4),
-            "return_url" => json::set(r, &mut s.5),
-            "customer_portal_url" => json::set(r, &mut s.6),
-            "customer_id" => json::set(r, &mut s.7),
-            "customer" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSession {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("token"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("return_url"),
+        json::Prop::required("customer_portal_url"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_token = None;
+        let mut f_expires_at = None;
+        let mut f_return_url = None;
+        let mut f_customer_portal_url = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_token,
+                &mut f_expires_at,
+                &mut f_return_url,
+                &mut f_customer_portal_url,
+                &mut f_customer_id,
+                &mut f_customer,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -118,11 +126,21 @@ impl FromJson for CustomerSession {
             Some(f_customer_portal_url),
             Some(f_customer_id),
             Some(f_customer),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_token,
+            f_expires_at,
+            f_return_url,
+            f_customer_portal_url,
+            f_customer_id,
+            f_customer,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -195,47 +213,45 @@ impl CustomerSessionCustomerExternalIdCreate {
 
 impl FromJson for CustomerSessionCustomerExternalIdCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_member_id = json::patch(obj, "member_id", path)?;
-        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        Ok(Self {
-            member_id: f_member_id,
-            external_member_id: f_external_member_id,
-            return_url: f_return_url,
-            external_customer_id: f_external_customer_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "member_id" => json::set(r, &mut s.0),
-            "external_member_id" => json::set(r, &mut s.1),
-            "return_url" => json::set(r, &mut s.2),
-            "external_customer_id" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_member_id, f_external_member_id, f_return_url, Some(f_external_customer_id)) = s
-        else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSessionCustomerExternalIdCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("member_id"),
+        json::Prop::patch("external_member_id"),
+        json::Prop::patch("return_url"),
+        json::Prop::required("external_customer_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_member_id = Patch::Absent;
+        let mut f_external_member_id = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_external_customer_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_return_url,
+                &mut f_external_customer_id,
+            ],
+        )?;
+        let (Some(f_external_customer_id),) = (f_external_customer_id,) else {
+            return None;
         };
-        Ok(Self {
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        Some(Self {
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            return_url: f_return_url,
             external_customer_id: f_external_customer_id,
             extra,
         })
@@ -295,46 +311,45 @@ impl CustomerSessionCustomerIdCreate {
 
 impl FromJson for CustomerSessionCustomerIdCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_member_id = json::patch(obj, "member_id", path)?;
-        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
-        let f_return_url = json::patch(obj, "return_url", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        Ok(Self {
-            member_id: f_member_id,
-            external_member_id: f_external_member_id,
-            return_url: f_return_url,
-            customer_id: f_customer_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "member_id" => json::set(r, &mut s.0),
-            "external_member_id" => json::set(r, &mut s.1),
-            "return_url" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_member_id, f_external_member_id, f_return_url, Some(f_customer_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSessionCustomerIdCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("member_id"),
+        json::Prop::patch("external_member_id"),
+        json::Prop::patch("return_url"),
+        json::Prop::required("customer_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_member_id = Patch::Absent;
+        let mut f_external_member_id = Patch::Absent;
+        let mut f_return_url = Patch::Absent;
+        let mut f_customer_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_return_url,
+                &mut f_customer_id,
+            ],
+        )?;
+        let (Some(f_customer_id),) = (f_customer_id,) else {
+            return None;
         };
-        Ok(Self {
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        Some(Self {
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            return_url: f_return_url,
             customer_id: f_customer_id,
             extra,
         })
@@ -392,14 +407,20 @@ impl CustomerSessionsCreateBody {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::CustomerSessionCustomerIdCreate(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::CustomerSessionCustomerExternalIdCreate(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| Ok(Self::CustomerSessionCustomerIdCreate(FromJson::read(r)?)),
+            &["customer_id"],
+        ),
+        (
+            |r| {
+                Ok(Self::CustomerSessionCustomerExternalIdCreate(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["external_customer_id"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -427,7 +448,7 @@ impl FromJson for CustomerSessionsCreateBody {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 

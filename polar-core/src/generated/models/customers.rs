@@ -301,10 +301,47 @@ impl Customer {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Individual(FromJson::read(r)?)),
-        |r| Ok(Self::Team(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Individual(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "metadata",
+                "email",
+                "email_verified",
+                "type",
+                "name",
+                "billing_name",
+                "billing_address",
+                "tax_id",
+                "organization_id",
+                "deleted_at",
+                "first_user_event_at",
+                "avatar_url",
+            ],
+        ),
+        (
+            |r| Ok(Self::Team(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "metadata",
+                "email_verified",
+                "type",
+                "name",
+                "billing_name",
+                "billing_address",
+                "tax_id",
+                "organization_id",
+                "deleted_at",
+                "first_user_event_at",
+                "avatar_url",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -343,7 +380,7 @@ impl FromJson for Customer {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "individual" => Self::Individual(FromJson::read(r)?),
@@ -445,10 +482,16 @@ impl CustomerCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::CustomerTeamCreate(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerIndividualCreate(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::CustomerTeamCreate(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::CustomerIndividualCreate(FromJson::read(r)?)),
+            &["email"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -476,7 +519,7 @@ impl FromJson for CustomerCreate {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -573,26 +616,114 @@ impl CustomerIndividual {
 
 impl FromJson for CustomerIndividual {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "individual", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerIndividual {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::required("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::constant("type", &json::Konst::Str("individual"), true),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut (),
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email),
+            Some(f_email_verified),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email,
+            f_email_verified,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -607,87 +738,6 @@ impl FromJson for CustomerIndividual {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set(r, &mut s.5),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::konst(json::peek_const_str(r, "individual", false), r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            Some(f_email),
-            Some(f_email_verified),
-            true,
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: f_email,
-            email_verified: f_email_verified,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -803,19 +853,60 @@ impl CustomerIndividualCreate {
 
 impl FromJson for CustomerIndividualCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "individual", false, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        let f_tax_id = json::patch(obj, "tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_owner = json::patch(obj, "owner", path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerIndividualCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("external_id"),
+        json::Prop::patch("name"),
+        json::Prop::patch("billing_address"),
+        json::Prop::patch("tax_id"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("owner"),
+        json::Prop::constant("type", &json::Konst::Str("individual"), false),
+        json::Prop::required("email"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_external_id = Patch::Absent;
+        let mut f_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let mut f_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_owner = Patch::Absent;
+        let mut f_type_ = None;
+        let mut f_email = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_owner,
+                &mut f_type_,
+                &mut f_email,
+            ],
+        )?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             external_id: f_external_id,
             name: f_name,
@@ -825,82 +916,6 @@ impl FromJson for CustomerIndividualCreate {
             organization_id: f_organization_id,
             owner: f_owner,
             type_: f_type_,
-            email: f_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "external_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "billing_address" => json::set(r, &mut s.3),
-            "tax_id" => json::set(r, &mut s.4),
-            "locale" => json::set(r, &mut s.5),
-            "organization_id" => json::set(r, &mut s.6),
-            "owner" => json::set(r, &mut s.7),
-            "type" => {
-                json::peek_const_str(r, "individual", false)?;
-                json::set_opt(r, &mut s.8, key, &mut extra)
-            }
-            "email" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_external_id,
-            f_name,
-            f_billing_address,
-            f_tax_id,
-            f_locale,
-            f_organization_id,
-            f_owner,
-            f_type_,
-            Some(f_email),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            owner: match f_owner {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
             email: f_email,
             extra,
         })
@@ -966,55 +981,70 @@ impl CustomerPaymentMethodCard {
 
 impl FromJson for CustomerPaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "card", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_method_metadata = json::required(obj, "method_metadata", path)?;
-        let f_is_default = json::required(obj, "is_default", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            processor: f_processor,
-            customer_id: f_customer_id,
-            method_metadata: f_method_metadata,
-            is_default: f_is_default,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, false, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "type" => json::konst(json::peek_const_str(r, "card", false), r, &mut s.5),
-            "method_metadata" => json::set(r, &mut s.6),
-            "is_default" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPaymentMethodCard {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("processor"),
+        json::Prop::required("customer_id"),
+        json::Prop::constant("type", &json::Konst::Str("card"), true),
+        json::Prop::required("method_metadata"),
+        json::Prop::required("is_default"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut f_method_metadata = None;
+        let mut f_is_default = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_processor,
+                &mut f_customer_id,
+                &mut (),
+                &mut f_method_metadata,
+                &mut f_is_default,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_processor),
             Some(f_customer_id),
-            true,
             Some(f_method_metadata),
             Some(f_is_default),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_processor,
+            f_customer_id,
+            f_method_metadata,
+            f_is_default,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1085,39 +1115,47 @@ impl CustomerPaymentMethodGeneric {
 
 impl FromJson for CustomerPaymentMethodGeneric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_is_default = json::required(obj, "is_default", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            processor: f_processor,
-            customer_id: f_customer_id,
-            type_: f_type_,
-            is_default: f_is_default,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "type" => json::set(r, &mut s.5),
-            "is_default" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPaymentMethodGeneric {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("processor"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("type"),
+        json::Prop::required("is_default"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut f_type_ = None;
+        let mut f_is_default = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_processor,
+                &mut f_customer_id,
+                &mut f_type_,
+                &mut f_is_default,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -1126,11 +1164,19 @@ impl FromJson for CustomerPaymentMethodGeneric {
             Some(f_customer_id),
             Some(f_type_),
             Some(f_is_default),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_processor,
+            f_customer_id,
+            f_type_,
+            f_is_default,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1558,10 +1604,53 @@ impl CustomerState {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Individual(FromJson::read(r)?)),
-        |r| Ok(Self::Team(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Individual(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "metadata",
+                "email",
+                "email_verified",
+                "type",
+                "name",
+                "billing_name",
+                "billing_address",
+                "tax_id",
+                "organization_id",
+                "deleted_at",
+                "first_user_event_at",
+                "avatar_url",
+                "active_subscriptions",
+                "granted_benefits",
+                "active_meters",
+            ],
+        ),
+        (
+            |r| Ok(Self::Team(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "metadata",
+                "email_verified",
+                "type",
+                "name",
+                "billing_name",
+                "billing_address",
+                "tax_id",
+                "organization_id",
+                "deleted_at",
+                "first_user_event_at",
+                "avatar_url",
+                "active_subscriptions",
+                "granted_benefits",
+                "active_meters",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1600,7 +1689,7 @@ impl FromJson for CustomerState {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "individual" => Self::Individual(FromJson::read(r)?),
@@ -1675,42 +1764,50 @@ impl CustomerStateBenefitGrant {
 
 impl FromJson for CustomerStateBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_benefit_type = json::required(obj, "benefit_type", path)?;
-        let f_benefit_metadata = json::required(obj, "benefit_metadata", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            granted_at: f_granted_at,
-            benefit_id: f_benefit_id,
-            benefit_type: f_benefit_type,
-            benefit_metadata: f_benefit_metadata,
-            properties: f_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "granted_at" => json::set(r, &mut s.3),
-            "benefit_id" => json::set(r, &mut s.4),
-            "benefit_type" => json::set(r, &mut s.5),
-            "benefit_metadata" => json::set(r, &mut s.6),
-            "properties" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStateBenefitGrant {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("benefit_type"),
+        json::Prop::required("benefit_metadata"),
+        json::Prop::required("properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_granted_at = None;
+        let mut f_benefit_id = None;
+        let mut f_benefit_type = None;
+        let mut f_benefit_metadata = None;
+        let mut f_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_granted_at,
+                &mut f_benefit_id,
+                &mut f_benefit_type,
+                &mut f_benefit_metadata,
+                &mut f_properties,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -1720,11 +1817,20 @@ impl FromJson for CustomerStateBenefitGrant {
             Some(f_benefit_type),
             Some(f_benefit_metadata),
             Some(f_properties),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_granted_at,
+            f_benefit_id,
+            f_benefit_type,
+            f_benefit_metadata,
+            f_properties,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1838,27 +1944,48 @@ impl CustomerStateBenefitGrantProperties {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
-                r,
-            )?))
-        },
-        |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantGitHubRepositoryProperties(
+                    FromJson::read(r)?,
+                ))
+            },
+            &[],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
+                    r,
+                )?))
+            },
+            &[],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantSlackSharedChannelProperties(
+                    FromJson::read(r)?,
+                ))
+            },
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1886,7 +2013,7 @@ impl FromJson for CustomerStateBenefitGrantProperties {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2031,29 +2158,129 @@ impl CustomerStateIndividual {
 
 impl FromJson for CustomerStateIndividual {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "individual", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_active_subscriptions = json::required(obj, "active_subscriptions", path)?;
-        let f_granted_benefits = json::required(obj, "granted_benefits", path)?;
-        let f_active_meters = json::required(obj, "active_meters", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStateIndividual {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::required("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::constant("type", &json::Konst::Str("individual"), true),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("active_subscriptions"),
+        json::Prop::required("granted_benefits"),
+        json::Prop::required("active_meters"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let mut f_active_subscriptions = None;
+        let mut f_granted_benefits = None;
+        let mut f_active_meters = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut (),
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+                &mut f_active_subscriptions,
+                &mut f_granted_benefits,
+                &mut f_active_meters,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email),
+            Some(f_email_verified),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+            Some(f_active_subscriptions),
+            Some(f_granted_benefits),
+            Some(f_active_meters),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email,
+            f_email_verified,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+            f_active_subscriptions,
+            f_granted_benefits,
+            f_active_meters,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2068,96 +2295,6 @@ impl FromJson for CustomerStateIndividual {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            active_subscriptions: f_active_subscriptions,
-            granted_benefits: f_granted_benefits,
-            active_meters: f_active_meters,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
-            None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set(r, &mut s.5),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::konst(json::peek_const_str(r, "individual", false), r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            "active_subscriptions" => json::set(r, &mut s.18),
-            "granted_benefits" => json::set(r, &mut s.19),
-            "active_meters" => json::set(r, &mut s.20),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            Some(f_email),
-            Some(f_email_verified),
-            true,
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-            Some(f_active_subscriptions),
-            Some(f_granted_benefits),
-            Some(f_active_meters),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: f_email,
-            email_verified: f_email_verified,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -2242,39 +2379,47 @@ impl CustomerStateMeter {
 
 impl FromJson for CustomerStateMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_consumed_units = json::required(obj, "consumed_units", path)?;
-        let f_credited_units = json::required(obj, "credited_units", path)?;
-        let f_balance = json::required(obj, "balance", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            meter_id: f_meter_id,
-            consumed_units: f_consumed_units,
-            credited_units: f_credited_units,
-            balance: f_balance,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "meter_id" => json::set(r, &mut s.3),
-            "consumed_units" => json::set(r, &mut s.4),
-            "credited_units" => json::set(r, &mut s.5),
-            "balance" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStateMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("meter_id"),
+        json::Prop::required("consumed_units"),
+        json::Prop::required("credited_units"),
+        json::Prop::required("balance"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_meter_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_balance = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_meter_id,
+                &mut f_consumed_units,
+                &mut f_credited_units,
+                &mut f_balance,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -2283,11 +2428,19 @@ impl FromJson for CustomerStateMeter {
             Some(f_consumed_units),
             Some(f_credited_units),
             Some(f_balance),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_meter_id,
+            f_consumed_units,
+            f_credited_units,
+            f_balance,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2394,86 +2547,90 @@ impl CustomerStateSubscription {
 
 impl FromJson for CustomerStateSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_current_period_start = json::required(obj, "current_period_start", path)?;
-        let f_current_period_end = json::required(obj, "current_period_end", path)?;
-        let f_trial_start = json::required(obj, "trial_start", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
-        let f_canceled_at = json::required(obj, "canceled_at", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_meters = json::required(obj, "meters", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            custom_field_data: f_custom_field_data,
-            metadata: f_metadata,
-            status: f_status,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            current_period_start: f_current_period_start,
-            current_period_end: f_current_period_end,
-            trial_start: f_trial_start,
-            trial_end: f_trial_end,
-            cancel_at_period_end: f_cancel_at_period_end,
-            canceled_at: f_canceled_at,
-            started_at: f_started_at,
-            ends_at: f_ends_at,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            meters: f_meters,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "metadata" => json::set(r, &mut s.4),
-            "status" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "currency" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set(r, &mut s.8),
-            "current_period_start" => json::set(r, &mut s.9),
-            "current_period_end" => json::set(r, &mut s.10),
-            "trial_start" => json::set(r, &mut s.11),
-            "trial_end" => json::set(r, &mut s.12),
-            "cancel_at_period_end" => json::set(r, &mut s.13),
-            "canceled_at" => json::set(r, &mut s.14),
-            "started_at" => json::set(r, &mut s.15),
-            "ends_at" => json::set(r, &mut s.16),
-            "product_id" => json::set(r, &mut s.17),
-            "discount_id" => json::set(r, &mut s.18),
-            "meters" => json::set(r, &mut s.19),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStateSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::required("metadata"),
+        json::Prop::required("status"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("current_period_start"),
+        json::Prop::required("current_period_end"),
+        json::Prop::required("trial_start"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("cancel_at_period_end"),
+        json::Prop::required("canceled_at"),
+        json::Prop::required("started_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("meters"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_metadata = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_meters = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_custom_field_data,
+                &mut f_metadata,
+                &mut f_status,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_current_period_start,
+                &mut f_current_period_end,
+                &mut f_trial_start,
+                &mut f_trial_end,
+                &mut f_cancel_at_period_end,
+                &mut f_canceled_at,
+                &mut f_started_at,
+                &mut f_ends_at,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_meters,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
             Some(f_modified_at),
-            f_custom_field_data,
             Some(f_metadata),
             Some(f_status),
             Some(f_amount),
@@ -2490,18 +2647,35 @@ impl FromJson for CustomerStateSubscription {
             Some(f_product_id),
             Some(f_discount_id),
             Some(f_meters),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_status,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_current_period_start,
+            f_current_period_end,
+            f_trial_start,
+            f_trial_end,
+            f_cancel_at_period_end,
+            f_canceled_at,
+            f_started_at,
+            f_ends_at,
+            f_product_id,
+            f_discount_id,
+            f_meters,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
+            custom_field_data: f_custom_field_data,
             metadata: f_metadata,
             status: f_status,
             amount: f_amount,
@@ -2591,39 +2765,47 @@ impl CustomerStateSubscriptionMeter {
 
 impl FromJson for CustomerStateSubscriptionMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_consumed_units = json::required(obj, "consumed_units", path)?;
-        let f_credited_units = json::required(obj, "credited_units", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            consumed_units: f_consumed_units,
-            credited_units: f_credited_units,
-            amount: f_amount,
-            meter_id: f_meter_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "consumed_units" => json::set(r, &mut s.3),
-            "credited_units" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "meter_id" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStateSubscriptionMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("consumed_units"),
+        json::Prop::required("credited_units"),
+        json::Prop::required("amount"),
+        json::Prop::required("meter_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_amount = None;
+        let mut f_meter_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_consumed_units,
+                &mut f_credited_units,
+                &mut f_amount,
+                &mut f_meter_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -2632,11 +2814,19 @@ impl FromJson for CustomerStateSubscriptionMeter {
             Some(f_credited_units),
             Some(f_amount),
             Some(f_meter_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_consumed_units,
+            f_credited_units,
+            f_amount,
+            f_meter_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2815,29 +3005,127 @@ impl CustomerStateTeam {
 
 impl FromJson for CustomerStateTeam {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "team", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_active_subscriptions = json::required(obj, "active_subscriptions", path)?;
-        let f_granted_benefits = json::required(obj, "granted_benefits", path)?;
-        let f_active_meters = json::required(obj, "active_meters", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStateTeam {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::constant("type", &json::Konst::Str("team"), true),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("active_subscriptions"),
+        json::Prop::required("granted_benefits"),
+        json::Prop::required("active_meters"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let mut f_active_subscriptions = None;
+        let mut f_granted_benefits = None;
+        let mut f_active_meters = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut (),
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+                &mut f_active_subscriptions,
+                &mut f_granted_benefits,
+                &mut f_active_meters,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email_verified),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+            Some(f_active_subscriptions),
+            Some(f_granted_benefits),
+            Some(f_active_meters),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email_verified,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+            f_active_subscriptions,
+            f_granted_benefits,
+            f_active_meters,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2852,99 +3140,6 @@ impl FromJson for CustomerStateTeam {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            active_subscriptions: f_active_subscriptions,
-            granted_benefits: f_granted_benefits,
-            active_meters: f_active_meters,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
-            None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::konst(json::peek_const_str(r, "team", false), r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            "active_subscriptions" => json::set(r, &mut s.18),
-            "granted_benefits" => json::set(r, &mut s.19),
-            "active_meters" => json::set(r, &mut s.20),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            f_email,
-            Some(f_email_verified),
-            true,
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-            Some(f_active_subscriptions),
-            Some(f_granted_benefits),
-            Some(f_active_meters),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: f_email_verified,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -3110,44 +3305,199 @@ impl CustomerSubscription {
 
 impl FromJson for CustomerSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_current_period_start = json::required(obj, "current_period_start", path)?;
-        let f_current_period_end = json::required(obj, "current_period_end", path)?;
-        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
-        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
-        let f_trial_start = json::required(obj, "trial_start", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
-        let f_canceled_at = json::required(obj, "canceled_at", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_ended_at = json::required(obj, "ended_at", path)?;
-        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
-        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
-        let f_paused_at = json::required(obj, "paused_at", path)?;
-        let f_resumes_at = json::required(obj, "resumes_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_customer_cancellation_reason =
-            json::required(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::required(obj, "customer_cancellation_comment", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_meters = json::required(obj, "meters", path)?;
-        let f_pending_update = json::required(obj, "pending_update", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("status"),
+        json::Prop::required("current_period_start"),
+        json::Prop::required("current_period_end"),
+        json::Prop::required("current_meter_period_start"),
+        json::Prop::required("current_meter_period_end"),
+        json::Prop::required("trial_start"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("cancel_at_period_end"),
+        json::Prop::required("canceled_at"),
+        json::Prop::required("started_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("ended_at"),
+        json::Prop::optional("past_due_at"),
+        json::Prop::required("pause_at_period_end"),
+        json::Prop::required("paused_at"),
+        json::Prop::required("resumes_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::optional("seats"),
+        json::Prop::required("customer_cancellation_reason"),
+        json::Prop::required("customer_cancellation_comment"),
+        json::Prop::required("product"),
+        json::Prop::required("prices"),
+        json::Prop::required("meters"),
+        json::Prop::required("pending_update"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_product = None;
+        let mut f_prices = None;
+        let mut f_meters = None;
+        let mut f_pending_update = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_status,
+                &mut f_current_period_start,
+                &mut f_current_period_end,
+                &mut f_current_meter_period_start,
+                &mut f_current_meter_period_end,
+                &mut f_trial_start,
+                &mut f_trial_end,
+                &mut f_cancel_at_period_end,
+                &mut f_canceled_at,
+                &mut f_started_at,
+                &mut f_ends_at,
+                &mut f_ended_at,
+                &mut f_past_due_at,
+                &mut f_pause_at_period_end,
+                &mut f_paused_at,
+                &mut f_resumes_at,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_checkout_id,
+                &mut f_seats,
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+                &mut f_product,
+                &mut f_prices,
+                &mut f_meters,
+                &mut f_pending_update,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+            Some(f_product),
+            Some(f_prices),
+            Some(f_meters),
+            Some(f_pending_update),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_status,
+            f_current_period_start,
+            f_current_period_end,
+            f_current_meter_period_start,
+            f_current_meter_period_end,
+            f_trial_start,
+            f_trial_end,
+            f_cancel_at_period_end,
+            f_canceled_at,
+            f_started_at,
+            f_ends_at,
+            f_ended_at,
+            f_pause_at_period_end,
+            f_paused_at,
+            f_resumes_at,
+            f_customer_id,
+            f_product_id,
+            f_discount_id,
+            f_checkout_id,
+            f_customer_cancellation_reason,
+            f_customer_cancellation_comment,
+            f_product,
+            f_prices,
+            f_meters,
+            f_pending_update,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3176,134 +3526,6 @@ impl FromJson for CustomerSubscription {
             discount_id: f_discount_id,
             checkout_id: f_checkout_id,
             seats: f_seats,
-            customer_cancellation_reason: f_customer_cancellation_reason,
-            customer_cancellation_comment: f_customer_cancellation_comment,
-            product: f_product,
-            prices: f_prices,
-            meters: f_meters,
-            pending_update: f_pending_update,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "recurring_interval" => json::set(r, &mut s.5),
-            "recurring_interval_count" => json::set(r, &mut s.6),
-            "status" => json::set(r, &mut s.7),
-            "current_period_start" => json::set(r, &mut s.8),
-            "current_period_end" => json::set(r, &mut s.9),
-            "current_meter_period_start" => json::set(r, &mut s.10),
-            "current_meter_period_end" => json::set(r, &mut s.11),
-            "trial_start" => json::set(r, &mut s.12),
-            "trial_end" => json::set(r, &mut s.13),
-            "cancel_at_period_end" => json::set(r, &mut s.14),
-            "canceled_at" => json::set(r, &mut s.15),
-            "started_at" => json::set(r, &mut s.16),
-            "ends_at" => json::set(r, &mut s.17),
-            "ended_at" => json::set(r, &mut s.18),
-            "past_due_at" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut s.20),
-            "paused_at" => json::set(r, &mut s.21),
-            "resumes_at" => json::set(r, &mut s.22),
-            "customer_id" => json::set(r, &mut s.23),
-            "product_id" => json::set(r, &mut s.24),
-            "discount_id" => json::set(r, &mut s.25),
-            "checkout_id" => json::set(r, &mut s.26),
-            "seats" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut s.28),
-            "customer_cancellation_comment" => json::set(r, &mut s.29),
-            "product" => json::set(r, &mut s.30),
-            "prices" => json::set(r, &mut s.31),
-            "meters" => json::set(r, &mut s.32),
-            "pending_update" => json::set(r, &mut s.33),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_recurring_interval),
-            Some(f_recurring_interval_count),
-            Some(f_status),
-            Some(f_current_period_start),
-            Some(f_current_period_end),
-            Some(f_current_meter_period_start),
-            Some(f_current_meter_period_end),
-            Some(f_trial_start),
-            Some(f_trial_end),
-            Some(f_cancel_at_period_end),
-            Some(f_canceled_at),
-            Some(f_started_at),
-            Some(f_ends_at),
-            Some(f_ended_at),
-            f_past_due_at,
-            Some(f_pause_at_period_end),
-            Some(f_paused_at),
-            Some(f_resumes_at),
-            Some(f_customer_id),
-            Some(f_product_id),
-            Some(f_discount_id),
-            Some(f_checkout_id),
-            f_seats,
-            Some(f_customer_cancellation_reason),
-            Some(f_customer_cancellation_comment),
-            Some(f_product),
-            Some(f_prices),
-            Some(f_meters),
-            Some(f_pending_update),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            status: f_status,
-            current_period_start: f_current_period_start,
-            current_period_end: f_current_period_end,
-            current_meter_period_start: f_current_meter_period_start,
-            current_meter_period_end: f_current_meter_period_end,
-            trial_start: f_trial_start,
-            trial_end: f_trial_end,
-            cancel_at_period_end: f_cancel_at_period_end,
-            canceled_at: f_canceled_at,
-            started_at: f_started_at,
-            ends_at: f_ends_at,
-            ended_at: f_ended_at,
-            past_due_at: match f_past_due_at {
-                Some(v) => v,
-                None => None,
-            },
-            pause_at_period_end: f_pause_at_period_end,
-            paused_at: f_paused_at,
-            resumes_at: f_resumes_at,
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            checkout_id: f_checkout_id,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
             customer_cancellation_reason: f_customer_cancellation_reason,
             customer_cancellation_comment: f_customer_cancellation_comment,
             product: f_product,
@@ -3420,42 +3642,50 @@ impl CustomerSubscriptionMeter {
 
 impl FromJson for CustomerSubscriptionMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_consumed_units = json::required(obj, "consumed_units", path)?;
-        let f_credited_units = json::required(obj, "credited_units", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_meter = json::required(obj, "meter", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            consumed_units: f_consumed_units,
-            credited_units: f_credited_units,
-            amount: f_amount,
-            meter_id: f_meter_id,
-            meter: f_meter,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "consumed_units" => json::set(r, &mut s.3),
-            "credited_units" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "meter_id" => json::set(r, &mut s.6),
-            "meter" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("consumed_units"),
+        json::Prop::required("credited_units"),
+        json::Prop::required("amount"),
+        json::Prop::required("meter_id"),
+        json::Prop::required("meter"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_amount = None;
+        let mut f_meter_id = None;
+        let mut f_meter = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_consumed_units,
+                &mut f_credited_units,
+                &mut f_amount,
+                &mut f_meter_id,
+                &mut f_meter,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -3465,11 +3695,20 @@ impl FromJson for CustomerSubscriptionMeter {
             Some(f_amount),
             Some(f_meter_id),
             Some(f_meter),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_consumed_units,
+            f_credited_units,
+            f_amount,
+            f_meter_id,
+            f_meter,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3525,34 +3764,44 @@ impl CustomerSubscriptionMeterMeter {
 
 impl FromJson for CustomerSubscriptionMeterMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionMeterMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+            ],
+        )?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_name)) =
+            (f_created_at, f_modified_at, f_id, f_name)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3650,78 +3899,83 @@ impl CustomerSubscriptionProduct {
 
 impl FromJson for CustomerSubscriptionProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        let f_medias = json::required(obj, "medias", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            prices: f_prices,
-            benefits: f_benefits,
-            medias: f_medias,
-            organization: f_organization,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "trial_interval" => json::set(r, &mut s.3),
-            "trial_interval_count" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "description" => json::set(r, &mut s.6),
-            "visibility" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set(r, &mut s.8),
-            "recurring_interval_count" => json::set(r, &mut s.9),
-            "meter_interval" => json::set(r, &mut s.10),
-            "meter_interval_count" => json::set(r, &mut s.11),
-            "is_recurring" => json::set(r, &mut s.12),
-            "is_archived" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            "prices" => json::set(r, &mut s.15),
-            "benefits" => json::set(r, &mut s.16),
-            "medias" => json::set(r, &mut s.17),
-            "organization" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("prices"),
+        json::Prop::required("benefits"),
+        json::Prop::required("medias"),
+        json::Prop::required("organization"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let mut f_organization = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+                &mut f_prices,
+                &mut f_benefits,
+                &mut f_medias,
+                &mut f_organization,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -3742,11 +3996,31 @@ impl FromJson for CustomerSubscriptionProduct {
             Some(f_benefits),
             Some(f_medias),
             Some(f_organization),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+            f_prices,
+            f_benefits,
+            f_medias,
+            f_organization,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -3873,26 +4147,112 @@ impl CustomerTeam {
 
 impl FromJson for CustomerTeam {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "team", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerTeam {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::constant("type", &json::Konst::Str("team"), true),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut (),
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email_verified),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email_verified,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -3907,90 +4267,6 @@ impl FromJson for CustomerTeam {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::konst(json::peek_const_str(r, "team", false), r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            f_email,
-            Some(f_email_verified),
-            true,
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: f_email_verified,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -4103,18 +4379,56 @@ impl CustomerTeamCreate {
 
 impl FromJson for CustomerTeamCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "team", true, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        let f_tax_id = json::patch(obj, "tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_owner = json::patch(obj, "owner", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerTeamCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("external_id"),
+        json::Prop::patch("name"),
+        json::Prop::patch("billing_address"),
+        json::Prop::patch("tax_id"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("owner"),
+        json::Prop::constant("type", &json::Konst::Str("team"), true),
+        json::Prop::patch("email"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_external_id = Patch::Absent;
+        let mut f_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let mut f_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_owner = Patch::Absent;
+        let mut f_email = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_owner,
+                &mut (),
+                &mut f_email,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             external_id: f_external_id,
             name: f_name,
@@ -4124,78 +4438,6 @@ impl FromJson for CustomerTeamCreate {
             organization_id: f_organization_id,
             owner: f_owner,
             email: f_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "external_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "billing_address" => json::set(r, &mut s.3),
-            "tax_id" => json::set(r, &mut s.4),
-            "locale" => json::set(r, &mut s.5),
-            "organization_id" => json::set(r, &mut s.6),
-            "owner" => json::set(r, &mut s.7),
-            "type" => json::konst(json::peek_const_str(r, "team", false), r, &mut s.8),
-            "email" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_external_id,
-            f_name,
-            f_billing_address,
-            f_tax_id,
-            f_locale,
-            f_organization_id,
-            f_owner,
-            true,
-            f_email,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            owner: match f_owner {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4355,16 +4597,51 @@ impl CustomerUpdate {
 
 impl FromJson for CustomerUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        let f_tax_id = json::patch(obj, "tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        let f_type_ = json::patch(obj, "type", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("email"),
+        json::Prop::patch("name"),
+        json::Prop::patch("billing_address"),
+        json::Prop::patch("tax_id"),
+        json::Prop::patch("locale"),
+        json::Prop::patch("external_id"),
+        json::Prop::patch("type"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_email = Patch::Absent;
+        let mut f_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let mut f_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let mut f_external_id = Patch::Absent;
+        let mut f_type_ = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_email,
+                &mut f_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_external_id,
+                &mut f_type_,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             email: f_email,
             name: f_name,
@@ -4373,67 +4650,6 @@ impl FromJson for CustomerUpdate {
             locale: f_locale,
             external_id: f_external_id,
             type_: f_type_,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "email" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "billing_address" => json::set(r, &mut s.3),
-            "tax_id" => json::set(r, &mut s.4),
-            "locale" => json::set(r, &mut s.5),
-            "external_id" => json::set(r, &mut s.6),
-            "type" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_email,
-            f_name,
-            f_billing_address,
-            f_tax_id,
-            f_locale,
-            f_external_id,
-            f_type_,
-        ) = s;
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4514,62 +4730,51 @@ impl CustomerUpdateExternalId {
 
 impl FromJson for CustomerUpdateExternalId {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        let f_tax_id = json::patch(obj, "tax_id", path)?;
-        let f_locale = json::patch(obj, "locale", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerUpdateExternalId {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("email"),
+        json::Prop::patch("name"),
+        json::Prop::patch("billing_address"),
+        json::Prop::patch("tax_id"),
+        json::Prop::patch("locale"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_email = Patch::Absent;
+        let mut f_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let mut f_tax_id = Patch::Absent;
+        let mut f_locale = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_email,
+                &mut f_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             email: f_email,
             name: f_name,
             billing_address: f_billing_address,
             tax_id: f_tax_id,
             locale: f_locale,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "email" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "billing_address" => json::set(r, &mut s.3),
-            "tax_id" => json::set(r, &mut s.4),
-            "locale" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_email, f_name, f_billing_address, f_tax_id, f_locale) = s;
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4613,28 +4818,30 @@ impl ListResourceCustomer {
 
 impl FromJson for ListResourceCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -4676,28 +4883,30 @@ impl ListResourcePaymentMethod {
 
 impl FromJson for ListResourcePaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourcePaymentMethod {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -4748,40 +4957,38 @@ impl MemberOwnerCreate {
 
 impl FromJson for MemberOwnerCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        Ok(Self {
-            email: f_email,
-            name: f_name,
-            external_id: f_external_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "external_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), f_name, f_external_id) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MemberOwnerCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::patch("name"),
+        json::Prop::patch("external_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_name = Patch::Absent;
+        let mut f_external_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_email, &mut f_name, &mut f_external_id],
+        )?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            name: f_name,
+            external_id: f_external_id,
             extra,
         })
     }
@@ -4920,10 +5127,33 @@ impl PaymentMethod {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerPaymentMethodGeneric(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "processor",
+                "customer_id",
+                "type",
+                "method_metadata",
+                "is_default",
+            ],
+        ),
+        (
+            |r| Ok(Self::CustomerPaymentMethodGeneric(FromJson::read(r)?)),
+            &[
+                "id",
+                "created_at",
+                "modified_at",
+                "processor",
+                "customer_id",
+                "type",
+                "is_default",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4951,7 +5181,7 @@ impl FromJson for PaymentMethod {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 

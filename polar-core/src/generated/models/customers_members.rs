@@ -43,31 +43,33 @@ impl AmbiguousExternalCustomerId {
 
 impl FromJson for AmbiguousExternalCustomerId {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "AmbiguousExternalCustomerID", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "AmbiguousExternalCustomerID", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AmbiguousExternalCustomerId {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("AmbiguousExternalCustomerID"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -125,47 +127,41 @@ impl MemberCreateFromCustomer {
 
 impl FromJson for MemberCreateFromCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        let f_role = json::optional(obj, "role", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MemberCreateFromCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::patch("name"),
+        json::Prop::patch("external_id"),
+        json::Prop::optional("role"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_name = Patch::Absent;
+        let mut f_external_id = Patch::Absent;
+        let mut f_role = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_email, &mut f_name, &mut f_external_id, &mut f_role],
+        )?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
+        };
+        Some(Self {
             email: f_email,
             name: f_name,
             external_id: f_external_id,
             role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "external_id" => json::set(r, &mut s.2),
-            "role" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), f_name, f_external_id, f_role) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            email: f_email,
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            role: match f_role {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -281,41 +277,32 @@ impl MemberUpdate {
 
 impl FromJson for MemberUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_role = json::patch(obj, "role", path)?;
-        Ok(Self {
-            name: f_name,
-            email: f_email,
-            role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "email" => json::set(r, &mut s.1),
-            "role" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_email, f_role) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            role: match f_role {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MemberUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("name"),
+        json::Prop::patch("email"),
+        json::Prop::patch("role"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = Patch::Absent;
+        let mut f_email = Patch::Absent;
+        let mut f_role = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_email, &mut f_role])?;
+        Some(Self {
+            name: f_name,
+            email: f_email,
+            role: f_role,
             extra,
         })
     }

@@ -313,12 +313,98 @@ impl Discount {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
-        |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
-        |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
-        |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
+            &[
+                "duration",
+                "duration_in_months",
+                "type",
+                "amount",
+                "currency",
+                "amounts",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+                "products",
+            ],
+        ),
+        (
+            |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
+            &[
+                "duration",
+                "type",
+                "amount",
+                "currency",
+                "amounts",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+                "products",
+            ],
+        ),
+        (
+            |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
+            &[
+                "duration",
+                "duration_in_months",
+                "type",
+                "basis_points",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+                "products",
+            ],
+        ),
+        (
+            |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
+            &[
+                "duration",
+                "type",
+                "basis_points",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+                "products",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -346,7 +432,7 @@ impl FromJson for Discount {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -669,24 +755,106 @@ impl DiscountBase {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::DiscountFixedRepeatDurationBase(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::DiscountFixedOnceForeverDurationBase(FromJson::read(
-                r,
-            )?))
-        },
-        |r| {
-            Ok(Self::DiscountPercentageRepeatDurationBase(FromJson::read(
-                r,
-            )?))
-        },
-        |r| {
-            Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| Ok(Self::DiscountFixedRepeatDurationBase(FromJson::read(r)?)),
+            &[
+                "duration",
+                "duration_in_months",
+                "type",
+                "amount",
+                "currency",
+                "amounts",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+            ],
+        ),
+        (
+            |r| {
+                Ok(Self::DiscountFixedOnceForeverDurationBase(FromJson::read(
+                    r,
+                )?))
+            },
+            &[
+                "duration",
+                "type",
+                "amount",
+                "currency",
+                "amounts",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+            ],
+        ),
+        (
+            |r| {
+                Ok(Self::DiscountPercentageRepeatDurationBase(FromJson::read(
+                    r,
+                )?))
+            },
+            &[
+                "duration",
+                "duration_in_months",
+                "type",
+                "basis_points",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+            ],
+        ),
+        (
+            |r| {
+                Ok(Self::DiscountPercentageOnceForeverDurationBase(
+                    FromJson::read(r)?,
+                ))
+            },
+            &[
+                "duration",
+                "type",
+                "basis_points",
+                "created_at",
+                "modified_at",
+                "id",
+                "metadata",
+                "name",
+                "code",
+                "starts_at",
+                "ends_at",
+                "max_redemptions",
+                "max_redemptions_per_customer",
+                "redemptions_count",
+                "organization_id",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -714,7 +882,7 @@ impl FromJson for DiscountBase {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -856,10 +1024,16 @@ impl DiscountCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::DiscountPercentageCreate(FromJson::read(r)?)),
-        |r| Ok(Self::DiscountFixedCreate(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::DiscountPercentageCreate(FromJson::read(r)?)),
+            &["name", "duration", "basis_points"],
+        ),
+        (
+            |r| Ok(Self::DiscountFixedCreate(FromJson::read(r)?)),
+            &["name", "duration"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -902,7 +1076,7 @@ impl FromJson for DiscountCreate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "fixed" => Self::DiscountFixedCreate(FromJson::read(r)?),
@@ -1107,25 +1281,75 @@ impl DiscountFixedCreate {
 
 impl FromJson for DiscountFixedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "fixed", false, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::patch(obj, "code", path)?;
-        let f_starts_at = json::patch(obj, "starts_at", path)?;
-        let f_ends_at = json::patch(obj, "ends_at", path)?;
-        let f_max_redemptions = json::patch(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::patch(obj, "max_redemptions_per_customer", path)?;
-        let f_products = json::patch(obj, "products", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::patch(obj, "duration_in_months", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_currency = json::patch(obj, "currency", path)?;
-        let f_amounts = json::patch(obj, "amounts", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountFixedCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("name"),
+        json::Prop::patch("code"),
+        json::Prop::patch("starts_at"),
+        json::Prop::patch("ends_at"),
+        json::Prop::patch("max_redemptions"),
+        json::Prop::patch("max_redemptions_per_customer"),
+        json::Prop::patch("products"),
+        json::Prop::patch("organization_id"),
+        json::Prop::constant("type", &json::Konst::Str("fixed"), false),
+        json::Prop::required("duration"),
+        json::Prop::patch("duration_in_months"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("currency"),
+        json::Prop::patch("amounts"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = Patch::Absent;
+        let mut f_starts_at = Patch::Absent;
+        let mut f_ends_at = Patch::Absent;
+        let mut f_max_redemptions = Patch::Absent;
+        let mut f_max_redemptions_per_customer = Patch::Absent;
+        let mut f_products = Patch::Absent;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_type_ = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = Patch::Absent;
+        let mut f_amount = Patch::Absent;
+        let mut f_currency = Patch::Absent;
+        let mut f_amounts = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_products,
+                &mut f_organization_id,
+                &mut f_type_,
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+            ],
+        )?;
+        let (Some(f_name), Some(f_duration)) = (f_name, f_duration) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             code: f_code,
@@ -1141,112 +1365,6 @@ impl FromJson for DiscountFixedCreate {
             amount: f_amount,
             currency: f_currency,
             amounts: f_amounts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "code" => json::set(r, &mut s.2),
-            "starts_at" => json::set(r, &mut s.3),
-            "ends_at" => json::set(r, &mut s.4),
-            "max_redemptions" => json::set(r, &mut s.5),
-            "max_redemptions_per_customer" => json::set(r, &mut s.6),
-            "products" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "type" => {
-                json::peek_const_str(r, "fixed", false)?;
-                json::set_opt(r, &mut s.9, key, &mut extra)
-            }
-            "duration" => json::set(r, &mut s.10),
-            "duration_in_months" => json::set(r, &mut s.11),
-            "amount" => json::set(r, &mut s.12),
-            "currency" => json::set(r, &mut s.13),
-            "amounts" => json::set(r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            Some(f_name),
-            f_code,
-            f_starts_at,
-            f_ends_at,
-            f_max_redemptions,
-            f_max_redemptions_per_customer,
-            f_products,
-            f_organization_id,
-            f_type_,
-            Some(f_duration),
-            f_duration_in_months,
-            f_amount,
-            f_currency,
-            f_amounts,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            code: match f_code {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            starts_at: match f_starts_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            ends_at: match f_ends_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_redemptions: match f_max_redemptions {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_redemptions_per_customer: match f_max_redemptions_per_customer {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            products: match f_products {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
-            duration: f_duration,
-            duration_in_months: match f_duration_in_months {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amounts: match f_amounts {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1354,76 +1472,80 @@ impl DiscountFixedOnceForeverDuration {
 
 impl FromJson for DiscountFixedOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amounts = json::required(obj, "amounts", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        Ok(Self {
-            duration: f_duration,
-            type_: f_type_,
-            amount: f_amount,
-            currency: f_currency,
-            amounts: f_amounts,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "amount" => json::set(r, &mut s.2),
-            "currency" => json::set(r, &mut s.3),
-            "amounts" => json::set(r, &mut s.4),
-            "created_at" => json::set(r, &mut s.5),
-            "modified_at" => json::set(r, &mut s.6),
-            "id" => json::set(r, &mut s.7),
-            "metadata" => json::set(r, &mut s.8),
-            "name" => json::set(r, &mut s.9),
-            "code" => json::set(r, &mut s.10),
-            "starts_at" => json::set(r, &mut s.11),
-            "ends_at" => json::set(r, &mut s.12),
-            "max_redemptions" => json::set(r, &mut s.13),
-            "max_redemptions_per_customer" => json::set(r, &mut s.14),
-            "redemptions_count" => json::set(r, &mut s.15),
-            "organization_id" => json::set(r, &mut s.16),
-            "products" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountFixedOnceForeverDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("type"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("amounts"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+                &mut f_products,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_type_),
@@ -1443,11 +1565,30 @@ impl FromJson for DiscountFixedOnceForeverDuration {
             Some(f_redemptions_count),
             Some(f_organization_id),
             Some(f_products),
-        ) = s
+        ) = (
+            f_duration,
+            f_type_,
+            f_amount,
+            f_currency,
+            f_amounts,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+            f_products,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             type_: f_type_,
             amount: f_amount,
@@ -1573,73 +1714,77 @@ impl DiscountFixedOnceForeverDurationBase {
 
 impl FromJson for DiscountFixedOnceForeverDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amounts = json::required(obj, "amounts", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            duration: f_duration,
-            type_: f_type_,
-            amount: f_amount,
-            currency: f_currency,
-            amounts: f_amounts,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "amount" => json::set(r, &mut s.2),
-            "currency" => json::set(r, &mut s.3),
-            "amounts" => json::set(r, &mut s.4),
-            "created_at" => json::set(r, &mut s.5),
-            "modified_at" => json::set(r, &mut s.6),
-            "id" => json::set(r, &mut s.7),
-            "metadata" => json::set(r, &mut s.8),
-            "name" => json::set(r, &mut s.9),
-            "code" => json::set(r, &mut s.10),
-            "starts_at" => json::set(r, &mut s.11),
-            "ends_at" => json::set(r, &mut s.12),
-            "max_redemptions" => json::set(r, &mut s.13),
-            "max_redemptions_per_customer" => json::set(r, &mut s.14),
-            "redemptions_count" => json::set(r, &mut s.15),
-            "organization_id" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountFixedOnceForeverDurationBase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("type"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("amounts"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_type_),
@@ -1658,11 +1803,29 @@ impl FromJson for DiscountFixedOnceForeverDurationBase {
             Some(f_max_redemptions_per_customer),
             Some(f_redemptions_count),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_duration,
+            f_type_,
+            f_amount,
+            f_currency,
+            f_amounts,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             type_: f_type_,
             amount: f_amount,
@@ -1793,79 +1956,83 @@ impl DiscountFixedRepeatDuration {
 
 impl FromJson for DiscountFixedRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amounts = json::required(obj, "amounts", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        Ok(Self {
-            duration: f_duration,
-            duration_in_months: f_duration_in_months,
-            type_: f_type_,
-            amount: f_amount,
-            currency: f_currency,
-            amounts: f_amounts,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "duration_in_months" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "amounts" => json::set(r, &mut s.5),
-            "created_at" => json::set(r, &mut s.6),
-            "modified_at" => json::set(r, &mut s.7),
-            "id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "name" => json::set(r, &mut s.10),
-            "code" => json::set(r, &mut s.11),
-            "starts_at" => json::set(r, &mut s.12),
-            "ends_at" => json::set(r, &mut s.13),
-            "max_redemptions" => json::set(r, &mut s.14),
-            "max_redemptions_per_customer" => json::set(r, &mut s.15),
-            "redemptions_count" => json::set(r, &mut s.16),
-            "organization_id" => json::set(r, &mut s.17),
-            "products" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountFixedRepeatDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("duration_in_months"),
+        json::Prop::required("type"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("amounts"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+                &mut f_products,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_duration_in_months),
@@ -1886,11 +2053,31 @@ impl FromJson for DiscountFixedRepeatDuration {
             Some(f_redemptions_count),
             Some(f_organization_id),
             Some(f_products),
-        ) = s
+        ) = (
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_amount,
+            f_currency,
+            f_amounts,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+            f_products,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             duration_in_months: f_duration_in_months,
             type_: f_type_,
@@ -2021,76 +2208,80 @@ impl DiscountFixedRepeatDurationBase {
 
 impl FromJson for DiscountFixedRepeatDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amounts = json::required(obj, "amounts", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            duration: f_duration,
-            duration_in_months: f_duration_in_months,
-            type_: f_type_,
-            amount: f_amount,
-            currency: f_currency,
-            amounts: f_amounts,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "duration_in_months" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "amounts" => json::set(r, &mut s.5),
-            "created_at" => json::set(r, &mut s.6),
-            "modified_at" => json::set(r, &mut s.7),
-            "id" => json::set(r, &mut s.8),
-            "metadata" => json::set(r, &mut s.9),
-            "name" => json::set(r, &mut s.10),
-            "code" => json::set(r, &mut s.11),
-            "starts_at" => json::set(r, &mut s.12),
-            "ends_at" => json::set(r, &mut s.13),
-            "max_redemptions" => json::set(r, &mut s.14),
-            "max_redemptions_per_customer" => json::set(r, &mut s.15),
-            "redemptions_count" => json::set(r, &mut s.16),
-            "organization_id" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountFixedRepeatDurationBase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("duration_in_months"),
+        json::Prop::required("type"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("amounts"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_duration_in_months),
@@ -2110,11 +2301,30 @@ impl FromJson for DiscountFixedRepeatDurationBase {
             Some(f_max_redemptions_per_customer),
             Some(f_redemptions_count),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_amount,
+            f_currency,
+            f_amounts,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             duration_in_months: f_duration_in_months,
             type_: f_type_,
@@ -2265,23 +2475,71 @@ impl DiscountPercentageCreate {
 
 impl FromJson for DiscountPercentageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "percentage", false, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::patch(obj, "code", path)?;
-        let f_starts_at = json::patch(obj, "starts_at", path)?;
-        let f_ends_at = json::patch(obj, "ends_at", path)?;
-        let f_max_redemptions = json::patch(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::patch(obj, "max_redemptions_per_customer", path)?;
-        let f_products = json::patch(obj, "products", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::patch(obj, "duration_in_months", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountPercentageCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("name"),
+        json::Prop::patch("code"),
+        json::Prop::patch("starts_at"),
+        json::Prop::patch("ends_at"),
+        json::Prop::patch("max_redemptions"),
+        json::Prop::patch("max_redemptions_per_customer"),
+        json::Prop::patch("products"),
+        json::Prop::patch("organization_id"),
+        json::Prop::constant("type", &json::Konst::Str("percentage"), false),
+        json::Prop::required("duration"),
+        json::Prop::patch("duration_in_months"),
+        json::Prop::required("basis_points"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = Patch::Absent;
+        let mut f_starts_at = Patch::Absent;
+        let mut f_ends_at = Patch::Absent;
+        let mut f_max_redemptions = Patch::Absent;
+        let mut f_max_redemptions_per_customer = Patch::Absent;
+        let mut f_products = Patch::Absent;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_type_ = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = Patch::Absent;
+        let mut f_basis_points = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_products,
+                &mut f_organization_id,
+                &mut f_type_,
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_basis_points,
+            ],
+        )?;
+        let (Some(f_name), Some(f_duration), Some(f_basis_points)) =
+            (f_name, f_duration, f_basis_points)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             code: f_code,
@@ -2294,96 +2552,6 @@ impl FromJson for DiscountPercentageCreate {
             type_: f_type_,
             duration: f_duration,
             duration_in_months: f_duration_in_months,
-            basis_points: f_basis_points,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "code" => json::set(r, &mut s.2),
-            "starts_at" => json::set(r, &mut s.3),
-            "ends_at" => json::set(r, &mut s.4),
-            "max_redemptions" => json::set(r, &mut s.5),
-            "max_redemptions_per_customer" => json::set(r, &mut s.6),
-            "products" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            "type" => {
-                json::peek_const_str(r, "percentage", false)?;
-                json::set_opt(r, &mut s.9, key, &mut extra)
-            }
-            "duration" => json::set(r, &mut s.10),
-            "duration_in_months" => json::set(r, &mut s.11),
-            "basis_points" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            Some(f_name),
-            f_code,
-            f_starts_at,
-            f_ends_at,
-            f_max_redemptions,
-            f_max_redemptions_per_customer,
-            f_products,
-            f_organization_id,
-            f_type_,
-            Some(f_duration),
-            f_duration_in_months,
-            Some(f_basis_points),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            code: match f_code {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            starts_at: match f_starts_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            ends_at: match f_ends_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_redemptions: match f_max_redemptions {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_redemptions_per_customer: match f_max_redemptions_per_customer {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            products: match f_products {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
-            duration: f_duration,
-            duration_in_months: match f_duration_in_months {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             basis_points: f_basis_points,
             extra,
         })
@@ -2484,70 +2652,74 @@ impl DiscountPercentageOnceForeverDuration {
 
 impl FromJson for DiscountPercentageOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        Ok(Self {
-            duration: f_duration,
-            type_: f_type_,
-            basis_points: f_basis_points,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "basis_points" => json::set(r, &mut s.2),
-            "created_at" => json::set(r, &mut s.3),
-            "modified_at" => json::set(r, &mut s.4),
-            "id" => json::set(r, &mut s.5),
-            "metadata" => json::set(r, &mut s.6),
-            "name" => json::set(r, &mut s.7),
-            "code" => json::set(r, &mut s.8),
-            "starts_at" => json::set(r, &mut s.9),
-            "ends_at" => json::set(r, &mut s.10),
-            "max_redemptions" => json::set(r, &mut s.11),
-            "max_redemptions_per_customer" => json::set(r, &mut s.12),
-            "redemptions_count" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            "products" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountPercentageOnceForeverDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("type"),
+        json::Prop::required("basis_points"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_type_,
+                &mut f_basis_points,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+                &mut f_products,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_type_),
@@ -2565,11 +2737,28 @@ impl FromJson for DiscountPercentageOnceForeverDuration {
             Some(f_redemptions_count),
             Some(f_organization_id),
             Some(f_products),
-        ) = s
+        ) = (
+            f_duration,
+            f_type_,
+            f_basis_points,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+            f_products,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             type_: f_type_,
             basis_points: f_basis_points,
@@ -2685,67 +2874,71 @@ impl DiscountPercentageOnceForeverDurationBase {
 
 impl FromJson for DiscountPercentageOnceForeverDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            duration: f_duration,
-            type_: f_type_,
-            basis_points: f_basis_points,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "basis_points" => json::set(r, &mut s.2),
-            "created_at" => json::set(r, &mut s.3),
-            "modified_at" => json::set(r, &mut s.4),
-            "id" => json::set(r, &mut s.5),
-            "metadata" => json::set(r, &mut s.6),
-            "name" => json::set(r, &mut s.7),
-            "code" => json::set(r, &mut s.8),
-            "starts_at" => json::set(r, &mut s.9),
-            "ends_at" => json::set(r, &mut s.10),
-            "max_redemptions" => json::set(r, &mut s.11),
-            "max_redemptions_per_customer" => json::set(r, &mut s.12),
-            "redemptions_count" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountPercentageOnceForeverDurationBase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("type"),
+        json::Prop::required("basis_points"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_type_,
+                &mut f_basis_points,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_type_),
@@ -2762,11 +2955,27 @@ impl FromJson for DiscountPercentageOnceForeverDurationBase {
             Some(f_max_redemptions_per_customer),
             Some(f_redemptions_count),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_duration,
+            f_type_,
+            f_basis_points,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             type_: f_type_,
             basis_points: f_basis_points,
@@ -2887,73 +3096,77 @@ impl DiscountPercentageRepeatDuration {
 
 impl FromJson for DiscountPercentageRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_products = json::required(obj, "products", path)?;
-        Ok(Self {
-            duration: f_duration,
-            duration_in_months: f_duration_in_months,
-            type_: f_type_,
-            basis_points: f_basis_points,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "duration_in_months" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "basis_points" => json::set(r, &mut s.3),
-            "created_at" => json::set(r, &mut s.4),
-            "modified_at" => json::set(r, &mut s.5),
-            "id" => json::set(r, &mut s.6),
-            "metadata" => json::set(r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "code" => json::set(r, &mut s.9),
-            "starts_at" => json::set(r, &mut s.10),
-            "ends_at" => json::set(r, &mut s.11),
-            "max_redemptions" => json::set(r, &mut s.12),
-            "max_redemptions_per_customer" => json::set(r, &mut s.13),
-            "redemptions_count" => json::set(r, &mut s.14),
-            "organization_id" => json::set(r, &mut s.15),
-            "products" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountPercentageRepeatDuration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("duration_in_months"),
+        json::Prop::required("type"),
+        json::Prop::required("basis_points"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_basis_points,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+                &mut f_products,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_duration_in_months),
@@ -2972,11 +3185,29 @@ impl FromJson for DiscountPercentageRepeatDuration {
             Some(f_redemptions_count),
             Some(f_organization_id),
             Some(f_products),
-        ) = s
+        ) = (
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_basis_points,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+            f_products,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             duration_in_months: f_duration_in_months,
             type_: f_type_,
@@ -3097,70 +3328,74 @@ impl DiscountPercentageRepeatDurationBase {
 
 impl FromJson for DiscountPercentageRepeatDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_basis_points = json::required(obj, "basis_points", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_starts_at = json::required(obj, "starts_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::required(obj, "max_redemptions_per_customer", path)?;
-        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            duration: f_duration,
-            duration_in_months: f_duration_in_months,
-            type_: f_type_,
-            basis_points: f_basis_points,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            name: f_name,
-            code: f_code,
-            starts_at: f_starts_at,
-            ends_at: f_ends_at,
-            max_redemptions: f_max_redemptions,
-            max_redemptions_per_customer: f_max_redemptions_per_customer,
-            redemptions_count: f_redemptions_count,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut s.0),
-            "duration_in_months" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "basis_points" => json::set(r, &mut s.3),
-            "created_at" => json::set(r, &mut s.4),
-            "modified_at" => json::set(r, &mut s.5),
-            "id" => json::set(r, &mut s.6),
-            "metadata" => json::set(r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "code" => json::set(r, &mut s.9),
-            "starts_at" => json::set(r, &mut s.10),
-            "ends_at" => json::set(r, &mut s.11),
-            "max_redemptions" => json::set(r, &mut s.12),
-            "max_redemptions_per_customer" => json::set(r, &mut s.13),
-            "redemptions_count" => json::set(r, &mut s.14),
-            "organization_id" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountPercentageRepeatDurationBase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("duration"),
+        json::Prop::required("duration_in_months"),
+        json::Prop::required("type"),
+        json::Prop::required("basis_points"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("name"),
+        json::Prop::required("code"),
+        json::Prop::required("starts_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("max_redemptions"),
+        json::Prop::required("max_redemptions_per_customer"),
+        json::Prop::required("redemptions_count"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_basis_points,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_redemptions_count,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_duration),
             Some(f_duration_in_months),
@@ -3178,11 +3413,28 @@ impl FromJson for DiscountPercentageRepeatDurationBase {
             Some(f_max_redemptions_per_customer),
             Some(f_redemptions_count),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_basis_points,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_redemptions_count,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             duration: f_duration,
             duration_in_months: f_duration_in_months,
             type_: f_type_,
@@ -3299,69 +3551,74 @@ impl DiscountProduct {
 
 impl FromJson for DiscountProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut s.0),
-            "id" => json::set(r, &mut s.1),
-            "created_at" => json::set(r, &mut s.2),
-            "modified_at" => json::set(r, &mut s.3),
-            "trial_interval" => json::set(r, &mut s.4),
-            "trial_interval_count" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "description" => json::set(r, &mut s.7),
-            "visibility" => json::set(r, &mut s.8),
-            "recurring_interval" => json::set(r, &mut s.9),
-            "recurring_interval_count" => json::set(r, &mut s.10),
-            "meter_interval" => json::set(r, &mut s.11),
-            "meter_interval_count" => json::set(r, &mut s.12),
-            "is_recurring" => json::set(r, &mut s.13),
-            "is_archived" => json::set(r, &mut s.14),
-            "organization_id" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("metadata"),
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_metadata),
             Some(f_id),
@@ -3379,11 +3636,28 @@ impl FromJson for DiscountProduct {
             Some(f_is_recurring),
             Some(f_is_archived),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_metadata,
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             metadata: f_metadata,
             id: f_id,
             created_at: f_created_at,
@@ -3696,24 +3970,72 @@ impl DiscountUpdate {
 
 impl FromJson for DiscountUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_code = json::patch(obj, "code", path)?;
-        let f_starts_at = json::patch(obj, "starts_at", path)?;
-        let f_ends_at = json::patch(obj, "ends_at", path)?;
-        let f_max_redemptions = json::patch(obj, "max_redemptions", path)?;
-        let f_max_redemptions_per_customer =
-            json::patch(obj, "max_redemptions_per_customer", path)?;
-        let f_duration = json::patch(obj, "duration", path)?;
-        let f_duration_in_months = json::patch(obj, "duration_in_months", path)?;
-        let f_type_ = json::patch(obj, "type", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_currency = json::patch(obj, "currency", path)?;
-        let f_amounts = json::patch(obj, "amounts", path)?;
-        let f_basis_points = json::patch(obj, "basis_points", path)?;
-        let f_products = json::patch(obj, "products", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscountUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("code"),
+        json::Prop::patch("starts_at"),
+        json::Prop::patch("ends_at"),
+        json::Prop::patch("max_redemptions"),
+        json::Prop::patch("max_redemptions_per_customer"),
+        json::Prop::patch("duration"),
+        json::Prop::patch("duration_in_months"),
+        json::Prop::patch("type"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("currency"),
+        json::Prop::patch("amounts"),
+        json::Prop::patch("basis_points"),
+        json::Prop::patch("products"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_code = Patch::Absent;
+        let mut f_starts_at = Patch::Absent;
+        let mut f_ends_at = Patch::Absent;
+        let mut f_max_redemptions = Patch::Absent;
+        let mut f_max_redemptions_per_customer = Patch::Absent;
+        let mut f_duration = Patch::Absent;
+        let mut f_duration_in_months = Patch::Absent;
+        let mut f_type_ = Patch::Absent;
+        let mut f_amount = Patch::Absent;
+        let mut f_currency = Patch::Absent;
+        let mut f_amounts = Patch::Absent;
+        let mut f_basis_points = Patch::Absent;
+        let mut f_products = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_code,
+                &mut f_starts_at,
+                &mut f_ends_at,
+                &mut f_max_redemptions,
+                &mut f_max_redemptions_per_customer,
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_type_,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_amounts,
+                &mut f_basis_points,
+                &mut f_products,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             code: f_code,
@@ -3729,112 +4051,6 @@ impl FromJson for DiscountUpdate {
             amounts: f_amounts,
             basis_points: f_basis_points,
             products: f_products,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "code" => json::set(r, &mut s.2),
-            "starts_at" => json::set(r, &mut s.3),
-            "ends_at" => json::set(r, &mut s.4),
-            "max_redemptions" => json::set(r, &mut s.5),
-            "max_redemptions_per_customer" => json::set(r, &mut s.6),
-            "duration" => json::set(r, &mut s.7),
-            "duration_in_months" => json::set(r, &mut s.8),
-            "type" => json::set(r, &mut s.9),
-            "amount" => json::set(r, &mut s.10),
-            "currency" => json::set(r, &mut s.11),
-            "amounts" => json::set(r, &mut s.12),
-            "basis_points" => json::set(r, &mut s.13),
-            "products" => json::set(r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_name,
-            f_code,
-            f_starts_at,
-            f_ends_at,
-            f_max_redemptions,
-            f_max_redemptions_per_customer,
-            f_duration,
-            f_duration_in_months,
-            f_type_,
-            f_amount,
-            f_currency,
-            f_amounts,
-            f_basis_points,
-            f_products,
-        ) = s;
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            code: match f_code {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            starts_at: match f_starts_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            ends_at: match f_ends_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_redemptions: match f_max_redemptions {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            max_redemptions_per_customer: match f_max_redemptions_per_customer {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            duration: match f_duration {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            duration_in_months: match f_duration_in_months {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amounts: match f_amounts {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            basis_points: match f_basis_points {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            products: match f_products {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3891,28 +4107,30 @@ impl ListResourceDiscount {
 
 impl FromJson for ListResourceDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceDiscount {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

@@ -92,69 +92,74 @@ impl Dispute {
 
 impl FromJson for Dispute {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_resolved = json::required(obj, "resolved", path)?;
-        let f_closed = json::required(obj, "closed", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        let f_evidence_due_by = json::required(obj, "evidence_due_by", path)?;
-        let f_past_due = json::required(obj, "past_due", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_payment_id = json::required(obj, "payment_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_case_id = json::required(obj, "case_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            status: f_status,
-            resolved: f_resolved,
-            closed: f_closed,
-            amount: f_amount,
-            tax_amount: f_tax_amount,
-            currency: f_currency,
-            reason: f_reason,
-            evidence_due_by: f_evidence_due_by,
-            past_due: f_past_due,
-            order_id: f_order_id,
-            payment_id: f_payment_id,
-            customer: f_customer,
-            case_id: f_case_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "status" => json::set(r, &mut s.3),
-            "resolved" => json::set(r, &mut s.4),
-            "closed" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "tax_amount" => json::set(r, &mut s.7),
-            "currency" => json::set(r, &mut s.8),
-            "reason" => json::set(r, &mut s.9),
-            "evidence_due_by" => json::set(r, &mut s.10),
-            "past_due" => json::set(r, &mut s.11),
-            "order_id" => json::set(r, &mut s.12),
-            "payment_id" => json::set(r, &mut s.13),
-            "customer" => json::set(r, &mut s.14),
-            "case_id" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Dispute {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("status"),
+        json::Prop::required("resolved"),
+        json::Prop::required("closed"),
+        json::Prop::required("amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("reason"),
+        json::Prop::required("evidence_due_by"),
+        json::Prop::required("past_due"),
+        json::Prop::required("order_id"),
+        json::Prop::required("payment_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("case_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_status = None;
+        let mut f_resolved = None;
+        let mut f_closed = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_reason = None;
+        let mut f_evidence_due_by = None;
+        let mut f_past_due = None;
+        let mut f_order_id = None;
+        let mut f_payment_id = None;
+        let mut f_customer = None;
+        let mut f_case_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_status,
+                &mut f_resolved,
+                &mut f_closed,
+                &mut f_amount,
+                &mut f_tax_amount,
+                &mut f_currency,
+                &mut f_reason,
+                &mut f_evidence_due_by,
+                &mut f_past_due,
+                &mut f_order_id,
+                &mut f_payment_id,
+                &mut f_customer,
+                &mut f_case_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -172,11 +177,28 @@ impl FromJson for Dispute {
             Some(f_payment_id),
             Some(f_customer),
             Some(f_case_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_status,
+            f_resolved,
+            f_closed,
+            f_amount,
+            f_tax_amount,
+            f_currency,
+            f_reason,
+            f_evidence_due_by,
+            f_past_due,
+            f_order_id,
+            f_payment_id,
+            f_customer,
+            f_case_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -297,26 +319,115 @@ impl DisputeCustomer {
 
 impl FromJson for DisputeCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DisputeCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::required("type"),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut f_type_,
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email_verified,
+            f_type_,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -332,91 +443,6 @@ impl FromJson for DisputeCustomer {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::set(r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            f_email,
-            Some(f_email_verified),
-            Some(f_type_),
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: f_email_verified,
-            type_: f_type_,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -475,31 +501,29 @@ impl DisputeNotOpenError {
 
 impl FromJson for DisputeNotOpenError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "DisputeNotOpenError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "DisputeNotOpenError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DisputeNotOpenError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("DisputeNotOpenError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -698,28 +722,30 @@ impl ListResourceDispute {
 
 impl FromJson for ListResourceDispute {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceDispute {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

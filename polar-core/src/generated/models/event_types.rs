@@ -63,61 +63,72 @@ impl EventType {
 
 impl FromJson for EventType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_label_property_selector = json::optional(obj, "label_property_selector", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            label: f_label,
-            label_property_selector: f_label_property_selector,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "label" => json::set(r, &mut s.4),
-            "label_property_selector" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventType {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("label"),
+        json::Prop::optional("label_property_selector"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_label_property_selector = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_label,
+                &mut f_label_property_selector,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_name),
             Some(f_label),
-            f_label_property_selector,
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_label,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
             name: f_name,
             label: f_label,
-            label_property_selector: match f_label_property_selector {
-                Some(v) => v,
-                None => None,
-            },
+            label_property_selector: f_label_property_selector,
             organization_id: f_organization_id,
             extra,
         })
@@ -173,33 +184,35 @@ impl EventTypeUpdate {
 
 impl FromJson for EventTypeUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_label_property_selector = json::patch(obj, "label_property_selector", path)?;
-        Ok(Self {
-            label: f_label,
-            label_property_selector: f_label_property_selector,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "label" => json::set(r, &mut s.0),
-            "label_property_selector" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_label), f_label_property_selector) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventTypeUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("label"),
+        json::Prop::patch("label_property_selector"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_label = None;
+        let mut f_label_property_selector = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_label, &mut f_label_property_selector],
+        )?;
+        let (Some(f_label),) = (f_label,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             label: f_label,
-            label_property_selector: match f_label_property_selector {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            label_property_selector: f_label_property_selector,
             extra,
         })
     }
@@ -271,88 +284,86 @@ impl EventTypeWithStats {
 
 impl FromJson for EventTypeWithStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::optional(obj, "id", path)?;
-        let f_created_at = json::optional(obj, "created_at", path)?;
-        let f_modified_at = json::optional(obj, "modified_at", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_label_property_selector = json::optional(obj, "label_property_selector", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_occurrences = json::required(obj, "occurrences", path)?;
-        let f_first_seen = json::required(obj, "first_seen", path)?;
-        let f_last_seen = json::required(obj, "last_seen", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventTypeWithStats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("id"),
+        json::Prop::optional("created_at"),
+        json::Prop::optional("modified_at"),
+        json::Prop::required("name"),
+        json::Prop::required("label"),
+        json::Prop::optional("label_property_selector"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("source"),
+        json::Prop::required("occurrences"),
+        json::Prop::required("first_seen"),
+        json::Prop::required("last_seen"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_label_property_selector = None;
+        let mut f_organization_id = None;
+        let mut f_source = None;
+        let mut f_occurrences = None;
+        let mut f_first_seen = None;
+        let mut f_last_seen = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_name,
+                &mut f_label,
+                &mut f_label_property_selector,
+                &mut f_organization_id,
+                &mut f_source,
+                &mut f_occurrences,
+                &mut f_first_seen,
+                &mut f_last_seen,
+            ],
+        )?;
+        let (
+            Some(f_name),
+            Some(f_label),
+            Some(f_organization_id),
+            Some(f_source),
+            Some(f_occurrences),
+            Some(f_first_seen),
+            Some(f_last_seen),
+        ) = (
+            f_name,
+            f_label,
+            f_organization_id,
+            f_source,
+            f_occurrences,
+            f_first_seen,
+            f_last_seen,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
             name: f_name,
             label: f_label,
             label_property_selector: f_label_property_selector,
-            organization_id: f_organization_id,
-            source: f_source,
-            occurrences: f_occurrences,
-            first_seen: f_first_seen,
-            last_seen: f_last_seen,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "created_at" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "modified_at" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "name" => json::set(r, &mut s.3),
-            "label" => json::set(r, &mut s.4),
-            "label_property_selector" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.6),
-            "source" => json::set(r, &mut s.7),
-            "occurrences" => json::set(r, &mut s.8),
-            "first_seen" => json::set(r, &mut s.9),
-            "last_seen" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_id,
-            f_created_at,
-            f_modified_at,
-            Some(f_name),
-            Some(f_label),
-            f_label_property_selector,
-            Some(f_organization_id),
-            Some(f_source),
-            Some(f_occurrences),
-            Some(f_first_seen),
-            Some(f_last_seen),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: match f_id {
-                Some(v) => v,
-                None => None,
-            },
-            created_at: match f_created_at {
-                Some(v) => v,
-                None => None,
-            },
-            modified_at: match f_modified_at {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            label: f_label,
-            label_property_selector: match f_label_property_selector {
-                Some(v) => v,
-                None => None,
-            },
             organization_id: f_organization_id,
             source: f_source,
             occurrences: f_occurrences,
@@ -509,28 +520,30 @@ impl ListResourceEventTypeWithStats {
 
 impl FromJson for ListResourceEventTypeWithStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceEventTypeWithStats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,

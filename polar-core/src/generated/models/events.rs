@@ -54,60 +54,53 @@ impl AddressDict {
 
 impl FromJson for AddressDict {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_line1 = json::optional(obj, "line1", path)?;
-        let f_line2 = json::optional(obj, "line2", path)?;
-        let f_postal_code = json::optional(obj, "postal_code", path)?;
-        let f_city = json::optional(obj, "city", path)?;
-        let f_state = json::optional(obj, "state", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AddressDict {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("line1"),
+        json::Prop::optional("line2"),
+        json::Prop::optional("postal_code"),
+        json::Prop::optional("city"),
+        json::Prop::optional("state"),
+        json::Prop::required("country"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        let mut f_postal_code = None;
+        let mut f_city = None;
+        let mut f_state = None;
+        let mut f_country = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_line1,
+                &mut f_line2,
+                &mut f_postal_code,
+                &mut f_city,
+                &mut f_state,
+                &mut f_country,
+            ],
+        )?;
+        let (Some(f_country),) = (f_country,) else {
+            return None;
+        };
+        Some(Self {
             line1: f_line1,
             line2: f_line2,
             postal_code: f_postal_code,
             city: f_city,
             state: f_state,
-            country: f_country,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "line1" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "line2" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "postal_code" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "city" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "state" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "country" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_line1, f_line2, f_postal_code, f_city, f_state, Some(f_country)) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            line1: match f_line1 {
-                Some(v) => v,
-                None => None,
-            },
-            line2: match f_line2 {
-                Some(v) => v,
-                None => None,
-            },
-            postal_code: match f_postal_code {
-                Some(v) => v,
-                None => None,
-            },
-            city: match f_city {
-                Some(v) => v,
-                None => None,
-            },
-            state: match f_state {
-                Some(v) => v,
-                None => None,
-            },
             country: f_country,
             extra,
         })
@@ -185,22 +178,89 @@ impl BalanceCreditOrderEvent {
 
 impl FromJson for BalanceCreditOrderEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "balance.credit_order", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceCreditOrderEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("balance.credit_order"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -211,80 +271,6 @@ impl FromJson for BalanceCreditOrderEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "balance.credit_order", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -363,18 +349,62 @@ impl BalanceCreditOrderMetadata {
 
 impl FromJson for BalanceCreditOrderMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_state = json::optional(obj, "tax_state", path)?;
-        let f_tax_country = json::optional(obj, "tax_country", path)?;
-        let f_fee = json::required(obj, "fee", path)?;
-        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceCreditOrderMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("order_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("tax_amount"),
+        json::Prop::optional("tax_state"),
+        json::Prop::optional("tax_country"),
+        json::Prop::required("fee"),
+        json::Prop::optional("exchange_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_order_id = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_order_id,
+                &mut f_product_id,
+                &mut f_subscription_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_tax_amount,
+                &mut f_tax_state,
+                &mut f_tax_country,
+                &mut f_fee,
+                &mut f_exchange_rate,
+            ],
+        )?;
+        let (Some(f_order_id), Some(f_amount), Some(f_currency), Some(f_tax_amount), Some(f_fee)) =
+            (f_order_id, f_amount, f_currency, f_tax_amount, f_fee)
+        else {
+            return None;
+        };
+        Some(Self {
             order_id: f_order_id,
             product_id: f_product_id,
             subscription_id: f_subscription_id,
@@ -385,67 +415,6 @@ impl FromJson for BalanceCreditOrderMetadata {
             tax_country: f_tax_country,
             fee: f_fee,
             exchange_rate: f_exchange_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "tax_amount" => json::set(r, &mut s.5),
-            "tax_state" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "fee" => json::set(r, &mut s.8),
-            "exchange_rate" => json::set_opt(r, &mut s.9, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_order_id),
-            f_product_id,
-            f_subscription_id,
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_tax_amount),
-            f_tax_state,
-            f_tax_country,
-            Some(f_fee),
-            f_exchange_rate,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            order_id: f_order_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: f_amount,
-            currency: f_currency,
-            tax_amount: f_tax_amount,
-            tax_state: match f_tax_state {
-                Some(v) => v,
-                None => None,
-            },
-            tax_country: match f_tax_country {
-                Some(v) => v,
-                None => None,
-            },
-            fee: f_fee,
-            exchange_rate: match f_exchange_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -526,22 +495,89 @@ impl BalanceDisputeEvent {
 
 impl FromJson for BalanceDisputeEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "balance.dispute", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceDisputeEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("balance.dispute"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -552,80 +588,6 @@ impl FromJson for BalanceDisputeEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "balance.dispute", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -719,23 +681,94 @@ impl BalanceDisputeMetadata {
 
 impl FromJson for BalanceDisputeMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_transaction_id = json::required(obj, "transaction_id", path)?;
-        let f_dispute_id = json::required(obj, "dispute_id", path)?;
-        let f_order_id = json::optional(obj, "order_id", path)?;
-        let f_order_created_at = json::optional(obj, "order_created_at", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
-        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_state = json::optional(obj, "tax_state", path)?;
-        let f_tax_country = json::optional(obj, "tax_country", path)?;
-        let f_fee = json::required(obj, "fee", path)?;
-        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceDisputeMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("transaction_id"),
+        json::Prop::required("dispute_id"),
+        json::Prop::optional("order_id"),
+        json::Prop::optional("order_created_at"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("presentment_amount"),
+        json::Prop::required("presentment_currency"),
+        json::Prop::required("tax_amount"),
+        json::Prop::optional("tax_state"),
+        json::Prop::optional("tax_country"),
+        json::Prop::required("fee"),
+        json::Prop::optional("exchange_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_transaction_id = None;
+        let mut f_dispute_id = None;
+        let mut f_order_id = None;
+        let mut f_order_created_at = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_transaction_id,
+                &mut f_dispute_id,
+                &mut f_order_id,
+                &mut f_order_created_at,
+                &mut f_product_id,
+                &mut f_subscription_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_presentment_amount,
+                &mut f_presentment_currency,
+                &mut f_tax_amount,
+                &mut f_tax_state,
+                &mut f_tax_country,
+                &mut f_fee,
+                &mut f_exchange_rate,
+            ],
+        )?;
+        let (
+            Some(f_transaction_id),
+            Some(f_dispute_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_presentment_amount),
+            Some(f_presentment_currency),
+            Some(f_tax_amount),
+            Some(f_fee),
+        ) = (
+            f_transaction_id,
+            f_dispute_id,
+            f_amount,
+            f_currency,
+            f_presentment_amount,
+            f_presentment_currency,
+            f_tax_amount,
+            f_fee,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             transaction_id: f_transaction_id,
             dispute_id: f_dispute_id,
             order_id: f_order_id,
@@ -751,91 +784,6 @@ impl FromJson for BalanceDisputeMetadata {
             tax_country: f_tax_country,
             fee: f_fee,
             exchange_rate: f_exchange_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "transaction_id" => json::set(r, &mut s.0),
-            "dispute_id" => json::set(r, &mut s.1),
-            "order_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "order_created_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "product_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "amount" => json::set(r, &mut s.6),
-            "currency" => json::set(r, &mut s.7),
-            "presentment_amount" => json::set(r, &mut s.8),
-            "presentment_currency" => json::set(r, &mut s.9),
-            "tax_amount" => json::set(r, &mut s.10),
-            "tax_state" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "fee" => json::set(r, &mut s.13),
-            "exchange_rate" => json::set_opt(r, &mut s.14, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_transaction_id),
-            Some(f_dispute_id),
-            f_order_id,
-            f_order_created_at,
-            f_product_id,
-            f_subscription_id,
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_presentment_amount),
-            Some(f_presentment_currency),
-            Some(f_tax_amount),
-            f_tax_state,
-            f_tax_country,
-            Some(f_fee),
-            f_exchange_rate,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            transaction_id: f_transaction_id,
-            dispute_id: f_dispute_id,
-            order_id: match f_order_id {
-                Some(v) => v,
-                None => None,
-            },
-            order_created_at: match f_order_created_at {
-                Some(v) => v,
-                None => None,
-            },
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: f_amount,
-            currency: f_currency,
-            presentment_amount: f_presentment_amount,
-            presentment_currency: f_presentment_currency,
-            tax_amount: f_tax_amount,
-            tax_state: match f_tax_state {
-                Some(v) => v,
-                None => None,
-            },
-            tax_country: match f_tax_country {
-                Some(v) => v,
-                None => None,
-            },
-            fee: f_fee,
-            exchange_rate: match f_exchange_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -921,22 +869,89 @@ impl BalanceDisputeReversalEvent {
 
 impl FromJson for BalanceDisputeReversalEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "balance.dispute_reversal", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceDisputeReversalEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("balance.dispute_reversal"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -947,80 +962,6 @@ impl FromJson for BalanceDisputeReversalEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "balance.dispute_reversal", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -1107,22 +1048,89 @@ impl BalanceOrderEvent {
 
 impl FromJson for BalanceOrderEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "balance.order", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceOrderEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("balance.order"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -1133,80 +1141,6 @@ impl FromJson for BalanceOrderEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "balance.order", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -1297,22 +1231,91 @@ impl BalanceOrderMetadata {
 
 impl FromJson for BalanceOrderMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_transaction_id = json::required(obj, "transaction_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_net_amount = json::optional(obj, "net_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
-        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_state = json::optional(obj, "tax_state", path)?;
-        let f_tax_country = json::optional(obj, "tax_country", path)?;
-        let f_fee = json::required(obj, "fee", path)?;
-        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceOrderMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("transaction_id"),
+        json::Prop::required("order_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::required("amount"),
+        json::Prop::optional("net_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("presentment_amount"),
+        json::Prop::required("presentment_currency"),
+        json::Prop::required("tax_amount"),
+        json::Prop::optional("tax_state"),
+        json::Prop::optional("tax_country"),
+        json::Prop::required("fee"),
+        json::Prop::optional("exchange_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_transaction_id = None;
+        let mut f_order_id = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_net_amount = None;
+        let mut f_currency = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_transaction_id,
+                &mut f_order_id,
+                &mut f_product_id,
+                &mut f_subscription_id,
+                &mut f_amount,
+                &mut f_net_amount,
+                &mut f_currency,
+                &mut f_presentment_amount,
+                &mut f_presentment_currency,
+                &mut f_tax_amount,
+                &mut f_tax_state,
+                &mut f_tax_country,
+                &mut f_fee,
+                &mut f_exchange_rate,
+            ],
+        )?;
+        let (
+            Some(f_transaction_id),
+            Some(f_order_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_presentment_amount),
+            Some(f_presentment_currency),
+            Some(f_tax_amount),
+            Some(f_fee),
+        ) = (
+            f_transaction_id,
+            f_order_id,
+            f_amount,
+            f_currency,
+            f_presentment_amount,
+            f_presentment_currency,
+            f_tax_amount,
+            f_fee,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             transaction_id: f_transaction_id,
             order_id: f_order_id,
             product_id: f_product_id,
@@ -1327,84 +1330,6 @@ impl FromJson for BalanceOrderMetadata {
             tax_country: f_tax_country,
             fee: f_fee,
             exchange_rate: f_exchange_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "transaction_id" => json::set(r, &mut s.0),
-            "order_id" => json::set(r, &mut s.1),
-            "product_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "amount" => json::set(r, &mut s.4),
-            "net_amount" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "currency" => json::set(r, &mut s.6),
-            "presentment_amount" => json::set(r, &mut s.7),
-            "presentment_currency" => json::set(r, &mut s.8),
-            "tax_amount" => json::set(r, &mut s.9),
-            "tax_state" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "fee" => json::set(r, &mut s.12),
-            "exchange_rate" => json::set_opt(r, &mut s.13, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_transaction_id),
-            Some(f_order_id),
-            f_product_id,
-            f_subscription_id,
-            Some(f_amount),
-            f_net_amount,
-            Some(f_currency),
-            Some(f_presentment_amount),
-            Some(f_presentment_currency),
-            Some(f_tax_amount),
-            f_tax_state,
-            f_tax_country,
-            Some(f_fee),
-            f_exchange_rate,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            transaction_id: f_transaction_id,
-            order_id: f_order_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: f_amount,
-            net_amount: match f_net_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: f_currency,
-            presentment_amount: f_presentment_amount,
-            presentment_currency: f_presentment_currency,
-            tax_amount: f_tax_amount,
-            tax_state: match f_tax_state {
-                Some(v) => v,
-                None => None,
-            },
-            tax_country: match f_tax_country {
-                Some(v) => v,
-                None => None,
-            },
-            fee: f_fee,
-            exchange_rate: match f_exchange_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1489,22 +1414,89 @@ impl BalanceRefundEvent {
 
 impl FromJson for BalanceRefundEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "balance.refund", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceRefundEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("balance.refund"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -1515,80 +1507,6 @@ impl FromJson for BalanceRefundEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "balance.refund", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -1685,24 +1603,97 @@ impl BalanceRefundMetadata {
 
 impl FromJson for BalanceRefundMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_transaction_id = json::required(obj, "transaction_id", path)?;
-        let f_refund_id = json::required(obj, "refund_id", path)?;
-        let f_order_id = json::optional(obj, "order_id", path)?;
-        let f_order_created_at = json::optional(obj, "order_created_at", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
-        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
-        let f_refundable_amount = json::optional(obj, "refundable_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_tax_state = json::optional(obj, "tax_state", path)?;
-        let f_tax_country = json::optional(obj, "tax_country", path)?;
-        let f_fee = json::required(obj, "fee", path)?;
-        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceRefundMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("transaction_id"),
+        json::Prop::required("refund_id"),
+        json::Prop::optional("order_id"),
+        json::Prop::optional("order_created_at"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("presentment_amount"),
+        json::Prop::required("presentment_currency"),
+        json::Prop::optional("refundable_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::optional("tax_state"),
+        json::Prop::optional("tax_country"),
+        json::Prop::required("fee"),
+        json::Prop::optional("exchange_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_transaction_id = None;
+        let mut f_refund_id = None;
+        let mut f_order_id = None;
+        let mut f_order_created_at = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_refundable_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_transaction_id,
+                &mut f_refund_id,
+                &mut f_order_id,
+                &mut f_order_created_at,
+                &mut f_product_id,
+                &mut f_subscription_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_presentment_amount,
+                &mut f_presentment_currency,
+                &mut f_refundable_amount,
+                &mut f_tax_amount,
+                &mut f_tax_state,
+                &mut f_tax_country,
+                &mut f_fee,
+                &mut f_exchange_rate,
+            ],
+        )?;
+        let (
+            Some(f_transaction_id),
+            Some(f_refund_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_presentment_amount),
+            Some(f_presentment_currency),
+            Some(f_tax_amount),
+            Some(f_fee),
+        ) = (
+            f_transaction_id,
+            f_refund_id,
+            f_amount,
+            f_currency,
+            f_presentment_amount,
+            f_presentment_currency,
+            f_tax_amount,
+            f_fee,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             transaction_id: f_transaction_id,
             refund_id: f_refund_id,
             order_id: f_order_id,
@@ -1719,97 +1710,6 @@ impl FromJson for BalanceRefundMetadata {
             tax_country: f_tax_country,
             fee: f_fee,
             exchange_rate: f_exchange_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "transaction_id" => json::set(r, &mut s.0),
-            "refund_id" => json::set(r, &mut s.1),
-            "order_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "order_created_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "product_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "amount" => json::set(r, &mut s.6),
-            "currency" => json::set(r, &mut s.7),
-            "presentment_amount" => json::set(r, &mut s.8),
-            "presentment_currency" => json::set(r, &mut s.9),
-            "refundable_amount" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "tax_amount" => json::set(r, &mut s.11),
-            "tax_state" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "fee" => json::set(r, &mut s.14),
-            "exchange_rate" => json::set_opt(r, &mut s.15, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_transaction_id),
-            Some(f_refund_id),
-            f_order_id,
-            f_order_created_at,
-            f_product_id,
-            f_subscription_id,
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_presentment_amount),
-            Some(f_presentment_currency),
-            f_refundable_amount,
-            Some(f_tax_amount),
-            f_tax_state,
-            f_tax_country,
-            Some(f_fee),
-            f_exchange_rate,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            transaction_id: f_transaction_id,
-            refund_id: f_refund_id,
-            order_id: match f_order_id {
-                Some(v) => v,
-                None => None,
-            },
-            order_created_at: match f_order_created_at {
-                Some(v) => v,
-                None => None,
-            },
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: f_amount,
-            currency: f_currency,
-            presentment_amount: f_presentment_amount,
-            presentment_currency: f_presentment_currency,
-            refundable_amount: match f_refundable_amount {
-                Some(v) => v,
-                None => None,
-            },
-            tax_amount: f_tax_amount,
-            tax_state: match f_tax_state {
-                Some(v) => v,
-                None => None,
-            },
-            tax_country: match f_tax_country {
-                Some(v) => v,
-                None => None,
-            },
-            fee: f_fee,
-            exchange_rate: match f_exchange_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1896,22 +1796,89 @@ impl BalanceRefundReversalEvent {
 
 impl FromJson for BalanceRefundReversalEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "balance.refund_reversal", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BalanceRefundReversalEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("balance.refund_reversal"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -1922,80 +1889,6 @@ impl FromJson for BalanceRefundReversalEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "balance.refund_reversal", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -2082,22 +1975,89 @@ impl BenefitCycledEvent {
 
 impl FromJson for BenefitCycledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "benefit.cycled", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitCycledEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("benefit.cycled"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -2108,80 +2068,6 @@ impl FromJson for BenefitCycledEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "benefit.cycled", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -2242,42 +2128,48 @@ impl BenefitGrantMetadata {
 
 impl FromJson for BenefitGrantMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_benefit_grant_id = json::required(obj, "benefit_grant_id", path)?;
-        let f_benefit_type = json::required(obj, "benefit_type", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("benefit_id"),
+        json::Prop::required("benefit_grant_id"),
+        json::Prop::required("benefit_type"),
+        json::Prop::optional("member_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_benefit_id = None;
+        let mut f_benefit_grant_id = None;
+        let mut f_benefit_type = None;
+        let mut f_member_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_benefit_id,
+                &mut f_benefit_grant_id,
+                &mut f_benefit_type,
+                &mut f_member_id,
+            ],
+        )?;
+        let (Some(f_benefit_id), Some(f_benefit_grant_id), Some(f_benefit_type)) =
+            (f_benefit_id, f_benefit_grant_id, f_benefit_type)
+        else {
+            return None;
+        };
+        Some(Self {
             benefit_id: f_benefit_id,
             benefit_grant_id: f_benefit_grant_id,
             benefit_type: f_benefit_type,
             member_id: f_member_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "benefit_id" => json::set(r, &mut s.0),
-            "benefit_grant_id" => json::set(r, &mut s.1),
-            "benefit_type" => json::set(r, &mut s.2),
-            "member_id" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_benefit_id), Some(f_benefit_grant_id), Some(f_benefit_type), f_member_id) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            benefit_id: f_benefit_id,
-            benefit_grant_id: f_benefit_grant_id,
-            benefit_type: f_benefit_type,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2352,22 +2244,89 @@ impl BenefitGrantedEvent {
 
 impl FromJson for BenefitGrantedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "benefit.granted", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("benefit.granted"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -2378,80 +2337,6 @@ impl FromJson for BenefitGrantedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "benefit.granted", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -2538,22 +2423,89 @@ impl BenefitRevokedEvent {
 
 impl FromJson for BenefitRevokedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "benefit.revoked", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitRevokedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("benefit.revoked"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -2564,80 +2516,6 @@ impl FromJson for BenefitRevokedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "benefit.revoked", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -2724,22 +2602,89 @@ impl BenefitUpdatedEvent {
 
 impl FromJson for BenefitUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "benefit.updated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitUpdatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("benefit.updated"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -2750,80 +2695,6 @@ impl FromJson for BenefitUpdatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "benefit.updated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -2910,22 +2781,89 @@ impl CheckoutCreatedEvent {
 
 impl FromJson for CheckoutCreatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "checkout.created", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutCreatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("checkout.created"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -2936,80 +2874,6 @@ impl FromJson for CheckoutCreatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "checkout.created", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -3063,37 +2927,43 @@ impl CheckoutCreatedMetadata {
 
 impl FromJson for CheckoutCreatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_checkout_status = json::required(obj, "checkout_status", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        Ok(Self {
-            checkout_id: f_checkout_id,
-            checkout_status: f_checkout_status,
-            product_id: f_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "checkout_id" => json::set(r, &mut s.0),
-            "checkout_status" => json::set(r, &mut s.1),
-            "product_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_checkout_id), Some(f_checkout_status), f_product_id) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutCreatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("checkout_id"),
+        json::Prop::required("checkout_status"),
+        json::Prop::optional("product_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_checkout_id = None;
+        let mut f_checkout_status = None;
+        let mut f_product_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_checkout_id,
+                &mut f_checkout_status,
+                &mut f_product_id,
+            ],
+        )?;
+        let (Some(f_checkout_id), Some(f_checkout_status)) = (f_checkout_id, f_checkout_status)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             checkout_id: f_checkout_id,
             checkout_status: f_checkout_status,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
+            product_id: f_product_id,
             extra,
         })
     }
@@ -3140,28 +3010,30 @@ impl CostMetadataInput {
 
 impl FromJson for CostMetadataInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut s.0),
-            "currency" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CostMetadataInput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             amount: f_amount,
             currency: f_currency,
             extra,
@@ -3201,28 +3073,30 @@ impl CostMetadataOutput {
 
 impl FromJson for CostMetadataOutput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut s.0),
-            "currency" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CostMetadataOutput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             amount: f_amount,
             currency: f_currency,
             extra,
@@ -3260,25 +3134,26 @@ impl CursorPagination {
 
 impl FromJson for CursorPagination {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_has_next_page = json::required(obj, "has_next_page", path)?;
-        Ok(Self {
-            has_next_page: f_has_next_page,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "has_next_page" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_has_next_page),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CursorPagination {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("has_next_page")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_has_next_page = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_has_next_page])?;
+        let (Some(f_has_next_page),) = (f_has_next_page,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             has_next_page: f_has_next_page,
             extra,
         })
@@ -3351,22 +3226,89 @@ impl CustomerCreatedEvent {
 
 impl FromJson for CustomerCreatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "customer.created", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerCreatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("customer.created"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -3377,80 +3319,6 @@ impl FromJson for CustomerCreatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "customer.created", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -3511,40 +3379,53 @@ impl CustomerCreatedMetadata {
 
 impl FromJson for CustomerCreatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_external_id = json::required(obj, "customer_external_id", path)?;
-        Ok(Self {
-            customer_id: f_customer_id,
-            customer_email: f_customer_email,
-            customer_name: f_customer_name,
-            customer_external_id: f_customer_external_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut s.0),
-            "customer_email" => json::set(r, &mut s.1),
-            "customer_name" => json::set(r, &mut s.2),
-            "customer_external_id" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerCreatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_external_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_customer_id = None;
+        let mut f_customer_email = None;
+        let mut f_customer_name = None;
+        let mut f_customer_external_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_customer_id,
+                &mut f_customer_email,
+                &mut f_customer_name,
+                &mut f_customer_external_id,
+            ],
+        )?;
         let (
             Some(f_customer_id),
             Some(f_customer_email),
             Some(f_customer_name),
             Some(f_customer_external_id),
-        ) = s
+        ) = (
+            f_customer_id,
+            f_customer_email,
+            f_customer_name,
+            f_customer_external_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             customer_id: f_customer_id,
             customer_email: f_customer_email,
             customer_name: f_customer_name,
@@ -3623,22 +3504,89 @@ impl CustomerDeletedEvent {
 
 impl FromJson for CustomerDeletedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "customer.deleted", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerDeletedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("customer.deleted"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -3649,80 +3597,6 @@ impl FromJson for CustomerDeletedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "customer.deleted", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -3783,40 +3657,53 @@ impl CustomerDeletedMetadata {
 
 impl FromJson for CustomerDeletedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_external_id = json::required(obj, "customer_external_id", path)?;
-        Ok(Self {
-            customer_id: f_customer_id,
-            customer_email: f_customer_email,
-            customer_name: f_customer_name,
-            customer_external_id: f_customer_external_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut s.0),
-            "customer_email" => json::set(r, &mut s.1),
-            "customer_name" => json::set(r, &mut s.2),
-            "customer_external_id" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerDeletedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_external_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_customer_id = None;
+        let mut f_customer_email = None;
+        let mut f_customer_name = None;
+        let mut f_customer_external_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_customer_id,
+                &mut f_customer_email,
+                &mut f_customer_name,
+                &mut f_customer_external_id,
+            ],
+        )?;
         let (
             Some(f_customer_id),
             Some(f_customer_email),
             Some(f_customer_name),
             Some(f_customer_external_id),
-        ) = s
+        ) = (
+            f_customer_id,
+            f_customer_email,
+            f_customer_name,
+            f_customer_external_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             customer_id: f_customer_id,
             customer_email: f_customer_email,
             customer_name: f_customer_name,
@@ -3895,22 +3782,89 @@ impl CustomerUpdatedEvent {
 
 impl FromJson for CustomerUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "customer.updated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerUpdatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("customer.updated"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -3921,80 +3875,6 @@ impl FromJson for CustomerUpdatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "customer.updated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -4061,62 +3941,51 @@ impl CustomerUpdatedFields {
 
 impl FromJson for CustomerUpdatedFields {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_billing_name = json::optional(obj, "billing_name", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_billing_address = json::optional(obj, "billing_address", path)?;
-        let f_tax_id = json::optional(obj, "tax_id", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerUpdatedFields {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("name"),
+        json::Prop::optional("billing_name"),
+        json::Prop::optional("email"),
+        json::Prop::optional("billing_address"),
+        json::Prop::optional("tax_id"),
+        json::Prop::optional("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_email = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_email,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_metadata,
+            ],
+        )?;
+        Some(Self {
             name: f_name,
             billing_name: f_billing_name,
             email: f_email,
             billing_address: f_billing_address,
             tax_id: f_tax_id,
             metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "billing_name" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "tax_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "metadata" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_billing_name, f_email, f_billing_address, f_tax_id, f_metadata) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => None,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -4170,44 +4039,58 @@ impl CustomerUpdatedMetadata {
 
 impl FromJson for CustomerUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_external_id = json::required(obj, "customer_external_id", path)?;
-        let f_updated_fields = json::required(obj, "updated_fields", path)?;
-        Ok(Self {
-            customer_id: f_customer_id,
-            customer_email: f_customer_email,
-            customer_name: f_customer_name,
-            customer_external_id: f_customer_external_id,
-            updated_fields: f_updated_fields,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut s.0),
-            "customer_email" => json::set(r, &mut s.1),
-            "customer_name" => json::set(r, &mut s.2),
-            "customer_external_id" => json::set(r, &mut s.3),
-            "updated_fields" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerUpdatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_external_id"),
+        json::Prop::required("updated_fields"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_customer_id = None;
+        let mut f_customer_email = None;
+        let mut f_customer_name = None;
+        let mut f_customer_external_id = None;
+        let mut f_updated_fields = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_customer_id,
+                &mut f_customer_email,
+                &mut f_customer_name,
+                &mut f_customer_external_id,
+                &mut f_updated_fields,
+            ],
+        )?;
         let (
             Some(f_customer_id),
             Some(f_customer_email),
             Some(f_customer_name),
             Some(f_customer_external_id),
             Some(f_updated_fields),
-        ) = s
+        ) = (
+            f_customer_id,
+            f_customer_email,
+            f_customer_name,
+            f_customer_external_id,
+            f_updated_fields,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             customer_id: f_customer_id,
             customer_email: f_customer_email,
             customer_name: f_customer_name,
@@ -4431,13 +4314,30 @@ impl Event {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::UserEvent(FromJson::read(r)?)),
-        |r| match SystemEvent::read(r)? {
-            SystemEvent::Unknown { .. } => Err(Miss::FIT),
-            x => Ok(Self::SystemEvent(x)),
-        },
+        (
+            |r| Ok(Self::UserEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "name",
+                "source",
+                "metadata",
+            ],
+        ),
+        (
+            |r| match SystemEvent::read(r)? {
+                SystemEvent::Unknown { .. } => Err(Miss::FIT),
+                x => Ok(Self::SystemEvent(x)),
+            },
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4476,7 +4376,7 @@ impl FromJson for Event {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("source")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "system" => Self::SystemEvent(FromJson::read(r)?),
@@ -4575,16 +4475,54 @@ impl EventCreateCustomer {
 
 impl FromJson for EventCreateCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::optional(obj, "timestamp", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        let f_parent_id = json::patch(obj, "parent_id", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::patch(obj, "member_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventCreateCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("timestamp"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("external_id"),
+        json::Prop::patch("parent_id"),
+        json::Prop::optional("metadata"),
+        json::Prop::required("customer_id"),
+        json::Prop::patch("member_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_external_id = Patch::Absent;
+        let mut f_parent_id = Patch::Absent;
+        let mut f_metadata = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_timestamp,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_external_id,
+                &mut f_parent_id,
+                &mut f_metadata,
+                &mut f_customer_id,
+                &mut f_member_id,
+            ],
+        )?;
+        let (Some(f_name), Some(f_customer_id)) = (f_name, f_customer_id) else {
+            return None;
+        };
+        Some(Self {
             timestamp: f_timestamp,
             name: f_name,
             organization_id: f_organization_id,
@@ -4593,64 +4531,6 @@ impl FromJson for EventCreateCustomer {
             metadata: f_metadata,
             customer_id: f_customer_id,
             member_id: f_member_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "external_id" => json::set(r, &mut s.3),
-            "parent_id" => json::set(r, &mut s.4),
-            "metadata" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "customer_id" => json::set(r, &mut s.6),
-            "member_id" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_timestamp,
-            Some(f_name),
-            f_organization_id,
-            f_external_id,
-            f_parent_id,
-            f_metadata,
-            Some(f_customer_id),
-            f_member_id,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            timestamp: match f_timestamp {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4739,16 +4619,54 @@ impl EventCreateExternalCustomer {
 
 impl FromJson for EventCreateExternalCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::optional(obj, "timestamp", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_external_id = json::patch(obj, "external_id", path)?;
-        let f_parent_id = json::patch(obj, "parent_id", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventCreateExternalCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("timestamp"),
+        json::Prop::required("name"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("external_id"),
+        json::Prop::patch("parent_id"),
+        json::Prop::optional("metadata"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::patch("external_member_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_name = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_external_id = Patch::Absent;
+        let mut f_parent_id = Patch::Absent;
+        let mut f_metadata = None;
+        let mut f_external_customer_id = None;
+        let mut f_external_member_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_timestamp,
+                &mut f_name,
+                &mut f_organization_id,
+                &mut f_external_id,
+                &mut f_parent_id,
+                &mut f_metadata,
+                &mut f_external_customer_id,
+                &mut f_external_member_id,
+            ],
+        )?;
+        let (Some(f_name), Some(f_external_customer_id)) = (f_name, f_external_customer_id) else {
+            return None;
+        };
+        Some(Self {
             timestamp: f_timestamp,
             name: f_name,
             organization_id: f_organization_id,
@@ -4757,64 +4675,6 @@ impl FromJson for EventCreateExternalCustomer {
             metadata: f_metadata,
             external_customer_id: f_external_customer_id,
             external_member_id: f_external_member_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "external_id" => json::set(r, &mut s.3),
-            "parent_id" => json::set(r, &mut s.4),
-            "metadata" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "external_customer_id" => json::set(r, &mut s.6),
-            "external_member_id" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_timestamp,
-            Some(f_name),
-            f_organization_id,
-            f_external_id,
-            f_parent_id,
-            f_metadata,
-            Some(f_external_customer_id),
-            f_external_member_id,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            timestamp: match f_timestamp {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            external_customer_id: f_external_customer_id,
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4870,34 +4730,27 @@ impl EventMetadataInput {
 
 impl FromJson for EventMetadataInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_cost = json::optional(obj, "_cost", path)?;
-        let f_llm = json::optional(obj, "_llm", path)?;
-        Ok(Self {
-            cost: f_cost,
-            llm: f_llm,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "_cost" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "_llm" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_cost, f_llm) = s;
-        Ok(Self {
-            cost: match f_cost {
-                Some(v) => v,
-                None => None,
-            },
-            llm: match f_llm {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventMetadataInput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::optional("_cost"), json::Prop::optional("_llm")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_cost = None;
+        let mut f_llm = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_cost, &mut f_llm])?;
+        Some(Self {
+            cost: f_cost,
+            llm: f_llm,
             extra,
         })
     }
@@ -4939,34 +4792,27 @@ impl EventMetadataOutput {
 
 impl FromJson for EventMetadataOutput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_cost = json::optional(obj, "_cost", path)?;
-        let f_llm = json::optional(obj, "_llm", path)?;
-        Ok(Self {
-            cost: f_cost,
-            llm: f_llm,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "_cost" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "_llm" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_cost, f_llm) = s;
-        Ok(Self {
-            cost: match f_cost {
-                Some(v) => v,
-                None => None,
-            },
-            llm: match f_llm {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventMetadataOutput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::optional("_cost"), json::Prop::optional("_llm")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_cost = None;
+        let mut f_llm = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_cost, &mut f_llm])?;
+        Some(Self {
+            cost: f_cost,
+            llm: f_llm,
             extra,
         })
     }
@@ -5019,36 +4865,44 @@ impl EventName {
 
 impl FromJson for EventName {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_occurrences = json::required(obj, "occurrences", path)?;
-        let f_first_seen = json::required(obj, "first_seen", path)?;
-        let f_last_seen = json::required(obj, "last_seen", path)?;
-        Ok(Self {
-            name: f_name,
-            label: f_label,
-            source: f_source,
-            occurrences: f_occurrences,
-            first_seen: f_first_seen,
-            last_seen: f_last_seen,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "label" => json::set(r, &mut s.1),
-            "source" => json::set(r, &mut s.2),
-            "occurrences" => json::set(r, &mut s.3),
-            "first_seen" => json::set(r, &mut s.4),
-            "last_seen" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventName {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("name"),
+        json::Prop::required("label"),
+        json::Prop::required("source"),
+        json::Prop::required("occurrences"),
+        json::Prop::required("first_seen"),
+        json::Prop::required("last_seen"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_source = None;
+        let mut f_occurrences = None;
+        let mut f_first_seen = None;
+        let mut f_last_seen = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_label,
+                &mut f_source,
+                &mut f_occurrences,
+                &mut f_first_seen,
+                &mut f_last_seen,
+            ],
+        )?;
         let (
             Some(f_name),
             Some(f_label),
@@ -5056,11 +4910,18 @@ impl FromJson for EventName {
             Some(f_occurrences),
             Some(f_first_seen),
             Some(f_last_seen),
-        ) = s
+        ) = (
+            f_name,
+            f_label,
+            f_source,
+            f_occurrences,
+            f_first_seen,
+            f_last_seen,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             name: f_name,
             label: f_label,
             source: f_source,
@@ -5338,25 +5199,26 @@ impl EventsIngest {
 
 impl FromJson for EventsIngest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_events = json::required(obj, "events", path)?;
-        Ok(Self {
-            events: f_events,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "events" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_events),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventsIngest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("events")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_events = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_events])?;
+        let (Some(f_events),) = (f_events,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             events: f_events,
             extra,
         })
@@ -5456,10 +5318,16 @@ impl EventsIngestEventsItem {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::EventCreateCustomer(FromJson::read(r)?)),
-        |r| Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::EventCreateCustomer(FromJson::read(r)?)),
+            &["name", "customer_id"],
+        ),
+        (
+            |r| Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?)),
+            &["name", "external_customer_id"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -5487,7 +5355,7 @@ impl FromJson for EventsIngestEventsItem {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -5535,33 +5403,32 @@ impl EventsIngestResponse {
 
 impl FromJson for EventsIngestResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_inserted = json::required(obj, "inserted", path)?;
-        let f_duplicates = json::optional(obj, "duplicates", path)?;
-        Ok(Self {
-            inserted: f_inserted,
-            duplicates: f_duplicates,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "inserted" => json::set(r, &mut s.0),
-            "duplicates" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_inserted), f_duplicates) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventsIngestResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("inserted"),
+        json::Prop::optional("duplicates"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_inserted = None;
+        let mut f_duplicates = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_inserted, &mut f_duplicates])?;
+        let (Some(f_inserted),) = (f_inserted,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             inserted: f_inserted,
-            duplicates: match f_duplicates {
-                Some(v) => v,
-                None => None,
-            },
+            duplicates: f_duplicates,
             extra,
         })
     }
@@ -5624,14 +5491,20 @@ impl EventsListResponse200 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::ListResourceEvent(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::ListResourceWithCursorPaginationEvent(FromJson::read(
-                r,
-            )?))
-        },
+        (
+            |r| Ok(Self::ListResourceEvent(FromJson::read(r)?)),
+            &["items", "pagination"],
+        ),
+        (
+            |r| {
+                Ok(Self::ListResourceWithCursorPaginationEvent(FromJson::read(
+                    r,
+                )?))
+            },
+            &["items", "pagination"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -5659,7 +5532,7 @@ impl FromJson for EventsListResponse200 {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -5709,28 +5582,30 @@ impl ListResourceEvent {
 
 impl FromJson for ListResourceEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -5772,28 +5647,30 @@ impl ListResourceEventName {
 
 impl FromJson for ListResourceEventName {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceEventName {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -5835,28 +5712,30 @@ impl ListResourceWithCursorPaginationEvent {
 
 impl FromJson for ListResourceWithCursorPaginationEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceWithCursorPaginationEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -5937,71 +5816,73 @@ impl LlmMetadata {
 
 impl FromJson for LlmMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_vendor = json::required(obj, "vendor", path)?;
-        let f_model = json::required(obj, "model", path)?;
-        let f_prompt = json::patch(obj, "prompt", path)?;
-        let f_response = json::patch(obj, "response", path)?;
-        let f_input_tokens = json::required(obj, "input_tokens", path)?;
-        let f_cached_input_tokens = json::optional(obj, "cached_input_tokens", path)?;
-        let f_output_tokens = json::required(obj, "output_tokens", path)?;
-        let f_total_tokens = json::required(obj, "total_tokens", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LlmMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("vendor"),
+        json::Prop::required("model"),
+        json::Prop::patch("prompt"),
+        json::Prop::patch("response"),
+        json::Prop::required("input_tokens"),
+        json::Prop::optional("cached_input_tokens"),
+        json::Prop::required("output_tokens"),
+        json::Prop::required("total_tokens"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_vendor = None;
+        let mut f_model = None;
+        let mut f_prompt = Patch::Absent;
+        let mut f_response = Patch::Absent;
+        let mut f_input_tokens = None;
+        let mut f_cached_input_tokens = None;
+        let mut f_output_tokens = None;
+        let mut f_total_tokens = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_vendor,
+                &mut f_model,
+                &mut f_prompt,
+                &mut f_response,
+                &mut f_input_tokens,
+                &mut f_cached_input_tokens,
+                &mut f_output_tokens,
+                &mut f_total_tokens,
+            ],
+        )?;
+        let (
+            Some(f_vendor),
+            Some(f_model),
+            Some(f_input_tokens),
+            Some(f_output_tokens),
+            Some(f_total_tokens),
+        ) = (
+            f_vendor,
+            f_model,
+            f_input_tokens,
+            f_output_tokens,
+            f_total_tokens,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             vendor: f_vendor,
             model: f_model,
             prompt: f_prompt,
             response: f_response,
             input_tokens: f_input_tokens,
             cached_input_tokens: f_cached_input_tokens,
-            output_tokens: f_output_tokens,
-            total_tokens: f_total_tokens,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "vendor" => json::set(r, &mut s.0),
-            "model" => json::set(r, &mut s.1),
-            "prompt" => json::set(r, &mut s.2),
-            "response" => json::set(r, &mut s.3),
-            "input_tokens" => json::set(r, &mut s.4),
-            "cached_input_tokens" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "output_tokens" => json::set(r, &mut s.6),
-            "total_tokens" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_vendor),
-            Some(f_model),
-            f_prompt,
-            f_response,
-            Some(f_input_tokens),
-            f_cached_input_tokens,
-            Some(f_output_tokens),
-            Some(f_total_tokens),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            vendor: f_vendor,
-            model: f_model,
-            prompt: match f_prompt {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            response: match f_response {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            input_tokens: f_input_tokens,
-            cached_input_tokens: match f_cached_input_tokens {
-                Some(v) => v,
-                None => None,
-            },
             output_tokens: f_output_tokens,
             total_tokens: f_total_tokens,
             extra,
@@ -6082,22 +5963,89 @@ impl MeterCreditEvent {
 
 impl FromJson for MeterCreditEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "meter.credited", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterCreditEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("meter.credited"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -6108,80 +6056,6 @@ impl FromJson for MeterCreditEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "meter.credited", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -6235,31 +6109,36 @@ impl MeterCreditedMetadata {
 
 impl FromJson for MeterCreditedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_units = json::required(obj, "units", path)?;
-        let f_rollover = json::required(obj, "rollover", path)?;
-        Ok(Self {
-            meter_id: f_meter_id,
-            units: f_units,
-            rollover: f_rollover,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "meter_id" => json::set(r, &mut s.0),
-            "units" => json::set(r, &mut s.1),
-            "rollover" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_meter_id), Some(f_units), Some(f_rollover)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterCreditedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("meter_id"),
+        json::Prop::required("units"),
+        json::Prop::required("rollover"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_meter_id = None;
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_meter_id, &mut f_units, &mut f_rollover],
+        )?;
+        let (Some(f_meter_id), Some(f_units), Some(f_rollover)) = (f_meter_id, f_units, f_rollover)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             meter_id: f_meter_id,
             units: f_units,
             rollover: f_rollover,
@@ -6336,22 +6215,89 @@ impl MeterResetEvent {
 
 impl FromJson for MeterResetEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "meter.reset", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterResetEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("meter.reset"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -6362,76 +6308,6 @@ impl FromJson for MeterResetEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(json::peek_const_str(r, "meter.reset", false), r, &mut s.12),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -6481,25 +6357,26 @@ impl MeterResetMetadata {
 
 impl FromJson for MeterResetMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        Ok(Self {
-            meter_id: f_meter_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "meter_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_meter_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterResetMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("meter_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_meter_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_meter_id])?;
+        let (Some(f_meter_id),) = (f_meter_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             meter_id: f_meter_id,
             extra,
         })
@@ -6572,22 +6449,89 @@ impl OrderPaidEvent {
 
 impl FromJson for OrderPaidEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "order.paid", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderPaidEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("order.paid"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -6598,76 +6542,6 @@ impl FromJson for OrderPaidEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(json::peek_const_str(r, "order.paid", false), r, &mut s.12),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -6758,22 +6632,72 @@ impl OrderPaidMetadata {
 
 impl FromJson for OrderPaidMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_billing_type = json::optional(obj, "billing_type", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_net_amount = json::optional(obj, "net_amount", path)?;
-        let f_tax_amount = json::optional(obj, "tax_amount", path)?;
-        let f_applied_balance_amount = json::optional(obj, "applied_balance_amount", path)?;
-        let f_discount_amount = json::optional(obj, "discount_amount", path)?;
-        let f_discount_id = json::optional(obj, "discount_id", path)?;
-        let f_platform_fee = json::optional(obj, "platform_fee", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderPaidMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("order_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("billing_type"),
+        json::Prop::required("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("net_amount"),
+        json::Prop::optional("tax_amount"),
+        json::Prop::optional("applied_balance_amount"),
+        json::Prop::optional("discount_amount"),
+        json::Prop::optional("discount_id"),
+        json::Prop::optional("platform_fee"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_order_id = None;
+        let mut f_product_id = None;
+        let mut f_billing_type = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_discount_id = None;
+        let mut f_platform_fee = None;
+        let mut f_subscription_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_order_id,
+                &mut f_product_id,
+                &mut f_billing_type,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_applied_balance_amount,
+                &mut f_discount_amount,
+                &mut f_discount_id,
+                &mut f_platform_fee,
+                &mut f_subscription_id,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_order_id), Some(f_amount)) = (f_order_id, f_amount) else {
+            return None;
+        };
+        Some(Self {
             order_id: f_order_id,
             product_id: f_product_id,
             billing_type: f_billing_type,
@@ -6788,102 +6712,6 @@ impl FromJson for OrderPaidMetadata {
             subscription_id: f_subscription_id,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "billing_type" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "net_amount" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "tax_amount" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "applied_balance_amount" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "discount_amount" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "platform_fee" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.13, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_order_id),
-            f_product_id,
-            f_billing_type,
-            Some(f_amount),
-            f_currency,
-            f_net_amount,
-            f_tax_amount,
-            f_applied_balance_amount,
-            f_discount_amount,
-            f_discount_id,
-            f_platform_fee,
-            f_subscription_id,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            order_id: f_order_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            billing_type: match f_billing_type {
-                Some(v) => v,
-                None => None,
-            },
-            amount: f_amount,
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            net_amount: match f_net_amount {
-                Some(v) => v,
-                None => None,
-            },
-            tax_amount: match f_tax_amount {
-                Some(v) => v,
-                None => None,
-            },
-            applied_balance_amount: match f_applied_balance_amount {
-                Some(v) => v,
-                None => None,
-            },
-            discount_amount: match f_discount_amount {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => None,
-            },
-            platform_fee: match f_platform_fee {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -6976,22 +6804,89 @@ impl OrderRefundedEvent {
 
 impl FromJson for OrderRefundedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "order.refunded", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderRefundedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("order.refunded"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -7002,80 +6897,6 @@ impl FromJson for OrderRefundedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "order.refunded", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -7129,31 +6950,37 @@ impl OrderRefundedMetadata {
 
 impl FromJson for OrderRefundedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            order_id: f_order_id,
-            refunded_amount: f_refunded_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut s.0),
-            "refunded_amount" => json::set(r, &mut s.1),
-            "currency" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_order_id), Some(f_refunded_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderRefundedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("order_id"),
+        json::Prop::required("refunded_amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_order_id = None;
+        let mut f_refunded_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_order_id, &mut f_refunded_amount, &mut f_currency],
+        )?;
+        let (Some(f_order_id), Some(f_refunded_amount), Some(f_currency)) =
+            (f_order_id, f_refunded_amount, f_currency)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             order_id: f_order_id,
             refunded_amount: f_refunded_amount,
             currency: f_currency,
@@ -7230,22 +7057,89 @@ impl OrderUnvoidedEvent {
 
 impl FromJson for OrderUnvoidedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "order.unvoided", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderUnvoidedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("order.unvoided"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -7256,80 +7150,6 @@ impl FromJson for OrderUnvoidedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "order.unvoided", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -7383,31 +7203,37 @@ impl OrderUnvoidedMetadata {
 
 impl FromJson for OrderUnvoidedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            order_id: f_order_id,
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut s.0),
-            "amount" => json::set(r, &mut s.1),
-            "currency" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_order_id), Some(f_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderUnvoidedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("order_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_order_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_order_id, &mut f_amount, &mut f_currency],
+        )?;
+        let (Some(f_order_id), Some(f_amount), Some(f_currency)) =
+            (f_order_id, f_amount, f_currency)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             order_id: f_order_id,
             amount: f_amount,
             currency: f_currency,
@@ -7484,22 +7310,89 @@ impl OrderVoidedEvent {
 
 impl FromJson for OrderVoidedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "order.voided", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderVoidedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("order.voided"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -7510,76 +7403,6 @@ impl FromJson for OrderVoidedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(json::peek_const_str(r, "order.voided", false), r, &mut s.12),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -7633,31 +7456,37 @@ impl OrderVoidedMetadata {
 
 impl FromJson for OrderVoidedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            order_id: f_order_id,
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut s.0),
-            "amount" => json::set(r, &mut s.1),
-            "currency" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_order_id), Some(f_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderVoidedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("order_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_order_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_order_id, &mut f_amount, &mut f_currency],
+        )?;
+        let (Some(f_order_id), Some(f_amount), Some(f_currency)) =
+            (f_order_id, f_amount, f_currency)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             order_id: f_order_id,
             amount: f_amount,
             currency: f_currency,
@@ -7734,28 +7563,93 @@ impl SubscriptionBillingPeriodUpdatedEvent {
 
 impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(
-            obj,
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionBillingPeriodUpdatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant(
             "name",
-            "subscription.billing_period_updated",
+            &json::Konst::Str("subscription.billing_period_updated"),
             true,
-            path,
+        ),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
         )?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -7766,80 +7660,6 @@ impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.billing_period_updated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -7897,31 +7717,41 @@ impl SubscriptionBillingPeriodUpdatedMetadata {
 
 impl FromJson for SubscriptionBillingPeriodUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_old_period_end = json::required(obj, "old_period_end", path)?;
-        let f_new_period_end = json::required(obj, "new_period_end", path)?;
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            old_period_end: f_old_period_end,
-            new_period_end: f_new_period_end,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "old_period_end" => json::set(r, &mut s.1),
-            "new_period_end" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_subscription_id), Some(f_old_period_end), Some(f_new_period_end)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionBillingPeriodUpdatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::required("old_period_end"),
+        json::Prop::required("new_period_end"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_old_period_end = None;
+        let mut f_new_period_end = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_old_period_end,
+                &mut f_new_period_end,
+            ],
+        )?;
+        let (Some(f_subscription_id), Some(f_old_period_end), Some(f_new_period_end)) =
+            (f_subscription_id, f_old_period_end, f_new_period_end)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             subscription_id: f_subscription_id,
             old_period_end: f_old_period_end,
             new_period_end: f_new_period_end,
@@ -7998,22 +7828,89 @@ impl SubscriptionCanceledEvent {
 
 impl FromJson for SubscriptionCanceledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.canceled", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCanceledEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.canceled"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -8024,80 +7921,6 @@ impl FromJson for SubscriptionCanceledEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.canceled", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -8179,21 +8002,78 @@ impl SubscriptionCanceledMetadata {
 
 impl FromJson for SubscriptionCanceledMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_customer_cancellation_reason =
-            json::optional(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::optional(obj, "customer_cancellation_comment", path)?;
-        let f_canceled_at = json::required(obj, "canceled_at", path)?;
-        let f_ends_at = json::optional(obj, "ends_at", path)?;
-        let f_cancel_at_period_end = json::optional(obj, "cancel_at_period_end", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCanceledMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::optional("customer_cancellation_reason"),
+        json::Prop::optional("customer_cancellation_comment"),
+        json::Prop::required("canceled_at"),
+        json::Prop::optional("ends_at"),
+        json::Prop::optional("cancel_at_period_end"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_canceled_at = None;
+        let mut f_ends_at = None;
+        let mut f_cancel_at_period_end = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+                &mut f_canceled_at,
+                &mut f_ends_at,
+                &mut f_cancel_at_period_end,
+            ],
+        )?;
+        let (
+            Some(f_subscription_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_canceled_at),
+        ) = (
+            f_subscription_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_canceled_at,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
@@ -8205,72 +8085,6 @@ impl FromJson for SubscriptionCanceledMetadata {
             canceled_at: f_canceled_at,
             ends_at: f_ends_at,
             cancel_at_period_end: f_cancel_at_period_end,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set(r, &mut s.2),
-            "currency" => json::set(r, &mut s.3),
-            "recurring_interval" => json::set(r, &mut s.4),
-            "recurring_interval_count" => json::set(r, &mut s.5),
-            "customer_cancellation_reason" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "customer_cancellation_comment" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "canceled_at" => json::set(r, &mut s.8),
-            "ends_at" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "cancel_at_period_end" => json::set_opt(r, &mut s.10, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_recurring_interval),
-            Some(f_recurring_interval_count),
-            f_customer_cancellation_reason,
-            f_customer_cancellation_comment,
-            Some(f_canceled_at),
-            f_ends_at,
-            f_cancel_at_period_end,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            customer_cancellation_reason: match f_customer_cancellation_reason {
-                Some(v) => v,
-                None => None,
-            },
-            customer_cancellation_comment: match f_customer_cancellation_comment {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_at: f_canceled_at,
-            ends_at: match f_ends_at {
-                Some(v) => v,
-                None => None,
-            },
-            cancel_at_period_end: match f_cancel_at_period_end {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -8364,22 +8178,89 @@ impl SubscriptionCreatedEvent {
 
 impl FromJson for SubscriptionCreatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.created", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCreatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.created"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -8390,80 +8271,6 @@ impl FromJson for SubscriptionCreatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.created", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -8533,39 +8340,47 @@ impl SubscriptionCreatedMetadata {
 
 impl FromJson for SubscriptionCreatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: f_product_id,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            started_at: f_started_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set(r, &mut s.1),
-            "amount" => json::set(r, &mut s.2),
-            "currency" => json::set(r, &mut s.3),
-            "recurring_interval" => json::set(r, &mut s.4),
-            "recurring_interval_count" => json::set(r, &mut s.5),
-            "started_at" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCreatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("started_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_started_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_started_at,
+            ],
+        )?;
         let (
             Some(f_subscription_id),
             Some(f_product_id),
@@ -8574,11 +8389,19 @@ impl FromJson for SubscriptionCreatedMetadata {
             Some(f_recurring_interval),
             Some(f_recurring_interval_count),
             Some(f_started_at),
-        ) = s
+        ) = (
+            f_subscription_id,
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_started_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
@@ -8667,22 +8490,89 @@ impl SubscriptionCycledEvent {
 
 impl FromJson for SubscriptionCycledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.cycled", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCycledEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.cycled"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -8693,80 +8583,6 @@ impl FromJson for SubscriptionCycledEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.cycled", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -8833,69 +8649,54 @@ impl SubscriptionCycledMetadata {
 
 impl FromJson for SubscriptionCycledMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCycledMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
             currency: f_currency,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -8976,22 +8777,89 @@ impl SubscriptionPastDueEvent {
 
 impl FromJson for SubscriptionPastDueEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.past_due", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionPastDueEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.past_due"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -9002,80 +8870,6 @@ impl FromJson for SubscriptionPastDueEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.past_due", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -9145,15 +8939,52 @@ impl SubscriptionPastDueMetadata {
 
 impl FromJson for SubscriptionPastDueMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_past_due_at = json::required(obj, "past_due_at", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionPastDueMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::required("past_due_at"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_past_due_at = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_past_due_at,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_subscription_id), Some(f_past_due_at)) = (f_subscription_id, f_past_due_at)
+        else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             past_due_at: f_past_due_at,
@@ -9161,58 +8992,6 @@ impl FromJson for SubscriptionPastDueMetadata {
             currency: f_currency,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "past_due_at" => json::set(r, &mut s.2),
-            "amount" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            Some(f_past_due_at),
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            past_due_at: f_past_due_at,
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -9294,22 +9073,89 @@ impl SubscriptionPausedEvent {
 
 impl FromJson for SubscriptionPausedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.paused", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionPausedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.paused"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -9320,80 +9166,6 @@ impl FromJson for SubscriptionPausedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.paused", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -9466,16 +9238,54 @@ impl SubscriptionPausedMetadata {
 
 impl FromJson for SubscriptionPausedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        let f_paused_at = json::required(obj, "paused_at", path)?;
-        let f_resumes_at = json::optional(obj, "resumes_at", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionPausedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+        json::Prop::required("paused_at"),
+        json::Prop::optional("resumes_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_paused_at,
+                &mut f_resumes_at,
+            ],
+        )?;
+        let (Some(f_subscription_id), Some(f_paused_at)) = (f_subscription_id, f_paused_at) else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
@@ -9484,64 +9294,6 @@ impl FromJson for SubscriptionPausedMetadata {
             recurring_interval_count: f_recurring_interval_count,
             paused_at: f_paused_at,
             resumes_at: f_resumes_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "paused_at" => json::set(r, &mut s.6),
-            "resumes_at" => json::set_opt(r, &mut s.7, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-            Some(f_paused_at),
-            f_resumes_at,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            paused_at: f_paused_at,
-            resumes_at: match f_resumes_at {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -9624,22 +9376,93 @@ impl SubscriptionProductUpdatedEvent {
 
 impl FromJson for SubscriptionProductUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.product_updated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionProductUpdatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant(
+            "name",
+            &json::Konst::Str("subscription.product_updated"),
+            true,
+        ),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -9650,80 +9473,6 @@ impl FromJson for SubscriptionProductUpdatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.product_updated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -9781,31 +9530,41 @@ impl SubscriptionProductUpdatedMetadata {
 
 impl FromJson for SubscriptionProductUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_old_product_id = json::required(obj, "old_product_id", path)?;
-        let f_new_product_id = json::required(obj, "new_product_id", path)?;
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            old_product_id: f_old_product_id,
-            new_product_id: f_new_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "old_product_id" => json::set(r, &mut s.1),
-            "new_product_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_subscription_id), Some(f_old_product_id), Some(f_new_product_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionProductUpdatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::required("old_product_id"),
+        json::Prop::required("new_product_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_old_product_id = None;
+        let mut f_new_product_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_old_product_id,
+                &mut f_new_product_id,
+            ],
+        )?;
+        let (Some(f_subscription_id), Some(f_old_product_id), Some(f_new_product_id)) =
+            (f_subscription_id, f_old_product_id, f_new_product_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             subscription_id: f_subscription_id,
             old_product_id: f_old_product_id,
             new_product_id: f_new_product_id,
@@ -9882,22 +9641,89 @@ impl SubscriptionReactivatedEvent {
 
 impl FromJson for SubscriptionReactivatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.reactivated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionReactivatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.reactivated"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -9908,80 +9734,6 @@ impl FromJson for SubscriptionReactivatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.reactivated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -10048,69 +9800,54 @@ impl SubscriptionReactivatedMetadata {
 
 impl FromJson for SubscriptionReactivatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionReactivatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
             currency: f_currency,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -10191,22 +9928,89 @@ impl SubscriptionReinstatedEvent {
 
 impl FromJson for SubscriptionReinstatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.reinstated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionReinstatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.reinstated"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -10217,80 +10021,6 @@ impl FromJson for SubscriptionReinstatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.reinstated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -10357,69 +10087,54 @@ impl SubscriptionReinstatedMetadata {
 
 impl FromJson for SubscriptionReinstatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionReinstatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
             currency: f_currency,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -10500,22 +10215,89 @@ impl SubscriptionResumedEvent {
 
 impl FromJson for SubscriptionResumedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.resumed", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionResumedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.resumed"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -10526,80 +10308,6 @@ impl FromJson for SubscriptionResumedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.resumed", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -10666,69 +10374,54 @@ impl SubscriptionResumedMetadata {
 
 impl FromJson for SubscriptionResumedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionResumedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
             currency: f_currency,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -10809,22 +10502,89 @@ impl SubscriptionRevokedEvent {
 
 impl FromJson for SubscriptionRevokedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.revoked", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionRevokedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.revoked"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -10835,80 +10595,6 @@ impl FromJson for SubscriptionRevokedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.revoked", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -10975,69 +10661,54 @@ impl SubscriptionRevokedMetadata {
 
 impl FromJson for SubscriptionRevokedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionRevokedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::optional("product_id"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
             currency: f_currency,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscription_id),
-            f_product_id,
-            f_amount,
-            f_currency,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -11118,22 +10789,93 @@ impl SubscriptionSeatsUpdatedEvent {
 
 impl FromJson for SubscriptionSeatsUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.seats_updated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionSeatsUpdatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant(
+            "name",
+            &json::Konst::Str("subscription.seats_updated"),
+            true,
+        ),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -11144,80 +10886,6 @@ impl FromJson for SubscriptionSeatsUpdatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.seats_updated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -11278,40 +10946,53 @@ impl SubscriptionSeatsUpdatedMetadata {
 
 impl FromJson for SubscriptionSeatsUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_old_seats = json::required(obj, "old_seats", path)?;
-        let f_new_seats = json::required(obj, "new_seats", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            old_seats: f_old_seats,
-            new_seats: f_new_seats,
-            proration_behavior: f_proration_behavior,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "old_seats" => json::set(r, &mut s.1),
-            "new_seats" => json::set(r, &mut s.2),
-            "proration_behavior" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionSeatsUpdatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::required("old_seats"),
+        json::Prop::required("new_seats"),
+        json::Prop::required("proration_behavior"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_old_seats = None;
+        let mut f_new_seats = None;
+        let mut f_proration_behavior = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_old_seats,
+                &mut f_new_seats,
+                &mut f_proration_behavior,
+            ],
+        )?;
         let (
             Some(f_subscription_id),
             Some(f_old_seats),
             Some(f_new_seats),
             Some(f_proration_behavior),
-        ) = s
+        ) = (
+            f_subscription_id,
+            f_old_seats,
+            f_new_seats,
+            f_proration_behavior,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             subscription_id: f_subscription_id,
             old_seats: f_old_seats,
             new_seats: f_new_seats,
@@ -11390,22 +11071,89 @@ impl SubscriptionUncanceledEvent {
 
 impl FromJson for SubscriptionUncanceledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.uncanceled", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUncanceledEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.uncanceled"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -11416,80 +11164,6 @@ impl FromJson for SubscriptionUncanceledEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.uncanceled", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -11556,36 +11230,44 @@ impl SubscriptionUncanceledMetadata {
 
 impl FromJson for SubscriptionUncanceledMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            product_id: f_product_id,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            "product_id" => json::set(r, &mut s.1),
-            "amount" => json::set(r, &mut s.2),
-            "currency" => json::set(r, &mut s.3),
-            "recurring_interval" => json::set(r, &mut s.4),
-            "recurring_interval_count" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUncanceledMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscription_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_product_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
         let (
             Some(f_subscription_id),
             Some(f_product_id),
@@ -11593,11 +11275,18 @@ impl FromJson for SubscriptionUncanceledMetadata {
             Some(f_currency),
             Some(f_recurring_interval),
             Some(f_recurring_interval_count),
-        ) = s
+        ) = (
+            f_subscription_id,
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             subscription_id: f_subscription_id,
             product_id: f_product_id,
             amount: f_amount,
@@ -11684,22 +11373,93 @@ impl SubscriptionUpdateClearedEvent {
 
 impl FromJson for SubscriptionUpdateClearedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.update_cleared", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdateClearedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant(
+            "name",
+            &json::Konst::Str("subscription.update_cleared"),
+            true,
+        ),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -11710,80 +11470,6 @@ impl FromJson for SubscriptionUpdateClearedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.update_cleared", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -11836,25 +11522,26 @@ impl SubscriptionUpdateClearedMetadata {
 
 impl FromJson for SubscriptionUpdateClearedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        Ok(Self {
-            subscription_id: f_subscription_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_subscription_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdateClearedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("subscription_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_subscription_id])?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             subscription_id: f_subscription_id,
             extra,
         })
@@ -11927,22 +11614,89 @@ impl SubscriptionUpdatedEvent {
 
 impl FromJson for SubscriptionUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "system", true, path)?;
-        json::expect_const_str(obj, "name", "subscription.updated", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdatedEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::constant("source", &json::Konst::Str("system"), true),
+        json::Prop::constant("name", &json::Konst::Str("subscription.updated"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut (),
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -11953,80 +11707,6 @@ impl FromJson for SubscriptionUpdatedEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
-            "name" => json::konst(
-                json::peek_const_str(r, "subscription.updated", false),
-                r,
-                &mut s.12,
-            ),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            true,
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             metadata: f_metadata,
             extra,
@@ -12096,76 +11776,57 @@ impl SubscriptionUpdatedMetadata {
 
 impl FromJson for SubscriptionUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_proration_behavior = json::optional(obj, "proration_behavior", path)?;
-        let f_discount_id = json::optional(obj, "discount_id", path)?;
-        let f_trial_end = json::optional(obj, "trial_end", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_billing_period_end = json::optional(obj, "billing_period_end", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdatedMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("product_id"),
+        json::Prop::optional("proration_behavior"),
+        json::Prop::optional("discount_id"),
+        json::Prop::optional("trial_end"),
+        json::Prop::optional("seats"),
+        json::Prop::optional("billing_period_end"),
+        json::Prop::required("subscription_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let mut f_proration_behavior = None;
+        let mut f_discount_id = None;
+        let mut f_trial_end = None;
+        let mut f_seats = None;
+        let mut f_billing_period_end = None;
+        let mut f_subscription_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_product_id,
+                &mut f_proration_behavior,
+                &mut f_discount_id,
+                &mut f_trial_end,
+                &mut f_seats,
+                &mut f_billing_period_end,
+                &mut f_subscription_id,
+            ],
+        )?;
+        let (Some(f_subscription_id),) = (f_subscription_id,) else {
+            return None;
+        };
+        Some(Self {
             product_id: f_product_id,
             proration_behavior: f_proration_behavior,
             discount_id: f_discount_id,
             trial_end: f_trial_end,
             seats: f_seats,
             billing_period_end: f_billing_period_end,
-            subscription_id: f_subscription_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "proration_behavior" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "trial_end" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "seats" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "billing_period_end" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "subscription_id" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_product_id,
-            f_proration_behavior,
-            f_discount_id,
-            f_trial_end,
-            f_seats,
-            f_billing_period_end,
-            Some(f_subscription_id),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            proration_behavior: match f_proration_behavior {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => None,
-            },
-            trial_end: match f_trial_end {
-                Some(v) => v,
-                None => None,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            billing_period_end: match f_billing_period_end {
-                Some(v) => v,
-                None => None,
-            },
             subscription_id: f_subscription_id,
             extra,
         })
@@ -12997,47 +12658,537 @@ impl SystemEvent {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::MeterCreditEvent(FromJson::read(r)?)),
-        |r| Ok(Self::MeterResetEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitCycledEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitUpdatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitRevokedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionCreatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionUpdatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionCycledEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionCanceledEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionRevokedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionPastDueEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionReactivatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionReinstatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionPausedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionResumedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionUncanceledEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionProductUpdatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::SubscriptionBillingPeriodUpdatedEvent(FromJson::read(
-                r,
-            )?))
-        },
-        |r| Ok(Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::OrderPaidEvent(FromJson::read(r)?)),
-        |r| Ok(Self::OrderRefundedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::OrderVoidedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::OrderUnvoidedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::CheckoutCreatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerCreatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerUpdatedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerDeletedEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BalanceOrderEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BalanceCreditOrderEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BalanceRefundEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BalanceRefundReversalEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BalanceDisputeEvent(FromJson::read(r)?)),
-        |r| Ok(Self::BalanceDisputeReversalEvent(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::MeterCreditEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::MeterResetEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitCycledEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitUpdatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitRevokedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionCreatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionUpdatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionCycledEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionCanceledEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionRevokedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionPastDueEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionReactivatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionReinstatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionPausedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionResumedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionUncanceledEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionProductUpdatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| {
+                Ok(Self::SubscriptionBillingPeriodUpdatedEvent(FromJson::read(
+                    r,
+                )?))
+            },
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::OrderPaidEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::OrderRefundedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::OrderVoidedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::OrderUnvoidedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::CheckoutCreatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::CustomerCreatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::CustomerUpdatedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::CustomerDeletedEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BalanceOrderEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BalanceCreditOrderEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BalanceRefundEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BalanceRefundReversalEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BalanceDisputeEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::BalanceDisputeReversalEvent(FromJson::read(r)?)),
+            &[
+                "id",
+                "timestamp",
+                "organization_id",
+                "customer_id",
+                "customer",
+                "external_customer_id",
+                "label",
+                "source",
+                "name",
+                "metadata",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -13213,7 +13364,7 @@ impl FromJson for SystemEvent {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("name")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "balance.credit_order" => Self::BalanceCreditOrderEvent(FromJson::read(r)?),
@@ -13574,22 +13725,92 @@ impl UserEvent {
 
 impl FromJson for UserEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "source", "user", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
-        let f_child_count = json::optional(obj, "child_count", path)?;
-        let f_parent_id = json::optional(obj, "parent_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("timestamp"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::optional("external_member_id"),
+        json::Prop::optional("child_count"),
+        json::Prop::optional("parent_id"),
+        json::Prop::required("label"),
+        json::Prop::required("name"),
+        json::Prop::constant("source", &json::Konst::Str("user"), true),
+        json::Prop::required("metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_name = None;
+        let mut f_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_timestamp,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_external_customer_id,
+                &mut f_member_id,
+                &mut f_external_member_id,
+                &mut f_child_count,
+                &mut f_parent_id,
+                &mut f_label,
+                &mut f_name,
+                &mut (),
+                &mut f_metadata,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            Some(f_label),
+            Some(f_name),
+            Some(f_metadata),
+        ) = (
+            f_id,
+            f_timestamp,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_external_customer_id,
+            f_label,
+            f_name,
+            f_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             timestamp: f_timestamp,
             organization_id: f_organization_id,
@@ -13600,77 +13821,6 @@ impl FromJson for UserEvent {
             external_member_id: f_external_member_id,
             child_count: f_child_count,
             parent_id: f_parent_id,
-            label: f_label,
-            name: f_name,
-            metadata: f_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "customer" => json::set(r, &mut s.4),
-            "external_customer_id" => json::set(r, &mut s.5),
-            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "label" => json::set(r, &mut s.10),
-            "name" => json::set(r, &mut s.11),
-            "source" => json::konst(json::peek_const_str(r, "user", false), r, &mut s.12),
-            "metadata" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_timestamp),
-            Some(f_organization_id),
-            Some(f_customer_id),
-            Some(f_customer),
-            Some(f_external_customer_id),
-            f_member_id,
-            f_external_member_id,
-            f_child_count,
-            f_parent_id,
-            Some(f_label),
-            Some(f_name),
-            true,
-            Some(f_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            timestamp: f_timestamp,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            external_customer_id: f_external_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            external_member_id: match f_external_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            child_count: match f_child_count {
-                Some(v) => v,
-                None => None,
-            },
-            parent_id: match f_parent_id {
-                Some(v) => v,
-                None => None,
-            },
             label: f_label,
             name: f_name,
             metadata: f_metadata,

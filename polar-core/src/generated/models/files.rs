@@ -84,16 +84,55 @@ impl DownloadableFileCreate {
 
 impl FromJson for DownloadableFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "downloadable", true, path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
-        let f_upload = json::required(obj, "upload", path)?;
-        let f_version = json::patch(obj, "version", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DownloadableFileCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::patch("checksum_sha256_base64"),
+        json::Prop::required("upload"),
+        json::Prop::constant("service", &json::Konst::Str("downloadable"), true),
+        json::Prop::patch("version"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = Patch::Absent;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = Patch::Absent;
+        let mut f_upload = None;
+        let mut f_version = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_checksum_sha256_base64,
+                &mut f_upload,
+                &mut (),
+                &mut f_version,
+            ],
+        )?;
+        let (Some(f_name), Some(f_mime_type), Some(f_size), Some(f_upload)) =
+            (f_name, f_mime_type, f_size, f_upload)
+        else {
+            return None;
+        };
+        Some(Self {
             organization_id: f_organization_id,
             name: f_name,
             mime_type: f_mime_type,
@@ -101,54 +140,6 @@ impl FromJson for DownloadableFileCreate {
             checksum_sha256_base64: f_checksum_sha256_base64,
             upload: f_upload,
             version: f_version,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "mime_type" => json::set(r, &mut s.2),
-            "size" => json::set(r, &mut s.3),
-            "checksum_sha256_base64" => json::set(r, &mut s.4),
-            "upload" => json::set(r, &mut s.5),
-            "service" => json::konst(json::peek_const_str(r, "downloadable", false), r, &mut s.6),
-            "version" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_organization_id,
-            Some(f_name),
-            Some(f_mime_type),
-            Some(f_size),
-            f_checksum_sha256_base64,
-            Some(f_upload),
-            true,
-            f_version,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: f_name,
-            mime_type: f_mime_type,
-            size: f_size,
-            checksum_sha256_base64: match f_checksum_sha256_base64 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            upload: f_upload,
-            version: match f_version {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -242,71 +233,76 @@ impl DownloadableFileRead {
 
 impl FromJson for DownloadableFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "downloadable", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_flagged_malicious_at = json::required(obj, "flagged_malicious_at", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            created_at: f_created_at,
-            flagged_malicious_at: f_flagged_malicious_at,
-            size_readable: f_size_readable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "version" => json::set(r, &mut s.11),
-            "service" => json::konst(json::peek_const_str(r, "downloadable", false), r, &mut s.12),
-            "is_uploaded" => json::set(r, &mut s.13),
-            "created_at" => json::set(r, &mut s.14),
-            "flagged_malicious_at" => json::set(r, &mut s.15),
-            "size_readable" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DownloadableFileRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("version"),
+        json::Prop::constant("service", &json::Konst::Str("downloadable"), true),
+        json::Prop::required("is_uploaded"),
+        json::Prop::required("created_at"),
+        json::Prop::required("flagged_malicious_at"),
+        json::Prop::required("size_readable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_flagged_malicious_at = None;
+        let mut f_size_readable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_version,
+                &mut (),
+                &mut f_is_uploaded,
+                &mut f_created_at,
+                &mut f_flagged_malicious_at,
+                &mut f_size_readable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -320,16 +316,32 @@ impl FromJson for DownloadableFileRead {
             Some(f_checksum_sha256_hex),
             Some(f_last_modified_at),
             Some(f_version),
-            true,
             Some(f_is_uploaded),
             Some(f_created_at),
             Some(f_flagged_malicious_at),
             Some(f_size_readable),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_version,
+            f_is_uploaded,
+            f_created_at,
+            f_flagged_malicious_at,
+            f_size_readable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,
@@ -506,12 +518,24 @@ impl FileCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::DownloadableFileCreate(FromJson::read(r)?)),
-        |r| Ok(Self::ProductMediaFileCreate(FromJson::read(r)?)),
-        |r| Ok(Self::OrganizationAvatarFileCreate(FromJson::read(r)?)),
-        |r| Ok(Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::DownloadableFileCreate(FromJson::read(r)?)),
+            &["name", "mime_type", "size", "upload", "service"],
+        ),
+        (
+            |r| Ok(Self::ProductMediaFileCreate(FromJson::read(r)?)),
+            &["name", "mime_type", "size", "upload", "service"],
+        ),
+        (
+            |r| Ok(Self::OrganizationAvatarFileCreate(FromJson::read(r)?)),
+            &["name", "mime_type", "size", "upload", "service"],
+        ),
+        (
+            |r| Ok(Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?)),
+            &["name", "mime_type", "size", "upload", "service"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -564,7 +588,7 @@ impl FromJson for FileCreate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("service")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "downloadable" => Self::DownloadableFileCreate(FromJson::read(r)?),
@@ -642,34 +666,26 @@ impl FilePatch {
 
 impl FromJson for FilePatch {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_version = json::patch(obj, "version", path)?;
-        Ok(Self {
-            name: f_name,
-            version: f_version,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "version" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_version) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            version: match f_version {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl FilePatch {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::patch("name"), json::Prop::patch("version")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = Patch::Absent;
+        let mut f_version = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_version])?;
+        Some(Self {
+            name: f_name,
+            version: f_version,
             extra,
         })
     }
@@ -977,12 +993,95 @@ impl FileRead {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::DownloadableFileRead(FromJson::read(r)?)),
-        |r| Ok(Self::ProductMediaFileRead(FromJson::read(r)?)),
-        |r| Ok(Self::OrganizationAvatarFileRead(FromJson::read(r)?)),
-        |r| Ok(Self::SupportCaseAttachmentFileRead(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::DownloadableFileRead(FromJson::read(r)?)),
+            &[
+                "id",
+                "organization_id",
+                "name",
+                "path",
+                "mime_type",
+                "size",
+                "storage_version",
+                "checksum_etag",
+                "checksum_sha256_base64",
+                "checksum_sha256_hex",
+                "last_modified_at",
+                "version",
+                "service",
+                "is_uploaded",
+                "created_at",
+                "flagged_malicious_at",
+                "size_readable",
+            ],
+        ),
+        (
+            |r| Ok(Self::ProductMediaFileRead(FromJson::read(r)?)),
+            &[
+                "id",
+                "organization_id",
+                "name",
+                "path",
+                "mime_type",
+                "size",
+                "storage_version",
+                "checksum_etag",
+                "checksum_sha256_base64",
+                "checksum_sha256_hex",
+                "last_modified_at",
+                "version",
+                "service",
+                "is_uploaded",
+                "created_at",
+                "size_readable",
+                "public_url",
+            ],
+        ),
+        (
+            |r| Ok(Self::OrganizationAvatarFileRead(FromJson::read(r)?)),
+            &[
+                "id",
+                "organization_id",
+                "name",
+                "path",
+                "mime_type",
+                "size",
+                "storage_version",
+                "checksum_etag",
+                "checksum_sha256_base64",
+                "checksum_sha256_hex",
+                "last_modified_at",
+                "version",
+                "service",
+                "is_uploaded",
+                "created_at",
+                "size_readable",
+                "public_url",
+            ],
+        ),
+        (
+            |r| Ok(Self::SupportCaseAttachmentFileRead(FromJson::read(r)?)),
+            &[
+                "id",
+                "organization_id",
+                "name",
+                "path",
+                "mime_type",
+                "size",
+                "storage_version",
+                "checksum_etag",
+                "checksum_sha256_base64",
+                "checksum_sha256_hex",
+                "last_modified_at",
+                "version",
+                "service",
+                "is_uploaded",
+                "created_at",
+                "size_readable",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1035,7 +1134,7 @@ impl FromJson for FileRead {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("service")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "downloadable" => Self::DownloadableFileRead(FromJson::read(r)?),
@@ -1225,69 +1324,74 @@ impl FileUpload {
 
 impl FromJson for FileUpload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_upload = json::required(obj, "upload", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::optional(obj, "is_uploaded", path)?;
-        let f_service = json::required(obj, "service", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            upload: f_upload,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            service: f_service,
-            size_readable: f_size_readable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "upload" => json::set(r, &mut s.11),
-            "version" => json::set(r, &mut s.12),
-            "is_uploaded" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "service" => json::set(r, &mut s.14),
-            "size_readable" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl FileUpload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("upload"),
+        json::Prop::required("version"),
+        json::Prop::optional("is_uploaded"),
+        json::Prop::required("service"),
+        json::Prop::required("size_readable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_upload = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_service = None;
+        let mut f_size_readable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_upload,
+                &mut f_version,
+                &mut f_is_uploaded,
+                &mut f_service,
+                &mut f_size_readable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -1302,14 +1406,29 @@ impl FromJson for FileUpload {
             Some(f_last_modified_at),
             Some(f_upload),
             Some(f_version),
-            f_is_uploaded,
             Some(f_service),
             Some(f_size_readable),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_upload,
+            f_version,
+            f_service,
+            f_size_readable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,
@@ -1323,10 +1442,7 @@ impl FromJson for FileUpload {
             last_modified_at: f_last_modified_at,
             upload: f_upload,
             version: f_version,
-            is_uploaded: match f_is_uploaded {
-                Some(v) => v,
-                None => None,
-            },
+            is_uploaded: f_is_uploaded,
             service: f_service,
             size_readable: f_size_readable,
             extra,
@@ -1399,31 +1515,32 @@ impl FileUploadCompleted {
 
 impl FromJson for FileUploadCompleted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_parts = json::required(obj, "parts", path)?;
-        Ok(Self {
-            id: f_id,
-            path: f_path,
-            parts: f_parts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "path" => json::set(r, &mut s.1),
-            "parts" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_path), Some(f_parts)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl FileUploadCompleted {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("path"),
+        json::Prop::required("parts"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_path = None;
+        let mut f_parts = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_path, &mut f_parts])?;
+        let (Some(f_id), Some(f_path), Some(f_parts)) = (f_id, f_path, f_parts) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             path: f_path,
             parts: f_parts,
@@ -1467,28 +1584,30 @@ impl ListResourceFileRead {
 
 impl FromJson for ListResourceFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceFileRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -1567,16 +1686,55 @@ impl OrganizationAvatarFileCreate {
 
 impl FromJson for OrganizationAvatarFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "organization_avatar", true, path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
-        let f_upload = json::required(obj, "upload", path)?;
-        let f_version = json::patch(obj, "version", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAvatarFileCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::patch("checksum_sha256_base64"),
+        json::Prop::required("upload"),
+        json::Prop::constant("service", &json::Konst::Str("organization_avatar"), true),
+        json::Prop::patch("version"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = Patch::Absent;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = Patch::Absent;
+        let mut f_upload = None;
+        let mut f_version = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_checksum_sha256_base64,
+                &mut f_upload,
+                &mut (),
+                &mut f_version,
+            ],
+        )?;
+        let (Some(f_name), Some(f_mime_type), Some(f_size), Some(f_upload)) =
+            (f_name, f_mime_type, f_size, f_upload)
+        else {
+            return None;
+        };
+        Some(Self {
             organization_id: f_organization_id,
             name: f_name,
             mime_type: f_mime_type,
@@ -1584,58 +1742,6 @@ impl FromJson for OrganizationAvatarFileCreate {
             checksum_sha256_base64: f_checksum_sha256_base64,
             upload: f_upload,
             version: f_version,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "mime_type" => json::set(r, &mut s.2),
-            "size" => json::set(r, &mut s.3),
-            "checksum_sha256_base64" => json::set(r, &mut s.4),
-            "upload" => json::set(r, &mut s.5),
-            "service" => json::konst(
-                json::peek_const_str(r, "organization_avatar", false),
-                r,
-                &mut s.6,
-            ),
-            "version" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_organization_id,
-            Some(f_name),
-            Some(f_mime_type),
-            Some(f_size),
-            f_checksum_sha256_base64,
-            Some(f_upload),
-            true,
-            f_version,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: f_name,
-            mime_type: f_mime_type,
-            size: f_size,
-            checksum_sha256_base64: match f_checksum_sha256_base64 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            upload: f_upload,
-            version: match f_version {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1729,75 +1835,76 @@ impl OrganizationAvatarFileRead {
 
 impl FromJson for OrganizationAvatarFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "organization_avatar", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        let f_public_url = json::required(obj, "public_url", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            created_at: f_created_at,
-            size_readable: f_size_readable,
-            public_url: f_public_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "version" => json::set(r, &mut s.11),
-            "service" => json::konst(
-                json::peek_const_str(r, "organization_avatar", false),
-                r,
-                &mut s.12,
-            ),
-            "is_uploaded" => json::set(r, &mut s.13),
-            "created_at" => json::set(r, &mut s.14),
-            "size_readable" => json::set(r, &mut s.15),
-            "public_url" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAvatarFileRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("version"),
+        json::Prop::constant("service", &json::Konst::Str("organization_avatar"), true),
+        json::Prop::required("is_uploaded"),
+        json::Prop::required("created_at"),
+        json::Prop::required("size_readable"),
+        json::Prop::required("public_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_size_readable = None;
+        let mut f_public_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_version,
+                &mut (),
+                &mut f_is_uploaded,
+                &mut f_created_at,
+                &mut f_size_readable,
+                &mut f_public_url,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -1811,16 +1918,32 @@ impl FromJson for OrganizationAvatarFileRead {
             Some(f_checksum_sha256_hex),
             Some(f_last_modified_at),
             Some(f_version),
-            true,
             Some(f_is_uploaded),
             Some(f_created_at),
             Some(f_size_readable),
             Some(f_public_url),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_version,
+            f_is_uploaded,
+            f_created_at,
+            f_size_readable,
+            f_public_url,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,
@@ -1932,16 +2055,55 @@ impl ProductMediaFileCreate {
 
 impl FromJson for ProductMediaFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "product_media", true, path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
-        let f_upload = json::required(obj, "upload", path)?;
-        let f_version = json::patch(obj, "version", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductMediaFileCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::patch("checksum_sha256_base64"),
+        json::Prop::required("upload"),
+        json::Prop::constant("service", &json::Konst::Str("product_media"), true),
+        json::Prop::patch("version"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = Patch::Absent;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = Patch::Absent;
+        let mut f_upload = None;
+        let mut f_version = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_checksum_sha256_base64,
+                &mut f_upload,
+                &mut (),
+                &mut f_version,
+            ],
+        )?;
+        let (Some(f_name), Some(f_mime_type), Some(f_size), Some(f_upload)) =
+            (f_name, f_mime_type, f_size, f_upload)
+        else {
+            return None;
+        };
+        Some(Self {
             organization_id: f_organization_id,
             name: f_name,
             mime_type: f_mime_type,
@@ -1949,54 +2111,6 @@ impl FromJson for ProductMediaFileCreate {
             checksum_sha256_base64: f_checksum_sha256_base64,
             upload: f_upload,
             version: f_version,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "mime_type" => json::set(r, &mut s.2),
-            "size" => json::set(r, &mut s.3),
-            "checksum_sha256_base64" => json::set(r, &mut s.4),
-            "upload" => json::set(r, &mut s.5),
-            "service" => json::konst(json::peek_const_str(r, "product_media", false), r, &mut s.6),
-            "version" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_organization_id,
-            Some(f_name),
-            Some(f_mime_type),
-            Some(f_size),
-            f_checksum_sha256_base64,
-            Some(f_upload),
-            true,
-            f_version,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: f_name,
-            mime_type: f_mime_type,
-            size: f_size,
-            checksum_sha256_base64: match f_checksum_sha256_base64 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            upload: f_upload,
-            version: match f_version {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -2049,25 +2163,26 @@ impl S3FileCreateMultipart {
 
 impl FromJson for S3FileCreateMultipart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_parts = json::required(obj, "parts", path)?;
-        Ok(Self {
-            parts: f_parts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "parts" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_parts),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl S3FileCreateMultipart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("parts")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_parts = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_parts])?;
+        let (Some(f_parts),) = (f_parts,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             parts: f_parts,
             extra,
         })
@@ -2124,42 +2239,48 @@ impl S3FileCreatePart {
 
 impl FromJson for S3FileCreatePart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_number = json::required(obj, "number", path)?;
-        let f_chunk_start = json::required(obj, "chunk_start", path)?;
-        let f_chunk_end = json::required(obj, "chunk_end", path)?;
-        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl S3FileCreatePart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("number"),
+        json::Prop::required("chunk_start"),
+        json::Prop::required("chunk_end"),
+        json::Prop::patch("checksum_sha256_base64"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_number = None;
+        let mut f_chunk_start = None;
+        let mut f_chunk_end = None;
+        let mut f_checksum_sha256_base64 = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_number,
+                &mut f_chunk_start,
+                &mut f_chunk_end,
+                &mut f_checksum_sha256_base64,
+            ],
+        )?;
+        let (Some(f_number), Some(f_chunk_start), Some(f_chunk_end)) =
+            (f_number, f_chunk_start, f_chunk_end)
+        else {
+            return None;
+        };
+        Some(Self {
             number: f_number,
             chunk_start: f_chunk_start,
             chunk_end: f_chunk_end,
             checksum_sha256_base64: f_checksum_sha256_base64,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "number" => json::set(r, &mut s.0),
-            "chunk_start" => json::set(r, &mut s.1),
-            "chunk_end" => json::set(r, &mut s.2),
-            "checksum_sha256_base64" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_number), Some(f_chunk_start), Some(f_chunk_end), f_checksum_sha256_base64) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            number: f_number,
-            chunk_start: f_chunk_start,
-            chunk_end: f_chunk_end,
-            checksum_sha256_base64: match f_checksum_sha256_base64 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -2219,31 +2340,41 @@ impl S3FileUploadCompletedPart {
 
 impl FromJson for S3FileUploadCompletedPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_number = json::required(obj, "number", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        Ok(Self {
-            number: f_number,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "number" => json::set(r, &mut s.0),
-            "checksum_etag" => json::set(r, &mut s.1),
-            "checksum_sha256_base64" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_number), Some(f_checksum_etag), Some(f_checksum_sha256_base64)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl S3FileUploadCompletedPart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("number"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_number = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_number,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+            ],
+        )?;
+        let (Some(f_number), Some(f_checksum_etag), Some(f_checksum_sha256_base64)) =
+            (f_number, f_checksum_etag, f_checksum_sha256_base64)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             number: f_number,
             checksum_etag: f_checksum_etag,
             checksum_sha256_base64: f_checksum_sha256_base64,
@@ -2291,31 +2422,32 @@ impl S3FileUploadMultipart {
 
 impl FromJson for S3FileUploadMultipart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_parts = json::required(obj, "parts", path)?;
-        Ok(Self {
-            id: f_id,
-            path: f_path,
-            parts: f_parts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "path" => json::set(r, &mut s.1),
-            "parts" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_path), Some(f_parts)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl S3FileUploadMultipart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("path"),
+        json::Prop::required("parts"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_path = None;
+        let mut f_parts = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_path, &mut f_parts])?;
+        let (Some(f_id), Some(f_path), Some(f_parts)) = (f_id, f_path, f_parts) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             path: f_path,
             parts: f_parts,
@@ -2375,15 +2507,58 @@ impl S3FileUploadPart {
 
 impl FromJson for S3FileUploadPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_number = json::required(obj, "number", path)?;
-        let f_chunk_start = json::required(obj, "chunk_start", path)?;
-        let f_chunk_end = json::required(obj, "chunk_end", path)?;
-        let f_checksum_sha256_base64 = json::optional(obj, "checksum_sha256_base64", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_headers = json::optional(obj, "headers", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl S3FileUploadPart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("number"),
+        json::Prop::required("chunk_start"),
+        json::Prop::required("chunk_end"),
+        json::Prop::optional("checksum_sha256_base64"),
+        json::Prop::required("url"),
+        json::Prop::required("expires_at"),
+        json::Prop::optional("headers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_number = None;
+        let mut f_chunk_start = None;
+        let mut f_chunk_end = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_headers = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_number,
+                &mut f_chunk_start,
+                &mut f_chunk_end,
+                &mut f_checksum_sha256_base64,
+                &mut f_url,
+                &mut f_expires_at,
+                &mut f_headers,
+            ],
+        )?;
+        let (
+            Some(f_number),
+            Some(f_chunk_start),
+            Some(f_chunk_end),
+            Some(f_url),
+            Some(f_expires_at),
+        ) = (f_number, f_chunk_start, f_chunk_end, f_url, f_expires_at)
+        else {
+            return None;
+        };
+        Some(Self {
             number: f_number,
             chunk_start: f_chunk_start,
             chunk_end: f_chunk_end,
@@ -2391,49 +2566,6 @@ impl FromJson for S3FileUploadPart {
             url: f_url,
             expires_at: f_expires_at,
             headers: f_headers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "number" => json::set(r, &mut s.0),
-            "chunk_start" => json::set(r, &mut s.1),
-            "chunk_end" => json::set(r, &mut s.2),
-            "checksum_sha256_base64" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "url" => json::set(r, &mut s.4),
-            "expires_at" => json::set(r, &mut s.5),
-            "headers" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_number),
-            Some(f_chunk_start),
-            Some(f_chunk_end),
-            f_checksum_sha256_base64,
-            Some(f_url),
-            Some(f_expires_at),
-            f_headers,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            number: f_number,
-            chunk_start: f_chunk_start,
-            chunk_end: f_chunk_end,
-            checksum_sha256_base64: match f_checksum_sha256_base64 {
-                Some(v) => v,
-                None => None,
-            },
-            url: f_url,
-            expires_at: f_expires_at,
-            headers: match f_headers {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2519,16 +2651,59 @@ impl SupportCaseAttachmentFileCreate {
 
 impl FromJson for SupportCaseAttachmentFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "support_case_attachment", true, path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
-        let f_upload = json::required(obj, "upload", path)?;
-        let f_version = json::patch(obj, "version", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCaseAttachmentFileCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::patch("checksum_sha256_base64"),
+        json::Prop::required("upload"),
+        json::Prop::constant(
+            "service",
+            &json::Konst::Str("support_case_attachment"),
+            true,
+        ),
+        json::Prop::patch("version"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = Patch::Absent;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = Patch::Absent;
+        let mut f_upload = None;
+        let mut f_version = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_checksum_sha256_base64,
+                &mut f_upload,
+                &mut (),
+                &mut f_version,
+            ],
+        )?;
+        let (Some(f_name), Some(f_mime_type), Some(f_size), Some(f_upload)) =
+            (f_name, f_mime_type, f_size, f_upload)
+        else {
+            return None;
+        };
+        Some(Self {
             organization_id: f_organization_id,
             name: f_name,
             mime_type: f_mime_type,
@@ -2536,58 +2711,6 @@ impl FromJson for SupportCaseAttachmentFileCreate {
             checksum_sha256_base64: f_checksum_sha256_base64,
             upload: f_upload,
             version: f_version,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "mime_type" => json::set(r, &mut s.2),
-            "size" => json::set(r, &mut s.3),
-            "checksum_sha256_base64" => json::set(r, &mut s.4),
-            "upload" => json::set(r, &mut s.5),
-            "service" => json::konst(
-                json::peek_const_str(r, "support_case_attachment", false),
-                r,
-                &mut s.6,
-            ),
-            "version" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_organization_id,
-            Some(f_name),
-            Some(f_mime_type),
-            Some(f_size),
-            f_checksum_sha256_base64,
-            Some(f_upload),
-            true,
-            f_version,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: f_name,
-            mime_type: f_mime_type,
-            size: f_size,
-            checksum_sha256_base64: match f_checksum_sha256_base64 {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            upload: f_upload,
-            version: match f_version {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -2678,72 +2801,77 @@ impl SupportCaseAttachmentFileRead {
 
 impl FromJson for SupportCaseAttachmentFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "support_case_attachment", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            created_at: f_created_at,
-            size_readable: f_size_readable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "version" => json::set(r, &mut s.11),
-            "service" => json::konst(
-                json::peek_const_str(r, "support_case_attachment", false),
-                r,
-                &mut s.12,
-            ),
-            "is_uploaded" => json::set(r, &mut s.13),
-            "created_at" => json::set(r, &mut s.14),
-            "size_readable" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCaseAttachmentFileRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("version"),
+        json::Prop::constant(
+            "service",
+            &json::Konst::Str("support_case_attachment"),
+            true,
+        ),
+        json::Prop::required("is_uploaded"),
+        json::Prop::required("created_at"),
+        json::Prop::required("size_readable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_size_readable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_version,
+                &mut (),
+                &mut f_is_uploaded,
+                &mut f_created_at,
+                &mut f_size_readable,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -2757,15 +2885,30 @@ impl FromJson for SupportCaseAttachmentFileRead {
             Some(f_checksum_sha256_hex),
             Some(f_last_modified_at),
             Some(f_version),
-            true,
             Some(f_is_uploaded),
             Some(f_created_at),
             Some(f_size_readable),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_version,
+            f_is_uploaded,
+            f_created_at,
+            f_size_readable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,

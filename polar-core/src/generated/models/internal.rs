@@ -75,53 +75,59 @@ impl Account {
 
 impl FromJson for Account {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_billing_additional_info = json::required(obj, "billing_additional_info", path)?;
-        let f_billing_notes = json::required(obj, "billing_notes", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_credit_balance = json::required(obj, "credit_balance", path)?;
-        let f_payout_interval = json::required(obj, "payout_interval", path)?;
-        let f_payout_transaction_delay = json::required(obj, "payout_transaction_delay", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            billing_additional_info: f_billing_additional_info,
-            billing_notes: f_billing_notes,
-            currency: f_currency,
-            credit_balance: f_credit_balance,
-            payout_interval: f_payout_interval,
-            payout_transaction_delay: f_payout_transaction_delay,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "billing_name" => json::set(r, &mut s.3),
-            "billing_address" => json::set(r, &mut s.4),
-            "billing_additional_info" => json::set(r, &mut s.5),
-            "billing_notes" => json::set(r, &mut s.6),
-            "currency" => json::set(r, &mut s.7),
-            "credit_balance" => json::set(r, &mut s.8),
-            "payout_interval" => json::set(r, &mut s.9),
-            "payout_transaction_delay" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Account {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("billing_additional_info"),
+        json::Prop::required("billing_notes"),
+        json::Prop::required("currency"),
+        json::Prop::required("credit_balance"),
+        json::Prop::required("payout_interval"),
+        json::Prop::required("payout_transaction_delay"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_billing_additional_info = None;
+        let mut f_billing_notes = None;
+        let mut f_currency = None;
+        let mut f_credit_balance = None;
+        let mut f_payout_interval = None;
+        let mut f_payout_transaction_delay = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_billing_additional_info,
+                &mut f_billing_notes,
+                &mut f_currency,
+                &mut f_credit_balance,
+                &mut f_payout_interval,
+                &mut f_payout_transaction_delay,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -134,11 +140,23 @@ impl FromJson for Account {
             Some(f_credit_balance),
             Some(f_payout_interval),
             Some(f_payout_transaction_delay),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_billing_name,
+            f_billing_address,
+            f_billing_additional_info,
+            f_billing_notes,
+            f_currency,
+            f_credit_balance,
+            f_payout_interval,
+            f_payout_transaction_delay,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -222,39 +240,47 @@ impl AccountCredit {
 
 impl FromJson for AccountCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_title = json::required(obj, "title", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_used = json::required(obj, "used", path)?;
-        let f_granted_at = json::required(obj, "granted_at", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        Ok(Self {
-            id: f_id,
-            title: f_title,
-            amount: f_amount,
-            used: f_used,
-            granted_at: f_granted_at,
-            expires_at: f_expires_at,
-            revoked_at: f_revoked_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "title" => json::set(r, &mut s.1),
-            "amount" => json::set(r, &mut s.2),
-            "used" => json::set(r, &mut s.3),
-            "granted_at" => json::set(r, &mut s.4),
-            "expires_at" => json::set(r, &mut s.5),
-            "revoked_at" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AccountCredit {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("title"),
+        json::Prop::required("amount"),
+        json::Prop::required("used"),
+        json::Prop::required("granted_at"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("revoked_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_title = None;
+        let mut f_amount = None;
+        let mut f_used = None;
+        let mut f_granted_at = None;
+        let mut f_expires_at = None;
+        let mut f_revoked_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_title,
+                &mut f_amount,
+                &mut f_used,
+                &mut f_granted_at,
+                &mut f_expires_at,
+                &mut f_revoked_at,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_title),
@@ -263,11 +289,19 @@ impl FromJson for AccountCredit {
             Some(f_granted_at),
             Some(f_expires_at),
             Some(f_revoked_at),
-        ) = s
+        ) = (
+            f_id,
+            f_title,
+            f_amount,
+            f_used,
+            f_granted_at,
+            f_expires_at,
+            f_revoked_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             title: f_title,
             amount: f_amount,
@@ -326,48 +360,43 @@ impl AccountUpdate {
 
 impl FromJson for AccountUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_billing_name = json::optional(obj, "billing_name", path)?;
-        let f_billing_address = json::optional(obj, "billing_address", path)?;
-        let f_billing_additional_info = json::optional(obj, "billing_additional_info", path)?;
-        let f_billing_notes = json::optional(obj, "billing_notes", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AccountUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("billing_name"),
+        json::Prop::optional("billing_address"),
+        json::Prop::optional("billing_additional_info"),
+        json::Prop::optional("billing_notes"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_billing_additional_info = None;
+        let mut f_billing_notes = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_billing_additional_info,
+                &mut f_billing_notes,
+            ],
+        )?;
+        Some(Self {
             billing_name: f_billing_name,
             billing_address: f_billing_address,
             billing_additional_info: f_billing_additional_info,
             billing_notes: f_billing_notes,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "billing_name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "billing_additional_info" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "billing_notes" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_billing_name, f_billing_address, f_billing_additional_info, f_billing_notes) = s;
-        Ok(Self {
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            billing_additional_info: match f_billing_additional_info {
-                Some(v) => v,
-                None => None,
-            },
-            billing_notes: match f_billing_notes {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -418,39 +447,36 @@ impl AddCurrencyAction {
 
 impl FromJson for AddCurrencyAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "add_currency", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            type_: f_type_,
-            label: f_label,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "add_currency", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "label" => json::set(r, &mut s.1),
-            "currency" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_label), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AddCurrencyAction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("add_currency"), false),
+        json::Prop::required("label"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_type_, &mut f_label, &mut f_currency],
+        )?;
+        let (Some(f_label), Some(f_currency)) = (f_label, f_currency) else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             label: f_label,
             currency: f_currency,
             extra,
@@ -517,60 +543,67 @@ impl AdjustPriceAction {
 
 impl FromJson for AdjustPriceAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "adjust_price", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_current_price_amount = json::required(obj, "current_price_amount", path)?;
-        let f_suggested_price_amount = json::required(obj, "suggested_price_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            type_: f_type_,
-            label: f_label,
-            product_id: f_product_id,
-            product_name: f_product_name,
-            current_price_amount: f_current_price_amount,
-            suggested_price_amount: f_suggested_price_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "adjust_price", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "label" => json::set(r, &mut s.1),
-            "product_id" => json::set(r, &mut s.2),
-            "product_name" => json::set(r, &mut s.3),
-            "current_price_amount" => json::set(r, &mut s.4),
-            "suggested_price_amount" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AdjustPriceAction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("adjust_price"), false),
+        json::Prop::required("label"),
+        json::Prop::required("product_id"),
+        json::Prop::required("product_name"),
+        json::Prop::required("current_price_amount"),
+        json::Prop::required("suggested_price_amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_product_id = None;
+        let mut f_product_name = None;
+        let mut f_current_price_amount = None;
+        let mut f_suggested_price_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_label,
+                &mut f_product_id,
+                &mut f_product_name,
+                &mut f_current_price_amount,
+                &mut f_suggested_price_amount,
+                &mut f_currency,
+            ],
+        )?;
         let (
-            f_type_,
             Some(f_label),
             Some(f_product_id),
             Some(f_product_name),
             Some(f_current_price_amount),
             Some(f_suggested_price_amount),
             Some(f_currency),
-        ) = s
+        ) = (
+            f_label,
+            f_product_id,
+            f_product_name,
+            f_current_price_amount,
+            f_suggested_price_amount,
+            f_currency,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             label: f_label,
             product_id: f_product_id,
             product_name: f_product_name,
@@ -695,31 +728,29 @@ impl AppealNotRejectedError {
 
 impl FromJson for AppealNotRejectedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "AppealNotRejectedError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "AppealNotRejectedError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AppealNotRejectedError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("AppealNotRejectedError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -758,36 +789,31 @@ impl AssistantBlockPart {
 
 impl FromJson for AssistantBlockPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "kind", "block", false, path)?;
-        let f_kind = json::optional(obj, "kind", path)?;
-        let f_block = json::required(obj, "block", path)?;
-        Ok(Self {
-            kind: f_kind,
-            block: f_block,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "kind" => {
-                json::peek_const_str(r, "block", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "block" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_kind, Some(f_block)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AssistantBlockPart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("kind", &json::Konst::Str("block"), false),
+        json::Prop::required("block"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_kind = None;
+        let mut f_block = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_kind, &mut f_block])?;
+        let (Some(f_block),) = (f_block,) else {
+            return None;
         };
-        Ok(Self {
-            kind: match f_kind {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            kind: f_kind,
             block: f_block,
             extra,
         })
@@ -892,14 +918,29 @@ impl AssistantBlockPartBlock {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::EntityListBlock(FromJson::read(r)?)),
-        |r| Ok(Self::DataTableBlock(FromJson::read(r)?)),
-        |r| Ok(Self::MetricChartBlock(FromJson::read(r)?)),
-        |r| Ok(Self::CustomerCardBlock(FromJson::read(r)?)),
-        |r| Ok(Self::TextBlock(FromJson::read(r)?)),
-        |r| Ok(Self::InsightCardsBlock(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::EntityListBlock(FromJson::read(r)?)),
+            &["entity", "title", "columns", "rows", "total_count"],
+        ),
+        (
+            |r| Ok(Self::DataTableBlock(FromJson::read(r)?)),
+            &["entity", "title", "columns", "rows", "total_count"],
+        ),
+        (
+            |r| Ok(Self::MetricChartBlock(FromJson::read(r)?)),
+            &["metric", "label", "unit", "points"],
+        ),
+        (
+            |r| Ok(Self::CustomerCardBlock(FromJson::read(r)?)),
+            &["email", "name", "avatar_url", "created_at"],
+        ),
+        (|r| Ok(Self::TextBlock(FromJson::read(r)?)), &["text"]),
+        (
+            |r| Ok(Self::InsightCardsBlock(FromJson::read(r)?)),
+            &["insights"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -950,7 +991,7 @@ impl FromJson for AssistantBlockPartBlock {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "customer_card" => Self::CustomerCardBlock(FromJson::read(r)?),
@@ -1036,36 +1077,31 @@ impl AssistantTextPart {
 
 impl FromJson for AssistantTextPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "kind", "text", false, path)?;
-        let f_kind = json::optional(obj, "kind", path)?;
-        let f_text = json::required(obj, "text", path)?;
-        Ok(Self {
-            kind: f_kind,
-            text: f_text,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "kind" => {
-                json::peek_const_str(r, "text", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "text" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_kind, Some(f_text)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AssistantTextPart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("kind", &json::Konst::Str("text"), false),
+        json::Prop::required("text"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_kind = None;
+        let mut f_text = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_kind, &mut f_text])?;
+        let (Some(f_text),) = (f_text,) else {
+            return None;
         };
-        Ok(Self {
-            kind: match f_kind {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            kind: f_kind,
             text: f_text,
             extra,
         })
@@ -1114,10 +1150,13 @@ impl AuthenticationFactor {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::SsoFactor(FromJson::read(r)?)),
-        |r| Ok(Self::BaseFactor(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::SsoFactor(FromJson::read(r)?)),
+            &["connection_id", "organization_slug", "name"],
+        ),
+        (|r| Ok(Self::BaseFactor(FromJson::read(r)?)), &["type"]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1161,7 +1200,7 @@ impl FromJson for AuthenticationFactor {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "apple" => Self::BaseFactor(FromJson::read(r)?),
@@ -1220,28 +1259,34 @@ impl AuthenticationSession {
 
 impl FromJson for AuthenticationSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_identity_id = json::required(obj, "identity_id", path)?;
-        let f_available_factors = json::required(obj, "available_factors", path)?;
-        Ok(Self {
-            identity_id: f_identity_id,
-            available_factors: f_available_factors,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "identity_id" => json::set(r, &mut s.0),
-            "available_factors" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_identity_id), Some(f_available_factors)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthenticationSession {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("identity_id"),
+        json::Prop::required("available_factors"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_identity_id = None;
+        let mut f_available_factors = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_identity_id, &mut f_available_factors],
+        )?;
+        let (Some(f_identity_id), Some(f_available_factors)) = (f_identity_id, f_available_factors)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             identity_id: f_identity_id,
             available_factors: f_available_factors,
             extra,
@@ -1279,27 +1324,24 @@ impl AuthenticationSessionStart {
 
 impl FromJson for AuthenticationSessionStart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_return_to = json::optional(obj, "return_to", path)?;
-        Ok(Self {
-            return_to: f_return_to,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "return_to" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_return_to,) = s;
-        Ok(Self {
-            return_to: match f_return_to {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthenticationSessionStart {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("return_to")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_return_to = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_return_to])?;
+        Some(Self {
+            return_to: f_return_to,
             extra,
         })
     }
@@ -1334,25 +1376,26 @@ impl AuthorizeResponse {
 
 impl FromJson for AuthorizeResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthorizeResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -1690,25 +1733,26 @@ impl BackupCodesEnrollment {
 
 impl FromJson for BackupCodesEnrollment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_codes = json::required(obj, "codes", path)?;
-        Ok(Self {
-            codes: f_codes,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "codes" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_codes),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BackupCodesEnrollment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("codes")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_codes = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_codes])?;
+        let (Some(f_codes),) = (f_codes,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             codes: f_codes,
             extra,
         })
@@ -1746,28 +1790,30 @@ impl BackupCodesStatus {
 
 impl FromJson for BackupCodesStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_codes = json::required(obj, "codes", path)?;
-        let f_used_codes = json::required(obj, "used_codes", path)?;
-        Ok(Self {
-            codes: f_codes,
-            used_codes: f_used_codes,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "codes" => json::set(r, &mut s.0),
-            "used_codes" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_codes), Some(f_used_codes)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BackupCodesStatus {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("codes"),
+        json::Prop::required("used_codes"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_codes = None;
+        let mut f_used_codes = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_codes, &mut f_used_codes])?;
+        let (Some(f_codes), Some(f_used_codes)) = (f_codes, f_used_codes) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             codes: f_codes,
             used_codes: f_used_codes,
             extra,
@@ -1805,25 +1851,26 @@ impl BackupCodesVerify {
 
 impl FromJson for BackupCodesVerify {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_code),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BackupCodesVerify {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_code = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (Some(f_code),) = (f_code,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             code: f_code,
             extra,
         })
@@ -1861,25 +1908,26 @@ impl BaseFactor {
 
 impl FromJson for BaseFactor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        Ok(Self {
-            type_: f_type_,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "type" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_type_),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BaseFactor {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("type")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_type_])?;
+        let (Some(f_type_),) = (f_type_,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             type_: f_type_,
             extra,
         })
@@ -2002,31 +2050,32 @@ impl BlockingOrganization {
 
 impl FromJson for BlockingOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        Ok(Self {
-            id: f_id,
-            slug: f_slug,
-            name: f_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "slug" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_slug), Some(f_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BlockingOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_slug, &mut f_name])?;
+        let (Some(f_id), Some(f_slug), Some(f_name)) = (f_id, f_slug, f_name) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             slug: f_slug,
             name: f_name,
@@ -2066,25 +2115,26 @@ impl BodyEmailUpdateVerifyEmailUpdate {
 
 impl FromJson for BodyEmailUpdateVerifyEmailUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        Ok(Self {
-            token: f_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BodyEmailUpdateVerifyEmailUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (Some(f_token),) = (f_token,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
             extra,
         })
@@ -2120,25 +2170,26 @@ impl BodyOauth2Consent {
 
 impl FromJson for BodyOauth2Consent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_action = json::required(obj, "action", path)?;
-        Ok(Self {
-            action: f_action,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "action" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_action),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BodyOauth2Consent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("action")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_action = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_action])?;
+        let (Some(f_action),) = (f_action,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             action: f_action,
             extra,
         })
@@ -2241,31 +2292,29 @@ impl CaseAlreadyExistsError {
 
 impl FromJson for CaseAlreadyExistsError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CaseAlreadyExistsError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CaseAlreadyExistsError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CaseAlreadyExistsError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("CaseAlreadyExistsError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2302,31 +2351,29 @@ impl CaseClosedError {
 
 impl FromJson for CaseClosedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CaseClosedError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CaseClosedError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CaseClosedError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("CaseClosedError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2363,31 +2410,33 @@ impl CaseRepliesNotSupportedError {
 
 impl FromJson for CaseRepliesNotSupportedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CaseRepliesNotSupportedError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CaseRepliesNotSupportedError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CaseRepliesNotSupportedError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("CaseRepliesNotSupportedError"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2427,31 +2476,29 @@ impl CatalogImportBlocked {
 
 impl FromJson for CatalogImportBlocked {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CatalogImportBlocked", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CatalogImportBlocked", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CatalogImportBlocked {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("CatalogImportBlocked"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2488,31 +2535,29 @@ impl CatalogImportNotReady {
 
 impl FromJson for CatalogImportNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CatalogImportNotReady", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CatalogImportNotReady", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CatalogImportNotReady {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("CatalogImportNotReady"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2563,61 +2608,50 @@ impl ChannelNamePreviewRequest {
 
 impl FromJson for ChannelNamePreviewRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_id = json::optional(obj, "organization_id", path)?;
-        let f_template = json::required(obj, "template", path)?;
-        let f_customer_name = json::optional(obj, "customer_name", path)?;
-        let f_customer_email = json::optional(obj, "customer_email", path)?;
-        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ChannelNamePreviewRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("organization_id"),
+        json::Prop::required("template"),
+        json::Prop::optional("customer_name"),
+        json::Prop::optional("customer_email"),
+        json::Prop::optional("customer_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = None;
+        let mut f_template = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_template,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_metadata,
+            ],
+        )?;
+        let (Some(f_template),) = (f_template,) else {
+            return None;
+        };
+        Some(Self {
             organization_id: f_organization_id,
             template: f_template,
             customer_name: f_customer_name,
             customer_email: f_customer_email,
             customer_metadata: f_customer_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "template" => json::set(r, &mut s.1),
-            "customer_name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "customer_metadata" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_organization_id,
-            Some(f_template),
-            f_customer_name,
-            f_customer_email,
-            f_customer_metadata,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => None,
-            },
-            template: f_template,
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => None,
-            },
-            customer_metadata: match f_customer_metadata {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2656,25 +2690,26 @@ impl ChannelNamePreviewResponse {
 
 impl FromJson for ChannelNamePreviewResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_channel_name = json::required(obj, "channel_name", path)?;
-        Ok(Self {
-            channel_name: f_channel_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "channel_name" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_channel_name),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ChannelNamePreviewResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("channel_name")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_channel_name = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_channel_name])?;
+        let (Some(f_channel_name),) = (f_channel_name,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             channel_name: f_channel_name,
             extra,
         })
@@ -2712,28 +2747,30 @@ impl ChannelNamePreviewValidationErrorResponse {
 
 impl FromJson for ChannelNamePreviewValidationErrorResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_error = json::required(obj, "error", path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            error: f_error,
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::set(r, &mut s.0),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_error), Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ChannelNamePreviewValidationErrorResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("error"),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_error = None;
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_error, &mut f_detail])?;
+        let (Some(f_error), Some(f_detail)) = (f_error, f_detail) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             error: f_error,
             detail: f_detail,
             extra,
@@ -2879,36 +2916,114 @@ impl CheckoutPriceCreate {
 
 impl FromJson for CheckoutPriceCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_trial_interval = json::optional(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::optional(obj, "trial_interval_count", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_discount_id = json::optional(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_min_seats = json::optional(obj, "min_seats", path)?;
-        let f_max_seats = json::optional(obj, "max_seats", path)?;
-        let f_allow_trial = json::optional(obj, "allow_trial", path)?;
-        let f_customer_id = json::optional(obj, "customer_id", path)?;
-        let f_is_business_customer = json::optional(obj, "is_business_customer", path)?;
-        let f_external_customer_id = json::optional(obj, "external_customer_id", path)?;
-        let f_customer_name = json::optional(obj, "customer_name", path)?;
-        let f_customer_email = json::optional(obj, "customer_email", path)?;
-        let f_customer_ip_address = json::optional(obj, "customer_ip_address", path)?;
-        let f_customer_billing_name = json::optional(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::optional(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::optional(obj, "customer_tax_id", path)?;
-        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_success_url = json::optional(obj, "success_url", path)?;
-        let f_return_url = json::optional(obj, "return_url", path)?;
-        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_product_price_id = json::required(obj, "product_price_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutPriceCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("trial_interval"),
+        json::Prop::optional("trial_interval_count"),
+        json::Prop::optional("metadata"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::optional("discount_id"),
+        json::Prop::optional("allow_discount_codes"),
+        json::Prop::optional("require_billing_address"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("seats"),
+        json::Prop::optional("min_seats"),
+        json::Prop::optional("max_seats"),
+        json::Prop::optional("allow_trial"),
+        json::Prop::optional("customer_id"),
+        json::Prop::optional("is_business_customer"),
+        json::Prop::optional("external_customer_id"),
+        json::Prop::optional("customer_name"),
+        json::Prop::optional("customer_email"),
+        json::Prop::optional("customer_ip_address"),
+        json::Prop::optional("customer_billing_name"),
+        json::Prop::optional("customer_billing_address"),
+        json::Prop::optional("customer_tax_id"),
+        json::Prop::optional("customer_metadata"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::optional("success_url"),
+        json::Prop::optional("return_url"),
+        json::Prop::optional("embed_origin"),
+        json::Prop::optional("locale"),
+        json::Prop::required("product_price_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_allow_trial = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_customer_metadata = None;
+        let mut f_subscription_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_locale = None;
+        let mut f_product_price_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_custom_field_data,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_min_seats,
+                &mut f_max_seats,
+                &mut f_allow_trial,
+                &mut f_customer_id,
+                &mut f_is_business_customer,
+                &mut f_external_customer_id,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_ip_address,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_customer_metadata,
+                &mut f_subscription_id,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+                &mut f_locale,
+                &mut f_product_price_id,
+            ],
+        )?;
+        let (Some(f_product_price_id),) = (f_product_price_id,) else {
+            return None;
+        };
+        Some(Self {
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
             metadata: f_metadata,
@@ -2936,190 +3051,6 @@ impl FromJson for CheckoutPriceCreate {
             return_url: f_return_url,
             embed_origin: f_embed_origin,
             locale: f_locale,
-            product_price_id: f_product_price_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "trial_interval" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "trial_interval_count" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "seats" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "allow_trial" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "customer_id" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "is_business_customer" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "external_customer_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "customer_name" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "customer_ip_address" => json::set_opt(r, &mut s.17, key, &mut extra),
-            "customer_billing_name" => json::set_opt(r, &mut s.18, key, &mut extra),
-            "customer_billing_address" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "customer_tax_id" => json::set_opt(r, &mut s.20, key, &mut extra),
-            "customer_metadata" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.22, key, &mut extra),
-            "success_url" => json::set_opt(r, &mut s.23, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut s.25, key, &mut extra),
-            "locale" => json::set_opt(r, &mut s.26, key, &mut extra),
-            "product_price_id" => json::set(r, &mut s.27),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_trial_interval,
-            f_trial_interval_count,
-            f_metadata,
-            f_custom_field_data,
-            f_discount_id,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_amount,
-            f_seats,
-            f_min_seats,
-            f_max_seats,
-            f_allow_trial,
-            f_customer_id,
-            f_is_business_customer,
-            f_external_customer_id,
-            f_customer_name,
-            f_customer_email,
-            f_customer_ip_address,
-            f_customer_billing_name,
-            f_customer_billing_address,
-            f_customer_tax_id,
-            f_customer_metadata,
-            f_subscription_id,
-            f_success_url,
-            f_return_url,
-            f_embed_origin,
-            f_locale,
-            Some(f_product_price_id),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => None,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => None,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => None,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            min_seats: match f_min_seats {
-                Some(v) => v,
-                None => None,
-            },
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => None,
-            },
-            allow_trial: match f_allow_trial {
-                Some(v) => v,
-                None => None,
-            },
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => None,
-            },
-            is_business_customer: match f_is_business_customer {
-                Some(v) => v,
-                None => None,
-            },
-            external_customer_id: match f_external_customer_id {
-                Some(v) => v,
-                None => None,
-            },
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => None,
-            },
-            customer_ip_address: match f_customer_ip_address {
-                Some(v) => v,
-                None => None,
-            },
-            customer_billing_name: match f_customer_billing_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_billing_address: match f_customer_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            customer_tax_id: match f_customer_tax_id {
-                Some(v) => v,
-                None => None,
-            },
-            customer_metadata: match f_customer_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => None,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => None,
-            },
-            embed_origin: match f_embed_origin {
-                Some(v) => v,
-                None => None,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
             product_price_id: f_product_price_id,
             extra,
         })
@@ -3305,37 +3236,117 @@ impl CheckoutProductCreate {
 
 impl FromJson for CheckoutProductCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_trial_interval = json::optional(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::optional(obj, "trial_interval_count", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_discount_id = json::optional(obj, "discount_id", path)?;
-        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
-        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
-        let f_amount = json::optional(obj, "amount", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_min_seats = json::optional(obj, "min_seats", path)?;
-        let f_max_seats = json::optional(obj, "max_seats", path)?;
-        let f_allow_trial = json::optional(obj, "allow_trial", path)?;
-        let f_customer_id = json::optional(obj, "customer_id", path)?;
-        let f_is_business_customer = json::optional(obj, "is_business_customer", path)?;
-        let f_external_customer_id = json::optional(obj, "external_customer_id", path)?;
-        let f_customer_name = json::optional(obj, "customer_name", path)?;
-        let f_customer_email = json::optional(obj, "customer_email", path)?;
-        let f_customer_ip_address = json::optional(obj, "customer_ip_address", path)?;
-        let f_customer_billing_name = json::optional(obj, "customer_billing_name", path)?;
-        let f_customer_billing_address = json::optional(obj, "customer_billing_address", path)?;
-        let f_customer_tax_id = json::optional(obj, "customer_tax_id", path)?;
-        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_success_url = json::optional(obj, "success_url", path)?;
-        let f_return_url = json::optional(obj, "return_url", path)?;
-        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CheckoutProductCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("trial_interval"),
+        json::Prop::optional("trial_interval_count"),
+        json::Prop::optional("metadata"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::optional("discount_id"),
+        json::Prop::optional("allow_discount_codes"),
+        json::Prop::optional("require_billing_address"),
+        json::Prop::optional("amount"),
+        json::Prop::optional("seats"),
+        json::Prop::optional("min_seats"),
+        json::Prop::optional("max_seats"),
+        json::Prop::optional("allow_trial"),
+        json::Prop::optional("customer_id"),
+        json::Prop::optional("is_business_customer"),
+        json::Prop::optional("external_customer_id"),
+        json::Prop::optional("customer_name"),
+        json::Prop::optional("customer_email"),
+        json::Prop::optional("customer_ip_address"),
+        json::Prop::optional("customer_billing_name"),
+        json::Prop::optional("customer_billing_address"),
+        json::Prop::optional("customer_tax_id"),
+        json::Prop::optional("customer_metadata"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::optional("success_url"),
+        json::Prop::optional("return_url"),
+        json::Prop::optional("embed_origin"),
+        json::Prop::optional("locale"),
+        json::Prop::optional("currency"),
+        json::Prop::required("product_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_allow_trial = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_customer_metadata = None;
+        let mut f_subscription_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_locale = None;
+        let mut f_currency = None;
+        let mut f_product_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_metadata,
+                &mut f_custom_field_data,
+                &mut f_discount_id,
+                &mut f_allow_discount_codes,
+                &mut f_require_billing_address,
+                &mut f_amount,
+                &mut f_seats,
+                &mut f_min_seats,
+                &mut f_max_seats,
+                &mut f_allow_trial,
+                &mut f_customer_id,
+                &mut f_is_business_customer,
+                &mut f_external_customer_id,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_customer_ip_address,
+                &mut f_customer_billing_name,
+                &mut f_customer_billing_address,
+                &mut f_customer_tax_id,
+                &mut f_customer_metadata,
+                &mut f_subscription_id,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+                &mut f_locale,
+                &mut f_currency,
+                &mut f_product_id,
+            ],
+        )?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
+        };
+        Some(Self {
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
             metadata: f_metadata,
@@ -3364,197 +3375,6 @@ impl FromJson for CheckoutProductCreate {
             embed_origin: f_embed_origin,
             locale: f_locale,
             currency: f_currency,
-            product_id: f_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "trial_interval" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "trial_interval_count" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "amount" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "seats" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "allow_trial" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "customer_id" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "is_business_customer" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "external_customer_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "customer_name" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "customer_ip_address" => json::set_opt(r, &mut s.17, key, &mut extra),
-            "customer_billing_name" => json::set_opt(r, &mut s.18, key, &mut extra),
-            "customer_billing_address" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "customer_tax_id" => json::set_opt(r, &mut s.20, key, &mut extra),
-            "customer_metadata" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.22, key, &mut extra),
-            "success_url" => json::set_opt(r, &mut s.23, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut s.25, key, &mut extra),
-            "locale" => json::set_opt(r, &mut s.26, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "product_id" => json::set(r, &mut s.28),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_trial_interval,
-            f_trial_interval_count,
-            f_metadata,
-            f_custom_field_data,
-            f_discount_id,
-            f_allow_discount_codes,
-            f_require_billing_address,
-            f_amount,
-            f_seats,
-            f_min_seats,
-            f_max_seats,
-            f_allow_trial,
-            f_customer_id,
-            f_is_business_customer,
-            f_external_customer_id,
-            f_customer_name,
-            f_customer_email,
-            f_customer_ip_address,
-            f_customer_billing_name,
-            f_customer_billing_address,
-            f_customer_tax_id,
-            f_customer_metadata,
-            f_subscription_id,
-            f_success_url,
-            f_return_url,
-            f_embed_origin,
-            f_locale,
-            f_currency,
-            Some(f_product_id),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => None,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => None,
-            },
-            allow_discount_codes: match f_allow_discount_codes {
-                Some(v) => v,
-                None => None,
-            },
-            require_billing_address: match f_require_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => None,
-            },
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            min_seats: match f_min_seats {
-                Some(v) => v,
-                None => None,
-            },
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => None,
-            },
-            allow_trial: match f_allow_trial {
-                Some(v) => v,
-                None => None,
-            },
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => None,
-            },
-            is_business_customer: match f_is_business_customer {
-                Some(v) => v,
-                None => None,
-            },
-            external_customer_id: match f_external_customer_id {
-                Some(v) => v,
-                None => None,
-            },
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => None,
-            },
-            customer_ip_address: match f_customer_ip_address {
-                Some(v) => v,
-                None => None,
-            },
-            customer_billing_name: match f_customer_billing_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_billing_address: match f_customer_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            customer_tax_id: match f_customer_tax_id {
-                Some(v) => v,
-                None => None,
-            },
-            customer_metadata: match f_customer_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => None,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => None,
-            },
-            embed_origin: match f_embed_origin {
-                Some(v) => v,
-                None => None,
-            },
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
             product_id: f_product_id,
             extra,
         })
@@ -3718,39 +3538,47 @@ impl CompassThreadMessageSchema {
 
 impl FromJson for CompassThreadMessageSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_prompt = json::required(obj, "prompt", path)?;
-        let f_parts = json::required(obj, "parts", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            prompt: f_prompt,
-            parts: f_parts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "prompt" => json::set(r, &mut s.3),
-            "parts" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CompassThreadMessageSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("prompt"),
+        json::Prop::required("parts"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_prompt = None;
+        let mut f_parts = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_prompt,
+                &mut f_parts,
+            ],
+        )?;
         let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_prompt), Some(f_parts)) =
-            s
+            (f_created_at, f_modified_at, f_id, f_prompt, f_parts)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3821,10 +3649,16 @@ impl CompassThreadMessageSchemaPartsItem {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AssistantTextPart(FromJson::read(r)?)),
-        |r| Ok(Self::AssistantBlockPart(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AssistantTextPart(FromJson::read(r)?)),
+            &["text"],
+        ),
+        (
+            |r| Ok(Self::AssistantBlockPart(FromJson::read(r)?)),
+            &["block"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3863,7 +3697,7 @@ impl FromJson for CompassThreadMessageSchemaPartsItem {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("kind")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "block" => Self::AssistantBlockPart(FromJson::read(r)?),
@@ -3929,44 +3763,58 @@ impl CompassThreadSchema {
 
 impl FromJson for CompassThreadSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_title = json::required(obj, "title", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            organization_id: f_organization_id,
-            title: f_title,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "title" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CompassThreadSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("title"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_title = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_title,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_organization_id),
             Some(f_title),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_organization_id,
+            f_title,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -4010,27 +3858,24 @@ impl CompassThreadUpdate {
 
 impl FromJson for CompassThreadUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_title = json::optional(obj, "title", path)?;
-        Ok(Self {
-            title: f_title,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "title" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_title,) = s;
-        Ok(Self {
-            title: match f_title {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CompassThreadUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("title")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_title = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_title])?;
+        Some(Self {
+            title: f_title,
             extra,
         })
     }
@@ -4148,46 +3993,48 @@ impl CustomerCardBlock {
 
 impl FromJson for CustomerCardBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer_card", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        Ok(Self {
-            type_: f_type_,
-            email: f_email,
-            name: f_name,
-            avatar_url: f_avatar_url,
-            created_at: f_created_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "customer_card", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "email" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "avatar_url" => json::set(r, &mut s.3),
-            "created_at" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_email), Some(f_name), Some(f_avatar_url), Some(f_created_at)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerCardBlock {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer_card"), false),
+        json::Prop::required("email"),
+        json::Prop::required("name"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("created_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_created_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_email,
+                &mut f_name,
+                &mut f_avatar_url,
+                &mut f_created_at,
+            ],
+        )?;
+        let (Some(f_email), Some(f_name), Some(f_avatar_url), Some(f_created_at)) =
+            (f_email, f_name, f_avatar_url, f_created_at)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             email: f_email,
             name: f_name,
             avatar_url: f_avatar_url,
@@ -4234,31 +4081,41 @@ impl CustomerGrowthPeriod {
 
 impl FromJson for CustomerGrowthPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_new_customers = json::required(obj, "new_customers", path)?;
-        let f_total_customers = json::required(obj, "total_customers", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            new_customers: f_new_customers,
-            total_customers: f_total_customers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut s.0),
-            "new_customers" => json::set(r, &mut s.1),
-            "total_customers" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_timestamp), Some(f_new_customers), Some(f_total_customers)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerGrowthPeriod {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("timestamp"),
+        json::Prop::required("new_customers"),
+        json::Prop::required("total_customers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_new_customers = None;
+        let mut f_total_customers = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_timestamp,
+                &mut f_new_customers,
+                &mut f_total_customers,
+            ],
+        )?;
+        let (Some(f_timestamp), Some(f_new_customers), Some(f_total_customers)) =
+            (f_timestamp, f_new_customers, f_total_customers)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             new_customers: f_new_customers,
             total_customers: f_total_customers,
@@ -4367,28 +4224,28 @@ impl CustomerSelectionOption {
 
 impl FromJson for CustomerSelectionOption {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        Ok(Self {
-            id: f_id,
-            name: f_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSelectionOption {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("id"), json::Prop::required("name")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_name = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_name])?;
+        let (Some(f_id), Some(f_name)) = (f_id, f_name) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             name: f_name,
             extra,
@@ -4430,39 +4287,37 @@ impl CustomerSelectionRequiredResponse {
 
 impl FromJson for CustomerSelectionRequiredResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_detail = json::optional(obj, "detail", path)?;
-        let f_customers = json::required(obj, "customers", path)?;
-        Ok(Self {
-            error: f_error,
-            detail: f_detail,
-            customers: f_customers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "detail" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "customers" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_error, f_detail, Some(f_customers)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSelectionRequiredResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("error"),
+        json::Prop::optional("detail"),
+        json::Prop::required("customers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_error = None;
+        let mut f_detail = None;
+        let mut f_customers = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_error, &mut f_detail, &mut f_customers],
+        )?;
+        let (Some(f_customers),) = (f_customers,) else {
+            return None;
         };
-        Ok(Self {
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            detail: match f_detail {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            error: f_error,
+            detail: f_detail,
             customers: f_customers,
             extra,
         })
@@ -4500,25 +4355,26 @@ impl CustomerSessionCodeAuthenticateRequest {
 
 impl FromJson for CustomerSessionCodeAuthenticateRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_code),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSessionCodeAuthenticateRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_code = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (Some(f_code),) = (f_code,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             code: f_code,
             extra,
         })
@@ -4554,25 +4410,26 @@ impl CustomerSessionCodeAuthenticateResponse {
 
 impl FromJson for CustomerSessionCodeAuthenticateResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        Ok(Self {
-            token: f_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSessionCodeAuthenticateResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (Some(f_token),) = (f_token,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
             extra,
         })
@@ -4608,37 +4465,33 @@ impl CustomerSessionCodeInvalidOrExpired {
 
 impl FromJson for CustomerSessionCodeInvalidOrExpired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "error",
-            "CustomerSessionCodeInvalidOrExpired",
-            true,
-            path,
-        )?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CustomerSessionCodeInvalidOrExpired", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSessionCodeInvalidOrExpired {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("CustomerSessionCodeInvalidOrExpired"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -4682,37 +4535,38 @@ impl CustomerSessionCodeRequest {
 
 impl FromJson for CustomerSessionCodeRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::optional(obj, "customer_id", path)?;
-        Ok(Self {
-            email: f_email,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "customer_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), Some(f_organization_id), f_customer_id) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSessionCodeRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("customer_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_email, &mut f_organization_id, &mut f_customer_id],
+        )?;
+        let (Some(f_email), Some(f_organization_id)) = (f_email, f_organization_id) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
             organization_id: f_organization_id,
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => None,
-            },
+            customer_id: f_customer_id,
             extra,
         })
     }
@@ -4769,15 +4623,53 @@ impl CustomerStat {
 
 impl FromJson for CustomerStat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_occurrences = json::required(obj, "occurrences", path)?;
-        let f_totals = json::optional(obj, "totals", path)?;
-        let f_share = json::optional(obj, "share", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerStat {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("customer_id"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::optional("name"),
+        json::Prop::optional("email"),
+        json::Prop::required("occurrences"),
+        json::Prop::optional("totals"),
+        json::Prop::optional("share"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_customer_id = None;
+        let mut f_external_customer_id = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_occurrences = None;
+        let mut f_totals = None;
+        let mut f_share = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_customer_id,
+                &mut f_external_customer_id,
+                &mut f_name,
+                &mut f_email,
+                &mut f_occurrences,
+                &mut f_totals,
+                &mut f_share,
+            ],
+        )?;
+        let (Some(f_customer_id), Some(f_external_customer_id), Some(f_occurrences)) =
+            (f_customer_id, f_external_customer_id, f_occurrences)
+        else {
+            return None;
+        };
+        Some(Self {
             customer_id: f_customer_id,
             external_customer_id: f_external_customer_id,
             name: f_name,
@@ -4785,55 +4677,6 @@ impl FromJson for CustomerStat {
             occurrences: f_occurrences,
             totals: f_totals,
             share: f_share,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut s.0),
-            "external_customer_id" => json::set(r, &mut s.1),
-            "name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "occurrences" => json::set(r, &mut s.4),
-            "totals" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "share" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_customer_id),
-            Some(f_external_customer_id),
-            f_name,
-            f_email,
-            Some(f_occurrences),
-            f_totals,
-            f_share,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            customer_id: f_customer_id,
-            external_customer_id: f_external_customer_id,
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            occurrences: f_occurrences,
-            totals: match f_totals {
-                Some(v) => v,
-                None => None,
-            },
-            share: match f_share {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -4885,10 +4728,10 @@ impl CustomerSubscriptionChangePreview {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Product(FromJson::read(r)?)),
-        |r| Ok(Self::Seats(FromJson::read(r)?)),
+        (|r| Ok(Self::Product(FromJson::read(r)?)), &["product_id"]),
+        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4916,7 +4759,7 @@ impl FromJson for CustomerSubscriptionChangePreview {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -4962,25 +4805,26 @@ impl CustomerSubscriptionChangePreviewProduct {
 
 impl FromJson for CustomerSubscriptionChangePreviewProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        Ok(Self {
-            product_id: f_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_product_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionChangePreviewProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             product_id: f_product_id,
             extra,
         })
@@ -5016,25 +4860,26 @@ impl CustomerSubscriptionChangePreviewSeats {
 
 impl FromJson for CustomerSubscriptionChangePreviewSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        Ok(Self {
-            seats: f_seats,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_seats),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionChangePreviewSeats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("seats")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seats = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_seats])?;
+        let (Some(f_seats),) = (f_seats,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             seats: f_seats,
             extra,
         })
@@ -5072,34 +4917,32 @@ impl CustomerSubscriptionRevoke {
 
 impl FromJson for CustomerSubscriptionRevoke {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_cancellation_reason = json::optional(obj, "cancellation_reason", path)?;
-        let f_cancellation_comment = json::optional(obj, "cancellation_comment", path)?;
-        Ok(Self {
-            cancellation_reason: f_cancellation_reason,
-            cancellation_comment: f_cancellation_comment,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "cancellation_reason" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "cancellation_comment" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_cancellation_reason, f_cancellation_comment) = s;
-        Ok(Self {
-            cancellation_reason: match f_cancellation_reason {
-                Some(v) => v,
-                None => None,
-            },
-            cancellation_comment: match f_cancellation_comment {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerSubscriptionRevoke {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("cancellation_reason"),
+        json::Prop::optional("cancellation_comment"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_cancellation_reason = None;
+        let mut f_cancellation_comment = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_cancellation_reason, &mut f_cancellation_comment],
+        )?;
+        Some(Self {
+            cancellation_reason: f_cancellation_reason,
+            cancellation_comment: f_cancellation_comment,
             extra,
         })
     }
@@ -5148,56 +4991,51 @@ impl DataTableBlock {
 
 impl FromJson for DataTableBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "data_table", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_entity = json::required(obj, "entity", path)?;
-        let f_title = json::required(obj, "title", path)?;
-        let f_columns = json::required(obj, "columns", path)?;
-        let f_rows = json::required(obj, "rows", path)?;
-        let f_total_count = json::required(obj, "total_count", path)?;
-        Ok(Self {
-            type_: f_type_,
-            entity: f_entity,
-            title: f_title,
-            columns: f_columns,
-            rows: f_rows,
-            total_count: f_total_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "data_table", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "entity" => json::set(r, &mut s.1),
-            "title" => json::set(r, &mut s.2),
-            "columns" => json::set(r, &mut s.3),
-            "rows" => json::set(r, &mut s.4),
-            "total_count" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_type_,
-            Some(f_entity),
-            Some(f_title),
-            Some(f_columns),
-            Some(f_rows),
-            Some(f_total_count),
-        ) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DataTableBlock {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("data_table"), false),
+        json::Prop::required("entity"),
+        json::Prop::required("title"),
+        json::Prop::required("columns"),
+        json::Prop::required("rows"),
+        json::Prop::required("total_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_entity = None;
+        let mut f_title = None;
+        let mut f_columns = None;
+        let mut f_rows = None;
+        let mut f_total_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_entity,
+                &mut f_title,
+                &mut f_columns,
+                &mut f_rows,
+                &mut f_total_count,
+            ],
+        )?;
+        let (Some(f_entity), Some(f_title), Some(f_columns), Some(f_rows), Some(f_total_count)) =
+            (f_entity, f_title, f_columns, f_rows, f_total_count)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             entity: f_entity,
             title: f_title,
             columns: f_columns,
@@ -5248,37 +5086,35 @@ impl DataTableColumn {
 
 impl FromJson for DataTableColumn {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_format = json::optional(obj, "format", path)?;
-        Ok(Self {
-            key: f_key,
-            label: f_label,
-            format: f_format,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "label" => json::set(r, &mut s.1),
-            "format" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_key), Some(f_label), f_format) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DataTableColumn {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("label"),
+        json::Prop::optional("format"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_label = None;
+        let mut f_format = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_key, &mut f_label, &mut f_format])?;
+        let (Some(f_key), Some(f_label)) = (f_key, f_label) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             key: f_key,
             label: f_label,
-            format: match f_format {
-                Some(v) => v,
-                None => None,
-            },
+            format: f_format,
             extra,
         })
     }
@@ -5317,28 +5153,28 @@ impl DiscordGuild {
 
 impl FromJson for DiscordGuild {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_roles = json::required(obj, "roles", path)?;
-        Ok(Self {
-            name: f_name,
-            roles: f_roles,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "roles" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_name), Some(f_roles)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscordGuild {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("name"), json::Prop::required("roles")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_roles = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_roles])?;
+        let (Some(f_name), Some(f_roles)) = (f_name, f_roles) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             name: f_name,
             roles: f_roles,
             extra,
@@ -5385,38 +5221,47 @@ impl DiscordGuildRole {
 
 impl FromJson for DiscordGuildRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_position = json::required(obj, "position", path)?;
-        let f_is_polar_bot = json::required(obj, "is_polar_bot", path)?;
-        let f_color = json::required(obj, "color", path)?;
-        Ok(Self {
-            id: f_id,
-            name: f_name,
-            position: f_position,
-            is_polar_bot: f_is_polar_bot,
-            color: f_color,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "position" => json::set(r, &mut s.2),
-            "is_polar_bot" => json::set(r, &mut s.3),
-            "color" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_name), Some(f_position), Some(f_is_polar_bot), Some(f_color)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DiscordGuildRole {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("position"),
+        json::Prop::required("is_polar_bot"),
+        json::Prop::required("color"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_position = None;
+        let mut f_is_polar_bot = None;
+        let mut f_color = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_name,
+                &mut f_position,
+                &mut f_is_polar_bot,
+                &mut f_color,
+            ],
+        )?;
+        let (Some(f_id), Some(f_name), Some(f_position), Some(f_is_polar_bot), Some(f_color)) =
+            (f_id, f_name, f_position, f_is_polar_bot, f_color)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             name: f_name,
             position: f_position,
@@ -5467,36 +5312,46 @@ impl DisputeSupportCaseListItem {
 
 impl FromJson for DisputeSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "dispute", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_dispute = json::required(obj, "dispute", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            dispute: f_dispute,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "dispute", false), r, &mut s.3),
-            "dispute" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_created_at), Some(f_modified_at), Some(f_id), true, Some(f_dispute)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DisputeSupportCaseListItem {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::constant("type", &json::Konst::Str("dispute"), true),
+        json::Prop::required("dispute"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_dispute = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut (),
+                &mut f_dispute,
+            ],
+        )?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_dispute)) =
+            (f_created_at, f_modified_at, f_id, f_dispute)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -5546,52 +5401,45 @@ impl DisputeSupportCaseMessageCreate {
 
 impl FromJson for DisputeSupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "dispute", true, path)?;
-        let f_body = json::optional(obj, "body", path)?;
-        let f_file_ids = json::optional(obj, "file_ids", path)?;
-        let f_win_reason = json::optional(obj, "win_reason", path)?;
-        let f_win_reason_other = json::optional(obj, "win_reason_other", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DisputeSupportCaseMessageCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("body"),
+        json::Prop::optional("file_ids"),
+        json::Prop::constant("type", &json::Konst::Str("dispute"), true),
+        json::Prop::optional("win_reason"),
+        json::Prop::optional("win_reason_other"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_body = None;
+        let mut f_file_ids = None;
+        let mut f_win_reason = None;
+        let mut f_win_reason_other = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_body,
+                &mut f_file_ids,
+                &mut (),
+                &mut f_win_reason,
+                &mut f_win_reason_other,
+            ],
+        )?;
+        Some(Self {
             body: f_body,
             file_ids: f_file_ids,
             win_reason: f_win_reason,
             win_reason_other: f_win_reason_other,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None, None);
-        r.object(&mut |r, key| match key {
-            "body" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "file_ids" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "dispute", false), r, &mut s.2),
-            "win_reason" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "win_reason_other" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_body, f_file_ids, true, f_win_reason, f_win_reason_other) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            body: match f_body {
-                Some(v) => v,
-                None => None,
-            },
-            file_ids: match f_file_ids {
-                Some(v) => v,
-                None => None,
-            },
-            win_reason: match f_win_reason {
-                Some(v) => v,
-                None => None,
-            },
-            win_reason_other: match f_win_reason_other {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -5710,28 +5558,34 @@ impl EmailOtpRequest {
 
 impl FromJson for EmailOtpRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_cf_turnstile_response = json::required(obj, "cf-turnstile-response", path)?;
-        Ok(Self {
-            email: f_email,
-            cf_turnstile_response: f_cf_turnstile_response,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "cf-turnstile-response" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), Some(f_cf_turnstile_response)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EmailOtpRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::required("cf-turnstile-response"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_cf_turnstile_response = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_email, &mut f_cf_turnstile_response],
+        )?;
+        let (Some(f_email), Some(f_cf_turnstile_response)) = (f_email, f_cf_turnstile_response)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
             cf_turnstile_response: f_cf_turnstile_response,
             extra,
@@ -5773,25 +5627,26 @@ impl EmailOtpVerify {
 
 impl FromJson for EmailOtpVerify {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_code),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EmailOtpVerify {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_code = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (Some(f_code),) = (f_code,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             code: f_code,
             extra,
         })
@@ -5829,33 +5684,32 @@ impl EmailUpdateRequest {
 
 impl FromJson for EmailUpdateRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_return_to = json::optional(obj, "return_to", path)?;
-        Ok(Self {
-            email: f_email,
-            return_to: f_return_to,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "return_to" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), f_return_to) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EmailUpdateRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::optional("return_to"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_return_to = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_email, &mut f_return_to])?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
-            return_to: match f_return_to {
-                Some(v) => v,
-                None => None,
-            },
+            return_to: f_return_to,
             extra,
         })
     }
@@ -5905,56 +5759,51 @@ impl EntityListBlock {
 
 impl FromJson for EntityListBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "entity_list", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_entity = json::required(obj, "entity", path)?;
-        let f_title = json::required(obj, "title", path)?;
-        let f_columns = json::required(obj, "columns", path)?;
-        let f_rows = json::required(obj, "rows", path)?;
-        let f_total_count = json::required(obj, "total_count", path)?;
-        Ok(Self {
-            type_: f_type_,
-            entity: f_entity,
-            title: f_title,
-            columns: f_columns,
-            rows: f_rows,
-            total_count: f_total_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "entity_list", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "entity" => json::set(r, &mut s.1),
-            "title" => json::set(r, &mut s.2),
-            "columns" => json::set(r, &mut s.3),
-            "rows" => json::set(r, &mut s.4),
-            "total_count" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_type_,
-            Some(f_entity),
-            Some(f_title),
-            Some(f_columns),
-            Some(f_rows),
-            Some(f_total_count),
-        ) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EntityListBlock {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("entity_list"), false),
+        json::Prop::required("entity"),
+        json::Prop::required("title"),
+        json::Prop::required("columns"),
+        json::Prop::required("rows"),
+        json::Prop::required("total_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_entity = None;
+        let mut f_title = None;
+        let mut f_columns = None;
+        let mut f_rows = None;
+        let mut f_total_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_entity,
+                &mut f_title,
+                &mut f_columns,
+                &mut f_rows,
+                &mut f_total_count,
+            ],
+        )?;
+        let (Some(f_entity), Some(f_title), Some(f_columns), Some(f_rows), Some(f_total_count)) =
+            (f_entity, f_title, f_columns, f_rows, f_total_count)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             entity: f_entity,
             title: f_title,
             columns: f_columns,
@@ -6028,18 +5877,67 @@ impl EventStatistics {
 
 impl FromJson for EventStatistics {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_event_type_id = json::required(obj, "event_type_id", path)?;
-        let f_occurrences = json::required(obj, "occurrences", path)?;
-        let f_customers = json::required(obj, "customers", path)?;
-        let f_totals = json::optional(obj, "totals", path)?;
-        let f_averages = json::optional(obj, "averages", path)?;
-        let f_p10 = json::optional(obj, "p10", path)?;
-        let f_p90 = json::optional(obj, "p90", path)?;
-        let f_p99 = json::optional(obj, "p99", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl EventStatistics {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("name"),
+        json::Prop::required("label"),
+        json::Prop::required("event_type_id"),
+        json::Prop::required("occurrences"),
+        json::Prop::required("customers"),
+        json::Prop::optional("totals"),
+        json::Prop::optional("averages"),
+        json::Prop::optional("p10"),
+        json::Prop::optional("p90"),
+        json::Prop::optional("p99"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_event_type_id = None;
+        let mut f_occurrences = None;
+        let mut f_customers = None;
+        let mut f_totals = None;
+        let mut f_averages = None;
+        let mut f_p10 = None;
+        let mut f_p90 = None;
+        let mut f_p99 = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_label,
+                &mut f_event_type_id,
+                &mut f_occurrences,
+                &mut f_customers,
+                &mut f_totals,
+                &mut f_averages,
+                &mut f_p10,
+                &mut f_p90,
+                &mut f_p99,
+            ],
+        )?;
+        let (
+            Some(f_name),
+            Some(f_label),
+            Some(f_event_type_id),
+            Some(f_occurrences),
+            Some(f_customers),
+        ) = (f_name, f_label, f_event_type_id, f_occurrences, f_customers)
+        else {
+            return None;
+        };
+        Some(Self {
             name: f_name,
             label: f_label,
             event_type_id: f_event_type_id,
@@ -6050,67 +5948,6 @@ impl FromJson for EventStatistics {
             p10: f_p10,
             p90: f_p90,
             p99: f_p99,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "label" => json::set(r, &mut s.1),
-            "event_type_id" => json::set(r, &mut s.2),
-            "occurrences" => json::set(r, &mut s.3),
-            "customers" => json::set(r, &mut s.4),
-            "totals" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "averages" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "p10" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "p90" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "p99" => json::set_opt(r, &mut s.9, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_name),
-            Some(f_label),
-            Some(f_event_type_id),
-            Some(f_occurrences),
-            Some(f_customers),
-            f_totals,
-            f_averages,
-            f_p10,
-            f_p90,
-            f_p99,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            name: f_name,
-            label: f_label,
-            event_type_id: f_event_type_id,
-            occurrences: f_occurrences,
-            customers: f_customers,
-            totals: match f_totals {
-                Some(v) => v,
-                None => None,
-            },
-            averages: match f_averages {
-                Some(v) => v,
-                None => None,
-            },
-            p10: match f_p10 {
-                Some(v) => v,
-                None => None,
-            },
-            p90: match f_p90 {
-                Some(v) => v,
-                None => None,
-            },
-            p99: match f_p99 {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -6289,45 +6126,53 @@ impl Feedback {
 
 impl FromJson for Feedback {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_message = json::required(obj, "message", path)?;
-        let f_client_context = json::required(obj, "client_context", path)?;
-        let f_user_id = json::required(obj, "user_id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            type_: f_type_,
-            status: f_status,
-            message: f_message,
-            client_context: f_client_context,
-            user_id: f_user_id,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            "status" => json::set(r, &mut s.4),
-            "message" => json::set(r, &mut s.5),
-            "client_context" => json::set(r, &mut s.6),
-            "user_id" => json::set(r, &mut s.7),
-            "organization_id" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Feedback {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("type"),
+        json::Prop::required("status"),
+        json::Prop::required("message"),
+        json::Prop::required("client_context"),
+        json::Prop::required("user_id"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_status = None;
+        let mut f_message = None;
+        let mut f_client_context = None;
+        let mut f_user_id = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_type_,
+                &mut f_status,
+                &mut f_message,
+                &mut f_client_context,
+                &mut f_user_id,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -6338,11 +6183,21 @@ impl FromJson for Feedback {
             Some(f_client_context),
             Some(f_user_id),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_type_,
+            f_status,
+            f_message,
+            f_client_context,
+            f_user_id,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -6403,41 +6258,48 @@ impl FeedbackCreate {
 
 impl FromJson for FeedbackCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_message = json::required(obj, "message", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_client_context = json::optional(obj, "client_context", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl FeedbackCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("type"),
+        json::Prop::required("message"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("client_context"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_message = None;
+        let mut f_organization_id = None;
+        let mut f_client_context = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_message,
+                &mut f_organization_id,
+                &mut f_client_context,
+            ],
+        )?;
+        let (Some(f_type_), Some(f_message), Some(f_organization_id)) =
+            (f_type_, f_message, f_organization_id)
+        else {
+            return None;
+        };
+        Some(Self {
             type_: f_type_,
             message: f_message,
             organization_id: f_organization_id,
             client_context: f_client_context,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::set(r, &mut s.0),
-            "message" => json::set(r, &mut s.1),
-            "organization_id" => json::set(r, &mut s.2),
-            "client_context" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_type_), Some(f_message), Some(f_organization_id), f_client_context) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            type_: f_type_,
-            message: f_message,
-            organization_id: f_organization_id,
-            client_context: match f_client_context {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -6621,34 +6483,44 @@ impl GitHubInvitesBenefitOrganization {
 
 impl FromJson for GitHubInvitesBenefitOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_is_personal = json::required(obj, "is_personal", path)?;
-        let f_plan_name = json::required(obj, "plan_name", path)?;
-        let f_is_free = json::required(obj, "is_free", path)?;
-        Ok(Self {
-            name: f_name,
-            is_personal: f_is_personal,
-            plan_name: f_plan_name,
-            is_free: f_is_free,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "is_personal" => json::set(r, &mut s.1),
-            "plan_name" => json::set(r, &mut s.2),
-            "is_free" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_name), Some(f_is_personal), Some(f_plan_name), Some(f_is_free)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl GitHubInvitesBenefitOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("name"),
+        json::Prop::required("is_personal"),
+        json::Prop::required("plan_name"),
+        json::Prop::required("is_free"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_is_personal = None;
+        let mut f_plan_name = None;
+        let mut f_is_free = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_is_personal,
+                &mut f_plan_name,
+                &mut f_is_free,
+            ],
+        )?;
+        let (Some(f_name), Some(f_is_personal), Some(f_plan_name), Some(f_is_free)) =
+            (f_name, f_is_personal, f_plan_name, f_is_free)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             name: f_name,
             is_personal: f_is_personal,
             plan_name: f_plan_name,
@@ -6692,28 +6564,34 @@ impl GitHubInvitesBenefitRepositories {
 
 impl FromJson for GitHubInvitesBenefitRepositories {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_repositories = json::required(obj, "repositories", path)?;
-        let f_organizations = json::required(obj, "organizations", path)?;
-        Ok(Self {
-            repositories: f_repositories,
-            organizations: f_organizations,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "repositories" => json::set(r, &mut s.0),
-            "organizations" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_repositories), Some(f_organizations)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl GitHubInvitesBenefitRepositories {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("repositories"),
+        json::Prop::required("organizations"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_repositories = None;
+        let mut f_organizations = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_repositories, &mut f_organizations],
+        )?;
+        let (Some(f_repositories), Some(f_organizations)) = (f_repositories, f_organizations)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             repositories: f_repositories,
             organizations: f_organizations,
             extra,
@@ -6753,28 +6631,35 @@ impl GitHubInvitesBenefitRepository {
 
 impl FromJson for GitHubInvitesBenefitRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_repository_owner = json::required(obj, "repository_owner", path)?;
-        let f_repository_name = json::required(obj, "repository_name", path)?;
-        Ok(Self {
-            repository_owner: f_repository_owner,
-            repository_name: f_repository_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut s.0),
-            "repository_name" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_repository_owner), Some(f_repository_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl GitHubInvitesBenefitRepository {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("repository_owner"),
+        json::Prop::required("repository_name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_repository_owner, &mut f_repository_name],
+        )?;
+        let (Some(f_repository_owner), Some(f_repository_name)) =
+            (f_repository_owner, f_repository_name)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             repository_owner: f_repository_owner,
             repository_name: f_repository_name,
             extra,
@@ -6812,25 +6697,26 @@ impl HumanReviewRequest {
 
 impl FromJson for HumanReviewRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        Ok(Self {
-            reason: f_reason,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "reason" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_reason),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl HumanReviewRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("reason")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_reason = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_reason])?;
+        let (Some(f_reason),) = (f_reason,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             reason: f_reason,
             extra,
         })
@@ -6976,20 +6862,87 @@ impl Insight {
 
 impl FromJson for Insight {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_detector_id = json::required(obj, "detector_id", path)?;
-        let f_category = json::required(obj, "category", path)?;
-        let f_category_label = json::required(obj, "category_label", path)?;
-        let f_severity = json::required(obj, "severity", path)?;
-        let f_title = json::required(obj, "title", path)?;
-        let f_body = json::required(obj, "body", path)?;
-        let f_why = json::optional(obj, "why", path)?;
-        let f_confidence = json::required(obj, "confidence", path)?;
-        let f_primary_action = json::optional(obj, "primary_action", path)?;
-        let f_suggested_prompt = json::required(obj, "suggested_prompt", path)?;
-        let f_drivers = json::optional(obj, "drivers", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Insight {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("detector_id"),
+        json::Prop::required("category"),
+        json::Prop::required("category_label"),
+        json::Prop::required("severity"),
+        json::Prop::required("title"),
+        json::Prop::required("body"),
+        json::Prop::optional("why"),
+        json::Prop::required("confidence"),
+        json::Prop::optional("primary_action"),
+        json::Prop::required("suggested_prompt"),
+        json::Prop::optional("drivers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_detector_id = None;
+        let mut f_category = None;
+        let mut f_category_label = None;
+        let mut f_severity = None;
+        let mut f_title = None;
+        let mut f_body = None;
+        let mut f_why = None;
+        let mut f_confidence = None;
+        let mut f_primary_action = None;
+        let mut f_suggested_prompt = None;
+        let mut f_drivers = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_detector_id,
+                &mut f_category,
+                &mut f_category_label,
+                &mut f_severity,
+                &mut f_title,
+                &mut f_body,
+                &mut f_why,
+                &mut f_confidence,
+                &mut f_primary_action,
+                &mut f_suggested_prompt,
+                &mut f_drivers,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_detector_id),
+            Some(f_category),
+            Some(f_category_label),
+            Some(f_severity),
+            Some(f_title),
+            Some(f_body),
+            Some(f_confidence),
+            Some(f_suggested_prompt),
+        ) = (
+            f_id,
+            f_detector_id,
+            f_category,
+            f_category_label,
+            f_severity,
+            f_title,
+            f_body,
+            f_confidence,
+            f_suggested_prompt,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             detector_id: f_detector_id,
             category: f_category,
@@ -7002,69 +6955,6 @@ impl FromJson for Insight {
             primary_action: f_primary_action,
             suggested_prompt: f_suggested_prompt,
             drivers: f_drivers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "detector_id" => json::set(r, &mut s.1),
-            "category" => json::set(r, &mut s.2),
-            "category_label" => json::set(r, &mut s.3),
-            "severity" => json::set(r, &mut s.4),
-            "title" => json::set(r, &mut s.5),
-            "body" => json::set(r, &mut s.6),
-            "why" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "confidence" => json::set(r, &mut s.8),
-            "primary_action" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "suggested_prompt" => json::set(r, &mut s.10),
-            "drivers" => json::set_opt(r, &mut s.11, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_detector_id),
-            Some(f_category),
-            Some(f_category_label),
-            Some(f_severity),
-            Some(f_title),
-            Some(f_body),
-            f_why,
-            Some(f_confidence),
-            f_primary_action,
-            Some(f_suggested_prompt),
-            f_drivers,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            detector_id: f_detector_id,
-            category: f_category,
-            category_label: f_category_label,
-            severity: f_severity,
-            title: f_title,
-            body: f_body,
-            why: match f_why {
-                Some(v) => v,
-                None => None,
-            },
-            confidence: f_confidence,
-            primary_action: match f_primary_action {
-                Some(v) => v,
-                None => None,
-            },
-            suggested_prompt: f_suggested_prompt,
-            drivers: match f_drivers {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -7114,36 +7004,31 @@ impl InsightCardsBlock {
 
 impl FromJson for InsightCardsBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "insight_cards", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_insights = json::required(obj, "insights", path)?;
-        Ok(Self {
-            type_: f_type_,
-            insights: f_insights,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "insight_cards", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "insights" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_insights)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl InsightCardsBlock {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("insight_cards"), false),
+        json::Prop::required("insights"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_insights = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_type_, &mut f_insights])?;
+        let (Some(f_insights),) = (f_insights,) else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             insights: f_insights,
             extra,
         })
@@ -7272,34 +7157,44 @@ impl InsightDriver {
 
 impl FromJson for InsightDriver {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_dimension = json::required(obj, "dimension", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_contribution_pct = json::required(obj, "contribution_pct", path)?;
-        let f_value = json::required(obj, "value", path)?;
-        Ok(Self {
-            dimension: f_dimension,
-            label: f_label,
-            contribution_pct: f_contribution_pct,
-            value: f_value,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "dimension" => json::set(r, &mut s.0),
-            "label" => json::set(r, &mut s.1),
-            "contribution_pct" => json::set(r, &mut s.2),
-            "value" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_dimension), Some(f_label), Some(f_contribution_pct), Some(f_value)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl InsightDriver {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("dimension"),
+        json::Prop::required("label"),
+        json::Prop::required("contribution_pct"),
+        json::Prop::required("value"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_dimension = None;
+        let mut f_label = None;
+        let mut f_contribution_pct = None;
+        let mut f_value = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_dimension,
+                &mut f_label,
+                &mut f_contribution_pct,
+                &mut f_value,
+            ],
+        )?;
+        let (Some(f_dimension), Some(f_label), Some(f_contribution_pct), Some(f_value)) =
+            (f_dimension, f_label, f_contribution_pct, f_value)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             dimension: f_dimension,
             label: f_label,
             contribution_pct: f_contribution_pct,
@@ -7404,12 +7299,31 @@ impl InsightPrimaryAction {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AdjustPriceAction(FromJson::read(r)?)),
-        |r| Ok(Self::ViewMetricAction(FromJson::read(r)?)),
-        |r| Ok(Self::ViewCostsAction(FromJson::read(r)?)),
-        |r| Ok(Self::AddCurrencyAction(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AdjustPriceAction(FromJson::read(r)?)),
+            &[
+                "label",
+                "product_id",
+                "product_name",
+                "current_price_amount",
+                "suggested_price_amount",
+                "currency",
+            ],
+        ),
+        (
+            |r| Ok(Self::ViewMetricAction(FromJson::read(r)?)),
+            &["label", "metric"],
+        ),
+        (
+            |r| Ok(Self::ViewCostsAction(FromJson::read(r)?)),
+            &["label", "event_id"],
+        ),
+        (
+            |r| Ok(Self::AddCurrencyAction(FromJson::read(r)?)),
+            &["label", "currency"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -7456,7 +7370,7 @@ impl FromJson for InsightPrimaryAction {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "add_currency" => Self::AddCurrencyAction(FromJson::read(r)?),
@@ -7602,31 +7516,29 @@ impl InsufficientBalance {
 
 impl FromJson for InsufficientBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "InsufficientBalance", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "InsufficientBalance", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl InsufficientBalance {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("InsufficientBalance"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -7663,31 +7575,33 @@ impl InvalidAuthenticationSession {
 
 impl FromJson for InvalidAuthenticationSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "InvalidAuthenticationSession", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "InvalidAuthenticationSession", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl InvalidAuthenticationSession {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("InvalidAuthenticationSession"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -7727,31 +7641,29 @@ impl InvalidSourceCredentials {
 
 impl FromJson for InvalidSourceCredentials {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "InvalidSourceCredentials", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "InvalidSourceCredentials", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl InvalidSourceCredentials {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("InvalidSourceCredentials"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -7788,31 +7700,33 @@ impl LastSsoConnectionRequired {
 
 impl FromJson for LastSsoConnectionRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "LastSSOConnectionRequired", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "LastSSOConnectionRequired", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LastSsoConnectionRequired {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("LastSSOConnectionRequired"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -7929,44 +7843,46 @@ impl LicenseKeyUser {
 
 impl FromJson for LicenseKeyUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_public_name = json::required(obj, "public_name", path)?;
-        let f_avatar_url = json::optional(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::optional("email"),
+        json::Prop::required("public_name"),
+        json::Prop::optional("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_public_name = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_email,
+                &mut f_public_name,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (Some(f_id), Some(f_public_name)) = (f_id, f_public_name) else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             email: f_email,
             public_name: f_public_name,
             avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "email" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "public_name" => json::set(r, &mut s.2),
-            "avatar_url" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), f_email, Some(f_public_name), f_avatar_url) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            public_name: f_public_name,
-            avatar_url: match f_avatar_url {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -8004,25 +7920,26 @@ impl ListCustomerStats {
 
 impl FromJson for ListCustomerStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        Ok(Self {
-            items: f_items,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListCustomerStats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items])?;
+        let (Some(f_items),) = (f_items,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             extra,
         })
@@ -8058,25 +7975,26 @@ impl ListPropertyGroupStats {
 
 impl FromJson for ListPropertyGroupStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        Ok(Self {
-            items: f_items,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListPropertyGroupStats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items])?;
+        let (Some(f_items),) = (f_items,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             extra,
         })
@@ -8116,28 +8034,30 @@ impl ListResource {
 
 impl FromJson for ListResource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResource {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8179,28 +8099,30 @@ impl ListResourceCompassThreadMessageSchema {
 
 impl FromJson for ListResourceCompassThreadMessageSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCompassThreadMessageSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8242,28 +8164,30 @@ impl ListResourceCompassThreadSchema {
 
 impl FromJson for ListResourceCompassThreadSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceCompassThreadSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8342,10 +8266,16 @@ impl ListResourceItemsItem {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::OrganizationPaymentMethodCard(FromJson::read(r)?)),
-        |r| Ok(Self::OrganizationPaymentMethodGeneric(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::OrganizationPaymentMethodCard(FromJson::read(r)?)),
+            &["id", "default", "method_metadata"],
+        ),
+        (
+            |r| Ok(Self::OrganizationPaymentMethodGeneric(FromJson::read(r)?)),
+            &["id", "type", "default"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -8373,7 +8303,7 @@ impl FromJson for ListResourceItemsItem {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -8423,28 +8353,30 @@ impl ListResourceMerchantMigration {
 
 impl FromJson for ListResourceMerchantMigration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceMerchantMigration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8486,28 +8418,30 @@ impl ListResourceMerchantMigrationRecordItem {
 
 impl FromJson for ListResourceMerchantMigrationRecordItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceMerchantMigrationRecordItem {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8549,28 +8483,30 @@ impl ListResourceNotificationRecipientSchema {
 
 impl FromJson for ListResourceNotificationRecipientSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceNotificationRecipientSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8612,28 +8548,30 @@ impl ListResourceOAuth2Client {
 
 impl FromJson for ListResourceOAuth2Client {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOAuth2Client {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8675,28 +8613,30 @@ impl ListResourceOrganizationAccessToken {
 
 impl FromJson for ListResourceOrganizationAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrganizationAccessToken {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8738,28 +8678,30 @@ impl ListResourceOrganizationBenefitGrant {
 
 impl FromJson for ListResourceOrganizationBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrganizationBenefitGrant {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8801,28 +8743,30 @@ impl ListResourceOrganizationMember {
 
 impl FromJson for ListResourceOrganizationMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrganizationMember {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8864,28 +8808,30 @@ impl ListResourceOrganizationOrder {
 
 impl FromJson for ListResourceOrganizationOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrganizationOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8927,28 +8873,30 @@ impl ListResourceOrganizationSsoConnection {
 
 impl FromJson for ListResourceOrganizationSsoConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrganizationSsoConnection {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -8990,28 +8938,30 @@ impl ListResourcePayout {
 
 impl FromJson for ListResourcePayout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourcePayout {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9053,28 +9003,30 @@ impl ListResourcePayoutAccount {
 
 impl FromJson for ListResourcePayoutAccount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourcePayoutAccount {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9116,28 +9068,30 @@ impl ListResourcePersonalAccessToken {
 
 impl FromJson for ListResourcePersonalAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourcePersonalAccessToken {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9179,28 +9133,30 @@ impl ListResourceSupportCaseListItem {
 
 impl FromJson for ListResourceSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceSupportCaseListItem {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9242,28 +9198,30 @@ impl ListResourceTaxJurisdiction {
 
 impl FromJson for ListResourceTaxJurisdiction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceTaxJurisdiction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9305,28 +9263,30 @@ impl ListResourceTransaction {
 
 impl FromJson for ListResourceTransaction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceTransaction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9368,28 +9328,30 @@ impl ListResourceWallet {
 
 impl FromJson for ListResourceWallet {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceWallet {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -9429,28 +9391,30 @@ impl ListStatisticsTimeseries {
 
 impl FromJson for ListStatisticsTimeseries {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_periods = json::required(obj, "periods", path)?;
-        let f_totals = json::required(obj, "totals", path)?;
-        Ok(Self {
-            periods: f_periods,
-            totals: f_totals,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "periods" => json::set(r, &mut s.0),
-            "totals" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_periods), Some(f_totals)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListStatisticsTimeseries {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("periods"),
+        json::Prop::required("totals"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_periods = None;
+        let mut f_totals = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_periods, &mut f_totals])?;
+        let (Some(f_periods), Some(f_totals)) = (f_periods, f_totals) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             periods: f_periods,
             totals: f_totals,
             extra,
@@ -9488,25 +9452,26 @@ impl ListVarianceEvents {
 
 impl FromJson for ListVarianceEvents {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        Ok(Self {
-            items: f_items,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListVarianceEvents {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items])?;
+        let (Some(f_items),) = (f_items,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             extra,
         })
@@ -9546,43 +9511,41 @@ impl MaintainerAccountCreditsGrantedNotification {
 
 impl FromJson for MaintainerAccountCreditsGrantedNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "type",
-            "MaintainerAccountCreditsGrantedNotification",
-            true,
-            path,
-        )?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_payload = json::required(obj, "payload", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            payload: f_payload,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "MaintainerAccountCreditsGrantedNotification", false),
-                r,
-                &mut s.2,
-            ),
-            "payload" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerAccountCreditsGrantedNotification {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::constant(
+            "type",
+            &json::Konst::Str("MaintainerAccountCreditsGrantedNotification"),
+            true,
+        ),
+        json::Prop::required("payload"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_payload = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
+        )?;
+        let (Some(f_id), Some(f_created_at), Some(f_payload)) = (f_id, f_created_at, f_payload)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             payload: f_payload,
@@ -9637,41 +9600,47 @@ impl MaintainerAccountCreditsGrantedNotificationPayload {
 
 impl FromJson for MaintainerAccountCreditsGrantedNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_name = json::required(obj, "organization_name", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_formatted_amount = json::required(obj, "formatted_amount", path)?;
-        Ok(Self {
-            organization_name: f_organization_name,
-            amount: f_amount,
-            currency: f_currency,
-            formatted_amount: f_formatted_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "organization_name" => json::set(r, &mut s.0),
-            "amount" => json::set(r, &mut s.1),
-            "currency" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "formatted_amount" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_organization_name), Some(f_amount), f_currency, Some(f_formatted_amount)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerAccountCreditsGrantedNotificationPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("organization_name"),
+        json::Prop::required("amount"),
+        json::Prop::optional("currency"),
+        json::Prop::required("formatted_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_name = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_formatted_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_name,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_formatted_amount,
+            ],
+        )?;
+        let (Some(f_organization_name), Some(f_amount), Some(f_formatted_amount)) =
+            (f_organization_name, f_amount, f_formatted_amount)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             organization_name: f_organization_name,
             amount: f_amount,
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
+            currency: f_currency,
             formatted_amount: f_formatted_amount,
             extra,
         })
@@ -9714,43 +9683,41 @@ impl MaintainerFileFlaggedMaliciousNotification {
 
 impl FromJson for MaintainerFileFlaggedMaliciousNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "type",
-            "MaintainerFileFlaggedMaliciousNotification",
-            true,
-            path,
-        )?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_payload = json::required(obj, "payload", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            payload: f_payload,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "MaintainerFileFlaggedMaliciousNotification", false),
-                r,
-                &mut s.2,
-            ),
-            "payload" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerFileFlaggedMaliciousNotification {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::constant(
+            "type",
+            &json::Konst::Str("MaintainerFileFlaggedMaliciousNotification"),
+            true,
+        ),
+        json::Prop::required("payload"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_payload = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
+        )?;
+        let (Some(f_id), Some(f_created_at), Some(f_payload)) = (f_id, f_created_at, f_payload)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             payload: f_payload,
@@ -9799,37 +9766,43 @@ impl MaintainerFileFlaggedMaliciousNotificationPayload {
 
 impl FromJson for MaintainerFileFlaggedMaliciousNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_file_name = json::required(obj, "file_name", path)?;
-        let f_organization_name = json::required(obj, "organization_name", path)?;
-        let f_organization_slug = json::optional(obj, "organization_slug", path)?;
-        Ok(Self {
-            file_name: f_file_name,
-            organization_name: f_organization_name,
-            organization_slug: f_organization_slug,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "file_name" => json::set(r, &mut s.0),
-            "organization_name" => json::set(r, &mut s.1),
-            "organization_slug" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_file_name), Some(f_organization_name), f_organization_slug) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerFileFlaggedMaliciousNotificationPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("file_name"),
+        json::Prop::required("organization_name"),
+        json::Prop::optional("organization_slug"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_file_name = None;
+        let mut f_organization_name = None;
+        let mut f_organization_slug = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_file_name,
+                &mut f_organization_name,
+                &mut f_organization_slug,
+            ],
+        )?;
+        let (Some(f_file_name), Some(f_organization_name)) = (f_file_name, f_organization_name)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             file_name: f_file_name,
             organization_name: f_organization_name,
-            organization_slug: match f_organization_slug {
-                Some(v) => v,
-                None => None,
-            },
+            organization_slug: f_organization_slug,
             extra,
         })
     }
@@ -9870,43 +9843,41 @@ impl MaintainerNewPaidSubscriptionNotification {
 
 impl FromJson for MaintainerNewPaidSubscriptionNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "type",
-            "MaintainerNewPaidSubscriptionNotification",
-            true,
-            path,
-        )?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_payload = json::required(obj, "payload", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            payload: f_payload,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "MaintainerNewPaidSubscriptionNotification", false),
-                r,
-                &mut s.2,
-            ),
-            "payload" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerNewPaidSubscriptionNotification {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::constant(
+            "type",
+            &json::Konst::Str("MaintainerNewPaidSubscriptionNotification"),
+            true,
+        ),
+        json::Prop::required("payload"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_payload = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
+        )?;
+        let (Some(f_id), Some(f_created_at), Some(f_payload)) = (f_id, f_created_at, f_payload)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             payload: f_payload,
@@ -9985,23 +9956,83 @@ impl MaintainerNewPaidSubscriptionNotificationPayload {
 
 impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscriber_name = json::required(obj, "subscriber_name", path)?;
-        let f_subscriber_email = json::optional(obj, "subscriber_email", path)?;
-        let f_tier_name = json::required(obj, "tier_name", path)?;
-        let f_tier_price_amount = json::required(obj, "tier_price_amount", path)?;
-        let f_tier_price_recurring_interval =
-            json::required(obj, "tier_price_recurring_interval", path)?;
-        let f_tier_price_recurring_interval_count =
-            json::optional(obj, "tier_price_recurring_interval_count", path)?;
-        let f_tier_organization_name = json::required(obj, "tier_organization_name", path)?;
-        let f_tier_organization_slug = json::optional(obj, "tier_organization_slug", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_formatted_price_amount = json::required(obj, "formatted_price_amount", path)?;
-        let f_formatted_price_with_interval =
-            json::required(obj, "formatted_price_with_interval", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerNewPaidSubscriptionNotificationPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("subscriber_name"),
+        json::Prop::optional("subscriber_email"),
+        json::Prop::required("tier_name"),
+        json::Prop::required("tier_price_amount"),
+        json::Prop::required("tier_price_recurring_interval"),
+        json::Prop::optional("tier_price_recurring_interval_count"),
+        json::Prop::required("tier_organization_name"),
+        json::Prop::optional("tier_organization_slug"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::optional("currency"),
+        json::Prop::required("formatted_price_amount"),
+        json::Prop::required("formatted_price_with_interval"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscriber_name = None;
+        let mut f_subscriber_email = None;
+        let mut f_tier_name = None;
+        let mut f_tier_price_amount = None;
+        let mut f_tier_price_recurring_interval = None;
+        let mut f_tier_price_recurring_interval_count = None;
+        let mut f_tier_organization_name = None;
+        let mut f_tier_organization_slug = None;
+        let mut f_subscription_id = None;
+        let mut f_currency = None;
+        let mut f_formatted_price_amount = None;
+        let mut f_formatted_price_with_interval = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscriber_name,
+                &mut f_subscriber_email,
+                &mut f_tier_name,
+                &mut f_tier_price_amount,
+                &mut f_tier_price_recurring_interval,
+                &mut f_tier_price_recurring_interval_count,
+                &mut f_tier_organization_name,
+                &mut f_tier_organization_slug,
+                &mut f_subscription_id,
+                &mut f_currency,
+                &mut f_formatted_price_amount,
+                &mut f_formatted_price_with_interval,
+            ],
+        )?;
+        let (
+            Some(f_subscriber_name),
+            Some(f_tier_name),
+            Some(f_tier_price_amount),
+            Some(f_tier_price_recurring_interval),
+            Some(f_tier_organization_name),
+            Some(f_formatted_price_amount),
+            Some(f_formatted_price_with_interval),
+        ) = (
+            f_subscriber_name,
+            f_tier_name,
+            f_tier_price_amount,
+            f_tier_price_recurring_interval,
+            f_tier_organization_name,
+            f_formatted_price_amount,
+            f_formatted_price_with_interval,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             subscriber_name: f_subscriber_name,
             subscriber_email: f_subscriber_email,
             tier_name: f_tier_name,
@@ -10012,75 +10043,6 @@ impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
             tier_organization_slug: f_tier_organization_slug,
             subscription_id: f_subscription_id,
             currency: f_currency,
-            formatted_price_amount: f_formatted_price_amount,
-            formatted_price_with_interval: f_formatted_price_with_interval,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "subscriber_name" => json::set(r, &mut s.0),
-            "subscriber_email" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tier_name" => json::set(r, &mut s.2),
-            "tier_price_amount" => json::set(r, &mut s.3),
-            "tier_price_recurring_interval" => json::set(r, &mut s.4),
-            "tier_price_recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "tier_organization_name" => json::set(r, &mut s.6),
-            "tier_organization_slug" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "formatted_price_amount" => json::set(r, &mut s.10),
-            "formatted_price_with_interval" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_subscriber_name),
-            f_subscriber_email,
-            Some(f_tier_name),
-            Some(f_tier_price_amount),
-            Some(f_tier_price_recurring_interval),
-            f_tier_price_recurring_interval_count,
-            Some(f_tier_organization_name),
-            f_tier_organization_slug,
-            f_subscription_id,
-            f_currency,
-            Some(f_formatted_price_amount),
-            Some(f_formatted_price_with_interval),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscriber_name: f_subscriber_name,
-            subscriber_email: match f_subscriber_email {
-                Some(v) => v,
-                None => None,
-            },
-            tier_name: f_tier_name,
-            tier_price_amount: f_tier_price_amount,
-            tier_price_recurring_interval: f_tier_price_recurring_interval,
-            tier_price_recurring_interval_count: match f_tier_price_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            tier_organization_name: f_tier_organization_name,
-            tier_organization_slug: match f_tier_organization_slug {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
             formatted_price_amount: f_formatted_price_amount,
             formatted_price_with_interval: f_formatted_price_with_interval,
             extra,
@@ -10156,43 +10118,41 @@ impl MaintainerNewProductSaleNotification {
 
 impl FromJson for MaintainerNewProductSaleNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "type",
-            "MaintainerNewProductSaleNotification",
-            true,
-            path,
-        )?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_payload = json::required(obj, "payload", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            payload: f_payload,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "MaintainerNewProductSaleNotification", false),
-                r,
-                &mut s.2,
-            ),
-            "payload" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerNewProductSaleNotification {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::constant(
+            "type",
+            &json::Konst::Str("MaintainerNewProductSaleNotification"),
+            true,
+        ),
+        json::Prop::required("payload"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_payload = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
+        )?;
+        let (Some(f_id), Some(f_created_at), Some(f_payload)) = (f_id, f_created_at, f_payload)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             payload: f_payload,
@@ -10289,26 +10249,99 @@ impl MaintainerNewProductSaleNotificationPayload {
 
 impl FromJson for MaintainerNewProductSaleNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_product_price_amount = json::required(obj, "product_price_amount", path)?;
-        let f_customer_name = json::optional(obj, "customer_name", path)?;
-        let f_organization_name = json::optional(obj, "organization_name", path)?;
-        let f_customer_email = json::optional(obj, "customer_email", path)?;
-        let f_billing_address_country = json::optional(obj, "billing_address_country", path)?;
-        let f_billing_address_city = json::optional(obj, "billing_address_city", path)?;
-        let f_billing_address_line1 = json::optional(obj, "billing_address_line1", path)?;
-        let f_product_image_url = json::optional(obj, "product_image_url", path)?;
-        let f_order_id = json::optional(obj, "order_id", path)?;
-        let f_order_date = json::optional(obj, "order_date", path)?;
-        let f_organization_slug = json::optional(obj, "organization_slug", path)?;
-        let f_billing_reason = json::optional(obj, "billing_reason", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_formatted_price_amount = json::required(obj, "formatted_price_amount", path)?;
-        let f_formatted_billing_reason = json::required(obj, "formatted_billing_reason", path)?;
-        let f_formatted_address_country = json::required(obj, "formatted_address_country", path)?;
-        let f_order_url = json::required(obj, "order_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerNewProductSaleNotificationPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("product_name"),
+        json::Prop::required("product_price_amount"),
+        json::Prop::optional("customer_name"),
+        json::Prop::optional("organization_name"),
+        json::Prop::optional("customer_email"),
+        json::Prop::optional("billing_address_country"),
+        json::Prop::optional("billing_address_city"),
+        json::Prop::optional("billing_address_line1"),
+        json::Prop::optional("product_image_url"),
+        json::Prop::optional("order_id"),
+        json::Prop::optional("order_date"),
+        json::Prop::optional("organization_slug"),
+        json::Prop::optional("billing_reason"),
+        json::Prop::optional("currency"),
+        json::Prop::required("formatted_price_amount"),
+        json::Prop::required("formatted_billing_reason"),
+        json::Prop::required("formatted_address_country"),
+        json::Prop::required("order_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_name = None;
+        let mut f_product_price_amount = None;
+        let mut f_customer_name = None;
+        let mut f_organization_name = None;
+        let mut f_customer_email = None;
+        let mut f_billing_address_country = None;
+        let mut f_billing_address_city = None;
+        let mut f_billing_address_line1 = None;
+        let mut f_product_image_url = None;
+        let mut f_order_id = None;
+        let mut f_order_date = None;
+        let mut f_organization_slug = None;
+        let mut f_billing_reason = None;
+        let mut f_currency = None;
+        let mut f_formatted_price_amount = None;
+        let mut f_formatted_billing_reason = None;
+        let mut f_formatted_address_country = None;
+        let mut f_order_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_product_name,
+                &mut f_product_price_amount,
+                &mut f_customer_name,
+                &mut f_organization_name,
+                &mut f_customer_email,
+                &mut f_billing_address_country,
+                &mut f_billing_address_city,
+                &mut f_billing_address_line1,
+                &mut f_product_image_url,
+                &mut f_order_id,
+                &mut f_order_date,
+                &mut f_organization_slug,
+                &mut f_billing_reason,
+                &mut f_currency,
+                &mut f_formatted_price_amount,
+                &mut f_formatted_billing_reason,
+                &mut f_formatted_address_country,
+                &mut f_order_url,
+            ],
+        )?;
+        let (
+            Some(f_product_name),
+            Some(f_product_price_amount),
+            Some(f_formatted_price_amount),
+            Some(f_formatted_billing_reason),
+            Some(f_formatted_address_country),
+            Some(f_order_url),
+        ) = (
+            f_product_name,
+            f_product_price_amount,
+            f_formatted_price_amount,
+            f_formatted_billing_reason,
+            f_formatted_address_country,
+            f_order_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             product_name: f_product_name,
             product_price_amount: f_product_price_amount,
             customer_name: f_customer_name,
@@ -10323,115 +10356,6 @@ impl FromJson for MaintainerNewProductSaleNotificationPayload {
             organization_slug: f_organization_slug,
             billing_reason: f_billing_reason,
             currency: f_currency,
-            formatted_price_amount: f_formatted_price_amount,
-            formatted_billing_reason: f_formatted_billing_reason,
-            formatted_address_country: f_formatted_address_country,
-            order_url: f_order_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "product_name" => json::set(r, &mut s.0),
-            "product_price_amount" => json::set(r, &mut s.1),
-            "customer_name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "organization_name" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "billing_address_country" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "billing_address_city" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "billing_address_line1" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "product_image_url" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "order_id" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "order_date" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "organization_slug" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "billing_reason" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "formatted_price_amount" => json::set(r, &mut s.14),
-            "formatted_billing_reason" => json::set(r, &mut s.15),
-            "formatted_address_country" => json::set(r, &mut s.16),
-            "order_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_product_name),
-            Some(f_product_price_amount),
-            f_customer_name,
-            f_organization_name,
-            f_customer_email,
-            f_billing_address_country,
-            f_billing_address_city,
-            f_billing_address_line1,
-            f_product_image_url,
-            f_order_id,
-            f_order_date,
-            f_organization_slug,
-            f_billing_reason,
-            f_currency,
-            Some(f_formatted_price_amount),
-            Some(f_formatted_billing_reason),
-            Some(f_formatted_address_country),
-            Some(f_order_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            product_name: f_product_name,
-            product_price_amount: f_product_price_amount,
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => None,
-            },
-            organization_name: match f_organization_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address_country: match f_billing_address_country {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address_city: match f_billing_address_city {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address_line1: match f_billing_address_line1 {
-                Some(v) => v,
-                None => None,
-            },
-            product_image_url: match f_product_image_url {
-                Some(v) => v,
-                None => None,
-            },
-            order_id: match f_order_id {
-                Some(v) => v,
-                None => None,
-            },
-            order_date: match f_order_date {
-                Some(v) => v,
-                None => None,
-            },
-            organization_slug: match f_organization_slug {
-                Some(v) => v,
-                None => None,
-            },
-            billing_reason: match f_billing_reason {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
             formatted_price_amount: f_formatted_price_amount,
             formatted_billing_reason: f_formatted_billing_reason,
             formatted_address_country: f_formatted_address_country,
@@ -10511,43 +10435,41 @@ impl MaintainerSubscriptionRenewalNotification {
 
 impl FromJson for MaintainerSubscriptionRenewalNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "type",
-            "MaintainerSubscriptionRenewalNotification",
-            true,
-            path,
-        )?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_payload = json::required(obj, "payload", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            payload: f_payload,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "type" => json::konst(
-                json::peek_const_str(r, "MaintainerSubscriptionRenewalNotification", false),
-                r,
-                &mut s.2,
-            ),
-            "payload" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerSubscriptionRenewalNotification {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::constant(
+            "type",
+            &json::Konst::Str("MaintainerSubscriptionRenewalNotification"),
+            true,
+        ),
+        json::Prop::required("payload"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_payload = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
+        )?;
+        let (Some(f_id), Some(f_created_at), Some(f_payload)) = (f_id, f_created_at, f_payload)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             payload: f_payload,
@@ -10623,20 +10545,76 @@ impl MaintainerSubscriptionRenewalNotificationPayload {
 
 impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_product_price_amount = json::required(obj, "product_price_amount", path)?;
-        let f_customer_name = json::optional(obj, "customer_name", path)?;
-        let f_customer_email = json::optional(obj, "customer_email", path)?;
-        let f_organization_slug = json::optional(obj, "organization_slug", path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        let f_currency = json::optional(obj, "currency", path)?;
-        let f_formatted_price_amount = json::required(obj, "formatted_price_amount", path)?;
-        let f_formatted_recurring_interval =
-            json::required(obj, "formatted_recurring_interval", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MaintainerSubscriptionRenewalNotificationPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("product_name"),
+        json::Prop::required("product_price_amount"),
+        json::Prop::optional("customer_name"),
+        json::Prop::optional("customer_email"),
+        json::Prop::optional("organization_slug"),
+        json::Prop::optional("subscription_id"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+        json::Prop::optional("currency"),
+        json::Prop::required("formatted_price_amount"),
+        json::Prop::required("formatted_recurring_interval"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_name = None;
+        let mut f_product_price_amount = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_organization_slug = None;
+        let mut f_subscription_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_currency = None;
+        let mut f_formatted_price_amount = None;
+        let mut f_formatted_recurring_interval = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_product_name,
+                &mut f_product_price_amount,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_organization_slug,
+                &mut f_subscription_id,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_currency,
+                &mut f_formatted_price_amount,
+                &mut f_formatted_recurring_interval,
+            ],
+        )?;
+        let (
+            Some(f_product_name),
+            Some(f_product_price_amount),
+            Some(f_recurring_interval),
+            Some(f_formatted_price_amount),
+            Some(f_formatted_recurring_interval),
+        ) = (
+            f_product_name,
+            f_product_price_amount,
+            f_recurring_interval,
+            f_formatted_price_amount,
+            f_formatted_recurring_interval,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             product_name: f_product_name,
             product_price_amount: f_product_price_amount,
             customer_name: f_customer_name,
@@ -10646,75 +10624,6 @@ impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             currency: f_currency,
-            formatted_price_amount: f_formatted_price_amount,
-            formatted_recurring_interval: f_formatted_recurring_interval,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "product_name" => json::set(r, &mut s.0),
-            "product_price_amount" => json::set(r, &mut s.1),
-            "customer_name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "organization_slug" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "recurring_interval" => json::set(r, &mut s.6),
-            "recurring_interval_count" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "currency" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "formatted_price_amount" => json::set(r, &mut s.9),
-            "formatted_recurring_interval" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_product_name),
-            Some(f_product_price_amount),
-            f_customer_name,
-            f_customer_email,
-            f_organization_slug,
-            f_subscription_id,
-            Some(f_recurring_interval),
-            f_recurring_interval_count,
-            f_currency,
-            Some(f_formatted_price_amount),
-            Some(f_formatted_recurring_interval),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            product_name: f_product_name,
-            product_price_amount: f_product_price_amount,
-            customer_name: match f_customer_name {
-                Some(v) => v,
-                None => None,
-            },
-            customer_email: match f_customer_email {
-                Some(v) => v,
-                None => None,
-            },
-            organization_slug: match f_organization_slug {
-                Some(v) => v,
-                None => None,
-            },
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            currency: match f_currency {
-                Some(v) => v,
-                None => None,
-            },
             formatted_price_amount: f_formatted_price_amount,
             formatted_recurring_interval: f_formatted_recurring_interval,
             extra,
@@ -10782,50 +10691,49 @@ impl MemberCreate {
 
 impl FromJson for MemberCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_role = json::optional(obj, "role", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MemberCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("email"),
+        json::Prop::optional("name"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("role"),
+        json::Prop::required("customer_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_external_id = None;
+        let mut f_role = None;
+        let mut f_customer_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_email,
+                &mut f_name,
+                &mut f_external_id,
+                &mut f_role,
+                &mut f_customer_id,
+            ],
+        )?;
+        let (Some(f_email), Some(f_customer_id)) = (f_email, f_customer_id) else {
+            return None;
+        };
+        Some(Self {
             email: f_email,
             name: f_name,
             external_id: f_external_id,
             role: f_role,
-            customer_id: f_customer_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            "name" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "external_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "role" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "customer_id" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email), f_name, f_external_id, f_role, Some(f_customer_id)) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            email: f_email,
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            role: match f_role {
-                Some(v) => v,
-                None => None,
-            },
             customer_id: f_customer_id,
             extra,
         })
@@ -10874,38 +10782,47 @@ impl MemberOrganization {
 
 impl FromJson for MemberOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_requires_sso = json::required(obj, "requires_sso", path)?;
-        Ok(Self {
-            id: f_id,
-            slug: f_slug,
-            name: f_name,
-            avatar_url: f_avatar_url,
-            requires_sso: f_requires_sso,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "slug" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "avatar_url" => json::set(r, &mut s.3),
-            "requires_sso" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_slug), Some(f_name), Some(f_avatar_url), Some(f_requires_sso)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MemberOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("slug"),
+        json::Prop::required("name"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("requires_sso"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_requires_sso = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_slug,
+                &mut f_name,
+                &mut f_avatar_url,
+                &mut f_requires_sso,
+            ],
+        )?;
+        let (Some(f_id), Some(f_slug), Some(f_name), Some(f_avatar_url), Some(f_requires_sso)) =
+            (f_id, f_slug, f_name, f_avatar_url, f_requires_sso)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             slug: f_slug,
             name: f_name,
@@ -10972,42 +10889,50 @@ impl MerchantMigration {
 
 impl FromJson for MerchantMigration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_source_platform = json::required(obj, "source_platform", path)?;
-        let f_step = json::required(obj, "step", path)?;
-        let f_source_connected = json::required(obj, "source_connected", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            organization_id: f_organization_id,
-            source_platform: f_source_platform,
-            step: f_step,
-            source_connected: f_source_connected,
-            source: f_source,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "source_platform" => json::set(r, &mut s.4),
-            "step" => json::set(r, &mut s.5),
-            "source_connected" => json::set(r, &mut s.6),
-            "source" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("source_platform"),
+        json::Prop::required("step"),
+        json::Prop::required("source_connected"),
+        json::Prop::required("source"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_source_platform = None;
+        let mut f_step = None;
+        let mut f_source_connected = None;
+        let mut f_source = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_source_platform,
+                &mut f_step,
+                &mut f_source_connected,
+                &mut f_source,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -11017,11 +10942,20 @@ impl FromJson for MerchantMigration {
             Some(f_step),
             Some(f_source_connected),
             Some(f_source),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_organization_id,
+            f_source_platform,
+            f_step,
+            f_source_connected,
+            f_source,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -11075,31 +11009,41 @@ impl MerchantMigrationCreate {
 
 impl FromJson for MerchantMigrationCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_source_platform = json::required(obj, "source_platform", path)?;
-        let f_api_key = json::required(obj, "api_key", path)?;
-        Ok(Self {
-            organization_id: f_organization_id,
-            source_platform: f_source_platform,
-            api_key: f_api_key,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            "source_platform" => json::set(r, &mut s.1),
-            "api_key" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_organization_id), Some(f_source_platform), Some(f_api_key)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("organization_id"),
+        json::Prop::required("source_platform"),
+        json::Prop::required("api_key"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = None;
+        let mut f_source_platform = None;
+        let mut f_api_key = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_source_platform,
+                &mut f_api_key,
+            ],
+        )?;
+        let (Some(f_organization_id), Some(f_source_platform), Some(f_api_key)) =
+            (f_organization_id, f_source_platform, f_api_key)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             organization_id: f_organization_id,
             source_platform: f_source_platform,
             api_key: f_api_key,
@@ -11141,28 +11085,30 @@ impl MerchantMigrationImportReport {
 
 impl FromJson for MerchantMigrationImportReport {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_step = json::required(obj, "step", path)?;
-        let f_results = json::required(obj, "results", path)?;
-        Ok(Self {
-            step: f_step,
-            results: f_results,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "step" => json::set(r, &mut s.0),
-            "results" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_step), Some(f_results)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationImportReport {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("step"),
+        json::Prop::required("results"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_step = None;
+        let mut f_results = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_step, &mut f_results])?;
+        let (Some(f_step), Some(f_results)) = (f_step, f_results) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             step: f_step,
             results: f_results,
             extra,
@@ -11202,34 +11148,32 @@ impl MerchantMigrationImportRequest {
 
 impl FromJson for MerchantMigrationImportRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_record_ids = json::optional(obj, "record_ids", path)?;
-        let f_exclude_record_ids = json::optional(obj, "exclude_record_ids", path)?;
-        Ok(Self {
-            record_ids: f_record_ids,
-            exclude_record_ids: f_exclude_record_ids,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "record_ids" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "exclude_record_ids" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_record_ids, f_exclude_record_ids) = s;
-        Ok(Self {
-            record_ids: match f_record_ids {
-                Some(v) => v,
-                None => None,
-            },
-            exclude_record_ids: match f_exclude_record_ids {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationImportRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("record_ids"),
+        json::Prop::optional("exclude_record_ids"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_record_ids = None;
+        let mut f_exclude_record_ids = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_record_ids, &mut f_exclude_record_ids],
+        )?;
+        Some(Self {
+            record_ids: f_record_ids,
+            exclude_record_ids: f_exclude_record_ids,
             extra,
         })
     }
@@ -11269,31 +11213,36 @@ impl MerchantMigrationImportResult {
 
 impl FromJson for MerchantMigrationImportResult {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_entity = json::required(obj, "entity", path)?;
-        let f_imported = json::required(obj, "imported", path)?;
-        let f_skipped = json::required(obj, "skipped", path)?;
-        Ok(Self {
-            entity: f_entity,
-            imported: f_imported,
-            skipped: f_skipped,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "entity" => json::set(r, &mut s.0),
-            "imported" => json::set(r, &mut s.1),
-            "skipped" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_entity), Some(f_imported), Some(f_skipped)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationImportResult {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("entity"),
+        json::Prop::required("imported"),
+        json::Prop::required("skipped"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_entity = None;
+        let mut f_imported = None;
+        let mut f_skipped = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_entity, &mut f_imported, &mut f_skipped],
+        )?;
+        let (Some(f_entity), Some(f_imported), Some(f_skipped)) = (f_entity, f_imported, f_skipped)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             entity: f_entity,
             imported: f_imported,
             skipped: f_skipped,
@@ -11333,31 +11282,33 @@ impl MerchantMigrationNotEnabled {
 
 impl FromJson for MerchantMigrationNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "MerchantMigrationNotEnabled", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "MerchantMigrationNotEnabled", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationNotEnabled {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("MerchantMigrationNotEnabled"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -11397,31 +11348,33 @@ impl MerchantMigrationNotFound {
 
 impl FromJson for MerchantMigrationNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "MerchantMigrationNotFound", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "MerchantMigrationNotFound", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationNotFound {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("MerchantMigrationNotFound"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -11496,59 +11449,65 @@ impl MerchantMigrationRecordItem {
 
 impl FromJson for MerchantMigrationRecordItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_record_id = json::required(obj, "record_id", path)?;
-        let f_entity = json::required(obj, "entity", path)?;
-        let f_source_id = json::required(obj, "source_id", path)?;
-        let f_title = json::required(obj, "title", path)?;
-        let f_subtitle = json::required(obj, "subtitle", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_import_status = json::required(obj, "import_status", path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        let f_reason_code = json::required(obj, "reason_code", path)?;
-        let f_reason_level = json::required(obj, "reason_level", path)?;
-        Ok(Self {
-            record_id: f_record_id,
-            entity: f_entity,
-            source_id: f_source_id,
-            title: f_title,
-            subtitle: f_subtitle,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            status: f_status,
-            import_status: f_import_status,
-            reason: f_reason,
-            reason_code: f_reason_code,
-            reason_level: f_reason_level,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "record_id" => json::set(r, &mut s.0),
-            "entity" => json::set(r, &mut s.1),
-            "source_id" => json::set(r, &mut s.2),
-            "title" => json::set(r, &mut s.3),
-            "subtitle" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            "recurring_interval" => json::set(r, &mut s.7),
-            "status" => json::set(r, &mut s.8),
-            "import_status" => json::set(r, &mut s.9),
-            "reason" => json::set(r, &mut s.10),
-            "reason_code" => json::set(r, &mut s.11),
-            "reason_level" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationRecordItem {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("record_id"),
+        json::Prop::required("entity"),
+        json::Prop::required("source_id"),
+        json::Prop::required("title"),
+        json::Prop::required("subtitle"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("status"),
+        json::Prop::required("import_status"),
+        json::Prop::required("reason"),
+        json::Prop::required("reason_code"),
+        json::Prop::required("reason_level"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_record_id = None;
+        let mut f_entity = None;
+        let mut f_source_id = None;
+        let mut f_title = None;
+        let mut f_subtitle = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_status = None;
+        let mut f_import_status = None;
+        let mut f_reason = None;
+        let mut f_reason_code = None;
+        let mut f_reason_level = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_record_id,
+                &mut f_entity,
+                &mut f_source_id,
+                &mut f_title,
+                &mut f_subtitle,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_status,
+                &mut f_import_status,
+                &mut f_reason,
+                &mut f_reason_code,
+                &mut f_reason_level,
+            ],
+        )?;
         let (
             Some(f_record_id),
             Some(f_entity),
@@ -11563,11 +11522,25 @@ impl FromJson for MerchantMigrationRecordItem {
             Some(f_reason),
             Some(f_reason_code),
             Some(f_reason_level),
-        ) = s
+        ) = (
+            f_record_id,
+            f_entity,
+            f_source_id,
+            f_title,
+            f_subtitle,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_status,
+            f_import_status,
+            f_reason,
+            f_reason_code,
+            f_reason_level,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             record_id: f_record_id,
             entity: f_entity,
             source_id: f_source_id,
@@ -11704,28 +11677,30 @@ impl MerchantMigrationRecordSummary {
 
 impl FromJson for MerchantMigrationRecordSummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_entities = json::required(obj, "entities", path)?;
-        let f_action_required = json::required(obj, "action_required", path)?;
-        Ok(Self {
-            entities: f_entities,
-            action_required: f_action_required,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "entities" => json::set(r, &mut s.0),
-            "action_required" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_entities), Some(f_action_required)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationRecordSummary {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("entities"),
+        json::Prop::required("action_required"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_entities = None;
+        let mut f_action_required = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_entities, &mut f_action_required])?;
+        let (Some(f_entities), Some(f_action_required)) = (f_entities, f_action_required) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             entities: f_entities,
             action_required: f_action_required,
             extra,
@@ -11780,36 +11755,44 @@ impl MerchantMigrationRecordSummaryEntity {
 
 impl FromJson for MerchantMigrationRecordSummaryEntity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_entity = json::required(obj, "entity", path)?;
-        let f_total = json::required(obj, "total", path)?;
-        let f_importable = json::required(obj, "importable", path)?;
-        let f_skipped = json::required(obj, "skipped", path)?;
-        let f_imported = json::required(obj, "imported", path)?;
-        let f_selectable = json::required(obj, "selectable", path)?;
-        Ok(Self {
-            entity: f_entity,
-            total: f_total,
-            importable: f_importable,
-            skipped: f_skipped,
-            imported: f_imported,
-            selectable: f_selectable,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "entity" => json::set(r, &mut s.0),
-            "total" => json::set(r, &mut s.1),
-            "importable" => json::set(r, &mut s.2),
-            "skipped" => json::set(r, &mut s.3),
-            "imported" => json::set(r, &mut s.4),
-            "selectable" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MerchantMigrationRecordSummaryEntity {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("entity"),
+        json::Prop::required("total"),
+        json::Prop::required("importable"),
+        json::Prop::required("skipped"),
+        json::Prop::required("imported"),
+        json::Prop::required("selectable"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_entity = None;
+        let mut f_total = None;
+        let mut f_importable = None;
+        let mut f_skipped = None;
+        let mut f_imported = None;
+        let mut f_selectable = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_entity,
+                &mut f_total,
+                &mut f_importable,
+                &mut f_skipped,
+                &mut f_imported,
+                &mut f_selectable,
+            ],
+        )?;
         let (
             Some(f_entity),
             Some(f_total),
@@ -11817,11 +11800,18 @@ impl FromJson for MerchantMigrationRecordSummaryEntity {
             Some(f_skipped),
             Some(f_imported),
             Some(f_selectable),
-        ) = s
+        ) = (
+            f_entity,
+            f_total,
+            f_importable,
+            f_skipped,
+            f_imported,
+            f_selectable,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             entity: f_entity,
             total: f_total,
             importable: f_importable,
@@ -12039,45 +12029,48 @@ impl MetricChartBlock {
 
 impl FromJson for MetricChartBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "metric_chart", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_metric = json::required(obj, "metric", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_unit = json::required(obj, "unit", path)?;
-        let f_points = json::required(obj, "points", path)?;
-        Ok(Self {
-            type_: f_type_,
-            metric: f_metric,
-            label: f_label,
-            unit: f_unit,
-            points: f_points,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "metric_chart", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "metric" => json::set(r, &mut s.1),
-            "label" => json::set(r, &mut s.2),
-            "unit" => json::set(r, &mut s.3),
-            "points" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_metric), Some(f_label), Some(f_unit), Some(f_points)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricChartBlock {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("metric_chart"), false),
+        json::Prop::required("metric"),
+        json::Prop::required("label"),
+        json::Prop::required("unit"),
+        json::Prop::required("points"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_metric = None;
+        let mut f_label = None;
+        let mut f_unit = None;
+        let mut f_points = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_metric,
+                &mut f_label,
+                &mut f_unit,
+                &mut f_points,
+            ],
+        )?;
+        let (Some(f_metric), Some(f_label), Some(f_unit), Some(f_points)) =
+            (f_metric, f_label, f_unit, f_points)
+        else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             metric: f_metric,
             label: f_label,
             unit: f_unit,
@@ -12122,28 +12115,30 @@ impl MetricChartPoint {
 
 impl FromJson for MetricChartPoint {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_value = json::required(obj, "value", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            value: f_value,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut s.0),
-            "value" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_timestamp), Some(f_value)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricChartPoint {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("timestamp"),
+        json::Prop::required("value"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_value = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_timestamp, &mut f_value])?;
+        let (Some(f_timestamp), Some(f_value)) = (f_timestamp, f_value) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             value: f_value,
             extra,
@@ -12181,31 +12176,33 @@ impl MissingPaymentMethodError {
 
 impl FromJson for MissingPaymentMethodError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "MissingPaymentMethodError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "MissingPaymentMethodError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MissingPaymentMethodError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("MissingPaymentMethodError"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -12242,31 +12239,29 @@ impl MissingStripeScopes {
 
 impl FromJson for MissingStripeScopes {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "MissingStripeScopes", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "MissingStripeScopes", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MissingStripeScopes {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("MissingStripeScopes"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -12303,31 +12298,33 @@ impl NotASeatBasedSubscription {
 
 impl FromJson for NotASeatBasedSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "NotASeatBasedSubscription", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "NotASeatBasedSubscription", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotASeatBasedSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("NotASeatBasedSubscription"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -12366,28 +12363,30 @@ impl NotificationRecipientCreate {
 
 impl FromJson for NotificationRecipientCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_platform = json::required(obj, "platform", path)?;
-        let f_expo_push_token = json::required(obj, "expo_push_token", path)?;
-        Ok(Self {
-            platform: f_platform,
-            expo_push_token: f_expo_push_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "platform" => json::set(r, &mut s.0),
-            "expo_push_token" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_platform), Some(f_expo_push_token)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotificationRecipientCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("platform"),
+        json::Prop::required("expo_push_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_platform = None;
+        let mut f_expo_push_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_platform, &mut f_expo_push_token])?;
+        let (Some(f_platform), Some(f_expo_push_token)) = (f_platform, f_expo_push_token) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             platform: f_platform,
             expo_push_token: f_expo_push_token,
             extra,
@@ -12511,36 +12510,44 @@ impl NotificationRecipientSchema {
 
 impl FromJson for NotificationRecipientSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_user_id = json::required(obj, "user_id", path)?;
-        let f_platform = json::required(obj, "platform", path)?;
-        let f_expo_push_token = json::required(obj, "expo_push_token", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            user_id: f_user_id,
-            platform: f_platform,
-            expo_push_token: f_expo_push_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "user_id" => json::set(r, &mut s.3),
-            "platform" => json::set(r, &mut s.4),
-            "expo_push_token" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotificationRecipientSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("user_id"),
+        json::Prop::required("platform"),
+        json::Prop::required("expo_push_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_user_id = None;
+        let mut f_platform = None;
+        let mut f_expo_push_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_user_id,
+                &mut f_platform,
+                &mut f_expo_push_token,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -12548,11 +12555,18 @@ impl FromJson for NotificationRecipientSchema {
             Some(f_user_id),
             Some(f_platform),
             Some(f_expo_push_token),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_user_id,
+            f_platform,
+            f_expo_push_token,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -12600,28 +12614,35 @@ impl NotificationsList {
 
 impl FromJson for NotificationsList {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_notifications = json::required(obj, "notifications", path)?;
-        let f_last_read_notification_id = json::required(obj, "last_read_notification_id", path)?;
-        Ok(Self {
-            notifications: f_notifications,
-            last_read_notification_id: f_last_read_notification_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "notifications" => json::set(r, &mut s.0),
-            "last_read_notification_id" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_notifications), Some(f_last_read_notification_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotificationsList {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("notifications"),
+        json::Prop::required("last_read_notification_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_notifications = None;
+        let mut f_last_read_notification_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_notifications, &mut f_last_read_notification_id],
+        )?;
+        let (Some(f_notifications), Some(f_last_read_notification_id)) =
+            (f_notifications, f_last_read_notification_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             notifications: f_notifications,
             last_read_notification_id: f_last_read_notification_id,
             extra,
@@ -12766,33 +12787,48 @@ impl NotificationsListNotificationsItem {
         ),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| {
-            Ok(Self::MaintainerNewPaidSubscriptionNotification(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::MaintainerNewProductSaleNotification(FromJson::read(
-                r,
-            )?))
-        },
-        |r| {
-            Ok(Self::MaintainerSubscriptionRenewalNotification(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::MaintainerAccountCreditsGrantedNotification(
-                FromJson::read(r)?,
-            ))
-        },
-        |r| {
-            Ok(Self::MaintainerFileFlaggedMaliciousNotification(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| {
+                Ok(Self::MaintainerNewPaidSubscriptionNotification(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["id", "created_at", "type", "payload"],
+        ),
+        (
+            |r| {
+                Ok(Self::MaintainerNewProductSaleNotification(FromJson::read(
+                    r,
+                )?))
+            },
+            &["id", "created_at", "type", "payload"],
+        ),
+        (
+            |r| {
+                Ok(Self::MaintainerSubscriptionRenewalNotification(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["id", "created_at", "type", "payload"],
+        ),
+        (
+            |r| {
+                Ok(Self::MaintainerAccountCreditsGrantedNotification(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["id", "created_at", "type", "payload"],
+        ),
+        (
+            |r| {
+                Ok(Self::MaintainerFileFlaggedMaliciousNotification(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["id", "created_at", "type", "payload"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -12854,7 +12890,7 @@ impl FromJson for NotificationsListNotificationsItem {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "MaintainerAccountCreditsGrantedNotification" => {
@@ -12940,25 +12976,26 @@ impl NotificationsMarkRead {
 
 impl FromJson for NotificationsMarkRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_notification_id = json::required(obj, "notification_id", path)?;
-        Ok(Self {
-            notification_id: f_notification_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "notification_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_notification_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl NotificationsMarkRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_notification_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_notification_id])?;
+        let (Some(f_notification_id),) = (f_notification_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             notification_id: f_notification_id,
             extra,
         })
@@ -13044,25 +13081,100 @@ impl OAuth2Client {
 
 impl FromJson for OAuth2Client {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_redirect_uris = json::required(obj, "redirect_uris", path)?;
-        let f_token_endpoint_auth_method = json::optional(obj, "token_endpoint_auth_method", path)?;
-        let f_grant_types = json::optional(obj, "grant_types", path)?;
-        let f_response_types = json::optional(obj, "response_types", path)?;
-        let f_scope = json::optional(obj, "scope", path)?;
-        let f_client_name = json::required(obj, "client_name", path)?;
-        let f_client_uri = json::optional(obj, "client_uri", path)?;
-        let f_logo_uri = json::optional(obj, "logo_uri", path)?;
-        let f_tos_uri = json::optional(obj, "tos_uri", path)?;
-        let f_policy_uri = json::optional(obj, "policy_uri", path)?;
-        let f_default_sub_type = json::optional(obj, "default_sub_type", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_client_id_issued_at = json::required(obj, "client_id_issued_at", path)?;
-        let f_client_secret_expires_at = json::required(obj, "client_secret_expires_at", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OAuth2Client {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("redirect_uris"),
+        json::Prop::optional("token_endpoint_auth_method"),
+        json::Prop::optional("grant_types"),
+        json::Prop::optional("response_types"),
+        json::Prop::optional("scope"),
+        json::Prop::required("client_name"),
+        json::Prop::optional("client_uri"),
+        json::Prop::optional("logo_uri"),
+        json::Prop::optional("tos_uri"),
+        json::Prop::optional("policy_uri"),
+        json::Prop::optional("default_sub_type"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("client_id_issued_at"),
+        json::Prop::required("client_secret_expires_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_redirect_uris = None;
+        let mut f_token_endpoint_auth_method = None;
+        let mut f_grant_types = None;
+        let mut f_response_types = None;
+        let mut f_scope = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = None;
+        let mut f_logo_uri = None;
+        let mut f_tos_uri = None;
+        let mut f_policy_uri = None;
+        let mut f_default_sub_type = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_client_id_issued_at = None;
+        let mut f_client_secret_expires_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_redirect_uris,
+                &mut f_token_endpoint_auth_method,
+                &mut f_grant_types,
+                &mut f_response_types,
+                &mut f_scope,
+                &mut f_client_name,
+                &mut f_client_uri,
+                &mut f_logo_uri,
+                &mut f_tos_uri,
+                &mut f_policy_uri,
+                &mut f_default_sub_type,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_client_id,
+                &mut f_client_secret,
+                &mut f_client_id_issued_at,
+                &mut f_client_secret_expires_at,
+            ],
+        )?;
+        let (
+            Some(f_redirect_uris),
+            Some(f_client_name),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_client_id),
+            Some(f_client_secret),
+            Some(f_client_id_issued_at),
+            Some(f_client_secret_expires_at),
+        ) = (
+            f_redirect_uris,
+            f_client_name,
+            f_created_at,
+            f_modified_at,
+            f_client_id,
+            f_client_secret,
+            f_client_id_issued_at,
+            f_client_secret_expires_at,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             redirect_uris: f_redirect_uris,
             token_endpoint_auth_method: f_token_endpoint_auth_method,
             grant_types: f_grant_types,
@@ -13074,103 +13186,6 @@ impl FromJson for OAuth2Client {
             tos_uri: f_tos_uri,
             policy_uri: f_policy_uri,
             default_sub_type: f_default_sub_type,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            client_id: f_client_id,
-            client_secret: f_client_secret,
-            client_id_issued_at: f_client_id_issued_at,
-            client_secret_expires_at: f_client_secret_expires_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "redirect_uris" => json::set(r, &mut s.0),
-            "token_endpoint_auth_method" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "grant_types" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "response_types" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "scope" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "client_name" => json::set(r, &mut s.5),
-            "client_uri" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "logo_uri" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "tos_uri" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "policy_uri" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "default_sub_type" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "created_at" => json::set(r, &mut s.11),
-            "modified_at" => json::set(r, &mut s.12),
-            "client_id" => json::set(r, &mut s.13),
-            "client_secret" => json::set(r, &mut s.14),
-            "client_id_issued_at" => json::set(r, &mut s.15),
-            "client_secret_expires_at" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_redirect_uris),
-            f_token_endpoint_auth_method,
-            f_grant_types,
-            f_response_types,
-            f_scope,
-            Some(f_client_name),
-            f_client_uri,
-            f_logo_uri,
-            f_tos_uri,
-            f_policy_uri,
-            f_default_sub_type,
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_client_id),
-            Some(f_client_secret),
-            Some(f_client_id_issued_at),
-            Some(f_client_secret_expires_at),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            redirect_uris: f_redirect_uris,
-            token_endpoint_auth_method: match f_token_endpoint_auth_method {
-                Some(v) => v,
-                None => None,
-            },
-            grant_types: match f_grant_types {
-                Some(v) => v,
-                None => None,
-            },
-            response_types: match f_response_types {
-                Some(v) => v,
-                None => None,
-            },
-            scope: match f_scope {
-                Some(v) => v,
-                None => None,
-            },
-            client_name: f_client_name,
-            client_uri: match f_client_uri {
-                Some(v) => v,
-                None => None,
-            },
-            logo_uri: match f_logo_uri {
-                Some(v) => v,
-                None => None,
-            },
-            tos_uri: match f_tos_uri {
-                Some(v) => v,
-                None => None,
-            },
-            policy_uri: match f_policy_uri {
-                Some(v) => v,
-                None => None,
-            },
-            default_sub_type: match f_default_sub_type {
-                Some(v) => v,
-                None => None,
-            },
             created_at: f_created_at,
             modified_at: f_modified_at,
             client_id: f_client_id,
@@ -13252,36 +13267,44 @@ impl OAuthAccountRead {
 
 impl FromJson for OAuthAccountRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_platform = json::required(obj, "platform", path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_account_email = json::required(obj, "account_email", path)?;
-        let f_account_username = json::required(obj, "account_username", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            platform: f_platform,
-            account_id: f_account_id,
-            account_email: f_account_email,
-            account_username: f_account_username,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "platform" => json::set(r, &mut s.2),
-            "account_id" => json::set(r, &mut s.3),
-            "account_email" => json::set(r, &mut s.4),
-            "account_username" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OAuthAccountRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("platform"),
+        json::Prop::required("account_id"),
+        json::Prop::required("account_email"),
+        json::Prop::required("account_username"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_platform = None;
+        let mut f_account_id = None;
+        let mut f_account_email = None;
+        let mut f_account_username = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_platform,
+                &mut f_account_id,
+                &mut f_account_email,
+                &mut f_account_username,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -13289,11 +13312,18 @@ impl FromJson for OAuthAccountRead {
             Some(f_account_id),
             Some(f_account_email),
             Some(f_account_username),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_platform,
+            f_account_id,
+            f_account_email,
+            f_account_username,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             platform: f_platform,
@@ -13493,51 +13523,49 @@ impl OidcConfigurationClientSecret {
 
 impl FromJson for OidcConfigurationClientSecret {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "auth_method", "client_secret", true, path)?;
-        let f_issuer = json::required(obj, "issuer", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_authorization_parameters = json::optional(obj, "authorization_parameters", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        Ok(Self {
-            issuer: f_issuer,
-            client_id: f_client_id,
-            authorization_parameters: f_authorization_parameters,
-            client_secret: f_client_secret,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false, None);
-        r.object(&mut |r, key| match key {
-            "issuer" => json::set(r, &mut s.0),
-            "client_id" => json::set(r, &mut s.1),
-            "authorization_parameters" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "auth_method" => {
-                json::konst(json::peek_const_str(r, "client_secret", false), r, &mut s.3)
-            }
-            "client_secret" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_issuer),
-            Some(f_client_id),
-            f_authorization_parameters,
-            true,
-            Some(f_client_secret),
-        ) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OidcConfigurationClientSecret {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("issuer"),
+        json::Prop::required("client_id"),
+        json::Prop::optional("authorization_parameters"),
+        json::Prop::constant("auth_method", &json::Konst::Str("client_secret"), true),
+        json::Prop::required("client_secret"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_issuer = None;
+        let mut f_client_id = None;
+        let mut f_authorization_parameters = None;
+        let mut f_client_secret = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_issuer,
+                &mut f_client_id,
+                &mut f_authorization_parameters,
+                &mut (),
+                &mut f_client_secret,
+            ],
+        )?;
+        let (Some(f_issuer), Some(f_client_id), Some(f_client_secret)) =
+            (f_issuer, f_client_id, f_client_secret)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             issuer: f_issuer,
             client_id: f_client_id,
-            authorization_parameters: match f_authorization_parameters {
-                Some(v) => v,
-                None => None,
-            },
+            authorization_parameters: f_authorization_parameters,
             client_secret: f_client_secret,
             extra,
         })
@@ -13590,43 +13618,44 @@ impl OidcConfigurationPrivateKeyJwt {
 
 impl FromJson for OidcConfigurationPrivateKeyJwt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "auth_method", "private_key_jwt", true, path)?;
-        let f_issuer = json::required(obj, "issuer", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_authorization_parameters = json::optional(obj, "authorization_parameters", path)?;
-        Ok(Self {
-            issuer: f_issuer,
-            client_id: f_client_id,
-            authorization_parameters: f_authorization_parameters,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false);
-        r.object(&mut |r, key| match key {
-            "issuer" => json::set(r, &mut s.0),
-            "client_id" => json::set(r, &mut s.1),
-            "authorization_parameters" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "auth_method" => json::konst(
-                json::peek_const_str(r, "private_key_jwt", false),
-                r,
-                &mut s.3,
-            ),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_issuer), Some(f_client_id), f_authorization_parameters, true) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OidcConfigurationPrivateKeyJwt {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("issuer"),
+        json::Prop::required("client_id"),
+        json::Prop::optional("authorization_parameters"),
+        json::Prop::constant("auth_method", &json::Konst::Str("private_key_jwt"), true),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_issuer = None;
+        let mut f_client_id = None;
+        let mut f_authorization_parameters = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_issuer,
+                &mut f_client_id,
+                &mut f_authorization_parameters,
+                &mut (),
+            ],
+        )?;
+        let (Some(f_issuer), Some(f_client_id)) = (f_issuer, f_client_id) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             issuer: f_issuer,
             client_id: f_client_id,
-            authorization_parameters: match f_authorization_parameters {
-                Some(v) => v,
-                None => None,
-            },
+            authorization_parameters: f_authorization_parameters,
             extra,
         })
     }
@@ -13679,40 +13708,53 @@ impl OidcConfigurationRead {
 
 impl FromJson for OidcConfigurationRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_issuer = json::required(obj, "issuer", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_auth_method = json::required(obj, "auth_method", path)?;
-        let f_authorization_parameters = json::required(obj, "authorization_parameters", path)?;
-        Ok(Self {
-            issuer: f_issuer,
-            client_id: f_client_id,
-            auth_method: f_auth_method,
-            authorization_parameters: f_authorization_parameters,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "issuer" => json::set(r, &mut s.0),
-            "client_id" => json::set(r, &mut s.1),
-            "auth_method" => json::set(r, &mut s.2),
-            "authorization_parameters" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OidcConfigurationRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("issuer"),
+        json::Prop::required("client_id"),
+        json::Prop::required("auth_method"),
+        json::Prop::required("authorization_parameters"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_issuer = None;
+        let mut f_client_id = None;
+        let mut f_auth_method = None;
+        let mut f_authorization_parameters = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_issuer,
+                &mut f_client_id,
+                &mut f_auth_method,
+                &mut f_authorization_parameters,
+            ],
+        )?;
         let (
             Some(f_issuer),
             Some(f_client_id),
             Some(f_auth_method),
             Some(f_authorization_parameters),
-        ) = s
+        ) = (
+            f_issuer,
+            f_client_id,
+            f_auth_method,
+            f_authorization_parameters,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             issuer: f_issuer,
             client_id: f_client_id,
             auth_method: f_auth_method,
@@ -13857,51 +13899,50 @@ impl OrderUser {
 
 impl FromJson for OrderUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_public_name = json::required(obj, "public_name", path)?;
-        let f_avatar_url = json::optional(obj, "avatar_url", path)?;
-        let f_github_username = json::optional(obj, "github_username", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::optional("email"),
+        json::Prop::required("public_name"),
+        json::Prop::optional("avatar_url"),
+        json::Prop::optional("github_username"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_public_name = None;
+        let mut f_avatar_url = None;
+        let mut f_github_username = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_email,
+                &mut f_public_name,
+                &mut f_avatar_url,
+                &mut f_github_username,
+            ],
+        )?;
+        let (Some(f_id), Some(f_public_name)) = (f_id, f_public_name) else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             email: f_email,
             public_name: f_public_name,
             avatar_url: f_avatar_url,
             github_username: f_github_username,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "email" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "public_name" => json::set(r, &mut s.2),
-            "avatar_url" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "github_username" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), f_email, Some(f_public_name), f_avatar_url, f_github_username) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            public_name: f_public_name,
-            avatar_url: match f_avatar_url {
-                Some(v) => v,
-                None => None,
-            },
-            github_username: match f_github_username {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -13965,42 +14006,50 @@ impl OrganizationAccessToken {
 
 impl FromJson for OrganizationAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_comment = json::required(obj, "comment", path)?;
-        let f_last_used_at = json::required(obj, "last_used_at", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            scopes: f_scopes,
-            expires_at: f_expires_at,
-            comment: f_comment,
-            last_used_at: f_last_used_at,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "scopes" => json::set(r, &mut s.3),
-            "expires_at" => json::set(r, &mut s.4),
-            "comment" => json::set(r, &mut s.5),
-            "last_used_at" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAccessToken {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("scopes"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("comment"),
+        json::Prop::required("last_used_at"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_scopes = None;
+        let mut f_expires_at = None;
+        let mut f_comment = None;
+        let mut f_last_used_at = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_scopes,
+                &mut f_expires_at,
+                &mut f_comment,
+                &mut f_last_used_at,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -14010,11 +14059,20 @@ impl FromJson for OrganizationAccessToken {
             Some(f_comment),
             Some(f_last_used_at),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_scopes,
+            f_expires_at,
+            f_comment,
+            f_last_used_at,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -14071,43 +14129,45 @@ impl OrganizationAccessTokenCreate {
 
 impl FromJson for OrganizationAccessTokenCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_id = json::optional(obj, "organization_id", path)?;
-        let f_comment = json::required(obj, "comment", path)?;
-        let f_expires_in = json::optional(obj, "expires_in", path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        Ok(Self {
-            organization_id: f_organization_id,
-            comment: f_comment,
-            expires_in: f_expires_in,
-            scopes: f_scopes,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "comment" => json::set(r, &mut s.1),
-            "expires_in" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "scopes" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_organization_id, Some(f_comment), f_expires_in, Some(f_scopes)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAccessTokenCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("organization_id"),
+        json::Prop::required("comment"),
+        json::Prop::optional("expires_in"),
+        json::Prop::required("scopes"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = None;
+        let mut f_comment = None;
+        let mut f_expires_in = None;
+        let mut f_scopes = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_comment,
+                &mut f_expires_in,
+                &mut f_scopes,
+            ],
+        )?;
+        let (Some(f_comment), Some(f_scopes)) = (f_comment, f_scopes) else {
+            return None;
         };
-        Ok(Self {
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            organization_id: f_organization_id,
             comment: f_comment,
-            expires_in: match f_expires_in {
-                Some(v) => v,
-                None => None,
-            },
+            expires_in: f_expires_in,
             scopes: f_scopes,
             extra,
         })
@@ -14148,28 +14208,35 @@ impl OrganizationAccessTokenCreateResponse {
 
 impl FromJson for OrganizationAccessTokenCreateResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_access_token = json::required(obj, "organization_access_token", path)?;
-        let f_token = json::required(obj, "token", path)?;
-        Ok(Self {
-            organization_access_token: f_organization_access_token,
-            token: f_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "organization_access_token" => json::set(r, &mut s.0),
-            "token" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_organization_access_token), Some(f_token)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAccessTokenCreateResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("organization_access_token"),
+        json::Prop::required("token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_access_token = None;
+        let mut f_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_organization_access_token, &mut f_token],
+        )?;
+        let (Some(f_organization_access_token), Some(f_token)) =
+            (f_organization_access_token, f_token)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             organization_access_token: f_organization_access_token,
             token: f_token,
             extra,
@@ -14304,34 +14371,29 @@ impl OrganizationAccessTokenUpdate {
 
 impl FromJson for OrganizationAccessTokenUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_comment = json::optional(obj, "comment", path)?;
-        let f_scopes = json::optional(obj, "scopes", path)?;
-        Ok(Self {
-            comment: f_comment,
-            scopes: f_scopes,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "comment" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "scopes" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_comment, f_scopes) = s;
-        Ok(Self {
-            comment: match f_comment {
-                Some(v) => v,
-                None => None,
-            },
-            scopes: match f_scopes {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAccessTokenUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("comment"),
+        json::Prop::optional("scopes"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_comment = None;
+        let mut f_scopes = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_comment, &mut f_scopes])?;
+        Some(Self {
+            comment: f_comment,
+            scopes: f_scopes,
             extra,
         })
     }
@@ -14367,25 +14429,26 @@ impl OrganizationAppealRequest {
 
 impl FromJson for OrganizationAppealRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        Ok(Self {
-            reason: f_reason,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "reason" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_reason),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAppealRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("reason")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_reason = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_reason])?;
+        let (Some(f_reason),) = (f_reason,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             reason: f_reason,
             extra,
         })
@@ -14425,31 +14488,37 @@ impl OrganizationAppealResponse {
 
 impl FromJson for OrganizationAppealResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_success = json::required(obj, "success", path)?;
-        let f_message = json::required(obj, "message", path)?;
-        let f_appeal_submitted_at = json::required(obj, "appeal_submitted_at", path)?;
-        Ok(Self {
-            success: f_success,
-            message: f_message,
-            appeal_submitted_at: f_appeal_submitted_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "success" => json::set(r, &mut s.0),
-            "message" => json::set(r, &mut s.1),
-            "appeal_submitted_at" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_success), Some(f_message), Some(f_appeal_submitted_at)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationAppealResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("success"),
+        json::Prop::required("message"),
+        json::Prop::required("appeal_submitted_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_success = None;
+        let mut f_message = None;
+        let mut f_appeal_submitted_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_success, &mut f_message, &mut f_appeal_submitted_at],
+        )?;
+        let (Some(f_success), Some(f_message), Some(f_appeal_submitted_at)) =
+            (f_success, f_message, f_appeal_submitted_at)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             success: f_success,
             message: f_message,
             appeal_submitted_at: f_appeal_submitted_at,
@@ -14512,16 +14581,56 @@ impl OrganizationBenefitGrant {
 
 impl FromJson for OrganizationBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_benefit_description = json::required(obj, "benefit_description", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_is_connected = json::required(obj, "is_connected", path)?;
-        let f_invited_email = json::optional(obj, "invited_email", path)?;
-        let f_invite_url = json::optional(obj, "invite_url", path)?;
-        let f_channel_name = json::optional(obj, "channel_name", path)?;
-        let f_error_message = json::optional(obj, "error_message", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationBenefitGrant {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("benefit_description"),
+        json::Prop::required("is_granted"),
+        json::Prop::required("is_connected"),
+        json::Prop::optional("invited_email"),
+        json::Prop::optional("invite_url"),
+        json::Prop::optional("channel_name"),
+        json::Prop::optional("error_message"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_benefit_description = None;
+        let mut f_is_granted = None;
+        let mut f_is_connected = None;
+        let mut f_invited_email = None;
+        let mut f_invite_url = None;
+        let mut f_channel_name = None;
+        let mut f_error_message = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_benefit_description,
+                &mut f_is_granted,
+                &mut f_is_connected,
+                &mut f_invited_email,
+                &mut f_invite_url,
+                &mut f_channel_name,
+                &mut f_error_message,
+            ],
+        )?;
+        let (Some(f_id), Some(f_benefit_description), Some(f_is_granted), Some(f_is_connected)) =
+            (f_id, f_benefit_description, f_is_granted, f_is_connected)
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             benefit_description: f_benefit_description,
             is_granted: f_is_granted,
@@ -14530,58 +14639,6 @@ impl FromJson for OrganizationBenefitGrant {
             invite_url: f_invite_url,
             channel_name: f_channel_name,
             error_message: f_error_message,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "benefit_description" => json::set(r, &mut s.1),
-            "is_granted" => json::set(r, &mut s.2),
-            "is_connected" => json::set(r, &mut s.3),
-            "invited_email" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "invite_url" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "channel_name" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "error_message" => json::set_opt(r, &mut s.7, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_benefit_description),
-            Some(f_is_granted),
-            Some(f_is_connected),
-            f_invited_email,
-            f_invite_url,
-            f_channel_name,
-            f_error_message,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            benefit_description: f_benefit_description,
-            is_granted: f_is_granted,
-            is_connected: f_is_connected,
-            invited_email: match f_invited_email {
-                Some(v) => v,
-                None => None,
-            },
-            invite_url: match f_invite_url {
-                Some(v) => v,
-                None => None,
-            },
-            channel_name: match f_channel_name {
-                Some(v) => v,
-                None => None,
-            },
-            error_message: match f_error_message {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -14623,25 +14680,26 @@ impl OrganizationBenefitGrantUpdate {
 
 impl FromJson for OrganizationBenefitGrantUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_invited_email = json::required(obj, "invited_email", path)?;
-        Ok(Self {
-            invited_email: f_invited_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "invited_email" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_invited_email),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationBenefitGrantUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("invited_email")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_invited_email = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_invited_email])?;
+        let (Some(f_invited_email),) = (f_invited_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             invited_email: f_invited_email,
             extra,
         })
@@ -14681,41 +14739,35 @@ impl OrganizationBillingDetails {
 
 impl FromJson for OrganizationBillingDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_billing_name = json::optional(obj, "billing_name", path)?;
-        let f_billing_address = json::optional(obj, "billing_address", path)?;
-        let f_tax_id = json::optional(obj, "tax_id", path)?;
-        Ok(Self {
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "billing_name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tax_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_billing_name, f_billing_address, f_tax_id) = s;
-        Ok(Self {
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationBillingDetails {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("billing_name"),
+        json::Prop::optional("billing_address"),
+        json::Prop::optional("tax_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_billing_name, &mut f_billing_address, &mut f_tax_id],
+        )?;
+        Some(Self {
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
             extra,
         })
     }
@@ -14756,41 +14808,35 @@ impl OrganizationBillingDetailsUpdate {
 
 impl FromJson for OrganizationBillingDetailsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_billing_name = json::optional(obj, "billing_name", path)?;
-        let f_billing_address = json::optional(obj, "billing_address", path)?;
-        let f_tax_id = json::optional(obj, "tax_id", path)?;
-        Ok(Self {
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "billing_name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tax_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_billing_name, f_billing_address, f_tax_id) = s;
-        Ok(Self {
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => None,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => None,
-            },
-            tax_id: match f_tax_id {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationBillingDetailsUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("billing_name"),
+        json::Prop::optional("billing_address"),
+        json::Prop::optional("tax_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_billing_name, &mut f_billing_address, &mut f_tax_id],
+        )?;
+        Some(Self {
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
             extra,
         })
     }
@@ -14834,47 +14880,46 @@ impl OrganizationCheckoutRequest {
 
 impl FromJson for OrganizationCheckoutRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_success_url = json::optional(obj, "success_url", path)?;
-        let f_return_url = json::optional(obj, "return_url", path)?;
-        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCheckoutRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("product_id"),
+        json::Prop::optional("success_url"),
+        json::Prop::optional("return_url"),
+        json::Prop::optional("embed_origin"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_product_id,
+                &mut f_success_url,
+                &mut f_return_url,
+                &mut f_embed_origin,
+            ],
+        )?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
+        };
+        Some(Self {
             product_id: f_product_id,
             success_url: f_success_url,
             return_url: f_return_url,
             embed_origin: f_embed_origin,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut s.0),
-            "success_url" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_product_id), f_success_url, f_return_url, f_embed_origin) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            product_id: f_product_id,
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => None,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => None,
-            },
-            embed_origin: match f_embed_origin {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -14916,31 +14961,37 @@ impl OrganizationCheckoutResponse {
 
 impl FromJson for OrganizationCheckoutResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        Ok(Self {
-            checkout_id: f_checkout_id,
-            url: f_url,
-            expires_at: f_expires_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "checkout_id" => json::set(r, &mut s.0),
-            "url" => json::set(r, &mut s.1),
-            "expires_at" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_checkout_id), Some(f_url), Some(f_expires_at)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCheckoutResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("checkout_id"),
+        json::Prop::required("url"),
+        json::Prop::required("expires_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_checkout_id = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_checkout_id, &mut f_url, &mut f_expires_at],
+        )?;
+        let (Some(f_checkout_id), Some(f_url), Some(f_expires_at)) =
+            (f_checkout_id, f_url, f_expires_at)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             checkout_id: f_checkout_id,
             url: f_url,
             expires_at: f_expires_at,
@@ -14980,25 +15031,26 @@ impl OrganizationCustomerSession {
 
 impl FromJson for OrganizationCustomerSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        Ok(Self {
-            token: f_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCustomerSession {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (Some(f_token),) = (f_token,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
             extra,
         })
@@ -15107,37 +15159,42 @@ impl OrganizationDeletionResponse {
 
 impl FromJson for OrganizationDeletionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_deleted = json::required(obj, "deleted", path)?;
-        let f_requires_support = json::required(obj, "requires_support", path)?;
-        let f_blocked_reasons = json::optional(obj, "blocked_reasons", path)?;
-        Ok(Self {
-            deleted: f_deleted,
-            requires_support: f_requires_support,
-            blocked_reasons: f_blocked_reasons,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "deleted" => json::set(r, &mut s.0),
-            "requires_support" => json::set(r, &mut s.1),
-            "blocked_reasons" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_deleted), Some(f_requires_support), f_blocked_reasons) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationDeletionResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("deleted"),
+        json::Prop::required("requires_support"),
+        json::Prop::optional("blocked_reasons"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_deleted = None;
+        let mut f_requires_support = None;
+        let mut f_blocked_reasons = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_deleted,
+                &mut f_requires_support,
+                &mut f_blocked_reasons,
+            ],
+        )?;
+        let (Some(f_deleted), Some(f_requires_support)) = (f_deleted, f_requires_support) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             deleted: f_deleted,
             requires_support: f_requires_support,
-            blocked_reasons: match f_blocked_reasons {
-                Some(v) => v,
-                None => None,
-            },
+            blocked_reasons: f_blocked_reasons,
             extra,
         })
     }
@@ -15188,44 +15245,58 @@ impl OrganizationEmbedStatus {
 
 impl FromJson for OrganizationEmbedStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_has_embedded = json::required(obj, "has_embedded", path)?;
-        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
-        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
-        let f_shared_hosts = json::required(obj, "shared_hosts", path)?;
-        let f_uncovered_hosts = json::required(obj, "uncovered_hosts", path)?;
-        Ok(Self {
-            has_embedded: f_has_embedded,
-            embed_hosts: f_embed_hosts,
-            embed_hosts_enforced: f_embed_hosts_enforced,
-            shared_hosts: f_shared_hosts,
-            uncovered_hosts: f_uncovered_hosts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "has_embedded" => json::set(r, &mut s.0),
-            "embed_hosts" => json::set(r, &mut s.1),
-            "embed_hosts_enforced" => json::set(r, &mut s.2),
-            "shared_hosts" => json::set(r, &mut s.3),
-            "uncovered_hosts" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationEmbedStatus {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("has_embedded"),
+        json::Prop::required("embed_hosts"),
+        json::Prop::required("embed_hosts_enforced"),
+        json::Prop::required("shared_hosts"),
+        json::Prop::required("uncovered_hosts"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_has_embedded = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_shared_hosts = None;
+        let mut f_uncovered_hosts = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_has_embedded,
+                &mut f_embed_hosts,
+                &mut f_embed_hosts_enforced,
+                &mut f_shared_hosts,
+                &mut f_uncovered_hosts,
+            ],
+        )?;
         let (
             Some(f_has_embedded),
             Some(f_embed_hosts),
             Some(f_embed_hosts_enforced),
             Some(f_shared_hosts),
             Some(f_uncovered_hosts),
-        ) = s
+        ) = (
+            f_has_embedded,
+            f_embed_hosts,
+            f_embed_hosts_enforced,
+            f_shared_hosts,
+            f_uncovered_hosts,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             has_embedded: f_has_embedded,
             embed_hosts: f_embed_hosts,
             embed_hosts_enforced: f_embed_hosts_enforced,
@@ -15355,39 +15426,174 @@ impl OrganizationKyc {
 
 impl FromJson for OrganizationKyc {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_website = json::required(obj, "website", path)?;
-        let f_socials = json::required(obj, "socials", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_details_submitted_at = json::required(obj, "details_submitted_at", path)?;
-        let f_onboarding_resubmission_requested_at =
-            json::required(obj, "onboarding_resubmission_requested_at", path)?;
-        let f_sso_enforced = json::required(obj, "sso_enforced", path)?;
-        let f_default_presentment_currency =
-            json::required(obj, "default_presentment_currency", path)?;
-        let f_default_tax_behavior = json::required(obj, "default_tax_behavior", path)?;
-        let f_feature_settings = json::required(obj, "feature_settings", path)?;
-        let f_subscription_settings = json::required(obj, "subscription_settings", path)?;
-        let f_customer_email_settings = json::required(obj, "customer_email_settings", path)?;
-        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
-        let f_dispute_settings = json::required(obj, "dispute_settings", path)?;
-        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
-        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
-        let f_country = json::optional(obj, "country", path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
-        let f_capabilities = json::required(obj, "capabilities", path)?;
-        let f_details = json::optional(obj, "details", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationKyc {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("allow_customer_updates"),
+        json::Prop::required("email"),
+        json::Prop::required("website"),
+        json::Prop::required("socials"),
+        json::Prop::required("status"),
+        json::Prop::required("details_submitted_at"),
+        json::Prop::required("onboarding_resubmission_requested_at"),
+        json::Prop::required("sso_enforced"),
+        json::Prop::required("default_presentment_currency"),
+        json::Prop::required("default_tax_behavior"),
+        json::Prop::required("feature_settings"),
+        json::Prop::required("subscription_settings"),
+        json::Prop::required("customer_email_settings"),
+        json::Prop::required("customer_portal_settings"),
+        json::Prop::required("dispute_settings"),
+        json::Prop::required("embed_hosts"),
+        json::Prop::required("embed_hosts_enforced"),
+        json::Prop::optional("country"),
+        json::Prop::required("account_id"),
+        json::Prop::required("payout_account_id"),
+        json::Prop::required("capabilities"),
+        json::Prop::optional("details"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_status = None;
+        let mut f_details_submitted_at = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let mut f_sso_enforced = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_country = None;
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_capabilities = None;
+        let mut f_details = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_proration_behavior,
+                &mut f_allow_customer_updates,
+                &mut f_email,
+                &mut f_website,
+                &mut f_socials,
+                &mut f_status,
+                &mut f_details_submitted_at,
+                &mut f_onboarding_resubmission_requested_at,
+                &mut f_sso_enforced,
+                &mut f_default_presentment_currency,
+                &mut f_default_tax_behavior,
+                &mut f_feature_settings,
+                &mut f_subscription_settings,
+                &mut f_customer_email_settings,
+                &mut f_customer_portal_settings,
+                &mut f_dispute_settings,
+                &mut f_embed_hosts,
+                &mut f_embed_hosts_enforced,
+                &mut f_country,
+                &mut f_account_id,
+                &mut f_payout_account_id,
+                &mut f_capabilities,
+                &mut f_details,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+            Some(f_email),
+            Some(f_website),
+            Some(f_socials),
+            Some(f_status),
+            Some(f_details_submitted_at),
+            Some(f_onboarding_resubmission_requested_at),
+            Some(f_sso_enforced),
+            Some(f_default_presentment_currency),
+            Some(f_default_tax_behavior),
+            Some(f_feature_settings),
+            Some(f_subscription_settings),
+            Some(f_customer_email_settings),
+            Some(f_customer_portal_settings),
+            Some(f_dispute_settings),
+            Some(f_embed_hosts),
+            Some(f_embed_hosts_enforced),
+            Some(f_account_id),
+            Some(f_payout_account_id),
+            Some(f_capabilities),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+            f_proration_behavior,
+            f_allow_customer_updates,
+            f_email,
+            f_website,
+            f_socials,
+            f_status,
+            f_details_submitted_at,
+            f_onboarding_resubmission_requested_at,
+            f_sso_enforced,
+            f_default_presentment_currency,
+            f_default_tax_behavior,
+            f_feature_settings,
+            f_subscription_settings,
+            f_customer_email_settings,
+            f_customer_portal_settings,
+            f_dispute_settings,
+            f_embed_hosts,
+            f_embed_hosts_enforced,
+            f_account_id,
+            f_payout_account_id,
+            f_capabilities,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -15417,119 +15623,6 @@ impl FromJson for OrganizationKyc {
             payout_account_id: f_payout_account_id,
             capabilities: f_capabilities,
             details: f_details,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            "proration_behavior" => json::set(r, &mut s.6),
-            "allow_customer_updates" => json::set(r, &mut s.7),
-            "email" => json::set(r, &mut s.8),
-            "website" => json::set(r, &mut s.9),
-            "socials" => json::set(r, &mut s.10),
-            "status" => json::set(r, &mut s.11),
-            "details_submitted_at" => json::set(r, &mut s.12),
-            "onboarding_resubmission_requested_at" => json::set(r, &mut s.13),
-            "sso_enforced" => json::set(r, &mut s.14),
-            "default_presentment_currency" => json::set(r, &mut s.15),
-            "default_tax_behavior" => json::set(r, &mut s.16),
-            "feature_settings" => json::set(r, &mut s.17),
-            "subscription_settings" => json::set(r, &mut s.18),
-            "customer_email_settings" => json::set(r, &mut s.19),
-            "customer_portal_settings" => json::set(r, &mut s.20),
-            "dispute_settings" => json::set(r, &mut s.21),
-            "embed_hosts" => json::set(r, &mut s.22),
-            "embed_hosts_enforced" => json::set(r, &mut s.23),
-            "country" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "account_id" => json::set(r, &mut s.25),
-            "payout_account_id" => json::set(r, &mut s.26),
-            "capabilities" => json::set(r, &mut s.27),
-            "details" => json::set_opt(r, &mut s.28, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_name),
-            Some(f_slug),
-            Some(f_avatar_url),
-            Some(f_proration_behavior),
-            Some(f_allow_customer_updates),
-            Some(f_email),
-            Some(f_website),
-            Some(f_socials),
-            Some(f_status),
-            Some(f_details_submitted_at),
-            Some(f_onboarding_resubmission_requested_at),
-            Some(f_sso_enforced),
-            Some(f_default_presentment_currency),
-            Some(f_default_tax_behavior),
-            Some(f_feature_settings),
-            Some(f_subscription_settings),
-            Some(f_customer_email_settings),
-            Some(f_customer_portal_settings),
-            Some(f_dispute_settings),
-            Some(f_embed_hosts),
-            Some(f_embed_hosts_enforced),
-            f_country,
-            Some(f_account_id),
-            Some(f_payout_account_id),
-            Some(f_capabilities),
-            f_details,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            proration_behavior: f_proration_behavior,
-            allow_customer_updates: f_allow_customer_updates,
-            email: f_email,
-            website: f_website,
-            socials: f_socials,
-            status: f_status,
-            details_submitted_at: f_details_submitted_at,
-            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
-            sso_enforced: f_sso_enforced,
-            default_presentment_currency: f_default_presentment_currency,
-            default_tax_behavior: f_default_tax_behavior,
-            feature_settings: f_feature_settings,
-            subscription_settings: f_subscription_settings,
-            customer_email_settings: f_customer_email_settings,
-            customer_portal_settings: f_customer_portal_settings,
-            dispute_settings: f_dispute_settings,
-            embed_hosts: f_embed_hosts,
-            embed_hosts_enforced: f_embed_hosts_enforced,
-            country: match f_country {
-                Some(v) => v,
-                None => None,
-            },
-            account_id: f_account_id,
-            payout_account_id: f_payout_account_id,
-            capabilities: f_capabilities,
-            details: match f_details {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -15625,39 +15718,47 @@ impl OrganizationMember {
 
 impl FromJson for OrganizationMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_user_id = json::required(obj, "user_id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_role = json::required(obj, "role", path)?;
-        Ok(Self {
-            user_id: f_user_id,
-            created_at: f_created_at,
-            email: f_email,
-            avatar_url: f_avatar_url,
-            role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "user_id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "email" => json::set(r, &mut s.2),
-            "avatar_url" => json::set(r, &mut s.3),
-            "role" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationMember {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("user_id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("email"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("role"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_user_id = None;
+        let mut f_created_at = None;
+        let mut f_email = None;
+        let mut f_avatar_url = None;
+        let mut f_role = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_user_id,
+                &mut f_created_at,
+                &mut f_email,
+                &mut f_avatar_url,
+                &mut f_role,
+            ],
+        )?;
         let (Some(f_user_id), Some(f_created_at), Some(f_email), Some(f_avatar_url), Some(f_role)) =
-            s
+            (f_user_id, f_created_at, f_email, f_avatar_url, f_role)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             user_id: f_user_id,
             created_at: f_created_at,
             email: f_email,
@@ -15701,25 +15802,26 @@ impl OrganizationMemberInvite {
 
 impl FromJson for OrganizationMemberInvite {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_email = json::required(obj, "email", path)?;
-        Ok(Self {
-            email: f_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_email),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationMemberInvite {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("email")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_email = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_email])?;
+        let (Some(f_email),) = (f_email,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             email: f_email,
             extra,
         })
@@ -15755,25 +15857,26 @@ impl OrganizationMemberRoleUpdate {
 
 impl FromJson for OrganizationMemberRoleUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_role = json::required(obj, "role", path)?;
-        Ok(Self {
-            role: f_role,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "role" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_role),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationMemberRoleUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("role")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_role = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_role])?;
+        let (Some(f_role),) = (f_role,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             role: f_role,
             extra,
         })
@@ -15891,40 +15994,53 @@ impl OrganizationNotificationSettings {
 
 impl FromJson for OrganizationNotificationSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_new_order = json::required(obj, "new_order", path)?;
-        let f_new_subscription = json::required(obj, "new_subscription", path)?;
-        let f_chargeback_prevention = json::required(obj, "chargeback_prevention", path)?;
-        let f_subscription_renewal = json::required(obj, "subscription_renewal", path)?;
-        Ok(Self {
-            new_order: f_new_order,
-            new_subscription: f_new_subscription,
-            chargeback_prevention: f_chargeback_prevention,
-            subscription_renewal: f_subscription_renewal,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "new_order" => json::set(r, &mut s.0),
-            "new_subscription" => json::set(r, &mut s.1),
-            "chargeback_prevention" => json::set(r, &mut s.2),
-            "subscription_renewal" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationNotificationSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("new_order"),
+        json::Prop::required("new_subscription"),
+        json::Prop::required("chargeback_prevention"),
+        json::Prop::required("subscription_renewal"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_new_order = None;
+        let mut f_new_subscription = None;
+        let mut f_chargeback_prevention = None;
+        let mut f_subscription_renewal = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_new_order,
+                &mut f_new_subscription,
+                &mut f_chargeback_prevention,
+                &mut f_subscription_renewal,
+            ],
+        )?;
         let (
             Some(f_new_order),
             Some(f_new_subscription),
             Some(f_chargeback_prevention),
             Some(f_subscription_renewal),
-        ) = s
+        ) = (
+            f_new_order,
+            f_new_subscription,
+            f_chargeback_prevention,
+            f_subscription_renewal,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             new_order: f_new_order,
             new_subscription: f_new_subscription,
             chargeback_prevention: f_chargeback_prevention,
@@ -16002,53 +16118,59 @@ impl OrganizationOrder {
 
 impl FromJson for OrganizationOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_invoice_number = json::required(obj, "invoice_number", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_paid = json::required(obj, "paid", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_billing_reason = json::required(obj, "billing_reason", path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            invoice_number: f_invoice_number,
-            status: f_status,
-            paid: f_paid,
-            total_amount: f_total_amount,
-            refunded_amount: f_refunded_amount,
-            currency: f_currency,
-            billing_reason: f_billing_reason,
-            product_name: f_product_name,
-            is_invoice_generated: f_is_invoice_generated,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "invoice_number" => json::set(r, &mut s.2),
-            "status" => json::set(r, &mut s.3),
-            "paid" => json::set(r, &mut s.4),
-            "total_amount" => json::set(r, &mut s.5),
-            "refunded_amount" => json::set(r, &mut s.6),
-            "currency" => json::set(r, &mut s.7),
-            "billing_reason" => json::set(r, &mut s.8),
-            "product_name" => json::set(r, &mut s.9),
-            "is_invoice_generated" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("invoice_number"),
+        json::Prop::required("status"),
+        json::Prop::required("paid"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("refunded_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("billing_reason"),
+        json::Prop::required("product_name"),
+        json::Prop::required("is_invoice_generated"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_invoice_number = None;
+        let mut f_status = None;
+        let mut f_paid = None;
+        let mut f_total_amount = None;
+        let mut f_refunded_amount = None;
+        let mut f_currency = None;
+        let mut f_billing_reason = None;
+        let mut f_product_name = None;
+        let mut f_is_invoice_generated = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_invoice_number,
+                &mut f_status,
+                &mut f_paid,
+                &mut f_total_amount,
+                &mut f_refunded_amount,
+                &mut f_currency,
+                &mut f_billing_reason,
+                &mut f_product_name,
+                &mut f_is_invoice_generated,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -16061,11 +16183,23 @@ impl FromJson for OrganizationOrder {
             Some(f_billing_reason),
             Some(f_product_name),
             Some(f_is_invoice_generated),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_invoice_number,
+            f_status,
+            f_paid,
+            f_total_amount,
+            f_refunded_amount,
+            f_currency,
+            f_billing_reason,
+            f_product_name,
+            f_is_invoice_generated,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             invoice_number: f_invoice_number,
@@ -16121,25 +16255,26 @@ impl OrganizationOrderInvoice {
 
 impl FromJson for OrganizationOrderInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationOrderInvoice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -16180,43 +16315,46 @@ impl OrganizationPaymentMethodCard {
 
 impl FromJson for OrganizationPaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "card", false, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_default = json::required(obj, "default", path)?;
-        let f_method_metadata = json::required(obj, "method_metadata", path)?;
-        Ok(Self {
-            id: f_id,
-            type_: f_type_,
-            default: f_default,
-            method_metadata: f_method_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "type" => {
-                json::peek_const_str(r, "card", false)?;
-                json::set_opt(r, &mut s.1, key, &mut extra)
-            }
-            "default" => json::set(r, &mut s.2),
-            "method_metadata" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), f_type_, Some(f_default), Some(f_method_metadata)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPaymentMethodCard {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::constant("type", &json::Konst::Str("card"), false),
+        json::Prop::required("default"),
+        json::Prop::required("method_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_default = None;
+        let mut f_method_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_type_,
+                &mut f_default,
+                &mut f_method_metadata,
+            ],
+        )?;
+        let (Some(f_id), Some(f_default), Some(f_method_metadata)) =
+            (f_id, f_default, f_method_metadata)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+            type_: f_type_,
             default: f_default,
             method_metadata: f_method_metadata,
             extra,
@@ -16262,34 +16400,44 @@ impl OrganizationPaymentMethodCardMetadata {
 
 impl FromJson for OrganizationPaymentMethodCardMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_brand = json::required(obj, "brand", path)?;
-        let f_last4 = json::required(obj, "last4", path)?;
-        let f_exp_month = json::required(obj, "exp_month", path)?;
-        let f_exp_year = json::required(obj, "exp_year", path)?;
-        Ok(Self {
-            brand: f_brand,
-            last4: f_last4,
-            exp_month: f_exp_month,
-            exp_year: f_exp_year,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "brand" => json::set(r, &mut s.0),
-            "last4" => json::set(r, &mut s.1),
-            "exp_month" => json::set(r, &mut s.2),
-            "exp_year" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_brand), Some(f_last4), Some(f_exp_month), Some(f_exp_year)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPaymentMethodCardMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("brand"),
+        json::Prop::required("last4"),
+        json::Prop::required("exp_month"),
+        json::Prop::required("exp_year"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_brand = None;
+        let mut f_last4 = None;
+        let mut f_exp_month = None;
+        let mut f_exp_year = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_brand,
+                &mut f_last4,
+                &mut f_exp_month,
+                &mut f_exp_year,
+            ],
+        )?;
+        let (Some(f_brand), Some(f_last4), Some(f_exp_month), Some(f_exp_year)) =
+            (f_brand, f_last4, f_exp_month, f_exp_year)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             brand: f_brand,
             last4: f_last4,
             exp_month: f_exp_month,
@@ -16337,31 +16485,32 @@ impl OrganizationPaymentMethodGeneric {
 
 impl FromJson for OrganizationPaymentMethodGeneric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_default = json::required(obj, "default", path)?;
-        Ok(Self {
-            id: f_id,
-            type_: f_type_,
-            default: f_default,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "type" => json::set(r, &mut s.1),
-            "default" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_type_), Some(f_default)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPaymentMethodGeneric {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("type"),
+        json::Prop::required("default"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_default = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_type_, &mut f_default])?;
+        let (Some(f_id), Some(f_type_), Some(f_default)) = (f_id, f_type_, f_default) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             type_: f_type_,
             default: f_default,
@@ -16409,37 +16558,48 @@ impl OrganizationPaymentStatus {
 
 impl FromJson for OrganizationPaymentStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_payment_ready = json::required(obj, "payment_ready", path)?;
-        let f_organization_status = json::required(obj, "organization_status", path)?;
-        let f_onboarding_resubmission_requested_at =
-            json::required(obj, "onboarding_resubmission_requested_at", path)?;
-        Ok(Self {
-            payment_ready: f_payment_ready,
-            organization_status: f_organization_status,
-            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "payment_ready" => json::set(r, &mut s.0),
-            "organization_status" => json::set(r, &mut s.1),
-            "onboarding_resubmission_requested_at" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPaymentStatus {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("payment_ready"),
+        json::Prop::required("organization_status"),
+        json::Prop::required("onboarding_resubmission_requested_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_payment_ready = None;
+        let mut f_organization_status = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_payment_ready,
+                &mut f_organization_status,
+                &mut f_onboarding_resubmission_requested_at,
+            ],
+        )?;
         let (
             Some(f_payment_ready),
             Some(f_organization_status),
             Some(f_onboarding_resubmission_requested_at),
-        ) = s
+        ) = (
+            f_payment_ready,
+            f_organization_status,
+            f_onboarding_resubmission_requested_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             payment_ready: f_payment_ready,
             organization_status: f_organization_status,
             onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
@@ -16483,25 +16643,26 @@ impl OrganizationPayoutAccountSet {
 
 impl FromJson for OrganizationPayoutAccountSet {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
-        Ok(Self {
-            payout_account_id: f_payout_account_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "payout_account_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_payout_account_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPayoutAccountSet {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("payout_account_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_payout_account_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_payout_account_id])?;
+        let (Some(f_payout_account_id),) = (f_payout_account_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             payout_account_id: f_payout_account_id,
             extra,
         })
@@ -16688,17 +16849,57 @@ impl OrganizationPlan {
 
 impl FromJson for OrganizationPlan {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::optional(obj, "description", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_price = json::optional(obj, "price", path)?;
-        let f_transaction_fee = json::optional(obj, "transaction_fee", path)?;
-        let f_highlight = json::optional(obj, "highlight", path)?;
-        let f_custom = json::optional(obj, "custom", path)?;
-        let f_features = json::optional(obj, "features", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPlan {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("product_id"),
+        json::Prop::required("name"),
+        json::Prop::optional("description"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("price"),
+        json::Prop::optional("transaction_fee"),
+        json::Prop::optional("highlight"),
+        json::Prop::optional("custom"),
+        json::Prop::optional("features"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_recurring_interval = None;
+        let mut f_price = None;
+        let mut f_transaction_fee = None;
+        let mut f_highlight = None;
+        let mut f_custom = None;
+        let mut f_features = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_product_id,
+                &mut f_name,
+                &mut f_description,
+                &mut f_recurring_interval,
+                &mut f_price,
+                &mut f_transaction_fee,
+                &mut f_highlight,
+                &mut f_custom,
+                &mut f_features,
+            ],
+        )?;
+        let (Some(f_name),) = (f_name,) else {
+            return None;
+        };
+        Some(Self {
             product_id: f_product_id,
             name: f_name,
             description: f_description,
@@ -16708,73 +16909,6 @@ impl FromJson for OrganizationPlan {
             highlight: f_highlight,
             custom: f_custom,
             features: f_features,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "description" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "price" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "transaction_fee" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "highlight" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "custom" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "features" => json::set_opt(r, &mut s.8, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_product_id,
-            Some(f_name),
-            f_description,
-            f_recurring_interval,
-            f_price,
-            f_transaction_fee,
-            f_highlight,
-            f_custom,
-            f_features,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            description: match f_description {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            price: match f_price {
-                Some(v) => v,
-                None => None,
-            },
-            transaction_fee: match f_transaction_fee {
-                Some(v) => v,
-                None => None,
-            },
-            highlight: match f_highlight {
-                Some(v) => v,
-                None => None,
-            },
-            custom: match f_custom {
-                Some(v) => v,
-                None => None,
-            },
-            features: match f_features {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -16819,28 +16953,30 @@ impl OrganizationPlanFee {
 
 impl FromJson for OrganizationPlanFee {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_percent = json::required(obj, "percent", path)?;
-        let f_fixed = json::required(obj, "fixed", path)?;
-        Ok(Self {
-            percent: f_percent,
-            fixed: f_fixed,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "percent" => json::set(r, &mut s.0),
-            "fixed" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_percent), Some(f_fixed)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPlanFee {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("percent"),
+        json::Prop::required("fixed"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_percent = None;
+        let mut f_fixed = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_percent, &mut f_fixed])?;
+        let (Some(f_percent), Some(f_fixed)) = (f_percent, f_fixed) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             percent: f_percent,
             fixed: f_fixed,
             extra,
@@ -16880,28 +17016,30 @@ impl OrganizationPlanPrice {
 
 impl FromJson for OrganizationPlanPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut s.0),
-            "currency" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationPlanPrice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             amount: f_amount,
             currency: f_currency,
             extra,
@@ -16943,40 +17081,38 @@ impl OrganizationReviewAppeal {
 
 impl FromJson for OrganizationReviewAppeal {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_submitted_at = json::required(obj, "submitted_at", path)?;
-        let f_reviewed_at = json::optional(obj, "reviewed_at", path)?;
-        let f_decision = json::optional(obj, "decision", path)?;
-        Ok(Self {
-            submitted_at: f_submitted_at,
-            reviewed_at: f_reviewed_at,
-            decision: f_decision,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "submitted_at" => json::set(r, &mut s.0),
-            "reviewed_at" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "decision" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_submitted_at), f_reviewed_at, f_decision) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationReviewAppeal {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("submitted_at"),
+        json::Prop::optional("reviewed_at"),
+        json::Prop::optional("decision"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_submitted_at = None;
+        let mut f_reviewed_at = None;
+        let mut f_decision = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_submitted_at, &mut f_reviewed_at, &mut f_decision],
+        )?;
+        let (Some(f_submitted_at),) = (f_submitted_at,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             submitted_at: f_submitted_at,
-            reviewed_at: match f_reviewed_at {
-                Some(v) => v,
-                None => None,
-            },
-            decision: match f_decision {
-                Some(v) => v,
-                None => None,
-            },
+            reviewed_at: f_reviewed_at,
+            decision: f_decision,
             extra,
         })
     }
@@ -17022,51 +17158,50 @@ impl OrganizationReviewCheck {
 
 impl FromJson for OrganizationReviewCheck {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_reasons = json::optional(obj, "reasons", path)?;
-        let f_value = json::optional(obj, "value", path)?;
-        let f_sub_checks = json::optional(obj, "sub_checks", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationReviewCheck {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("status"),
+        json::Prop::optional("reasons"),
+        json::Prop::optional("value"),
+        json::Prop::optional("sub_checks"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_status = None;
+        let mut f_reasons = None;
+        let mut f_value = None;
+        let mut f_sub_checks = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_key,
+                &mut f_status,
+                &mut f_reasons,
+                &mut f_value,
+                &mut f_sub_checks,
+            ],
+        )?;
+        let (Some(f_key), Some(f_status)) = (f_key, f_status) else {
+            return None;
+        };
+        Some(Self {
             key: f_key,
             status: f_status,
             reasons: f_reasons,
             value: f_value,
             sub_checks: f_sub_checks,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "status" => json::set(r, &mut s.1),
-            "reasons" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "value" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "sub_checks" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_key), Some(f_status), f_reasons, f_value, f_sub_checks) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            key: f_key,
-            status: f_status,
-            reasons: match f_reasons {
-                Some(v) => v,
-                None => None,
-            },
-            value: match f_value {
-                Some(v) => v,
-                None => None,
-            },
-            sub_checks: match f_sub_checks {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -17395,55 +17530,50 @@ impl OrganizationReviewState {
 
 impl FromJson for OrganizationReviewState {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_can_submit = json::required(obj, "can_submit", path)?;
-        let f_submitted_at = json::optional(obj, "submitted_at", path)?;
-        let f_verdict = json::optional(obj, "verdict", path)?;
-        let f_appeal = json::optional(obj, "appeal", path)?;
-        let f_preliminary_steps = json::optional(obj, "preliminary_steps", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationReviewState {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("can_submit"),
+        json::Prop::optional("submitted_at"),
+        json::Prop::optional("verdict"),
+        json::Prop::optional("appeal"),
+        json::Prop::optional("preliminary_steps"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_can_submit = None;
+        let mut f_submitted_at = None;
+        let mut f_verdict = None;
+        let mut f_appeal = None;
+        let mut f_preliminary_steps = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_can_submit,
+                &mut f_submitted_at,
+                &mut f_verdict,
+                &mut f_appeal,
+                &mut f_preliminary_steps,
+            ],
+        )?;
+        let (Some(f_can_submit),) = (f_can_submit,) else {
+            return None;
+        };
+        Some(Self {
             can_submit: f_can_submit,
             submitted_at: f_submitted_at,
             verdict: f_verdict,
             appeal: f_appeal,
             preliminary_steps: f_preliminary_steps,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "can_submit" => json::set(r, &mut s.0),
-            "submitted_at" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "verdict" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "appeal" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "preliminary_steps" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_can_submit), f_submitted_at, f_verdict, f_appeal, f_preliminary_steps) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            can_submit: f_can_submit,
-            submitted_at: match f_submitted_at {
-                Some(v) => v,
-                None => None,
-            },
-            verdict: match f_verdict {
-                Some(v) => v,
-                None => None,
-            },
-            appeal: match f_appeal {
-                Some(v) => v,
-                None => None,
-            },
-            preliminary_steps: match f_preliminary_steps {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -17569,15 +17699,48 @@ impl OrganizationReviewStatus {
 
 impl FromJson for OrganizationReviewStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_verdict = json::optional(obj, "verdict", path)?;
-        let f_reason = json::optional(obj, "reason", path)?;
-        let f_appeal_submitted_at = json::optional(obj, "appeal_submitted_at", path)?;
-        let f_appeal_reason = json::optional(obj, "appeal_reason", path)?;
-        let f_appeal_decision = json::optional(obj, "appeal_decision", path)?;
-        let f_appeal_reviewed_at = json::optional(obj, "appeal_reviewed_at", path)?;
-        let f_appeal_case_id = json::optional(obj, "appeal_case_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationReviewStatus {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("verdict"),
+        json::Prop::optional("reason"),
+        json::Prop::optional("appeal_submitted_at"),
+        json::Prop::optional("appeal_reason"),
+        json::Prop::optional("appeal_decision"),
+        json::Prop::optional("appeal_reviewed_at"),
+        json::Prop::optional("appeal_case_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_verdict = None;
+        let mut f_reason = None;
+        let mut f_appeal_submitted_at = None;
+        let mut f_appeal_reason = None;
+        let mut f_appeal_decision = None;
+        let mut f_appeal_reviewed_at = None;
+        let mut f_appeal_case_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_verdict,
+                &mut f_reason,
+                &mut f_appeal_submitted_at,
+                &mut f_appeal_reason,
+                &mut f_appeal_decision,
+                &mut f_appeal_reviewed_at,
+                &mut f_appeal_case_id,
+            ],
+        )?;
+        Some(Self {
             verdict: f_verdict,
             reason: f_reason,
             appeal_submitted_at: f_appeal_submitted_at,
@@ -17585,61 +17748,6 @@ impl FromJson for OrganizationReviewStatus {
             appeal_decision: f_appeal_decision,
             appeal_reviewed_at: f_appeal_reviewed_at,
             appeal_case_id: f_appeal_case_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "verdict" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "reason" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "appeal_submitted_at" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "appeal_reason" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "appeal_decision" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "appeal_reviewed_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "appeal_case_id" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_verdict,
-            f_reason,
-            f_appeal_submitted_at,
-            f_appeal_reason,
-            f_appeal_decision,
-            f_appeal_reviewed_at,
-            f_appeal_case_id,
-        ) = s;
-        Ok(Self {
-            verdict: match f_verdict {
-                Some(v) => v,
-                None => None,
-            },
-            reason: match f_reason {
-                Some(v) => v,
-                None => None,
-            },
-            appeal_submitted_at: match f_appeal_submitted_at {
-                Some(v) => v,
-                None => None,
-            },
-            appeal_reason: match f_appeal_reason {
-                Some(v) => v,
-                None => None,
-            },
-            appeal_decision: match f_appeal_decision {
-                Some(v) => v,
-                None => None,
-            },
-            appeal_reviewed_at: match f_appeal_reviewed_at {
-                Some(v) => v,
-                None => None,
-            },
-            appeal_case_id: match f_appeal_case_id {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -17762,44 +17870,41 @@ impl OrganizationReviewSubCheck {
 
 impl FromJson for OrganizationReviewSubCheck {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_reasons = json::optional(obj, "reasons", path)?;
-        let f_value = json::optional(obj, "value", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationReviewSubCheck {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("status"),
+        json::Prop::optional("reasons"),
+        json::Prop::optional("value"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_status = None;
+        let mut f_reasons = None;
+        let mut f_value = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_key, &mut f_status, &mut f_reasons, &mut f_value],
+        )?;
+        let (Some(f_key), Some(f_status)) = (f_key, f_status) else {
+            return None;
+        };
+        Some(Self {
             key: f_key,
             status: f_status,
             reasons: f_reasons,
             value: f_value,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "status" => json::set(r, &mut s.1),
-            "reasons" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "value" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_key), Some(f_status), f_reasons, f_value) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            key: f_key,
-            status: f_status,
-            reasons: match f_reasons {
-                Some(v) => v,
-                None => None,
-            },
-            value: match f_value {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -17985,28 +18090,30 @@ impl OrganizationRoleDefinition {
 
 impl FromJson for OrganizationRoleDefinition {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_permissions = json::required(obj, "permissions", path)?;
-        Ok(Self {
-            id: f_id,
-            permissions: f_permissions,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "permissions" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_permissions)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationRoleDefinition {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("permissions"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_permissions = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_permissions])?;
+        let (Some(f_id), Some(f_permissions)) = (f_id, f_permissions) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             permissions: f_permissions,
             extra,
@@ -18044,25 +18151,26 @@ impl OrganizationSlugAvailability {
 
 impl FromJson for OrganizationSlugAvailability {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_available = json::required(obj, "available", path)?;
-        Ok(Self {
-            available: f_available,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "available" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_available),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSlugAvailability {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("available")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_available = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_available])?;
+        let (Some(f_available),) = (f_available,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             available: f_available,
             extra,
         })
@@ -18098,25 +18206,26 @@ impl OrganizationSlugCheck {
 
 impl FromJson for OrganizationSlugCheck {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        Ok(Self {
-            slug: f_slug,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "slug" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_slug),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSlugCheck {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("slug")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_slug = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_slug])?;
+        let (Some(f_slug),) = (f_slug,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             slug: f_slug,
             extra,
         })
@@ -18177,42 +18286,50 @@ impl OrganizationSsoConnection {
 
 impl FromJson for OrganizationSsoConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_configuration = json::required(obj, "configuration", path)?;
-        let f_enabled = json::required(obj, "enabled", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            type_: f_type_,
-            configuration: f_configuration,
-            enabled: f_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "name" => json::set(r, &mut s.4),
-            "type" => json::set(r, &mut s.5),
-            "configuration" => json::set(r, &mut s.6),
-            "enabled" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSsoConnection {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("type"),
+        json::Prop::required("configuration"),
+        json::Prop::required("enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_configuration = None;
+        let mut f_enabled = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_type_,
+                &mut f_configuration,
+                &mut f_enabled,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -18222,11 +18339,20 @@ impl FromJson for OrganizationSsoConnection {
             Some(f_type_),
             Some(f_configuration),
             Some(f_enabled),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_organization_id,
+            f_name,
+            f_type_,
+            f_configuration,
+            f_enabled,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -18284,51 +18410,46 @@ impl OrganizationSsoConnectionCreate {
 
 impl FromJson for OrganizationSsoConnectionCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "oidc", false, path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_configuration = json::required(obj, "configuration", path)?;
-        let f_enabled = json::optional(obj, "enabled", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSsoConnectionCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("name"),
+        json::Prop::constant("type", &json::Konst::Str("oidc"), false),
+        json::Prop::required("configuration"),
+        json::Prop::optional("enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_configuration = None;
+        let mut f_enabled = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_type_,
+                &mut f_configuration,
+                &mut f_enabled,
+            ],
+        )?;
+        let (Some(f_configuration),) = (f_configuration,) else {
+            return None;
+        };
+        Some(Self {
             name: f_name,
             type_: f_type_,
             configuration: f_configuration,
             enabled: f_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "type" => {
-                json::peek_const_str(r, "oidc", false)?;
-                json::set_opt(r, &mut s.1, key, &mut extra)
-            }
-            "configuration" => json::set(r, &mut s.2),
-            "enabled" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_type_, Some(f_configuration), f_enabled) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
-            configuration: f_configuration,
-            enabled: match f_enabled {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -18433,41 +18554,35 @@ impl OrganizationSsoConnectionUpdate {
 
 impl FromJson for OrganizationSsoConnectionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_configuration = json::optional(obj, "configuration", path)?;
-        let f_enabled = json::optional(obj, "enabled", path)?;
-        Ok(Self {
-            name: f_name,
-            configuration: f_configuration,
-            enabled: f_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "configuration" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "enabled" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_configuration, f_enabled) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
-            configuration: match f_configuration {
-                Some(v) => v,
-                None => None,
-            },
-            enabled: match f_enabled {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSsoConnectionUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("name"),
+        json::Prop::optional("configuration"),
+        json::Prop::optional("enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_configuration = None;
+        let mut f_enabled = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_name, &mut f_configuration, &mut f_enabled],
+        )?;
+        Some(Self {
+            name: f_name,
+            configuration: f_configuration,
+            enabled: f_enabled,
             extra,
         })
     }
@@ -18512,41 +18627,35 @@ impl OrganizationStartupProgramClaimRequest {
 
 impl FromJson for OrganizationStartupProgramClaimRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_success_url = json::optional(obj, "success_url", path)?;
-        let f_return_url = json::optional(obj, "return_url", path)?;
-        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
-        Ok(Self {
-            success_url: f_success_url,
-            return_url: f_return_url,
-            embed_origin: f_embed_origin,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "success_url" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_success_url, f_return_url, f_embed_origin) = s;
-        Ok(Self {
-            success_url: match f_success_url {
-                Some(v) => v,
-                None => None,
-            },
-            return_url: match f_return_url {
-                Some(v) => v,
-                None => None,
-            },
-            embed_origin: match f_embed_origin {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationStartupProgramClaimRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("success_url"),
+        json::Prop::optional("return_url"),
+        json::Prop::optional("embed_origin"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_success_url, &mut f_return_url, &mut f_embed_origin],
+        )?;
+        Some(Self {
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
             extra,
         })
     }
@@ -18591,34 +18700,29 @@ impl OrganizationStartupProgramClaimResponse {
 
 impl FromJson for OrganizationStartupProgramClaimResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_checkout = json::optional(obj, "checkout", path)?;
-        let f_subscription = json::optional(obj, "subscription", path)?;
-        Ok(Self {
-            checkout: f_checkout,
-            subscription: f_subscription,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "checkout" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "subscription" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_checkout, f_subscription) = s;
-        Ok(Self {
-            checkout: match f_checkout {
-                Some(v) => v,
-                None => None,
-            },
-            subscription: match f_subscription {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationStartupProgramClaimResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("checkout"),
+        json::Prop::optional("subscription"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_checkout = None;
+        let mut f_subscription = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_checkout, &mut f_subscription])?;
+        Some(Self {
+            checkout: f_checkout,
+            subscription: f_subscription,
             extra,
         })
     }
@@ -18707,27 +18811,86 @@ impl OrganizationSubscription {
 
 impl FromJson for OrganizationSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_product_id = json::optional(obj, "product_id", path)?;
-        let f_plan = json::required(obj, "plan", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        let f_current_period_start = json::optional(obj, "current_period_start", path)?;
-        let f_current_period_end = json::optional(obj, "current_period_end", path)?;
-        let f_cancel_at_period_end = json::optional(obj, "cancel_at_period_end", path)?;
-        let f_canceled_at = json::optional(obj, "canceled_at", path)?;
-        let f_started_at = json::optional(obj, "started_at", path)?;
-        let f_ends_at = json::optional(obj, "ends_at", path)?;
-        let f_pending_change = json::optional(obj, "pending_change", path)?;
-        let f_discount = json::optional(obj, "discount", path)?;
-        let f_startup_program_status = json::optional(obj, "startup_program_status", path)?;
-        let f_startup_program_scale_product_id =
-            json::optional(obj, "startup_program_scale_product_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("subscription_id"),
+        json::Prop::required("status"),
+        json::Prop::optional("product_id"),
+        json::Prop::required("plan"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+        json::Prop::optional("current_period_start"),
+        json::Prop::optional("current_period_end"),
+        json::Prop::optional("cancel_at_period_end"),
+        json::Prop::optional("canceled_at"),
+        json::Prop::optional("started_at"),
+        json::Prop::optional("ends_at"),
+        json::Prop::optional("pending_change"),
+        json::Prop::optional("discount"),
+        json::Prop::optional("startup_program_status"),
+        json::Prop::optional("startup_program_scale_product_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_subscription_id = None;
+        let mut f_status = None;
+        let mut f_product_id = None;
+        let mut f_plan = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_pending_change = None;
+        let mut f_discount = None;
+        let mut f_startup_program_status = None;
+        let mut f_startup_program_scale_product_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_subscription_id,
+                &mut f_status,
+                &mut f_product_id,
+                &mut f_plan,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_current_period_start,
+                &mut f_current_period_end,
+                &mut f_cancel_at_period_end,
+                &mut f_canceled_at,
+                &mut f_started_at,
+                &mut f_ends_at,
+                &mut f_pending_change,
+                &mut f_discount,
+                &mut f_startup_program_status,
+                &mut f_startup_program_scale_product_id,
+            ],
+        )?;
+        let (Some(f_status), Some(f_plan), Some(f_amount), Some(f_currency)) =
+            (f_status, f_plan, f_amount, f_currency)
+        else {
+            return None;
+        };
+        Some(Self {
             subscription_id: f_subscription_id,
             status: f_status,
             product_id: f_product_id,
@@ -18746,121 +18909,6 @@ impl FromJson for OrganizationSubscription {
             discount: f_discount,
             startup_program_status: f_startup_program_status,
             startup_program_scale_product_id: f_startup_program_scale_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "subscription_id" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "status" => json::set(r, &mut s.1),
-            "product_id" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "plan" => json::set(r, &mut s.3),
-            "amount" => json::set(r, &mut s.4),
-            "currency" => json::set(r, &mut s.5),
-            "recurring_interval" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "current_period_start" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "current_period_end" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "cancel_at_period_end" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "canceled_at" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "started_at" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "ends_at" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "pending_change" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "discount" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "startup_program_status" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "startup_program_scale_product_id" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_subscription_id,
-            Some(f_status),
-            f_product_id,
-            Some(f_plan),
-            Some(f_amount),
-            Some(f_currency),
-            f_recurring_interval,
-            f_recurring_interval_count,
-            f_current_period_start,
-            f_current_period_end,
-            f_cancel_at_period_end,
-            f_canceled_at,
-            f_started_at,
-            f_ends_at,
-            f_pending_change,
-            f_discount,
-            f_startup_program_status,
-            f_startup_program_scale_product_id,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            subscription_id: match f_subscription_id {
-                Some(v) => v,
-                None => None,
-            },
-            status: f_status,
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => None,
-            },
-            plan: f_plan,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            current_period_start: match f_current_period_start {
-                Some(v) => v,
-                None => None,
-            },
-            current_period_end: match f_current_period_end {
-                Some(v) => v,
-                None => None,
-            },
-            cancel_at_period_end: match f_cancel_at_period_end {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_at: match f_canceled_at {
-                Some(v) => v,
-                None => None,
-            },
-            started_at: match f_started_at {
-                Some(v) => v,
-                None => None,
-            },
-            ends_at: match f_ends_at {
-                Some(v) => v,
-                None => None,
-            },
-            pending_change: match f_pending_change {
-                Some(v) => v,
-                None => None,
-            },
-            discount: match f_discount {
-                Some(v) => v,
-                None => None,
-            },
-            startup_program_status: match f_startup_program_status {
-                Some(v) => v,
-                None => None,
-            },
-            startup_program_scale_product_id: match f_startup_program_scale_product_id {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -18949,16 +18997,56 @@ impl OrganizationSubscriptionDiscount {
 
 impl FromJson for OrganizationSubscriptionDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_duration = json::required(obj, "duration", path)?;
-        let f_duration_in_months = json::optional(obj, "duration_in_months", path)?;
-        let f_basis_points = json::optional(obj, "basis_points", path)?;
-        let f_amounts = json::optional(obj, "amounts", path)?;
-        let f_ends_at = json::optional(obj, "ends_at", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSubscriptionDiscount {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("discount_id"),
+        json::Prop::required("name"),
+        json::Prop::required("type"),
+        json::Prop::required("duration"),
+        json::Prop::optional("duration_in_months"),
+        json::Prop::optional("basis_points"),
+        json::Prop::optional("amounts"),
+        json::Prop::optional("ends_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_discount_id = None;
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_basis_points = None;
+        let mut f_amounts = None;
+        let mut f_ends_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_discount_id,
+                &mut f_name,
+                &mut f_type_,
+                &mut f_duration,
+                &mut f_duration_in_months,
+                &mut f_basis_points,
+                &mut f_amounts,
+                &mut f_ends_at,
+            ],
+        )?;
+        let (Some(f_discount_id), Some(f_name), Some(f_type_), Some(f_duration)) =
+            (f_discount_id, f_name, f_type_, f_duration)
+        else {
+            return None;
+        };
+        Some(Self {
             discount_id: f_discount_id,
             name: f_name,
             type_: f_type_,
@@ -18967,58 +19055,6 @@ impl FromJson for OrganizationSubscriptionDiscount {
             basis_points: f_basis_points,
             amounts: f_amounts,
             ends_at: f_ends_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "discount_id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            "duration" => json::set(r, &mut s.3),
-            "duration_in_months" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "basis_points" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "amounts" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "ends_at" => json::set_opt(r, &mut s.7, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_discount_id),
-            Some(f_name),
-            Some(f_type_),
-            Some(f_duration),
-            f_duration_in_months,
-            f_basis_points,
-            f_amounts,
-            f_ends_at,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            discount_id: f_discount_id,
-            name: f_name,
-            type_: f_type_,
-            duration: f_duration,
-            duration_in_months: match f_duration_in_months {
-                Some(v) => v,
-                None => None,
-            },
-            basis_points: match f_basis_points {
-                Some(v) => v,
-                None => None,
-            },
-            amounts: match f_amounts {
-                Some(v) => v,
-                None => None,
-            },
-            ends_at: match f_ends_at {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -19062,28 +19098,30 @@ impl OrganizationSubscriptionPendingChange {
 
 impl FromJson for OrganizationSubscriptionPendingChange {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_applies_at = json::required(obj, "applies_at", path)?;
-        Ok(Self {
-            product_id: f_product_id,
-            applies_at: f_applies_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut s.0),
-            "applies_at" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_product_id), Some(f_applies_at)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSubscriptionPendingChange {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("product_id"),
+        json::Prop::required("applies_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let mut f_applies_at = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id, &mut f_applies_at])?;
+        let (Some(f_product_id), Some(f_applies_at)) = (f_product_id, f_applies_at) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             product_id: f_product_id,
             applies_at: f_applies_at,
             extra,
@@ -19121,25 +19159,26 @@ impl OrganizationSubscriptionUpdate {
 
 impl FromJson for OrganizationSubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        Ok(Self {
-            product_id: f_product_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_product_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSubscriptionUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             product_id: f_product_id,
             extra,
         })
@@ -19181,34 +19220,44 @@ impl OrganizationUncoveredHost {
 
 impl FromJson for OrganizationUncoveredHost {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_host = json::required(obj, "host", path)?;
-        let f_origin = json::required(obj, "origin", path)?;
-        let f_checkouts = json::required(obj, "checkouts", path)?;
-        let f_last_seen_at = json::required(obj, "last_seen_at", path)?;
-        Ok(Self {
-            host: f_host,
-            origin: f_origin,
-            checkouts: f_checkouts,
-            last_seen_at: f_last_seen_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "host" => json::set(r, &mut s.0),
-            "origin" => json::set(r, &mut s.1),
-            "checkouts" => json::set(r, &mut s.2),
-            "last_seen_at" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_host), Some(f_origin), Some(f_checkouts), Some(f_last_seen_at)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationUncoveredHost {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("host"),
+        json::Prop::required("origin"),
+        json::Prop::required("checkouts"),
+        json::Prop::required("last_seen_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_host = None;
+        let mut f_origin = None;
+        let mut f_checkouts = None;
+        let mut f_last_seen_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_host,
+                &mut f_origin,
+                &mut f_checkouts,
+                &mut f_last_seen_at,
+            ],
+        )?;
+        let (Some(f_host), Some(f_origin), Some(f_checkouts), Some(f_last_seen_at)) =
+            (f_host, f_origin, f_checkouts, f_last_seen_at)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             host: f_host,
             origin: f_origin,
             checkouts: f_checkouts,
@@ -19250,25 +19299,26 @@ impl OrganizationValidateWebsiteRequest {
 
 impl FromJson for OrganizationValidateWebsiteRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationValidateWebsiteRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -19305,40 +19355,38 @@ impl OrganizationValidateWebsiteResponse {
 
 impl FromJson for OrganizationValidateWebsiteResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_reachable = json::required(obj, "reachable", path)?;
-        let f_status = json::optional(obj, "status", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        Ok(Self {
-            reachable: f_reachable,
-            status: f_status,
-            error: f_error,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "reachable" => json::set(r, &mut s.0),
-            "status" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "error" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_reachable), f_status, f_error) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationValidateWebsiteResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("reachable"),
+        json::Prop::optional("status"),
+        json::Prop::optional("error"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_reachable = None;
+        let mut f_status = None;
+        let mut f_error = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_reachable, &mut f_status, &mut f_error],
+        )?;
+        let (Some(f_reachable),) = (f_reachable,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             reachable: f_reachable,
-            status: match f_status {
-                Some(v) => v,
-                None => None,
-            },
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
+            status: f_status,
+            error: f_error,
             extra,
         })
     }
@@ -19465,114 +19513,116 @@ impl OrganizationWithRole {
 
 impl FromJson for OrganizationWithRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_website = json::required(obj, "website", path)?;
-        let f_socials = json::required(obj, "socials", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_details_submitted_at = json::required(obj, "details_submitted_at", path)?;
-        let f_onboarding_resubmission_requested_at =
-            json::required(obj, "onboarding_resubmission_requested_at", path)?;
-        let f_sso_enforced = json::required(obj, "sso_enforced", path)?;
-        let f_default_presentment_currency =
-            json::required(obj, "default_presentment_currency", path)?;
-        let f_default_tax_behavior = json::required(obj, "default_tax_behavior", path)?;
-        let f_feature_settings = json::required(obj, "feature_settings", path)?;
-        let f_subscription_settings = json::required(obj, "subscription_settings", path)?;
-        let f_customer_email_settings = json::required(obj, "customer_email_settings", path)?;
-        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
-        let f_dispute_settings = json::required(obj, "dispute_settings", path)?;
-        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
-        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
-        let f_country = json::optional(obj, "country", path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
-        let f_capabilities = json::required(obj, "capabilities", path)?;
-        let f_role = json::required(obj, "role", path)?;
-        let f_permissions = json::required(obj, "permissions", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            proration_behavior: f_proration_behavior,
-            allow_customer_updates: f_allow_customer_updates,
-            email: f_email,
-            website: f_website,
-            socials: f_socials,
-            status: f_status,
-            details_submitted_at: f_details_submitted_at,
-            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
-            sso_enforced: f_sso_enforced,
-            default_presentment_currency: f_default_presentment_currency,
-            default_tax_behavior: f_default_tax_behavior,
-            feature_settings: f_feature_settings,
-            subscription_settings: f_subscription_settings,
-            customer_email_settings: f_customer_email_settings,
-            customer_portal_settings: f_customer_portal_settings,
-            dispute_settings: f_dispute_settings,
-            embed_hosts: f_embed_hosts,
-            embed_hosts_enforced: f_embed_hosts_enforced,
-            country: f_country,
-            account_id: f_account_id,
-            payout_account_id: f_payout_account_id,
-            capabilities: f_capabilities,
-            role: f_role,
-            permissions: f_permissions,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            "proration_behavior" => json::set(r, &mut s.6),
-            "allow_customer_updates" => json::set(r, &mut s.7),
-            "email" => json::set(r, &mut s.8),
-            "website" => json::set(r, &mut s.9),
-            "socials" => json::set(r, &mut s.10),
-            "status" => json::set(r, &mut s.11),
-            "details_submitted_at" => json::set(r, &mut s.12),
-            "onboarding_resubmission_requested_at" => json::set(r, &mut s.13),
-            "sso_enforced" => json::set(r, &mut s.14),
-            "default_presentment_currency" => json::set(r, &mut s.15),
-            "default_tax_behavior" => json::set(r, &mut s.16),
-            "feature_settings" => json::set(r, &mut s.17),
-            "subscription_settings" => json::set(r, &mut s.18),
-            "customer_email_settings" => json::set(r, &mut s.19),
-            "customer_portal_settings" => json::set(r, &mut s.20),
-            "dispute_settings" => json::set(r, &mut s.21),
-            "embed_hosts" => json::set(r, &mut s.22),
-            "embed_hosts_enforced" => json::set(r, &mut s.23),
-            "country" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "account_id" => json::set(r, &mut s.25),
-            "payout_account_id" => json::set(r, &mut s.26),
-            "capabilities" => json::set(r, &mut s.27),
-            "role" => json::set(r, &mut s.28),
-            "permissions" => json::set(r, &mut s.29),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationWithRole {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("allow_customer_updates"),
+        json::Prop::required("email"),
+        json::Prop::required("website"),
+        json::Prop::required("socials"),
+        json::Prop::required("status"),
+        json::Prop::required("details_submitted_at"),
+        json::Prop::required("onboarding_resubmission_requested_at"),
+        json::Prop::required("sso_enforced"),
+        json::Prop::required("default_presentment_currency"),
+        json::Prop::required("default_tax_behavior"),
+        json::Prop::required("feature_settings"),
+        json::Prop::required("subscription_settings"),
+        json::Prop::required("customer_email_settings"),
+        json::Prop::required("customer_portal_settings"),
+        json::Prop::required("dispute_settings"),
+        json::Prop::required("embed_hosts"),
+        json::Prop::required("embed_hosts_enforced"),
+        json::Prop::optional("country"),
+        json::Prop::required("account_id"),
+        json::Prop::required("payout_account_id"),
+        json::Prop::required("capabilities"),
+        json::Prop::required("role"),
+        json::Prop::required("permissions"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_status = None;
+        let mut f_details_submitted_at = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let mut f_sso_enforced = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_country = None;
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_capabilities = None;
+        let mut f_role = None;
+        let mut f_permissions = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_proration_behavior,
+                &mut f_allow_customer_updates,
+                &mut f_email,
+                &mut f_website,
+                &mut f_socials,
+                &mut f_status,
+                &mut f_details_submitted_at,
+                &mut f_onboarding_resubmission_requested_at,
+                &mut f_sso_enforced,
+                &mut f_default_presentment_currency,
+                &mut f_default_tax_behavior,
+                &mut f_feature_settings,
+                &mut f_subscription_settings,
+                &mut f_customer_email_settings,
+                &mut f_customer_portal_settings,
+                &mut f_dispute_settings,
+                &mut f_embed_hosts,
+                &mut f_embed_hosts_enforced,
+                &mut f_country,
+                &mut f_account_id,
+                &mut f_payout_account_id,
+                &mut f_capabilities,
+                &mut f_role,
+                &mut f_permissions,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -19598,17 +19648,46 @@ impl FromJson for OrganizationWithRole {
             Some(f_dispute_settings),
             Some(f_embed_hosts),
             Some(f_embed_hosts_enforced),
-            f_country,
             Some(f_account_id),
             Some(f_payout_account_id),
             Some(f_capabilities),
             Some(f_role),
             Some(f_permissions),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+            f_proration_behavior,
+            f_allow_customer_updates,
+            f_email,
+            f_website,
+            f_socials,
+            f_status,
+            f_details_submitted_at,
+            f_onboarding_resubmission_requested_at,
+            f_sso_enforced,
+            f_default_presentment_currency,
+            f_default_tax_behavior,
+            f_feature_settings,
+            f_subscription_settings,
+            f_customer_email_settings,
+            f_customer_portal_settings,
+            f_dispute_settings,
+            f_embed_hosts,
+            f_embed_hosts_enforced,
+            f_account_id,
+            f_payout_account_id,
+            f_capabilities,
+            f_role,
+            f_permissions,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -19633,10 +19712,7 @@ impl FromJson for OrganizationWithRole {
             dispute_settings: f_dispute_settings,
             embed_hosts: f_embed_hosts,
             embed_hosts_enforced: f_embed_hosts_enforced,
-            country: match f_country {
-                Some(v) => v,
-                None => None,
-            },
+            country: f_country,
             account_id: f_account_id,
             payout_account_id: f_payout_account_id,
             capabilities: f_capabilities,
@@ -19867,31 +19943,29 @@ impl PanStepNotActionable {
 
 impl FromJson for PanStepNotActionable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanStepNotActionable", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanStepNotActionable", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanStepNotActionable {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PanStepNotActionable"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -19928,31 +20002,29 @@ impl PanStepNotFound {
 
 impl FromJson for PanStepNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanStepNotFound", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanStepNotFound", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanStepNotFound {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PanStepNotFound"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -19989,31 +20061,29 @@ impl PanStepNotOwned {
 
 impl FromJson for PanStepNotOwned {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanStepNotOwned", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanStepNotOwned", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanStepNotOwned {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PanStepNotOwned"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -20202,31 +20272,33 @@ impl PanTransferAlreadyStarted {
 
 impl FromJson for PanTransferAlreadyStarted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanTransferAlreadyStarted", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanTransferAlreadyStarted", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferAlreadyStarted {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("PanTransferAlreadyStarted"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -20277,44 +20349,58 @@ impl PanTransferChecklist {
 
 impl FromJson for PanTransferChecklist {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_method = json::required(obj, "method", path)?;
-        let f_started = json::required(obj, "started", path)?;
-        let f_current_step_key = json::required(obj, "current_step_key", path)?;
-        let f_destination_account_id = json::required(obj, "destination_account_id", path)?;
-        let f_steps = json::required(obj, "steps", path)?;
-        Ok(Self {
-            method: f_method,
-            started: f_started,
-            current_step_key: f_current_step_key,
-            destination_account_id: f_destination_account_id,
-            steps: f_steps,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "method" => json::set(r, &mut s.0),
-            "started" => json::set(r, &mut s.1),
-            "current_step_key" => json::set(r, &mut s.2),
-            "destination_account_id" => json::set(r, &mut s.3),
-            "steps" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferChecklist {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("method"),
+        json::Prop::required("started"),
+        json::Prop::required("current_step_key"),
+        json::Prop::required("destination_account_id"),
+        json::Prop::required("steps"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_method = None;
+        let mut f_started = None;
+        let mut f_current_step_key = None;
+        let mut f_destination_account_id = None;
+        let mut f_steps = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_method,
+                &mut f_started,
+                &mut f_current_step_key,
+                &mut f_destination_account_id,
+                &mut f_steps,
+            ],
+        )?;
         let (
             Some(f_method),
             Some(f_started),
             Some(f_current_step_key),
             Some(f_destination_account_id),
             Some(f_steps),
-        ) = s
+        ) = (
+            f_method,
+            f_started,
+            f_current_step_key,
+            f_destination_account_id,
+            f_steps,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             method: f_method,
             started: f_started,
             current_step_key: f_current_step_key,
@@ -20427,31 +20513,29 @@ impl PanTransferNotReady {
 
 impl FromJson for PanTransferNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanTransferNotReady", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanTransferNotReady", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferNotReady {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PanTransferNotReady"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -20488,31 +20572,29 @@ impl PanTransferNotStarted {
 
 impl FromJson for PanTransferNotStarted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanTransferNotStarted", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanTransferNotStarted", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferNotStarted {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PanTransferNotStarted"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -20584,48 +20666,56 @@ impl PanTransferStep {
 
 impl FromJson for PanTransferStep {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_owner = json::required(obj, "owner", path)?;
-        let f_kind = json::required(obj, "kind", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_inputs = json::required(obj, "inputs", path)?;
-        let f_note = json::required(obj, "note", path)?;
-        let f_expected_at = json::required(obj, "expected_at", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        let f_completed_at = json::required(obj, "completed_at", path)?;
-        let f_completed_by = json::required(obj, "completed_by", path)?;
-        Ok(Self {
-            key: f_key,
-            owner: f_owner,
-            kind: f_kind,
-            status: f_status,
-            inputs: f_inputs,
-            note: f_note,
-            expected_at: f_expected_at,
-            started_at: f_started_at,
-            completed_at: f_completed_at,
-            completed_by: f_completed_by,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "owner" => json::set(r, &mut s.1),
-            "kind" => json::set(r, &mut s.2),
-            "status" => json::set(r, &mut s.3),
-            "inputs" => json::set(r, &mut s.4),
-            "note" => json::set(r, &mut s.5),
-            "expected_at" => json::set(r, &mut s.6),
-            "started_at" => json::set(r, &mut s.7),
-            "completed_at" => json::set(r, &mut s.8),
-            "completed_by" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferStep {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("owner"),
+        json::Prop::required("kind"),
+        json::Prop::required("status"),
+        json::Prop::required("inputs"),
+        json::Prop::required("note"),
+        json::Prop::required("expected_at"),
+        json::Prop::required("started_at"),
+        json::Prop::required("completed_at"),
+        json::Prop::required("completed_by"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_owner = None;
+        let mut f_kind = None;
+        let mut f_status = None;
+        let mut f_inputs = None;
+        let mut f_note = None;
+        let mut f_expected_at = None;
+        let mut f_started_at = None;
+        let mut f_completed_at = None;
+        let mut f_completed_by = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_key,
+                &mut f_owner,
+                &mut f_kind,
+                &mut f_status,
+                &mut f_inputs,
+                &mut f_note,
+                &mut f_expected_at,
+                &mut f_started_at,
+                &mut f_completed_at,
+                &mut f_completed_by,
+            ],
+        )?;
         let (
             Some(f_key),
             Some(f_owner),
@@ -20637,11 +20727,22 @@ impl FromJson for PanTransferStep {
             Some(f_started_at),
             Some(f_completed_at),
             Some(f_completed_by),
-        ) = s
+        ) = (
+            f_key,
+            f_owner,
+            f_kind,
+            f_status,
+            f_inputs,
+            f_note,
+            f_expected_at,
+            f_started_at,
+            f_completed_at,
+            f_completed_by,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             key: f_key,
             owner: f_owner,
             kind: f_kind,
@@ -20695,27 +20796,24 @@ impl PanTransferStepComplete {
 
 impl FromJson for PanTransferStepComplete {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_inputs = json::optional(obj, "inputs", path)?;
-        Ok(Self {
-            inputs: f_inputs,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "inputs" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_inputs,) = s;
-        Ok(Self {
-            inputs: match f_inputs {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferStepComplete {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("inputs")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_inputs = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_inputs])?;
+        Some(Self {
+            inputs: f_inputs,
             extra,
         })
     }
@@ -20750,31 +20848,29 @@ impl PanTransferUnavailable {
 
 impl FromJson for PanTransferUnavailable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PanTransferUnavailable", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PanTransferUnavailable", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PanTransferUnavailable {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PanTransferUnavailable"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -20811,31 +20907,29 @@ impl PaymentIntentFailedError {
 
 impl FromJson for PaymentIntentFailedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentIntentFailedError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentIntentFailedError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentIntentFailedError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentIntentFailedError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -20925,75 +21019,80 @@ impl Payout {
 
 impl FromJson for Payout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_paid_at = json::required(obj, "paid_at", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_fees_amount = json::required(obj, "fees_amount", path)?;
-        let f_gross_amount = json::required(obj, "gross_amount", path)?;
-        let f_account_currency = json::required(obj, "account_currency", path)?;
-        let f_account_amount = json::required(obj, "account_amount", path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_invoice_number = json::optional(obj, "invoice_number", path)?;
-        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
-        let f_transaction_id = json::required(obj, "transaction_id", path)?;
-        let f_fees_transactions = json::required(obj, "fees_transactions", path)?;
-        let f_attempts = json::required(obj, "attempts", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            processor: f_processor,
-            status: f_status,
-            paid_at: f_paid_at,
-            currency: f_currency,
-            amount: f_amount,
-            fees_amount: f_fees_amount,
-            gross_amount: f_gross_amount,
-            account_currency: f_account_currency,
-            account_amount: f_account_amount,
-            account_id: f_account_id,
-            invoice_number: f_invoice_number,
-            is_invoice_generated: f_is_invoice_generated,
-            transaction_id: f_transaction_id,
-            fees_transactions: f_fees_transactions,
-            attempts: f_attempts,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "status" => json::set(r, &mut s.4),
-            "paid_at" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            "amount" => json::set(r, &mut s.7),
-            "fees_amount" => json::set(r, &mut s.8),
-            "gross_amount" => json::set(r, &mut s.9),
-            "account_currency" => json::set(r, &mut s.10),
-            "account_amount" => json::set(r, &mut s.11),
-            "account_id" => json::set(r, &mut s.12),
-            "invoice_number" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "is_invoice_generated" => json::set(r, &mut s.14),
-            "transaction_id" => json::set(r, &mut s.15),
-            "fees_transactions" => json::set(r, &mut s.16),
-            "attempts" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Payout {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("processor"),
+        json::Prop::required("status"),
+        json::Prop::required("paid_at"),
+        json::Prop::required("currency"),
+        json::Prop::required("amount"),
+        json::Prop::required("fees_amount"),
+        json::Prop::required("gross_amount"),
+        json::Prop::required("account_currency"),
+        json::Prop::required("account_amount"),
+        json::Prop::required("account_id"),
+        json::Prop::optional("invoice_number"),
+        json::Prop::required("is_invoice_generated"),
+        json::Prop::required("transaction_id"),
+        json::Prop::required("fees_transactions"),
+        json::Prop::required("attempts"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_processor = None;
+        let mut f_status = None;
+        let mut f_paid_at = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_fees_amount = None;
+        let mut f_gross_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_account_id = None;
+        let mut f_invoice_number = None;
+        let mut f_is_invoice_generated = None;
+        let mut f_transaction_id = None;
+        let mut f_fees_transactions = None;
+        let mut f_attempts = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_processor,
+                &mut f_status,
+                &mut f_paid_at,
+                &mut f_currency,
+                &mut f_amount,
+                &mut f_fees_amount,
+                &mut f_gross_amount,
+                &mut f_account_currency,
+                &mut f_account_amount,
+                &mut f_account_id,
+                &mut f_invoice_number,
+                &mut f_is_invoice_generated,
+                &mut f_transaction_id,
+                &mut f_fees_transactions,
+                &mut f_attempts,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -21008,16 +21107,33 @@ impl FromJson for Payout {
             Some(f_account_currency),
             Some(f_account_amount),
             Some(f_account_id),
-            f_invoice_number,
             Some(f_is_invoice_generated),
             Some(f_transaction_id),
             Some(f_fees_transactions),
             Some(f_attempts),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_processor,
+            f_status,
+            f_paid_at,
+            f_currency,
+            f_amount,
+            f_fees_amount,
+            f_gross_amount,
+            f_account_currency,
+            f_account_amount,
+            f_account_id,
+            f_is_invoice_generated,
+            f_transaction_id,
+            f_fees_transactions,
+            f_attempts,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -21031,10 +21147,7 @@ impl FromJson for Payout {
             account_currency: f_account_currency,
             account_amount: f_account_amount,
             account_id: f_account_id,
-            invoice_number: match f_invoice_number {
-                Some(v) => v,
-                None => None,
-            },
+            invoice_number: f_invoice_number,
             is_invoice_generated: f_is_invoice_generated,
             transaction_id: f_transaction_id,
             fees_transactions: f_fees_transactions,
@@ -21118,45 +21231,53 @@ impl PayoutAccount {
 
 impl FromJson for PayoutAccount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_processor_id = json::required(obj, "processor_id", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_is_payout_ready = json::required(obj, "is_payout_ready", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            type_: f_type_,
-            processor_id: f_processor_id,
-            country: f_country,
-            currency: f_currency,
-            is_payout_ready: f_is_payout_ready,
-            status: f_status,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            "processor_id" => json::set(r, &mut s.4),
-            "country" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            "is_payout_ready" => json::set(r, &mut s.7),
-            "status" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAccount {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("type"),
+        json::Prop::required("processor_id"),
+        json::Prop::required("country"),
+        json::Prop::required("currency"),
+        json::Prop::required("is_payout_ready"),
+        json::Prop::required("status"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_type_ = None;
+        let mut f_processor_id = None;
+        let mut f_country = None;
+        let mut f_currency = None;
+        let mut f_is_payout_ready = None;
+        let mut f_status = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_type_,
+                &mut f_processor_id,
+                &mut f_country,
+                &mut f_currency,
+                &mut f_is_payout_ready,
+                &mut f_status,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -21167,11 +21288,21 @@ impl FromJson for PayoutAccount {
             Some(f_currency),
             Some(f_is_payout_ready),
             Some(f_status),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_type_,
+            f_processor_id,
+            f_country,
+            f_currency,
+            f_is_payout_ready,
+            f_status,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -21225,30 +21356,34 @@ impl PayoutAccountCreate {
 
 impl FromJson for PayoutAccountCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "stripe", true, path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        Ok(Self {
-            organization_id: f_organization_id,
-            country: f_country,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "country" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_organization_id), Some(f_country)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAccountCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("stripe"), true),
+        json::Prop::required("organization_id"),
+        json::Prop::required("country"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = None;
+        let mut f_country = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut (), &mut f_organization_id, &mut f_country],
+        )?;
+        let (Some(f_organization_id), Some(f_country)) = (f_organization_id, f_country) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             organization_id: f_organization_id,
             country: f_country,
             extra,
@@ -21287,25 +21422,26 @@ impl PayoutAccountLink {
 
 impl FromJson for PayoutAccountLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAccountLink {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -21413,37 +21549,33 @@ impl PayoutAccountStripeAccountDoesNotExist {
 
 impl FromJson for PayoutAccountStripeAccountDoesNotExist {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "error",
-            "PayoutAccountStripeAccountDoesNotExist",
-            true,
-            path,
-        )?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PayoutAccountStripeAccountDoesNotExist", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAccountStripeAccountDoesNotExist {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("PayoutAccountStripeAccountDoesNotExist"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -21483,31 +21615,29 @@ impl PayoutAccountSyncFailed {
 
 impl FromJson for PayoutAccountSyncFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PayoutAccountSyncFailed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PayoutAccountSyncFailed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAccountSyncFailed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PayoutAccountSyncFailed"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -21544,31 +21674,33 @@ impl PayoutAccountSyncUnsupported {
 
 impl FromJson for PayoutAccountSyncUnsupported {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PayoutAccountSyncUnsupported", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PayoutAccountSyncUnsupported", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAccountSyncUnsupported {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("PayoutAccountSyncUnsupported"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -21709,53 +21841,59 @@ impl PayoutAttempt {
 
 impl FromJson for PayoutAttempt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_payout_id = json::required(obj, "payout_id", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_processor_id = json::required(obj, "processor_id", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_failed_reason = json::required(obj, "failed_reason", path)?;
-        let f_paid_at = json::required(obj, "paid_at", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            payout_id: f_payout_id,
-            processor: f_processor,
-            processor_id: f_processor_id,
-            status: f_status,
-            amount: f_amount,
-            currency: f_currency,
-            failed_reason: f_failed_reason,
-            paid_at: f_paid_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "payout_id" => json::set(r, &mut s.3),
-            "processor" => json::set(r, &mut s.4),
-            "processor_id" => json::set(r, &mut s.5),
-            "status" => json::set(r, &mut s.6),
-            "amount" => json::set(r, &mut s.7),
-            "currency" => json::set(r, &mut s.8),
-            "failed_reason" => json::set(r, &mut s.9),
-            "paid_at" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutAttempt {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("payout_id"),
+        json::Prop::required("processor"),
+        json::Prop::required("processor_id"),
+        json::Prop::required("status"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("failed_reason"),
+        json::Prop::required("paid_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_payout_id = None;
+        let mut f_processor = None;
+        let mut f_processor_id = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_failed_reason = None;
+        let mut f_paid_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_payout_id,
+                &mut f_processor,
+                &mut f_processor_id,
+                &mut f_status,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_failed_reason,
+                &mut f_paid_at,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -21768,11 +21906,23 @@ impl FromJson for PayoutAttempt {
             Some(f_currency),
             Some(f_failed_reason),
             Some(f_paid_at),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_payout_id,
+            f_processor,
+            f_processor_id,
+            f_status,
+            f_amount,
+            f_currency,
+            f_failed_reason,
+            f_paid_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -21903,25 +22053,26 @@ impl PayoutCreate {
 
 impl FromJson for PayoutCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_organization_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("organization_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_organization_id])?;
+        let (Some(f_organization_id),) = (f_organization_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             organization_id: f_organization_id,
             extra,
         })
@@ -21971,44 +22122,58 @@ impl PayoutEstimate {
 
 impl FromJson for PayoutEstimate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
-        let f_gross_amount = json::required(obj, "gross_amount", path)?;
-        let f_fees_amount = json::required(obj, "fees_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        Ok(Self {
-            account_id: f_account_id,
-            payout_account_id: f_payout_account_id,
-            gross_amount: f_gross_amount,
-            fees_amount: f_fees_amount,
-            net_amount: f_net_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut s.0),
-            "payout_account_id" => json::set(r, &mut s.1),
-            "gross_amount" => json::set(r, &mut s.2),
-            "fees_amount" => json::set(r, &mut s.3),
-            "net_amount" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutEstimate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("account_id"),
+        json::Prop::required("payout_account_id"),
+        json::Prop::required("gross_amount"),
+        json::Prop::required("fees_amount"),
+        json::Prop::required("net_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_gross_amount = None;
+        let mut f_fees_amount = None;
+        let mut f_net_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_account_id,
+                &mut f_payout_account_id,
+                &mut f_gross_amount,
+                &mut f_fees_amount,
+                &mut f_net_amount,
+            ],
+        )?;
         let (
             Some(f_account_id),
             Some(f_payout_account_id),
             Some(f_gross_amount),
             Some(f_fees_amount),
             Some(f_net_amount),
-        ) = s
+        ) = (
+            f_account_id,
+            f_payout_account_id,
+            f_gross_amount,
+            f_fees_amount,
+            f_net_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             account_id: f_account_id,
             payout_account_id: f_payout_account_id,
             gross_amount: f_gross_amount,
@@ -22052,27 +22217,24 @@ impl PayoutGenerateInvoice {
 
 impl FromJson for PayoutGenerateInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_invoice_number = json::optional(obj, "invoice_number", path)?;
-        Ok(Self {
-            invoice_number: f_invoice_number,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "invoice_number" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_invoice_number,) = s;
-        Ok(Self {
-            invoice_number: match f_invoice_number {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutGenerateInvoice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("invoice_number")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_invoice_number = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_invoice_number])?;
+        Some(Self {
+            invoice_number: f_invoice_number,
             extra,
         })
     }
@@ -22107,25 +22269,26 @@ impl PayoutInvoice {
 
 impl FromJson for PayoutInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PayoutInvoice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -22360,39 +22523,47 @@ impl PersonalAccessToken {
 
 impl FromJson for PersonalAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_comment = json::required(obj, "comment", path)?;
-        let f_last_used_at = json::required(obj, "last_used_at", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            scopes: f_scopes,
-            expires_at: f_expires_at,
-            comment: f_comment,
-            last_used_at: f_last_used_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "scopes" => json::set(r, &mut s.3),
-            "expires_at" => json::set(r, &mut s.4),
-            "comment" => json::set(r, &mut s.5),
-            "last_used_at" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PersonalAccessToken {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("scopes"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("comment"),
+        json::Prop::required("last_used_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_scopes = None;
+        let mut f_expires_at = None;
+        let mut f_comment = None;
+        let mut f_last_used_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_scopes,
+                &mut f_expires_at,
+                &mut f_comment,
+                &mut f_last_used_at,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -22401,11 +22572,19 @@ impl FromJson for PersonalAccessToken {
             Some(f_expires_at),
             Some(f_comment),
             Some(f_last_used_at),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_scopes,
+            f_expires_at,
+            f_comment,
+            f_last_used_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -22637,31 +22816,29 @@ impl PolarAuthError {
 
 impl FromJson for PolarAuthError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PolarAuthError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PolarAuthError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PolarAuthError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PolarAuthError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -22698,31 +22875,33 @@ impl PolarSelfPaymentMethodInUse {
 
 impl FromJson for PolarSelfPaymentMethodInUse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PolarSelfPaymentMethodInUse", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PolarSelfPaymentMethodInUse", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PolarSelfPaymentMethodInUse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("PolarSelfPaymentMethodInUse"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -22845,34 +23024,44 @@ impl PrecheckEntitySummary {
 
 impl FromJson for PrecheckEntitySummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_entity = json::required(obj, "entity", path)?;
-        let f_total = json::required(obj, "total", path)?;
-        let f_importable = json::required(obj, "importable", path)?;
-        let f_skipped = json::required(obj, "skipped", path)?;
-        Ok(Self {
-            entity: f_entity,
-            total: f_total,
-            importable: f_importable,
-            skipped: f_skipped,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "entity" => json::set(r, &mut s.0),
-            "total" => json::set(r, &mut s.1),
-            "importable" => json::set(r, &mut s.2),
-            "skipped" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_entity), Some(f_total), Some(f_importable), Some(f_skipped)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PrecheckEntitySummary {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("entity"),
+        json::Prop::required("total"),
+        json::Prop::required("importable"),
+        json::Prop::required("skipped"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_entity = None;
+        let mut f_total = None;
+        let mut f_importable = None;
+        let mut f_skipped = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_entity,
+                &mut f_total,
+                &mut f_importable,
+                &mut f_skipped,
+            ],
+        )?;
+        let (Some(f_entity), Some(f_total), Some(f_importable), Some(f_skipped)) =
+            (f_entity, f_total, f_importable, f_skipped)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             entity: f_entity,
             total: f_total,
             importable: f_importable,
@@ -22920,34 +23109,39 @@ impl PrecheckIssue {
 
 impl FromJson for PrecheckIssue {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_level = json::required(obj, "level", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_message = json::required(obj, "message", path)?;
-        let f_source_id = json::required(obj, "source_id", path)?;
-        Ok(Self {
-            level: f_level,
-            code: f_code,
-            message: f_message,
-            source_id: f_source_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "level" => json::set(r, &mut s.0),
-            "code" => json::set(r, &mut s.1),
-            "message" => json::set(r, &mut s.2),
-            "source_id" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_level), Some(f_code), Some(f_message), Some(f_source_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PrecheckIssue {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("level"),
+        json::Prop::required("code"),
+        json::Prop::required("message"),
+        json::Prop::required("source_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_level = None;
+        let mut f_code = None;
+        let mut f_message = None;
+        let mut f_source_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_level, &mut f_code, &mut f_message, &mut f_source_id],
+        )?;
+        let (Some(f_level), Some(f_code), Some(f_message), Some(f_source_id)) =
+            (f_level, f_code, f_message, f_source_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             level: f_level,
             code: f_code,
             message: f_message,
@@ -23194,31 +23388,37 @@ impl PrecheckReport {
 
 impl FromJson for PrecheckReport {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_can_start = json::required(obj, "can_start", path)?;
-        let f_issues = json::required(obj, "issues", path)?;
-        let f_entities = json::required(obj, "entities", path)?;
-        Ok(Self {
-            can_start: f_can_start,
-            issues: f_issues,
-            entities: f_entities,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "can_start" => json::set(r, &mut s.0),
-            "issues" => json::set(r, &mut s.1),
-            "entities" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_can_start), Some(f_issues), Some(f_entities)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PrecheckReport {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("can_start"),
+        json::Prop::required("issues"),
+        json::Prop::required("entities"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_can_start = None;
+        let mut f_issues = None;
+        let mut f_entities = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_can_start, &mut f_issues, &mut f_entities],
+        )?;
+        let (Some(f_can_start), Some(f_issues), Some(f_entities)) =
+            (f_can_start, f_issues, f_entities)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             can_start: f_can_start,
             issues: f_issues,
             entities: f_entities,
@@ -23396,41 +23596,48 @@ impl PropertyGroupStat {
 
 impl FromJson for PropertyGroupStat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_value = json::required(obj, "value", path)?;
-        let f_occurrences = json::required(obj, "occurrences", path)?;
-        let f_customers = json::required(obj, "customers", path)?;
-        let f_totals = json::optional(obj, "totals", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PropertyGroupStat {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("value"),
+        json::Prop::required("occurrences"),
+        json::Prop::required("customers"),
+        json::Prop::optional("totals"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_value = None;
+        let mut f_occurrences = None;
+        let mut f_customers = None;
+        let mut f_totals = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_value,
+                &mut f_occurrences,
+                &mut f_customers,
+                &mut f_totals,
+            ],
+        )?;
+        let (Some(f_value), Some(f_occurrences), Some(f_customers)) =
+            (f_value, f_occurrences, f_customers)
+        else {
+            return None;
+        };
+        Some(Self {
             value: f_value,
             occurrences: f_occurrences,
             customers: f_customers,
             totals: f_totals,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "value" => json::set(r, &mut s.0),
-            "occurrences" => json::set(r, &mut s.1),
-            "customers" => json::set(r, &mut s.2),
-            "totals" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_value), Some(f_occurrences), Some(f_customers), f_totals) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            value: f_value,
-            occurrences: f_occurrences,
-            customers: f_customers,
-            totals: match f_totals {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -23472,33 +23679,38 @@ impl ReviewAppealSupportCaseListItem {
 
 impl FromJson for ReviewAppealSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "review_appeal", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, false);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::konst(json::peek_const_str(r, "review_appeal", false), r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_created_at), Some(f_modified_at), Some(f_id), true) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ReviewAppealSupportCaseListItem {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::constant("type", &json::Konst::Str("review_appeal"), true),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_created_at, &mut f_modified_at, &mut f_id, &mut ()],
+        )?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id)) =
+            (f_created_at, f_modified_at, f_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -23541,38 +23753,30 @@ impl ReviewAppealSupportCaseMessageCreate {
 
 impl FromJson for ReviewAppealSupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "review_appeal", true, path)?;
-        let f_body = json::optional(obj, "body", path)?;
-        let f_file_ids = json::optional(obj, "file_ids", path)?;
-        Ok(Self {
-            body: f_body,
-            file_ids: f_file_ids,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false);
-        r.object(&mut |r, key| match key {
-            "body" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "file_ids" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "type" => json::konst(json::peek_const_str(r, "review_appeal", false), r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_body, f_file_ids, true) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            body: match f_body {
-                Some(v) => v,
-                None => None,
-            },
-            file_ids: match f_file_ids {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ReviewAppealSupportCaseMessageCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("body"),
+        json::Prop::optional("file_ids"),
+        json::Prop::constant("type", &json::Konst::Str("review_appeal"), true),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_body = None;
+        let mut f_file_ids = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_body, &mut f_file_ids, &mut ()])?;
+        Some(Self {
+            body: f_body,
+            file_ids: f_file_ids,
             extra,
         })
     }
@@ -23609,31 +23813,29 @@ impl RevokeNotAllowed {
 
 impl FromJson for RevokeNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "RevokeNotAllowed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "RevokeNotAllowed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RevokeNotAllowed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("RevokeNotAllowed"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -23678,42 +23880,38 @@ impl SearchResultCustomer {
 
 impl FromJson for SearchResultCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        Ok(Self {
-            type_: f_type_,
-            id: f_id,
-            name: f_name,
-            email: f_email,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "customer", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "email" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_id), Some(f_name), Some(f_email)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SearchResultCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer"), false),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("email"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_type_, &mut f_id, &mut f_name, &mut f_email],
+        )?;
+        let (Some(f_id), Some(f_name), Some(f_email)) = (f_id, f_name, f_email) else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             id: f_id,
             name: f_name,
             email: f_email,
@@ -23776,60 +23974,67 @@ impl SearchResultOrder {
 
 impl FromJson for SearchResultOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "order", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            type_: f_type_,
-            id: f_id,
-            customer_name: f_customer_name,
-            customer_email: f_customer_email,
-            product_name: f_product_name,
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "order", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "id" => json::set(r, &mut s.1),
-            "customer_name" => json::set(r, &mut s.2),
-            "customer_email" => json::set(r, &mut s.3),
-            "product_name" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SearchResultOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("order"), false),
+        json::Prop::required("id"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("product_name"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_product_name = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_id,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_product_name,
+                &mut f_amount,
+                &mut f_currency,
+            ],
+        )?;
         let (
-            f_type_,
             Some(f_id),
             Some(f_customer_name),
             Some(f_customer_email),
             Some(f_product_name),
             Some(f_amount),
             Some(f_currency),
-        ) = s
+        ) = (
+            f_id,
+            f_customer_name,
+            f_customer_email,
+            f_product_name,
+            f_amount,
+            f_currency,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             id: f_id,
             customer_name: f_customer_name,
             customer_email: f_customer_email,
@@ -23884,48 +24089,41 @@ impl SearchResultProduct {
 
 impl FromJson for SearchResultProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "product", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::optional(obj, "description", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SearchResultProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("product"), false),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::optional("description"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_type_, &mut f_id, &mut f_name, &mut f_description],
+        )?;
+        let (Some(f_id), Some(f_name)) = (f_id, f_name) else {
+            return None;
+        };
+        Some(Self {
             type_: f_type_,
             id: f_id,
             name: f_name,
             description: f_description,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "product", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "description" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_id), Some(f_name), f_description) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
-            id: f_id,
-            name: f_name,
-            description: match f_description {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -23988,48 +24186,51 @@ impl SearchResultSubscription {
 
 impl FromJson for SearchResultSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_customer_name = json::required(obj, "customer_name", path)?;
-        let f_customer_email = json::required(obj, "customer_email", path)?;
-        let f_product_name = json::required(obj, "product_name", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            type_: f_type_,
-            id: f_id,
-            customer_name: f_customer_name,
-            customer_email: f_customer_email,
-            product_name: f_product_name,
-            status: f_status,
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "subscription", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "id" => json::set(r, &mut s.1),
-            "customer_name" => json::set(r, &mut s.2),
-            "customer_email" => json::set(r, &mut s.3),
-            "product_name" => json::set(r, &mut s.4),
-            "status" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "currency" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SearchResultSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription"), false),
+        json::Prop::required("id"),
+        json::Prop::required("customer_name"),
+        json::Prop::required("customer_email"),
+        json::Prop::required("product_name"),
+        json::Prop::required("status"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_product_name = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_id,
+                &mut f_customer_name,
+                &mut f_customer_email,
+                &mut f_product_name,
+                &mut f_status,
+                &mut f_amount,
+                &mut f_currency,
+            ],
+        )?;
         let (
-            f_type_,
             Some(f_id),
             Some(f_customer_name),
             Some(f_customer_email),
@@ -24037,15 +24238,20 @@ impl FromJson for SearchResultSubscription {
             Some(f_status),
             Some(f_amount),
             Some(f_currency),
-        ) = s
+        ) = (
+            f_id,
+            f_customer_name,
+            f_customer_email,
+            f_product_name,
+            f_status,
+            f_amount,
+            f_currency,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             id: f_id,
             customer_name: f_customer_name,
             customer_email: f_customer_email,
@@ -24094,25 +24300,26 @@ impl SearchResults {
 
 impl FromJson for SearchResults {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_results = json::required(obj, "results", path)?;
-        Ok(Self {
-            results: f_results,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "results" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_results),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SearchResults {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("results")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_results = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_results])?;
+        let (Some(f_results),) = (f_results,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             results: f_results,
             extra,
         })
@@ -24213,12 +24420,39 @@ impl SearchResultsResultsItem {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::SearchResultSubscription(FromJson::read(r)?)),
-        |r| Ok(Self::SearchResultOrder(FromJson::read(r)?)),
-        |r| Ok(Self::SearchResultCustomer(FromJson::read(r)?)),
-        |r| Ok(Self::SearchResultProduct(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::SearchResultSubscription(FromJson::read(r)?)),
+            &[
+                "id",
+                "customer_name",
+                "customer_email",
+                "product_name",
+                "status",
+                "amount",
+                "currency",
+            ],
+        ),
+        (
+            |r| Ok(Self::SearchResultOrder(FromJson::read(r)?)),
+            &[
+                "id",
+                "customer_name",
+                "customer_email",
+                "product_name",
+                "amount",
+                "currency",
+            ],
+        ),
+        (
+            |r| Ok(Self::SearchResultCustomer(FromJson::read(r)?)),
+            &["id", "name", "email"],
+        ),
+        (
+            |r| Ok(Self::SearchResultProduct(FromJson::read(r)?)),
+            &["id", "name"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -24267,7 +24501,7 @@ impl FromJson for SearchResultsResultsItem {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "customer" => Self::SearchResultCustomer(FromJson::read(r)?),
@@ -24335,31 +24569,29 @@ impl SessionNotFreshError {
 
 impl FromJson for SessionNotFreshError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SessionNotFreshError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SessionNotFreshError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SessionNotFreshError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("SessionNotFreshError"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -24446,72 +24678,77 @@ impl SlackIntegration {
 
 impl FromJson for SlackIntegration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_display_name = json::required(obj, "display_name", path)?;
-        let f_slack_app_id = json::required(obj, "slack_app_id", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_id_last_4 = json::required(obj, "client_id_last_4", path)?;
-        let f_client_secret_last_4 = json::required(obj, "client_secret_last_4", path)?;
-        let f_signing_secret_last_4 = json::required(obj, "signing_secret_last_4", path)?;
-        let f_team_id = json::required(obj, "team_id", path)?;
-        let f_team_name = json::required(obj, "team_name", path)?;
-        let f_bot_user_id = json::required(obj, "bot_user_id", path)?;
-        let f_authed_user_id = json::required(obj, "authed_user_id", path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        let f_installed_at = json::required(obj, "installed_at", path)?;
-        let f_revoked_at = json::required(obj, "revoked_at", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            organization_id: f_organization_id,
-            display_name: f_display_name,
-            slack_app_id: f_slack_app_id,
-            client_id: f_client_id,
-            client_id_last_4: f_client_id_last_4,
-            client_secret_last_4: f_client_secret_last_4,
-            signing_secret_last_4: f_signing_secret_last_4,
-            team_id: f_team_id,
-            team_name: f_team_name,
-            bot_user_id: f_bot_user_id,
-            authed_user_id: f_authed_user_id,
-            scopes: f_scopes,
-            installed_at: f_installed_at,
-            revoked_at: f_revoked_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "display_name" => json::set(r, &mut s.4),
-            "slack_app_id" => json::set(r, &mut s.5),
-            "client_id" => json::set(r, &mut s.6),
-            "client_id_last_4" => json::set(r, &mut s.7),
-            "client_secret_last_4" => json::set(r, &mut s.8),
-            "signing_secret_last_4" => json::set(r, &mut s.9),
-            "team_id" => json::set(r, &mut s.10),
-            "team_name" => json::set(r, &mut s.11),
-            "bot_user_id" => json::set(r, &mut s.12),
-            "authed_user_id" => json::set(r, &mut s.13),
-            "scopes" => json::set(r, &mut s.14),
-            "installed_at" => json::set(r, &mut s.15),
-            "revoked_at" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackIntegration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("display_name"),
+        json::Prop::required("slack_app_id"),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_id_last_4"),
+        json::Prop::required("client_secret_last_4"),
+        json::Prop::required("signing_secret_last_4"),
+        json::Prop::required("team_id"),
+        json::Prop::required("team_name"),
+        json::Prop::required("bot_user_id"),
+        json::Prop::required("authed_user_id"),
+        json::Prop::required("scopes"),
+        json::Prop::required("installed_at"),
+        json::Prop::required("revoked_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_display_name = None;
+        let mut f_slack_app_id = None;
+        let mut f_client_id = None;
+        let mut f_client_id_last_4 = None;
+        let mut f_client_secret_last_4 = None;
+        let mut f_signing_secret_last_4 = None;
+        let mut f_team_id = None;
+        let mut f_team_name = None;
+        let mut f_bot_user_id = None;
+        let mut f_authed_user_id = None;
+        let mut f_scopes = None;
+        let mut f_installed_at = None;
+        let mut f_revoked_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_display_name,
+                &mut f_slack_app_id,
+                &mut f_client_id,
+                &mut f_client_id_last_4,
+                &mut f_client_secret_last_4,
+                &mut f_signing_secret_last_4,
+                &mut f_team_id,
+                &mut f_team_name,
+                &mut f_bot_user_id,
+                &mut f_authed_user_id,
+                &mut f_scopes,
+                &mut f_installed_at,
+                &mut f_revoked_at,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -24530,11 +24767,29 @@ impl FromJson for SlackIntegration {
             Some(f_scopes),
             Some(f_installed_at),
             Some(f_revoked_at),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_organization_id,
+            f_display_name,
+            f_slack_app_id,
+            f_client_id,
+            f_client_id_last_4,
+            f_client_secret_last_4,
+            f_signing_secret_last_4,
+            f_team_id,
+            f_team_name,
+            f_bot_user_id,
+            f_authed_user_id,
+            f_scopes,
+            f_installed_at,
+            f_revoked_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -24623,60 +24878,65 @@ impl SlackIntegrationCredentialsUpdate {
 
 impl FromJson for SlackIntegrationCredentialsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_display_name = json::required(obj, "display_name", path)?;
-        let f_slack_app_id = json::required(obj, "slack_app_id", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::optional(obj, "client_secret", path)?;
-        let f_signing_secret = json::optional(obj, "signing_secret", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackIntegrationCredentialsUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("organization_id"),
+        json::Prop::required("display_name"),
+        json::Prop::required("slack_app_id"),
+        json::Prop::required("client_id"),
+        json::Prop::optional("client_secret"),
+        json::Prop::optional("signing_secret"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_organization_id = None;
+        let mut f_display_name = None;
+        let mut f_slack_app_id = None;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_signing_secret = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_organization_id,
+                &mut f_display_name,
+                &mut f_slack_app_id,
+                &mut f_client_id,
+                &mut f_client_secret,
+                &mut f_signing_secret,
+            ],
+        )?;
+        let (
+            Some(f_organization_id),
+            Some(f_display_name),
+            Some(f_slack_app_id),
+            Some(f_client_id),
+        ) = (
+            f_organization_id,
+            f_display_name,
+            f_slack_app_id,
+            f_client_id,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             organization_id: f_organization_id,
             display_name: f_display_name,
             slack_app_id: f_slack_app_id,
             client_id: f_client_id,
             client_secret: f_client_secret,
             signing_secret: f_signing_secret,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut s.0),
-            "display_name" => json::set(r, &mut s.1),
-            "slack_app_id" => json::set(r, &mut s.2),
-            "client_id" => json::set(r, &mut s.3),
-            "client_secret" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "signing_secret" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_organization_id),
-            Some(f_display_name),
-            Some(f_slack_app_id),
-            Some(f_client_id),
-            f_client_secret,
-            f_signing_secret,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            organization_id: f_organization_id,
-            display_name: f_display_name,
-            slack_app_id: f_slack_app_id,
-            client_id: f_client_id,
-            client_secret: match f_client_secret {
-                Some(v) => v,
-                None => None,
-            },
-            signing_secret: match f_signing_secret {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -24716,25 +24976,26 @@ impl SlackIntegrationManifest {
 
 impl FromJson for SlackIntegrationManifest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_manifest = json::required(obj, "manifest", path)?;
-        Ok(Self {
-            manifest: f_manifest,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "manifest" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_manifest),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackIntegrationManifest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("manifest")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_manifest = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_manifest])?;
+        let (Some(f_manifest),) = (f_manifest,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             manifest: f_manifest,
             extra,
         })
@@ -24770,25 +25031,26 @@ impl SlackIntegrationManifestRequest {
 
 impl FromJson for SlackIntegrationManifestRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_display_name = json::required(obj, "display_name", path)?;
-        Ok(Self {
-            display_name: f_display_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "display_name" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_display_name),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackIntegrationManifestRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("display_name")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_display_name = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_display_name])?;
+        let (Some(f_display_name),) = (f_display_name,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             display_name: f_display_name,
             extra,
         })
@@ -24824,25 +25086,26 @@ impl SlackIntegrationsResponse {
 
 impl FromJson for SlackIntegrationsResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_integrations = json::required(obj, "integrations", path)?;
-        Ok(Self {
-            integrations: f_integrations,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "integrations" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_integrations),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackIntegrationsResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("integrations")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_integrations = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_integrations])?;
+        let (Some(f_integrations),) = (f_integrations,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             integrations: f_integrations,
             extra,
         })
@@ -24887,51 +25150,50 @@ impl SlackWorkspaceUser {
 
 impl FromJson for SlackWorkspaceUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_real_name = json::optional(obj, "real_name", path)?;
-        let f_image_url = json::optional(obj, "image_url", path)?;
-        let f_is_admin = json::optional(obj, "is_admin", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackWorkspaceUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::optional("real_name"),
+        json::Prop::optional("image_url"),
+        json::Prop::optional("is_admin"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_real_name = None;
+        let mut f_image_url = None;
+        let mut f_is_admin = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_name,
+                &mut f_real_name,
+                &mut f_image_url,
+                &mut f_is_admin,
+            ],
+        )?;
+        let (Some(f_id), Some(f_name)) = (f_id, f_name) else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             name: f_name,
             real_name: f_real_name,
             image_url: f_image_url,
             is_admin: f_is_admin,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "real_name" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "image_url" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_admin" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_name), f_real_name, f_image_url, f_is_admin) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            name: f_name,
-            real_name: match f_real_name {
-                Some(v) => v,
-                None => None,
-            },
-            image_url: match f_image_url {
-                Some(v) => v,
-                None => None,
-            },
-            is_admin: match f_is_admin {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -24970,25 +25232,26 @@ impl SlackWorkspaceUsersResponse {
 
 impl FromJson for SlackWorkspaceUsersResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_users = json::required(obj, "users", path)?;
-        Ok(Self {
-            users: f_users,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "users" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_users),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SlackWorkspaceUsersResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("users")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_users = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_users])?;
+        let (Some(f_users),) = (f_users,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             users: f_users,
             extra,
         })
@@ -25024,31 +25287,33 @@ impl SourceAccountNotMigratable {
 
 impl FromJson for SourceAccountNotMigratable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SourceAccountNotMigratable", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SourceAccountNotMigratable", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SourceAccountNotMigratable {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("SourceAccountNotMigratable"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -25088,31 +25353,29 @@ impl SourceKeyModeMismatch {
 
 impl FromJson for SourceKeyModeMismatch {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SourceKeyModeMismatch", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SourceKeyModeMismatch", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SourceKeyModeMismatch {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("SourceKeyModeMismatch"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -25149,31 +25412,29 @@ impl SourceNotConnected {
 
 impl FromJson for SourceNotConnected {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SourceNotConnected", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SourceNotConnected", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SourceNotConnected {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("SourceNotConnected"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -25210,31 +25471,33 @@ impl SourceVerificationUnavailable {
 
 impl FromJson for SourceVerificationUnavailable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SourceVerificationUnavailable", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SourceVerificationUnavailable", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SourceVerificationUnavailable {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("SourceVerificationUnavailable"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -25347,10 +25610,16 @@ impl SsoConnectionConfiguration {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::OidcConfigurationClientSecret(FromJson::read(r)?)),
-        |r| Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::OidcConfigurationClientSecret(FromJson::read(r)?)),
+            &["issuer", "client_id", "auth_method", "client_secret"],
+        ),
+        (
+            |r| Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?)),
+            &["issuer", "client_id", "auth_method"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -25397,7 +25666,7 @@ impl FromJson for SsoConnectionConfiguration {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("auth_method")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "client_secret" => Self::OidcConfigurationClientSecret(FromJson::read(r)?),
@@ -25458,42 +25727,45 @@ impl SsoFactor {
 
 impl FromJson for SsoFactor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "sso", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_connection_id = json::required(obj, "connection_id", path)?;
-        let f_organization_slug = json::required(obj, "organization_slug", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        Ok(Self {
-            type_: f_type_,
-            connection_id: f_connection_id,
-            organization_slug: f_organization_slug,
-            name: f_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "sso", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "connection_id" => json::set(r, &mut s.1),
-            "organization_slug" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_connection_id), Some(f_organization_slug), Some(f_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SsoFactor {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("sso"), false),
+        json::Prop::required("connection_id"),
+        json::Prop::required("organization_slug"),
+        json::Prop::required("name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_connection_id = None;
+        let mut f_organization_slug = None;
+        let mut f_name = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_type_,
+                &mut f_connection_id,
+                &mut f_organization_slug,
+                &mut f_name,
+            ],
+        )?;
+        let (Some(f_connection_id), Some(f_organization_slug), Some(f_name)) =
+            (f_connection_id, f_organization_slug, f_name)
+        else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             connection_id: f_connection_id,
             organization_slug: f_organization_slug,
             name: f_name,
@@ -25541,34 +25813,44 @@ impl StatisticsPeriod {
 
 impl FromJson for StatisticsPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_period_start = json::required(obj, "period_start", path)?;
-        let f_period_end = json::required(obj, "period_end", path)?;
-        let f_stats = json::required(obj, "stats", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            period_start: f_period_start,
-            period_end: f_period_end,
-            stats: f_stats,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut s.0),
-            "period_start" => json::set(r, &mut s.1),
-            "period_end" => json::set(r, &mut s.2),
-            "stats" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_timestamp), Some(f_period_start), Some(f_period_end), Some(f_stats)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl StatisticsPeriod {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("timestamp"),
+        json::Prop::required("period_start"),
+        json::Prop::required("period_end"),
+        json::Prop::required("stats"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_period_start = None;
+        let mut f_period_end = None;
+        let mut f_stats = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_timestamp,
+                &mut f_period_start,
+                &mut f_period_end,
+                &mut f_stats,
+            ],
+        )?;
+        let (Some(f_timestamp), Some(f_period_start), Some(f_period_end), Some(f_stats)) =
+            (f_timestamp, f_period_start, f_period_end, f_stats)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             period_start: f_period_start,
             period_end: f_period_end,
@@ -26147,28 +26429,35 @@ impl SubscriptionCancelPreview {
 
 impl FromJson for SubscriptionCancelPreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_stops_collection = json::required(obj, "stops_collection", path)?;
-        let f_outstanding_amount = json::required(obj, "outstanding_amount", path)?;
-        Ok(Self {
-            stops_collection: f_stops_collection,
-            outstanding_amount: f_outstanding_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "stops_collection" => json::set(r, &mut s.0),
-            "outstanding_amount" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_stops_collection), Some(f_outstanding_amount)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCancelPreview {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("stops_collection"),
+        json::Prop::required("outstanding_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_stops_collection = None;
+        let mut f_outstanding_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_stops_collection, &mut f_outstanding_amount],
+        )?;
+        let (Some(f_stops_collection), Some(f_outstanding_amount)) =
+            (f_stops_collection, f_outstanding_amount)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             stops_collection: f_stops_collection,
             outstanding_amount: f_outstanding_amount,
             extra,
@@ -26235,10 +26524,10 @@ impl SubscriptionChangePreview {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Product(FromJson::read(r)?)),
-        |r| Ok(Self::Seats(FromJson::read(r)?)),
+        (|r| Ok(Self::Product(FromJson::read(r)?)), &["product_id"]),
+        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -26266,7 +26555,7 @@ impl FromJson for SubscriptionChangePreview {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -26314,33 +26603,35 @@ impl SubscriptionChangePreviewProduct {
 
 impl FromJson for SubscriptionChangePreviewProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_proration_behavior = json::optional(obj, "proration_behavior", path)?;
-        Ok(Self {
-            product_id: f_product_id,
-            proration_behavior: f_proration_behavior,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut s.0),
-            "proration_behavior" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_product_id), f_proration_behavior) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionChangePreviewProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("product_id"),
+        json::Prop::optional("proration_behavior"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_product_id = None;
+        let mut f_proration_behavior = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_product_id, &mut f_proration_behavior],
+        )?;
+        let (Some(f_product_id),) = (f_product_id,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             product_id: f_product_id,
-            proration_behavior: match f_proration_behavior {
-                Some(v) => v,
-                None => None,
-            },
+            proration_behavior: f_proration_behavior,
             extra,
         })
     }
@@ -26378,33 +26669,32 @@ impl SubscriptionChangePreviewSeats {
 
 impl FromJson for SubscriptionChangePreviewSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        let f_proration_behavior = json::optional(obj, "proration_behavior", path)?;
-        Ok(Self {
-            seats: f_seats,
-            proration_behavior: f_proration_behavior,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut s.0),
-            "proration_behavior" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_seats), f_proration_behavior) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionChangePreviewSeats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("seats"),
+        json::Prop::optional("proration_behavior"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seats = None;
+        let mut f_proration_behavior = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_seats, &mut f_proration_behavior])?;
+        let (Some(f_seats),) = (f_seats,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             seats: f_seats,
-            proration_behavior: match f_proration_behavior {
-                Some(v) => v,
-                None => None,
-            },
+            proration_behavior: f_proration_behavior,
             extra,
         })
     }
@@ -26472,53 +26762,59 @@ impl SubscriptionChargePreview {
 
 impl FromJson for SubscriptionChargePreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_base_amount = json::required(obj, "base_amount", path)?;
-        let f_metered_amount = json::required(obj, "metered_amount", path)?;
-        let f_proration_amount = json::required(obj, "proration_amount", path)?;
-        let f_prorations = json::required(obj, "prorations", path)?;
-        let f_subtotal_amount = json::required(obj, "subtotal_amount", path)?;
-        let f_discount_amount = json::required(obj, "discount_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_applied_balance_amount = json::required(obj, "applied_balance_amount", path)?;
-        let f_due_amount = json::required(obj, "due_amount", path)?;
-        Ok(Self {
-            base_amount: f_base_amount,
-            metered_amount: f_metered_amount,
-            proration_amount: f_proration_amount,
-            prorations: f_prorations,
-            subtotal_amount: f_subtotal_amount,
-            discount_amount: f_discount_amount,
-            net_amount: f_net_amount,
-            tax_amount: f_tax_amount,
-            total_amount: f_total_amount,
-            applied_balance_amount: f_applied_balance_amount,
-            due_amount: f_due_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "base_amount" => json::set(r, &mut s.0),
-            "metered_amount" => json::set(r, &mut s.1),
-            "proration_amount" => json::set(r, &mut s.2),
-            "prorations" => json::set(r, &mut s.3),
-            "subtotal_amount" => json::set(r, &mut s.4),
-            "discount_amount" => json::set(r, &mut s.5),
-            "net_amount" => json::set(r, &mut s.6),
-            "tax_amount" => json::set(r, &mut s.7),
-            "total_amount" => json::set(r, &mut s.8),
-            "applied_balance_amount" => json::set(r, &mut s.9),
-            "due_amount" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionChargePreview {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("base_amount"),
+        json::Prop::required("metered_amount"),
+        json::Prop::required("proration_amount"),
+        json::Prop::required("prorations"),
+        json::Prop::required("subtotal_amount"),
+        json::Prop::required("discount_amount"),
+        json::Prop::required("net_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("applied_balance_amount"),
+        json::Prop::required("due_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_base_amount = None;
+        let mut f_metered_amount = None;
+        let mut f_proration_amount = None;
+        let mut f_prorations = None;
+        let mut f_subtotal_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_total_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_due_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_base_amount,
+                &mut f_metered_amount,
+                &mut f_proration_amount,
+                &mut f_prorations,
+                &mut f_subtotal_amount,
+                &mut f_discount_amount,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_total_amount,
+                &mut f_applied_balance_amount,
+                &mut f_due_amount,
+            ],
+        )?;
         let (
             Some(f_base_amount),
             Some(f_metered_amount),
@@ -26531,11 +26827,23 @@ impl FromJson for SubscriptionChargePreview {
             Some(f_total_amount),
             Some(f_applied_balance_amount),
             Some(f_due_amount),
-        ) = s
+        ) = (
+            f_base_amount,
+            f_metered_amount,
+            f_proration_amount,
+            f_prorations,
+            f_subtotal_amount,
+            f_discount_amount,
+            f_net_amount,
+            f_tax_amount,
+            f_total_amount,
+            f_applied_balance_amount,
+            f_due_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             base_amount: f_base_amount,
             metered_amount: f_metered_amount,
             proration_amount: f_proration_amount,
@@ -26597,28 +26905,30 @@ impl SubscriptionChargePreviewProration {
 
 impl FromJson for SubscriptionChargePreviewProration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        Ok(Self {
-            label: f_label,
-            amount: f_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "label" => json::set(r, &mut s.0),
-            "amount" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_label), Some(f_amount)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionChargePreviewProration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("label"),
+        json::Prop::required("amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_label = None;
+        let mut f_amount = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_label, &mut f_amount])?;
+        let (Some(f_label), Some(f_amount)) = (f_label, f_amount) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             label: f_label,
             amount: f_amount,
             extra,
@@ -26670,51 +26980,50 @@ impl SubscriptionUser {
 
 impl FromJson for SubscriptionUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_public_name = json::required(obj, "public_name", path)?;
-        let f_avatar_url = json::optional(obj, "avatar_url", path)?;
-        let f_github_username = json::optional(obj, "github_username", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::optional("email"),
+        json::Prop::required("public_name"),
+        json::Prop::optional("avatar_url"),
+        json::Prop::optional("github_username"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_public_name = None;
+        let mut f_avatar_url = None;
+        let mut f_github_username = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_email,
+                &mut f_public_name,
+                &mut f_avatar_url,
+                &mut f_github_username,
+            ],
+        )?;
+        let (Some(f_id), Some(f_public_name)) = (f_id, f_public_name) else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             email: f_email,
             public_name: f_public_name,
             avatar_url: f_avatar_url,
             github_username: f_github_username,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "email" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "public_name" => json::set(r, &mut s.2),
-            "avatar_url" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "github_username" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), f_email, Some(f_public_name), f_avatar_url, f_github_username) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            public_name: f_public_name,
-            avatar_url: match f_avatar_url {
-                Some(v) => v,
-                None => None,
-            },
-            github_username: match f_github_username {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -26761,34 +27070,44 @@ impl SupportCase {
 
 impl FromJson for SupportCase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            type_: f_type_,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_type_)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("type"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_type_,
+            ],
+        )?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_type_)) =
+            (f_created_at, f_modified_at, f_id, f_type_)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -26839,39 +27158,47 @@ impl SupportCaseAttachment {
 
 impl FromJson for SupportCaseAttachment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_message_id = json::required(obj, "message_id", path)?;
-        let f_file = json::required(obj, "file", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            message_id: f_message_id,
-            file: f_file,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "message_id" => json::set(r, &mut s.3),
-            "file" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCaseAttachment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("message_id"),
+        json::Prop::required("file"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_message_id = None;
+        let mut f_file = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_message_id,
+                &mut f_file,
+            ],
+        )?;
         let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_message_id), Some(f_file)) =
-            s
+            (f_created_at, f_modified_at, f_id, f_message_id, f_file)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -26919,31 +27246,35 @@ impl SupportCaseAttachmentFile {
 
 impl FromJson for SupportCaseAttachmentFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        Ok(Self {
-            name: f_name,
-            mime_type: f_mime_type,
-            size: f_size,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "mime_type" => json::set(r, &mut s.1),
-            "size" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_name), Some(f_mime_type), Some(f_size)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCaseAttachmentFile {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("name"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_name, &mut f_mime_type, &mut f_size],
+        )?;
+        let (Some(f_name), Some(f_mime_type), Some(f_size)) = (f_name, f_mime_type, f_size) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             name: f_name,
             mime_type: f_mime_type,
             size: f_size,
@@ -27053,10 +27384,16 @@ impl SupportCaseListItem {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?)),
-        |r| Ok(Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?)),
+            &["created_at", "modified_at", "id", "type", "dispute"],
+        ),
+        (
+            |r| Ok(Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?)),
+            &["created_at", "modified_at", "id", "type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -27103,7 +27440,7 @@ impl FromJson for SupportCaseListItem {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "dispute" => Self::DisputeSupportCaseListItem(FromJson::read(r)?),
@@ -27174,36 +27511,44 @@ impl SupportCaseMessage {
 
 impl FromJson for SupportCaseMessage {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_author_kind = json::required(obj, "author_kind", path)?;
-        let f_body = json::required(obj, "body", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            type_: f_type_,
-            author_kind: f_author_kind,
-            body: f_body,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            "author_kind" => json::set(r, &mut s.4),
-            "body" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCaseMessage {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("type"),
+        json::Prop::required("author_kind"),
+        json::Prop::required("body"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_author_kind = None;
+        let mut f_body = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_type_,
+                &mut f_author_kind,
+                &mut f_body,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -27211,11 +27556,18 @@ impl FromJson for SupportCaseMessage {
             Some(f_type_),
             Some(f_author_kind),
             Some(f_body),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_type_,
+            f_author_kind,
+            f_body,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -27392,14 +27744,20 @@ impl SupportCaseMessageCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| {
-            Ok(Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(
-                r,
-            )?))
-        },
-        |r| Ok(Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?)),
+        (
+            |r| {
+                Ok(Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(
+                    r,
+                )?))
+            },
+            &["type"],
+        ),
+        (
+            |r| Ok(Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?)),
+            &["type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -27446,7 +27804,7 @@ impl FromJson for SupportCaseMessageCreate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "dispute" => Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?),
@@ -27694,34 +28052,44 @@ impl SupportCaseThread {
 
 impl FromJson for SupportCaseThread {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_case = json::required(obj, "case", path)?;
-        let f_messages = json::required(obj, "messages", path)?;
-        let f_attachments = json::required(obj, "attachments", path)?;
-        let f_is_open = json::required(obj, "is_open", path)?;
-        Ok(Self {
-            case: f_case,
-            messages: f_messages,
-            attachments: f_attachments,
-            is_open: f_is_open,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "case" => json::set(r, &mut s.0),
-            "messages" => json::set(r, &mut s.1),
-            "attachments" => json::set(r, &mut s.2),
-            "is_open" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_case), Some(f_messages), Some(f_attachments), Some(f_is_open)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SupportCaseThread {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("case"),
+        json::Prop::required("messages"),
+        json::Prop::required("attachments"),
+        json::Prop::required("is_open"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_case = None;
+        let mut f_messages = None;
+        let mut f_attachments = None;
+        let mut f_is_open = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_case,
+                &mut f_messages,
+                &mut f_attachments,
+                &mut f_is_open,
+            ],
+        )?;
+        let (Some(f_case), Some(f_messages), Some(f_attachments), Some(f_is_open)) =
+            (f_case, f_messages, f_attachments, f_is_open)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             case: f_case,
             messages: f_messages,
             attachments: f_attachments,
@@ -27856,62 +28224,74 @@ impl TaxJurisdiction {
 
 impl FromJson for TaxJurisdiction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        let f_state = json::optional(obj, "state", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_order_count = json::required(obj, "order_count", path)?;
-        let f_country_name = json::required(obj, "country_name", path)?;
-        let f_state_name = json::required(obj, "state_name", path)?;
-        Ok(Self {
-            id: f_id,
-            country: f_country,
-            state: f_state,
-            currency: f_currency,
-            tax_amount: f_tax_amount,
-            order_count: f_order_count,
-            country_name: f_country_name,
-            state_name: f_state_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "country" => json::set(r, &mut s.1),
-            "state" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "currency" => json::set(r, &mut s.3),
-            "tax_amount" => json::set(r, &mut s.4),
-            "order_count" => json::set(r, &mut s.5),
-            "country_name" => json::set(r, &mut s.6),
-            "state_name" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TaxJurisdiction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("country"),
+        json::Prop::optional("state"),
+        json::Prop::required("currency"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("order_count"),
+        json::Prop::required("country_name"),
+        json::Prop::required("state_name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_country = None;
+        let mut f_state = None;
+        let mut f_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_order_count = None;
+        let mut f_country_name = None;
+        let mut f_state_name = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_country,
+                &mut f_state,
+                &mut f_currency,
+                &mut f_tax_amount,
+                &mut f_order_count,
+                &mut f_country_name,
+                &mut f_state_name,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_country),
-            f_state,
             Some(f_currency),
             Some(f_tax_amount),
             Some(f_order_count),
             Some(f_country_name),
             Some(f_state_name),
-        ) = s
+        ) = (
+            f_id,
+            f_country,
+            f_currency,
+            f_tax_amount,
+            f_order_count,
+            f_country_name,
+            f_state_name,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             country: f_country,
-            state: match f_state {
-                Some(v) => v,
-                None => None,
-            },
+            state: f_state,
             currency: f_currency,
             tax_amount: f_tax_amount,
             order_count: f_order_count,
@@ -28055,36 +28435,47 @@ impl TaxSummary {
 
 impl FromJson for TaxSummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_order_count = json::required(obj, "order_count", path)?;
-        let f_jurisdiction_count = json::required(obj, "jurisdiction_count", path)?;
-        Ok(Self {
-            currency: f_currency,
-            tax_amount: f_tax_amount,
-            order_count: f_order_count,
-            jurisdiction_count: f_jurisdiction_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "currency" => json::set(r, &mut s.0),
-            "tax_amount" => json::set(r, &mut s.1),
-            "order_count" => json::set(r, &mut s.2),
-            "jurisdiction_count" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_currency), Some(f_tax_amount), Some(f_order_count), Some(f_jurisdiction_count)) =
-            s
-        else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TaxSummary {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("currency"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("order_count"),
+        json::Prop::required("jurisdiction_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_order_count = None;
+        let mut f_jurisdiction_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_currency,
+                &mut f_tax_amount,
+                &mut f_order_count,
+                &mut f_jurisdiction_count,
+            ],
+        )?;
+        let (Some(f_currency), Some(f_tax_amount), Some(f_order_count), Some(f_jurisdiction_count)) = (
+            f_currency,
+            f_tax_amount,
+            f_order_count,
+            f_jurisdiction_count,
+        ) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             currency: f_currency,
             tax_amount: f_tax_amount,
             order_count: f_order_count,
@@ -28130,36 +28521,31 @@ impl TextBlock {
 
 impl FromJson for TextBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "text", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_text = json::required(obj, "text", path)?;
-        Ok(Self {
-            type_: f_type_,
-            text: f_text,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "text", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "text" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_text)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TextBlock {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("text"), false),
+        json::Prop::required("text"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_text = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_type_, &mut f_text])?;
+        let (Some(f_text),) = (f_text,) else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             text: f_text,
             extra,
         })
@@ -28213,36 +28599,44 @@ impl TopCustomer {
 
 impl FromJson for TopCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_order_count = json::required(obj, "order_count", path)?;
-        let f_net_revenue = json::required(obj, "net_revenue", path)?;
-        Ok(Self {
-            id: f_id,
-            email: f_email,
-            name: f_name,
-            avatar_url: f_avatar_url,
-            order_count: f_order_count,
-            net_revenue: f_net_revenue,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "email" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "avatar_url" => json::set(r, &mut s.3),
-            "order_count" => json::set(r, &mut s.4),
-            "net_revenue" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TopCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("email"),
+        json::Prop::required("name"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("order_count"),
+        json::Prop::required("net_revenue"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_order_count = None;
+        let mut f_net_revenue = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_email,
+                &mut f_name,
+                &mut f_avatar_url,
+                &mut f_order_count,
+                &mut f_net_revenue,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_email),
@@ -28250,11 +28644,18 @@ impl FromJson for TopCustomer {
             Some(f_avatar_url),
             Some(f_order_count),
             Some(f_net_revenue),
-        ) = s
+        ) = (
+            f_id,
+            f_email,
+            f_name,
+            f_avatar_url,
+            f_order_count,
+            f_net_revenue,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             email: f_email,
             name: f_name,
@@ -28300,25 +28701,26 @@ impl TotpEnable {
 
 impl FromJson for TotpEnable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_code = json::required(obj, "code", path)?;
-        Ok(Self {
-            code: f_code,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_code),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TotpEnable {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_code = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (Some(f_code),) = (f_code,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             code: f_code,
             extra,
         })
@@ -28368,44 +28770,58 @@ impl TotpEnrollment {
 
 impl FromJson for TotpEnrollment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_secret = json::required(obj, "secret", path)?;
-        let f_algorithm = json::required(obj, "algorithm", path)?;
-        let f_digits = json::required(obj, "digits", path)?;
-        let f_period = json::required(obj, "period", path)?;
-        let f_provisioning_uri = json::required(obj, "provisioning_uri", path)?;
-        Ok(Self {
-            secret: f_secret,
-            algorithm: f_algorithm,
-            digits: f_digits,
-            period: f_period,
-            provisioning_uri: f_provisioning_uri,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "secret" => json::set(r, &mut s.0),
-            "algorithm" => json::set(r, &mut s.1),
-            "digits" => json::set(r, &mut s.2),
-            "period" => json::set(r, &mut s.3),
-            "provisioning_uri" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TotpEnrollment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("secret"),
+        json::Prop::required("algorithm"),
+        json::Prop::required("digits"),
+        json::Prop::required("period"),
+        json::Prop::required("provisioning_uri"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_secret = None;
+        let mut f_algorithm = None;
+        let mut f_digits = None;
+        let mut f_period = None;
+        let mut f_provisioning_uri = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_secret,
+                &mut f_algorithm,
+                &mut f_digits,
+                &mut f_period,
+                &mut f_provisioning_uri,
+            ],
+        )?;
         let (
             Some(f_secret),
             Some(f_algorithm),
             Some(f_digits),
             Some(f_period),
             Some(f_provisioning_uri),
-        ) = s
+        ) = (
+            f_secret,
+            f_algorithm,
+            f_digits,
+            f_period,
+            f_provisioning_uri,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             secret: f_secret,
             algorithm: f_algorithm,
             digits: f_digits,
@@ -28449,25 +28865,26 @@ impl TotpStatus {
 
 impl FromJson for TotpStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_enabled = json::required(obj, "enabled", path)?;
-        Ok(Self {
-            enabled: f_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "enabled" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_enabled),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TotpStatus {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("enabled")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_enabled = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_enabled])?;
+        let (Some(f_enabled),) = (f_enabled,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             enabled: f_enabled,
             extra,
         })
@@ -28588,106 +29005,110 @@ impl Transaction {
 
 impl FromJson for Transaction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_account_currency = json::required(obj, "account_currency", path)?;
-        let f_account_amount = json::required(obj, "account_amount", path)?;
-        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
-        let f_presentment_tax_amount = json::required(obj, "presentment_tax_amount", path)?;
-        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
-        let f_exchange_rate = json::required(obj, "exchange_rate", path)?;
-        let f_platform_fee_type = json::required(obj, "platform_fee_type", path)?;
-        let f_pledge_id = json::required(obj, "pledge_id", path)?;
-        let f_issue_reward_id = json::required(obj, "issue_reward_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_payout_transaction_id = json::required(obj, "payout_transaction_id", path)?;
-        let f_incurred_by_transaction_id = json::required(obj, "incurred_by_transaction_id", path)?;
-        let f_pledge = json::required(obj, "pledge", path)?;
-        let f_issue_reward = json::required(obj, "issue_reward", path)?;
-        let f_order = json::required(obj, "order", path)?;
-        let f_account_incurred_transactions =
-            json::required(obj, "account_incurred_transactions", path)?;
-        let f_payment_transaction = json::required(obj, "payment_transaction", path)?;
-        let f_incurred_amount = json::required(obj, "incurred_amount", path)?;
-        let f_gross_amount = json::required(obj, "gross_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            type_: f_type_,
-            processor: f_processor,
-            currency: f_currency,
-            amount: f_amount,
-            tax_amount: f_tax_amount,
-            account_currency: f_account_currency,
-            account_amount: f_account_amount,
-            presentment_amount: f_presentment_amount,
-            presentment_tax_amount: f_presentment_tax_amount,
-            presentment_currency: f_presentment_currency,
-            exchange_rate: f_exchange_rate,
-            platform_fee_type: f_platform_fee_type,
-            pledge_id: f_pledge_id,
-            issue_reward_id: f_issue_reward_id,
-            order_id: f_order_id,
-            payout_transaction_id: f_payout_transaction_id,
-            incurred_by_transaction_id: f_incurred_by_transaction_id,
-            pledge: f_pledge,
-            issue_reward: f_issue_reward,
-            order: f_order,
-            account_incurred_transactions: f_account_incurred_transactions,
-            payment_transaction: f_payment_transaction,
-            incurred_amount: f_incurred_amount,
-            gross_amount: f_gross_amount,
-            net_amount: f_net_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            "processor" => json::set(r, &mut s.4),
-            "currency" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "tax_amount" => json::set(r, &mut s.7),
-            "account_currency" => json::set(r, &mut s.8),
-            "account_amount" => json::set(r, &mut s.9),
-            "presentment_amount" => json::set(r, &mut s.10),
-            "presentment_tax_amount" => json::set(r, &mut s.11),
-            "presentment_currency" => json::set(r, &mut s.12),
-            "exchange_rate" => json::set(r, &mut s.13),
-            "platform_fee_type" => json::set(r, &mut s.14),
-            "pledge_id" => json::set(r, &mut s.15),
-            "issue_reward_id" => json::set(r, &mut s.16),
-            "order_id" => json::set(r, &mut s.17),
-            "payout_transaction_id" => json::set(r, &mut s.18),
-            "incurred_by_transaction_id" => json::set(r, &mut s.19),
-            "pledge" => json::set(r, &mut s.20),
-            "issue_reward" => json::set(r, &mut s.21),
-            "order" => json::set(r, &mut s.22),
-            "account_incurred_transactions" => json::set(r, &mut s.23),
-            "payment_transaction" => json::set(r, &mut s.24),
-            "incurred_amount" => json::set(r, &mut s.25),
-            "gross_amount" => json::set(r, &mut s.26),
-            "net_amount" => json::set(r, &mut s.27),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Transaction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("type"),
+        json::Prop::required("processor"),
+        json::Prop::required("currency"),
+        json::Prop::required("amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("account_currency"),
+        json::Prop::required("account_amount"),
+        json::Prop::required("presentment_amount"),
+        json::Prop::required("presentment_tax_amount"),
+        json::Prop::required("presentment_currency"),
+        json::Prop::required("exchange_rate"),
+        json::Prop::required("platform_fee_type"),
+        json::Prop::required("pledge_id"),
+        json::Prop::required("issue_reward_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("payout_transaction_id"),
+        json::Prop::required("incurred_by_transaction_id"),
+        json::Prop::required("pledge"),
+        json::Prop::required("issue_reward"),
+        json::Prop::required("order"),
+        json::Prop::required("account_incurred_transactions"),
+        json::Prop::required("payment_transaction"),
+        json::Prop::required("incurred_amount"),
+        json::Prop::required("gross_amount"),
+        json::Prop::required("net_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_processor = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_tax_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_exchange_rate = None;
+        let mut f_platform_fee_type = None;
+        let mut f_pledge_id = None;
+        let mut f_issue_reward_id = None;
+        let mut f_order_id = None;
+        let mut f_payout_transaction_id = None;
+        let mut f_incurred_by_transaction_id = None;
+        let mut f_pledge = None;
+        let mut f_issue_reward = None;
+        let mut f_order = None;
+        let mut f_account_incurred_transactions = None;
+        let mut f_payment_transaction = None;
+        let mut f_incurred_amount = None;
+        let mut f_gross_amount = None;
+        let mut f_net_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_type_,
+                &mut f_processor,
+                &mut f_currency,
+                &mut f_amount,
+                &mut f_tax_amount,
+                &mut f_account_currency,
+                &mut f_account_amount,
+                &mut f_presentment_amount,
+                &mut f_presentment_tax_amount,
+                &mut f_presentment_currency,
+                &mut f_exchange_rate,
+                &mut f_platform_fee_type,
+                &mut f_pledge_id,
+                &mut f_issue_reward_id,
+                &mut f_order_id,
+                &mut f_payout_transaction_id,
+                &mut f_incurred_by_transaction_id,
+                &mut f_pledge,
+                &mut f_issue_reward,
+                &mut f_order,
+                &mut f_account_incurred_transactions,
+                &mut f_payment_transaction,
+                &mut f_incurred_amount,
+                &mut f_gross_amount,
+                &mut f_net_amount,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -28717,11 +29138,40 @@ impl FromJson for Transaction {
             Some(f_incurred_amount),
             Some(f_gross_amount),
             Some(f_net_amount),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_type_,
+            f_processor,
+            f_currency,
+            f_amount,
+            f_tax_amount,
+            f_account_currency,
+            f_account_amount,
+            f_presentment_amount,
+            f_presentment_tax_amount,
+            f_presentment_currency,
+            f_exchange_rate,
+            f_platform_fee_type,
+            f_pledge_id,
+            f_issue_reward_id,
+            f_order_id,
+            f_payout_transaction_id,
+            f_incurred_by_transaction_id,
+            f_pledge,
+            f_issue_reward,
+            f_order,
+            f_account_incurred_transactions,
+            f_payment_transaction,
+            f_incurred_amount,
+            f_gross_amount,
+            f_net_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -28890,81 +29340,86 @@ impl TransactionEmbedded {
 
 impl FromJson for TransactionEmbedded {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_account_currency = json::required(obj, "account_currency", path)?;
-        let f_account_amount = json::required(obj, "account_amount", path)?;
-        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
-        let f_presentment_tax_amount = json::required(obj, "presentment_tax_amount", path)?;
-        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
-        let f_exchange_rate = json::required(obj, "exchange_rate", path)?;
-        let f_platform_fee_type = json::required(obj, "platform_fee_type", path)?;
-        let f_pledge_id = json::required(obj, "pledge_id", path)?;
-        let f_issue_reward_id = json::required(obj, "issue_reward_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_payout_transaction_id = json::required(obj, "payout_transaction_id", path)?;
-        let f_incurred_by_transaction_id = json::required(obj, "incurred_by_transaction_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            type_: f_type_,
-            processor: f_processor,
-            currency: f_currency,
-            amount: f_amount,
-            tax_amount: f_tax_amount,
-            account_currency: f_account_currency,
-            account_amount: f_account_amount,
-            presentment_amount: f_presentment_amount,
-            presentment_tax_amount: f_presentment_tax_amount,
-            presentment_currency: f_presentment_currency,
-            exchange_rate: f_exchange_rate,
-            platform_fee_type: f_platform_fee_type,
-            pledge_id: f_pledge_id,
-            issue_reward_id: f_issue_reward_id,
-            order_id: f_order_id,
-            payout_transaction_id: f_payout_transaction_id,
-            incurred_by_transaction_id: f_incurred_by_transaction_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "type" => json::set(r, &mut s.3),
-            "processor" => json::set(r, &mut s.4),
-            "currency" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "tax_amount" => json::set(r, &mut s.7),
-            "account_currency" => json::set(r, &mut s.8),
-            "account_amount" => json::set(r, &mut s.9),
-            "presentment_amount" => json::set(r, &mut s.10),
-            "presentment_tax_amount" => json::set(r, &mut s.11),
-            "presentment_currency" => json::set(r, &mut s.12),
-            "exchange_rate" => json::set(r, &mut s.13),
-            "platform_fee_type" => json::set(r, &mut s.14),
-            "pledge_id" => json::set(r, &mut s.15),
-            "issue_reward_id" => json::set(r, &mut s.16),
-            "order_id" => json::set(r, &mut s.17),
-            "payout_transaction_id" => json::set(r, &mut s.18),
-            "incurred_by_transaction_id" => json::set(r, &mut s.19),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionEmbedded {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("type"),
+        json::Prop::required("processor"),
+        json::Prop::required("currency"),
+        json::Prop::required("amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("account_currency"),
+        json::Prop::required("account_amount"),
+        json::Prop::required("presentment_amount"),
+        json::Prop::required("presentment_tax_amount"),
+        json::Prop::required("presentment_currency"),
+        json::Prop::required("exchange_rate"),
+        json::Prop::required("platform_fee_type"),
+        json::Prop::required("pledge_id"),
+        json::Prop::required("issue_reward_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("payout_transaction_id"),
+        json::Prop::required("incurred_by_transaction_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_processor = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_tax_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_exchange_rate = None;
+        let mut f_platform_fee_type = None;
+        let mut f_pledge_id = None;
+        let mut f_issue_reward_id = None;
+        let mut f_order_id = None;
+        let mut f_payout_transaction_id = None;
+        let mut f_incurred_by_transaction_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_type_,
+                &mut f_processor,
+                &mut f_currency,
+                &mut f_amount,
+                &mut f_tax_amount,
+                &mut f_account_currency,
+                &mut f_account_amount,
+                &mut f_presentment_amount,
+                &mut f_presentment_tax_amount,
+                &mut f_presentment_currency,
+                &mut f_exchange_rate,
+                &mut f_platform_fee_type,
+                &mut f_pledge_id,
+                &mut f_issue_reward_id,
+                &mut f_order_id,
+                &mut f_payout_transaction_id,
+                &mut f_incurred_by_transaction_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -28986,11 +29441,32 @@ impl FromJson for TransactionEmbedded {
             Some(f_order_id),
             Some(f_payout_transaction_id),
             Some(f_incurred_by_transaction_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_type_,
+            f_processor,
+            f_currency,
+            f_amount,
+            f_tax_amount,
+            f_account_currency,
+            f_account_amount,
+            f_presentment_amount,
+            f_presentment_tax_amount,
+            f_presentment_currency,
+            f_exchange_rate,
+            f_platform_fee_type,
+            f_pledge_id,
+            f_issue_reward_id,
+            f_order_id,
+            f_payout_transaction_id,
+            f_incurred_by_transaction_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -29090,44 +29566,58 @@ impl TransactionIssueReward {
 
 impl FromJson for TransactionIssueReward {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_issue_reference = json::required(obj, "issue_reference", path)?;
-        let f_share_thousands = json::required(obj, "share_thousands", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            issue_reference: f_issue_reference,
-            share_thousands: f_share_thousands,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "issue_reference" => json::set(r, &mut s.3),
-            "share_thousands" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionIssueReward {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("issue_reference"),
+        json::Prop::required("share_thousands"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_issue_reference = None;
+        let mut f_share_thousands = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_issue_reference,
+                &mut f_share_thousands,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_issue_reference),
             Some(f_share_thousands),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_issue_reference,
+            f_share_thousands,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -29185,44 +29675,58 @@ impl TransactionOrder {
 
 impl FromJson for TransactionOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            product: f_product,
-            subscription_id: f_subscription_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "product" => json::set(r, &mut s.3),
-            "subscription_id" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("product"),
+        json::Prop::required("subscription_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_product = None;
+        let mut f_subscription_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_product,
+                &mut f_subscription_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_product),
             Some(f_subscription_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_product,
+            f_subscription_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -29283,36 +29787,44 @@ impl TransactionOrganization {
 
 impl FromJson for TransactionOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -29320,11 +29832,18 @@ impl FromJson for TransactionOrganization {
             Some(f_name),
             Some(f_slug),
             Some(f_avatar_url),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -29384,44 +29903,58 @@ impl TransactionPledge {
 
 impl FromJson for TransactionPledge {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_state = json::required(obj, "state", path)?;
-        let f_issue_reference = json::required(obj, "issue_reference", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            state: f_state,
-            issue_reference: f_issue_reference,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "state" => json::set(r, &mut s.3),
-            "issue_reference" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionPledge {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("state"),
+        json::Prop::required("issue_reference"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_state = None;
+        let mut f_issue_reference = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_state,
+                &mut f_issue_reference,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_state),
             Some(f_issue_reference),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_state,
+            f_issue_reference,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -29485,39 +30018,47 @@ impl TransactionProduct {
 
 impl FromJson for TransactionProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_organization = json::required(obj, "organization", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            recurring_interval: f_recurring_interval,
-            organization_id: f_organization_id,
-            organization: f_organization,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "recurring_interval" => json::set(r, &mut s.4),
-            "organization_id" => json::set(r, &mut s.5),
-            "organization" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("organization"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_recurring_interval = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_recurring_interval,
+                &mut f_organization_id,
+                &mut f_organization,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -29526,11 +30067,19 @@ impl FromJson for TransactionProduct {
             Some(f_recurring_interval),
             Some(f_organization_id),
             Some(f_organization),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_recurring_interval,
+            f_organization_id,
+            f_organization,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -29753,36 +30302,44 @@ impl TransactionsBalance {
 
 impl FromJson for TransactionsBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_account_currency = json::required(obj, "account_currency", path)?;
-        let f_account_amount = json::required(obj, "account_amount", path)?;
-        Ok(Self {
-            currency: f_currency,
-            amount: f_amount,
-            account_currency: f_account_currency,
-            account_amount: f_account_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "currency" => json::set(r, &mut s.0),
-            "amount" => json::set(r, &mut s.1),
-            "account_currency" => json::set(r, &mut s.2),
-            "account_amount" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionsBalance {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("currency"),
+        json::Prop::required("amount"),
+        json::Prop::required("account_currency"),
+        json::Prop::required("account_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_currency,
+                &mut f_amount,
+                &mut f_account_currency,
+                &mut f_account_amount,
+            ],
+        )?;
         let (Some(f_currency), Some(f_amount), Some(f_account_currency), Some(f_account_amount)) =
-            s
+            (f_currency, f_amount, f_account_currency, f_account_amount)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             currency: f_currency,
             amount: f_amount,
             account_currency: f_account_currency,
@@ -29847,43 +30404,50 @@ impl TransactionsHeldBalance {
 
 impl FromJson for TransactionsHeldBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_account_currency = json::required(obj, "account_currency", path)?;
-        let f_account_amount = json::required(obj, "account_amount", path)?;
-        let f_next_release_at = json::required(obj, "next_release_at", path)?;
-        let f_next_release_amount = json::required(obj, "next_release_amount", path)?;
-        let f_next_release_account_amount =
-            json::required(obj, "next_release_account_amount", path)?;
-        let f_fully_available_at = json::required(obj, "fully_available_at", path)?;
-        Ok(Self {
-            currency: f_currency,
-            amount: f_amount,
-            account_currency: f_account_currency,
-            account_amount: f_account_amount,
-            next_release_at: f_next_release_at,
-            next_release_amount: f_next_release_amount,
-            next_release_account_amount: f_next_release_account_amount,
-            fully_available_at: f_fully_available_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "currency" => json::set(r, &mut s.0),
-            "amount" => json::set(r, &mut s.1),
-            "account_currency" => json::set(r, &mut s.2),
-            "account_amount" => json::set(r, &mut s.3),
-            "next_release_at" => json::set(r, &mut s.4),
-            "next_release_amount" => json::set(r, &mut s.5),
-            "next_release_account_amount" => json::set(r, &mut s.6),
-            "fully_available_at" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionsHeldBalance {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("currency"),
+        json::Prop::required("amount"),
+        json::Prop::required("account_currency"),
+        json::Prop::required("account_amount"),
+        json::Prop::required("next_release_at"),
+        json::Prop::required("next_release_amount"),
+        json::Prop::required("next_release_account_amount"),
+        json::Prop::required("fully_available_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_next_release_at = None;
+        let mut f_next_release_amount = None;
+        let mut f_next_release_account_amount = None;
+        let mut f_fully_available_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_currency,
+                &mut f_amount,
+                &mut f_account_currency,
+                &mut f_account_amount,
+                &mut f_next_release_at,
+                &mut f_next_release_amount,
+                &mut f_next_release_account_amount,
+                &mut f_fully_available_at,
+            ],
+        )?;
         let (
             Some(f_currency),
             Some(f_amount),
@@ -29893,11 +30457,20 @@ impl FromJson for TransactionsHeldBalance {
             Some(f_next_release_amount),
             Some(f_next_release_account_amount),
             Some(f_fully_available_at),
-        ) = s
+        ) = (
+            f_currency,
+            f_amount,
+            f_account_currency,
+            f_account_amount,
+            f_next_release_at,
+            f_next_release_amount,
+            f_next_release_account_amount,
+            f_fully_available_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             currency: f_currency,
             amount: f_amount,
             account_currency: f_account_currency,
@@ -29958,35 +30531,44 @@ impl TransactionsSummary {
 
 impl FromJson for TransactionsSummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_balance = json::required(obj, "balance", path)?;
-        let f_available_balance = json::required(obj, "available_balance", path)?;
-        let f_held_balance = json::required(obj, "held_balance", path)?;
-        let f_payout = json::required(obj, "payout", path)?;
-        Ok(Self {
-            balance: f_balance,
-            available_balance: f_available_balance,
-            held_balance: f_held_balance,
-            payout: f_payout,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "balance" => json::set(r, &mut s.0),
-            "available_balance" => json::set(r, &mut s.1),
-            "held_balance" => json::set(r, &mut s.2),
-            "payout" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_balance), Some(f_available_balance), Some(f_held_balance), Some(f_payout)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TransactionsSummary {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("balance"),
+        json::Prop::required("available_balance"),
+        json::Prop::required("held_balance"),
+        json::Prop::required("payout"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_balance = None;
+        let mut f_available_balance = None;
+        let mut f_held_balance = None;
+        let mut f_payout = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_balance,
+                &mut f_available_balance,
+                &mut f_held_balance,
+                &mut f_payout,
+            ],
+        )?;
+        let (Some(f_balance), Some(f_available_balance), Some(f_held_balance), Some(f_payout)) =
+            (f_balance, f_available_balance, f_held_balance, f_payout)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             balance: f_balance,
             available_balance: f_available_balance,
             held_balance: f_held_balance,
@@ -30028,31 +30610,33 @@ impl UnsupportedMigrationSource {
 
 impl FromJson for UnsupportedMigrationSource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "UnsupportedMigrationSource", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "UnsupportedMigrationSource", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UnsupportedMigrationSource {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("UnsupportedMigrationSource"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -30092,31 +30676,33 @@ impl UpdateSubscriptionPlanNotAllowed {
 
 impl FromJson for UpdateSubscriptionPlanNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "UpdateSubscriptionPlanNotAllowed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "UpdateSubscriptionPlanNotAllowed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UpdateSubscriptionPlanNotAllowed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("UpdateSubscriptionPlanNotAllowed"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -30156,37 +30742,33 @@ impl UpdateSubscriptionSeatsNotAllowed {
 
 impl FromJson for UpdateSubscriptionSeatsNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(
-            obj,
-            "error",
-            "UpdateSubscriptionSeatsNotAllowed",
-            true,
-            path,
-        )?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "UpdateSubscriptionSeatsNotAllowed", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UpdateSubscriptionSeatsNotAllowed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("UpdateSubscriptionSeatsNotAllowed"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -30292,40 +30874,42 @@ impl UserDeletionResponse {
 
 impl FromJson for UserDeletionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_deleted = json::required(obj, "deleted", path)?;
-        let f_blocked_reasons = json::optional(obj, "blocked_reasons", path)?;
-        let f_blocking_organizations = json::optional(obj, "blocking_organizations", path)?;
-        Ok(Self {
-            deleted: f_deleted,
-            blocked_reasons: f_blocked_reasons,
-            blocking_organizations: f_blocking_organizations,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "deleted" => json::set(r, &mut s.0),
-            "blocked_reasons" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "blocking_organizations" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_deleted), f_blocked_reasons, f_blocking_organizations) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserDeletionResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("deleted"),
+        json::Prop::optional("blocked_reasons"),
+        json::Prop::optional("blocking_organizations"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_deleted = None;
+        let mut f_blocked_reasons = None;
+        let mut f_blocking_organizations = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_deleted,
+                &mut f_blocked_reasons,
+                &mut f_blocking_organizations,
+            ],
+        )?;
+        let (Some(f_deleted),) = (f_deleted,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             deleted: f_deleted,
-            blocked_reasons: match f_blocked_reasons {
-                Some(v) => v,
-                None => None,
-            },
-            blocking_organizations: match f_blocking_organizations {
-                Some(v) => v,
-                None => None,
-            },
+            blocked_reasons: f_blocked_reasons,
+            blocking_organizations: f_blocking_organizations,
             extra,
         })
     }
@@ -30368,28 +30952,30 @@ impl UserIdentityVerification {
 
 impl FromJson for UserIdentityVerification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        Ok(Self {
-            id: f_id,
-            client_secret: f_client_secret,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "client_secret" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_client_secret)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserIdentityVerification {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("client_secret"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_client_secret = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_client_secret])?;
+        let (Some(f_id), Some(f_client_secret)) = (f_id, f_client_secret) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             client_secret: f_client_secret,
             extra,
@@ -30427,25 +31013,26 @@ impl UserOrganizationNotificationSettings {
 
 impl FromJson for UserOrganizationNotificationSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_notification_settings = json::required(obj, "notification_settings", path)?;
-        Ok(Self {
-            notification_settings: f_notification_settings,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "notification_settings" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_notification_settings),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserOrganizationNotificationSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_settings")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_notification_settings = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_notification_settings])?;
+        let (Some(f_notification_settings),) = (f_notification_settings,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             notification_settings: f_notification_settings,
             extra,
         })
@@ -30485,25 +31072,26 @@ impl UserOrganizationNotificationSettingsUpdate {
 
 impl FromJson for UserOrganizationNotificationSettingsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_notification_settings = json::required(obj, "notification_settings", path)?;
-        Ok(Self {
-            notification_settings: f_notification_settings,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "notification_settings" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_notification_settings),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserOrganizationNotificationSettingsUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_settings")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_notification_settings = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_notification_settings])?;
+        let (Some(f_notification_settings),) = (f_notification_settings,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             notification_settings: f_notification_settings,
             extra,
         })
@@ -30599,28 +31187,122 @@ impl UserRead {
 
 impl FromJson for UserRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_accepted_terms_of_service = json::required(obj, "accepted_terms_of_service", path)?;
-        let f_is_admin = json::required(obj, "is_admin", path)?;
-        let f_identity_verified = json::required(obj, "identity_verified", path)?;
-        let f_identity_verification_status =
-            json::required(obj, "identity_verification_status", path)?;
-        let f_first_name = json::required(obj, "first_name", path)?;
-        let f_last_name = json::required(obj, "last_name", path)?;
-        let f_country = json::required(obj, "country", path)?;
-        let f_date_of_birth = json::required(obj, "date_of_birth", path)?;
-        let f_oauth_accounts = json::required(obj, "oauth_accounts", path)?;
-        let f_organizations = json::optional(obj, "organizations", path)?;
-        let f_member_organizations = json::optional(obj, "member_organizations", path)?;
-        let f_organization_scoped = json::optional(obj, "organization_scoped", path)?;
-        let f_email_hash = json::required(obj, "email_hash", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("email"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("account_id"),
+        json::Prop::required("id"),
+        json::Prop::required("accepted_terms_of_service"),
+        json::Prop::required("is_admin"),
+        json::Prop::required("identity_verified"),
+        json::Prop::required("identity_verification_status"),
+        json::Prop::required("first_name"),
+        json::Prop::required("last_name"),
+        json::Prop::required("country"),
+        json::Prop::required("date_of_birth"),
+        json::Prop::required("oauth_accounts"),
+        json::Prop::optional("organizations"),
+        json::Prop::optional("member_organizations"),
+        json::Prop::optional("organization_scoped"),
+        json::Prop::required("email_hash"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_email = None;
+        let mut f_avatar_url = None;
+        let mut f_account_id = None;
+        let mut f_id = None;
+        let mut f_accepted_terms_of_service = None;
+        let mut f_is_admin = None;
+        let mut f_identity_verified = None;
+        let mut f_identity_verification_status = None;
+        let mut f_first_name = None;
+        let mut f_last_name = None;
+        let mut f_country = None;
+        let mut f_date_of_birth = None;
+        let mut f_oauth_accounts = None;
+        let mut f_organizations = None;
+        let mut f_member_organizations = None;
+        let mut f_organization_scoped = None;
+        let mut f_email_hash = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_email,
+                &mut f_avatar_url,
+                &mut f_account_id,
+                &mut f_id,
+                &mut f_accepted_terms_of_service,
+                &mut f_is_admin,
+                &mut f_identity_verified,
+                &mut f_identity_verification_status,
+                &mut f_first_name,
+                &mut f_last_name,
+                &mut f_country,
+                &mut f_date_of_birth,
+                &mut f_oauth_accounts,
+                &mut f_organizations,
+                &mut f_member_organizations,
+                &mut f_organization_scoped,
+                &mut f_email_hash,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_email),
+            Some(f_avatar_url),
+            Some(f_account_id),
+            Some(f_id),
+            Some(f_accepted_terms_of_service),
+            Some(f_is_admin),
+            Some(f_identity_verified),
+            Some(f_identity_verification_status),
+            Some(f_first_name),
+            Some(f_last_name),
+            Some(f_country),
+            Some(f_date_of_birth),
+            Some(f_oauth_accounts),
+            Some(f_email_hash),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_email,
+            f_avatar_url,
+            f_account_id,
+            f_id,
+            f_accepted_terms_of_service,
+            f_is_admin,
+            f_identity_verified,
+            f_identity_verification_status,
+            f_first_name,
+            f_last_name,
+            f_country,
+            f_date_of_birth,
+            f_oauth_accounts,
+            f_email_hash,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             email: f_email,
@@ -30639,91 +31321,6 @@ impl FromJson for UserRead {
             organizations: f_organizations,
             member_organizations: f_member_organizations,
             organization_scoped: f_organization_scoped,
-            email_hash: f_email_hash,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "email" => json::set(r, &mut s.2),
-            "avatar_url" => json::set(r, &mut s.3),
-            "account_id" => json::set(r, &mut s.4),
-            "id" => json::set(r, &mut s.5),
-            "accepted_terms_of_service" => json::set(r, &mut s.6),
-            "is_admin" => json::set(r, &mut s.7),
-            "identity_verified" => json::set(r, &mut s.8),
-            "identity_verification_status" => json::set(r, &mut s.9),
-            "first_name" => json::set(r, &mut s.10),
-            "last_name" => json::set(r, &mut s.11),
-            "country" => json::set(r, &mut s.12),
-            "date_of_birth" => json::set(r, &mut s.13),
-            "oauth_accounts" => json::set(r, &mut s.14),
-            "organizations" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "member_organizations" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "organization_scoped" => json::set_opt(r, &mut s.17, key, &mut extra),
-            "email_hash" => json::set(r, &mut s.18),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_email),
-            Some(f_avatar_url),
-            Some(f_account_id),
-            Some(f_id),
-            Some(f_accepted_terms_of_service),
-            Some(f_is_admin),
-            Some(f_identity_verified),
-            Some(f_identity_verification_status),
-            Some(f_first_name),
-            Some(f_last_name),
-            Some(f_country),
-            Some(f_date_of_birth),
-            Some(f_oauth_accounts),
-            f_organizations,
-            f_member_organizations,
-            f_organization_scoped,
-            Some(f_email_hash),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            email: f_email,
-            avatar_url: f_avatar_url,
-            account_id: f_account_id,
-            id: f_id,
-            accepted_terms_of_service: f_accepted_terms_of_service,
-            is_admin: f_is_admin,
-            identity_verified: f_identity_verified,
-            identity_verification_status: f_identity_verification_status,
-            first_name: f_first_name,
-            last_name: f_last_name,
-            country: f_country,
-            date_of_birth: f_date_of_birth,
-            oauth_accounts: f_oauth_accounts,
-            organizations: match f_organizations {
-                Some(v) => v,
-                None => None,
-            },
-            member_organizations: match f_member_organizations {
-                Some(v) => v,
-                None => None,
-            },
-            organization_scoped: match f_organization_scoped {
-                Some(v) => v,
-                None => None,
-            },
             email_hash: f_email_hash,
             extra,
         })
@@ -30785,25 +31382,26 @@ impl UserScopes {
 
 impl FromJson for UserScopes {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        Ok(Self {
-            scopes: f_scopes,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "scopes" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_scopes),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserScopes {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("scopes")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_scopes = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_scopes])?;
+        let (Some(f_scopes),) = (f_scopes,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             scopes: f_scopes,
             extra,
         })
@@ -30853,56 +31451,47 @@ impl UserUpdate {
 
 impl FromJson for UserUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_first_name = json::optional(obj, "first_name", path)?;
-        let f_last_name = json::optional(obj, "last_name", path)?;
-        let f_country = json::optional(obj, "country", path)?;
-        let f_date_of_birth = json::optional(obj, "date_of_birth", path)?;
-        let f_accepted_terms_of_service = json::optional(obj, "accepted_terms_of_service", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("first_name"),
+        json::Prop::optional("last_name"),
+        json::Prop::optional("country"),
+        json::Prop::optional("date_of_birth"),
+        json::Prop::optional("accepted_terms_of_service"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_first_name = None;
+        let mut f_last_name = None;
+        let mut f_country = None;
+        let mut f_date_of_birth = None;
+        let mut f_accepted_terms_of_service = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_first_name,
+                &mut f_last_name,
+                &mut f_country,
+                &mut f_date_of_birth,
+                &mut f_accepted_terms_of_service,
+            ],
+        )?;
+        Some(Self {
             first_name: f_first_name,
             last_name: f_last_name,
             country: f_country,
             date_of_birth: f_date_of_birth,
             accepted_terms_of_service: f_accepted_terms_of_service,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "first_name" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "last_name" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "country" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "date_of_birth" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "accepted_terms_of_service" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_first_name, f_last_name, f_country, f_date_of_birth, f_accepted_terms_of_service) =
-            s;
-        Ok(Self {
-            first_name: match f_first_name {
-                Some(v) => v,
-                None => None,
-            },
-            last_name: match f_last_name {
-                Some(v) => v,
-                None => None,
-            },
-            country: match f_country {
-                Some(v) => v,
-                None => None,
-            },
-            date_of_birth: match f_date_of_birth {
-                Some(v) => v,
-                None => None,
-            },
-            accepted_terms_of_service: match f_accepted_terms_of_service {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -30968,16 +31557,67 @@ impl VarianceEvent {
 
 impl FromJson for VarianceEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_event_id = json::required(obj, "event_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_values = json::optional(obj, "values", path)?;
-        let f_averages = json::optional(obj, "averages", path)?;
-        let f_p99 = json::optional(obj, "p99", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl VarianceEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("event_id"),
+        json::Prop::required("name"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("external_customer_id"),
+        json::Prop::required("timestamp"),
+        json::Prop::optional("values"),
+        json::Prop::optional("averages"),
+        json::Prop::optional("p99"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_event_id = None;
+        let mut f_name = None;
+        let mut f_customer_id = None;
+        let mut f_external_customer_id = None;
+        let mut f_timestamp = None;
+        let mut f_values = None;
+        let mut f_averages = None;
+        let mut f_p99 = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_event_id,
+                &mut f_name,
+                &mut f_customer_id,
+                &mut f_external_customer_id,
+                &mut f_timestamp,
+                &mut f_values,
+                &mut f_averages,
+                &mut f_p99,
+            ],
+        )?;
+        let (
+            Some(f_event_id),
+            Some(f_name),
+            Some(f_customer_id),
+            Some(f_external_customer_id),
+            Some(f_timestamp),
+        ) = (
+            f_event_id,
+            f_name,
+            f_customer_id,
+            f_external_customer_id,
+            f_timestamp,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             event_id: f_event_id,
             name: f_name,
             customer_id: f_customer_id,
@@ -30986,55 +31626,6 @@ impl FromJson for VarianceEvent {
             values: f_values,
             averages: f_averages,
             p99: f_p99,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "event_id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "customer_id" => json::set(r, &mut s.2),
-            "external_customer_id" => json::set(r, &mut s.3),
-            "timestamp" => json::set(r, &mut s.4),
-            "values" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "averages" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "p99" => json::set_opt(r, &mut s.7, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_event_id),
-            Some(f_name),
-            Some(f_customer_id),
-            Some(f_external_customer_id),
-            Some(f_timestamp),
-            f_values,
-            f_averages,
-            f_p99,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            event_id: f_event_id,
-            name: f_name,
-            customer_id: f_customer_id,
-            external_customer_id: f_external_customer_id,
-            timestamp: f_timestamp,
-            values: match f_values {
-                Some(v) => v,
-                None => None,
-            },
-            averages: match f_averages {
-                Some(v) => v,
-                None => None,
-            },
-            p99: match f_p99 {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -31087,39 +31678,36 @@ impl ViewCostsAction {
 
 impl FromJson for ViewCostsAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "view_costs", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_event_id = json::required(obj, "event_id", path)?;
-        Ok(Self {
-            type_: f_type_,
-            label: f_label,
-            event_id: f_event_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "view_costs", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "label" => json::set(r, &mut s.1),
-            "event_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_label), Some(f_event_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ViewCostsAction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("view_costs"), false),
+        json::Prop::required("label"),
+        json::Prop::required("event_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_event_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_type_, &mut f_label, &mut f_event_id],
+        )?;
+        let (Some(f_label), Some(f_event_id)) = (f_label, f_event_id) else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             label: f_label,
             event_id: f_event_id,
             extra,
@@ -31164,39 +31752,36 @@ impl ViewMetricAction {
 
 impl FromJson for ViewMetricAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "view_metric", false, path)?;
-        let f_type_ = json::optional(obj, "type", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_metric = json::required(obj, "metric", path)?;
-        Ok(Self {
-            type_: f_type_,
-            label: f_label,
-            metric: f_metric,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => {
-                json::peek_const_str(r, "view_metric", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "label" => json::set(r, &mut s.1),
-            "metric" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_type_, Some(f_label), Some(f_metric)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ViewMetricAction {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("view_metric"), false),
+        json::Prop::required("label"),
+        json::Prop::required("metric"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_metric = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_type_, &mut f_label, &mut f_metric],
+        )?;
+        let (Some(f_label), Some(f_metric)) = (f_label, f_metric) else {
+            return None;
         };
-        Ok(Self {
-            type_: match f_type_ {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            type_: f_type_,
             label: f_label,
             metric: f_metric,
             extra,
@@ -31325,36 +31910,44 @@ impl Wallet {
 
 impl FromJson for Wallet {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_balance = json::required(obj, "balance", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            customer_id: f_customer_id,
-            balance: f_balance,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "balance" => json::set(r, &mut s.4),
-            "currency" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Wallet {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("balance"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_customer_id = None;
+        let mut f_balance = None;
+        let mut f_currency = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_customer_id,
+                &mut f_balance,
+                &mut f_currency,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -31362,11 +31955,18 @@ impl FromJson for Wallet {
             Some(f_customer_id),
             Some(f_balance),
             Some(f_currency),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_customer_id,
+            f_balance,
+            f_currency,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -31489,28 +32089,30 @@ impl WalletTopUpCreate {
 
 impl FromJson for WalletTopUpCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        Ok(Self {
-            amount: f_amount,
-            currency: f_currency,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut s.0),
-            "currency" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_amount), Some(f_currency)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WalletTopUpCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             amount: f_amount,
             currency: f_currency,
             extra,

@@ -87,48 +87,52 @@ impl LicenseKeyActivate {
 
 impl FromJson for LicenseKeyActivate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_conditions = json::optional(obj, "conditions", path)?;
-        let f_meta = json::optional(obj, "meta", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyActivate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("label"),
+        json::Prop::optional("conditions"),
+        json::Prop::optional("meta"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_organization_id = None;
+        let mut f_label = None;
+        let mut f_conditions = None;
+        let mut f_meta = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_key,
+                &mut f_organization_id,
+                &mut f_label,
+                &mut f_conditions,
+                &mut f_meta,
+            ],
+        )?;
+        let (Some(f_key), Some(f_organization_id), Some(f_label)) =
+            (f_key, f_organization_id, f_label)
+        else {
+            return None;
+        };
+        Some(Self {
             key: f_key,
             organization_id: f_organization_id,
             label: f_label,
             conditions: f_conditions,
             meta: f_meta,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "label" => json::set(r, &mut s.2),
-            "conditions" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "meta" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_key), Some(f_organization_id), Some(f_label), f_conditions, f_meta) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            key: f_key,
-            organization_id: f_organization_id,
-            label: f_label,
-            conditions: match f_conditions {
-                Some(v) => v,
-                None => None,
-            },
-            meta: match f_meta {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -184,36 +188,44 @@ impl LicenseKeyActivationBase {
 
 impl FromJson for LicenseKeyActivationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_license_key_id = json::required(obj, "license_key_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_meta = json::required(obj, "meta", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        Ok(Self {
-            id: f_id,
-            license_key_id: f_license_key_id,
-            label: f_label,
-            meta: f_meta,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "license_key_id" => json::set(r, &mut s.1),
-            "label" => json::set(r, &mut s.2),
-            "meta" => json::set(r, &mut s.3),
-            "created_at" => json::set(r, &mut s.4),
-            "modified_at" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyActivationBase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("license_key_id"),
+        json::Prop::required("label"),
+        json::Prop::required("meta"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_license_key_id = None;
+        let mut f_label = None;
+        let mut f_meta = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_license_key_id,
+                &mut f_label,
+                &mut f_meta,
+                &mut f_created_at,
+                &mut f_modified_at,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_license_key_id),
@@ -221,11 +233,18 @@ impl FromJson for LicenseKeyActivationBase {
             Some(f_meta),
             Some(f_created_at),
             Some(f_modified_at),
-        ) = s
+        ) = (
+            f_id,
+            f_license_key_id,
+            f_label,
+            f_meta,
+            f_created_at,
+            f_modified_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             license_key_id: f_license_key_id,
             label: f_label,
@@ -291,39 +310,47 @@ impl LicenseKeyActivationRead {
 
 impl FromJson for LicenseKeyActivationRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_license_key_id = json::required(obj, "license_key_id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_meta = json::required(obj, "meta", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_license_key = json::required(obj, "license_key", path)?;
-        Ok(Self {
-            id: f_id,
-            license_key_id: f_license_key_id,
-            label: f_label,
-            meta: f_meta,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            license_key: f_license_key,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "license_key_id" => json::set(r, &mut s.1),
-            "label" => json::set(r, &mut s.2),
-            "meta" => json::set(r, &mut s.3),
-            "created_at" => json::set(r, &mut s.4),
-            "modified_at" => json::set(r, &mut s.5),
-            "license_key" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyActivationRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("license_key_id"),
+        json::Prop::required("label"),
+        json::Prop::required("meta"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("license_key"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_license_key_id = None;
+        let mut f_label = None;
+        let mut f_meta = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_license_key = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_license_key_id,
+                &mut f_label,
+                &mut f_meta,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_license_key,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_license_key_id),
@@ -332,11 +359,19 @@ impl FromJson for LicenseKeyActivationRead {
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_license_key),
-        ) = s
+        ) = (
+            f_id,
+            f_license_key_id,
+            f_label,
+            f_meta,
+            f_created_at,
+            f_modified_at,
+            f_license_key,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             license_key_id: f_license_key_id,
             label: f_label,
@@ -439,26 +474,115 @@ impl LicenseKeyCustomer {
 
 impl FromJson for LicenseKeyCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::required("type"),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut f_type_,
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email_verified,
+            f_type_,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -474,91 +598,6 @@ impl FromJson for LicenseKeyCustomer {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::set(r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            f_email,
-            Some(f_email_verified),
-            Some(f_type_),
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: f_email_verified,
-            type_: f_type_,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -634,31 +673,37 @@ impl LicenseKeyDeactivate {
 
 impl FromJson for LicenseKeyDeactivate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_activation_id = json::required(obj, "activation_id", path)?;
-        Ok(Self {
-            key: f_key,
-            organization_id: f_organization_id,
-            activation_id: f_activation_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "activation_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_key), Some(f_organization_id), Some(f_activation_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyDeactivate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("activation_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_organization_id = None;
+        let mut f_activation_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_key, &mut f_organization_id, &mut f_activation_id],
+        )?;
+        let (Some(f_key), Some(f_organization_id), Some(f_activation_id)) =
+            (f_key, f_organization_id, f_activation_id)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             key: f_key,
             organization_id: f_organization_id,
             activation_id: f_activation_id,
@@ -745,69 +790,74 @@ impl LicenseKeyRead {
 
 impl FromJson for LicenseKeyRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_display_key = json::required(obj, "display_key", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_limit_activations = json::required(obj, "limit_activations", path)?;
-        let f_usage = json::required(obj, "usage", path)?;
-        let f_limit_usage = json::required(obj, "limit_usage", path)?;
-        let f_validations = json::required(obj, "validations", path)?;
-        let f_last_validated_at = json::required(obj, "last_validated_at", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            benefit_id: f_benefit_id,
-            key: f_key,
-            display_key: f_display_key,
-            status: f_status,
-            limit_activations: f_limit_activations,
-            usage: f_usage,
-            limit_usage: f_limit_usage,
-            validations: f_validations,
-            last_validated_at: f_last_validated_at,
-            expires_at: f_expires_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "customer" => json::set(r, &mut s.5),
-            "benefit_id" => json::set(r, &mut s.6),
-            "key" => json::set(r, &mut s.7),
-            "display_key" => json::set(r, &mut s.8),
-            "status" => json::set(r, &mut s.9),
-            "limit_activations" => json::set(r, &mut s.10),
-            "usage" => json::set(r, &mut s.11),
-            "limit_usage" => json::set(r, &mut s.12),
-            "validations" => json::set(r, &mut s.13),
-            "last_validated_at" => json::set(r, &mut s.14),
-            "expires_at" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("key"),
+        json::Prop::required("display_key"),
+        json::Prop::required("status"),
+        json::Prop::required("limit_activations"),
+        json::Prop::required("usage"),
+        json::Prop::required("limit_usage"),
+        json::Prop::required("validations"),
+        json::Prop::required("last_validated_at"),
+        json::Prop::required("expires_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_benefit_id = None;
+        let mut f_key = None;
+        let mut f_display_key = None;
+        let mut f_status = None;
+        let mut f_limit_activations = None;
+        let mut f_usage = None;
+        let mut f_limit_usage = None;
+        let mut f_validations = None;
+        let mut f_last_validated_at = None;
+        let mut f_expires_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_benefit_id,
+                &mut f_key,
+                &mut f_display_key,
+                &mut f_status,
+                &mut f_limit_activations,
+                &mut f_usage,
+                &mut f_limit_usage,
+                &mut f_validations,
+                &mut f_last_validated_at,
+                &mut f_expires_at,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -825,11 +875,28 @@ impl FromJson for LicenseKeyRead {
             Some(f_validations),
             Some(f_last_validated_at),
             Some(f_expires_at),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_benefit_id,
+            f_key,
+            f_display_key,
+            f_status,
+            f_limit_activations,
+            f_usage,
+            f_limit_usage,
+            f_validations,
+            f_last_validated_at,
+            f_expires_at,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -991,55 +1058,47 @@ impl LicenseKeyUpdate {
 
 impl FromJson for LicenseKeyUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_status = json::patch(obj, "status", path)?;
-        let f_usage = json::optional(obj, "usage", path)?;
-        let f_limit_activations = json::patch(obj, "limit_activations", path)?;
-        let f_limit_usage = json::patch(obj, "limit_usage", path)?;
-        let f_expires_at = json::patch(obj, "expires_at", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("status"),
+        json::Prop::optional("usage"),
+        json::Prop::patch("limit_activations"),
+        json::Prop::patch("limit_usage"),
+        json::Prop::patch("expires_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_status = Patch::Absent;
+        let mut f_usage = None;
+        let mut f_limit_activations = Patch::Absent;
+        let mut f_limit_usage = Patch::Absent;
+        let mut f_expires_at = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_status,
+                &mut f_usage,
+                &mut f_limit_activations,
+                &mut f_limit_usage,
+                &mut f_expires_at,
+            ],
+        )?;
+        Some(Self {
             status: f_status,
             usage: f_usage,
             limit_activations: f_limit_activations,
             limit_usage: f_limit_usage,
             expires_at: f_expires_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "status" => json::set(r, &mut s.0),
-            "usage" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "limit_activations" => json::set(r, &mut s.2),
-            "limit_usage" => json::set(r, &mut s.3),
-            "expires_at" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_status, f_usage, f_limit_activations, f_limit_usage, f_expires_at) = s;
-        Ok(Self {
-            status: match f_status {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            usage: match f_usage {
-                Some(v) => v,
-                None => None,
-            },
-            limit_activations: match f_limit_activations {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            limit_usage: match f_limit_usage {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            expires_at: match f_expires_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1121,15 +1180,51 @@ impl LicenseKeyValidate {
 
 impl FromJson for LicenseKeyValidate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_activation_id = json::patch(obj, "activation_id", path)?;
-        let f_benefit_id = json::patch(obj, "benefit_id", path)?;
-        let f_customer_id = json::patch(obj, "customer_id", path)?;
-        let f_increment_usage = json::patch(obj, "increment_usage", path)?;
-        let f_conditions = json::optional(obj, "conditions", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyValidate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("key"),
+        json::Prop::required("organization_id"),
+        json::Prop::patch("activation_id"),
+        json::Prop::patch("benefit_id"),
+        json::Prop::patch("customer_id"),
+        json::Prop::patch("increment_usage"),
+        json::Prop::optional("conditions"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_key = None;
+        let mut f_organization_id = None;
+        let mut f_activation_id = Patch::Absent;
+        let mut f_benefit_id = Patch::Absent;
+        let mut f_customer_id = Patch::Absent;
+        let mut f_increment_usage = Patch::Absent;
+        let mut f_conditions = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_key,
+                &mut f_organization_id,
+                &mut f_activation_id,
+                &mut f_benefit_id,
+                &mut f_customer_id,
+                &mut f_increment_usage,
+                &mut f_conditions,
+            ],
+        )?;
+        let (Some(f_key), Some(f_organization_id)) = (f_key, f_organization_id) else {
+            return None;
+        };
+        Some(Self {
             key: f_key,
             organization_id: f_organization_id,
             activation_id: f_activation_id,
@@ -1137,58 +1232,6 @@ impl FromJson for LicenseKeyValidate {
             customer_id: f_customer_id,
             increment_usage: f_increment_usage,
             conditions: f_conditions,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "activation_id" => json::set(r, &mut s.2),
-            "benefit_id" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "increment_usage" => json::set(r, &mut s.5),
-            "conditions" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_key),
-            Some(f_organization_id),
-            f_activation_id,
-            f_benefit_id,
-            f_customer_id,
-            f_increment_usage,
-            f_conditions,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            key: f_key,
-            organization_id: f_organization_id,
-            activation_id: match f_activation_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            benefit_id: match f_benefit_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_id: match f_customer_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            increment_usage: match f_increment_usage {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            conditions: match f_conditions {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1279,72 +1322,77 @@ impl LicenseKeyWithActivations {
 
 impl FromJson for LicenseKeyWithActivations {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_key = json::required(obj, "key", path)?;
-        let f_display_key = json::required(obj, "display_key", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_limit_activations = json::required(obj, "limit_activations", path)?;
-        let f_usage = json::required(obj, "usage", path)?;
-        let f_limit_usage = json::required(obj, "limit_usage", path)?;
-        let f_validations = json::required(obj, "validations", path)?;
-        let f_last_validated_at = json::required(obj, "last_validated_at", path)?;
-        let f_expires_at = json::required(obj, "expires_at", path)?;
-        let f_activations = json::required(obj, "activations", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            organization_id: f_organization_id,
-            customer_id: f_customer_id,
-            customer: f_customer,
-            benefit_id: f_benefit_id,
-            key: f_key,
-            display_key: f_display_key,
-            status: f_status,
-            limit_activations: f_limit_activations,
-            usage: f_usage,
-            limit_usage: f_limit_usage,
-            validations: f_validations,
-            last_validated_at: f_last_validated_at,
-            expires_at: f_expires_at,
-            activations: f_activations,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "organization_id" => json::set(r, &mut s.3),
-            "customer_id" => json::set(r, &mut s.4),
-            "customer" => json::set(r, &mut s.5),
-            "benefit_id" => json::set(r, &mut s.6),
-            "key" => json::set(r, &mut s.7),
-            "display_key" => json::set(r, &mut s.8),
-            "status" => json::set(r, &mut s.9),
-            "limit_activations" => json::set(r, &mut s.10),
-            "usage" => json::set(r, &mut s.11),
-            "limit_usage" => json::set(r, &mut s.12),
-            "validations" => json::set(r, &mut s.13),
-            "last_validated_at" => json::set(r, &mut s.14),
-            "expires_at" => json::set(r, &mut s.15),
-            "activations" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl LicenseKeyWithActivations {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("customer"),
+        json::Prop::required("benefit_id"),
+        json::Prop::required("key"),
+        json::Prop::required("display_key"),
+        json::Prop::required("status"),
+        json::Prop::required("limit_activations"),
+        json::Prop::required("usage"),
+        json::Prop::required("limit_usage"),
+        json::Prop::required("validations"),
+        json::Prop::required("last_validated_at"),
+        json::Prop::required("expires_at"),
+        json::Prop::required("activations"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_benefit_id = None;
+        let mut f_key = None;
+        let mut f_display_key = None;
+        let mut f_status = None;
+        let mut f_limit_activations = None;
+        let mut f_usage = None;
+        let mut f_limit_usage = None;
+        let mut f_validations = None;
+        let mut f_last_validated_at = None;
+        let mut f_expires_at = None;
+        let mut f_activations = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_customer,
+                &mut f_benefit_id,
+                &mut f_key,
+                &mut f_display_key,
+                &mut f_status,
+                &mut f_limit_activations,
+                &mut f_usage,
+                &mut f_limit_usage,
+                &mut f_validations,
+                &mut f_last_validated_at,
+                &mut f_expires_at,
+                &mut f_activations,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -1363,11 +1411,29 @@ impl FromJson for LicenseKeyWithActivations {
             Some(f_last_validated_at),
             Some(f_expires_at),
             Some(f_activations),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_organization_id,
+            f_customer_id,
+            f_customer,
+            f_benefit_id,
+            f_key,
+            f_display_key,
+            f_status,
+            f_limit_activations,
+            f_usage,
+            f_limit_usage,
+            f_validations,
+            f_last_validated_at,
+            f_expires_at,
+            f_activations,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,

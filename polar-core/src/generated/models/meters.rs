@@ -59,11 +59,17 @@ impl Aggregation {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::PropertyAggregation(FromJson::read(r)?)),
-        |r| Ok(Self::UniqueAggregation(FromJson::read(r)?)),
-        |r| Ok(Self::CountAggregation(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::PropertyAggregation(FromJson::read(r)?)),
+            &["func", "property"],
+        ),
+        (
+            |r| Ok(Self::UniqueAggregation(FromJson::read(r)?)),
+            &["property"],
+        ),
+        (|r| Ok(Self::CountAggregation(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -106,7 +112,7 @@ impl FromJson for Aggregation {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("func")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "avg" => Self::PropertyAggregation(FromJson::read(r)?),
@@ -259,31 +265,28 @@ impl CountAggregation {
 
 impl FromJson for CountAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "func", "count", false, path)?;
-        let f_func = json::optional(obj, "func", path)?;
-        Ok(Self {
-            func: f_func,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "func" => {
-                json::peek_const_str(r, "count", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_func,) = s;
-        Ok(Self {
-            func: match f_func {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CountAggregation {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "func",
+        &json::Konst::Str("count"),
+        false,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_func = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_func])?;
+        Some(Self {
+            func: f_func,
             extra,
         })
     }
@@ -328,28 +331,30 @@ impl Filter {
 
 impl FromJson for Filter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_conjunction = json::required(obj, "conjunction", path)?;
-        let f_clauses = json::required(obj, "clauses", path)?;
-        Ok(Self {
-            conjunction: f_conjunction,
-            clauses: f_clauses,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "conjunction" => json::set(r, &mut s.0),
-            "clauses" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_conjunction), Some(f_clauses)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Filter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("conjunction"),
+        json::Prop::required("clauses"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_conjunction = None;
+        let mut f_clauses = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_conjunction, &mut f_clauses])?;
+        let (Some(f_conjunction), Some(f_clauses)) = (f_conjunction, f_clauses) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             conjunction: f_conjunction,
             clauses: f_clauses,
             extra,
@@ -404,31 +409,36 @@ impl FilterClause {
 
 impl FromJson for FilterClause {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_property = json::required(obj, "property", path)?;
-        let f_operator = json::required(obj, "operator", path)?;
-        let f_value = json::required(obj, "value", path)?;
-        Ok(Self {
-            property: f_property,
-            operator: f_operator,
-            value: f_value,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "property" => json::set(r, &mut s.0),
-            "operator" => json::set(r, &mut s.1),
-            "value" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_property), Some(f_operator), Some(f_value)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl FilterClause {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("property"),
+        json::Prop::required("operator"),
+        json::Prop::required("value"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_property = None;
+        let mut f_operator = None;
+        let mut f_value = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_property, &mut f_operator, &mut f_value],
+        )?;
+        let (Some(f_property), Some(f_operator), Some(f_value)) = (f_property, f_operator, f_value)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             property: f_property,
             operator: f_operator,
             value: f_value,
@@ -480,10 +490,16 @@ impl FilterClausesItem {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::FilterClause(FromJson::read(r)?)),
-        |r| Ok(Self::Filter(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::FilterClause(FromJson::read(r)?)),
+            &["property", "operator", "value"],
+        ),
+        (
+            |r| Ok(Self::Filter(FromJson::read(r)?)),
+            &["conjunction", "clauses"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -511,7 +527,7 @@ impl FromJson for FilterClausesItem {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -719,28 +735,30 @@ impl ListResourceMeter {
 
 impl FromJson for ListResourceMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -813,20 +831,87 @@ impl Meter {
 
 impl FromJson for Meter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_unit = json::required(obj, "unit", path)?;
-        let f_custom_label = json::optional(obj, "custom_label", path)?;
-        let f_custom_multiplier = json::optional(obj, "custom_multiplier", path)?;
-        let f_filter = json::required(obj, "filter", path)?;
-        let f_aggregation = json::required(obj, "aggregation", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_archived_at = json::optional(obj, "archived_at", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Meter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("metadata"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("unit"),
+        json::Prop::optional("custom_label"),
+        json::Prop::optional("custom_multiplier"),
+        json::Prop::required("filter"),
+        json::Prop::required("aggregation"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("archived_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = None;
+        let mut f_custom_multiplier = None;
+        let mut f_filter = None;
+        let mut f_aggregation = None;
+        let mut f_organization_id = None;
+        let mut f_archived_at = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_unit,
+                &mut f_custom_label,
+                &mut f_custom_multiplier,
+                &mut f_filter,
+                &mut f_aggregation,
+                &mut f_organization_id,
+                &mut f_archived_at,
+            ],
+        )?;
+        let (
+            Some(f_metadata),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_unit),
+            Some(f_filter),
+            Some(f_aggregation),
+            Some(f_organization_id),
+        ) = (
+            f_metadata,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_unit,
+            f_filter,
+            f_aggregation,
+            f_organization_id,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -839,69 +924,6 @@ impl FromJson for Meter {
             aggregation: f_aggregation,
             organization_id: f_organization_id,
             archived_at: f_archived_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "id" => json::set(r, &mut s.3),
-            "name" => json::set(r, &mut s.4),
-            "unit" => json::set(r, &mut s.5),
-            "custom_label" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "custom_multiplier" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "filter" => json::set(r, &mut s.8),
-            "aggregation" => json::set(r, &mut s.9),
-            "organization_id" => json::set(r, &mut s.10),
-            "archived_at" => json::set_opt(r, &mut s.11, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_metadata),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_name),
-            Some(f_unit),
-            f_custom_label,
-            f_custom_multiplier,
-            Some(f_filter),
-            Some(f_aggregation),
-            Some(f_organization_id),
-            f_archived_at,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: f_metadata,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            unit: f_unit,
-            custom_label: match f_custom_label {
-                Some(v) => v,
-                None => None,
-            },
-            custom_multiplier: match f_custom_multiplier {
-                Some(v) => v,
-                None => None,
-            },
-            filter: f_filter,
-            aggregation: f_aggregation,
-            organization_id: f_organization_id,
-            archived_at: match f_archived_at {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -994,16 +1016,55 @@ impl MeterCreate {
 
 impl FromJson for MeterCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_unit = json::optional(obj, "unit", path)?;
-        let f_custom_label = json::patch(obj, "custom_label", path)?;
-        let f_custom_multiplier = json::patch(obj, "custom_multiplier", path)?;
-        let f_filter = json::required(obj, "filter", path)?;
-        let f_aggregation = json::required(obj, "aggregation", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("name"),
+        json::Prop::optional("unit"),
+        json::Prop::patch("custom_label"),
+        json::Prop::patch("custom_multiplier"),
+        json::Prop::required("filter"),
+        json::Prop::required("aggregation"),
+        json::Prop::patch("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = Patch::Absent;
+        let mut f_custom_multiplier = Patch::Absent;
+        let mut f_filter = None;
+        let mut f_aggregation = None;
+        let mut f_organization_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_unit,
+                &mut f_custom_label,
+                &mut f_custom_multiplier,
+                &mut f_filter,
+                &mut f_aggregation,
+                &mut f_organization_id,
+            ],
+        )?;
+        let (Some(f_name), Some(f_filter), Some(f_aggregation)) = (f_name, f_filter, f_aggregation)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             unit: f_unit,
@@ -1012,61 +1073,6 @@ impl FromJson for MeterCreate {
             filter: f_filter,
             aggregation: f_aggregation,
             organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "unit" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "custom_label" => json::set(r, &mut s.3),
-            "custom_multiplier" => json::set(r, &mut s.4),
-            "filter" => json::set(r, &mut s.5),
-            "aggregation" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            Some(f_name),
-            f_unit,
-            f_custom_label,
-            f_custom_multiplier,
-            Some(f_filter),
-            Some(f_aggregation),
-            f_organization_id,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            unit: match f_unit {
-                Some(v) => v,
-                None => None,
-            },
-            custom_label: match f_custom_label {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            custom_multiplier: match f_custom_multiplier {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            filter: f_filter,
-            aggregation: f_aggregation,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1110,28 +1116,30 @@ impl MeterQuantities {
 
 impl FromJson for MeterQuantities {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_quantities = json::required(obj, "quantities", path)?;
-        let f_total = json::required(obj, "total", path)?;
-        Ok(Self {
-            quantities: f_quantities,
-            total: f_total,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "quantities" => json::set(r, &mut s.0),
-            "total" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_quantities), Some(f_total)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterQuantities {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("quantities"),
+        json::Prop::required("total"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_quantities = None;
+        let mut f_total = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_quantities, &mut f_total])?;
+        let (Some(f_quantities), Some(f_total)) = (f_quantities, f_total) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             quantities: f_quantities,
             total: f_total,
             extra,
@@ -1171,28 +1179,30 @@ impl MeterQuantity {
 
 impl FromJson for MeterQuantity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_quantity = json::required(obj, "quantity", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            quantity: f_quantity,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut s.0),
-            "quantity" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_timestamp), Some(f_quantity)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterQuantity {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("timestamp"),
+        json::Prop::required("quantity"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_quantity = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_timestamp, &mut f_quantity])?;
+        let (Some(f_timestamp), Some(f_quantity)) = (f_timestamp, f_quantity) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             quantity: f_quantity,
             extra,
@@ -1423,16 +1433,51 @@ impl MeterUpdate {
 
 impl FromJson for MeterUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_unit = json::patch(obj, "unit", path)?;
-        let f_custom_label = json::patch(obj, "custom_label", path)?;
-        let f_custom_multiplier = json::patch(obj, "custom_multiplier", path)?;
-        let f_filter = json::patch(obj, "filter", path)?;
-        let f_aggregation = json::patch(obj, "aggregation", path)?;
-        let f_is_archived = json::patch(obj, "is_archived", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MeterUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("name"),
+        json::Prop::patch("unit"),
+        json::Prop::patch("custom_label"),
+        json::Prop::patch("custom_multiplier"),
+        json::Prop::patch("filter"),
+        json::Prop::patch("aggregation"),
+        json::Prop::patch("is_archived"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = Patch::Absent;
+        let mut f_unit = Patch::Absent;
+        let mut f_custom_label = Patch::Absent;
+        let mut f_custom_multiplier = Patch::Absent;
+        let mut f_filter = Patch::Absent;
+        let mut f_aggregation = Patch::Absent;
+        let mut f_is_archived = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_unit,
+                &mut f_custom_label,
+                &mut f_custom_multiplier,
+                &mut f_filter,
+                &mut f_aggregation,
+                &mut f_is_archived,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             unit: f_unit,
@@ -1441,67 +1486,6 @@ impl FromJson for MeterUpdate {
             filter: f_filter,
             aggregation: f_aggregation,
             is_archived: f_is_archived,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "unit" => json::set(r, &mut s.2),
-            "custom_label" => json::set(r, &mut s.3),
-            "custom_multiplier" => json::set(r, &mut s.4),
-            "filter" => json::set(r, &mut s.5),
-            "aggregation" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_name,
-            f_unit,
-            f_custom_label,
-            f_custom_multiplier,
-            f_filter,
-            f_aggregation,
-            f_is_archived,
-        ) = s;
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            unit: match f_unit {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            custom_label: match f_custom_label {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            custom_multiplier: match f_custom_multiplier {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            filter: match f_filter {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            aggregation: match f_aggregation {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            is_archived: match f_is_archived {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1553,28 +1537,30 @@ impl PropertyAggregation {
 
 impl FromJson for PropertyAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_func = json::required(obj, "func", path)?;
-        let f_property = json::required(obj, "property", path)?;
-        Ok(Self {
-            func: f_func,
-            property: f_property,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "func" => json::set(r, &mut s.0),
-            "property" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_func), Some(f_property)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PropertyAggregation {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("func"),
+        json::Prop::required("property"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_func = None;
+        let mut f_property = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_func, &mut f_property])?;
+        let (Some(f_func), Some(f_property)) = (f_func, f_property) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             func: f_func,
             property: f_property,
             extra,
@@ -1697,36 +1683,31 @@ impl UniqueAggregation {
 
 impl FromJson for UniqueAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "func", "unique", false, path)?;
-        let f_func = json::optional(obj, "func", path)?;
-        let f_property = json::required(obj, "property", path)?;
-        Ok(Self {
-            func: f_func,
-            property: f_property,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "func" => {
-                json::peek_const_str(r, "unique", false)?;
-                json::set_opt(r, &mut s.0, key, &mut extra)
-            }
-            "property" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_func, Some(f_property)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UniqueAggregation {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("func", &json::Konst::Str("unique"), false),
+        json::Prop::required("property"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_func = None;
+        let mut f_property = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_func, &mut f_property])?;
+        let (Some(f_property),) = (f_property,) else {
+            return None;
         };
-        Ok(Self {
-            func: match f_func {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            func: f_func,
             property: f_property,
             extra,
         })

@@ -49,31 +49,36 @@ impl Metric {
 
 impl FromJson for Metric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_display_name = json::required(obj, "display_name", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        Ok(Self {
-            slug: f_slug,
-            display_name: f_display_name,
-            type_: f_type_,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "slug" => json::set(r, &mut s.0),
-            "display_name" => json::set(r, &mut s.1),
-            "type" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_slug), Some(f_display_name), Some(f_type_)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Metric {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("slug"),
+        json::Prop::required("display_name"),
+        json::Prop::required("type"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_slug = None;
+        let mut f_display_name = None;
+        let mut f_type_ = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_slug, &mut f_display_name, &mut f_type_],
+        )?;
+        let (Some(f_slug), Some(f_display_name), Some(f_type_)) = (f_slug, f_display_name, f_type_)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             slug: f_slug,
             display_name: f_display_name,
             type_: f_type_,
@@ -126,40 +131,38 @@ impl MetricDashboardCreate {
 
 impl FromJson for MetricDashboardCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_metrics = json::optional(obj, "metrics", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        Ok(Self {
-            name: f_name,
-            metrics: f_metrics,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "metrics" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_name), f_metrics, f_organization_id) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricDashboardCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("name"),
+        json::Prop::optional("metrics"),
+        json::Prop::patch("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_metrics = None;
+        let mut f_organization_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_name, &mut f_metrics, &mut f_organization_id],
+        )?;
+        let (Some(f_name),) = (f_name,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             name: f_name,
-            metrics: match f_metrics {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            metrics: f_metrics,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -213,36 +216,44 @@ impl MetricDashboardSchema {
 
 impl FromJson for MetricDashboardSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_metrics = json::required(obj, "metrics", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            metrics: f_metrics,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "metrics" => json::set(r, &mut s.4),
-            "organization_id" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricDashboardSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("metrics"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_metrics = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_metrics,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -250,11 +261,18 @@ impl FromJson for MetricDashboardSchema {
             Some(f_name),
             Some(f_metrics),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_metrics,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -310,34 +328,26 @@ impl MetricDashboardUpdate {
 
 impl FromJson for MetricDashboardUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_metrics = json::patch(obj, "metrics", path)?;
-        Ok(Self {
-            name: f_name,
-            metrics: f_metrics,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "metrics" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_name, f_metrics) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            metrics: match f_metrics {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricDashboardUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::patch("name"), json::Prop::patch("metrics")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = Patch::Absent;
+        let mut f_metrics = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_metrics])?;
+        Some(Self {
+            name: f_name,
+            metrics: f_metrics,
             extra,
         })
     }
@@ -540,80 +550,198 @@ impl MetricPeriod {
 
 impl FromJson for MetricPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_active_subscriptions = json::optional(obj, "active_subscriptions", path)?;
-        let f_committed_subscriptions = json::optional(obj, "committed_subscriptions", path)?;
-        let f_monthly_recurring_revenue = json::optional(obj, "monthly_recurring_revenue", path)?;
-        let f_trial_monthly_recurring_revenue =
-            json::optional(obj, "trial_monthly_recurring_revenue", path)?;
-        let f_committed_monthly_recurring_revenue =
-            json::optional(obj, "committed_monthly_recurring_revenue", path)?;
-        let f_trial_committed_monthly_recurring_revenue =
-            json::optional(obj, "trial_committed_monthly_recurring_revenue", path)?;
-        let f_average_revenue_per_user = json::optional(obj, "average_revenue_per_user", path)?;
-        let f_checkouts = json::optional(obj, "checkouts", path)?;
-        let f_succeeded_checkouts = json::optional(obj, "succeeded_checkouts", path)?;
-        let f_churned_subscriptions = json::optional(obj, "churned_subscriptions", path)?;
-        let f_churn_rate = json::optional(obj, "churn_rate", path)?;
-        let f_seats_total = json::optional(obj, "seats_total", path)?;
-        let f_seats_claimed = json::optional(obj, "seats_claimed", path)?;
-        let f_seats_pending = json::optional(obj, "seats_pending", path)?;
-        let f_seat_customers = json::optional(obj, "seat_customers", path)?;
-        let f_new_seat_customers = json::optional(obj, "new_seat_customers", path)?;
-        let f_churned_seat_customers = json::optional(obj, "churned_seat_customers", path)?;
-        let f_orders = json::optional(obj, "orders", path)?;
-        let f_revenue = json::optional(obj, "revenue", path)?;
-        let f_net_revenue = json::optional(obj, "net_revenue", path)?;
-        let f_cumulative_revenue = json::optional(obj, "cumulative_revenue", path)?;
-        let f_net_cumulative_revenue = json::optional(obj, "net_cumulative_revenue", path)?;
-        let f_costs = json::optional(obj, "costs", path)?;
-        let f_cumulative_costs = json::optional(obj, "cumulative_costs", path)?;
-        let f_average_order_value = json::optional(obj, "average_order_value", path)?;
-        let f_net_average_order_value = json::optional(obj, "net_average_order_value", path)?;
-        let f_cost_per_user = json::optional(obj, "cost_per_user", path)?;
-        let f_active_user_by_event = json::optional(obj, "active_user_by_event", path)?;
-        let f_one_time_products = json::optional(obj, "one_time_products", path)?;
-        let f_one_time_products_revenue = json::optional(obj, "one_time_products_revenue", path)?;
-        let f_one_time_products_net_revenue =
-            json::optional(obj, "one_time_products_net_revenue", path)?;
-        let f_new_subscriptions = json::optional(obj, "new_subscriptions", path)?;
-        let f_new_subscriptions_revenue = json::optional(obj, "new_subscriptions_revenue", path)?;
-        let f_new_subscriptions_net_revenue =
-            json::optional(obj, "new_subscriptions_net_revenue", path)?;
-        let f_renewed_subscriptions = json::optional(obj, "renewed_subscriptions", path)?;
-        let f_renewed_subscriptions_revenue =
-            json::optional(obj, "renewed_subscriptions_revenue", path)?;
-        let f_renewed_subscriptions_net_revenue =
-            json::optional(obj, "renewed_subscriptions_net_revenue", path)?;
-        let f_canceled_subscriptions = json::optional(obj, "canceled_subscriptions", path)?;
-        let f_canceled_subscriptions_customer_service =
-            json::optional(obj, "canceled_subscriptions_customer_service", path)?;
-        let f_canceled_subscriptions_low_quality =
-            json::optional(obj, "canceled_subscriptions_low_quality", path)?;
-        let f_canceled_subscriptions_missing_features =
-            json::optional(obj, "canceled_subscriptions_missing_features", path)?;
-        let f_canceled_subscriptions_switched_service =
-            json::optional(obj, "canceled_subscriptions_switched_service", path)?;
-        let f_canceled_subscriptions_too_complex =
-            json::optional(obj, "canceled_subscriptions_too_complex", path)?;
-        let f_canceled_subscriptions_too_expensive =
-            json::optional(obj, "canceled_subscriptions_too_expensive", path)?;
-        let f_canceled_subscriptions_unused =
-            json::optional(obj, "canceled_subscriptions_unused", path)?;
-        let f_canceled_subscriptions_other =
-            json::optional(obj, "canceled_subscriptions_other", path)?;
-        let f_annual_recurring_revenue = json::optional(obj, "annual_recurring_revenue", path)?;
-        let f_committed_annual_recurring_revenue =
-            json::optional(obj, "committed_annual_recurring_revenue", path)?;
-        let f_checkouts_conversion = json::optional(obj, "checkouts_conversion", path)?;
-        let f_ltv = json::optional(obj, "ltv", path)?;
-        let f_gross_margin = json::optional(obj, "gross_margin", path)?;
-        let f_gross_margin_percentage = json::optional(obj, "gross_margin_percentage", path)?;
-        let f_cashflow = json::optional(obj, "cashflow", path)?;
-        let f_average_seats_per_customer = json::optional(obj, "average_seats_per_customer", path)?;
-        let f_seat_utilization_rate = json::optional(obj, "seat_utilization_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricPeriod {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("timestamp"),
+        json::Prop::optional("active_subscriptions"),
+        json::Prop::optional("committed_subscriptions"),
+        json::Prop::optional("monthly_recurring_revenue"),
+        json::Prop::optional("trial_monthly_recurring_revenue"),
+        json::Prop::optional("committed_monthly_recurring_revenue"),
+        json::Prop::optional("trial_committed_monthly_recurring_revenue"),
+        json::Prop::optional("average_revenue_per_user"),
+        json::Prop::optional("checkouts"),
+        json::Prop::optional("succeeded_checkouts"),
+        json::Prop::optional("churned_subscriptions"),
+        json::Prop::optional("churn_rate"),
+        json::Prop::optional("seats_total"),
+        json::Prop::optional("seats_claimed"),
+        json::Prop::optional("seats_pending"),
+        json::Prop::optional("seat_customers"),
+        json::Prop::optional("new_seat_customers"),
+        json::Prop::optional("churned_seat_customers"),
+        json::Prop::optional("orders"),
+        json::Prop::optional("revenue"),
+        json::Prop::optional("net_revenue"),
+        json::Prop::optional("cumulative_revenue"),
+        json::Prop::optional("net_cumulative_revenue"),
+        json::Prop::optional("costs"),
+        json::Prop::optional("cumulative_costs"),
+        json::Prop::optional("average_order_value"),
+        json::Prop::optional("net_average_order_value"),
+        json::Prop::optional("cost_per_user"),
+        json::Prop::optional("active_user_by_event"),
+        json::Prop::optional("one_time_products"),
+        json::Prop::optional("one_time_products_revenue"),
+        json::Prop::optional("one_time_products_net_revenue"),
+        json::Prop::optional("new_subscriptions"),
+        json::Prop::optional("new_subscriptions_revenue"),
+        json::Prop::optional("new_subscriptions_net_revenue"),
+        json::Prop::optional("renewed_subscriptions"),
+        json::Prop::optional("renewed_subscriptions_revenue"),
+        json::Prop::optional("renewed_subscriptions_net_revenue"),
+        json::Prop::optional("canceled_subscriptions"),
+        json::Prop::optional("canceled_subscriptions_customer_service"),
+        json::Prop::optional("canceled_subscriptions_low_quality"),
+        json::Prop::optional("canceled_subscriptions_missing_features"),
+        json::Prop::optional("canceled_subscriptions_switched_service"),
+        json::Prop::optional("canceled_subscriptions_too_complex"),
+        json::Prop::optional("canceled_subscriptions_too_expensive"),
+        json::Prop::optional("canceled_subscriptions_unused"),
+        json::Prop::optional("canceled_subscriptions_other"),
+        json::Prop::optional("annual_recurring_revenue"),
+        json::Prop::optional("committed_annual_recurring_revenue"),
+        json::Prop::optional("checkouts_conversion"),
+        json::Prop::optional("ltv"),
+        json::Prop::optional("gross_margin"),
+        json::Prop::optional("gross_margin_percentage"),
+        json::Prop::optional("cashflow"),
+        json::Prop::optional("average_seats_per_customer"),
+        json::Prop::optional("seat_utilization_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_active_subscriptions = None;
+        let mut f_committed_subscriptions = None;
+        let mut f_monthly_recurring_revenue = None;
+        let mut f_trial_monthly_recurring_revenue = None;
+        let mut f_committed_monthly_recurring_revenue = None;
+        let mut f_trial_committed_monthly_recurring_revenue = None;
+        let mut f_average_revenue_per_user = None;
+        let mut f_checkouts = None;
+        let mut f_succeeded_checkouts = None;
+        let mut f_churned_subscriptions = None;
+        let mut f_churn_rate = None;
+        let mut f_seats_total = None;
+        let mut f_seats_claimed = None;
+        let mut f_seats_pending = None;
+        let mut f_seat_customers = None;
+        let mut f_new_seat_customers = None;
+        let mut f_churned_seat_customers = None;
+        let mut f_orders = None;
+        let mut f_revenue = None;
+        let mut f_net_revenue = None;
+        let mut f_cumulative_revenue = None;
+        let mut f_net_cumulative_revenue = None;
+        let mut f_costs = None;
+        let mut f_cumulative_costs = None;
+        let mut f_average_order_value = None;
+        let mut f_net_average_order_value = None;
+        let mut f_cost_per_user = None;
+        let mut f_active_user_by_event = None;
+        let mut f_one_time_products = None;
+        let mut f_one_time_products_revenue = None;
+        let mut f_one_time_products_net_revenue = None;
+        let mut f_new_subscriptions = None;
+        let mut f_new_subscriptions_revenue = None;
+        let mut f_new_subscriptions_net_revenue = None;
+        let mut f_renewed_subscriptions = None;
+        let mut f_renewed_subscriptions_revenue = None;
+        let mut f_renewed_subscriptions_net_revenue = None;
+        let mut f_canceled_subscriptions = None;
+        let mut f_canceled_subscriptions_customer_service = None;
+        let mut f_canceled_subscriptions_low_quality = None;
+        let mut f_canceled_subscriptions_missing_features = None;
+        let mut f_canceled_subscriptions_switched_service = None;
+        let mut f_canceled_subscriptions_too_complex = None;
+        let mut f_canceled_subscriptions_too_expensive = None;
+        let mut f_canceled_subscriptions_unused = None;
+        let mut f_canceled_subscriptions_other = None;
+        let mut f_annual_recurring_revenue = None;
+        let mut f_committed_annual_recurring_revenue = None;
+        let mut f_checkouts_conversion = None;
+        let mut f_ltv = None;
+        let mut f_gross_margin = None;
+        let mut f_gross_margin_percentage = None;
+        let mut f_cashflow = None;
+        let mut f_average_seats_per_customer = None;
+        let mut f_seat_utilization_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_timestamp,
+                &mut f_active_subscriptions,
+                &mut f_committed_subscriptions,
+                &mut f_monthly_recurring_revenue,
+                &mut f_trial_monthly_recurring_revenue,
+                &mut f_committed_monthly_recurring_revenue,
+                &mut f_trial_committed_monthly_recurring_revenue,
+                &mut f_average_revenue_per_user,
+                &mut f_checkouts,
+                &mut f_succeeded_checkouts,
+                &mut f_churned_subscriptions,
+                &mut f_churn_rate,
+                &mut f_seats_total,
+                &mut f_seats_claimed,
+                &mut f_seats_pending,
+                &mut f_seat_customers,
+                &mut f_new_seat_customers,
+                &mut f_churned_seat_customers,
+                &mut f_orders,
+                &mut f_revenue,
+                &mut f_net_revenue,
+                &mut f_cumulative_revenue,
+                &mut f_net_cumulative_revenue,
+                &mut f_costs,
+                &mut f_cumulative_costs,
+                &mut f_average_order_value,
+                &mut f_net_average_order_value,
+                &mut f_cost_per_user,
+                &mut f_active_user_by_event,
+                &mut f_one_time_products,
+                &mut f_one_time_products_revenue,
+                &mut f_one_time_products_net_revenue,
+                &mut f_new_subscriptions,
+                &mut f_new_subscriptions_revenue,
+                &mut f_new_subscriptions_net_revenue,
+                &mut f_renewed_subscriptions,
+                &mut f_renewed_subscriptions_revenue,
+                &mut f_renewed_subscriptions_net_revenue,
+                &mut f_canceled_subscriptions,
+                &mut f_canceled_subscriptions_customer_service,
+                &mut f_canceled_subscriptions_low_quality,
+                &mut f_canceled_subscriptions_missing_features,
+                &mut f_canceled_subscriptions_switched_service,
+                &mut f_canceled_subscriptions_too_complex,
+                &mut f_canceled_subscriptions_too_expensive,
+                &mut f_canceled_subscriptions_unused,
+                &mut f_canceled_subscriptions_other,
+                &mut f_annual_recurring_revenue,
+                &mut f_committed_annual_recurring_revenue,
+                &mut f_checkouts_conversion,
+                &mut f_ltv,
+                &mut f_gross_margin,
+                &mut f_gross_margin_percentage,
+                &mut f_cashflow,
+                &mut f_average_seats_per_customer,
+                &mut f_seat_utilization_rate,
+            ],
+        )?;
+        let (Some(f_timestamp),) = (f_timestamp,) else {
+            return None;
+        };
+        Some(Self {
             timestamp: f_timestamp,
             active_subscriptions: f_active_subscriptions,
             committed_subscriptions: f_committed_subscriptions,
@@ -670,372 +798,6 @@ impl FromJson for MetricPeriod {
             cashflow: f_cashflow,
             average_seats_per_customer: f_average_seats_per_customer,
             seat_utilization_rate: f_seat_utilization_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut s.0),
-            "active_subscriptions" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "committed_subscriptions" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "monthly_recurring_revenue" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "trial_monthly_recurring_revenue" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "committed_monthly_recurring_revenue" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "trial_committed_monthly_recurring_revenue" => {
-                json::set_opt(r, &mut s.6, key, &mut extra)
-            }
-            "average_revenue_per_user" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "checkouts" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "succeeded_checkouts" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "churned_subscriptions" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "churn_rate" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "seats_total" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "seats_claimed" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "seats_pending" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "seat_customers" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "new_seat_customers" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "churned_seat_customers" => json::set_opt(r, &mut s.17, key, &mut extra),
-            "orders" => json::set_opt(r, &mut s.18, key, &mut extra),
-            "revenue" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "net_revenue" => json::set_opt(r, &mut s.20, key, &mut extra),
-            "cumulative_revenue" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "net_cumulative_revenue" => json::set_opt(r, &mut s.22, key, &mut extra),
-            "costs" => json::set_opt(r, &mut s.23, key, &mut extra),
-            "cumulative_costs" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "average_order_value" => json::set_opt(r, &mut s.25, key, &mut extra),
-            "net_average_order_value" => json::set_opt(r, &mut s.26, key, &mut extra),
-            "cost_per_user" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "active_user_by_event" => json::set_opt(r, &mut s.28, key, &mut extra),
-            "one_time_products" => json::set_opt(r, &mut s.29, key, &mut extra),
-            "one_time_products_revenue" => json::set_opt(r, &mut s.30, key, &mut extra),
-            "one_time_products_net_revenue" => json::set_opt(r, &mut s.31, key, &mut extra),
-            "new_subscriptions" => json::set_opt(r, &mut s.32, key, &mut extra),
-            "new_subscriptions_revenue" => json::set_opt(r, &mut s.33, key, &mut extra),
-            "new_subscriptions_net_revenue" => json::set_opt(r, &mut s.34, key, &mut extra),
-            "renewed_subscriptions" => json::set_opt(r, &mut s.35, key, &mut extra),
-            "renewed_subscriptions_revenue" => json::set_opt(r, &mut s.36, key, &mut extra),
-            "renewed_subscriptions_net_revenue" => json::set_opt(r, &mut s.37, key, &mut extra),
-            "canceled_subscriptions" => json::set_opt(r, &mut s.38, key, &mut extra),
-            "canceled_subscriptions_customer_service" => {
-                json::set_opt(r, &mut s.39, key, &mut extra)
-            }
-            "canceled_subscriptions_low_quality" => json::set_opt(r, &mut s.40, key, &mut extra),
-            "canceled_subscriptions_missing_features" => {
-                json::set_opt(r, &mut s.41, key, &mut extra)
-            }
-            "canceled_subscriptions_switched_service" => {
-                json::set_opt(r, &mut s.42, key, &mut extra)
-            }
-            "canceled_subscriptions_too_complex" => json::set_opt(r, &mut s.43, key, &mut extra),
-            "canceled_subscriptions_too_expensive" => json::set_opt(r, &mut s.44, key, &mut extra),
-            "canceled_subscriptions_unused" => json::set_opt(r, &mut s.45, key, &mut extra),
-            "canceled_subscriptions_other" => json::set_opt(r, &mut s.46, key, &mut extra),
-            "annual_recurring_revenue" => json::set_opt(r, &mut s.47, key, &mut extra),
-            "committed_annual_recurring_revenue" => json::set_opt(r, &mut s.48, key, &mut extra),
-            "checkouts_conversion" => json::set_opt(r, &mut s.49, key, &mut extra),
-            "ltv" => json::set_opt(r, &mut s.50, key, &mut extra),
-            "gross_margin" => json::set_opt(r, &mut s.51, key, &mut extra),
-            "gross_margin_percentage" => json::set_opt(r, &mut s.52, key, &mut extra),
-            "cashflow" => json::set_opt(r, &mut s.53, key, &mut extra),
-            "average_seats_per_customer" => json::set_opt(r, &mut s.54, key, &mut extra),
-            "seat_utilization_rate" => json::set_opt(r, &mut s.55, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_timestamp),
-            f_active_subscriptions,
-            f_committed_subscriptions,
-            f_monthly_recurring_revenue,
-            f_trial_monthly_recurring_revenue,
-            f_committed_monthly_recurring_revenue,
-            f_trial_committed_monthly_recurring_revenue,
-            f_average_revenue_per_user,
-            f_checkouts,
-            f_succeeded_checkouts,
-            f_churned_subscriptions,
-            f_churn_rate,
-            f_seats_total,
-            f_seats_claimed,
-            f_seats_pending,
-            f_seat_customers,
-            f_new_seat_customers,
-            f_churned_seat_customers,
-            f_orders,
-            f_revenue,
-            f_net_revenue,
-            f_cumulative_revenue,
-            f_net_cumulative_revenue,
-            f_costs,
-            f_cumulative_costs,
-            f_average_order_value,
-            f_net_average_order_value,
-            f_cost_per_user,
-            f_active_user_by_event,
-            f_one_time_products,
-            f_one_time_products_revenue,
-            f_one_time_products_net_revenue,
-            f_new_subscriptions,
-            f_new_subscriptions_revenue,
-            f_new_subscriptions_net_revenue,
-            f_renewed_subscriptions,
-            f_renewed_subscriptions_revenue,
-            f_renewed_subscriptions_net_revenue,
-            f_canceled_subscriptions,
-            f_canceled_subscriptions_customer_service,
-            f_canceled_subscriptions_low_quality,
-            f_canceled_subscriptions_missing_features,
-            f_canceled_subscriptions_switched_service,
-            f_canceled_subscriptions_too_complex,
-            f_canceled_subscriptions_too_expensive,
-            f_canceled_subscriptions_unused,
-            f_canceled_subscriptions_other,
-            f_annual_recurring_revenue,
-            f_committed_annual_recurring_revenue,
-            f_checkouts_conversion,
-            f_ltv,
-            f_gross_margin,
-            f_gross_margin_percentage,
-            f_cashflow,
-            f_average_seats_per_customer,
-            f_seat_utilization_rate,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            timestamp: f_timestamp,
-            active_subscriptions: match f_active_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            committed_subscriptions: match f_committed_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            monthly_recurring_revenue: match f_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            trial_monthly_recurring_revenue: match f_trial_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            committed_monthly_recurring_revenue: match f_committed_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            trial_committed_monthly_recurring_revenue:
-                match f_trial_committed_monthly_recurring_revenue {
-                    Some(v) => v,
-                    None => None,
-                },
-            average_revenue_per_user: match f_average_revenue_per_user {
-                Some(v) => v,
-                None => None,
-            },
-            checkouts: match f_checkouts {
-                Some(v) => v,
-                None => None,
-            },
-            succeeded_checkouts: match f_succeeded_checkouts {
-                Some(v) => v,
-                None => None,
-            },
-            churned_subscriptions: match f_churned_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            churn_rate: match f_churn_rate {
-                Some(v) => v,
-                None => None,
-            },
-            seats_total: match f_seats_total {
-                Some(v) => v,
-                None => None,
-            },
-            seats_claimed: match f_seats_claimed {
-                Some(v) => v,
-                None => None,
-            },
-            seats_pending: match f_seats_pending {
-                Some(v) => v,
-                None => None,
-            },
-            seat_customers: match f_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            new_seat_customers: match f_new_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            churned_seat_customers: match f_churned_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            orders: match f_orders {
-                Some(v) => v,
-                None => None,
-            },
-            revenue: match f_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            net_revenue: match f_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            cumulative_revenue: match f_cumulative_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            net_cumulative_revenue: match f_net_cumulative_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            costs: match f_costs {
-                Some(v) => v,
-                None => None,
-            },
-            cumulative_costs: match f_cumulative_costs {
-                Some(v) => v,
-                None => None,
-            },
-            average_order_value: match f_average_order_value {
-                Some(v) => v,
-                None => None,
-            },
-            net_average_order_value: match f_net_average_order_value {
-                Some(v) => v,
-                None => None,
-            },
-            cost_per_user: match f_cost_per_user {
-                Some(v) => v,
-                None => None,
-            },
-            active_user_by_event: match f_active_user_by_event {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products: match f_one_time_products {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products_revenue: match f_one_time_products_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products_net_revenue: match f_one_time_products_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions: match f_new_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions_revenue: match f_new_subscriptions_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions_net_revenue: match f_new_subscriptions_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions: match f_renewed_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions_revenue: match f_renewed_subscriptions_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions_net_revenue: match f_renewed_subscriptions_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions: match f_canceled_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_customer_service: match f_canceled_subscriptions_customer_service
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_low_quality: match f_canceled_subscriptions_low_quality {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_missing_features: match f_canceled_subscriptions_missing_features
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_switched_service: match f_canceled_subscriptions_switched_service
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_too_complex: match f_canceled_subscriptions_too_complex {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_too_expensive: match f_canceled_subscriptions_too_expensive {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_unused: match f_canceled_subscriptions_unused {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_other: match f_canceled_subscriptions_other {
-                Some(v) => v,
-                None => None,
-            },
-            annual_recurring_revenue: match f_annual_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            committed_annual_recurring_revenue: match f_committed_annual_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            checkouts_conversion: match f_checkouts_conversion {
-                Some(v) => v,
-                None => None,
-            },
-            ltv: match f_ltv {
-                Some(v) => v,
-                None => None,
-            },
-            gross_margin: match f_gross_margin {
-                Some(v) => v,
-                None => None,
-            },
-            gross_margin_percentage: match f_gross_margin_percentage {
-                Some(v) => v,
-                None => None,
-            },
-            cashflow: match f_cashflow {
-                Some(v) => v,
-                None => None,
-            },
-            average_seats_per_customer: match f_average_seats_per_customer {
-                Some(v) => v,
-                None => None,
-            },
-            seat_utilization_rate: match f_seat_utilization_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1488,79 +1250,192 @@ impl Metrics {
 
 impl FromJson for Metrics {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_active_subscriptions = json::optional(obj, "active_subscriptions", path)?;
-        let f_committed_subscriptions = json::optional(obj, "committed_subscriptions", path)?;
-        let f_monthly_recurring_revenue = json::optional(obj, "monthly_recurring_revenue", path)?;
-        let f_trial_monthly_recurring_revenue =
-            json::optional(obj, "trial_monthly_recurring_revenue", path)?;
-        let f_committed_monthly_recurring_revenue =
-            json::optional(obj, "committed_monthly_recurring_revenue", path)?;
-        let f_trial_committed_monthly_recurring_revenue =
-            json::optional(obj, "trial_committed_monthly_recurring_revenue", path)?;
-        let f_average_revenue_per_user = json::optional(obj, "average_revenue_per_user", path)?;
-        let f_checkouts = json::optional(obj, "checkouts", path)?;
-        let f_succeeded_checkouts = json::optional(obj, "succeeded_checkouts", path)?;
-        let f_churned_subscriptions = json::optional(obj, "churned_subscriptions", path)?;
-        let f_churn_rate = json::optional(obj, "churn_rate", path)?;
-        let f_seats_total = json::optional(obj, "seats_total", path)?;
-        let f_seats_claimed = json::optional(obj, "seats_claimed", path)?;
-        let f_seats_pending = json::optional(obj, "seats_pending", path)?;
-        let f_seat_customers = json::optional(obj, "seat_customers", path)?;
-        let f_new_seat_customers = json::optional(obj, "new_seat_customers", path)?;
-        let f_churned_seat_customers = json::optional(obj, "churned_seat_customers", path)?;
-        let f_orders = json::optional(obj, "orders", path)?;
-        let f_revenue = json::optional(obj, "revenue", path)?;
-        let f_net_revenue = json::optional(obj, "net_revenue", path)?;
-        let f_cumulative_revenue = json::optional(obj, "cumulative_revenue", path)?;
-        let f_net_cumulative_revenue = json::optional(obj, "net_cumulative_revenue", path)?;
-        let f_costs = json::optional(obj, "costs", path)?;
-        let f_cumulative_costs = json::optional(obj, "cumulative_costs", path)?;
-        let f_average_order_value = json::optional(obj, "average_order_value", path)?;
-        let f_net_average_order_value = json::optional(obj, "net_average_order_value", path)?;
-        let f_cost_per_user = json::optional(obj, "cost_per_user", path)?;
-        let f_active_user_by_event = json::optional(obj, "active_user_by_event", path)?;
-        let f_one_time_products = json::optional(obj, "one_time_products", path)?;
-        let f_one_time_products_revenue = json::optional(obj, "one_time_products_revenue", path)?;
-        let f_one_time_products_net_revenue =
-            json::optional(obj, "one_time_products_net_revenue", path)?;
-        let f_new_subscriptions = json::optional(obj, "new_subscriptions", path)?;
-        let f_new_subscriptions_revenue = json::optional(obj, "new_subscriptions_revenue", path)?;
-        let f_new_subscriptions_net_revenue =
-            json::optional(obj, "new_subscriptions_net_revenue", path)?;
-        let f_renewed_subscriptions = json::optional(obj, "renewed_subscriptions", path)?;
-        let f_renewed_subscriptions_revenue =
-            json::optional(obj, "renewed_subscriptions_revenue", path)?;
-        let f_renewed_subscriptions_net_revenue =
-            json::optional(obj, "renewed_subscriptions_net_revenue", path)?;
-        let f_canceled_subscriptions = json::optional(obj, "canceled_subscriptions", path)?;
-        let f_canceled_subscriptions_customer_service =
-            json::optional(obj, "canceled_subscriptions_customer_service", path)?;
-        let f_canceled_subscriptions_low_quality =
-            json::optional(obj, "canceled_subscriptions_low_quality", path)?;
-        let f_canceled_subscriptions_missing_features =
-            json::optional(obj, "canceled_subscriptions_missing_features", path)?;
-        let f_canceled_subscriptions_switched_service =
-            json::optional(obj, "canceled_subscriptions_switched_service", path)?;
-        let f_canceled_subscriptions_too_complex =
-            json::optional(obj, "canceled_subscriptions_too_complex", path)?;
-        let f_canceled_subscriptions_too_expensive =
-            json::optional(obj, "canceled_subscriptions_too_expensive", path)?;
-        let f_canceled_subscriptions_unused =
-            json::optional(obj, "canceled_subscriptions_unused", path)?;
-        let f_canceled_subscriptions_other =
-            json::optional(obj, "canceled_subscriptions_other", path)?;
-        let f_annual_recurring_revenue = json::optional(obj, "annual_recurring_revenue", path)?;
-        let f_committed_annual_recurring_revenue =
-            json::optional(obj, "committed_annual_recurring_revenue", path)?;
-        let f_checkouts_conversion = json::optional(obj, "checkouts_conversion", path)?;
-        let f_ltv = json::optional(obj, "ltv", path)?;
-        let f_gross_margin = json::optional(obj, "gross_margin", path)?;
-        let f_gross_margin_percentage = json::optional(obj, "gross_margin_percentage", path)?;
-        let f_cashflow = json::optional(obj, "cashflow", path)?;
-        let f_average_seats_per_customer = json::optional(obj, "average_seats_per_customer", path)?;
-        let f_seat_utilization_rate = json::optional(obj, "seat_utilization_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Metrics {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("active_subscriptions"),
+        json::Prop::optional("committed_subscriptions"),
+        json::Prop::optional("monthly_recurring_revenue"),
+        json::Prop::optional("trial_monthly_recurring_revenue"),
+        json::Prop::optional("committed_monthly_recurring_revenue"),
+        json::Prop::optional("trial_committed_monthly_recurring_revenue"),
+        json::Prop::optional("average_revenue_per_user"),
+        json::Prop::optional("checkouts"),
+        json::Prop::optional("succeeded_checkouts"),
+        json::Prop::optional("churned_subscriptions"),
+        json::Prop::optional("churn_rate"),
+        json::Prop::optional("seats_total"),
+        json::Prop::optional("seats_claimed"),
+        json::Prop::optional("seats_pending"),
+        json::Prop::optional("seat_customers"),
+        json::Prop::optional("new_seat_customers"),
+        json::Prop::optional("churned_seat_customers"),
+        json::Prop::optional("orders"),
+        json::Prop::optional("revenue"),
+        json::Prop::optional("net_revenue"),
+        json::Prop::optional("cumulative_revenue"),
+        json::Prop::optional("net_cumulative_revenue"),
+        json::Prop::optional("costs"),
+        json::Prop::optional("cumulative_costs"),
+        json::Prop::optional("average_order_value"),
+        json::Prop::optional("net_average_order_value"),
+        json::Prop::optional("cost_per_user"),
+        json::Prop::optional("active_user_by_event"),
+        json::Prop::optional("one_time_products"),
+        json::Prop::optional("one_time_products_revenue"),
+        json::Prop::optional("one_time_products_net_revenue"),
+        json::Prop::optional("new_subscriptions"),
+        json::Prop::optional("new_subscriptions_revenue"),
+        json::Prop::optional("new_subscriptions_net_revenue"),
+        json::Prop::optional("renewed_subscriptions"),
+        json::Prop::optional("renewed_subscriptions_revenue"),
+        json::Prop::optional("renewed_subscriptions_net_revenue"),
+        json::Prop::optional("canceled_subscriptions"),
+        json::Prop::optional("canceled_subscriptions_customer_service"),
+        json::Prop::optional("canceled_subscriptions_low_quality"),
+        json::Prop::optional("canceled_subscriptions_missing_features"),
+        json::Prop::optional("canceled_subscriptions_switched_service"),
+        json::Prop::optional("canceled_subscriptions_too_complex"),
+        json::Prop::optional("canceled_subscriptions_too_expensive"),
+        json::Prop::optional("canceled_subscriptions_unused"),
+        json::Prop::optional("canceled_subscriptions_other"),
+        json::Prop::optional("annual_recurring_revenue"),
+        json::Prop::optional("committed_annual_recurring_revenue"),
+        json::Prop::optional("checkouts_conversion"),
+        json::Prop::optional("ltv"),
+        json::Prop::optional("gross_margin"),
+        json::Prop::optional("gross_margin_percentage"),
+        json::Prop::optional("cashflow"),
+        json::Prop::optional("average_seats_per_customer"),
+        json::Prop::optional("seat_utilization_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_active_subscriptions = None;
+        let mut f_committed_subscriptions = None;
+        let mut f_monthly_recurring_revenue = None;
+        let mut f_trial_monthly_recurring_revenue = None;
+        let mut f_committed_monthly_recurring_revenue = None;
+        let mut f_trial_committed_monthly_recurring_revenue = None;
+        let mut f_average_revenue_per_user = None;
+        let mut f_checkouts = None;
+        let mut f_succeeded_checkouts = None;
+        let mut f_churned_subscriptions = None;
+        let mut f_churn_rate = None;
+        let mut f_seats_total = None;
+        let mut f_seats_claimed = None;
+        let mut f_seats_pending = None;
+        let mut f_seat_customers = None;
+        let mut f_new_seat_customers = None;
+        let mut f_churned_seat_customers = None;
+        let mut f_orders = None;
+        let mut f_revenue = None;
+        let mut f_net_revenue = None;
+        let mut f_cumulative_revenue = None;
+        let mut f_net_cumulative_revenue = None;
+        let mut f_costs = None;
+        let mut f_cumulative_costs = None;
+        let mut f_average_order_value = None;
+        let mut f_net_average_order_value = None;
+        let mut f_cost_per_user = None;
+        let mut f_active_user_by_event = None;
+        let mut f_one_time_products = None;
+        let mut f_one_time_products_revenue = None;
+        let mut f_one_time_products_net_revenue = None;
+        let mut f_new_subscriptions = None;
+        let mut f_new_subscriptions_revenue = None;
+        let mut f_new_subscriptions_net_revenue = None;
+        let mut f_renewed_subscriptions = None;
+        let mut f_renewed_subscriptions_revenue = None;
+        let mut f_renewed_subscriptions_net_revenue = None;
+        let mut f_canceled_subscriptions = None;
+        let mut f_canceled_subscriptions_customer_service = None;
+        let mut f_canceled_subscriptions_low_quality = None;
+        let mut f_canceled_subscriptions_missing_features = None;
+        let mut f_canceled_subscriptions_switched_service = None;
+        let mut f_canceled_subscriptions_too_complex = None;
+        let mut f_canceled_subscriptions_too_expensive = None;
+        let mut f_canceled_subscriptions_unused = None;
+        let mut f_canceled_subscriptions_other = None;
+        let mut f_annual_recurring_revenue = None;
+        let mut f_committed_annual_recurring_revenue = None;
+        let mut f_checkouts_conversion = None;
+        let mut f_ltv = None;
+        let mut f_gross_margin = None;
+        let mut f_gross_margin_percentage = None;
+        let mut f_cashflow = None;
+        let mut f_average_seats_per_customer = None;
+        let mut f_seat_utilization_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_active_subscriptions,
+                &mut f_committed_subscriptions,
+                &mut f_monthly_recurring_revenue,
+                &mut f_trial_monthly_recurring_revenue,
+                &mut f_committed_monthly_recurring_revenue,
+                &mut f_trial_committed_monthly_recurring_revenue,
+                &mut f_average_revenue_per_user,
+                &mut f_checkouts,
+                &mut f_succeeded_checkouts,
+                &mut f_churned_subscriptions,
+                &mut f_churn_rate,
+                &mut f_seats_total,
+                &mut f_seats_claimed,
+                &mut f_seats_pending,
+                &mut f_seat_customers,
+                &mut f_new_seat_customers,
+                &mut f_churned_seat_customers,
+                &mut f_orders,
+                &mut f_revenue,
+                &mut f_net_revenue,
+                &mut f_cumulative_revenue,
+                &mut f_net_cumulative_revenue,
+                &mut f_costs,
+                &mut f_cumulative_costs,
+                &mut f_average_order_value,
+                &mut f_net_average_order_value,
+                &mut f_cost_per_user,
+                &mut f_active_user_by_event,
+                &mut f_one_time_products,
+                &mut f_one_time_products_revenue,
+                &mut f_one_time_products_net_revenue,
+                &mut f_new_subscriptions,
+                &mut f_new_subscriptions_revenue,
+                &mut f_new_subscriptions_net_revenue,
+                &mut f_renewed_subscriptions,
+                &mut f_renewed_subscriptions_revenue,
+                &mut f_renewed_subscriptions_net_revenue,
+                &mut f_canceled_subscriptions,
+                &mut f_canceled_subscriptions_customer_service,
+                &mut f_canceled_subscriptions_low_quality,
+                &mut f_canceled_subscriptions_missing_features,
+                &mut f_canceled_subscriptions_switched_service,
+                &mut f_canceled_subscriptions_too_complex,
+                &mut f_canceled_subscriptions_too_expensive,
+                &mut f_canceled_subscriptions_unused,
+                &mut f_canceled_subscriptions_other,
+                &mut f_annual_recurring_revenue,
+                &mut f_committed_annual_recurring_revenue,
+                &mut f_checkouts_conversion,
+                &mut f_ltv,
+                &mut f_gross_margin,
+                &mut f_gross_margin_percentage,
+                &mut f_cashflow,
+                &mut f_average_seats_per_customer,
+                &mut f_seat_utilization_rate,
+            ],
+        )?;
+        Some(Self {
             active_subscriptions: f_active_subscriptions,
             committed_subscriptions: f_committed_subscriptions,
             monthly_recurring_revenue: f_monthly_recurring_revenue,
@@ -1616,366 +1491,6 @@ impl FromJson for Metrics {
             cashflow: f_cashflow,
             average_seats_per_customer: f_average_seats_per_customer,
             seat_utilization_rate: f_seat_utilization_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "active_subscriptions" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "committed_subscriptions" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "monthly_recurring_revenue" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "trial_monthly_recurring_revenue" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "committed_monthly_recurring_revenue" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "trial_committed_monthly_recurring_revenue" => {
-                json::set_opt(r, &mut s.5, key, &mut extra)
-            }
-            "average_revenue_per_user" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "checkouts" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "succeeded_checkouts" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "churned_subscriptions" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "churn_rate" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "seats_total" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "seats_claimed" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "seats_pending" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "seat_customers" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "new_seat_customers" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "churned_seat_customers" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "orders" => json::set_opt(r, &mut s.17, key, &mut extra),
-            "revenue" => json::set_opt(r, &mut s.18, key, &mut extra),
-            "net_revenue" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "cumulative_revenue" => json::set_opt(r, &mut s.20, key, &mut extra),
-            "net_cumulative_revenue" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "costs" => json::set_opt(r, &mut s.22, key, &mut extra),
-            "cumulative_costs" => json::set_opt(r, &mut s.23, key, &mut extra),
-            "average_order_value" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "net_average_order_value" => json::set_opt(r, &mut s.25, key, &mut extra),
-            "cost_per_user" => json::set_opt(r, &mut s.26, key, &mut extra),
-            "active_user_by_event" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "one_time_products" => json::set_opt(r, &mut s.28, key, &mut extra),
-            "one_time_products_revenue" => json::set_opt(r, &mut s.29, key, &mut extra),
-            "one_time_products_net_revenue" => json::set_opt(r, &mut s.30, key, &mut extra),
-            "new_subscriptions" => json::set_opt(r, &mut s.31, key, &mut extra),
-            "new_subscriptions_revenue" => json::set_opt(r, &mut s.32, key, &mut extra),
-            "new_subscriptions_net_revenue" => json::set_opt(r, &mut s.33, key, &mut extra),
-            "renewed_subscriptions" => json::set_opt(r, &mut s.34, key, &mut extra),
-            "renewed_subscriptions_revenue" => json::set_opt(r, &mut s.35, key, &mut extra),
-            "renewed_subscriptions_net_revenue" => json::set_opt(r, &mut s.36, key, &mut extra),
-            "canceled_subscriptions" => json::set_opt(r, &mut s.37, key, &mut extra),
-            "canceled_subscriptions_customer_service" => {
-                json::set_opt(r, &mut s.38, key, &mut extra)
-            }
-            "canceled_subscriptions_low_quality" => json::set_opt(r, &mut s.39, key, &mut extra),
-            "canceled_subscriptions_missing_features" => {
-                json::set_opt(r, &mut s.40, key, &mut extra)
-            }
-            "canceled_subscriptions_switched_service" => {
-                json::set_opt(r, &mut s.41, key, &mut extra)
-            }
-            "canceled_subscriptions_too_complex" => json::set_opt(r, &mut s.42, key, &mut extra),
-            "canceled_subscriptions_too_expensive" => json::set_opt(r, &mut s.43, key, &mut extra),
-            "canceled_subscriptions_unused" => json::set_opt(r, &mut s.44, key, &mut extra),
-            "canceled_subscriptions_other" => json::set_opt(r, &mut s.45, key, &mut extra),
-            "annual_recurring_revenue" => json::set_opt(r, &mut s.46, key, &mut extra),
-            "committed_annual_recurring_revenue" => json::set_opt(r, &mut s.47, key, &mut extra),
-            "checkouts_conversion" => json::set_opt(r, &mut s.48, key, &mut extra),
-            "ltv" => json::set_opt(r, &mut s.49, key, &mut extra),
-            "gross_margin" => json::set_opt(r, &mut s.50, key, &mut extra),
-            "gross_margin_percentage" => json::set_opt(r, &mut s.51, key, &mut extra),
-            "cashflow" => json::set_opt(r, &mut s.52, key, &mut extra),
-            "average_seats_per_customer" => json::set_opt(r, &mut s.53, key, &mut extra),
-            "seat_utilization_rate" => json::set_opt(r, &mut s.54, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_active_subscriptions,
-            f_committed_subscriptions,
-            f_monthly_recurring_revenue,
-            f_trial_monthly_recurring_revenue,
-            f_committed_monthly_recurring_revenue,
-            f_trial_committed_monthly_recurring_revenue,
-            f_average_revenue_per_user,
-            f_checkouts,
-            f_succeeded_checkouts,
-            f_churned_subscriptions,
-            f_churn_rate,
-            f_seats_total,
-            f_seats_claimed,
-            f_seats_pending,
-            f_seat_customers,
-            f_new_seat_customers,
-            f_churned_seat_customers,
-            f_orders,
-            f_revenue,
-            f_net_revenue,
-            f_cumulative_revenue,
-            f_net_cumulative_revenue,
-            f_costs,
-            f_cumulative_costs,
-            f_average_order_value,
-            f_net_average_order_value,
-            f_cost_per_user,
-            f_active_user_by_event,
-            f_one_time_products,
-            f_one_time_products_revenue,
-            f_one_time_products_net_revenue,
-            f_new_subscriptions,
-            f_new_subscriptions_revenue,
-            f_new_subscriptions_net_revenue,
-            f_renewed_subscriptions,
-            f_renewed_subscriptions_revenue,
-            f_renewed_subscriptions_net_revenue,
-            f_canceled_subscriptions,
-            f_canceled_subscriptions_customer_service,
-            f_canceled_subscriptions_low_quality,
-            f_canceled_subscriptions_missing_features,
-            f_canceled_subscriptions_switched_service,
-            f_canceled_subscriptions_too_complex,
-            f_canceled_subscriptions_too_expensive,
-            f_canceled_subscriptions_unused,
-            f_canceled_subscriptions_other,
-            f_annual_recurring_revenue,
-            f_committed_annual_recurring_revenue,
-            f_checkouts_conversion,
-            f_ltv,
-            f_gross_margin,
-            f_gross_margin_percentage,
-            f_cashflow,
-            f_average_seats_per_customer,
-            f_seat_utilization_rate,
-        ) = s;
-        Ok(Self {
-            active_subscriptions: match f_active_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            committed_subscriptions: match f_committed_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            monthly_recurring_revenue: match f_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            trial_monthly_recurring_revenue: match f_trial_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            committed_monthly_recurring_revenue: match f_committed_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            trial_committed_monthly_recurring_revenue:
-                match f_trial_committed_monthly_recurring_revenue {
-                    Some(v) => v,
-                    None => None,
-                },
-            average_revenue_per_user: match f_average_revenue_per_user {
-                Some(v) => v,
-                None => None,
-            },
-            checkouts: match f_checkouts {
-                Some(v) => v,
-                None => None,
-            },
-            succeeded_checkouts: match f_succeeded_checkouts {
-                Some(v) => v,
-                None => None,
-            },
-            churned_subscriptions: match f_churned_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            churn_rate: match f_churn_rate {
-                Some(v) => v,
-                None => None,
-            },
-            seats_total: match f_seats_total {
-                Some(v) => v,
-                None => None,
-            },
-            seats_claimed: match f_seats_claimed {
-                Some(v) => v,
-                None => None,
-            },
-            seats_pending: match f_seats_pending {
-                Some(v) => v,
-                None => None,
-            },
-            seat_customers: match f_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            new_seat_customers: match f_new_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            churned_seat_customers: match f_churned_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            orders: match f_orders {
-                Some(v) => v,
-                None => None,
-            },
-            revenue: match f_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            net_revenue: match f_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            cumulative_revenue: match f_cumulative_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            net_cumulative_revenue: match f_net_cumulative_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            costs: match f_costs {
-                Some(v) => v,
-                None => None,
-            },
-            cumulative_costs: match f_cumulative_costs {
-                Some(v) => v,
-                None => None,
-            },
-            average_order_value: match f_average_order_value {
-                Some(v) => v,
-                None => None,
-            },
-            net_average_order_value: match f_net_average_order_value {
-                Some(v) => v,
-                None => None,
-            },
-            cost_per_user: match f_cost_per_user {
-                Some(v) => v,
-                None => None,
-            },
-            active_user_by_event: match f_active_user_by_event {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products: match f_one_time_products {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products_revenue: match f_one_time_products_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products_net_revenue: match f_one_time_products_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions: match f_new_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions_revenue: match f_new_subscriptions_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions_net_revenue: match f_new_subscriptions_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions: match f_renewed_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions_revenue: match f_renewed_subscriptions_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions_net_revenue: match f_renewed_subscriptions_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions: match f_canceled_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_customer_service: match f_canceled_subscriptions_customer_service
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_low_quality: match f_canceled_subscriptions_low_quality {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_missing_features: match f_canceled_subscriptions_missing_features
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_switched_service: match f_canceled_subscriptions_switched_service
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_too_complex: match f_canceled_subscriptions_too_complex {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_too_expensive: match f_canceled_subscriptions_too_expensive {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_unused: match f_canceled_subscriptions_unused {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_other: match f_canceled_subscriptions_other {
-                Some(v) => v,
-                None => None,
-            },
-            annual_recurring_revenue: match f_annual_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            committed_annual_recurring_revenue: match f_committed_annual_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            checkouts_conversion: match f_checkouts_conversion {
-                Some(v) => v,
-                None => None,
-            },
-            ltv: match f_ltv {
-                Some(v) => v,
-                None => None,
-            },
-            gross_margin: match f_gross_margin {
-                Some(v) => v,
-                None => None,
-            },
-            gross_margin_percentage: match f_gross_margin_percentage {
-                Some(v) => v,
-                None => None,
-            },
-            cashflow: match f_cashflow {
-                Some(v) => v,
-                None => None,
-            },
-            average_seats_per_customer: match f_average_seats_per_customer {
-                Some(v) => v,
-                None => None,
-            },
-            seat_utilization_rate: match f_seat_utilization_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2190,28 +1705,30 @@ impl MetricsIntervalLimit {
 
 impl FromJson for MetricsIntervalLimit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_min_days = json::required(obj, "min_days", path)?;
-        let f_max_days = json::required(obj, "max_days", path)?;
-        Ok(Self {
-            min_days: f_min_days,
-            max_days: f_max_days,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "min_days" => json::set(r, &mut s.0),
-            "max_days" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_min_days), Some(f_max_days)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricsIntervalLimit {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("min_days"),
+        json::Prop::required("max_days"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_min_days = None;
+        let mut f_max_days = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_min_days, &mut f_max_days])?;
+        let (Some(f_min_days), Some(f_max_days)) = (f_min_days, f_max_days) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             min_days: f_min_days,
             max_days: f_max_days,
             extra,
@@ -2257,37 +1774,47 @@ impl MetricsIntervalsLimits {
 
 impl FromJson for MetricsIntervalsLimits {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_hour = json::required(obj, "hour", path)?;
-        let f_day = json::required(obj, "day", path)?;
-        let f_week = json::required(obj, "week", path)?;
-        let f_month = json::required(obj, "month", path)?;
-        let f_year = json::required(obj, "year", path)?;
-        Ok(Self {
-            hour: f_hour,
-            day: f_day,
-            week: f_week,
-            month: f_month,
-            year: f_year,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "hour" => json::set(r, &mut s.0),
-            "day" => json::set(r, &mut s.1),
-            "week" => json::set(r, &mut s.2),
-            "month" => json::set(r, &mut s.3),
-            "year" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_hour), Some(f_day), Some(f_week), Some(f_month), Some(f_year)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricsIntervalsLimits {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("hour"),
+        json::Prop::required("day"),
+        json::Prop::required("week"),
+        json::Prop::required("month"),
+        json::Prop::required("year"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_hour = None;
+        let mut f_day = None;
+        let mut f_week = None;
+        let mut f_month = None;
+        let mut f_year = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_hour,
+                &mut f_day,
+                &mut f_week,
+                &mut f_month,
+                &mut f_year,
+            ],
+        )?;
+        let (Some(f_hour), Some(f_day), Some(f_week), Some(f_month), Some(f_year)) =
+            (f_hour, f_day, f_week, f_month, f_year)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             hour: f_hour,
             day: f_day,
             week: f_week,
@@ -2333,28 +1860,30 @@ impl MetricsLimits {
 
 impl FromJson for MetricsLimits {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_min_date = json::required(obj, "min_date", path)?;
-        let f_intervals = json::required(obj, "intervals", path)?;
-        Ok(Self {
-            min_date: f_min_date,
-            intervals: f_intervals,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "min_date" => json::set(r, &mut s.0),
-            "intervals" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_min_date), Some(f_intervals)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricsLimits {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("min_date"),
+        json::Prop::required("intervals"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_min_date = None;
+        let mut f_intervals = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_min_date, &mut f_intervals])?;
+        let (Some(f_min_date), Some(f_intervals)) = (f_min_date, f_intervals) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             min_date: f_min_date,
             intervals: f_intervals,
             extra,
@@ -2396,31 +1925,36 @@ impl MetricsResponse {
 
 impl FromJson for MetricsResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_periods = json::required(obj, "periods", path)?;
-        let f_totals = json::required(obj, "totals", path)?;
-        let f_metrics = json::required(obj, "metrics", path)?;
-        Ok(Self {
-            periods: f_periods,
-            totals: f_totals,
-            metrics: f_metrics,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "periods" => json::set(r, &mut s.0),
-            "totals" => json::set(r, &mut s.1),
-            "metrics" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_periods), Some(f_totals), Some(f_metrics)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricsResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("periods"),
+        json::Prop::required("totals"),
+        json::Prop::required("metrics"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_periods = None;
+        let mut f_totals = None;
+        let mut f_metrics = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_periods, &mut f_totals, &mut f_metrics],
+        )?;
+        let (Some(f_periods), Some(f_totals), Some(f_metrics)) = (f_periods, f_totals, f_metrics)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             periods: f_periods,
             totals: f_totals,
             metrics: f_metrics,
@@ -2624,79 +2158,192 @@ impl MetricsTotals {
 
 impl FromJson for MetricsTotals {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_active_subscriptions = json::optional(obj, "active_subscriptions", path)?;
-        let f_committed_subscriptions = json::optional(obj, "committed_subscriptions", path)?;
-        let f_monthly_recurring_revenue = json::optional(obj, "monthly_recurring_revenue", path)?;
-        let f_trial_monthly_recurring_revenue =
-            json::optional(obj, "trial_monthly_recurring_revenue", path)?;
-        let f_committed_monthly_recurring_revenue =
-            json::optional(obj, "committed_monthly_recurring_revenue", path)?;
-        let f_trial_committed_monthly_recurring_revenue =
-            json::optional(obj, "trial_committed_monthly_recurring_revenue", path)?;
-        let f_average_revenue_per_user = json::optional(obj, "average_revenue_per_user", path)?;
-        let f_checkouts = json::optional(obj, "checkouts", path)?;
-        let f_succeeded_checkouts = json::optional(obj, "succeeded_checkouts", path)?;
-        let f_churned_subscriptions = json::optional(obj, "churned_subscriptions", path)?;
-        let f_churn_rate = json::optional(obj, "churn_rate", path)?;
-        let f_seats_total = json::optional(obj, "seats_total", path)?;
-        let f_seats_claimed = json::optional(obj, "seats_claimed", path)?;
-        let f_seats_pending = json::optional(obj, "seats_pending", path)?;
-        let f_seat_customers = json::optional(obj, "seat_customers", path)?;
-        let f_new_seat_customers = json::optional(obj, "new_seat_customers", path)?;
-        let f_churned_seat_customers = json::optional(obj, "churned_seat_customers", path)?;
-        let f_orders = json::optional(obj, "orders", path)?;
-        let f_revenue = json::optional(obj, "revenue", path)?;
-        let f_net_revenue = json::optional(obj, "net_revenue", path)?;
-        let f_cumulative_revenue = json::optional(obj, "cumulative_revenue", path)?;
-        let f_net_cumulative_revenue = json::optional(obj, "net_cumulative_revenue", path)?;
-        let f_costs = json::optional(obj, "costs", path)?;
-        let f_cumulative_costs = json::optional(obj, "cumulative_costs", path)?;
-        let f_average_order_value = json::optional(obj, "average_order_value", path)?;
-        let f_net_average_order_value = json::optional(obj, "net_average_order_value", path)?;
-        let f_cost_per_user = json::optional(obj, "cost_per_user", path)?;
-        let f_active_user_by_event = json::optional(obj, "active_user_by_event", path)?;
-        let f_one_time_products = json::optional(obj, "one_time_products", path)?;
-        let f_one_time_products_revenue = json::optional(obj, "one_time_products_revenue", path)?;
-        let f_one_time_products_net_revenue =
-            json::optional(obj, "one_time_products_net_revenue", path)?;
-        let f_new_subscriptions = json::optional(obj, "new_subscriptions", path)?;
-        let f_new_subscriptions_revenue = json::optional(obj, "new_subscriptions_revenue", path)?;
-        let f_new_subscriptions_net_revenue =
-            json::optional(obj, "new_subscriptions_net_revenue", path)?;
-        let f_renewed_subscriptions = json::optional(obj, "renewed_subscriptions", path)?;
-        let f_renewed_subscriptions_revenue =
-            json::optional(obj, "renewed_subscriptions_revenue", path)?;
-        let f_renewed_subscriptions_net_revenue =
-            json::optional(obj, "renewed_subscriptions_net_revenue", path)?;
-        let f_canceled_subscriptions = json::optional(obj, "canceled_subscriptions", path)?;
-        let f_canceled_subscriptions_customer_service =
-            json::optional(obj, "canceled_subscriptions_customer_service", path)?;
-        let f_canceled_subscriptions_low_quality =
-            json::optional(obj, "canceled_subscriptions_low_quality", path)?;
-        let f_canceled_subscriptions_missing_features =
-            json::optional(obj, "canceled_subscriptions_missing_features", path)?;
-        let f_canceled_subscriptions_switched_service =
-            json::optional(obj, "canceled_subscriptions_switched_service", path)?;
-        let f_canceled_subscriptions_too_complex =
-            json::optional(obj, "canceled_subscriptions_too_complex", path)?;
-        let f_canceled_subscriptions_too_expensive =
-            json::optional(obj, "canceled_subscriptions_too_expensive", path)?;
-        let f_canceled_subscriptions_unused =
-            json::optional(obj, "canceled_subscriptions_unused", path)?;
-        let f_canceled_subscriptions_other =
-            json::optional(obj, "canceled_subscriptions_other", path)?;
-        let f_annual_recurring_revenue = json::optional(obj, "annual_recurring_revenue", path)?;
-        let f_committed_annual_recurring_revenue =
-            json::optional(obj, "committed_annual_recurring_revenue", path)?;
-        let f_checkouts_conversion = json::optional(obj, "checkouts_conversion", path)?;
-        let f_ltv = json::optional(obj, "ltv", path)?;
-        let f_gross_margin = json::optional(obj, "gross_margin", path)?;
-        let f_gross_margin_percentage = json::optional(obj, "gross_margin_percentage", path)?;
-        let f_cashflow = json::optional(obj, "cashflow", path)?;
-        let f_average_seats_per_customer = json::optional(obj, "average_seats_per_customer", path)?;
-        let f_seat_utilization_rate = json::optional(obj, "seat_utilization_rate", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl MetricsTotals {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("active_subscriptions"),
+        json::Prop::optional("committed_subscriptions"),
+        json::Prop::optional("monthly_recurring_revenue"),
+        json::Prop::optional("trial_monthly_recurring_revenue"),
+        json::Prop::optional("committed_monthly_recurring_revenue"),
+        json::Prop::optional("trial_committed_monthly_recurring_revenue"),
+        json::Prop::optional("average_revenue_per_user"),
+        json::Prop::optional("checkouts"),
+        json::Prop::optional("succeeded_checkouts"),
+        json::Prop::optional("churned_subscriptions"),
+        json::Prop::optional("churn_rate"),
+        json::Prop::optional("seats_total"),
+        json::Prop::optional("seats_claimed"),
+        json::Prop::optional("seats_pending"),
+        json::Prop::optional("seat_customers"),
+        json::Prop::optional("new_seat_customers"),
+        json::Prop::optional("churned_seat_customers"),
+        json::Prop::optional("orders"),
+        json::Prop::optional("revenue"),
+        json::Prop::optional("net_revenue"),
+        json::Prop::optional("cumulative_revenue"),
+        json::Prop::optional("net_cumulative_revenue"),
+        json::Prop::optional("costs"),
+        json::Prop::optional("cumulative_costs"),
+        json::Prop::optional("average_order_value"),
+        json::Prop::optional("net_average_order_value"),
+        json::Prop::optional("cost_per_user"),
+        json::Prop::optional("active_user_by_event"),
+        json::Prop::optional("one_time_products"),
+        json::Prop::optional("one_time_products_revenue"),
+        json::Prop::optional("one_time_products_net_revenue"),
+        json::Prop::optional("new_subscriptions"),
+        json::Prop::optional("new_subscriptions_revenue"),
+        json::Prop::optional("new_subscriptions_net_revenue"),
+        json::Prop::optional("renewed_subscriptions"),
+        json::Prop::optional("renewed_subscriptions_revenue"),
+        json::Prop::optional("renewed_subscriptions_net_revenue"),
+        json::Prop::optional("canceled_subscriptions"),
+        json::Prop::optional("canceled_subscriptions_customer_service"),
+        json::Prop::optional("canceled_subscriptions_low_quality"),
+        json::Prop::optional("canceled_subscriptions_missing_features"),
+        json::Prop::optional("canceled_subscriptions_switched_service"),
+        json::Prop::optional("canceled_subscriptions_too_complex"),
+        json::Prop::optional("canceled_subscriptions_too_expensive"),
+        json::Prop::optional("canceled_subscriptions_unused"),
+        json::Prop::optional("canceled_subscriptions_other"),
+        json::Prop::optional("annual_recurring_revenue"),
+        json::Prop::optional("committed_annual_recurring_revenue"),
+        json::Prop::optional("checkouts_conversion"),
+        json::Prop::optional("ltv"),
+        json::Prop::optional("gross_margin"),
+        json::Prop::optional("gross_margin_percentage"),
+        json::Prop::optional("cashflow"),
+        json::Prop::optional("average_seats_per_customer"),
+        json::Prop::optional("seat_utilization_rate"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_active_subscriptions = None;
+        let mut f_committed_subscriptions = None;
+        let mut f_monthly_recurring_revenue = None;
+        let mut f_trial_monthly_recurring_revenue = None;
+        let mut f_committed_monthly_recurring_revenue = None;
+        let mut f_trial_committed_monthly_recurring_revenue = None;
+        let mut f_average_revenue_per_user = None;
+        let mut f_checkouts = None;
+        let mut f_succeeded_checkouts = None;
+        let mut f_churned_subscriptions = None;
+        let mut f_churn_rate = None;
+        let mut f_seats_total = None;
+        let mut f_seats_claimed = None;
+        let mut f_seats_pending = None;
+        let mut f_seat_customers = None;
+        let mut f_new_seat_customers = None;
+        let mut f_churned_seat_customers = None;
+        let mut f_orders = None;
+        let mut f_revenue = None;
+        let mut f_net_revenue = None;
+        let mut f_cumulative_revenue = None;
+        let mut f_net_cumulative_revenue = None;
+        let mut f_costs = None;
+        let mut f_cumulative_costs = None;
+        let mut f_average_order_value = None;
+        let mut f_net_average_order_value = None;
+        let mut f_cost_per_user = None;
+        let mut f_active_user_by_event = None;
+        let mut f_one_time_products = None;
+        let mut f_one_time_products_revenue = None;
+        let mut f_one_time_products_net_revenue = None;
+        let mut f_new_subscriptions = None;
+        let mut f_new_subscriptions_revenue = None;
+        let mut f_new_subscriptions_net_revenue = None;
+        let mut f_renewed_subscriptions = None;
+        let mut f_renewed_subscriptions_revenue = None;
+        let mut f_renewed_subscriptions_net_revenue = None;
+        let mut f_canceled_subscriptions = None;
+        let mut f_canceled_subscriptions_customer_service = None;
+        let mut f_canceled_subscriptions_low_quality = None;
+        let mut f_canceled_subscriptions_missing_features = None;
+        let mut f_canceled_subscriptions_switched_service = None;
+        let mut f_canceled_subscriptions_too_complex = None;
+        let mut f_canceled_subscriptions_too_expensive = None;
+        let mut f_canceled_subscriptions_unused = None;
+        let mut f_canceled_subscriptions_other = None;
+        let mut f_annual_recurring_revenue = None;
+        let mut f_committed_annual_recurring_revenue = None;
+        let mut f_checkouts_conversion = None;
+        let mut f_ltv = None;
+        let mut f_gross_margin = None;
+        let mut f_gross_margin_percentage = None;
+        let mut f_cashflow = None;
+        let mut f_average_seats_per_customer = None;
+        let mut f_seat_utilization_rate = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_active_subscriptions,
+                &mut f_committed_subscriptions,
+                &mut f_monthly_recurring_revenue,
+                &mut f_trial_monthly_recurring_revenue,
+                &mut f_committed_monthly_recurring_revenue,
+                &mut f_trial_committed_monthly_recurring_revenue,
+                &mut f_average_revenue_per_user,
+                &mut f_checkouts,
+                &mut f_succeeded_checkouts,
+                &mut f_churned_subscriptions,
+                &mut f_churn_rate,
+                &mut f_seats_total,
+                &mut f_seats_claimed,
+                &mut f_seats_pending,
+                &mut f_seat_customers,
+                &mut f_new_seat_customers,
+                &mut f_churned_seat_customers,
+                &mut f_orders,
+                &mut f_revenue,
+                &mut f_net_revenue,
+                &mut f_cumulative_revenue,
+                &mut f_net_cumulative_revenue,
+                &mut f_costs,
+                &mut f_cumulative_costs,
+                &mut f_average_order_value,
+                &mut f_net_average_order_value,
+                &mut f_cost_per_user,
+                &mut f_active_user_by_event,
+                &mut f_one_time_products,
+                &mut f_one_time_products_revenue,
+                &mut f_one_time_products_net_revenue,
+                &mut f_new_subscriptions,
+                &mut f_new_subscriptions_revenue,
+                &mut f_new_subscriptions_net_revenue,
+                &mut f_renewed_subscriptions,
+                &mut f_renewed_subscriptions_revenue,
+                &mut f_renewed_subscriptions_net_revenue,
+                &mut f_canceled_subscriptions,
+                &mut f_canceled_subscriptions_customer_service,
+                &mut f_canceled_subscriptions_low_quality,
+                &mut f_canceled_subscriptions_missing_features,
+                &mut f_canceled_subscriptions_switched_service,
+                &mut f_canceled_subscriptions_too_complex,
+                &mut f_canceled_subscriptions_too_expensive,
+                &mut f_canceled_subscriptions_unused,
+                &mut f_canceled_subscriptions_other,
+                &mut f_annual_recurring_revenue,
+                &mut f_committed_annual_recurring_revenue,
+                &mut f_checkouts_conversion,
+                &mut f_ltv,
+                &mut f_gross_margin,
+                &mut f_gross_margin_percentage,
+                &mut f_cashflow,
+                &mut f_average_seats_per_customer,
+                &mut f_seat_utilization_rate,
+            ],
+        )?;
+        Some(Self {
             active_subscriptions: f_active_subscriptions,
             committed_subscriptions: f_committed_subscriptions,
             monthly_recurring_revenue: f_monthly_recurring_revenue,
@@ -2752,366 +2399,6 @@ impl FromJson for MetricsTotals {
             cashflow: f_cashflow,
             average_seats_per_customer: f_average_seats_per_customer,
             seat_utilization_rate: f_seat_utilization_rate,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "active_subscriptions" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "committed_subscriptions" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "monthly_recurring_revenue" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "trial_monthly_recurring_revenue" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "committed_monthly_recurring_revenue" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "trial_committed_monthly_recurring_revenue" => {
-                json::set_opt(r, &mut s.5, key, &mut extra)
-            }
-            "average_revenue_per_user" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "checkouts" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "succeeded_checkouts" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "churned_subscriptions" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "churn_rate" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "seats_total" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "seats_claimed" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "seats_pending" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "seat_customers" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "new_seat_customers" => json::set_opt(r, &mut s.15, key, &mut extra),
-            "churned_seat_customers" => json::set_opt(r, &mut s.16, key, &mut extra),
-            "orders" => json::set_opt(r, &mut s.17, key, &mut extra),
-            "revenue" => json::set_opt(r, &mut s.18, key, &mut extra),
-            "net_revenue" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "cumulative_revenue" => json::set_opt(r, &mut s.20, key, &mut extra),
-            "net_cumulative_revenue" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "costs" => json::set_opt(r, &mut s.22, key, &mut extra),
-            "cumulative_costs" => json::set_opt(r, &mut s.23, key, &mut extra),
-            "average_order_value" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "net_average_order_value" => json::set_opt(r, &mut s.25, key, &mut extra),
-            "cost_per_user" => json::set_opt(r, &mut s.26, key, &mut extra),
-            "active_user_by_event" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "one_time_products" => json::set_opt(r, &mut s.28, key, &mut extra),
-            "one_time_products_revenue" => json::set_opt(r, &mut s.29, key, &mut extra),
-            "one_time_products_net_revenue" => json::set_opt(r, &mut s.30, key, &mut extra),
-            "new_subscriptions" => json::set_opt(r, &mut s.31, key, &mut extra),
-            "new_subscriptions_revenue" => json::set_opt(r, &mut s.32, key, &mut extra),
-            "new_subscriptions_net_revenue" => json::set_opt(r, &mut s.33, key, &mut extra),
-            "renewed_subscriptions" => json::set_opt(r, &mut s.34, key, &mut extra),
-            "renewed_subscriptions_revenue" => json::set_opt(r, &mut s.35, key, &mut extra),
-            "renewed_subscriptions_net_revenue" => json::set_opt(r, &mut s.36, key, &mut extra),
-            "canceled_subscriptions" => json::set_opt(r, &mut s.37, key, &mut extra),
-            "canceled_subscriptions_customer_service" => {
-                json::set_opt(r, &mut s.38, key, &mut extra)
-            }
-            "canceled_subscriptions_low_quality" => json::set_opt(r, &mut s.39, key, &mut extra),
-            "canceled_subscriptions_missing_features" => {
-                json::set_opt(r, &mut s.40, key, &mut extra)
-            }
-            "canceled_subscriptions_switched_service" => {
-                json::set_opt(r, &mut s.41, key, &mut extra)
-            }
-            "canceled_subscriptions_too_complex" => json::set_opt(r, &mut s.42, key, &mut extra),
-            "canceled_subscriptions_too_expensive" => json::set_opt(r, &mut s.43, key, &mut extra),
-            "canceled_subscriptions_unused" => json::set_opt(r, &mut s.44, key, &mut extra),
-            "canceled_subscriptions_other" => json::set_opt(r, &mut s.45, key, &mut extra),
-            "annual_recurring_revenue" => json::set_opt(r, &mut s.46, key, &mut extra),
-            "committed_annual_recurring_revenue" => json::set_opt(r, &mut s.47, key, &mut extra),
-            "checkouts_conversion" => json::set_opt(r, &mut s.48, key, &mut extra),
-            "ltv" => json::set_opt(r, &mut s.49, key, &mut extra),
-            "gross_margin" => json::set_opt(r, &mut s.50, key, &mut extra),
-            "gross_margin_percentage" => json::set_opt(r, &mut s.51, key, &mut extra),
-            "cashflow" => json::set_opt(r, &mut s.52, key, &mut extra),
-            "average_seats_per_customer" => json::set_opt(r, &mut s.53, key, &mut extra),
-            "seat_utilization_rate" => json::set_opt(r, &mut s.54, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_active_subscriptions,
-            f_committed_subscriptions,
-            f_monthly_recurring_revenue,
-            f_trial_monthly_recurring_revenue,
-            f_committed_monthly_recurring_revenue,
-            f_trial_committed_monthly_recurring_revenue,
-            f_average_revenue_per_user,
-            f_checkouts,
-            f_succeeded_checkouts,
-            f_churned_subscriptions,
-            f_churn_rate,
-            f_seats_total,
-            f_seats_claimed,
-            f_seats_pending,
-            f_seat_customers,
-            f_new_seat_customers,
-            f_churned_seat_customers,
-            f_orders,
-            f_revenue,
-            f_net_revenue,
-            f_cumulative_revenue,
-            f_net_cumulative_revenue,
-            f_costs,
-            f_cumulative_costs,
-            f_average_order_value,
-            f_net_average_order_value,
-            f_cost_per_user,
-            f_active_user_by_event,
-            f_one_time_products,
-            f_one_time_products_revenue,
-            f_one_time_products_net_revenue,
-            f_new_subscriptions,
-            f_new_subscriptions_revenue,
-            f_new_subscriptions_net_revenue,
-            f_renewed_subscriptions,
-            f_renewed_subscriptions_revenue,
-            f_renewed_subscriptions_net_revenue,
-            f_canceled_subscriptions,
-            f_canceled_subscriptions_customer_service,
-            f_canceled_subscriptions_low_quality,
-            f_canceled_subscriptions_missing_features,
-            f_canceled_subscriptions_switched_service,
-            f_canceled_subscriptions_too_complex,
-            f_canceled_subscriptions_too_expensive,
-            f_canceled_subscriptions_unused,
-            f_canceled_subscriptions_other,
-            f_annual_recurring_revenue,
-            f_committed_annual_recurring_revenue,
-            f_checkouts_conversion,
-            f_ltv,
-            f_gross_margin,
-            f_gross_margin_percentage,
-            f_cashflow,
-            f_average_seats_per_customer,
-            f_seat_utilization_rate,
-        ) = s;
-        Ok(Self {
-            active_subscriptions: match f_active_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            committed_subscriptions: match f_committed_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            monthly_recurring_revenue: match f_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            trial_monthly_recurring_revenue: match f_trial_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            committed_monthly_recurring_revenue: match f_committed_monthly_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            trial_committed_monthly_recurring_revenue:
-                match f_trial_committed_monthly_recurring_revenue {
-                    Some(v) => v,
-                    None => None,
-                },
-            average_revenue_per_user: match f_average_revenue_per_user {
-                Some(v) => v,
-                None => None,
-            },
-            checkouts: match f_checkouts {
-                Some(v) => v,
-                None => None,
-            },
-            succeeded_checkouts: match f_succeeded_checkouts {
-                Some(v) => v,
-                None => None,
-            },
-            churned_subscriptions: match f_churned_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            churn_rate: match f_churn_rate {
-                Some(v) => v,
-                None => None,
-            },
-            seats_total: match f_seats_total {
-                Some(v) => v,
-                None => None,
-            },
-            seats_claimed: match f_seats_claimed {
-                Some(v) => v,
-                None => None,
-            },
-            seats_pending: match f_seats_pending {
-                Some(v) => v,
-                None => None,
-            },
-            seat_customers: match f_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            new_seat_customers: match f_new_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            churned_seat_customers: match f_churned_seat_customers {
-                Some(v) => v,
-                None => None,
-            },
-            orders: match f_orders {
-                Some(v) => v,
-                None => None,
-            },
-            revenue: match f_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            net_revenue: match f_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            cumulative_revenue: match f_cumulative_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            net_cumulative_revenue: match f_net_cumulative_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            costs: match f_costs {
-                Some(v) => v,
-                None => None,
-            },
-            cumulative_costs: match f_cumulative_costs {
-                Some(v) => v,
-                None => None,
-            },
-            average_order_value: match f_average_order_value {
-                Some(v) => v,
-                None => None,
-            },
-            net_average_order_value: match f_net_average_order_value {
-                Some(v) => v,
-                None => None,
-            },
-            cost_per_user: match f_cost_per_user {
-                Some(v) => v,
-                None => None,
-            },
-            active_user_by_event: match f_active_user_by_event {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products: match f_one_time_products {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products_revenue: match f_one_time_products_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            one_time_products_net_revenue: match f_one_time_products_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions: match f_new_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions_revenue: match f_new_subscriptions_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            new_subscriptions_net_revenue: match f_new_subscriptions_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions: match f_renewed_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions_revenue: match f_renewed_subscriptions_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            renewed_subscriptions_net_revenue: match f_renewed_subscriptions_net_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions: match f_canceled_subscriptions {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_customer_service: match f_canceled_subscriptions_customer_service
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_low_quality: match f_canceled_subscriptions_low_quality {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_missing_features: match f_canceled_subscriptions_missing_features
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_switched_service: match f_canceled_subscriptions_switched_service
-            {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_too_complex: match f_canceled_subscriptions_too_complex {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_too_expensive: match f_canceled_subscriptions_too_expensive {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_unused: match f_canceled_subscriptions_unused {
-                Some(v) => v,
-                None => None,
-            },
-            canceled_subscriptions_other: match f_canceled_subscriptions_other {
-                Some(v) => v,
-                None => None,
-            },
-            annual_recurring_revenue: match f_annual_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            committed_annual_recurring_revenue: match f_committed_annual_recurring_revenue {
-                Some(v) => v,
-                None => None,
-            },
-            checkouts_conversion: match f_checkouts_conversion {
-                Some(v) => v,
-                None => None,
-            },
-            ltv: match f_ltv {
-                Some(v) => v,
-                None => None,
-            },
-            gross_margin: match f_gross_margin {
-                Some(v) => v,
-                None => None,
-            },
-            gross_margin_percentage: match f_gross_margin_percentage {
-                Some(v) => v,
-                None => None,
-            },
-            cashflow: match f_cashflow {
-                Some(v) => v,
-                None => None,
-            },
-            average_seats_per_customer: match f_average_seats_per_customer {
-                Some(v) => v,
-                None => None,
-            },
-            seat_utilization_rate: match f_seat_utilization_rate {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }

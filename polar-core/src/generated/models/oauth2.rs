@@ -76,59 +76,54 @@ impl AuthorizationCodeTokenRequest {
 
 impl FromJson for AuthorizationCodeTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "grant_type", "authorization_code", true, path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_code = json::required(obj, "code", path)?;
-        let f_redirect_uri = json::required(obj, "redirect_uri", path)?;
-        let f_code_verifier = json::optional(obj, "code_verifier", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthorizationCodeTokenRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("grant_type", &json::Konst::Str("authorization_code"), true),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("code"),
+        json::Prop::required("redirect_uri"),
+        json::Prop::optional("code_verifier"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_code = None;
+        let mut f_redirect_uri = None;
+        let mut f_code_verifier = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_client_id,
+                &mut f_client_secret,
+                &mut f_code,
+                &mut f_redirect_uri,
+                &mut f_code_verifier,
+            ],
+        )?;
+        let (Some(f_client_id), Some(f_client_secret), Some(f_code), Some(f_redirect_uri)) =
+            (f_client_id, f_client_secret, f_code, f_redirect_uri)
+        else {
+            return None;
+        };
+        Some(Self {
             client_id: f_client_id,
             client_secret: f_client_secret,
             code: f_code,
             redirect_uri: f_redirect_uri,
             code_verifier: f_code_verifier,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "grant_type" => json::konst(
-                json::peek_const_str(r, "authorization_code", false),
-                r,
-                &mut s.0,
-            ),
-            "client_id" => json::set(r, &mut s.1),
-            "client_secret" => json::set(r, &mut s.2),
-            "code" => json::set(r, &mut s.3),
-            "redirect_uri" => json::set(r, &mut s.4),
-            "code_verifier" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            true,
-            Some(f_client_id),
-            Some(f_client_secret),
-            Some(f_code),
-            Some(f_redirect_uri),
-            f_code_verifier,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            client_id: f_client_id,
-            client_secret: f_client_secret,
-            code: f_code,
-            redirect_uri: f_redirect_uri,
-            code_verifier: match f_code_verifier {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -172,31 +167,35 @@ impl AuthorizeOrganization {
 
 impl FromJson for AuthorizeOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
-            id: f_id,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "slug" => json::set(r, &mut s.1),
-            "avatar_url" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_slug), Some(f_avatar_url)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthorizeOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_slug, &mut f_avatar_url],
+        )?;
+        let (Some(f_id), Some(f_slug), Some(f_avatar_url)) = (f_id, f_slug, f_avatar_url) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             slug: f_slug,
             avatar_url: f_avatar_url,
@@ -254,64 +253,58 @@ impl AuthorizeResponseOrganization {
 
 impl FromJson for AuthorizeResponseOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "sub_type", "organization", true, path)?;
-        let f_client = json::required(obj, "client", path)?;
-        let f_sub = json::required(obj, "sub", path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        let f_organizations = json::required(obj, "organizations", path)?;
-        let f_requires_single_organization =
-            json::optional(obj, "requires_single_organization", path)?;
-        let f_scope_display_names = json::optional(obj, "scope_display_names", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthorizeResponseOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("client"),
+        json::Prop::constant("sub_type", &json::Konst::Str("organization"), true),
+        json::Prop::required("sub"),
+        json::Prop::required("scopes"),
+        json::Prop::required("organizations"),
+        json::Prop::optional("requires_single_organization"),
+        json::Prop::optional("scope_display_names"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_client = None;
+        let mut f_sub = None;
+        let mut f_scopes = None;
+        let mut f_organizations = None;
+        let mut f_requires_single_organization = None;
+        let mut f_scope_display_names = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_client,
+                &mut (),
+                &mut f_sub,
+                &mut f_scopes,
+                &mut f_organizations,
+                &mut f_requires_single_organization,
+                &mut f_scope_display_names,
+            ],
+        )?;
+        let (Some(f_client), Some(f_sub), Some(f_scopes), Some(f_organizations)) =
+            (f_client, f_sub, f_scopes, f_organizations)
+        else {
+            return None;
+        };
+        Some(Self {
             client: f_client,
             sub: f_sub,
             scopes: f_scopes,
             organizations: f_organizations,
             requires_single_organization: f_requires_single_organization,
             scope_display_names: f_scope_display_names,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "client" => json::set(r, &mut s.0),
-            "sub_type" => json::konst(json::peek_const_str(r, "organization", false), r, &mut s.1),
-            "sub" => json::set(r, &mut s.2),
-            "scopes" => json::set(r, &mut s.3),
-            "organizations" => json::set(r, &mut s.4),
-            "requires_single_organization" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "scope_display_names" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_client),
-            true,
-            Some(f_sub),
-            Some(f_scopes),
-            Some(f_organizations),
-            f_requires_single_organization,
-            f_scope_display_names,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            client: f_client,
-            sub: f_sub,
-            scopes: f_scopes,
-            organizations: f_organizations,
-            requires_single_organization: match f_requires_single_organization {
-                Some(v) => v,
-                None => None,
-            },
-            scope_display_names: match f_scope_display_names {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -374,64 +367,58 @@ impl AuthorizeResponseUser {
 
 impl FromJson for AuthorizeResponseUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "sub_type", "user", true, path)?;
-        let f_client = json::required(obj, "client", path)?;
-        let f_sub = json::required(obj, "sub", path)?;
-        let f_scopes = json::required(obj, "scopes", path)?;
-        let f_organizations = json::required(obj, "organizations", path)?;
-        let f_requires_single_organization =
-            json::optional(obj, "requires_single_organization", path)?;
-        let f_scope_display_names = json::optional(obj, "scope_display_names", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthorizeResponseUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("client"),
+        json::Prop::constant("sub_type", &json::Konst::Str("user"), true),
+        json::Prop::required("sub"),
+        json::Prop::required("scopes"),
+        json::Prop::required("organizations"),
+        json::Prop::optional("requires_single_organization"),
+        json::Prop::optional("scope_display_names"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_client = None;
+        let mut f_sub = None;
+        let mut f_scopes = None;
+        let mut f_organizations = None;
+        let mut f_requires_single_organization = None;
+        let mut f_scope_display_names = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_client,
+                &mut (),
+                &mut f_sub,
+                &mut f_scopes,
+                &mut f_organizations,
+                &mut f_requires_single_organization,
+                &mut f_scope_display_names,
+            ],
+        )?;
+        let (Some(f_client), Some(f_sub), Some(f_scopes), Some(f_organizations)) =
+            (f_client, f_sub, f_scopes, f_organizations)
+        else {
+            return None;
+        };
+        Some(Self {
             client: f_client,
             sub: f_sub,
             scopes: f_scopes,
             organizations: f_organizations,
             requires_single_organization: f_requires_single_organization,
             scope_display_names: f_scope_display_names,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "client" => json::set(r, &mut s.0),
-            "sub_type" => json::konst(json::peek_const_str(r, "user", false), r, &mut s.1),
-            "sub" => json::set(r, &mut s.2),
-            "scopes" => json::set(r, &mut s.3),
-            "organizations" => json::set(r, &mut s.4),
-            "requires_single_organization" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "scope_display_names" => json::set_opt(r, &mut s.6, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_client),
-            true,
-            Some(f_sub),
-            Some(f_scopes),
-            Some(f_organizations),
-            f_requires_single_organization,
-            f_scope_display_names,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            client: f_client,
-            sub: f_sub,
-            scopes: f_scopes,
-            organizations: f_organizations,
-            requires_single_organization: match f_requires_single_organization {
-                Some(v) => v,
-                None => None,
-            },
-            scope_display_names: match f_scope_display_names {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -480,31 +467,35 @@ impl AuthorizeUser {
 
 impl FromJson for AuthorizeUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
-            id: f_id,
-            email: f_email,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "email" => json::set(r, &mut s.1),
-            "avatar_url" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id), Some(f_email), Some(f_avatar_url)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AuthorizeUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("email"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_id, &mut f_email, &mut f_avatar_url],
+        )?;
+        let (Some(f_id), Some(f_email), Some(f_avatar_url)) = (f_id, f_email, f_avatar_url) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             email: f_email,
             avatar_url: f_avatar_url,
@@ -565,39 +556,46 @@ impl IntrospectTokenRequest {
 
 impl FromJson for IntrospectTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        let f_token_type_hint = json::patch(obj, "token_type_hint", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        Ok(Self {
-            token: f_token,
-            token_type_hint: f_token_type_hint,
-            client_id: f_client_id,
-            client_secret: f_client_secret,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            "token_type_hint" => json::set(r, &mut s.1),
-            "client_id" => json::set(r, &mut s.2),
-            "client_secret" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token), f_token_type_hint, Some(f_client_id), Some(f_client_secret)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl IntrospectTokenRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("token"),
+        json::Prop::patch("token_type_hint"),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_secret"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let mut f_token_type_hint = Patch::Absent;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_token,
+                &mut f_token_type_hint,
+                &mut f_client_id,
+                &mut f_client_secret,
+            ],
+        )?;
+        let (Some(f_token), Some(f_client_id), Some(f_client_secret)) =
+            (f_token, f_client_id, f_client_secret)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
-            token_type_hint: match f_token_type_hint {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            token_type_hint: f_token_type_hint,
             client_id: f_client_id,
             client_secret: f_client_secret,
             extra,
@@ -669,53 +667,59 @@ impl IntrospectTokenResponse {
 
 impl FromJson for IntrospectTokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_active = json::required(obj, "active", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_token_type = json::required(obj, "token_type", path)?;
-        let f_scope = json::required(obj, "scope", path)?;
-        let f_sub_type = json::required(obj, "sub_type", path)?;
-        let f_sub = json::required(obj, "sub", path)?;
-        let f_organizations = json::required(obj, "organizations", path)?;
-        let f_aud = json::required(obj, "aud", path)?;
-        let f_iss = json::required(obj, "iss", path)?;
-        let f_exp = json::required(obj, "exp", path)?;
-        let f_iat = json::required(obj, "iat", path)?;
-        Ok(Self {
-            active: f_active,
-            client_id: f_client_id,
-            token_type: f_token_type,
-            scope: f_scope,
-            sub_type: f_sub_type,
-            sub: f_sub,
-            organizations: f_organizations,
-            aud: f_aud,
-            iss: f_iss,
-            exp: f_exp,
-            iat: f_iat,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "active" => json::set(r, &mut s.0),
-            "client_id" => json::set(r, &mut s.1),
-            "token_type" => json::set(r, &mut s.2),
-            "scope" => json::set(r, &mut s.3),
-            "sub_type" => json::set(r, &mut s.4),
-            "sub" => json::set(r, &mut s.5),
-            "organizations" => json::set(r, &mut s.6),
-            "aud" => json::set(r, &mut s.7),
-            "iss" => json::set(r, &mut s.8),
-            "exp" => json::set(r, &mut s.9),
-            "iat" => json::set(r, &mut s.10),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl IntrospectTokenResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("active"),
+        json::Prop::required("client_id"),
+        json::Prop::required("token_type"),
+        json::Prop::required("scope"),
+        json::Prop::required("sub_type"),
+        json::Prop::required("sub"),
+        json::Prop::required("organizations"),
+        json::Prop::required("aud"),
+        json::Prop::required("iss"),
+        json::Prop::required("exp"),
+        json::Prop::required("iat"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_active = None;
+        let mut f_client_id = None;
+        let mut f_token_type = None;
+        let mut f_scope = None;
+        let mut f_sub_type = None;
+        let mut f_sub = None;
+        let mut f_organizations = None;
+        let mut f_aud = None;
+        let mut f_iss = None;
+        let mut f_exp = None;
+        let mut f_iat = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_active,
+                &mut f_client_id,
+                &mut f_token_type,
+                &mut f_scope,
+                &mut f_sub_type,
+                &mut f_sub,
+                &mut f_organizations,
+                &mut f_aud,
+                &mut f_iss,
+                &mut f_exp,
+                &mut f_iat,
+            ],
+        )?;
         let (
             Some(f_active),
             Some(f_client_id),
@@ -728,11 +732,23 @@ impl FromJson for IntrospectTokenResponse {
             Some(f_iss),
             Some(f_exp),
             Some(f_iat),
-        ) = s
+        ) = (
+            f_active,
+            f_client_id,
+            f_token_type,
+            f_scope,
+            f_sub_type,
+            f_sub,
+            f_organizations,
+            f_aud,
+            f_iss,
+            f_exp,
+            f_iat,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             active: f_active,
             client_id: f_client_id,
             token_type: f_token_type,
@@ -811,42 +827,50 @@ impl OAuth2ClientPublic {
 
 impl FromJson for OAuth2ClientPublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_name = json::required(obj, "client_name", path)?;
-        let f_client_uri = json::required(obj, "client_uri", path)?;
-        let f_logo_uri = json::required(obj, "logo_uri", path)?;
-        let f_tos_uri = json::required(obj, "tos_uri", path)?;
-        let f_policy_uri = json::required(obj, "policy_uri", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            client_id: f_client_id,
-            client_name: f_client_name,
-            client_uri: f_client_uri,
-            logo_uri: f_logo_uri,
-            tos_uri: f_tos_uri,
-            policy_uri: f_policy_uri,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "client_id" => json::set(r, &mut s.2),
-            "client_name" => json::set(r, &mut s.3),
-            "client_uri" => json::set(r, &mut s.4),
-            "logo_uri" => json::set(r, &mut s.5),
-            "tos_uri" => json::set(r, &mut s.6),
-            "policy_uri" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OAuth2ClientPublic {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_name"),
+        json::Prop::required("client_uri"),
+        json::Prop::required("logo_uri"),
+        json::Prop::required("tos_uri"),
+        json::Prop::required("policy_uri"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_client_id = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = None;
+        let mut f_logo_uri = None;
+        let mut f_tos_uri = None;
+        let mut f_policy_uri = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_client_id,
+                &mut f_client_name,
+                &mut f_client_uri,
+                &mut f_logo_uri,
+                &mut f_tos_uri,
+                &mut f_policy_uri,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -856,11 +880,20 @@ impl FromJson for OAuth2ClientPublic {
             Some(f_logo_uri),
             Some(f_tos_uri),
             Some(f_policy_uri),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_client_id,
+            f_client_name,
+            f_client_uri,
+            f_logo_uri,
+            f_tos_uri,
+            f_policy_uri,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             client_id: f_client_id,
@@ -1072,10 +1105,16 @@ impl Oauth2AuthorizeResponse200 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AuthorizeResponseUser(FromJson::read(r)?)),
-        |r| Ok(Self::AuthorizeResponseOrganization(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AuthorizeResponseUser(FromJson::read(r)?)),
+            &["client", "sub_type", "sub", "scopes", "organizations"],
+        ),
+        (
+            |r| Ok(Self::AuthorizeResponseOrganization(FromJson::read(r)?)),
+            &["client", "sub_type", "sub", "scopes", "organizations"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1118,7 +1157,7 @@ impl FromJson for Oauth2AuthorizeResponse200 {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("sub_type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "user" => Self::AuthorizeResponseUser(FromJson::read(r)?),
@@ -1241,11 +1280,26 @@ impl Oauth2TokenBody {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AuthorizationCodeTokenRequest(FromJson::read(r)?)),
-        |r| Ok(Self::RefreshTokenRequest(FromJson::read(r)?)),
-        |r| Ok(Self::WebTokenRequest(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AuthorizationCodeTokenRequest(FromJson::read(r)?)),
+            &[
+                "grant_type",
+                "client_id",
+                "client_secret",
+                "code",
+                "redirect_uri",
+            ],
+        ),
+        (
+            |r| Ok(Self::RefreshTokenRequest(FromJson::read(r)?)),
+            &["grant_type", "client_id", "client_secret", "refresh_token"],
+        ),
+        (
+            |r| Ok(Self::WebTokenRequest(FromJson::read(r)?)),
+            &["grant_type", "client_id", "client_secret", "session_token"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1273,7 +1327,7 @@ impl FromJson for Oauth2TokenBody {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -1363,10 +1417,13 @@ impl Oauth2UserinfoResponse200 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::UserInfoUser(FromJson::read(r)?)),
-        |r| Ok(Self::UserInfoOrganization(FromJson::read(r)?)),
+        (|r| Ok(Self::UserInfoUser(FromJson::read(r)?)), &["sub"]),
+        (
+            |r| Ok(Self::UserInfoOrganization(FromJson::read(r)?)),
+            &["sub"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1394,7 +1451,7 @@ impl FromJson for Oauth2UserinfoResponse200 {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -1460,35 +1517,43 @@ impl RefreshTokenRequest {
 
 impl FromJson for RefreshTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "grant_type", "refresh_token", true, path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_refresh_token = json::required(obj, "refresh_token", path)?;
-        Ok(Self {
-            client_id: f_client_id,
-            client_secret: f_client_secret,
-            refresh_token: f_refresh_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None);
-        r.object(&mut |r, key| match key {
-            "grant_type" => {
-                json::konst(json::peek_const_str(r, "refresh_token", false), r, &mut s.0)
-            }
-            "client_id" => json::set(r, &mut s.1),
-            "client_secret" => json::set(r, &mut s.2),
-            "refresh_token" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_client_id), Some(f_client_secret), Some(f_refresh_token)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RefreshTokenRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("grant_type", &json::Konst::Str("refresh_token"), true),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("refresh_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_refresh_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_client_id,
+                &mut f_client_secret,
+                &mut f_refresh_token,
+            ],
+        )?;
+        let (Some(f_client_id), Some(f_client_secret), Some(f_refresh_token)) =
+            (f_client_id, f_client_secret, f_refresh_token)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             client_id: f_client_id,
             client_secret: f_client_secret,
             refresh_token: f_refresh_token,
@@ -1550,39 +1615,46 @@ impl RevokeTokenRequest {
 
 impl FromJson for RevokeTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_token = json::required(obj, "token", path)?;
-        let f_token_type_hint = json::patch(obj, "token_type_hint", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        Ok(Self {
-            token: f_token,
-            token_type_hint: f_token_type_hint,
-            client_id: f_client_id,
-            client_secret: f_client_secret,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut s.0),
-            "token_type_hint" => json::set(r, &mut s.1),
-            "client_id" => json::set(r, &mut s.2),
-            "client_secret" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_token), f_token_type_hint, Some(f_client_id), Some(f_client_secret)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RevokeTokenRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("token"),
+        json::Prop::patch("token_type_hint"),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_secret"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_token = None;
+        let mut f_token_type_hint = Patch::Absent;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_token,
+                &mut f_token_type_hint,
+                &mut f_client_id,
+                &mut f_client_secret,
+            ],
+        )?;
+        let (Some(f_token), Some(f_client_id), Some(f_client_secret)) =
+            (f_token, f_client_id, f_client_secret)
+        else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             token: f_token,
-            token_type_hint: match f_token_type_hint {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            token_type_hint: f_token_type_hint,
             client_id: f_client_id,
             client_secret: f_client_secret,
             extra,
@@ -1620,16 +1692,22 @@ impl RevokeTokenResponse {
 
 impl FromJson for RevokeTokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RevokeTokenResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [])?;
+        Some(Self { extra })
     }
 }
 
@@ -1987,58 +2065,54 @@ impl TokenResponse {
 
 impl FromJson for TokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str_ignore_case(obj, "token_type", "Bearer", true, path)?;
-        let f_access_token = json::required(obj, "access_token", path)?;
-        let f_expires_in = json::required(obj, "expires_in", path)?;
-        let f_refresh_token = json::optional(obj, "refresh_token", path)?;
-        let f_scope = json::required(obj, "scope", path)?;
-        let f_id_token = json::optional(obj, "id_token", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl TokenResponse {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("access_token"),
+        json::Prop::constant("token_type", &json::Konst::StrIgnoreCase("Bearer"), true),
+        json::Prop::required("expires_in"),
+        json::Prop::optional("refresh_token"),
+        json::Prop::required("scope"),
+        json::Prop::optional("id_token"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_access_token = None;
+        let mut f_expires_in = None;
+        let mut f_refresh_token = None;
+        let mut f_scope = None;
+        let mut f_id_token = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_access_token,
+                &mut (),
+                &mut f_expires_in,
+                &mut f_refresh_token,
+                &mut f_scope,
+                &mut f_id_token,
+            ],
+        )?;
+        let (Some(f_access_token), Some(f_expires_in), Some(f_scope)) =
+            (f_access_token, f_expires_in, f_scope)
+        else {
+            return None;
+        };
+        Some(Self {
             access_token: f_access_token,
             expires_in: f_expires_in,
             refresh_token: f_refresh_token,
             scope: f_scope,
             id_token: f_id_token,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, false, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "access_token" => json::set(r, &mut s.0),
-            "token_type" => json::konst(json::peek_const_str(r, "Bearer", true), r, &mut s.1),
-            "expires_in" => json::set(r, &mut s.2),
-            "refresh_token" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "scope" => json::set(r, &mut s.4),
-            "id_token" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_access_token),
-            true,
-            Some(f_expires_in),
-            f_refresh_token,
-            Some(f_scope),
-            f_id_token,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            access_token: f_access_token,
-            expires_in: f_expires_in,
-            refresh_token: match f_refresh_token {
-                Some(v) => v,
-                None => None,
-            },
-            scope: f_scope,
-            id_token: match f_id_token {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2080,33 +2154,30 @@ impl UserInfoOrganization {
 
 impl FromJson for UserInfoOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_sub = json::required(obj, "sub", path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        Ok(Self {
-            sub: f_sub,
-            name: f_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "sub" => json::set(r, &mut s.0),
-            "name" => json::set_opt(r, &mut s.1, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_sub), f_name) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserInfoOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("sub"), json::Prop::optional("name")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_sub = None;
+        let mut f_name = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_sub, &mut f_name])?;
+        let (Some(f_sub),) = (f_sub,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             sub: f_sub,
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
+            name: f_name,
             extra,
         })
     }
@@ -2148,47 +2219,41 @@ impl UserInfoUser {
 
 impl FromJson for UserInfoUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_sub = json::required(obj, "sub", path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::optional(obj, "email_verified", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl UserInfoUser {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("sub"),
+        json::Prop::optional("name"),
+        json::Prop::optional("email"),
+        json::Prop::optional("email_verified"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_sub = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_sub, &mut f_name, &mut f_email, &mut f_email_verified],
+        )?;
+        let (Some(f_sub),) = (f_sub,) else {
+            return None;
+        };
+        Some(Self {
             sub: f_sub,
             name: f_name,
             email: f_email,
             email_verified: f_email_verified,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "sub" => json::set(r, &mut s.0),
-            "name" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "email_verified" => json::set_opt(r, &mut s.3, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_sub), f_name, f_email, f_email_verified) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            sub: f_sub,
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: match f_email_verified {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2262,66 +2327,58 @@ impl WebTokenRequest {
 
 impl FromJson for WebTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "grant_type", "web", true, path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        let f_client_secret = json::required(obj, "client_secret", path)?;
-        let f_session_token = json::required(obj, "session_token", path)?;
-        let f_sub_type = json::optional(obj, "sub_type", path)?;
-        let f_sub = json::patch(obj, "sub", path)?;
-        let f_scope = json::patch(obj, "scope", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebTokenRequest {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("grant_type", &json::Konst::Str("web"), true),
+        json::Prop::required("client_id"),
+        json::Prop::required("client_secret"),
+        json::Prop::required("session_token"),
+        json::Prop::optional("sub_type"),
+        json::Prop::patch("sub"),
+        json::Prop::patch("scope"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_session_token = None;
+        let mut f_sub_type = None;
+        let mut f_sub = Patch::Absent;
+        let mut f_scope = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_client_id,
+                &mut f_client_secret,
+                &mut f_session_token,
+                &mut f_sub_type,
+                &mut f_sub,
+                &mut f_scope,
+            ],
+        )?;
+        let (Some(f_client_id), Some(f_client_secret), Some(f_session_token)) =
+            (f_client_id, f_client_secret, f_session_token)
+        else {
+            return None;
+        };
+        Some(Self {
             client_id: f_client_id,
             client_secret: f_client_secret,
             session_token: f_session_token,
             sub_type: f_sub_type,
             sub: f_sub,
             scope: f_scope,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "grant_type" => json::konst(json::peek_const_str(r, "web", false), r, &mut s.0),
-            "client_id" => json::set(r, &mut s.1),
-            "client_secret" => json::set(r, &mut s.2),
-            "session_token" => json::set(r, &mut s.3),
-            "sub_type" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "sub" => json::set(r, &mut s.5),
-            "scope" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            true,
-            Some(f_client_id),
-            Some(f_client_secret),
-            Some(f_session_token),
-            f_sub_type,
-            f_sub,
-            f_scope,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            client_id: f_client_id,
-            client_secret: f_client_secret,
-            session_token: f_session_token,
-            sub_type: match f_sub_type {
-                Some(v) => v,
-                None => None,
-            },
-            sub: match f_sub {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            scope: match f_scope {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }

@@ -92,19 +92,63 @@ impl OAuth2ClientConfiguration {
 
 impl FromJson for OAuth2ClientConfiguration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_redirect_uris = json::required(obj, "redirect_uris", path)?;
-        let f_token_endpoint_auth_method = json::optional(obj, "token_endpoint_auth_method", path)?;
-        let f_grant_types = json::optional(obj, "grant_types", path)?;
-        let f_response_types = json::optional(obj, "response_types", path)?;
-        let f_scope = json::optional(obj, "scope", path)?;
-        let f_client_name = json::required(obj, "client_name", path)?;
-        let f_client_uri = json::patch(obj, "client_uri", path)?;
-        let f_logo_uri = json::patch(obj, "logo_uri", path)?;
-        let f_tos_uri = json::patch(obj, "tos_uri", path)?;
-        let f_policy_uri = json::patch(obj, "policy_uri", path)?;
-        let f_default_sub_type = json::optional(obj, "default_sub_type", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OAuth2ClientConfiguration {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("redirect_uris"),
+        json::Prop::optional("token_endpoint_auth_method"),
+        json::Prop::optional("grant_types"),
+        json::Prop::optional("response_types"),
+        json::Prop::optional("scope"),
+        json::Prop::required("client_name"),
+        json::Prop::patch("client_uri"),
+        json::Prop::patch("logo_uri"),
+        json::Prop::patch("tos_uri"),
+        json::Prop::patch("policy_uri"),
+        json::Prop::optional("default_sub_type"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_redirect_uris = None;
+        let mut f_token_endpoint_auth_method = None;
+        let mut f_grant_types = None;
+        let mut f_response_types = None;
+        let mut f_scope = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = Patch::Absent;
+        let mut f_logo_uri = Patch::Absent;
+        let mut f_tos_uri = Patch::Absent;
+        let mut f_policy_uri = Patch::Absent;
+        let mut f_default_sub_type = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_redirect_uris,
+                &mut f_token_endpoint_auth_method,
+                &mut f_grant_types,
+                &mut f_response_types,
+                &mut f_scope,
+                &mut f_client_name,
+                &mut f_client_uri,
+                &mut f_logo_uri,
+                &mut f_tos_uri,
+                &mut f_policy_uri,
+                &mut f_default_sub_type,
+            ],
+        )?;
+        let (Some(f_redirect_uris), Some(f_client_name)) = (f_redirect_uris, f_client_name) else {
+            return None;
+        };
+        Some(Self {
             redirect_uris: f_redirect_uris,
             token_endpoint_auth_method: f_token_endpoint_auth_method,
             grant_types: f_grant_types,
@@ -116,84 +160,6 @@ impl FromJson for OAuth2ClientConfiguration {
             tos_uri: f_tos_uri,
             policy_uri: f_policy_uri,
             default_sub_type: f_default_sub_type,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "redirect_uris" => json::set(r, &mut s.0),
-            "token_endpoint_auth_method" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "grant_types" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "response_types" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "scope" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "client_name" => json::set(r, &mut s.5),
-            "client_uri" => json::set(r, &mut s.6),
-            "logo_uri" => json::set(r, &mut s.7),
-            "tos_uri" => json::set(r, &mut s.8),
-            "policy_uri" => json::set(r, &mut s.9),
-            "default_sub_type" => json::set_opt(r, &mut s.10, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_redirect_uris),
-            f_token_endpoint_auth_method,
-            f_grant_types,
-            f_response_types,
-            f_scope,
-            Some(f_client_name),
-            f_client_uri,
-            f_logo_uri,
-            f_tos_uri,
-            f_policy_uri,
-            f_default_sub_type,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            redirect_uris: f_redirect_uris,
-            token_endpoint_auth_method: match f_token_endpoint_auth_method {
-                Some(v) => v,
-                None => None,
-            },
-            grant_types: match f_grant_types {
-                Some(v) => v,
-                None => None,
-            },
-            response_types: match f_response_types {
-                Some(v) => v,
-                None => None,
-            },
-            scope: match f_scope {
-                Some(v) => v,
-                None => None,
-            },
-            client_name: f_client_name,
-            client_uri: match f_client_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            logo_uri: match f_logo_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tos_uri: match f_tos_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            policy_uri: match f_policy_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            default_sub_type: match f_default_sub_type {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -299,20 +265,68 @@ impl OAuth2ClientConfigurationUpdate {
 
 impl FromJson for OAuth2ClientConfigurationUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_redirect_uris = json::required(obj, "redirect_uris", path)?;
-        let f_token_endpoint_auth_method = json::optional(obj, "token_endpoint_auth_method", path)?;
-        let f_grant_types = json::optional(obj, "grant_types", path)?;
-        let f_response_types = json::optional(obj, "response_types", path)?;
-        let f_scope = json::optional(obj, "scope", path)?;
-        let f_client_name = json::required(obj, "client_name", path)?;
-        let f_client_uri = json::patch(obj, "client_uri", path)?;
-        let f_logo_uri = json::patch(obj, "logo_uri", path)?;
-        let f_tos_uri = json::patch(obj, "tos_uri", path)?;
-        let f_policy_uri = json::patch(obj, "policy_uri", path)?;
-        let f_default_sub_type = json::optional(obj, "default_sub_type", path)?;
-        let f_client_id = json::required(obj, "client_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OAuth2ClientConfigurationUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("redirect_uris"),
+        json::Prop::optional("token_endpoint_auth_method"),
+        json::Prop::optional("grant_types"),
+        json::Prop::optional("response_types"),
+        json::Prop::optional("scope"),
+        json::Prop::required("client_name"),
+        json::Prop::patch("client_uri"),
+        json::Prop::patch("logo_uri"),
+        json::Prop::patch("tos_uri"),
+        json::Prop::patch("policy_uri"),
+        json::Prop::optional("default_sub_type"),
+        json::Prop::required("client_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_redirect_uris = None;
+        let mut f_token_endpoint_auth_method = None;
+        let mut f_grant_types = None;
+        let mut f_response_types = None;
+        let mut f_scope = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = Patch::Absent;
+        let mut f_logo_uri = Patch::Absent;
+        let mut f_tos_uri = Patch::Absent;
+        let mut f_policy_uri = Patch::Absent;
+        let mut f_default_sub_type = None;
+        let mut f_client_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_redirect_uris,
+                &mut f_token_endpoint_auth_method,
+                &mut f_grant_types,
+                &mut f_response_types,
+                &mut f_scope,
+                &mut f_client_name,
+                &mut f_client_uri,
+                &mut f_logo_uri,
+                &mut f_tos_uri,
+                &mut f_policy_uri,
+                &mut f_default_sub_type,
+                &mut f_client_id,
+            ],
+        )?;
+        let (Some(f_redirect_uris), Some(f_client_name), Some(f_client_id)) =
+            (f_redirect_uris, f_client_name, f_client_id)
+        else {
+            return None;
+        };
+        Some(Self {
             redirect_uris: f_redirect_uris,
             token_endpoint_auth_method: f_token_endpoint_auth_method,
             grant_types: f_grant_types,
@@ -324,87 +338,6 @@ impl FromJson for OAuth2ClientConfigurationUpdate {
             tos_uri: f_tos_uri,
             policy_uri: f_policy_uri,
             default_sub_type: f_default_sub_type,
-            client_id: f_client_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "redirect_uris" => json::set(r, &mut s.0),
-            "token_endpoint_auth_method" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "grant_types" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "response_types" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "scope" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "client_name" => json::set(r, &mut s.5),
-            "client_uri" => json::set(r, &mut s.6),
-            "logo_uri" => json::set(r, &mut s.7),
-            "tos_uri" => json::set(r, &mut s.8),
-            "policy_uri" => json::set(r, &mut s.9),
-            "default_sub_type" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "client_id" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_redirect_uris),
-            f_token_endpoint_auth_method,
-            f_grant_types,
-            f_response_types,
-            f_scope,
-            Some(f_client_name),
-            f_client_uri,
-            f_logo_uri,
-            f_tos_uri,
-            f_policy_uri,
-            f_default_sub_type,
-            Some(f_client_id),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            redirect_uris: f_redirect_uris,
-            token_endpoint_auth_method: match f_token_endpoint_auth_method {
-                Some(v) => v,
-                None => None,
-            },
-            grant_types: match f_grant_types {
-                Some(v) => v,
-                None => None,
-            },
-            response_types: match f_response_types {
-                Some(v) => v,
-                None => None,
-            },
-            scope: match f_scope {
-                Some(v) => v,
-                None => None,
-            },
-            client_name: f_client_name,
-            client_uri: match f_client_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            logo_uri: match f_logo_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            tos_uri: match f_tos_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            policy_uri: match f_policy_uri {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            default_sub_type: match f_default_sub_type {
-                Some(v) => v,
-                None => None,
-            },
             client_id: f_client_id,
             extra,
         })

@@ -47,28 +47,30 @@ impl ListResourceOrder {
 
 impl FromJson for ListResourceOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrder {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -106,31 +108,33 @@ impl OffSessionChargesNotEnabled {
 
 impl FromJson for OffSessionChargesNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "OffSessionChargesNotEnabled", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "OffSessionChargesNotEnabled", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OffSessionChargesNotEnabled {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("OffSessionChargesNotEnabled"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -289,48 +293,227 @@ impl Order {
 
 impl FromJson for Order {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_paid = json::required(obj, "paid", path)?;
-        let f_subtotal_amount = json::required(obj, "subtotal_amount", path)?;
-        let f_discount_amount = json::required(obj, "discount_amount", path)?;
-        let f_net_amount = json::required(obj, "net_amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_total_amount = json::required(obj, "total_amount", path)?;
-        let f_applied_balance_amount = json::required(obj, "applied_balance_amount", path)?;
-        let f_due_amount = json::required(obj, "due_amount", path)?;
-        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
-        let f_refunded_tax_amount = json::required(obj, "refunded_tax_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_billing_reason = json::required(obj, "billing_reason", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_invoice_number = json::required(obj, "invoice_number", path)?;
-        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
-        let f_receipt_number = json::required(obj, "receipt_number", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_next_payment_attempt_at = json::optional(obj, "next_payment_attempt_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_platform_fee_amount = json::required(obj, "platform_fee_amount", path)?;
-        let f_platform_fee_currency = json::required(obj, "platform_fee_currency", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_discount = json::required(obj, "discount", path)?;
-        let f_subscription = json::required(obj, "subscription", path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_refundable_amount = json::required(obj, "refundable_amount", path)?;
-        let f_refundable_tax_amount = json::required(obj, "refundable_tax_amount", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Order {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("status"),
+        json::Prop::required("paid"),
+        json::Prop::required("subtotal_amount"),
+        json::Prop::required("discount_amount"),
+        json::Prop::required("net_amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("total_amount"),
+        json::Prop::required("applied_balance_amount"),
+        json::Prop::required("due_amount"),
+        json::Prop::required("refunded_amount"),
+        json::Prop::required("refunded_tax_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("billing_reason"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("invoice_number"),
+        json::Prop::required("is_invoice_generated"),
+        json::Prop::required("receipt_number"),
+        json::Prop::optional("seats"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::optional("next_payment_attempt_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::required("platform_fee_amount"),
+        json::Prop::required("platform_fee_currency"),
+        json::Prop::required("customer"),
+        json::Prop::required("product"),
+        json::Prop::required("discount"),
+        json::Prop::required("subscription"),
+        json::Prop::required("items"),
+        json::Prop::required("description"),
+        json::Prop::required("refundable_amount"),
+        json::Prop::required("refundable_tax_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_status = None;
+        let mut f_paid = None;
+        let mut f_subtotal_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_total_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_due_amount = None;
+        let mut f_refunded_amount = None;
+        let mut f_refunded_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_billing_reason = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_invoice_number = None;
+        let mut f_is_invoice_generated = None;
+        let mut f_receipt_number = None;
+        let mut f_seats = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_subscription_id = None;
+        let mut f_checkout_id = None;
+        let mut f_next_payment_attempt_at = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_platform_fee_amount = None;
+        let mut f_platform_fee_currency = None;
+        let mut f_customer = None;
+        let mut f_product = None;
+        let mut f_discount = None;
+        let mut f_subscription = None;
+        let mut f_items = None;
+        let mut f_description = None;
+        let mut f_refundable_amount = None;
+        let mut f_refundable_tax_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_status,
+                &mut f_paid,
+                &mut f_subtotal_amount,
+                &mut f_discount_amount,
+                &mut f_net_amount,
+                &mut f_tax_amount,
+                &mut f_total_amount,
+                &mut f_applied_balance_amount,
+                &mut f_due_amount,
+                &mut f_refunded_amount,
+                &mut f_refunded_tax_amount,
+                &mut f_currency,
+                &mut f_billing_reason,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_invoice_number,
+                &mut f_is_invoice_generated,
+                &mut f_receipt_number,
+                &mut f_seats,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_subscription_id,
+                &mut f_checkout_id,
+                &mut f_next_payment_attempt_at,
+                &mut f_metadata,
+                &mut f_custom_field_data,
+                &mut f_platform_fee_amount,
+                &mut f_platform_fee_currency,
+                &mut f_customer,
+                &mut f_product,
+                &mut f_discount,
+                &mut f_subscription,
+                &mut f_items,
+                &mut f_description,
+                &mut f_refundable_amount,
+                &mut f_refundable_tax_amount,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_status),
+            Some(f_paid),
+            Some(f_subtotal_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_total_amount),
+            Some(f_applied_balance_amount),
+            Some(f_due_amount),
+            Some(f_refunded_amount),
+            Some(f_refunded_tax_amount),
+            Some(f_currency),
+            Some(f_billing_reason),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_invoice_number),
+            Some(f_is_invoice_generated),
+            Some(f_receipt_number),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_subscription_id),
+            Some(f_checkout_id),
+            Some(f_metadata),
+            Some(f_platform_fee_amount),
+            Some(f_platform_fee_currency),
+            Some(f_customer),
+            Some(f_product),
+            Some(f_discount),
+            Some(f_subscription),
+            Some(f_items),
+            Some(f_description),
+            Some(f_refundable_amount),
+            Some(f_refundable_tax_amount),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_status,
+            f_paid,
+            f_subtotal_amount,
+            f_discount_amount,
+            f_net_amount,
+            f_tax_amount,
+            f_total_amount,
+            f_applied_balance_amount,
+            f_due_amount,
+            f_refunded_amount,
+            f_refunded_tax_amount,
+            f_currency,
+            f_billing_reason,
+            f_billing_name,
+            f_billing_address,
+            f_invoice_number,
+            f_is_invoice_generated,
+            f_receipt_number,
+            f_customer_id,
+            f_product_id,
+            f_discount_id,
+            f_subscription_id,
+            f_checkout_id,
+            f_metadata,
+            f_platform_fee_amount,
+            f_platform_fee_currency,
+            f_customer,
+            f_product,
+            f_discount,
+            f_subscription,
+            f_items,
+            f_description,
+            f_refundable_amount,
+            f_refundable_tax_amount,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -361,155 +544,6 @@ impl FromJson for Order {
             next_payment_attempt_at: f_next_payment_attempt_at,
             metadata: f_metadata,
             custom_field_data: f_custom_field_data,
-            platform_fee_amount: f_platform_fee_amount,
-            platform_fee_currency: f_platform_fee_currency,
-            customer: f_customer,
-            product: f_product,
-            discount: f_discount,
-            subscription: f_subscription,
-            items: f_items,
-            description: f_description,
-            refundable_amount: f_refundable_amount,
-            refundable_tax_amount: f_refundable_tax_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "status" => json::set(r, &mut s.3),
-            "paid" => json::set(r, &mut s.4),
-            "subtotal_amount" => json::set(r, &mut s.5),
-            "discount_amount" => json::set(r, &mut s.6),
-            "net_amount" => json::set(r, &mut s.7),
-            "tax_amount" => json::set(r, &mut s.8),
-            "total_amount" => json::set(r, &mut s.9),
-            "applied_balance_amount" => json::set(r, &mut s.10),
-            "due_amount" => json::set(r, &mut s.11),
-            "refunded_amount" => json::set(r, &mut s.12),
-            "refunded_tax_amount" => json::set(r, &mut s.13),
-            "currency" => json::set(r, &mut s.14),
-            "billing_reason" => json::set(r, &mut s.15),
-            "billing_name" => json::set(r, &mut s.16),
-            "billing_address" => json::set(r, &mut s.17),
-            "invoice_number" => json::set(r, &mut s.18),
-            "is_invoice_generated" => json::set(r, &mut s.19),
-            "receipt_number" => json::set(r, &mut s.20),
-            "seats" => json::set_opt(r, &mut s.21, key, &mut extra),
-            "customer_id" => json::set(r, &mut s.22),
-            "product_id" => json::set(r, &mut s.23),
-            "discount_id" => json::set(r, &mut s.24),
-            "subscription_id" => json::set(r, &mut s.25),
-            "checkout_id" => json::set(r, &mut s.26),
-            "next_payment_attempt_at" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "metadata" => json::set(r, &mut s.28),
-            "custom_field_data" => json::set_opt(r, &mut s.29, key, &mut extra),
-            "platform_fee_amount" => json::set(r, &mut s.30),
-            "platform_fee_currency" => json::set(r, &mut s.31),
-            "customer" => json::set(r, &mut s.32),
-            "product" => json::set(r, &mut s.33),
-            "discount" => json::set(r, &mut s.34),
-            "subscription" => json::set(r, &mut s.35),
-            "items" => json::set(r, &mut s.36),
-            "description" => json::set(r, &mut s.37),
-            "refundable_amount" => json::set(r, &mut s.38),
-            "refundable_tax_amount" => json::set(r, &mut s.39),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_status),
-            Some(f_paid),
-            Some(f_subtotal_amount),
-            Some(f_discount_amount),
-            Some(f_net_amount),
-            Some(f_tax_amount),
-            Some(f_total_amount),
-            Some(f_applied_balance_amount),
-            Some(f_due_amount),
-            Some(f_refunded_amount),
-            Some(f_refunded_tax_amount),
-            Some(f_currency),
-            Some(f_billing_reason),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_invoice_number),
-            Some(f_is_invoice_generated),
-            Some(f_receipt_number),
-            f_seats,
-            Some(f_customer_id),
-            Some(f_product_id),
-            Some(f_discount_id),
-            Some(f_subscription_id),
-            Some(f_checkout_id),
-            f_next_payment_attempt_at,
-            Some(f_metadata),
-            f_custom_field_data,
-            Some(f_platform_fee_amount),
-            Some(f_platform_fee_currency),
-            Some(f_customer),
-            Some(f_product),
-            Some(f_discount),
-            Some(f_subscription),
-            Some(f_items),
-            Some(f_description),
-            Some(f_refundable_amount),
-            Some(f_refundable_tax_amount),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            status: f_status,
-            paid: f_paid,
-            subtotal_amount: f_subtotal_amount,
-            discount_amount: f_discount_amount,
-            net_amount: f_net_amount,
-            tax_amount: f_tax_amount,
-            total_amount: f_total_amount,
-            applied_balance_amount: f_applied_balance_amount,
-            due_amount: f_due_amount,
-            refunded_amount: f_refunded_amount,
-            refunded_tax_amount: f_refunded_tax_amount,
-            currency: f_currency,
-            billing_reason: f_billing_reason,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            invoice_number: f_invoice_number,
-            is_invoice_generated: f_is_invoice_generated,
-            receipt_number: f_receipt_number,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            subscription_id: f_subscription_id,
-            checkout_id: f_checkout_id,
-            next_payment_attempt_at: match f_next_payment_attempt_at {
-                Some(v) => v,
-                None => None,
-            },
-            metadata: f_metadata,
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
             platform_fee_amount: f_platform_fee_amount,
             platform_fee_currency: f_platform_fee_currency,
             customer: f_customer,
@@ -735,16 +769,54 @@ impl OrderCreate {
 
 impl FromJson for OrderCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_currency = json::patch(obj, "currency", path)?;
-        let f_amount = json::patch(obj, "amount", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("custom_field_data"),
+        json::Prop::optional("metadata"),
+        json::Prop::patch("organization_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::patch("currency"),
+        json::Prop::patch("amount"),
+        json::Prop::patch("description"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_custom_field_data = None;
+        let mut f_metadata = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_currency = Patch::Absent;
+        let mut f_amount = Patch::Absent;
+        let mut f_description = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_custom_field_data,
+                &mut f_metadata,
+                &mut f_organization_id,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_currency,
+                &mut f_amount,
+                &mut f_description,
+            ],
+        )?;
+        let (Some(f_customer_id), Some(f_product_id)) = (f_customer_id, f_product_id) else {
+            return None;
+        };
+        Some(Self {
             custom_field_data: f_custom_field_data,
             metadata: f_metadata,
             organization_id: f_organization_id,
@@ -753,64 +825,6 @@ impl FromJson for OrderCreate {
             currency: f_currency,
             amount: f_amount,
             description: f_description,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "metadata" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.2),
-            "customer_id" => json::set(r, &mut s.3),
-            "product_id" => json::set(r, &mut s.4),
-            "currency" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "description" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_custom_field_data,
-            f_metadata,
-            f_organization_id,
-            Some(f_customer_id),
-            Some(f_product_id),
-            f_currency,
-            f_amount,
-            f_description,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            currency: match f_currency {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            amount: match f_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -907,26 +921,115 @@ impl OrderCustomer {
 
 impl FromJson for OrderCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::required("type"),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut f_type_,
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email_verified,
+            f_type_,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -942,91 +1045,6 @@ impl FromJson for OrderCustomer {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::set(r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            f_email,
-            Some(f_email_verified),
-            Some(f_type_),
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: f_email_verified,
-            type_: f_type_,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -1215,27 +1233,24 @@ impl OrderFinalize {
 
 impl FromJson for OrderFinalize {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_payment_method_id = json::patch(obj, "payment_method_id", path)?;
-        Ok(Self {
-            payment_method_id: f_payment_method_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "payment_method_id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_payment_method_id,) = s;
-        Ok(Self {
-            payment_method_id: match f_payment_method_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderFinalize {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::patch("payment_method_id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_payment_method_id = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_payment_method_id])?;
+        Some(Self {
+            payment_method_id: f_payment_method_id,
             extra,
         })
     }
@@ -1270,25 +1285,26 @@ impl OrderInvoice {
 
 impl FromJson for OrderInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderInvoice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -1344,42 +1360,50 @@ impl OrderItemSchema {
 
 impl FromJson for OrderItemSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_label = json::required(obj, "label", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_proration = json::required(obj, "proration", path)?;
-        let f_product_price_id = json::required(obj, "product_price_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            label: f_label,
-            amount: f_amount,
-            tax_amount: f_tax_amount,
-            proration: f_proration,
-            product_price_id: f_product_price_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "label" => json::set(r, &mut s.3),
-            "amount" => json::set(r, &mut s.4),
-            "tax_amount" => json::set(r, &mut s.5),
-            "proration" => json::set(r, &mut s.6),
-            "product_price_id" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderItemSchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("label"),
+        json::Prop::required("amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("proration"),
+        json::Prop::required("product_price_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_label = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_proration = None;
+        let mut f_product_price_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_label,
+                &mut f_amount,
+                &mut f_tax_amount,
+                &mut f_proration,
+                &mut f_product_price_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -1389,11 +1413,20 @@ impl FromJson for OrderItemSchema {
             Some(f_tax_amount),
             Some(f_proration),
             Some(f_product_price_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_label,
+            f_amount,
+            f_tax_amount,
+            f_proration,
+            f_product_price_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1443,27 +1476,29 @@ impl OrderNotDraft {
 
 impl FromJson for OrderNotDraft {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "OrderNotDraft", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(json::peek_const_str(r, "OrderNotDraft", false), r, &mut s.0),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderNotDraft {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("OrderNotDraft"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -1500,31 +1535,33 @@ impl OrderNotEligibleForInvoice {
 
 impl FromJson for OrderNotEligibleForInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "OrderNotEligibleForInvoice", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "OrderNotEligibleForInvoice", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderNotEligibleForInvoice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("OrderNotEligibleForInvoice"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -1611,69 +1648,74 @@ impl OrderProduct {
 
 impl FromJson for OrderProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut s.0),
-            "id" => json::set(r, &mut s.1),
-            "created_at" => json::set(r, &mut s.2),
-            "modified_at" => json::set(r, &mut s.3),
-            "trial_interval" => json::set(r, &mut s.4),
-            "trial_interval_count" => json::set(r, &mut s.5),
-            "name" => json::set(r, &mut s.6),
-            "description" => json::set(r, &mut s.7),
-            "visibility" => json::set(r, &mut s.8),
-            "recurring_interval" => json::set(r, &mut s.9),
-            "recurring_interval_count" => json::set(r, &mut s.10),
-            "meter_interval" => json::set(r, &mut s.11),
-            "meter_interval_count" => json::set(r, &mut s.12),
-            "is_recurring" => json::set(r, &mut s.13),
-            "is_archived" => json::set(r, &mut s.14),
-            "organization_id" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("metadata"),
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+            ],
+        )?;
         let (
             Some(f_metadata),
             Some(f_id),
@@ -1691,11 +1733,28 @@ impl FromJson for OrderProduct {
             Some(f_is_recurring),
             Some(f_is_archived),
             Some(f_organization_id),
-        ) = s
+        ) = (
+            f_metadata,
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             metadata: f_metadata,
             id: f_id,
             created_at: f_created_at,
@@ -1765,25 +1824,26 @@ impl OrderReceipt {
 
 impl FromJson for OrderReceipt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderReceipt {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (Some(f_url),) = (f_url,) else {
+            return None;
         };
-        Ok(Self { url: f_url, extra })
+        Some(Self { url: f_url, extra })
     }
 }
 
@@ -2122,41 +2182,184 @@ impl OrderSubscription {
 
 impl FromJson for OrderSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_current_period_start = json::required(obj, "current_period_start", path)?;
-        let f_current_period_end = json::required(obj, "current_period_end", path)?;
-        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
-        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
-        let f_trial_start = json::required(obj, "trial_start", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
-        let f_canceled_at = json::required(obj, "canceled_at", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_ended_at = json::required(obj, "ended_at", path)?;
-        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
-        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
-        let f_paused_at = json::required(obj, "paused_at", path)?;
-        let f_resumes_at = json::required(obj, "resumes_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_customer_cancellation_reason =
-            json::required(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::required(obj, "customer_cancellation_comment", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("metadata"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("status"),
+        json::Prop::required("current_period_start"),
+        json::Prop::required("current_period_end"),
+        json::Prop::required("current_meter_period_start"),
+        json::Prop::required("current_meter_period_end"),
+        json::Prop::required("trial_start"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("cancel_at_period_end"),
+        json::Prop::required("canceled_at"),
+        json::Prop::required("started_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("ended_at"),
+        json::Prop::optional("past_due_at"),
+        json::Prop::required("pause_at_period_end"),
+        json::Prop::required("paused_at"),
+        json::Prop::required("resumes_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::optional("seats"),
+        json::Prop::required("customer_cancellation_reason"),
+        json::Prop::required("customer_cancellation_comment"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_status,
+                &mut f_current_period_start,
+                &mut f_current_period_end,
+                &mut f_current_meter_period_start,
+                &mut f_current_meter_period_end,
+                &mut f_trial_start,
+                &mut f_trial_end,
+                &mut f_cancel_at_period_end,
+                &mut f_canceled_at,
+                &mut f_started_at,
+                &mut f_ends_at,
+                &mut f_ended_at,
+                &mut f_past_due_at,
+                &mut f_pause_at_period_end,
+                &mut f_paused_at,
+                &mut f_resumes_at,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_checkout_id,
+                &mut f_seats,
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+            ],
+        )?;
+        let (
+            Some(f_metadata),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+        ) = (
+            f_metadata,
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_status,
+            f_current_period_start,
+            f_current_period_end,
+            f_current_meter_period_start,
+            f_current_meter_period_end,
+            f_trial_start,
+            f_trial_end,
+            f_cancel_at_period_end,
+            f_canceled_at,
+            f_started_at,
+            f_ends_at,
+            f_ended_at,
+            f_pause_at_period_end,
+            f_paused_at,
+            f_resumes_at,
+            f_customer_id,
+            f_product_id,
+            f_discount_id,
+            f_checkout_id,
+            f_customer_cancellation_reason,
+            f_customer_cancellation_comment,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -2186,125 +2389,6 @@ impl FromJson for OrderSubscription {
             discount_id: f_discount_id,
             checkout_id: f_checkout_id,
             seats: f_seats,
-            customer_cancellation_reason: f_customer_cancellation_reason,
-            customer_cancellation_comment: f_customer_cancellation_comment,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "id" => json::set(r, &mut s.3),
-            "amount" => json::set(r, &mut s.4),
-            "currency" => json::set(r, &mut s.5),
-            "recurring_interval" => json::set(r, &mut s.6),
-            "recurring_interval_count" => json::set(r, &mut s.7),
-            "status" => json::set(r, &mut s.8),
-            "current_period_start" => json::set(r, &mut s.9),
-            "current_period_end" => json::set(r, &mut s.10),
-            "current_meter_period_start" => json::set(r, &mut s.11),
-            "current_meter_period_end" => json::set(r, &mut s.12),
-            "trial_start" => json::set(r, &mut s.13),
-            "trial_end" => json::set(r, &mut s.14),
-            "cancel_at_period_end" => json::set(r, &mut s.15),
-            "canceled_at" => json::set(r, &mut s.16),
-            "started_at" => json::set(r, &mut s.17),
-            "ends_at" => json::set(r, &mut s.18),
-            "ended_at" => json::set(r, &mut s.19),
-            "past_due_at" => json::set_opt(r, &mut s.20, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut s.21),
-            "paused_at" => json::set(r, &mut s.22),
-            "resumes_at" => json::set(r, &mut s.23),
-            "customer_id" => json::set(r, &mut s.24),
-            "product_id" => json::set(r, &mut s.25),
-            "discount_id" => json::set(r, &mut s.26),
-            "checkout_id" => json::set(r, &mut s.27),
-            "seats" => json::set_opt(r, &mut s.28, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut s.29),
-            "customer_cancellation_comment" => json::set(r, &mut s.30),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_metadata),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_recurring_interval),
-            Some(f_recurring_interval_count),
-            Some(f_status),
-            Some(f_current_period_start),
-            Some(f_current_period_end),
-            Some(f_current_meter_period_start),
-            Some(f_current_meter_period_end),
-            Some(f_trial_start),
-            Some(f_trial_end),
-            Some(f_cancel_at_period_end),
-            Some(f_canceled_at),
-            Some(f_started_at),
-            Some(f_ends_at),
-            Some(f_ended_at),
-            f_past_due_at,
-            Some(f_pause_at_period_end),
-            Some(f_paused_at),
-            Some(f_resumes_at),
-            Some(f_customer_id),
-            Some(f_product_id),
-            Some(f_discount_id),
-            Some(f_checkout_id),
-            f_seats,
-            Some(f_customer_cancellation_reason),
-            Some(f_customer_cancellation_comment),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: f_metadata,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            status: f_status,
-            current_period_start: f_current_period_start,
-            current_period_end: f_current_period_end,
-            current_meter_period_start: f_current_meter_period_start,
-            current_meter_period_end: f_current_meter_period_end,
-            trial_start: f_trial_start,
-            trial_end: f_trial_end,
-            cancel_at_period_end: f_cancel_at_period_end,
-            canceled_at: f_canceled_at,
-            started_at: f_started_at,
-            ends_at: f_ends_at,
-            ended_at: f_ended_at,
-            past_due_at: match f_past_due_at {
-                Some(v) => v,
-                None => None,
-            },
-            pause_at_period_end: f_pause_at_period_end,
-            paused_at: f_paused_at,
-            resumes_at: f_resumes_at,
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            checkout_id: f_checkout_id,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
             customer_cancellation_reason: f_customer_cancellation_reason,
             customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
@@ -2401,34 +2485,32 @@ impl OrderUpdate {
 
 impl FromJson for OrderUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_billing_name = json::patch(obj, "billing_name", path)?;
-        let f_billing_address = json::patch(obj, "billing_address", path)?;
-        Ok(Self {
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "billing_name" => json::set(r, &mut s.0),
-            "billing_address" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_billing_name, f_billing_address) = s;
-        Ok(Self {
-            billing_name: match f_billing_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            billing_address: match f_billing_address {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrderUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("billing_name"),
+        json::Prop::patch("billing_address"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_billing_name = Patch::Absent;
+        let mut f_billing_address = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_billing_name, &mut f_billing_address],
+        )?;
+        Some(Self {
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
             extra,
         })
     }
@@ -2501,10 +2583,16 @@ impl OrdersFinalizeResponse402 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
-        |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2532,7 +2620,7 @@ impl FromJson for OrdersFinalizeResponse402 {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2617,10 +2705,16 @@ impl OrdersFinalizeResponse403 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
-        |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2648,7 +2742,7 @@ impl FromJson for OrdersFinalizeResponse403 {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2694,31 +2788,33 @@ impl OrganizationNotReadyForPayments {
 
 impl FromJson for OrganizationNotReadyForPayments {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "OrganizationNotReadyForPayments", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "OrganizationNotReadyForPayments", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationNotReadyForPayments {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("OrganizationNotReadyForPayments"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2758,31 +2854,29 @@ impl PaymentActionRequired {
 
 impl FromJson for PaymentActionRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentActionRequired", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "PaymentActionRequired", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentActionRequired {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentActionRequired"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })

@@ -43,31 +43,33 @@ impl CannotCreateOrganizationError {
 
 impl FromJson for CannotCreateOrganizationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "CannotCreateOrganizationError", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "CannotCreateOrganizationError", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CannotCreateOrganizationError {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("CannotCreateOrganizationError"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2204,27 +2206,24 @@ impl CustomerPortalCustomerSettings {
 
 impl FromJson for CustomerPortalCustomerSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_allow_email_change = json::optional(obj, "allow_email_change", path)?;
-        Ok(Self {
-            allow_email_change: f_allow_email_change,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "allow_email_change" => json::set_opt(r, &mut s.0, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_allow_email_change,) = s;
-        Ok(Self {
-            allow_email_change: match f_allow_email_change {
-                Some(v) => v,
-                None => None,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalCustomerSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::optional("allow_email_change")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_allow_email_change = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_allow_email_change])?;
+        Some(Self {
+            allow_email_change: f_allow_email_change,
             extra,
         })
     }
@@ -2272,37 +2271,38 @@ impl CustomerPortalSubscriptionSettings {
 
 impl FromJson for CustomerPortalSubscriptionSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_update_seats = json::required(obj, "update_seats", path)?;
-        let f_update_plan = json::required(obj, "update_plan", path)?;
-        let f_pause = json::optional(obj, "pause", path)?;
-        Ok(Self {
-            update_seats: f_update_seats,
-            update_plan: f_update_plan,
-            pause: f_pause,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "update_seats" => json::set(r, &mut s.0),
-            "update_plan" => json::set(r, &mut s.1),
-            "pause" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_update_seats), Some(f_update_plan), f_pause) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalSubscriptionSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("update_seats"),
+        json::Prop::required("update_plan"),
+        json::Prop::optional("pause"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_update_seats = None;
+        let mut f_update_plan = None;
+        let mut f_pause = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_update_seats, &mut f_update_plan, &mut f_pause],
+        )?;
+        let (Some(f_update_seats), Some(f_update_plan)) = (f_update_seats, f_update_plan) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             update_seats: f_update_seats,
             update_plan: f_update_plan,
-            pause: match f_pause {
-                Some(v) => v,
-                None => None,
-            },
+            pause: f_pause,
             extra,
         })
     }
@@ -2346,25 +2346,26 @@ impl CustomerPortalUsageSettings {
 
 impl FromJson for CustomerPortalUsageSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_show = json::required(obj, "show", path)?;
-        Ok(Self {
-            show: f_show,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "show" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_show),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CustomerPortalUsageSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("show")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_show = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_show])?;
+        let (Some(f_show),) = (f_show,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             show: f_show,
             extra,
         })
@@ -2400,31 +2401,33 @@ impl DisputeAutoAcceptNotEnabled {
 
 impl FromJson for DisputeAutoAcceptNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "DisputeAutoAcceptNotEnabled", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "DisputeAutoAcceptNotEnabled", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl DisputeAutoAcceptNotEnabled {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("DisputeAutoAcceptNotEnabled"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -2468,28 +2471,30 @@ impl ListResourceOrganization {
 
 impl FromJson for ListResourceOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceOrganization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -2610,107 +2615,110 @@ impl Organization {
 
 impl FromJson for Organization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        let f_email = json::required(obj, "email", path)?;
-        let f_website = json::required(obj, "website", path)?;
-        let f_socials = json::required(obj, "socials", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_details_submitted_at = json::required(obj, "details_submitted_at", path)?;
-        let f_onboarding_resubmission_requested_at =
-            json::required(obj, "onboarding_resubmission_requested_at", path)?;
-        let f_sso_enforced = json::required(obj, "sso_enforced", path)?;
-        let f_default_presentment_currency =
-            json::required(obj, "default_presentment_currency", path)?;
-        let f_default_tax_behavior = json::required(obj, "default_tax_behavior", path)?;
-        let f_feature_settings = json::required(obj, "feature_settings", path)?;
-        let f_subscription_settings = json::required(obj, "subscription_settings", path)?;
-        let f_customer_email_settings = json::required(obj, "customer_email_settings", path)?;
-        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
-        let f_dispute_settings = json::required(obj, "dispute_settings", path)?;
-        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
-        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
-        let f_country = json::optional(obj, "country", path)?;
-        let f_account_id = json::required(obj, "account_id", path)?;
-        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
-        let f_capabilities = json::required(obj, "capabilities", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            name: f_name,
-            slug: f_slug,
-            avatar_url: f_avatar_url,
-            proration_behavior: f_proration_behavior,
-            allow_customer_updates: f_allow_customer_updates,
-            email: f_email,
-            website: f_website,
-            socials: f_socials,
-            status: f_status,
-            details_submitted_at: f_details_submitted_at,
-            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
-            sso_enforced: f_sso_enforced,
-            default_presentment_currency: f_default_presentment_currency,
-            default_tax_behavior: f_default_tax_behavior,
-            feature_settings: f_feature_settings,
-            subscription_settings: f_subscription_settings,
-            customer_email_settings: f_customer_email_settings,
-            customer_portal_settings: f_customer_portal_settings,
-            dispute_settings: f_dispute_settings,
-            embed_hosts: f_embed_hosts,
-            embed_hosts_enforced: f_embed_hosts_enforced,
-            country: f_country,
-            account_id: f_account_id,
-            payout_account_id: f_payout_account_id,
-            capabilities: f_capabilities,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "slug" => json::set(r, &mut s.4),
-            "avatar_url" => json::set(r, &mut s.5),
-            "proration_behavior" => json::set(r, &mut s.6),
-            "allow_customer_updates" => json::set(r, &mut s.7),
-            "email" => json::set(r, &mut s.8),
-            "website" => json::set(r, &mut s.9),
-            "socials" => json::set(r, &mut s.10),
-            "status" => json::set(r, &mut s.11),
-            "details_submitted_at" => json::set(r, &mut s.12),
-            "onboarding_resubmission_requested_at" => json::set(r, &mut s.13),
-            "sso_enforced" => json::set(r, &mut s.14),
-            "default_presentment_currency" => json::set(r, &mut s.15),
-            "default_tax_behavior" => json::set(r, &mut s.16),
-            "feature_settings" => json::set(r, &mut s.17),
-            "subscription_settings" => json::set(r, &mut s.18),
-            "customer_email_settings" => json::set(r, &mut s.19),
-            "customer_portal_settings" => json::set(r, &mut s.20),
-            "dispute_settings" => json::set(r, &mut s.21),
-            "embed_hosts" => json::set(r, &mut s.22),
-            "embed_hosts_enforced" => json::set(r, &mut s.23),
-            "country" => json::set_opt(r, &mut s.24, key, &mut extra),
-            "account_id" => json::set(r, &mut s.25),
-            "payout_account_id" => json::set(r, &mut s.26),
-            "capabilities" => json::set(r, &mut s.27),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Organization {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::required("avatar_url"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("allow_customer_updates"),
+        json::Prop::required("email"),
+        json::Prop::required("website"),
+        json::Prop::required("socials"),
+        json::Prop::required("status"),
+        json::Prop::required("details_submitted_at"),
+        json::Prop::required("onboarding_resubmission_requested_at"),
+        json::Prop::required("sso_enforced"),
+        json::Prop::required("default_presentment_currency"),
+        json::Prop::required("default_tax_behavior"),
+        json::Prop::required("feature_settings"),
+        json::Prop::required("subscription_settings"),
+        json::Prop::required("customer_email_settings"),
+        json::Prop::required("customer_portal_settings"),
+        json::Prop::required("dispute_settings"),
+        json::Prop::required("embed_hosts"),
+        json::Prop::required("embed_hosts_enforced"),
+        json::Prop::optional("country"),
+        json::Prop::required("account_id"),
+        json::Prop::required("payout_account_id"),
+        json::Prop::required("capabilities"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_status = None;
+        let mut f_details_submitted_at = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let mut f_sso_enforced = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_country = None;
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_capabilities = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_proration_behavior,
+                &mut f_allow_customer_updates,
+                &mut f_email,
+                &mut f_website,
+                &mut f_socials,
+                &mut f_status,
+                &mut f_details_submitted_at,
+                &mut f_onboarding_resubmission_requested_at,
+                &mut f_sso_enforced,
+                &mut f_default_presentment_currency,
+                &mut f_default_tax_behavior,
+                &mut f_feature_settings,
+                &mut f_subscription_settings,
+                &mut f_customer_email_settings,
+                &mut f_customer_portal_settings,
+                &mut f_dispute_settings,
+                &mut f_embed_hosts,
+                &mut f_embed_hosts_enforced,
+                &mut f_country,
+                &mut f_account_id,
+                &mut f_payout_account_id,
+                &mut f_capabilities,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -2736,15 +2744,42 @@ impl FromJson for Organization {
             Some(f_dispute_settings),
             Some(f_embed_hosts),
             Some(f_embed_hosts_enforced),
-            f_country,
             Some(f_account_id),
             Some(f_payout_account_id),
             Some(f_capabilities),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_name,
+            f_slug,
+            f_avatar_url,
+            f_proration_behavior,
+            f_allow_customer_updates,
+            f_email,
+            f_website,
+            f_socials,
+            f_status,
+            f_details_submitted_at,
+            f_onboarding_resubmission_requested_at,
+            f_sso_enforced,
+            f_default_presentment_currency,
+            f_default_tax_behavior,
+            f_feature_settings,
+            f_subscription_settings,
+            f_customer_email_settings,
+            f_customer_portal_settings,
+            f_dispute_settings,
+            f_embed_hosts,
+            f_embed_hosts_enforced,
+            f_account_id,
+            f_payout_account_id,
+            f_capabilities,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2769,10 +2804,7 @@ impl FromJson for Organization {
             dispute_settings: f_dispute_settings,
             embed_hosts: f_embed_hosts,
             embed_hosts_enforced: f_embed_hosts_enforced,
-            country: match f_country {
-                Some(v) => v,
-                None => None,
-            },
+            country: f_country,
             account_id: f_account_id,
             payout_account_id: f_payout_account_id,
             capabilities: f_capabilities,
@@ -2878,36 +2910,44 @@ impl OrganizationCapabilities {
 
 impl FromJson for OrganizationCapabilities {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_checkout_payments = json::required(obj, "checkout_payments", path)?;
-        let f_subscription_renewals = json::required(obj, "subscription_renewals", path)?;
-        let f_payouts = json::required(obj, "payouts", path)?;
-        let f_refunds = json::required(obj, "refunds", path)?;
-        let f_api_access = json::required(obj, "api_access", path)?;
-        let f_dashboard_access = json::required(obj, "dashboard_access", path)?;
-        Ok(Self {
-            checkout_payments: f_checkout_payments,
-            subscription_renewals: f_subscription_renewals,
-            payouts: f_payouts,
-            refunds: f_refunds,
-            api_access: f_api_access,
-            dashboard_access: f_dashboard_access,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "checkout_payments" => json::set(r, &mut s.0),
-            "subscription_renewals" => json::set(r, &mut s.1),
-            "payouts" => json::set(r, &mut s.2),
-            "refunds" => json::set(r, &mut s.3),
-            "api_access" => json::set(r, &mut s.4),
-            "dashboard_access" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCapabilities {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("checkout_payments"),
+        json::Prop::required("subscription_renewals"),
+        json::Prop::required("payouts"),
+        json::Prop::required("refunds"),
+        json::Prop::required("api_access"),
+        json::Prop::required("dashboard_access"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_checkout_payments = None;
+        let mut f_subscription_renewals = None;
+        let mut f_payouts = None;
+        let mut f_refunds = None;
+        let mut f_api_access = None;
+        let mut f_dashboard_access = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_checkout_payments,
+                &mut f_subscription_renewals,
+                &mut f_payouts,
+                &mut f_refunds,
+                &mut f_api_access,
+                &mut f_dashboard_access,
+            ],
+        )?;
         let (
             Some(f_checkout_payments),
             Some(f_subscription_renewals),
@@ -2915,11 +2955,18 @@ impl FromJson for OrganizationCapabilities {
             Some(f_refunds),
             Some(f_api_access),
             Some(f_dashboard_access),
-        ) = s
+        ) = (
+            f_checkout_payments,
+            f_subscription_renewals,
+            f_payouts,
+            f_refunds,
+            f_api_access,
+            f_dashboard_access,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             checkout_payments: f_checkout_payments,
             subscription_renewals: f_subscription_renewals,
             payouts: f_payouts,
@@ -2978,27 +3025,29 @@ impl OrganizationCompanyLegalEntitySchema {
 
 impl FromJson for OrganizationCompanyLegalEntitySchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "company", true, path)?;
-        let f_registered_name = json::required(obj, "registered_name", path)?;
-        Ok(Self {
-            registered_name: f_registered_name,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(json::peek_const_str(r, "company", false), r, &mut s.0),
-            "registered_name" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_registered_name)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCompanyLegalEntitySchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("company"), true),
+        json::Prop::required("registered_name"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_registered_name = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_registered_name])?;
+        let (Some(f_registered_name),) = (f_registered_name,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             registered_name: f_registered_name,
             extra,
         })
@@ -3100,24 +3149,75 @@ impl OrganizationCreate {
 
 impl FromJson for OrganizationCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_slug = json::required(obj, "slug", path)?;
-        let f_avatar_url = json::patch(obj, "avatar_url", path)?;
-        let f_legal_entity = json::patch(obj, "legal_entity", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_website = json::patch(obj, "website", path)?;
-        let f_socials = json::patch(obj, "socials", path)?;
-        let f_details = json::patch(obj, "details", path)?;
-        let f_country = json::patch(obj, "country", path)?;
-        let f_feature_settings = json::patch(obj, "feature_settings", path)?;
-        let f_subscription_settings = json::patch(obj, "subscription_settings", path)?;
-        let f_customer_email_settings = json::patch(obj, "customer_email_settings", path)?;
-        let f_customer_portal_settings = json::patch(obj, "customer_portal_settings", path)?;
-        let f_default_presentment_currency =
-            json::optional(obj, "default_presentment_currency", path)?;
-        let f_default_tax_behavior = json::optional(obj, "default_tax_behavior", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("name"),
+        json::Prop::required("slug"),
+        json::Prop::patch("avatar_url"),
+        json::Prop::patch("legal_entity"),
+        json::Prop::patch("email"),
+        json::Prop::patch("website"),
+        json::Prop::patch("socials"),
+        json::Prop::patch("details"),
+        json::Prop::patch("country"),
+        json::Prop::patch("feature_settings"),
+        json::Prop::patch("subscription_settings"),
+        json::Prop::patch("customer_email_settings"),
+        json::Prop::patch("customer_portal_settings"),
+        json::Prop::optional("default_presentment_currency"),
+        json::Prop::optional("default_tax_behavior"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = Patch::Absent;
+        let mut f_legal_entity = Patch::Absent;
+        let mut f_email = Patch::Absent;
+        let mut f_website = Patch::Absent;
+        let mut f_socials = Patch::Absent;
+        let mut f_details = Patch::Absent;
+        let mut f_country = Patch::Absent;
+        let mut f_feature_settings = Patch::Absent;
+        let mut f_subscription_settings = Patch::Absent;
+        let mut f_customer_email_settings = Patch::Absent;
+        let mut f_customer_portal_settings = Patch::Absent;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_slug,
+                &mut f_avatar_url,
+                &mut f_legal_entity,
+                &mut f_email,
+                &mut f_website,
+                &mut f_socials,
+                &mut f_details,
+                &mut f_country,
+                &mut f_feature_settings,
+                &mut f_subscription_settings,
+                &mut f_customer_email_settings,
+                &mut f_customer_portal_settings,
+                &mut f_default_presentment_currency,
+                &mut f_default_tax_behavior,
+            ],
+        )?;
+        let (Some(f_name), Some(f_slug)) = (f_name, f_slug) else {
+            return None;
+        };
+        Some(Self {
             name: f_name,
             slug: f_slug,
             avatar_url: f_avatar_url,
@@ -3133,109 +3233,6 @@ impl FromJson for OrganizationCreate {
             customer_portal_settings: f_customer_portal_settings,
             default_presentment_currency: f_default_presentment_currency,
             default_tax_behavior: f_default_tax_behavior,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "slug" => json::set(r, &mut s.1),
-            "avatar_url" => json::set(r, &mut s.2),
-            "legal_entity" => json::set(r, &mut s.3),
-            "email" => json::set(r, &mut s.4),
-            "website" => json::set(r, &mut s.5),
-            "socials" => json::set(r, &mut s.6),
-            "details" => json::set(r, &mut s.7),
-            "country" => json::set(r, &mut s.8),
-            "feature_settings" => json::set(r, &mut s.9),
-            "subscription_settings" => json::set(r, &mut s.10),
-            "customer_email_settings" => json::set(r, &mut s.11),
-            "customer_portal_settings" => json::set(r, &mut s.12),
-            "default_presentment_currency" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "default_tax_behavior" => json::set_opt(r, &mut s.14, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_name),
-            Some(f_slug),
-            f_avatar_url,
-            f_legal_entity,
-            f_email,
-            f_website,
-            f_socials,
-            f_details,
-            f_country,
-            f_feature_settings,
-            f_subscription_settings,
-            f_customer_email_settings,
-            f_customer_portal_settings,
-            f_default_presentment_currency,
-            f_default_tax_behavior,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            name: f_name,
-            slug: f_slug,
-            avatar_url: match f_avatar_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            legal_entity: match f_legal_entity {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            website: match f_website {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            socials: match f_socials {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            details: match f_details {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            country: match f_country {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            feature_settings: match f_feature_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            subscription_settings: match f_subscription_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_email_settings: match f_customer_email_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_portal_settings: match f_customer_portal_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            default_presentment_currency: match f_default_presentment_currency {
-                Some(v) => v,
-                None => None,
-            },
-            default_tax_behavior: match f_default_tax_behavior {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -3331,18 +3328,24 @@ impl OrganizationCreateLegalEntity {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| {
-            Ok(Self::OrganizationCompanyLegalEntitySchema(FromJson::read(
-                r,
-            )?))
-        },
-        |r| {
-            Ok(Self::OrganizationIndividualLegalEntitySchema(
-                FromJson::read(r)?,
-            ))
-        },
+        (
+            |r| {
+                Ok(Self::OrganizationCompanyLegalEntitySchema(FromJson::read(
+                    r,
+                )?))
+            },
+            &["type", "registered_name"],
+        ),
+        (
+            |r| {
+                Ok(Self::OrganizationIndividualLegalEntitySchema(
+                    FromJson::read(r)?,
+                ))
+            },
+            &["type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3389,7 +3392,7 @@ impl FromJson for OrganizationCreateLegalEntity {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "company" => Self::OrganizationCompanyLegalEntitySchema(FromJson::read(r)?),
@@ -3517,66 +3520,68 @@ impl OrganizationCustomerEmailSettings {
 
 impl FromJson for OrganizationCustomerEmailSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_order_confirmation = json::required(obj, "order_confirmation", path)?;
-        let f_payment_method_expiration_reminder =
-            json::required(obj, "payment_method_expiration_reminder", path)?;
-        let f_subscription_cancellation = json::required(obj, "subscription_cancellation", path)?;
-        let f_subscription_confirmation = json::required(obj, "subscription_confirmation", path)?;
-        let f_subscription_cycled = json::required(obj, "subscription_cycled", path)?;
-        let f_subscription_cycled_after_trial =
-            json::required(obj, "subscription_cycled_after_trial", path)?;
-        let f_subscription_past_due = json::required(obj, "subscription_past_due", path)?;
-        let f_subscription_paused = json::required(obj, "subscription_paused", path)?;
-        let f_subscription_resumed = json::required(obj, "subscription_resumed", path)?;
-        let f_subscription_renewal_reminder =
-            json::required(obj, "subscription_renewal_reminder", path)?;
-        let f_subscription_revoked = json::required(obj, "subscription_revoked", path)?;
-        let f_subscription_trial_conversion_reminder =
-            json::required(obj, "subscription_trial_conversion_reminder", path)?;
-        let f_subscription_uncanceled = json::required(obj, "subscription_uncanceled", path)?;
-        let f_subscription_updated = json::required(obj, "subscription_updated", path)?;
-        Ok(Self {
-            order_confirmation: f_order_confirmation,
-            payment_method_expiration_reminder: f_payment_method_expiration_reminder,
-            subscription_cancellation: f_subscription_cancellation,
-            subscription_confirmation: f_subscription_confirmation,
-            subscription_cycled: f_subscription_cycled,
-            subscription_cycled_after_trial: f_subscription_cycled_after_trial,
-            subscription_past_due: f_subscription_past_due,
-            subscription_paused: f_subscription_paused,
-            subscription_resumed: f_subscription_resumed,
-            subscription_renewal_reminder: f_subscription_renewal_reminder,
-            subscription_revoked: f_subscription_revoked,
-            subscription_trial_conversion_reminder: f_subscription_trial_conversion_reminder,
-            subscription_uncanceled: f_subscription_uncanceled,
-            subscription_updated: f_subscription_updated,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "order_confirmation" => json::set(r, &mut s.0),
-            "payment_method_expiration_reminder" => json::set(r, &mut s.1),
-            "subscription_cancellation" => json::set(r, &mut s.2),
-            "subscription_confirmation" => json::set(r, &mut s.3),
-            "subscription_cycled" => json::set(r, &mut s.4),
-            "subscription_cycled_after_trial" => json::set(r, &mut s.5),
-            "subscription_past_due" => json::set(r, &mut s.6),
-            "subscription_paused" => json::set(r, &mut s.7),
-            "subscription_resumed" => json::set(r, &mut s.8),
-            "subscription_renewal_reminder" => json::set(r, &mut s.9),
-            "subscription_revoked" => json::set(r, &mut s.10),
-            "subscription_trial_conversion_reminder" => json::set(r, &mut s.11),
-            "subscription_uncanceled" => json::set(r, &mut s.12),
-            "subscription_updated" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCustomerEmailSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("order_confirmation"),
+        json::Prop::required("payment_method_expiration_reminder"),
+        json::Prop::required("subscription_cancellation"),
+        json::Prop::required("subscription_confirmation"),
+        json::Prop::required("subscription_cycled"),
+        json::Prop::required("subscription_cycled_after_trial"),
+        json::Prop::required("subscription_past_due"),
+        json::Prop::required("subscription_paused"),
+        json::Prop::required("subscription_resumed"),
+        json::Prop::required("subscription_renewal_reminder"),
+        json::Prop::required("subscription_revoked"),
+        json::Prop::required("subscription_trial_conversion_reminder"),
+        json::Prop::required("subscription_uncanceled"),
+        json::Prop::required("subscription_updated"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_order_confirmation = None;
+        let mut f_payment_method_expiration_reminder = None;
+        let mut f_subscription_cancellation = None;
+        let mut f_subscription_confirmation = None;
+        let mut f_subscription_cycled = None;
+        let mut f_subscription_cycled_after_trial = None;
+        let mut f_subscription_past_due = None;
+        let mut f_subscription_paused = None;
+        let mut f_subscription_resumed = None;
+        let mut f_subscription_renewal_reminder = None;
+        let mut f_subscription_revoked = None;
+        let mut f_subscription_trial_conversion_reminder = None;
+        let mut f_subscription_uncanceled = None;
+        let mut f_subscription_updated = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_order_confirmation,
+                &mut f_payment_method_expiration_reminder,
+                &mut f_subscription_cancellation,
+                &mut f_subscription_confirmation,
+                &mut f_subscription_cycled,
+                &mut f_subscription_cycled_after_trial,
+                &mut f_subscription_past_due,
+                &mut f_subscription_paused,
+                &mut f_subscription_resumed,
+                &mut f_subscription_renewal_reminder,
+                &mut f_subscription_revoked,
+                &mut f_subscription_trial_conversion_reminder,
+                &mut f_subscription_uncanceled,
+                &mut f_subscription_updated,
+            ],
+        )?;
         let (
             Some(f_order_confirmation),
             Some(f_payment_method_expiration_reminder),
@@ -3592,11 +3597,26 @@ impl FromJson for OrganizationCustomerEmailSettings {
             Some(f_subscription_trial_conversion_reminder),
             Some(f_subscription_uncanceled),
             Some(f_subscription_updated),
-        ) = s
+        ) = (
+            f_order_confirmation,
+            f_payment_method_expiration_reminder,
+            f_subscription_cancellation,
+            f_subscription_confirmation,
+            f_subscription_cycled,
+            f_subscription_cycled_after_trial,
+            f_subscription_past_due,
+            f_subscription_paused,
+            f_subscription_resumed,
+            f_subscription_renewal_reminder,
+            f_subscription_revoked,
+            f_subscription_trial_conversion_reminder,
+            f_subscription_uncanceled,
+            f_subscription_updated,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             order_confirmation: f_order_confirmation,
             payment_method_expiration_reminder: f_payment_method_expiration_reminder,
             subscription_cancellation: f_subscription_cancellation,
@@ -3706,37 +3726,38 @@ impl OrganizationCustomerPortalSettings {
 
 impl FromJson for OrganizationCustomerPortalSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_usage = json::required(obj, "usage", path)?;
-        let f_subscription = json::required(obj, "subscription", path)?;
-        let f_customer = json::optional(obj, "customer", path)?;
-        Ok(Self {
-            usage: f_usage,
-            subscription: f_subscription,
-            customer: f_customer,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "usage" => json::set(r, &mut s.0),
-            "subscription" => json::set(r, &mut s.1),
-            "customer" => json::set_opt(r, &mut s.2, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_usage), Some(f_subscription), f_customer) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationCustomerPortalSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("usage"),
+        json::Prop::required("subscription"),
+        json::Prop::optional("customer"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_usage = None;
+        let mut f_subscription = None;
+        let mut f_customer = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_usage, &mut f_subscription, &mut f_customer],
+        )?;
+        let (Some(f_usage), Some(f_subscription)) = (f_usage, f_subscription) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             usage: f_usage,
             subscription: f_subscription,
-            customer: match f_customer {
-                Some(v) => v,
-                None => None,
-            },
+            customer: f_customer,
             extra,
         })
     }
@@ -3818,18 +3839,57 @@ impl OrganizationDetails {
 
 impl FromJson for OrganizationDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_about = json::patch(obj, "about", path)?;
-        let f_product_description = json::patch(obj, "product_description", path)?;
-        let f_selling_categories = json::optional(obj, "selling_categories", path)?;
-        let f_pricing_models = json::optional(obj, "pricing_models", path)?;
-        let f_intended_use = json::patch(obj, "intended_use", path)?;
-        let f_customer_acquisition = json::optional(obj, "customer_acquisition", path)?;
-        let f_future_annual_revenue = json::patch(obj, "future_annual_revenue", path)?;
-        let f_switching = json::optional(obj, "switching", path)?;
-        let f_switching_from = json::patch(obj, "switching_from", path)?;
-        let f_previous_annual_revenue = json::patch(obj, "previous_annual_revenue", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationDetails {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("about"),
+        json::Prop::patch("product_description"),
+        json::Prop::optional("selling_categories"),
+        json::Prop::optional("pricing_models"),
+        json::Prop::patch("intended_use"),
+        json::Prop::optional("customer_acquisition"),
+        json::Prop::patch("future_annual_revenue"),
+        json::Prop::optional("switching"),
+        json::Prop::patch("switching_from"),
+        json::Prop::patch("previous_annual_revenue"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_about = Patch::Absent;
+        let mut f_product_description = Patch::Absent;
+        let mut f_selling_categories = None;
+        let mut f_pricing_models = None;
+        let mut f_intended_use = Patch::Absent;
+        let mut f_customer_acquisition = None;
+        let mut f_future_annual_revenue = Patch::Absent;
+        let mut f_switching = None;
+        let mut f_switching_from = Patch::Absent;
+        let mut f_previous_annual_revenue = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_about,
+                &mut f_product_description,
+                &mut f_selling_categories,
+                &mut f_pricing_models,
+                &mut f_intended_use,
+                &mut f_customer_acquisition,
+                &mut f_future_annual_revenue,
+                &mut f_switching,
+                &mut f_switching_from,
+                &mut f_previous_annual_revenue,
+            ],
+        )?;
+        Some(Self {
             about: f_about,
             product_description: f_product_description,
             selling_categories: f_selling_categories,
@@ -3840,79 +3900,6 @@ impl FromJson for OrganizationDetails {
             switching: f_switching,
             switching_from: f_switching_from,
             previous_annual_revenue: f_previous_annual_revenue,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "about" => json::set(r, &mut s.0),
-            "product_description" => json::set(r, &mut s.1),
-            "selling_categories" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "pricing_models" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "intended_use" => json::set(r, &mut s.4),
-            "customer_acquisition" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "future_annual_revenue" => json::set(r, &mut s.6),
-            "switching" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "switching_from" => json::set(r, &mut s.8),
-            "previous_annual_revenue" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_about,
-            f_product_description,
-            f_selling_categories,
-            f_pricing_models,
-            f_intended_use,
-            f_customer_acquisition,
-            f_future_annual_revenue,
-            f_switching,
-            f_switching_from,
-            f_previous_annual_revenue,
-        ) = s;
-        Ok(Self {
-            about: match f_about {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            product_description: match f_product_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            selling_categories: match f_selling_categories {
-                Some(v) => v,
-                None => None,
-            },
-            pricing_models: match f_pricing_models {
-                Some(v) => v,
-                None => None,
-            },
-            intended_use: match f_intended_use {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_acquisition: match f_customer_acquisition {
-                Some(v) => v,
-                None => None,
-            },
-            future_annual_revenue: match f_future_annual_revenue {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            switching: match f_switching {
-                Some(v) => v,
-                None => None,
-            },
-            switching_from: match f_switching_from {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            previous_annual_revenue: match f_previous_annual_revenue {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4043,25 +4030,26 @@ impl OrganizationDisputeSettings {
 
 impl FromJson for OrganizationDisputeSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_auto_accept_below_amount = json::required(obj, "auto_accept_below_amount", path)?;
-        Ok(Self {
-            auto_accept_below_amount: f_auto_accept_below_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "auto_accept_below_amount" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_auto_accept_below_amount),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationDisputeSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("auto_accept_below_amount")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_auto_accept_below_amount = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_auto_accept_below_amount])?;
+        let (Some(f_auto_accept_below_amount),) = (f_auto_accept_below_amount,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             auto_accept_below_amount: f_auto_accept_below_amount,
             extra,
         })
@@ -4108,27 +4096,24 @@ impl OrganizationDisputeSettingsUpdate {
 
 impl FromJson for OrganizationDisputeSettingsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_auto_accept_below_amount = json::patch(obj, "auto_accept_below_amount", path)?;
-        Ok(Self {
-            auto_accept_below_amount: f_auto_accept_below_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "auto_accept_below_amount" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_auto_accept_below_amount,) = s;
-        Ok(Self {
-            auto_accept_below_amount: match f_auto_accept_below_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationDisputeSettingsUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::patch("auto_accept_below_amount")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_auto_accept_below_amount = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_auto_accept_below_amount])?;
+        Some(Self {
+            auto_accept_below_amount: f_auto_accept_below_amount,
             extra,
         })
     }
@@ -4214,28 +4199,75 @@ impl OrganizationFeatureSettings {
 
 impl FromJson for OrganizationFeatureSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_issue_funding_enabled = json::optional(obj, "issue_funding_enabled", path)?;
-        let f_seat_based_pricing_enabled = json::optional(obj, "seat_based_pricing_enabled", path)?;
-        let f_wallets_enabled = json::optional(obj, "wallets_enabled", path)?;
-        let f_member_model_enabled = json::optional(obj, "member_model_enabled", path)?;
-        let f_checkout_localization_enabled =
-            json::optional(obj, "checkout_localization_enabled", path)?;
-        let f_overview_metrics = json::optional(obj, "overview_metrics", path)?;
-        let f_reset_proration_behavior_enabled =
-            json::optional(obj, "reset_proration_behavior_enabled", path)?;
-        let f_off_session_charges_enabled =
-            json::optional(obj, "off_session_charges_enabled", path)?;
-        let f_meter_cycling_enabled = json::optional(obj, "meter_cycling_enabled", path)?;
-        let f_slack_benefit_enabled = json::optional(obj, "slack_benefit_enabled", path)?;
-        let f_preview_access_enabled = json::optional(obj, "preview_access_enabled", path)?;
-        let f_disputes_enabled = json::optional(obj, "disputes_enabled", path)?;
-        let f_sso_enabled = json::optional(obj, "sso_enabled", path)?;
-        let f_dispute_auto_accept_enabled =
-            json::optional(obj, "dispute_auto_accept_enabled", path)?;
-        let f_compass_enabled = json::optional(obj, "compass_enabled", path)?;
-        let f_merchant_migration_enabled = json::optional(obj, "merchant_migration_enabled", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationFeatureSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("issue_funding_enabled"),
+        json::Prop::optional("seat_based_pricing_enabled"),
+        json::Prop::optional("wallets_enabled"),
+        json::Prop::optional("member_model_enabled"),
+        json::Prop::optional("checkout_localization_enabled"),
+        json::Prop::optional("overview_metrics"),
+        json::Prop::optional("reset_proration_behavior_enabled"),
+        json::Prop::optional("off_session_charges_enabled"),
+        json::Prop::optional("meter_cycling_enabled"),
+        json::Prop::optional("slack_benefit_enabled"),
+        json::Prop::optional("preview_access_enabled"),
+        json::Prop::optional("disputes_enabled"),
+        json::Prop::optional("sso_enabled"),
+        json::Prop::optional("dispute_auto_accept_enabled"),
+        json::Prop::optional("compass_enabled"),
+        json::Prop::optional("merchant_migration_enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_issue_funding_enabled = None;
+        let mut f_seat_based_pricing_enabled = None;
+        let mut f_wallets_enabled = None;
+        let mut f_member_model_enabled = None;
+        let mut f_checkout_localization_enabled = None;
+        let mut f_overview_metrics = None;
+        let mut f_reset_proration_behavior_enabled = None;
+        let mut f_off_session_charges_enabled = None;
+        let mut f_meter_cycling_enabled = None;
+        let mut f_slack_benefit_enabled = None;
+        let mut f_preview_access_enabled = None;
+        let mut f_disputes_enabled = None;
+        let mut f_sso_enabled = None;
+        let mut f_dispute_auto_accept_enabled = None;
+        let mut f_compass_enabled = None;
+        let mut f_merchant_migration_enabled = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_issue_funding_enabled,
+                &mut f_seat_based_pricing_enabled,
+                &mut f_wallets_enabled,
+                &mut f_member_model_enabled,
+                &mut f_checkout_localization_enabled,
+                &mut f_overview_metrics,
+                &mut f_reset_proration_behavior_enabled,
+                &mut f_off_session_charges_enabled,
+                &mut f_meter_cycling_enabled,
+                &mut f_slack_benefit_enabled,
+                &mut f_preview_access_enabled,
+                &mut f_disputes_enabled,
+                &mut f_sso_enabled,
+                &mut f_dispute_auto_accept_enabled,
+                &mut f_compass_enabled,
+                &mut f_merchant_migration_enabled,
+            ],
+        )?;
+        Some(Self {
             issue_funding_enabled: f_issue_funding_enabled,
             seat_based_pricing_enabled: f_seat_based_pricing_enabled,
             wallets_enabled: f_wallets_enabled,
@@ -4252,118 +4284,6 @@ impl FromJson for OrganizationFeatureSettings {
             dispute_auto_accept_enabled: f_dispute_auto_accept_enabled,
             compass_enabled: f_compass_enabled,
             merchant_migration_enabled: f_merchant_migration_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "issue_funding_enabled" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "seat_based_pricing_enabled" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "wallets_enabled" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "member_model_enabled" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "checkout_localization_enabled" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "overview_metrics" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "reset_proration_behavior_enabled" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "off_session_charges_enabled" => json::set_opt(r, &mut s.7, key, &mut extra),
-            "meter_cycling_enabled" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "slack_benefit_enabled" => json::set_opt(r, &mut s.9, key, &mut extra),
-            "preview_access_enabled" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "disputes_enabled" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "sso_enabled" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "dispute_auto_accept_enabled" => json::set_opt(r, &mut s.13, key, &mut extra),
-            "compass_enabled" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "merchant_migration_enabled" => json::set_opt(r, &mut s.15, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_issue_funding_enabled,
-            f_seat_based_pricing_enabled,
-            f_wallets_enabled,
-            f_member_model_enabled,
-            f_checkout_localization_enabled,
-            f_overview_metrics,
-            f_reset_proration_behavior_enabled,
-            f_off_session_charges_enabled,
-            f_meter_cycling_enabled,
-            f_slack_benefit_enabled,
-            f_preview_access_enabled,
-            f_disputes_enabled,
-            f_sso_enabled,
-            f_dispute_auto_accept_enabled,
-            f_compass_enabled,
-            f_merchant_migration_enabled,
-        ) = s;
-        Ok(Self {
-            issue_funding_enabled: match f_issue_funding_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            seat_based_pricing_enabled: match f_seat_based_pricing_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            wallets_enabled: match f_wallets_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            member_model_enabled: match f_member_model_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            checkout_localization_enabled: match f_checkout_localization_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            overview_metrics: match f_overview_metrics {
-                Some(v) => v,
-                None => None,
-            },
-            reset_proration_behavior_enabled: match f_reset_proration_behavior_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            off_session_charges_enabled: match f_off_session_charges_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            meter_cycling_enabled: match f_meter_cycling_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            slack_benefit_enabled: match f_slack_benefit_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            preview_access_enabled: match f_preview_access_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            disputes_enabled: match f_disputes_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            sso_enabled: match f_sso_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            dispute_auto_accept_enabled: match f_dispute_auto_accept_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            compass_enabled: match f_compass_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            merchant_migration_enabled: match f_merchant_migration_enabled {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -4477,54 +4397,43 @@ impl OrganizationFeatureSettingsUpdate {
 
 impl FromJson for OrganizationFeatureSettingsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seat_based_pricing_enabled = json::optional(obj, "seat_based_pricing_enabled", path)?;
-        let f_member_model_enabled = json::optional(obj, "member_model_enabled", path)?;
-        let f_checkout_localization_enabled =
-            json::optional(obj, "checkout_localization_enabled", path)?;
-        let f_overview_metrics = json::patch(obj, "overview_metrics", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationFeatureSettingsUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("seat_based_pricing_enabled"),
+        json::Prop::optional("member_model_enabled"),
+        json::Prop::optional("checkout_localization_enabled"),
+        json::Prop::patch("overview_metrics"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seat_based_pricing_enabled = None;
+        let mut f_member_model_enabled = None;
+        let mut f_checkout_localization_enabled = None;
+        let mut f_overview_metrics = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_seat_based_pricing_enabled,
+                &mut f_member_model_enabled,
+                &mut f_checkout_localization_enabled,
+                &mut f_overview_metrics,
+            ],
+        )?;
+        Some(Self {
             seat_based_pricing_enabled: f_seat_based_pricing_enabled,
             member_model_enabled: f_member_model_enabled,
             checkout_localization_enabled: f_checkout_localization_enabled,
             overview_metrics: f_overview_metrics,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "seat_based_pricing_enabled" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "member_model_enabled" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "checkout_localization_enabled" => json::set_opt(r, &mut s.2, key, &mut extra),
-            "overview_metrics" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_seat_based_pricing_enabled,
-            f_member_model_enabled,
-            f_checkout_localization_enabled,
-            f_overview_metrics,
-        ) = s;
-        Ok(Self {
-            seat_based_pricing_enabled: match f_seat_based_pricing_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            member_model_enabled: match f_member_model_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            checkout_localization_enabled: match f_checkout_localization_enabled {
-                Some(v) => v,
-                None => None,
-            },
-            overview_metrics: match f_overview_metrics {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4574,24 +4483,26 @@ impl OrganizationIndividualLegalEntitySchema {
 
 impl FromJson for OrganizationIndividualLegalEntitySchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "individual", true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(json::peek_const_str(r, "individual", false), r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationIndividualLegalEntitySchema {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "type",
+        &json::Konst::Str("individual"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -4634,28 +4545,30 @@ impl OrganizationSocialLink {
 
 impl FromJson for OrganizationSocialLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_platform = json::required(obj, "platform", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        Ok(Self {
-            platform: f_platform,
-            url: f_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "platform" => json::set(r, &mut s.0),
-            "url" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_platform), Some(f_url)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSocialLink {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("platform"),
+        json::Prop::required("url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_platform = None;
+        let mut f_url = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_platform, &mut f_url])?;
+        let (Some(f_platform), Some(f_url)) = (f_platform, f_url) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             platform: f_platform,
             url: f_url,
             extra,
@@ -5013,46 +4926,58 @@ impl OrganizationSubscriptionSettings {
 
 impl FromJson for OrganizationSubscriptionSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_allow_multiple_subscriptions =
-            json::required(obj, "allow_multiple_subscriptions", path)?;
-        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
-        let f_benefit_revocation_grace_period =
-            json::required(obj, "benefit_revocation_grace_period", path)?;
-        let f_prevent_trial_abuse = json::required(obj, "prevent_trial_abuse", path)?;
-        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
-        Ok(Self {
-            allow_multiple_subscriptions: f_allow_multiple_subscriptions,
-            proration_behavior: f_proration_behavior,
-            benefit_revocation_grace_period: f_benefit_revocation_grace_period,
-            prevent_trial_abuse: f_prevent_trial_abuse,
-            allow_customer_updates: f_allow_customer_updates,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "allow_multiple_subscriptions" => json::set(r, &mut s.0),
-            "proration_behavior" => json::set(r, &mut s.1),
-            "benefit_revocation_grace_period" => json::set(r, &mut s.2),
-            "prevent_trial_abuse" => json::set(r, &mut s.3),
-            "allow_customer_updates" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationSubscriptionSettings {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("allow_multiple_subscriptions"),
+        json::Prop::required("proration_behavior"),
+        json::Prop::required("benefit_revocation_grace_period"),
+        json::Prop::required("prevent_trial_abuse"),
+        json::Prop::required("allow_customer_updates"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_allow_multiple_subscriptions = None;
+        let mut f_proration_behavior = None;
+        let mut f_benefit_revocation_grace_period = None;
+        let mut f_prevent_trial_abuse = None;
+        let mut f_allow_customer_updates = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_allow_multiple_subscriptions,
+                &mut f_proration_behavior,
+                &mut f_benefit_revocation_grace_period,
+                &mut f_prevent_trial_abuse,
+                &mut f_allow_customer_updates,
+            ],
+        )?;
         let (
             Some(f_allow_multiple_subscriptions),
             Some(f_proration_behavior),
             Some(f_benefit_revocation_grace_period),
             Some(f_prevent_trial_abuse),
             Some(f_allow_customer_updates),
-        ) = s
+        ) = (
+            f_allow_multiple_subscriptions,
+            f_proration_behavior,
+            f_benefit_revocation_grace_period,
+            f_prevent_trial_abuse,
+            f_allow_customer_updates,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             allow_multiple_subscriptions: f_allow_multiple_subscriptions,
             proration_behavior: f_proration_behavior,
             benefit_revocation_grace_period: f_benefit_revocation_grace_period,
@@ -5177,25 +5102,75 @@ impl OrganizationUpdate {
 
 impl FromJson for OrganizationUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_avatar_url = json::patch(obj, "avatar_url", path)?;
-        let f_email = json::patch(obj, "email", path)?;
-        let f_website = json::patch(obj, "website", path)?;
-        let f_socials = json::patch(obj, "socials", path)?;
-        let f_details = json::patch(obj, "details", path)?;
-        let f_country = json::patch(obj, "country", path)?;
-        let f_feature_settings = json::patch(obj, "feature_settings", path)?;
-        let f_subscription_settings = json::patch(obj, "subscription_settings", path)?;
-        let f_customer_email_settings = json::patch(obj, "customer_email_settings", path)?;
-        let f_customer_portal_settings = json::patch(obj, "customer_portal_settings", path)?;
-        let f_dispute_settings = json::patch(obj, "dispute_settings", path)?;
-        let f_embed_hosts = json::patch(obj, "embed_hosts", path)?;
-        let f_default_presentment_currency =
-            json::patch(obj, "default_presentment_currency", path)?;
-        let f_default_tax_behavior = json::patch(obj, "default_tax_behavior", path)?;
-        let f_sso_enforced = json::patch(obj, "sso_enforced", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl OrganizationUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("name"),
+        json::Prop::patch("avatar_url"),
+        json::Prop::patch("email"),
+        json::Prop::patch("website"),
+        json::Prop::patch("socials"),
+        json::Prop::patch("details"),
+        json::Prop::patch("country"),
+        json::Prop::patch("feature_settings"),
+        json::Prop::patch("subscription_settings"),
+        json::Prop::patch("customer_email_settings"),
+        json::Prop::patch("customer_portal_settings"),
+        json::Prop::patch("dispute_settings"),
+        json::Prop::patch("embed_hosts"),
+        json::Prop::patch("default_presentment_currency"),
+        json::Prop::patch("default_tax_behavior"),
+        json::Prop::patch("sso_enforced"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_name = Patch::Absent;
+        let mut f_avatar_url = Patch::Absent;
+        let mut f_email = Patch::Absent;
+        let mut f_website = Patch::Absent;
+        let mut f_socials = Patch::Absent;
+        let mut f_details = Patch::Absent;
+        let mut f_country = Patch::Absent;
+        let mut f_feature_settings = Patch::Absent;
+        let mut f_subscription_settings = Patch::Absent;
+        let mut f_customer_email_settings = Patch::Absent;
+        let mut f_customer_portal_settings = Patch::Absent;
+        let mut f_dispute_settings = Patch::Absent;
+        let mut f_embed_hosts = Patch::Absent;
+        let mut f_default_presentment_currency = Patch::Absent;
+        let mut f_default_tax_behavior = Patch::Absent;
+        let mut f_sso_enforced = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_name,
+                &mut f_avatar_url,
+                &mut f_email,
+                &mut f_website,
+                &mut f_socials,
+                &mut f_details,
+                &mut f_country,
+                &mut f_feature_settings,
+                &mut f_subscription_settings,
+                &mut f_customer_email_settings,
+                &mut f_customer_portal_settings,
+                &mut f_dispute_settings,
+                &mut f_embed_hosts,
+                &mut f_default_presentment_currency,
+                &mut f_default_tax_behavior,
+                &mut f_sso_enforced,
+            ],
+        )?;
+        Some(Self {
             name: f_name,
             avatar_url: f_avatar_url,
             email: f_email,
@@ -5212,118 +5187,6 @@ impl FromJson for OrganizationUpdate {
             default_presentment_currency: f_default_presentment_currency,
             default_tax_behavior: f_default_tax_behavior,
             sso_enforced: f_sso_enforced,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut s.0),
-            "avatar_url" => json::set(r, &mut s.1),
-            "email" => json::set(r, &mut s.2),
-            "website" => json::set(r, &mut s.3),
-            "socials" => json::set(r, &mut s.4),
-            "details" => json::set(r, &mut s.5),
-            "country" => json::set(r, &mut s.6),
-            "feature_settings" => json::set(r, &mut s.7),
-            "subscription_settings" => json::set(r, &mut s.8),
-            "customer_email_settings" => json::set(r, &mut s.9),
-            "customer_portal_settings" => json::set(r, &mut s.10),
-            "dispute_settings" => json::set(r, &mut s.11),
-            "embed_hosts" => json::set(r, &mut s.12),
-            "default_presentment_currency" => json::set(r, &mut s.13),
-            "default_tax_behavior" => json::set(r, &mut s.14),
-            "sso_enforced" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_name,
-            f_avatar_url,
-            f_email,
-            f_website,
-            f_socials,
-            f_details,
-            f_country,
-            f_feature_settings,
-            f_subscription_settings,
-            f_customer_email_settings,
-            f_customer_portal_settings,
-            f_dispute_settings,
-            f_embed_hosts,
-            f_default_presentment_currency,
-            f_default_tax_behavior,
-            f_sso_enforced,
-        ) = s;
-        Ok(Self {
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            avatar_url: match f_avatar_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            website: match f_website {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            socials: match f_socials {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            details: match f_details {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            country: match f_country {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            feature_settings: match f_feature_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            subscription_settings: match f_subscription_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_email_settings: match f_customer_email_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_portal_settings: match f_customer_portal_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            dispute_settings: match f_dispute_settings {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            embed_hosts: match f_embed_hosts {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            default_presentment_currency: match f_default_presentment_currency {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            default_tax_behavior: match f_default_tax_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            sso_enforced: match f_sso_enforced {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -5426,10 +5289,16 @@ impl OrganizationsUpdateResponse403 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
-        |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -5457,7 +5326,7 @@ impl FromJson for OrganizationsUpdateResponse403 {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -5574,31 +5443,33 @@ impl SsoEnforcementRequiresConnection {
 
 impl FromJson for SsoEnforcementRequiresConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SSOEnforcementRequiresConnection", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SSOEnforcementRequiresConnection", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SsoEnforcementRequiresConnection {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant(
+            "error",
+            &json::Konst::Str("SSOEnforcementRequiresConnection"),
+            true,
+        ),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })

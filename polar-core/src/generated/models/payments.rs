@@ -88,24 +88,108 @@ impl CardPayment {
 
 impl FromJson for CardPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "method", "card", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_trigger = json::required(obj, "trigger", path)?;
-        let f_decline_reason = json::required(obj, "decline_reason", path)?;
-        let f_decline_message = json::required(obj, "decline_message", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_processor_metadata = json::optional(obj, "processor_metadata", path)?;
-        let f_method_metadata = json::required(obj, "method_metadata", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CardPayment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("processor"),
+        json::Prop::required("status"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::constant("method", &json::Konst::Str("card"), true),
+        json::Prop::required("trigger"),
+        json::Prop::required("decline_reason"),
+        json::Prop::required("decline_message"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::required("order_id"),
+        json::Prop::optional("processor_metadata"),
+        json::Prop::required("method_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_processor = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_trigger = None;
+        let mut f_decline_reason = None;
+        let mut f_decline_message = None;
+        let mut f_organization_id = None;
+        let mut f_checkout_id = None;
+        let mut f_order_id = None;
+        let mut f_processor_metadata = None;
+        let mut f_method_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_processor,
+                &mut f_status,
+                &mut f_amount,
+                &mut f_currency,
+                &mut (),
+                &mut f_trigger,
+                &mut f_decline_reason,
+                &mut f_decline_message,
+                &mut f_organization_id,
+                &mut f_checkout_id,
+                &mut f_order_id,
+                &mut f_processor_metadata,
+                &mut f_method_metadata,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_processor),
+            Some(f_status),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_trigger),
+            Some(f_decline_reason),
+            Some(f_decline_message),
+            Some(f_organization_id),
+            Some(f_checkout_id),
+            Some(f_order_id),
+            Some(f_method_metadata),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_processor,
+            f_status,
+            f_amount,
+            f_currency,
+            f_trigger,
+            f_decline_reason,
+            f_decline_message,
+            f_organization_id,
+            f_checkout_id,
+            f_order_id,
+            f_method_metadata,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -120,75 +204,6 @@ impl FromJson for CardPayment {
             checkout_id: f_checkout_id,
             order_id: f_order_id,
             processor_metadata: f_processor_metadata,
-            method_metadata: f_method_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
-            None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "status" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            "method" => json::konst(json::peek_const_str(r, "card", false), r, &mut s.7),
-            "trigger" => json::set(r, &mut s.8),
-            "decline_reason" => json::set(r, &mut s.9),
-            "decline_message" => json::set(r, &mut s.10),
-            "organization_id" => json::set(r, &mut s.11),
-            "checkout_id" => json::set(r, &mut s.12),
-            "order_id" => json::set(r, &mut s.13),
-            "processor_metadata" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "method_metadata" => json::set(r, &mut s.15),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_processor),
-            Some(f_status),
-            Some(f_amount),
-            Some(f_currency),
-            true,
-            Some(f_trigger),
-            Some(f_decline_reason),
-            Some(f_decline_message),
-            Some(f_organization_id),
-            Some(f_checkout_id),
-            Some(f_order_id),
-            f_processor_metadata,
-            Some(f_method_metadata),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            processor: f_processor,
-            status: f_status,
-            amount: f_amount,
-            currency: f_currency,
-            trigger: f_trigger,
-            decline_reason: f_decline_reason,
-            decline_message: f_decline_message,
-            organization_id: f_organization_id,
-            checkout_id: f_checkout_id,
-            order_id: f_order_id,
-            processor_metadata: match f_processor_metadata {
-                Some(v) => v,
-                None => None,
-            },
             method_metadata: f_method_metadata,
             extra,
         })
@@ -241,28 +256,28 @@ impl CardPaymentMetadata {
 
 impl FromJson for CardPaymentMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_brand = json::required(obj, "brand", path)?;
-        let f_last4 = json::required(obj, "last4", path)?;
-        Ok(Self {
-            brand: f_brand,
-            last4: f_last4,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "brand" => json::set(r, &mut s.0),
-            "last4" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_brand), Some(f_last4)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl CardPaymentMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("brand"), json::Prop::required("last4")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_brand = None;
+        let mut f_last4 = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_brand, &mut f_last4])?;
+        let (Some(f_brand), Some(f_last4)) = (f_brand, f_last4) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             brand: f_brand,
             last4: f_last4,
             extra,
@@ -344,66 +359,71 @@ impl GenericPayment {
 
 impl FromJson for GenericPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_processor = json::required(obj, "processor", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_method = json::required(obj, "method", path)?;
-        let f_trigger = json::required(obj, "trigger", path)?;
-        let f_decline_reason = json::required(obj, "decline_reason", path)?;
-        let f_decline_message = json::required(obj, "decline_message", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_processor_metadata = json::optional(obj, "processor_metadata", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            processor: f_processor,
-            status: f_status,
-            amount: f_amount,
-            currency: f_currency,
-            method: f_method,
-            trigger: f_trigger,
-            decline_reason: f_decline_reason,
-            decline_message: f_decline_message,
-            organization_id: f_organization_id,
-            checkout_id: f_checkout_id,
-            order_id: f_order_id,
-            processor_metadata: f_processor_metadata,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "processor" => json::set(r, &mut s.3),
-            "status" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "currency" => json::set(r, &mut s.6),
-            "method" => json::set(r, &mut s.7),
-            "trigger" => json::set(r, &mut s.8),
-            "decline_reason" => json::set(r, &mut s.9),
-            "decline_message" => json::set(r, &mut s.10),
-            "organization_id" => json::set(r, &mut s.11),
-            "checkout_id" => json::set(r, &mut s.12),
-            "order_id" => json::set(r, &mut s.13),
-            "processor_metadata" => json::set_opt(r, &mut s.14, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl GenericPayment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("processor"),
+        json::Prop::required("status"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("method"),
+        json::Prop::required("trigger"),
+        json::Prop::required("decline_reason"),
+        json::Prop::required("decline_message"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::required("order_id"),
+        json::Prop::optional("processor_metadata"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_processor = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_method = None;
+        let mut f_trigger = None;
+        let mut f_decline_reason = None;
+        let mut f_decline_message = None;
+        let mut f_organization_id = None;
+        let mut f_checkout_id = None;
+        let mut f_order_id = None;
+        let mut f_processor_metadata = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_processor,
+                &mut f_status,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_method,
+                &mut f_trigger,
+                &mut f_decline_reason,
+                &mut f_decline_message,
+                &mut f_organization_id,
+                &mut f_checkout_id,
+                &mut f_order_id,
+                &mut f_processor_metadata,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -419,12 +439,26 @@ impl FromJson for GenericPayment {
             Some(f_organization_id),
             Some(f_checkout_id),
             Some(f_order_id),
-            f_processor_metadata,
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_processor,
+            f_status,
+            f_amount,
+            f_currency,
+            f_method,
+            f_trigger,
+            f_decline_reason,
+            f_decline_message,
+            f_organization_id,
+            f_checkout_id,
+            f_order_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -439,10 +473,7 @@ impl FromJson for GenericPayment {
             organization_id: f_organization_id,
             checkout_id: f_checkout_id,
             order_id: f_order_id,
-            processor_metadata: match f_processor_metadata {
-                Some(v) => v,
-                None => None,
-            },
+            processor_metadata: f_processor_metadata,
             extra,
         })
     }
@@ -495,28 +526,30 @@ impl ListResourcePayment {
 
 impl FromJson for ListResourcePayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourcePayment {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -764,10 +797,47 @@ impl Payment {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::CardPayment(FromJson::read(r)?)),
-        |r| Ok(Self::GenericPayment(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::CardPayment(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "processor",
+                "status",
+                "amount",
+                "currency",
+                "method",
+                "trigger",
+                "decline_reason",
+                "decline_message",
+                "organization_id",
+                "checkout_id",
+                "order_id",
+                "method_metadata",
+            ],
+        ),
+        (
+            |r| Ok(Self::GenericPayment(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "processor",
+                "status",
+                "amount",
+                "currency",
+                "method",
+                "trigger",
+                "decline_reason",
+                "decline_message",
+                "organization_id",
+                "checkout_id",
+                "order_id",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -795,7 +865,7 @@ impl FromJson for Payment {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -841,27 +911,29 @@ impl PaymentFailed {
 
 impl FromJson for PaymentFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "PaymentFailed", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(json::peek_const_str(r, "PaymentFailed", false), r, &mut s.0),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentFailed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("PaymentFailed"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -907,46 +979,52 @@ impl PaymentMethodCardMetadata {
 
 impl FromJson for PaymentMethodCardMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_brand = json::required(obj, "brand", path)?;
-        let f_last4 = json::required(obj, "last4", path)?;
-        let f_exp_month = json::required(obj, "exp_month", path)?;
-        let f_exp_year = json::required(obj, "exp_year", path)?;
-        let f_wallet = json::optional(obj, "wallet", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl PaymentMethodCardMetadata {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("brand"),
+        json::Prop::required("last4"),
+        json::Prop::required("exp_month"),
+        json::Prop::required("exp_year"),
+        json::Prop::optional("wallet"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_brand = None;
+        let mut f_last4 = None;
+        let mut f_exp_month = None;
+        let mut f_exp_year = None;
+        let mut f_wallet = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_brand,
+                &mut f_last4,
+                &mut f_exp_month,
+                &mut f_exp_year,
+                &mut f_wallet,
+            ],
+        )?;
+        let (Some(f_brand), Some(f_last4), Some(f_exp_month), Some(f_exp_year)) =
+            (f_brand, f_last4, f_exp_month, f_exp_year)
+        else {
+            return None;
+        };
+        Some(Self {
             brand: f_brand,
             last4: f_last4,
             exp_month: f_exp_month,
             exp_year: f_exp_year,
             wallet: f_wallet,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "brand" => json::set(r, &mut s.0),
-            "last4" => json::set(r, &mut s.1),
-            "exp_month" => json::set(r, &mut s.2),
-            "exp_year" => json::set(r, &mut s.3),
-            "wallet" => json::set_opt(r, &mut s.4, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_brand), Some(f_last4), Some(f_exp_month), Some(f_exp_year), f_wallet) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            brand: f_brand,
-            last4: f_last4,
-            exp_month: f_exp_month,
-            exp_year: f_exp_year,
-            wallet: match f_wallet {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }

@@ -53,28 +53,30 @@ impl AttachedCustomFieldCreate {
 
 impl FromJson for AttachedCustomFieldCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_custom_field_id = json::required(obj, "custom_field_id", path)?;
-        let f_required = json::required(obj, "required", path)?;
-        Ok(Self {
-            custom_field_id: f_custom_field_id,
-            required: f_required,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "custom_field_id" => json::set(r, &mut s.0),
-            "required" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_custom_field_id), Some(f_required)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl AttachedCustomFieldCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("custom_field_id"),
+        json::Prop::required("required"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_custom_field_id = None;
+        let mut f_required = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_custom_field_id, &mut f_required])?;
+        let (Some(f_custom_field_id), Some(f_required)) = (f_custom_field_id, f_required) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             custom_field_id: f_custom_field_id,
             required: f_required,
             extra,
@@ -121,25 +123,26 @@ impl ExistingProductPrice {
 
 impl FromJson for ExistingProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        Ok(Self {
-            id: f_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_id),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ExistingProductPrice {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("id")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_id])?;
+        let (Some(f_id),) = (f_id,) else {
+            return None;
         };
-        Ok(Self { id: f_id, extra })
+        Some(Self { id: f_id, extra })
     }
 }
 
@@ -176,28 +179,30 @@ impl ListResourceProduct {
 
 impl FromJson for ListResourceProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceProduct {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -294,81 +299,86 @@ impl Product {
 
 impl FromJson for Product {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_trial_interval = json::required(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::required(obj, "description", path)?;
-        let f_visibility = json::required(obj, "visibility", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::required(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
-        let f_is_recurring = json::required(obj, "is_recurring", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        let f_medias = json::required(obj, "medias", path)?;
-        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            trial_interval: f_trial_interval,
-            trial_interval_count: f_trial_interval_count,
-            name: f_name,
-            description: f_description,
-            visibility: f_visibility,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            meter_interval: f_meter_interval,
-            meter_interval_count: f_meter_interval_count,
-            is_recurring: f_is_recurring,
-            is_archived: f_is_archived,
-            organization_id: f_organization_id,
-            metadata: f_metadata,
-            prices: f_prices,
-            benefits: f_benefits,
-            medias: f_medias,
-            attached_custom_fields: f_attached_custom_fields,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "trial_interval" => json::set(r, &mut s.3),
-            "trial_interval_count" => json::set(r, &mut s.4),
-            "name" => json::set(r, &mut s.5),
-            "description" => json::set(r, &mut s.6),
-            "visibility" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set(r, &mut s.8),
-            "recurring_interval_count" => json::set(r, &mut s.9),
-            "meter_interval" => json::set(r, &mut s.10),
-            "meter_interval_count" => json::set(r, &mut s.11),
-            "is_recurring" => json::set(r, &mut s.12),
-            "is_archived" => json::set(r, &mut s.13),
-            "organization_id" => json::set(r, &mut s.14),
-            "metadata" => json::set(r, &mut s.15),
-            "prices" => json::set(r, &mut s.16),
-            "benefits" => json::set(r, &mut s.17),
-            "medias" => json::set(r, &mut s.18),
-            "attached_custom_fields" => json::set(r, &mut s.19),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Product {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("trial_interval"),
+        json::Prop::required("trial_interval_count"),
+        json::Prop::required("name"),
+        json::Prop::required("description"),
+        json::Prop::required("visibility"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("meter_interval"),
+        json::Prop::required("meter_interval_count"),
+        json::Prop::required("is_recurring"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("prices"),
+        json::Prop::required("benefits"),
+        json::Prop::required("medias"),
+        json::Prop::required("attached_custom_fields"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let mut f_attached_custom_fields = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+                &mut f_is_recurring,
+                &mut f_is_archived,
+                &mut f_organization_id,
+                &mut f_metadata,
+                &mut f_prices,
+                &mut f_benefits,
+                &mut f_medias,
+                &mut f_attached_custom_fields,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_created_at),
@@ -390,11 +400,32 @@ impl FromJson for Product {
             Some(f_benefits),
             Some(f_medias),
             Some(f_attached_custom_fields),
-        ) = s
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_visibility,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+            f_is_recurring,
+            f_is_archived,
+            f_organization_id,
+            f_metadata,
+            f_prices,
+            f_benefits,
+            f_medias,
+            f_attached_custom_fields,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -483,25 +514,26 @@ impl ProductBenefitsUpdate {
 
 impl FromJson for ProductBenefitsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_benefits = json::required(obj, "benefits", path)?;
-        Ok(Self {
-            benefits: f_benefits,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "benefits" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_benefits),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductBenefitsUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("benefits")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_benefits = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_benefits])?;
+        let (Some(f_benefits),) = (f_benefits,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             benefits: f_benefits,
             extra,
         })
@@ -696,10 +728,16 @@ impl ProductCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::Recurring(FromJson::read(r)?)),
-        |r| Ok(Self::OneTime(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::Recurring(FromJson::read(r)?)),
+            &["name", "prices", "recurring_interval"],
+        ),
+        (
+            |r| Ok(Self::OneTime(FromJson::read(r)?)),
+            &["name", "prices"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -727,7 +765,7 @@ impl FromJson for ProductCreate {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -828,18 +866,60 @@ impl ProductCreateOneTime {
 
 impl FromJson for ProductCreateOneTime {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_visibility = json::optional(obj, "visibility", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_medias = json::patch(obj, "medias", path)?;
-        let f_attached_custom_fields = json::optional(obj, "attached_custom_fields", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductCreateOneTime {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("name"),
+        json::Prop::patch("description"),
+        json::Prop::optional("visibility"),
+        json::Prop::required("prices"),
+        json::Prop::patch("medias"),
+        json::Prop::optional("attached_custom_fields"),
+        json::Prop::patch("organization_id"),
+        json::Prop::optional("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_description = Patch::Absent;
+        let mut f_visibility = None;
+        let mut f_prices = None;
+        let mut f_medias = Patch::Absent;
+        let mut f_attached_custom_fields = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_prices,
+                &mut f_medias,
+                &mut f_attached_custom_fields,
+                &mut f_organization_id,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+            ],
+        )?;
+        let (Some(f_name), Some(f_prices)) = (f_name, f_prices) else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             description: f_description,
@@ -850,76 +930,6 @@ impl FromJson for ProductCreateOneTime {
             organization_id: f_organization_id,
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "visibility" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "prices" => json::set(r, &mut s.4),
-            "medias" => json::set(r, &mut s.5),
-            "attached_custom_fields" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.7),
-            "recurring_interval" => json::set_opt(r, &mut s.8, key, &mut extra),
-            "recurring_interval_count" => json::set_opt(r, &mut s.9, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            Some(f_name),
-            f_description,
-            f_visibility,
-            Some(f_prices),
-            f_medias,
-            f_attached_custom_fields,
-            f_organization_id,
-            f_recurring_interval,
-            f_recurring_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => None,
-            },
-            prices: f_prices,
-            medias: match f_medias {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            attached_custom_fields: match f_attached_custom_fields {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => None,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1046,22 +1056,74 @@ impl ProductCreateRecurring {
 
 impl FromJson for ProductCreateRecurring {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_visibility = json::optional(obj, "visibility", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_medias = json::patch(obj, "medias", path)?;
-        let f_attached_custom_fields = json::optional(obj, "attached_custom_fields", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
-        let f_meter_interval = json::patch(obj, "meter_interval", path)?;
-        let f_meter_interval_count = json::patch(obj, "meter_interval_count", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductCreateRecurring {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("name"),
+        json::Prop::patch("description"),
+        json::Prop::optional("visibility"),
+        json::Prop::required("prices"),
+        json::Prop::patch("medias"),
+        json::Prop::optional("attached_custom_fields"),
+        json::Prop::patch("organization_id"),
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::optional("recurring_interval_count"),
+        json::Prop::patch("meter_interval"),
+        json::Prop::patch("meter_interval_count"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_description = Patch::Absent;
+        let mut f_visibility = None;
+        let mut f_prices = None;
+        let mut f_medias = Patch::Absent;
+        let mut f_attached_custom_fields = None;
+        let mut f_organization_id = Patch::Absent;
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = Patch::Absent;
+        let mut f_meter_interval_count = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_name,
+                &mut f_description,
+                &mut f_visibility,
+                &mut f_prices,
+                &mut f_medias,
+                &mut f_attached_custom_fields,
+                &mut f_organization_id,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_meter_interval,
+                &mut f_meter_interval_count,
+            ],
+        )?;
+        let (Some(f_name), Some(f_prices), Some(f_recurring_interval)) =
+            (f_name, f_prices, f_recurring_interval)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             name: f_name,
             description: f_description,
@@ -1076,99 +1138,6 @@ impl FromJson for ProductCreateRecurring {
             recurring_interval_count: f_recurring_interval_count,
             meter_interval: f_meter_interval,
             meter_interval_count: f_meter_interval_count,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "name" => json::set(r, &mut s.1),
-            "description" => json::set(r, &mut s.2),
-            "visibility" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "prices" => json::set(r, &mut s.4),
-            "medias" => json::set(r, &mut s.5),
-            "attached_custom_fields" => json::set_opt(r, &mut s.6, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.7),
-            "trial_interval" => json::set(r, &mut s.8),
-            "trial_interval_count" => json::set(r, &mut s.9),
-            "recurring_interval" => json::set(r, &mut s.10),
-            "recurring_interval_count" => json::set_opt(r, &mut s.11, key, &mut extra),
-            "meter_interval" => json::set(r, &mut s.12),
-            "meter_interval_count" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            Some(f_name),
-            f_description,
-            f_visibility,
-            Some(f_prices),
-            f_medias,
-            f_attached_custom_fields,
-            f_organization_id,
-            f_trial_interval,
-            f_trial_interval_count,
-            Some(f_recurring_interval),
-            f_recurring_interval_count,
-            f_meter_interval,
-            f_meter_interval_count,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            name: f_name,
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => None,
-            },
-            prices: f_prices,
-            medias: match f_medias {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            attached_custom_fields: match f_attached_custom_fields {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => None,
-            },
-            meter_interval: match f_meter_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            meter_interval_count: match f_meter_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -1272,75 +1241,76 @@ impl ProductMediaFileRead {
 
 impl FromJson for ProductMediaFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "service", "product_media", true, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_path = json::required(obj, "path", path)?;
-        let f_mime_type = json::required(obj, "mime_type", path)?;
-        let f_size = json::required(obj, "size", path)?;
-        let f_storage_version = json::required(obj, "storage_version", path)?;
-        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
-        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
-        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
-        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
-        let f_version = json::required(obj, "version", path)?;
-        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_size_readable = json::required(obj, "size_readable", path)?;
-        let f_public_url = json::required(obj, "public_url", path)?;
-        Ok(Self {
-            id: f_id,
-            organization_id: f_organization_id,
-            name: f_name,
-            path: f_path,
-            mime_type: f_mime_type,
-            size: f_size,
-            storage_version: f_storage_version,
-            checksum_etag: f_checksum_etag,
-            checksum_sha256_base64: f_checksum_sha256_base64,
-            checksum_sha256_hex: f_checksum_sha256_hex,
-            last_modified_at: f_last_modified_at,
-            version: f_version,
-            is_uploaded: f_is_uploaded,
-            created_at: f_created_at,
-            size_readable: f_size_readable,
-            public_url: f_public_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
-            None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "organization_id" => json::set(r, &mut s.1),
-            "name" => json::set(r, &mut s.2),
-            "path" => json::set(r, &mut s.3),
-            "mime_type" => json::set(r, &mut s.4),
-            "size" => json::set(r, &mut s.5),
-            "storage_version" => json::set(r, &mut s.6),
-            "checksum_etag" => json::set(r, &mut s.7),
-            "checksum_sha256_base64" => json::set(r, &mut s.8),
-            "checksum_sha256_hex" => json::set(r, &mut s.9),
-            "last_modified_at" => json::set(r, &mut s.10),
-            "version" => json::set(r, &mut s.11),
-            "service" => json::konst(
-                json::peek_const_str(r, "product_media", false),
-                r,
-                &mut s.12,
-            ),
-            "is_uploaded" => json::set(r, &mut s.13),
-            "created_at" => json::set(r, &mut s.14),
-            "size_readable" => json::set(r, &mut s.15),
-            "public_url" => json::set(r, &mut s.16),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductMediaFileRead {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("name"),
+        json::Prop::required("path"),
+        json::Prop::required("mime_type"),
+        json::Prop::required("size"),
+        json::Prop::required("storage_version"),
+        json::Prop::required("checksum_etag"),
+        json::Prop::required("checksum_sha256_base64"),
+        json::Prop::required("checksum_sha256_hex"),
+        json::Prop::required("last_modified_at"),
+        json::Prop::required("version"),
+        json::Prop::constant("service", &json::Konst::Str("product_media"), true),
+        json::Prop::required("is_uploaded"),
+        json::Prop::required("created_at"),
+        json::Prop::required("size_readable"),
+        json::Prop::required("public_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_size_readable = None;
+        let mut f_public_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_organization_id,
+                &mut f_name,
+                &mut f_path,
+                &mut f_mime_type,
+                &mut f_size,
+                &mut f_storage_version,
+                &mut f_checksum_etag,
+                &mut f_checksum_sha256_base64,
+                &mut f_checksum_sha256_hex,
+                &mut f_last_modified_at,
+                &mut f_version,
+                &mut (),
+                &mut f_is_uploaded,
+                &mut f_created_at,
+                &mut f_size_readable,
+                &mut f_public_url,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_organization_id),
@@ -1354,16 +1324,32 @@ impl FromJson for ProductMediaFileRead {
             Some(f_checksum_sha256_hex),
             Some(f_last_modified_at),
             Some(f_version),
-            true,
             Some(f_is_uploaded),
             Some(f_created_at),
             Some(f_size_readable),
             Some(f_public_url),
-        ) = s
+        ) = (
+            f_id,
+            f_organization_id,
+            f_name,
+            f_path,
+            f_mime_type,
+            f_size,
+            f_storage_version,
+            f_checksum_etag,
+            f_checksum_sha256_base64,
+            f_checksum_sha256_hex,
+            f_last_modified_at,
+            f_version,
+            f_is_uploaded,
+            f_created_at,
+            f_size_readable,
+            f_public_url,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             organization_id: f_organization_id,
             name: f_name,
@@ -1612,12 +1598,73 @@ impl ProductPrice {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::MeteredUnit(FromJson::read(r)?)),
-        |r| Ok(Self::Custom(FromJson::read(r)?)),
-        |r| Ok(Self::Fixed(FromJson::read(r)?)),
-        |r| Ok(Self::SeatBased(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::MeteredUnit(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "source",
+                "amount_type",
+                "price_currency",
+                "tax_behavior",
+                "is_archived",
+                "product_id",
+                "unit_amount",
+                "cap_amount",
+                "meter_id",
+                "meter",
+            ],
+        ),
+        (
+            |r| Ok(Self::Custom(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "source",
+                "amount_type",
+                "price_currency",
+                "tax_behavior",
+                "is_archived",
+                "product_id",
+                "minimum_amount",
+                "maximum_amount",
+                "preset_amount",
+            ],
+        ),
+        (
+            |r| Ok(Self::Fixed(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "source",
+                "amount_type",
+                "price_currency",
+                "tax_behavior",
+                "is_archived",
+                "product_id",
+                "price_amount",
+            ],
+        ),
+        (
+            |r| Ok(Self::SeatBased(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "source",
+                "amount_type",
+                "price_currency",
+                "tax_behavior",
+                "is_archived",
+                "product_id",
+                "seat_tiers",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1658,7 +1705,7 @@ impl FromJson for ProductPrice {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::Custom(FromJson::read(r)?),
@@ -1793,12 +1840,24 @@ impl ProductPriceCreate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?)),
-        |r| Ok(Self::ProductPriceFixedCreate(FromJson::read(r)?)),
-        |r| Ok(Self::ProductPriceSeatBasedCreate(FromJson::read(r)?)),
-        |r| Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?)),
+            &["amount_type", "meter_id", "unit_amount"],
+        ),
+        (
+            |r| Ok(Self::ProductPriceFixedCreate(FromJson::read(r)?)),
+            &["amount_type", "price_amount"],
+        ),
+        (
+            |r| Ok(Self::ProductPriceSeatBasedCreate(FromJson::read(r)?)),
+            &["amount_type", "seat_tiers"],
+        ),
+        (
+            |r| Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?)),
+            &["amount_type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1855,7 +1914,7 @@ impl FromJson for ProductPriceCreate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit_read(r, Self::READS, Self::Unknown);
+            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::ProductPriceCustomCreate(FromJson::read(r)?),
@@ -1956,61 +2015,66 @@ impl ProductPriceCustom {
 
 impl FromJson for ProductPriceCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "custom", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_price_currency = json::required(obj, "price_currency", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_minimum_amount = json::required(obj, "minimum_amount", path)?;
-        let f_maximum_amount = json::required(obj, "maximum_amount", path)?;
-        let f_preset_amount = json::required(obj, "preset_amount", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            source: f_source,
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            is_archived: f_is_archived,
-            product_id: f_product_id,
-            minimum_amount: f_minimum_amount,
-            maximum_amount: f_maximum_amount,
-            preset_amount: f_preset_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, false, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "source" => json::set(r, &mut s.3),
-            "amount_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.4),
-            "price_currency" => json::set(r, &mut s.5),
-            "tax_behavior" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "product_id" => json::set(r, &mut s.8),
-            "minimum_amount" => json::set(r, &mut s.9),
-            "maximum_amount" => json::set(r, &mut s.10),
-            "preset_amount" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceCustom {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("source"),
+        json::Prop::constant("amount_type", &json::Konst::Str("custom"), true),
+        json::Prop::required("price_currency"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("product_id"),
+        json::Prop::required("minimum_amount"),
+        json::Prop::required("maximum_amount"),
+        json::Prop::required("preset_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_minimum_amount = None;
+        let mut f_maximum_amount = None;
+        let mut f_preset_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_source,
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_is_archived,
+                &mut f_product_id,
+                &mut f_minimum_amount,
+                &mut f_maximum_amount,
+                &mut f_preset_amount,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_source),
-            true,
             Some(f_price_currency),
             Some(f_tax_behavior),
             Some(f_is_archived),
@@ -2018,11 +2082,23 @@ impl FromJson for ProductPriceCustom {
             Some(f_minimum_amount),
             Some(f_maximum_amount),
             Some(f_preset_amount),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_source,
+            f_price_currency,
+            f_tax_behavior,
+            f_is_archived,
+            f_product_id,
+            f_minimum_amount,
+            f_maximum_amount,
+            f_preset_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2377,67 +2453,49 @@ impl ProductPriceCustomCreate {
 
 impl FromJson for ProductPriceCustomCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "custom", true, path)?;
-        let f_price_currency = json::optional(obj, "price_currency", path)?;
-        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
-        let f_minimum_amount = json::optional(obj, "minimum_amount", path)?;
-        let f_maximum_amount = json::patch(obj, "maximum_amount", path)?;
-        let f_preset_amount = json::patch(obj, "preset_amount", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceCustomCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("amount_type", &json::Konst::Str("custom"), true),
+        json::Prop::optional("price_currency"),
+        json::Prop::patch("tax_behavior"),
+        json::Prop::optional("minimum_amount"),
+        json::Prop::patch("maximum_amount"),
+        json::Prop::patch("preset_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = Patch::Absent;
+        let mut f_minimum_amount = None;
+        let mut f_maximum_amount = Patch::Absent;
+        let mut f_preset_amount = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_minimum_amount,
+                &mut f_maximum_amount,
+                &mut f_preset_amount,
+            ],
+        )?;
+        Some(Self {
             price_currency: f_price_currency,
             tax_behavior: f_tax_behavior,
             minimum_amount: f_minimum_amount,
             maximum_amount: f_maximum_amount,
             preset_amount: f_preset_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.0),
-            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut s.2),
-            "minimum_amount" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "maximum_amount" => json::set(r, &mut s.4),
-            "preset_amount" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            true,
-            f_price_currency,
-            f_tax_behavior,
-            f_minimum_amount,
-            f_maximum_amount,
-            f_preset_amount,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            price_currency: match f_price_currency {
-                Some(v) => v,
-                None => None,
-            },
-            tax_behavior: match f_tax_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            minimum_amount: match f_minimum_amount {
-                Some(v) => v,
-                None => None,
-            },
-            maximum_amount: match f_maximum_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            preset_amount: match f_preset_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -2504,63 +2562,80 @@ impl ProductPriceFixed {
 
 impl FromJson for ProductPriceFixed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_price_currency = json::required(obj, "price_currency", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_price_amount = json::required(obj, "price_amount", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            source: f_source,
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            is_archived: f_is_archived,
-            product_id: f_product_id,
-            price_amount: f_price_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "source" => json::set(r, &mut s.3),
-            "amount_type" => json::konst(json::peek_const_str(r, "fixed", false), r, &mut s.4),
-            "price_currency" => json::set(r, &mut s.5),
-            "tax_behavior" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "product_id" => json::set(r, &mut s.8),
-            "price_amount" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceFixed {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("source"),
+        json::Prop::constant("amount_type", &json::Konst::Str("fixed"), true),
+        json::Prop::required("price_currency"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("product_id"),
+        json::Prop::required("price_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_price_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_source,
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_is_archived,
+                &mut f_product_id,
+                &mut f_price_amount,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_source),
-            true,
             Some(f_price_currency),
             Some(f_tax_behavior),
             Some(f_is_archived),
             Some(f_product_id),
             Some(f_price_amount),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_source,
+            f_price_currency,
+            f_tax_behavior,
+            f_is_archived,
+            f_product_id,
+            f_price_amount,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -2761,41 +2836,43 @@ impl ProductPriceFixedCreate {
 
 impl FromJson for ProductPriceFixedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
-        let f_price_currency = json::optional(obj, "price_currency", path)?;
-        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
-        let f_price_amount = json::required(obj, "price_amount", path)?;
-        Ok(Self {
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            price_amount: f_price_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None);
-        r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(json::peek_const_str(r, "fixed", false), r, &mut s.0),
-            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut s.2),
-            "price_amount" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, f_price_currency, f_tax_behavior, Some(f_price_amount)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceFixedCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("amount_type", &json::Konst::Str("fixed"), true),
+        json::Prop::optional("price_currency"),
+        json::Prop::patch("tax_behavior"),
+        json::Prop::required("price_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = Patch::Absent;
+        let mut f_price_amount = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_price_amount,
+            ],
+        )?;
+        let (Some(f_price_amount),) = (f_price_amount,) else {
+            return None;
         };
-        Ok(Self {
-            price_currency: match f_price_currency {
-                Some(v) => v,
-                None => None,
-            },
-            tax_behavior: match f_tax_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        Some(Self {
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
             price_amount: f_price_amount,
             extra,
         })
@@ -2843,44 +2920,52 @@ impl ProductPriceMeter {
 
 impl FromJson for ProductPriceMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_unit = json::required(obj, "unit", path)?;
-        let f_custom_label = json::required(obj, "custom_label", path)?;
-        let f_custom_multiplier = json::required(obj, "custom_multiplier", path)?;
-        Ok(Self {
-            id: f_id,
-            name: f_name,
-            unit: f_unit,
-            custom_label: f_custom_label,
-            custom_multiplier: f_custom_multiplier,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "unit" => json::set(r, &mut s.2),
-            "custom_label" => json::set(r, &mut s.3),
-            "custom_multiplier" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("name"),
+        json::Prop::required("unit"),
+        json::Prop::required("custom_label"),
+        json::Prop::required("custom_multiplier"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = None;
+        let mut f_custom_multiplier = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_name,
+                &mut f_unit,
+                &mut f_custom_label,
+                &mut f_custom_multiplier,
+            ],
+        )?;
         let (
             Some(f_id),
             Some(f_name),
             Some(f_unit),
             Some(f_custom_label),
             Some(f_custom_multiplier),
-        ) = s
+        ) = (f_id, f_name, f_unit, f_custom_label, f_custom_multiplier)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             id: f_id,
             name: f_name,
             unit: f_unit,
@@ -2960,66 +3045,69 @@ impl ProductPriceMeteredUnit {
 
 impl FromJson for ProductPriceMeteredUnit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "metered_unit", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_price_currency = json::required(obj, "price_currency", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_unit_amount = json::required(obj, "unit_amount", path)?;
-        let f_cap_amount = json::required(obj, "cap_amount", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_meter = json::required(obj, "meter", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            source: f_source,
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            is_archived: f_is_archived,
-            product_id: f_product_id,
-            unit_amount: f_unit_amount,
-            cap_amount: f_cap_amount,
-            meter_id: f_meter_id,
-            meter: f_meter,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, false, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "source" => json::set(r, &mut s.3),
-            "amount_type" => {
-                json::konst(json::peek_const_str(r, "metered_unit", false), r, &mut s.4)
-            }
-            "price_currency" => json::set(r, &mut s.5),
-            "tax_behavior" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "product_id" => json::set(r, &mut s.8),
-            "unit_amount" => json::set(r, &mut s.9),
-            "cap_amount" => json::set(r, &mut s.10),
-            "meter_id" => json::set(r, &mut s.11),
-            "meter" => json::set(r, &mut s.12),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceMeteredUnit {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("source"),
+        json::Prop::constant("amount_type", &json::Konst::Str("metered_unit"), true),
+        json::Prop::required("price_currency"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("product_id"),
+        json::Prop::required("unit_amount"),
+        json::Prop::required("cap_amount"),
+        json::Prop::required("meter_id"),
+        json::Prop::required("meter"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_unit_amount = None;
+        let mut f_cap_amount = None;
+        let mut f_meter_id = None;
+        let mut f_meter = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_source,
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_is_archived,
+                &mut f_product_id,
+                &mut f_unit_amount,
+                &mut f_cap_amount,
+                &mut f_meter_id,
+                &mut f_meter,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_source),
-            true,
             Some(f_price_currency),
             Some(f_tax_behavior),
             Some(f_is_archived),
@@ -3028,11 +3116,24 @@ impl FromJson for ProductPriceMeteredUnit {
             Some(f_cap_amount),
             Some(f_meter_id),
             Some(f_meter),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_source,
+            f_price_currency,
+            f_tax_behavior,
+            f_is_archived,
+            f_product_id,
+            f_unit_amount,
+            f_cap_amount,
+            f_meter_id,
+            f_meter,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3119,63 +3220,52 @@ impl ProductPriceMeteredUnitCreate {
 
 impl FromJson for ProductPriceMeteredUnitCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "metered_unit", true, path)?;
-        let f_price_currency = json::optional(obj, "price_currency", path)?;
-        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_unit_amount = json::required(obj, "unit_amount", path)?;
-        let f_cap_amount = json::patch(obj, "cap_amount", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceMeteredUnitCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("amount_type", &json::Konst::Str("metered_unit"), true),
+        json::Prop::optional("price_currency"),
+        json::Prop::patch("tax_behavior"),
+        json::Prop::required("meter_id"),
+        json::Prop::required("unit_amount"),
+        json::Prop::patch("cap_amount"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = Patch::Absent;
+        let mut f_meter_id = None;
+        let mut f_unit_amount = None;
+        let mut f_cap_amount = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_meter_id,
+                &mut f_unit_amount,
+                &mut f_cap_amount,
+            ],
+        )?;
+        let (Some(f_meter_id), Some(f_unit_amount)) = (f_meter_id, f_unit_amount) else {
+            return None;
+        };
+        Some(Self {
             price_currency: f_price_currency,
             tax_behavior: f_tax_behavior,
             meter_id: f_meter_id,
             unit_amount: f_unit_amount,
             cap_amount: f_cap_amount,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "amount_type" => {
-                json::konst(json::peek_const_str(r, "metered_unit", false), r, &mut s.0)
-            }
-            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut s.2),
-            "meter_id" => json::set(r, &mut s.3),
-            "unit_amount" => json::set(r, &mut s.4),
-            "cap_amount" => json::set(r, &mut s.5),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            true,
-            f_price_currency,
-            f_tax_behavior,
-            Some(f_meter_id),
-            Some(f_unit_amount),
-            f_cap_amount,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            price_currency: match f_price_currency {
-                Some(v) => v,
-                None => None,
-            },
-            tax_behavior: match f_tax_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            meter_id: f_meter_id,
-            unit_amount: f_unit_amount,
-            cap_amount: match f_cap_amount {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -3242,63 +3332,80 @@ impl ProductPriceSeatBased {
 
 impl FromJson for ProductPriceSeatBased {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "seat_based", true, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_source = json::required(obj, "source", path)?;
-        let f_price_currency = json::required(obj, "price_currency", path)?;
-        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_seat_tiers = json::required(obj, "seat_tiers", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            source: f_source,
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            is_archived: f_is_archived,
-            product_id: f_product_id,
-            seat_tiers: f_seat_tiers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, false, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "source" => json::set(r, &mut s.3),
-            "amount_type" => json::konst(json::peek_const_str(r, "seat_based", false), r, &mut s.4),
-            "price_currency" => json::set(r, &mut s.5),
-            "tax_behavior" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "product_id" => json::set(r, &mut s.8),
-            "seat_tiers" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceSeatBased {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("source"),
+        json::Prop::constant("amount_type", &json::Konst::Str("seat_based"), true),
+        json::Prop::required("price_currency"),
+        json::Prop::required("tax_behavior"),
+        json::Prop::required("is_archived"),
+        json::Prop::required("product_id"),
+        json::Prop::required("seat_tiers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_seat_tiers = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_source,
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_is_archived,
+                &mut f_product_id,
+                &mut f_seat_tiers,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_source),
-            true,
             Some(f_price_currency),
             Some(f_tax_behavior),
             Some(f_is_archived),
             Some(f_product_id),
             Some(f_seat_tiers),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_source,
+            f_price_currency,
+            f_tax_behavior,
+            f_is_archived,
+            f_product_id,
+            f_seat_tiers,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3371,41 +3478,43 @@ impl ProductPriceSeatBasedCreate {
 
 impl FromJson for ProductPriceSeatBasedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "amount_type", "seat_based", true, path)?;
-        let f_price_currency = json::optional(obj, "price_currency", path)?;
-        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
-        let f_seat_tiers = json::required(obj, "seat_tiers", path)?;
-        Ok(Self {
-            price_currency: f_price_currency,
-            tax_behavior: f_tax_behavior,
-            seat_tiers: f_seat_tiers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None, None);
-        r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(json::peek_const_str(r, "seat_based", false), r, &mut s.0),
-            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut s.2),
-            "seat_tiers" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, f_price_currency, f_tax_behavior, Some(f_seat_tiers)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceSeatBasedCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("amount_type", &json::Konst::Str("seat_based"), true),
+        json::Prop::optional("price_currency"),
+        json::Prop::patch("tax_behavior"),
+        json::Prop::required("seat_tiers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = Patch::Absent;
+        let mut f_seat_tiers = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut (),
+                &mut f_price_currency,
+                &mut f_tax_behavior,
+                &mut f_seat_tiers,
+            ],
+        )?;
+        let (Some(f_seat_tiers),) = (f_seat_tiers,) else {
+            return None;
         };
-        Ok(Self {
-            price_currency: match f_price_currency {
-                Some(v) => v,
-                None => None,
-            },
-            tax_behavior: match f_tax_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        Some(Self {
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
             seat_tiers: f_seat_tiers,
             extra,
         })
@@ -3457,36 +3566,37 @@ impl ProductPriceSeatTier {
 
 impl FromJson for ProductPriceSeatTier {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_min_seats = json::required(obj, "min_seats", path)?;
-        let f_max_seats = json::patch(obj, "max_seats", path)?;
-        let f_price_per_seat = json::required(obj, "price_per_seat", path)?;
-        Ok(Self {
-            min_seats: f_min_seats,
-            max_seats: f_max_seats,
-            price_per_seat: f_price_per_seat,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "min_seats" => json::set(r, &mut s.0),
-            "max_seats" => json::set(r, &mut s.1),
-            "price_per_seat" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_min_seats), f_max_seats, Some(f_price_per_seat)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceSeatTier {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("min_seats"),
+        json::Prop::patch("max_seats"),
+        json::Prop::required("price_per_seat"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_min_seats = None;
+        let mut f_max_seats = Patch::Absent;
+        let mut f_price_per_seat = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_min_seats, &mut f_max_seats, &mut f_price_per_seat],
+        )?;
+        let (Some(f_min_seats), Some(f_price_per_seat)) = (f_min_seats, f_price_per_seat) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             min_seats: f_min_seats,
-            max_seats: match f_max_seats {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            max_seats: f_max_seats,
             price_per_seat: f_price_per_seat,
             extra,
         })
@@ -3538,32 +3648,31 @@ impl ProductPriceSeatTiersInput {
 
 impl FromJson for ProductPriceSeatTiersInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seat_tier_type = json::optional(obj, "seat_tier_type", path)?;
-        let f_tiers = json::required(obj, "tiers", path)?;
-        Ok(Self {
-            seat_tier_type: f_seat_tier_type,
-            tiers: f_tiers,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "seat_tier_type" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "tiers" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_seat_tier_type, Some(f_tiers)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceSeatTiersInput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("seat_tier_type"),
+        json::Prop::required("tiers"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seat_tier_type = None;
+        let mut f_tiers = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_seat_tier_type, &mut f_tiers])?;
+        let (Some(f_tiers),) = (f_tiers,) else {
+            return None;
         };
-        Ok(Self {
-            seat_tier_type: match f_seat_tier_type {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            seat_tier_type: f_seat_tier_type,
             tiers: f_tiers,
             extra,
         })
@@ -3611,39 +3720,45 @@ impl ProductPriceSeatTiersOutput {
 
 impl FromJson for ProductPriceSeatTiersOutput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seat_tier_type = json::optional(obj, "seat_tier_type", path)?;
-        let f_tiers = json::required(obj, "tiers", path)?;
-        let f_minimum_seats = json::required(obj, "minimum_seats", path)?;
-        let f_maximum_seats = json::required(obj, "maximum_seats", path)?;
-        Ok(Self {
-            seat_tier_type: f_seat_tier_type,
-            tiers: f_tiers,
-            minimum_seats: f_minimum_seats,
-            maximum_seats: f_maximum_seats,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "seat_tier_type" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "tiers" => json::set(r, &mut s.1),
-            "minimum_seats" => json::set(r, &mut s.2),
-            "maximum_seats" => json::set(r, &mut s.3),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_seat_tier_type, Some(f_tiers), Some(f_minimum_seats), Some(f_maximum_seats)) = s
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductPriceSeatTiersOutput {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("seat_tier_type"),
+        json::Prop::required("tiers"),
+        json::Prop::required("minimum_seats"),
+        json::Prop::required("maximum_seats"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seat_tier_type = None;
+        let mut f_tiers = None;
+        let mut f_minimum_seats = None;
+        let mut f_maximum_seats = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_seat_tier_type,
+                &mut f_tiers,
+                &mut f_minimum_seats,
+                &mut f_maximum_seats,
+            ],
+        )?;
+        let (Some(f_tiers), Some(f_minimum_seats), Some(f_maximum_seats)) =
+            (f_tiers, f_minimum_seats, f_maximum_seats)
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
-            seat_tier_type: match f_seat_tier_type {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            seat_tier_type: f_seat_tier_type,
             tiers: f_tiers,
             minimum_seats: f_minimum_seats,
             maximum_seats: f_maximum_seats,
@@ -3905,20 +4020,63 @@ impl ProductUpdate {
 
 impl FromJson for ProductUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
-        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_description = json::patch(obj, "description", path)?;
-        let f_recurring_interval = json::patch(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::patch(obj, "recurring_interval_count", path)?;
-        let f_is_archived = json::patch(obj, "is_archived", path)?;
-        let f_visibility = json::patch(obj, "visibility", path)?;
-        let f_prices = json::patch(obj, "prices", path)?;
-        let f_medias = json::patch(obj, "medias", path)?;
-        let f_attached_custom_fields = json::patch(obj, "attached_custom_fields", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ProductUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("trial_interval"),
+        json::Prop::patch("trial_interval_count"),
+        json::Prop::patch("name"),
+        json::Prop::patch("description"),
+        json::Prop::patch("recurring_interval"),
+        json::Prop::patch("recurring_interval_count"),
+        json::Prop::patch("is_archived"),
+        json::Prop::patch("visibility"),
+        json::Prop::patch("prices"),
+        json::Prop::patch("medias"),
+        json::Prop::patch("attached_custom_fields"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_trial_interval = Patch::Absent;
+        let mut f_trial_interval_count = Patch::Absent;
+        let mut f_name = Patch::Absent;
+        let mut f_description = Patch::Absent;
+        let mut f_recurring_interval = Patch::Absent;
+        let mut f_recurring_interval_count = Patch::Absent;
+        let mut f_is_archived = Patch::Absent;
+        let mut f_visibility = Patch::Absent;
+        let mut f_prices = Patch::Absent;
+        let mut f_medias = Patch::Absent;
+        let mut f_attached_custom_fields = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_trial_interval,
+                &mut f_trial_interval_count,
+                &mut f_name,
+                &mut f_description,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_is_archived,
+                &mut f_visibility,
+                &mut f_prices,
+                &mut f_medias,
+                &mut f_attached_custom_fields,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             trial_interval: f_trial_interval,
             trial_interval_count: f_trial_interval_count,
@@ -3931,93 +4089,6 @@ impl FromJson for ProductUpdate {
             prices: f_prices,
             medias: f_medias,
             attached_custom_fields: f_attached_custom_fields,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "trial_interval" => json::set(r, &mut s.1),
-            "trial_interval_count" => json::set(r, &mut s.2),
-            "name" => json::set(r, &mut s.3),
-            "description" => json::set(r, &mut s.4),
-            "recurring_interval" => json::set(r, &mut s.5),
-            "recurring_interval_count" => json::set(r, &mut s.6),
-            "is_archived" => json::set(r, &mut s.7),
-            "visibility" => json::set(r, &mut s.8),
-            "prices" => json::set(r, &mut s.9),
-            "medias" => json::set(r, &mut s.10),
-            "attached_custom_fields" => json::set(r, &mut s.11),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            f_trial_interval,
-            f_trial_interval_count,
-            f_name,
-            f_description,
-            f_recurring_interval,
-            f_recurring_interval_count,
-            f_is_archived,
-            f_visibility,
-            f_prices,
-            f_medias,
-            f_attached_custom_fields,
-        ) = s;
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            trial_interval: match f_trial_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_interval_count: match f_trial_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            description: match f_description {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            recurring_interval: match f_recurring_interval {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            recurring_interval_count: match f_recurring_interval_count {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            is_archived: match f_is_archived {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            visibility: match f_visibility {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            prices: match f_prices {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            medias: match f_medias {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            attached_custom_fields: match f_attached_custom_fields {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4100,13 +4171,19 @@ impl ProductUpdatePricesItem {
         ),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::ExistingProductPrice(FromJson::read(r)?)),
-        |r| match ProductPriceCreate::read(r)? {
-            ProductPriceCreate::Unknown { .. } => Err(Miss::FIT),
-            x => Ok(Self::ProductPriceCreate(x)),
-        },
+        (
+            |r| Ok(Self::ExistingProductPrice(FromJson::read(r)?)),
+            &["id"],
+        ),
+        (
+            |r| match ProductPriceCreate::read(r)? {
+                ProductPriceCreate::Unknown { .. } => Err(Miss::FIT),
+                x => Ok(Self::ProductPriceCreate(x)),
+            },
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4134,7 +4211,7 @@ impl FromJson for ProductUpdatePricesItem {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 

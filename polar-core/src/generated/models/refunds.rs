@@ -47,28 +47,30 @@ impl ListResourceRefund {
 
 impl FromJson for ListResourceRefund {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceRefund {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -150,66 +152,71 @@ impl Refund {
 
 impl FromJson for Refund {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_revoke_benefits = json::required(obj, "revoke_benefits", path)?;
-        let f_dispute = json::required(obj, "dispute", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            metadata: f_metadata,
-            status: f_status,
-            reason: f_reason,
-            amount: f_amount,
-            tax_amount: f_tax_amount,
-            currency: f_currency,
-            organization_id: f_organization_id,
-            order_id: f_order_id,
-            subscription_id: f_subscription_id,
-            customer_id: f_customer_id,
-            revoke_benefits: f_revoke_benefits,
-            dispute: f_dispute,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "status" => json::set(r, &mut s.4),
-            "reason" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "tax_amount" => json::set(r, &mut s.7),
-            "currency" => json::set(r, &mut s.8),
-            "organization_id" => json::set(r, &mut s.9),
-            "order_id" => json::set(r, &mut s.10),
-            "subscription_id" => json::set(r, &mut s.11),
-            "customer_id" => json::set(r, &mut s.12),
-            "revoke_benefits" => json::set(r, &mut s.13),
-            "dispute" => json::set(r, &mut s.14),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Refund {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("metadata"),
+        json::Prop::required("status"),
+        json::Prop::required("reason"),
+        json::Prop::required("amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("revoke_benefits"),
+        json::Prop::required("dispute"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_status = None;
+        let mut f_reason = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_organization_id = None;
+        let mut f_order_id = None;
+        let mut f_subscription_id = None;
+        let mut f_customer_id = None;
+        let mut f_revoke_benefits = None;
+        let mut f_dispute = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_metadata,
+                &mut f_status,
+                &mut f_reason,
+                &mut f_amount,
+                &mut f_tax_amount,
+                &mut f_currency,
+                &mut f_organization_id,
+                &mut f_order_id,
+                &mut f_subscription_id,
+                &mut f_customer_id,
+                &mut f_revoke_benefits,
+                &mut f_dispute,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -226,11 +233,27 @@ impl FromJson for Refund {
             Some(f_customer_id),
             Some(f_revoke_benefits),
             Some(f_dispute),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_metadata,
+            f_status,
+            f_reason,
+            f_amount,
+            f_tax_amount,
+            f_currency,
+            f_organization_id,
+            f_order_id,
+            f_subscription_id,
+            f_customer_id,
+            f_revoke_benefits,
+            f_dispute,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -338,63 +361,55 @@ impl RefundCreate {
 
 impl FromJson for RefundCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_comment = json::patch(obj, "comment", path)?;
-        let f_revoke_benefits = json::optional(obj, "revoke_benefits", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RefundCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("order_id"),
+        json::Prop::required("reason"),
+        json::Prop::required("amount"),
+        json::Prop::patch("comment"),
+        json::Prop::optional("revoke_benefits"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_order_id = None;
+        let mut f_reason = None;
+        let mut f_amount = None;
+        let mut f_comment = Patch::Absent;
+        let mut f_revoke_benefits = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_order_id,
+                &mut f_reason,
+                &mut f_amount,
+                &mut f_comment,
+                &mut f_revoke_benefits,
+            ],
+        )?;
+        let (Some(f_order_id), Some(f_reason), Some(f_amount)) = (f_order_id, f_reason, f_amount)
+        else {
+            return None;
+        };
+        Some(Self {
             metadata: f_metadata,
             order_id: f_order_id,
             reason: f_reason,
             amount: f_amount,
             comment: f_comment,
             revoke_benefits: f_revoke_benefits,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "order_id" => json::set(r, &mut s.1),
-            "reason" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "comment" => json::set(r, &mut s.4),
-            "revoke_benefits" => json::set_opt(r, &mut s.5, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_metadata,
-            Some(f_order_id),
-            Some(f_reason),
-            Some(f_amount),
-            f_comment,
-            f_revoke_benefits,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            order_id: f_order_id,
-            reason: f_reason,
-            amount: f_amount,
-            comment: match f_comment {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            revoke_benefits: match f_revoke_benefits {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -557,62 +572,68 @@ impl RefundDispute {
 
 impl FromJson for RefundDispute {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_resolved = json::required(obj, "resolved", path)?;
-        let f_closed = json::required(obj, "closed", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_tax_amount = json::required(obj, "tax_amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_reason = json::required(obj, "reason", path)?;
-        let f_evidence_due_by = json::required(obj, "evidence_due_by", path)?;
-        let f_past_due = json::required(obj, "past_due", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_payment_id = json::required(obj, "payment_id", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            status: f_status,
-            resolved: f_resolved,
-            closed: f_closed,
-            amount: f_amount,
-            tax_amount: f_tax_amount,
-            currency: f_currency,
-            reason: f_reason,
-            evidence_due_by: f_evidence_due_by,
-            past_due: f_past_due,
-            order_id: f_order_id,
-            payment_id: f_payment_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "status" => json::set(r, &mut s.3),
-            "resolved" => json::set(r, &mut s.4),
-            "closed" => json::set(r, &mut s.5),
-            "amount" => json::set(r, &mut s.6),
-            "tax_amount" => json::set(r, &mut s.7),
-            "currency" => json::set(r, &mut s.8),
-            "reason" => json::set(r, &mut s.9),
-            "evidence_due_by" => json::set(r, &mut s.10),
-            "past_due" => json::set(r, &mut s.11),
-            "order_id" => json::set(r, &mut s.12),
-            "payment_id" => json::set(r, &mut s.13),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RefundDispute {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("status"),
+        json::Prop::required("resolved"),
+        json::Prop::required("closed"),
+        json::Prop::required("amount"),
+        json::Prop::required("tax_amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("reason"),
+        json::Prop::required("evidence_due_by"),
+        json::Prop::required("past_due"),
+        json::Prop::required("order_id"),
+        json::Prop::required("payment_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_status = None;
+        let mut f_resolved = None;
+        let mut f_closed = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_reason = None;
+        let mut f_evidence_due_by = None;
+        let mut f_past_due = None;
+        let mut f_order_id = None;
+        let mut f_payment_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_status,
+                &mut f_resolved,
+                &mut f_closed,
+                &mut f_amount,
+                &mut f_tax_amount,
+                &mut f_currency,
+                &mut f_reason,
+                &mut f_evidence_due_by,
+                &mut f_past_due,
+                &mut f_order_id,
+                &mut f_payment_id,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -628,11 +649,26 @@ impl FromJson for RefundDispute {
             Some(f_past_due),
             Some(f_order_id),
             Some(f_payment_id),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_status,
+            f_resolved,
+            f_closed,
+            f_amount,
+            f_tax_amount,
+            f_currency,
+            f_reason,
+            f_evidence_due_by,
+            f_past_due,
+            f_order_id,
+            f_payment_id,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -931,31 +967,29 @@ impl RefundedAlready {
 
 impl FromJson for RefundedAlready {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "RefundedAlready", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "RefundedAlready", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl RefundedAlready {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("RefundedAlready"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })

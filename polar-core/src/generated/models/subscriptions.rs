@@ -134,31 +134,29 @@ impl InactiveSubscription {
 
 impl FromJson for InactiveSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "InactiveSubscription", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "InactiveSubscription", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl InactiveSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("InactiveSubscription"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -199,28 +197,30 @@ impl ListResourceSubscription {
 
 impl FromJson for ListResourceSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceSubscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -371,48 +371,217 @@ impl Subscription {
 
 impl FromJson for Subscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_currency = json::required(obj, "currency", path)?;
-        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
-        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
-        let f_status = json::required(obj, "status", path)?;
-        let f_current_period_start = json::required(obj, "current_period_start", path)?;
-        let f_current_period_end = json::required(obj, "current_period_end", path)?;
-        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
-        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
-        let f_trial_start = json::required(obj, "trial_start", path)?;
-        let f_trial_end = json::required(obj, "trial_end", path)?;
-        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
-        let f_canceled_at = json::required(obj, "canceled_at", path)?;
-        let f_started_at = json::required(obj, "started_at", path)?;
-        let f_ends_at = json::required(obj, "ends_at", path)?;
-        let f_ended_at = json::required(obj, "ended_at", path)?;
-        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
-        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
-        let f_paused_at = json::required(obj, "paused_at", path)?;
-        let f_resumes_at = json::required(obj, "resumes_at", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_discount_id = json::required(obj, "discount_id", path)?;
-        let f_checkout_id = json::required(obj, "checkout_id", path)?;
-        let f_seats = json::optional(obj, "seats", path)?;
-        let f_customer_cancellation_reason =
-            json::required(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::required(obj, "customer_cancellation_comment", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_product = json::required(obj, "product", path)?;
-        let f_discount = json::required(obj, "discount", path)?;
-        let f_prices = json::required(obj, "prices", path)?;
-        let f_meters = json::required(obj, "meters", path)?;
-        let f_pending_update = json::required(obj, "pending_update", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl Subscription {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("amount"),
+        json::Prop::required("currency"),
+        json::Prop::required("recurring_interval"),
+        json::Prop::required("recurring_interval_count"),
+        json::Prop::required("status"),
+        json::Prop::required("current_period_start"),
+        json::Prop::required("current_period_end"),
+        json::Prop::required("current_meter_period_start"),
+        json::Prop::required("current_meter_period_end"),
+        json::Prop::required("trial_start"),
+        json::Prop::required("trial_end"),
+        json::Prop::required("cancel_at_period_end"),
+        json::Prop::required("canceled_at"),
+        json::Prop::required("started_at"),
+        json::Prop::required("ends_at"),
+        json::Prop::required("ended_at"),
+        json::Prop::optional("past_due_at"),
+        json::Prop::required("pause_at_period_end"),
+        json::Prop::required("paused_at"),
+        json::Prop::required("resumes_at"),
+        json::Prop::required("customer_id"),
+        json::Prop::required("product_id"),
+        json::Prop::required("discount_id"),
+        json::Prop::required("checkout_id"),
+        json::Prop::optional("seats"),
+        json::Prop::required("customer_cancellation_reason"),
+        json::Prop::required("customer_cancellation_comment"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("custom_field_data"),
+        json::Prop::required("customer"),
+        json::Prop::required("product"),
+        json::Prop::required("discount"),
+        json::Prop::required("prices"),
+        json::Prop::required("meters"),
+        json::Prop::required("pending_update"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_customer = None;
+        let mut f_product = None;
+        let mut f_discount = None;
+        let mut f_prices = None;
+        let mut f_meters = None;
+        let mut f_pending_update = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_amount,
+                &mut f_currency,
+                &mut f_recurring_interval,
+                &mut f_recurring_interval_count,
+                &mut f_status,
+                &mut f_current_period_start,
+                &mut f_current_period_end,
+                &mut f_current_meter_period_start,
+                &mut f_current_meter_period_end,
+                &mut f_trial_start,
+                &mut f_trial_end,
+                &mut f_cancel_at_period_end,
+                &mut f_canceled_at,
+                &mut f_started_at,
+                &mut f_ends_at,
+                &mut f_ended_at,
+                &mut f_past_due_at,
+                &mut f_pause_at_period_end,
+                &mut f_paused_at,
+                &mut f_resumes_at,
+                &mut f_customer_id,
+                &mut f_product_id,
+                &mut f_discount_id,
+                &mut f_checkout_id,
+                &mut f_seats,
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+                &mut f_metadata,
+                &mut f_custom_field_data,
+                &mut f_customer,
+                &mut f_product,
+                &mut f_discount,
+                &mut f_prices,
+                &mut f_meters,
+                &mut f_pending_update,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+            Some(f_metadata),
+            Some(f_customer),
+            Some(f_product),
+            Some(f_discount),
+            Some(f_prices),
+            Some(f_meters),
+            Some(f_pending_update),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_status,
+            f_current_period_start,
+            f_current_period_end,
+            f_current_meter_period_start,
+            f_current_meter_period_end,
+            f_trial_start,
+            f_trial_end,
+            f_cancel_at_period_end,
+            f_canceled_at,
+            f_started_at,
+            f_ends_at,
+            f_ended_at,
+            f_pause_at_period_end,
+            f_paused_at,
+            f_resumes_at,
+            f_customer_id,
+            f_product_id,
+            f_discount_id,
+            f_checkout_id,
+            f_customer_cancellation_reason,
+            f_customer_cancellation_comment,
+            f_metadata,
+            f_customer,
+            f_product,
+            f_discount,
+            f_prices,
+            f_meters,
+            f_pending_update,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -445,149 +614,6 @@ impl FromJson for Subscription {
             customer_cancellation_comment: f_customer_cancellation_comment,
             metadata: f_metadata,
             custom_field_data: f_custom_field_data,
-            customer: f_customer,
-            product: f_product,
-            discount: f_discount,
-            prices: f_prices,
-            meters: f_meters,
-            pending_update: f_pending_update,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None, None, None, None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "amount" => json::set(r, &mut s.3),
-            "currency" => json::set(r, &mut s.4),
-            "recurring_interval" => json::set(r, &mut s.5),
-            "recurring_interval_count" => json::set(r, &mut s.6),
-            "status" => json::set(r, &mut s.7),
-            "current_period_start" => json::set(r, &mut s.8),
-            "current_period_end" => json::set(r, &mut s.9),
-            "current_meter_period_start" => json::set(r, &mut s.10),
-            "current_meter_period_end" => json::set(r, &mut s.11),
-            "trial_start" => json::set(r, &mut s.12),
-            "trial_end" => json::set(r, &mut s.13),
-            "cancel_at_period_end" => json::set(r, &mut s.14),
-            "canceled_at" => json::set(r, &mut s.15),
-            "started_at" => json::set(r, &mut s.16),
-            "ends_at" => json::set(r, &mut s.17),
-            "ended_at" => json::set(r, &mut s.18),
-            "past_due_at" => json::set_opt(r, &mut s.19, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut s.20),
-            "paused_at" => json::set(r, &mut s.21),
-            "resumes_at" => json::set(r, &mut s.22),
-            "customer_id" => json::set(r, &mut s.23),
-            "product_id" => json::set(r, &mut s.24),
-            "discount_id" => json::set(r, &mut s.25),
-            "checkout_id" => json::set(r, &mut s.26),
-            "seats" => json::set_opt(r, &mut s.27, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut s.28),
-            "customer_cancellation_comment" => json::set(r, &mut s.29),
-            "metadata" => json::set(r, &mut s.30),
-            "custom_field_data" => json::set_opt(r, &mut s.31, key, &mut extra),
-            "customer" => json::set(r, &mut s.32),
-            "product" => json::set(r, &mut s.33),
-            "discount" => json::set(r, &mut s.34),
-            "prices" => json::set(r, &mut s.35),
-            "meters" => json::set(r, &mut s.36),
-            "pending_update" => json::set(r, &mut s.37),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            Some(f_amount),
-            Some(f_currency),
-            Some(f_recurring_interval),
-            Some(f_recurring_interval_count),
-            Some(f_status),
-            Some(f_current_period_start),
-            Some(f_current_period_end),
-            Some(f_current_meter_period_start),
-            Some(f_current_meter_period_end),
-            Some(f_trial_start),
-            Some(f_trial_end),
-            Some(f_cancel_at_period_end),
-            Some(f_canceled_at),
-            Some(f_started_at),
-            Some(f_ends_at),
-            Some(f_ended_at),
-            f_past_due_at,
-            Some(f_pause_at_period_end),
-            Some(f_paused_at),
-            Some(f_resumes_at),
-            Some(f_customer_id),
-            Some(f_product_id),
-            Some(f_discount_id),
-            Some(f_checkout_id),
-            f_seats,
-            Some(f_customer_cancellation_reason),
-            Some(f_customer_cancellation_comment),
-            Some(f_metadata),
-            f_custom_field_data,
-            Some(f_customer),
-            Some(f_product),
-            Some(f_discount),
-            Some(f_prices),
-            Some(f_meters),
-            Some(f_pending_update),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            amount: f_amount,
-            currency: f_currency,
-            recurring_interval: f_recurring_interval,
-            recurring_interval_count: f_recurring_interval_count,
-            status: f_status,
-            current_period_start: f_current_period_start,
-            current_period_end: f_current_period_end,
-            current_meter_period_start: f_current_meter_period_start,
-            current_meter_period_end: f_current_meter_period_end,
-            trial_start: f_trial_start,
-            trial_end: f_trial_end,
-            cancel_at_period_end: f_cancel_at_period_end,
-            canceled_at: f_canceled_at,
-            started_at: f_started_at,
-            ends_at: f_ends_at,
-            ended_at: f_ended_at,
-            past_due_at: match f_past_due_at {
-                Some(v) => v,
-                None => None,
-            },
-            pause_at_period_end: f_pause_at_period_end,
-            paused_at: f_paused_at,
-            resumes_at: f_resumes_at,
-            customer_id: f_customer_id,
-            product_id: f_product_id,
-            discount_id: f_discount_id,
-            checkout_id: f_checkout_id,
-            seats: match f_seats {
-                Some(v) => v,
-                None => None,
-            },
-            customer_cancellation_reason: f_customer_cancellation_reason,
-            customer_cancellation_comment: f_customer_cancellation_comment,
-            metadata: f_metadata,
-            custom_field_data: match f_custom_field_data {
-                Some(v) => v,
-                None => None,
-            },
             customer: f_customer,
             product: f_product,
             discount: f_discount,
@@ -728,46 +754,41 @@ impl SubscriptionCancel {
 
 impl FromJson for SubscriptionCancel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_customer_cancellation_reason =
-            json::patch(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::patch(obj, "customer_cancellation_comment", path)?;
-        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
-        Ok(Self {
-            customer_cancellation_reason: f_customer_cancellation_reason,
-            customer_cancellation_comment: f_customer_cancellation_comment,
-            cancel_at_period_end: f_cancel_at_period_end,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "customer_cancellation_reason" => json::set(r, &mut s.0),
-            "customer_cancellation_comment" => json::set(r, &mut s.1),
-            "cancel_at_period_end" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            f_customer_cancellation_reason,
-            f_customer_cancellation_comment,
-            Some(f_cancel_at_period_end),
-        ) = s
-        else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCancel {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("customer_cancellation_reason"),
+        json::Prop::patch("customer_cancellation_comment"),
+        json::Prop::required("cancel_at_period_end"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_customer_cancellation_reason = Patch::Absent;
+        let mut f_customer_cancellation_comment = Patch::Absent;
+        let mut f_cancel_at_period_end = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+                &mut f_cancel_at_period_end,
+            ],
+        )?;
+        let (Some(f_cancel_at_period_end),) = (f_cancel_at_period_end,) else {
+            return None;
         };
-        Ok(Self {
-            customer_cancellation_reason: match f_customer_cancellation_reason {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_cancellation_comment: match f_customer_cancellation_comment {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        Some(Self {
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             cancel_at_period_end: f_cancel_at_period_end,
             extra,
         })
@@ -836,35 +857,36 @@ impl SubscriptionCreateCustomer {
 
 impl FromJson for SubscriptionCreateCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            product_id: f_product_id,
-            customer_id: f_customer_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "product_id" => json::set(r, &mut s.1),
-            "customer_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, Some(f_product_id), Some(f_customer_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCreateCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("product_id"),
+        json::Prop::required("customer_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_product_id = None;
+        let mut f_customer_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_metadata, &mut f_product_id, &mut f_customer_id],
+        )?;
+        let (Some(f_product_id), Some(f_customer_id)) = (f_product_id, f_customer_id) else {
+            return None;
         };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            metadata: f_metadata,
             product_id: f_product_id,
             customer_id: f_customer_id,
             extra,
@@ -926,35 +948,42 @@ impl SubscriptionCreateExternalCustomer {
 
 impl FromJson for SubscriptionCreateExternalCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_product_id = json::required(obj, "product_id", path)?;
-        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
-        Ok(Self {
-            metadata: f_metadata,
-            product_id: f_product_id,
-            external_customer_id: f_external_customer_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "product_id" => json::set(r, &mut s.1),
-            "external_customer_id" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, Some(f_product_id), Some(f_external_customer_id)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCreateExternalCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::required("product_id"),
+        json::Prop::required("external_customer_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_product_id = None;
+        let mut f_external_customer_id = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_product_id,
+                &mut f_external_customer_id,
+            ],
+        )?;
+        let (Some(f_product_id), Some(f_external_customer_id)) =
+            (f_product_id, f_external_customer_id)
+        else {
+            return None;
         };
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
+        Some(Self {
+            metadata: f_metadata,
             product_id: f_product_id,
             external_customer_id: f_external_customer_id,
             extra,
@@ -1048,26 +1077,115 @@ impl SubscriptionCustomer {
 
 impl FromJson for SubscriptionCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_metadata = json::required(obj, "metadata", path)?;
-        let f_external_id = json::optional(obj, "external_id", path)?;
-        let f_email = json::optional(obj, "email", path)?;
-        let f_email_verified = json::required(obj, "email_verified", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_name = json::required(obj, "name", path)?;
-        let f_billing_name = json::required(obj, "billing_name", path)?;
-        let f_billing_address = json::required(obj, "billing_address", path)?;
-        let f_tax_id = json::required(obj, "tax_id", path)?;
-        let f_locale = json::optional(obj, "locale", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
-        let f_deleted_at = json::required(obj, "deleted_at", path)?;
-        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
-        let f_avatar_url = json::required(obj, "avatar_url", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionCustomer {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("id"),
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("metadata"),
+        json::Prop::optional("external_id"),
+        json::Prop::optional("email"),
+        json::Prop::required("email_verified"),
+        json::Prop::required("type"),
+        json::Prop::required("name"),
+        json::Prop::required("billing_name"),
+        json::Prop::required("billing_address"),
+        json::Prop::required("tax_id"),
+        json::Prop::optional("locale"),
+        json::Prop::required("organization_id"),
+        json::Prop::optional("default_payment_method_id"),
+        json::Prop::required("deleted_at"),
+        json::Prop::required("first_user_event_at"),
+        json::Prop::required("avatar_url"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_id,
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_metadata,
+                &mut f_external_id,
+                &mut f_email,
+                &mut f_email_verified,
+                &mut f_type_,
+                &mut f_name,
+                &mut f_billing_name,
+                &mut f_billing_address,
+                &mut f_tax_id,
+                &mut f_locale,
+                &mut f_organization_id,
+                &mut f_default_payment_method_id,
+                &mut f_deleted_at,
+                &mut f_first_user_event_at,
+                &mut f_avatar_url,
+            ],
+        )?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_organization_id),
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            f_metadata,
+            f_email_verified,
+            f_type_,
+            f_name,
+            f_billing_name,
+            f_billing_address,
+            f_tax_id,
+            f_organization_id,
+            f_deleted_at,
+            f_first_user_event_at,
+            f_avatar_url,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             id: f_id,
             created_at: f_created_at,
             modified_at: f_modified_at,
@@ -1083,91 +1201,6 @@ impl FromJson for SubscriptionCustomer {
             locale: f_locale,
             organization_id: f_organization_id,
             default_payment_method_id: f_default_payment_method_id,
-            deleted_at: f_deleted_at,
-            first_user_event_at: f_first_user_event_at,
-            avatar_url: f_avatar_url,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut s.0),
-            "created_at" => json::set(r, &mut s.1),
-            "modified_at" => json::set(r, &mut s.2),
-            "metadata" => json::set(r, &mut s.3),
-            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "email_verified" => json::set(r, &mut s.6),
-            "type" => json::set(r, &mut s.7),
-            "name" => json::set(r, &mut s.8),
-            "billing_name" => json::set(r, &mut s.9),
-            "billing_address" => json::set(r, &mut s.10),
-            "tax_id" => json::set(r, &mut s.11),
-            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "organization_id" => json::set(r, &mut s.13),
-            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "deleted_at" => json::set(r, &mut s.15),
-            "first_user_event_at" => json::set(r, &mut s.16),
-            "avatar_url" => json::set(r, &mut s.17),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_id),
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_metadata),
-            f_external_id,
-            f_email,
-            Some(f_email_verified),
-            Some(f_type_),
-            Some(f_name),
-            Some(f_billing_name),
-            Some(f_billing_address),
-            Some(f_tax_id),
-            f_locale,
-            Some(f_organization_id),
-            f_default_payment_method_id,
-            Some(f_deleted_at),
-            Some(f_first_user_event_at),
-            Some(f_avatar_url),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            id: f_id,
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            metadata: f_metadata,
-            external_id: match f_external_id {
-                Some(v) => v,
-                None => None,
-            },
-            email: match f_email {
-                Some(v) => v,
-                None => None,
-            },
-            email_verified: f_email_verified,
-            type_: f_type_,
-            name: f_name,
-            billing_name: f_billing_name,
-            billing_address: f_billing_address,
-            tax_id: f_tax_id,
-            locale: match f_locale {
-                Some(v) => v,
-                None => None,
-            },
-            organization_id: f_organization_id,
-            default_payment_method_id: match f_default_payment_method_id {
-                Some(v) => v,
-                None => None,
-            },
             deleted_at: f_deleted_at,
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
@@ -1373,31 +1406,29 @@ impl SubscriptionLocked {
 
 impl FromJson for SubscriptionLocked {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "SubscriptionLocked", true, path)?;
-        let f_detail = json::required(obj, "detail", path)?;
-        Ok(Self {
-            detail: f_detail,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None);
-        r.object(&mut |r, key| match key {
-            "error" => json::konst(
-                json::peek_const_str(r, "SubscriptionLocked", false),
-                r,
-                &mut s.0,
-            ),
-            "detail" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_detail)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionLocked {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("error", &json::Konst::Str("SubscriptionLocked"), true),
+        json::Prop::required("detail"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_detail = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (Some(f_detail),) = (f_detail,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             detail: f_detail,
             extra,
         })
@@ -1457,42 +1488,50 @@ impl SubscriptionMeter {
 
 impl FromJson for SubscriptionMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_consumed_units = json::required(obj, "consumed_units", path)?;
-        let f_credited_units = json::required(obj, "credited_units", path)?;
-        let f_amount = json::required(obj, "amount", path)?;
-        let f_meter_id = json::required(obj, "meter_id", path)?;
-        let f_meter = json::required(obj, "meter", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            consumed_units: f_consumed_units,
-            credited_units: f_credited_units,
-            amount: f_amount,
-            meter_id: f_meter_id,
-            meter: f_meter,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "consumed_units" => json::set(r, &mut s.3),
-            "credited_units" => json::set(r, &mut s.4),
-            "amount" => json::set(r, &mut s.5),
-            "meter_id" => json::set(r, &mut s.6),
-            "meter" => json::set(r, &mut s.7),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionMeter {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("consumed_units"),
+        json::Prop::required("credited_units"),
+        json::Prop::required("amount"),
+        json::Prop::required("meter_id"),
+        json::Prop::required("meter"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_amount = None;
+        let mut f_meter_id = None;
+        let mut f_meter = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_consumed_units,
+                &mut f_credited_units,
+                &mut f_amount,
+                &mut f_meter_id,
+                &mut f_meter,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -1502,11 +1541,20 @@ impl FromJson for SubscriptionMeter {
             Some(f_amount),
             Some(f_meter_id),
             Some(f_meter),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_consumed_units,
+            f_credited_units,
+            f_amount,
+            f_meter_id,
+            f_meter,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1572,33 +1620,35 @@ impl SubscriptionPause {
 
 impl FromJson for SubscriptionPause {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
-        let f_resumes_at = json::patch(obj, "resumes_at", path)?;
-        Ok(Self {
-            pause_at_period_end: f_pause_at_period_end,
-            resumes_at: f_resumes_at,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "pause_at_period_end" => json::set(r, &mut s.0),
-            "resumes_at" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_pause_at_period_end), f_resumes_at) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionPause {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("pause_at_period_end"),
+        json::Prop::patch("resumes_at"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_pause_at_period_end = None;
+        let mut f_resumes_at = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [&mut f_pause_at_period_end, &mut f_resumes_at],
+        )?;
+        let (Some(f_pause_at_period_end),) = (f_pause_at_period_end,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             pause_at_period_end: f_pause_at_period_end,
-            resumes_at: match f_resumes_at {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            resumes_at: f_resumes_at,
             extra,
         })
     }
@@ -1638,24 +1688,26 @@ impl SubscriptionResume {
 
 impl FromJson for SubscriptionResume {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const(obj, "resume", &Value::Bool(true), true, path)?;
-        Ok(Self {
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false,);
-        r.object(&mut |r, key| match key {
-            "resume" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true,) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self { extra })
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionResume {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+        "resume",
+        &json::Konst::Json("true"),
+        true,
+    )];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        Some(Self { extra })
     }
 }
 
@@ -1728,40 +1780,37 @@ impl SubscriptionRevoke {
 
 impl FromJson for SubscriptionRevoke {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const(obj, "revoke", &Value::Bool(true), true, path)?;
-        let f_customer_cancellation_reason =
-            json::patch(obj, "customer_cancellation_reason", path)?;
-        let f_customer_cancellation_comment =
-            json::patch(obj, "customer_cancellation_comment", path)?;
-        Ok(Self {
-            customer_cancellation_reason: f_customer_cancellation_reason,
-            customer_cancellation_comment: f_customer_cancellation_comment,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, false);
-        r.object(&mut |r, key| match key {
-            "customer_cancellation_reason" => json::set(r, &mut s.0),
-            "customer_cancellation_comment" => json::set(r, &mut s.1),
-            "revoke" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_customer_cancellation_reason, f_customer_cancellation_comment, true) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            customer_cancellation_reason: match f_customer_cancellation_reason {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            customer_cancellation_comment: match f_customer_cancellation_comment {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionRevoke {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("customer_cancellation_reason"),
+        json::Prop::patch("customer_cancellation_comment"),
+        json::Prop::constant("revoke", &json::Konst::Json("true"), true),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_customer_cancellation_reason = Patch::Absent;
+        let mut f_customer_cancellation_comment = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_customer_cancellation_reason,
+                &mut f_customer_cancellation_comment,
+                &mut (),
+            ],
+        )?;
+        Some(Self {
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
         })
     }
@@ -2085,16 +2134,31 @@ impl SubscriptionUpdate {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::SubscriptionRevoke(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionResume(FromJson::read(r)?)),
-        |r| Ok(Self::Seats(FromJson::read(r)?)),
-        |r| Ok(Self::BillingPeriod(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionCancel(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionPause(FromJson::read(r)?)),
-        |r| Ok(Self::Clear(FromJson::read(r)?)),
-        |r| Ok(Self::Base(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::SubscriptionRevoke(FromJson::read(r)?)),
+            &["revoke"],
+        ),
+        (
+            |r| Ok(Self::SubscriptionResume(FromJson::read(r)?)),
+            &["resume"],
+        ),
+        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
+        (
+            |r| Ok(Self::BillingPeriod(FromJson::read(r)?)),
+            &["current_billing_period_end"],
+        ),
+        (
+            |r| Ok(Self::SubscriptionCancel(FromJson::read(r)?)),
+            &["cancel_at_period_end"],
+        ),
+        (
+            |r| Ok(Self::SubscriptionPause(FromJson::read(r)?)),
+            &["pause_at_period_end"],
+        ),
+        (|r| Ok(Self::Clear(FromJson::read(r)?)), &["pending_update"]),
+        (|r| Ok(Self::Base(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2122,7 +2186,7 @@ impl FromJson for SubscriptionUpdate {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2245,55 +2309,47 @@ impl SubscriptionUpdateBase {
 
 impl FromJson for SubscriptionUpdateBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_metadata = json::optional(obj, "metadata", path)?;
-        let f_product_id = json::patch(obj, "product_id", path)?;
-        let f_proration_behavior = json::patch(obj, "proration_behavior", path)?;
-        let f_discount_id = json::patch(obj, "discount_id", path)?;
-        let f_trial_end = json::patch(obj, "trial_end", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdateBase {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::optional("metadata"),
+        json::Prop::patch("product_id"),
+        json::Prop::patch("proration_behavior"),
+        json::Prop::patch("discount_id"),
+        json::Prop::patch("trial_end"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_metadata = None;
+        let mut f_product_id = Patch::Absent;
+        let mut f_proration_behavior = Patch::Absent;
+        let mut f_discount_id = Patch::Absent;
+        let mut f_trial_end = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_metadata,
+                &mut f_product_id,
+                &mut f_proration_behavior,
+                &mut f_discount_id,
+                &mut f_trial_end,
+            ],
+        )?;
+        Some(Self {
             metadata: f_metadata,
             product_id: f_product_id,
             proration_behavior: f_proration_behavior,
             discount_id: f_discount_id,
             trial_end: f_trial_end,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
-            "product_id" => json::set(r, &mut s.1),
-            "proration_behavior" => json::set(r, &mut s.2),
-            "discount_id" => json::set(r, &mut s.3),
-            "trial_end" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_metadata, f_product_id, f_proration_behavior, f_discount_id, f_trial_end) = s;
-        Ok(Self {
-            metadata: match f_metadata {
-                Some(v) => v,
-                None => None,
-            },
-            product_id: match f_product_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            proration_behavior: match f_proration_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            discount_id: match f_discount_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            trial_end: match f_trial_end {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -2337,10 +2393,10 @@ impl SubscriptionUpdateBaseTrialEnd {
         (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::DateTime(FromJson::read(r)?)),
-        |r| Ok(Self::String(FromJson::read(r)?)),
+        (|r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
+        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2368,7 +2424,7 @@ impl FromJson for SubscriptionUpdateBaseTrialEnd {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2411,25 +2467,26 @@ impl SubscriptionUpdateBillingPeriod {
 
 impl FromJson for SubscriptionUpdateBillingPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_current_billing_period_end = json::required(obj, "current_billing_period_end", path)?;
-        Ok(Self {
-            current_billing_period_end: f_current_billing_period_end,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "current_billing_period_end" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_current_billing_period_end),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdateBillingPeriod {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("current_billing_period_end")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_current_billing_period_end = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_current_billing_period_end])?;
+        let (Some(f_current_billing_period_end),) = (f_current_billing_period_end,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             current_billing_period_end: f_current_billing_period_end,
             extra,
         })
@@ -2476,25 +2533,26 @@ impl SubscriptionUpdateClear {
 
 impl FromJson for SubscriptionUpdateClear {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_pending_update = json::required(obj, "pending_update", path)?;
-        Ok(Self {
-            pending_update: f_pending_update,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None,);
-        r.object(&mut |r, key| match key {
-            "pending_update" => json::set(r, &mut s.0),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_pending_update),) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdateClear {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[json::Prop::required("pending_update")];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_pending_update = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_pending_update])?;
+        let (Some(f_pending_update),) = (f_pending_update,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             pending_update: f_pending_update,
             extra,
         })
@@ -2540,33 +2598,32 @@ impl SubscriptionUpdateSeats {
 
 impl FromJson for SubscriptionUpdateSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_seats = json::required(obj, "seats", path)?;
-        let f_proration_behavior = json::patch(obj, "proration_behavior", path)?;
-        Ok(Self {
-            seats: f_seats,
-            proration_behavior: f_proration_behavior,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut s.0),
-            "proration_behavior" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_seats), f_proration_behavior) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl SubscriptionUpdateSeats {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("seats"),
+        json::Prop::patch("proration_behavior"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_seats = None;
+        let mut f_proration_behavior = Patch::Absent;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_seats, &mut f_proration_behavior])?;
+        let (Some(f_seats),) = (f_seats,) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             seats: f_seats,
-            proration_behavior: match f_proration_behavior {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
+            proration_behavior: f_proration_behavior,
             extra,
         })
     }
@@ -2646,10 +2703,16 @@ impl SubscriptionsCreateBody {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?)),
-        |r| Ok(Self::SubscriptionCreateExternalCustomer(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?)),
+            &["product_id", "customer_id"],
+        ),
+        (
+            |r| Ok(Self::SubscriptionCreateExternalCustomer(FromJson::read(r)?)),
+            &["product_id", "external_customer_id"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2677,7 +2740,7 @@ impl FromJson for SubscriptionsCreateBody {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2760,10 +2823,16 @@ impl SubscriptionsUpdateResponse403 {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
-        |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
+        (
+            |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
+        (
+            |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
+            &["error", "detail"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2791,7 +2860,7 @@ impl FromJson for SubscriptionsUpdateResponse403 {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 

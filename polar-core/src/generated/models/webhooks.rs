@@ -97,26 +97,111 @@ impl BenefitGrantCustomWebhook {
 
 impl FromJson for BenefitGrantCustomWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantCustomWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -135,97 +220,6 @@ impl FromJson for BenefitGrantCustomWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -330,26 +324,111 @@ impl BenefitGrantDiscordWebhook {
 
 impl FromJson for BenefitGrantDiscordWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantDiscordWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -368,97 +447,6 @@ impl FromJson for BenefitGrantDiscordWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -563,26 +551,111 @@ impl BenefitGrantDownloadablesWebhook {
 
 impl FromJson for BenefitGrantDownloadablesWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantDownloadablesWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -601,97 +674,6 @@ impl FromJson for BenefitGrantDownloadablesWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -796,26 +778,111 @@ impl BenefitGrantFeatureFlagWebhook {
 
 impl FromJson for BenefitGrantFeatureFlagWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantFeatureFlagWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -834,97 +901,6 @@ impl FromJson for BenefitGrantFeatureFlagWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1029,26 +1005,111 @@ impl BenefitGrantGitHubRepositoryWebhook {
 
 impl FromJson for BenefitGrantGitHubRepositoryWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantGitHubRepositoryWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1067,97 +1128,6 @@ impl FromJson for BenefitGrantGitHubRepositoryWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1262,26 +1232,111 @@ impl BenefitGrantLicenseKeysWebhook {
 
 impl FromJson for BenefitGrantLicenseKeysWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantLicenseKeysWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1300,97 +1355,6 @@ impl FromJson for BenefitGrantLicenseKeysWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1495,26 +1459,111 @@ impl BenefitGrantMeterCreditWebhook {
 
 impl FromJson for BenefitGrantMeterCreditWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantMeterCreditWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1533,97 +1582,6 @@ impl FromJson for BenefitGrantMeterCreditWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -1728,26 +1686,111 @@ impl BenefitGrantSlackSharedChannelWebhook {
 
 impl FromJson for BenefitGrantSlackSharedChannelWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_granted_at = json::optional(obj, "granted_at", path)?;
-        let f_is_granted = json::required(obj, "is_granted", path)?;
-        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
-        let f_is_revoked = json::required(obj, "is_revoked", path)?;
-        let f_subscription_id = json::required(obj, "subscription_id", path)?;
-        let f_order_id = json::required(obj, "order_id", path)?;
-        let f_customer_id = json::required(obj, "customer_id", path)?;
-        let f_member_id = json::optional(obj, "member_id", path)?;
-        let f_benefit_id = json::required(obj, "benefit_id", path)?;
-        let f_error = json::optional(obj, "error", path)?;
-        let f_customer = json::required(obj, "customer", path)?;
-        let f_member = json::optional(obj, "member", path)?;
-        let f_benefit = json::required(obj, "benefit", path)?;
-        let f_properties = json::required(obj, "properties", path)?;
-        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl BenefitGrantSlackSharedChannelWebhook {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("granted_at"),
+        json::Prop::required("is_granted"),
+        json::Prop::optional("revoked_at"),
+        json::Prop::required("is_revoked"),
+        json::Prop::required("subscription_id"),
+        json::Prop::required("order_id"),
+        json::Prop::required("customer_id"),
+        json::Prop::optional("member_id"),
+        json::Prop::required("benefit_id"),
+        json::Prop::optional("error"),
+        json::Prop::required("customer"),
+        json::Prop::optional("member"),
+        json::Prop::required("benefit"),
+        json::Prop::required("properties"),
+        json::Prop::optional("previous_properties"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_granted_at,
+                &mut f_is_granted,
+                &mut f_revoked_at,
+                &mut f_is_revoked,
+                &mut f_subscription_id,
+                &mut f_order_id,
+                &mut f_customer_id,
+                &mut f_member_id,
+                &mut f_benefit_id,
+                &mut f_error,
+                &mut f_customer,
+                &mut f_member,
+                &mut f_benefit,
+                &mut f_properties,
+                &mut f_previous_properties,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            Some(f_benefit_id),
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_is_granted,
+            f_is_revoked,
+            f_subscription_id,
+            f_order_id,
+            f_customer_id,
+            f_benefit_id,
+            f_customer,
+            f_benefit,
+            f_properties,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -1766,97 +1809,6 @@ impl FromJson for BenefitGrantSlackSharedChannelWebhook {
             benefit: f_benefit,
             properties: f_properties,
             previous_properties: f_previous_properties,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
-            None, None, None, None,
-        );
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "is_granted" => json::set(r, &mut s.4),
-            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
-            "is_revoked" => json::set(r, &mut s.6),
-            "subscription_id" => json::set(r, &mut s.7),
-            "order_id" => json::set(r, &mut s.8),
-            "customer_id" => json::set(r, &mut s.9),
-            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
-            "benefit_id" => json::set(r, &mut s.11),
-            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
-            "customer" => json::set(r, &mut s.13),
-            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
-            "benefit" => json::set(r, &mut s.15),
-            "properties" => json::set(r, &mut s.16),
-            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_granted_at,
-            Some(f_is_granted),
-            f_revoked_at,
-            Some(f_is_revoked),
-            Some(f_subscription_id),
-            Some(f_order_id),
-            Some(f_customer_id),
-            f_member_id,
-            Some(f_benefit_id),
-            f_error,
-            Some(f_customer),
-            f_member,
-            Some(f_benefit),
-            Some(f_properties),
-            f_previous_properties,
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            granted_at: match f_granted_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_granted: f_is_granted,
-            revoked_at: match f_revoked_at {
-                Some(v) => v,
-                None => None,
-            },
-            is_revoked: f_is_revoked,
-            subscription_id: f_subscription_id,
-            order_id: f_order_id,
-            customer_id: f_customer_id,
-            member_id: match f_member_id {
-                Some(v) => v,
-                None => None,
-            },
-            benefit_id: f_benefit_id,
-            error: match f_error {
-                Some(v) => v,
-                None => None,
-            },
-            customer: f_customer,
-            member: match f_member {
-                Some(v) => v,
-                None => None,
-            },
-            benefit: f_benefit,
-            properties: f_properties,
-            previous_properties: match f_previous_properties {
-                Some(v) => v,
-                None => None,
-            },
             extra,
         })
     }
@@ -2262,24 +2214,152 @@ impl BenefitGrantWebhook {
         }),
     ];
 
-    /// The members `read` tries, in the order of `CANDIDATES`.
+    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
     const READS: &'static [json::ReadFn<Self>] = &[
-        |r| Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantCustomWebhook(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::read(
-                r,
-            )?))
-        },
-        |r| Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::read(r)?)),
-        |r| Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::read(r)?)),
-        |r| {
-            Ok(Self::BenefitGrantSlackSharedChannelWebhook(FromJson::read(
-                r,
-            )?))
-        },
+        (
+            |r| Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantCustomWebhook(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::read(
+                    r,
+                )?))
+            },
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::read(r)?)),
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
+        (
+            |r| {
+                Ok(Self::BenefitGrantSlackSharedChannelWebhook(FromJson::read(
+                    r,
+                )?))
+            },
+            &[
+                "created_at",
+                "modified_at",
+                "id",
+                "is_granted",
+                "is_revoked",
+                "subscription_id",
+                "order_id",
+                "customer_id",
+                "benefit_id",
+                "customer",
+                "benefit",
+                "properties",
+            ],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2307,7 +2387,7 @@ impl FromJson for BenefitGrantWebhook {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::READS, Self::Unknown)
+        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
     }
 }
 
@@ -2474,28 +2554,30 @@ impl ListResourceWebhookDelivery {
 
 impl FromJson for ListResourceWebhookDelivery {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceWebhookDelivery {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -2537,28 +2619,30 @@ impl ListResourceWebhookEndpoint {
 
 impl FromJson for ListResourceWebhookEndpoint {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_items = json::required(obj, "items", path)?;
-        let f_pagination = json::required(obj, "pagination", path)?;
-        Ok(Self {
-            items: f_items,
-            pagination: f_pagination,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None);
-        r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut s.0),
-            "pagination" => json::set(r, &mut s.1),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_items), Some(f_pagination)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl ListResourceWebhookEndpoint {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("items"),
+        json::Prop::required("pagination"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_items = None;
+        let mut f_pagination = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             items: f_items,
             pagination: f_pagination,
             extra,
@@ -2600,34 +2684,31 @@ impl WebhookBenefitCreatedPayload {
 
 impl FromJson for WebhookBenefitCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "benefit.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "benefit.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookBenefitCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("benefit.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -2670,34 +2751,31 @@ impl WebhookBenefitGrantCreatedPayload {
 
 impl FromJson for WebhookBenefitGrantCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "benefit_grant.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "benefit_grant.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookBenefitGrantCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("benefit_grant.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -2741,34 +2819,31 @@ impl WebhookBenefitGrantCycledPayload {
 
 impl FromJson for WebhookBenefitGrantCycledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "benefit_grant.cycled", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "benefit_grant.cycled", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookBenefitGrantCycledPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("benefit_grant.cycled"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -2811,34 +2886,31 @@ impl WebhookBenefitGrantRevokedPayload {
 
 impl FromJson for WebhookBenefitGrantRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "benefit_grant.revoked", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "benefit_grant.revoked", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookBenefitGrantRevokedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("benefit_grant.revoked"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -2881,34 +2953,31 @@ impl WebhookBenefitGrantUpdatedPayload {
 
 impl FromJson for WebhookBenefitGrantUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "benefit_grant.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "benefit_grant.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookBenefitGrantUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("benefit_grant.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -2951,34 +3020,31 @@ impl WebhookBenefitUpdatedPayload {
 
 impl FromJson for WebhookBenefitUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "benefit.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "benefit.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookBenefitUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("benefit.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3021,34 +3087,31 @@ impl WebhookCheckoutCreatedPayload {
 
 impl FromJson for WebhookCheckoutCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "checkout.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "checkout.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCheckoutCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("checkout.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3094,34 +3157,31 @@ impl WebhookCheckoutExpiredPayload {
 
 impl FromJson for WebhookCheckoutExpiredPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "checkout.expired", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "checkout.expired", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCheckoutExpiredPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("checkout.expired"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3164,34 +3224,31 @@ impl WebhookCheckoutUpdatedPayload {
 
 impl FromJson for WebhookCheckoutUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "checkout.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "checkout.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCheckoutUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("checkout.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3239,34 +3296,31 @@ impl WebhookCustomerCreatedPayload {
 
 impl FromJson for WebhookCustomerCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3309,34 +3363,31 @@ impl WebhookCustomerDeletedPayload {
 
 impl FromJson for WebhookCustomerDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer.deleted", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer.deleted", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerDeletedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer.deleted"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3380,34 +3431,31 @@ impl WebhookCustomerSeatAssignedPayload {
 
 impl FromJson for WebhookCustomerSeatAssignedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer_seat.assigned", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer_seat.assigned", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerSeatAssignedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer_seat.assigned"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3450,34 +3498,31 @@ impl WebhookCustomerSeatClaimedPayload {
 
 impl FromJson for WebhookCustomerSeatClaimedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer_seat.claimed", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer_seat.claimed", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerSeatClaimedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer_seat.claimed"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3520,34 +3565,31 @@ impl WebhookCustomerSeatRevokedPayload {
 
 impl FromJson for WebhookCustomerSeatRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer_seat.revoked", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer_seat.revoked", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerSeatRevokedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer_seat.revoked"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3596,34 +3638,31 @@ impl WebhookCustomerStateChangedPayload {
 
 impl FromJson for WebhookCustomerStateChangedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer.state_changed", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer.state_changed", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerStateChangedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer.state_changed"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3670,34 +3709,31 @@ impl WebhookCustomerUpdatedPayload {
 
 impl FromJson for WebhookCustomerUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "customer.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "customer.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookCustomerUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("customer.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3756,39 +3792,47 @@ impl WebhookDelivery {
 
 impl FromJson for WebhookDelivery {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_succeeded = json::required(obj, "succeeded", path)?;
-        let f_http_code = json::required(obj, "http_code", path)?;
-        let f_response = json::required(obj, "response", path)?;
-        let f_webhook_event = json::required(obj, "webhook_event", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            succeeded: f_succeeded,
-            http_code: f_http_code,
-            response: f_response,
-            webhook_event: f_webhook_event,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "succeeded" => json::set(r, &mut s.3),
-            "http_code" => json::set(r, &mut s.4),
-            "response" => json::set(r, &mut s.5),
-            "webhook_event" => json::set(r, &mut s.6),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookDelivery {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("succeeded"),
+        json::Prop::required("http_code"),
+        json::Prop::required("response"),
+        json::Prop::required("webhook_event"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_succeeded = None;
+        let mut f_http_code = None;
+        let mut f_response = None;
+        let mut f_webhook_event = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_succeeded,
+                &mut f_http_code,
+                &mut f_response,
+                &mut f_webhook_event,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
@@ -3797,11 +3841,19 @@ impl FromJson for WebhookDelivery {
             Some(f_http_code),
             Some(f_response),
             Some(f_webhook_event),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_succeeded,
+            f_http_code,
+            f_response,
+            f_webhook_event,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
@@ -3853,34 +3905,31 @@ impl WebhookDiscountCreatedPayload {
 
 impl FromJson for WebhookDiscountCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discount.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "discount.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookDiscountCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("discount.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3923,34 +3972,31 @@ impl WebhookDiscountDeletedPayload {
 
 impl FromJson for WebhookDiscountDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discount.deleted", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "discount.deleted", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookDiscountDeletedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("discount.deleted"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -3993,34 +4039,31 @@ impl WebhookDiscountUpdatedPayload {
 
 impl FromJson for WebhookDiscountUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "discount.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "discount.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookDiscountUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("discount.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -4088,72 +4131,86 @@ impl WebhookEndpoint {
 
 impl FromJson for WebhookEndpoint {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_name = json::optional(obj, "name", path)?;
-        let f_format = json::required(obj, "format", path)?;
-        let f_secret = json::required(obj, "secret", path)?;
-        let f_organization_id = json::required(obj, "organization_id", path)?;
-        let f_events = json::required(obj, "events", path)?;
-        let f_enabled = json::required(obj, "enabled", path)?;
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            url: f_url,
-            name: f_name,
-            format: f_format,
-            secret: f_secret,
-            organization_id: f_organization_id,
-            events: f_events,
-            enabled: f_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "url" => json::set(r, &mut s.3),
-            "name" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "format" => json::set(r, &mut s.5),
-            "secret" => json::set(r, &mut s.6),
-            "organization_id" => json::set(r, &mut s.7),
-            "events" => json::set(r, &mut s.8),
-            "enabled" => json::set(r, &mut s.9),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookEndpoint {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::required("url"),
+        json::Prop::optional("name"),
+        json::Prop::required("format"),
+        json::Prop::required("secret"),
+        json::Prop::required("organization_id"),
+        json::Prop::required("events"),
+        json::Prop::required("enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_url = None;
+        let mut f_name = None;
+        let mut f_format = None;
+        let mut f_secret = None;
+        let mut f_organization_id = None;
+        let mut f_events = None;
+        let mut f_enabled = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_url,
+                &mut f_name,
+                &mut f_format,
+                &mut f_secret,
+                &mut f_organization_id,
+                &mut f_events,
+                &mut f_enabled,
+            ],
+        )?;
         let (
             Some(f_created_at),
             Some(f_modified_at),
             Some(f_id),
             Some(f_url),
-            f_name,
             Some(f_format),
             Some(f_secret),
             Some(f_organization_id),
             Some(f_events),
             Some(f_enabled),
-        ) = s
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_url,
+            f_format,
+            f_secret,
+            f_organization_id,
+            f_events,
+            f_enabled,
+        )
         else {
-            return Err(Miss::FIT);
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
             url: f_url,
-            name: match f_name {
-                Some(v) => v,
-                None => None,
-            },
+            name: f_name,
             format: f_format,
             secret: f_secret,
             organization_id: f_organization_id,
@@ -4226,48 +4283,50 @@ impl WebhookEndpointCreate {
 
 impl FromJson for WebhookEndpointCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::required(obj, "url", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_format = json::required(obj, "format", path)?;
-        let f_events = json::required(obj, "events", path)?;
-        let f_organization_id = json::patch(obj, "organization_id", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookEndpointCreate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("url"),
+        json::Prop::patch("name"),
+        json::Prop::required("format"),
+        json::Prop::required("events"),
+        json::Prop::patch("organization_id"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = None;
+        let mut f_name = Patch::Absent;
+        let mut f_format = None;
+        let mut f_events = None;
+        let mut f_organization_id = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_url,
+                &mut f_name,
+                &mut f_format,
+                &mut f_events,
+                &mut f_organization_id,
+            ],
+        )?;
+        let (Some(f_url), Some(f_format), Some(f_events)) = (f_url, f_format, f_events) else {
+            return None;
+        };
+        Some(Self {
             url: f_url,
             name: f_name,
             format: f_format,
             events: f_events,
             organization_id: f_organization_id,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "format" => json::set(r, &mut s.2),
-            "events" => json::set(r, &mut s.3),
-            "organization_id" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (Some(f_url), f_name, Some(f_format), Some(f_events), f_organization_id) = s else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            url: f_url,
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            format: f_format,
-            events: f_events,
-            organization_id: match f_organization_id {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4325,55 +4384,47 @@ impl WebhookEndpointUpdate {
 
 impl FromJson for WebhookEndpointUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_url = json::patch(obj, "url", path)?;
-        let f_name = json::patch(obj, "name", path)?;
-        let f_format = json::patch(obj, "format", path)?;
-        let f_events = json::patch(obj, "events", path)?;
-        let f_enabled = json::patch(obj, "enabled", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookEndpointUpdate {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::patch("url"),
+        json::Prop::patch("name"),
+        json::Prop::patch("format"),
+        json::Prop::patch("events"),
+        json::Prop::patch("enabled"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_url = Patch::Absent;
+        let mut f_name = Patch::Absent;
+        let mut f_format = Patch::Absent;
+        let mut f_events = Patch::Absent;
+        let mut f_enabled = Patch::Absent;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_url,
+                &mut f_name,
+                &mut f_format,
+                &mut f_events,
+                &mut f_enabled,
+            ],
+        )?;
+        Some(Self {
             url: f_url,
             name: f_name,
             format: f_format,
             events: f_events,
             enabled: f_enabled,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut s.0),
-            "name" => json::set(r, &mut s.1),
-            "format" => json::set(r, &mut s.2),
-            "events" => json::set(r, &mut s.3),
-            "enabled" => json::set(r, &mut s.4),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (f_url, f_name, f_format, f_events, f_enabled) = s;
-        Ok(Self {
-            url: match f_url {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            name: match f_name {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            format: match f_format {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            events: match f_events {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
-            enabled: match f_enabled {
-                Some(v) => v,
-                None => Patch::Absent,
-            },
             extra,
         })
     }
@@ -4446,71 +4497,79 @@ impl WebhookEvent {
 
 impl FromJson for WebhookEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let f_created_at = json::required(obj, "created_at", path)?;
-        let f_modified_at = json::required(obj, "modified_at", path)?;
-        let f_id = json::required(obj, "id", path)?;
-        let f_last_http_code = json::optional(obj, "last_http_code", path)?;
-        let f_succeeded = json::optional(obj, "succeeded", path)?;
-        let f_skipped = json::required(obj, "skipped", path)?;
-        let f_payload = json::required(obj, "payload", path)?;
-        let f_type_ = json::required(obj, "type", path)?;
-        let f_is_archived = json::required(obj, "is_archived", path)?;
-        Ok(Self {
+        json::decode_struct(value, path, Self::load)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookEvent {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::required("created_at"),
+        json::Prop::required("modified_at"),
+        json::Prop::required("id"),
+        json::Prop::optional("last_http_code"),
+        json::Prop::optional("succeeded"),
+        json::Prop::required("skipped"),
+        json::Prop::required("payload"),
+        json::Prop::required("type"),
+        json::Prop::required("is_archived"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_last_http_code = None;
+        let mut f_succeeded = None;
+        let mut f_skipped = None;
+        let mut f_payload = None;
+        let mut f_type_ = None;
+        let mut f_is_archived = None;
+        let extra = src.fields(
+            Self::PROPS,
+            &mut [
+                &mut f_created_at,
+                &mut f_modified_at,
+                &mut f_id,
+                &mut f_last_http_code,
+                &mut f_succeeded,
+                &mut f_skipped,
+                &mut f_payload,
+                &mut f_type_,
+                &mut f_is_archived,
+            ],
+        )?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_skipped),
+            Some(f_payload),
+            Some(f_type_),
+            Some(f_is_archived),
+        ) = (
+            f_created_at,
+            f_modified_at,
+            f_id,
+            f_skipped,
+            f_payload,
+            f_type_,
+            f_is_archived,
+        )
+        else {
+            return None;
+        };
+        Some(Self {
             created_at: f_created_at,
             modified_at: f_modified_at,
             id: f_id,
             last_http_code: f_last_http_code,
             succeeded: f_succeeded,
-            skipped: f_skipped,
-            payload: f_payload,
-            type_: f_type_,
-            is_archived: f_is_archived,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (None, None, None, None, None, None, None, None, None);
-        r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut s.0),
-            "modified_at" => json::set(r, &mut s.1),
-            "id" => json::set(r, &mut s.2),
-            "last_http_code" => json::set_opt(r, &mut s.3, key, &mut extra),
-            "succeeded" => json::set_opt(r, &mut s.4, key, &mut extra),
-            "skipped" => json::set(r, &mut s.5),
-            "payload" => json::set(r, &mut s.6),
-            "type" => json::set(r, &mut s.7),
-            "is_archived" => json::set(r, &mut s.8),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (
-            Some(f_created_at),
-            Some(f_modified_at),
-            Some(f_id),
-            f_last_http_code,
-            f_succeeded,
-            Some(f_skipped),
-            Some(f_payload),
-            Some(f_type_),
-            Some(f_is_archived),
-        ) = s
-        else {
-            return Err(Miss::FIT);
-        };
-        Ok(Self {
-            created_at: f_created_at,
-            modified_at: f_modified_at,
-            id: f_id,
-            last_http_code: match f_last_http_code {
-                Some(v) => v,
-                None => None,
-            },
-            succeeded: match f_succeeded {
-                Some(v) => v,
-                None => None,
-            },
             skipped: f_skipped,
             payload: f_payload,
             type_: f_type_,
@@ -4860,34 +4919,31 @@ impl WebhookMemberCreatedPayload {
 
 impl FromJson for WebhookMemberCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "member.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "member.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookMemberCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("member.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -4933,34 +4989,31 @@ impl WebhookMemberDeletedPayload {
 
 impl FromJson for WebhookMemberDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "member.deleted", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "member.deleted", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookMemberDeletedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("member.deleted"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5006,34 +5059,31 @@ impl WebhookMemberUpdatedPayload {
 
 impl FromJson for WebhookMemberUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "member.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "member.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookMemberUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("member.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5086,30 +5136,31 @@ impl WebhookOrderCreatedPayload {
 
 impl FromJson for WebhookOrderCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "order.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(json::peek_const_str(r, "order.created", false), r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookOrderCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("order.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5154,30 +5205,31 @@ impl WebhookOrderPaidPayload {
 
 impl FromJson for WebhookOrderPaidPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "order.paid", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(json::peek_const_str(r, "order.paid", false), r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookOrderPaidPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("order.paid"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5220,34 +5272,31 @@ impl WebhookOrderRefundedPayload {
 
 impl FromJson for WebhookOrderRefundedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "order.refunded", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "order.refunded", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookOrderRefundedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("order.refunded"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5295,30 +5344,31 @@ impl WebhookOrderUpdatedPayload {
 
 impl FromJson for WebhookOrderUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "order.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(json::peek_const_str(r, "order.updated", false), r, &mut s.0),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookOrderUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("order.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5361,34 +5411,31 @@ impl WebhookOrganizationUpdatedPayload {
 
 impl FromJson for WebhookOrganizationUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "organization.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "organization.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookOrganizationUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("organization.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5864,34 +5911,31 @@ impl WebhookProductCreatedPayload {
 
 impl FromJson for WebhookProductCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "product.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "product.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookProductCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("product.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -5934,34 +5978,31 @@ impl WebhookProductUpdatedPayload {
 
 impl FromJson for WebhookProductUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "product.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "product.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookProductUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("product.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6004,34 +6045,31 @@ impl WebhookRefundCreatedPayload {
 
 impl FromJson for WebhookRefundCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "refund.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "refund.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookRefundCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("refund.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6074,34 +6112,31 @@ impl WebhookRefundUpdatedPayload {
 
 impl FromJson for WebhookRefundUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "refund.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "refund.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookRefundUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("refund.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6145,34 +6180,31 @@ impl WebhookSubscriptionActivePayload {
 
 impl FromJson for WebhookSubscriptionActivePayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.active", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.active", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionActivePayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.active"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6216,34 +6248,31 @@ impl WebhookSubscriptionCanceledPayload {
 
 impl FromJson for WebhookSubscriptionCanceledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.canceled", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.canceled", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionCanceledPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.canceled"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6288,34 +6317,31 @@ impl WebhookSubscriptionCreatedPayload {
 
 impl FromJson for WebhookSubscriptionCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.created", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.created", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionCreatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.created"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6366,34 +6392,31 @@ impl WebhookSubscriptionCycledPayload {
 
 impl FromJson for WebhookSubscriptionCycledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.cycled", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.cycled", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionCycledPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.cycled"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6441,34 +6464,31 @@ impl WebhookSubscriptionPastDuePayload {
 
 impl FromJson for WebhookSubscriptionPastDuePayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.past_due", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.past_due", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionPastDuePayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.past_due"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6514,34 +6534,31 @@ impl WebhookSubscriptionPausedPayload {
 
 impl FromJson for WebhookSubscriptionPausedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.paused", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.paused", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionPausedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.paused"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6586,34 +6603,31 @@ impl WebhookSubscriptionResumedPayload {
 
 impl FromJson for WebhookSubscriptionResumedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.resumed", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.resumed", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionResumedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.resumed"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6659,34 +6673,31 @@ impl WebhookSubscriptionRevokedPayload {
 
 impl FromJson for WebhookSubscriptionRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.revoked", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.revoked", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionRevokedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.revoked"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6733,34 +6744,31 @@ impl WebhookSubscriptionUncanceledPayload {
 
 impl FromJson for WebhookSubscriptionUncanceledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.uncanceled", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.uncanceled", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionUncanceledPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.uncanceled"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,
@@ -6807,34 +6815,31 @@ impl WebhookSubscriptionUpdatedPayload {
 
 impl FromJson for WebhookSubscriptionUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "subscription.updated", true, path)?;
-        let f_timestamp = json::required(obj, "timestamp", path)?;
-        let f_data = json::required(obj, "data", path)?;
-        Ok(Self {
-            timestamp: f_timestamp,
-            data: f_data,
-            extra: json::extra(obj, Self::FIELDS),
-        })
+        json::decode_struct(value, path, Self::load)
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let mut extra = Map::new();
-        let mut s = (false, None, None);
-        r.object(&mut |r, key| match key {
-            "type" => json::konst(
-                json::peek_const_str(r, "subscription.updated", false),
-                r,
-                &mut s.0,
-            ),
-            "timestamp" => json::set(r, &mut s.1),
-            "data" => json::set(r, &mut s.2),
-            _ => json::unknown(r, key, &mut extra),
-        })?;
-        let (true, Some(f_timestamp), Some(f_data)) = s else {
-            return Err(Miss::FIT);
+        json::read_struct(r, Self::load)
+    }
+}
+
+impl WebhookSubscriptionUpdatedPayload {
+    /// Its properties, each with its rule: what `load` reads.
+    const PROPS: &'static [json::Prop] = &[
+        json::Prop::constant("type", &json::Konst::Str("subscription.updated"), true),
+        json::Prop::required("timestamp"),
+        json::Prop::required("data"),
+    ];
+
+    /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
+    fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
+            return None;
         };
-        Ok(Self {
+        Some(Self {
             timestamp: f_timestamp,
             data: f_data,
             extra,

@@ -12,12 +12,15 @@
 //! traits, so it embeds in your own serde types.
 //!
 //! By concern: `path` (where a value sits, what went wrong there), `traits` (the traits and
-//! their impls for std types), `object` (the properties of an object), `union` (choosing a
-//! union's member), `write` (writing JSON text); dates are in the runtime's `dates`.
+//! their impls for std types), `table` (a struct's properties, read in one pass or from a
+//! document), `object` (the properties of a document's object), `union` and `read` (choosing
+//! a union's member, from a document or in one pass), `write` (writing JSON text); the
+//! token reader and the document are the runtime's `doc`, dates its `dates`.
 
 mod object;
 mod path;
 mod read;
+mod table;
 mod traits;
 mod union;
 mod write;
@@ -39,10 +42,8 @@ pub(crate) use object::{
     string,
 };
 #[allow(unused_imports)]
-pub(crate) use read::{
-    best_fit as best_fit_read, konst, peek_const, peek_const_str, set, set_opt, unknown,
-    unknown_tagged, via_document, ReadFn,
-};
+pub(crate) use read::{best_fit as best_fit_read, unknown_tagged, via_document, ReadFn};
+pub(crate) use table::{decode_struct, read_struct, Konst, Prop, Source};
 pub(crate) use union::{best_fit, closest_error, tag, Decoder};
 pub(crate) use write::{push_decimal, quoted, text};
 

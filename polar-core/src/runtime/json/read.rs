@@ -1,89 +1,8 @@
-//! What generated `read` functions call: one pass over an object's entries, each value read
-//! into a slot as its key comes, unknown properties kept in `extra` as they come.
-//!
-//! A slot is an `Option` (`None`: the key has not come yet). A key that comes twice is a
-//! [`Miss`]: the document decides (the last one wins there), so this path need not.
+//! What generated `read` functions of unions call (structs go through [`super::table`]):
+//! tagged members, members tried in one pass, and the fallback to a document of the value.
 
-use super::{Map, Value};
-use crate::runtime::doc::{Json, Miss, Reader};
-
-/// Reads a property into its slot.
-pub fn set<T: super::FromJson>(r: &mut Reader<'_>, slot: &mut Option<T>) -> Result<(), Miss> {
-    if slot.is_some() {
-        return Err(Miss::UNSURE);
-    }
-    // A `match`, not `?`: `?` would instantiate `Try` for every `T`.
-    match T::read(r) {
-        Ok(v) => {
-            *slot = Some(v);
-            Ok(())
-        }
-        Err(m) => Err(m),
-    }
-}
-
-/// Reads an optional property into its slot; an explicit `null` is kept in `extra` too (as
-/// [`super::extra`] keeps it), so that it is written back as it came.
-pub fn set_opt<T: super::FromJson>(
-    r: &mut Reader<'_>,
-    slot: &mut Option<Option<T>>,
-    key: &str,
-    extra: &mut Map<String, Value>,
-) -> Result<(), Miss> {
-    if slot.is_some() {
-        return Err(Miss::UNSURE);
-    }
-    if r.null()? {
-        extra.insert(key.to_owned(), Value::Null);
-        *slot = Some(None);
-    } else {
-        match T::read(r) {
-            Ok(v) => *slot = Some(Some(v)),
-            Err(m) => return Err(m),
-        }
-    }
-    Ok(())
-}
-
-/// A property the type does not declare: kept in `extra` (a repeated one, the last).
-pub fn unknown(r: &mut Reader<'_>, key: &str, extra: &mut Map<String, Value>) -> Result<(), Miss> {
-    let value = r.value()?;
-    extra.insert(key.to_owned(), value);
-    Ok(())
-}
-
-/// Checks that the value coming next is the string constant `expected` (compared without
-/// regard to ASCII case when `ignore_case`), consuming nothing.
-pub fn peek_const_str(r: &Reader<'_>, expected: &str, ignore_case: bool) -> Result<(), Miss> {
-    let s = r.clone().str()?;
-    match ignore_case {
-        false if s == expected => Ok(()),
-        true if s.eq_ignore_ascii_case(expected) => Ok(()),
-        _ => Err(Miss::FIT),
-    }
-}
-
-/// Checks that the value coming next equals the constant `expected` as JSON, consuming
-/// nothing.
-pub fn peek_const(r: &Reader<'_>, expected: &Value) -> Result<(), Miss> {
-    let v = r.clone().value()?;
-    match Json::from_value(&v).eq_value(expected) {
-        true => Ok(()),
-        false => Err(Miss::FIT),
-    }
-}
-
-/// A property that is a constant and has no field: `check` (whether the value is the
-/// constant, found without consuming it), then skipped and marked `seen`.
-pub fn konst(check: Result<(), Miss>, r: &mut Reader<'_>, seen: &mut bool) -> Result<(), Miss> {
-    if *seen {
-        return Err(Miss::UNSURE);
-    }
-    check?;
-    r.raw()?;
-    *seen = true;
-    Ok(())
-}
+use super::Value;
+use crate::runtime::doc::{Miss, Reader};
 
 /// Reads the value into a document of its own (only as large as the value) and decodes
 /// that: for the types `read` does not cover in one pass (unions without a tag).
@@ -103,34 +22,90 @@ pub fn unknown_tagged(r: &mut Reader<'_>, key: &str, tag: &str) -> Result<Value,
     }
 }
 
-/// Reads one member of a union, as generated code lists them for [`best_fit`].
-pub type ReadFn<T> = fn(&mut Reader<'_>) -> Result<T, Miss>;
+/// Reads one member of a union, as generated code lists them for [`best_fit`], with the
+/// keys it requires (none listed for a member that is no struct).
+pub type ReadFn<T> = (
+    fn(&mut Reader<'_>) -> Result<T, Miss>,
+    &'static [&'static str],
+);
 
-/// [`super::best_fit`] in one pass, for a value that is no object: the first member that
-/// reads it wins (no properties, none unknown), none: `unknown` of the value. An object is
-/// decoded from its document: there the members that miss stop at their first missing
-/// property, where a one-pass read would read each to its end.
-pub fn best_fit<T: super::FromJson>(
+/// [`super::best_fit`] in one pass, choosing as it does: among the members that read the
+/// value, the one leaving the fewest of its keys unknown (not in the member's `known` list of
+/// `candidates`) wins, ties going to the earliest; a member leaving none ends the search;
+/// none: `unknown` of the value. The object's keys are listed once first, so that a member
+/// missing a required key, or unable to beat the best so far, is not read at all.
+pub fn best_fit<T, D>(
     r: &mut Reader<'_>,
+    candidates: &[(&[&str], D)],
     reads: &[ReadFn<T>],
     unknown: fn(Value) -> T,
 ) -> Result<T, Miss> {
-    if r.peek() == Some(b'{') {
-        return via_document(r);
-    }
-    for read in reads {
+    let keys = keys(r)?;
+    let mut best: Option<(usize, T, Reader<'_>)> = None;
+    for ((known, _), (read, required)) in candidates.iter().zip(reads) {
+        if !contains_all(&keys, required) {
+            continue;
+        }
+        let score = count_missing(known, &keys);
+        if best.as_ref().is_some_and(|(s, _, _)| *s <= score) {
+            continue;
+        }
         let mut c = r.clone();
         match read(&mut c) {
-            Ok(v) => {
+            Ok(v) if score == 0 => {
                 r.advance_to(&c);
                 return Ok(v);
             }
+            Ok(v) => best = Some((score, v, c)),
             // A member that cannot tell may be the one the document picks.
             Err(m) if m.unsure => return Err(m),
             Err(_) => {}
         }
     }
-    r.value().map(unknown)
+    match best {
+        Some((_, v, c)) => {
+            r.advance_to(&c);
+            Ok(v)
+        }
+        None => r.value().map(unknown),
+    }
+}
+
+/// How many of `keys` are not in `set`. Both usually follow the spec's order, so the entry
+/// after the last one found is tried first: linear, where a search per key is quadratic.
+fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>]) -> usize {
+    let mut next = 0;
+    let mut missing = 0;
+    for k in keys {
+        let k = k.as_ref();
+        if set.get(next).is_some_and(|s| s.as_ref() == k) {
+            next += 1;
+            continue;
+        }
+        match set.iter().position(|s| s.as_ref() == k) {
+            Some(i) => next = i + 1,
+            None => missing += 1,
+        }
+    }
+    missing
+}
+
+/// Whether every one of `required` is among `keys` (see [`count_missing`]).
+fn contains_all(keys: &[std::borrow::Cow<'_, str>], required: &[&str]) -> bool {
+    count_missing(keys, required) == 0
+}
+
+/// The keys of the object `r` is at (none if it is no object), consuming nothing.
+fn keys<'a>(r: &Reader<'a>) -> Result<Vec<std::borrow::Cow<'a, str>>, Miss> {
+    let mut scan = r.clone();
+    let mut keys = Vec::new();
+    if scan.peek() == Some(b'{') {
+        scan.object(&mut |r, k| {
+            keys.push(k);
+            r.raw().map(|_| ())
+        })?;
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ impl FromJson for i64 {
         }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        r.number()?.as_i64().ok_or(Miss::FIT)
+        r.int()
     }
 }
 impl ToJson for i64 {
@@ -286,7 +286,7 @@ impl<K: JsonKey, V: FromJson> FromJson for BTreeMap<K, V> {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut out = BTreeMap::new();
         r.object(&mut |r, k| {
-            out.insert(K::from_key(k), V::read(r)?);
+            out.insert(K::from_key(&k), V::read(r)?);
             Ok(())
         })?;
         Ok(out)
