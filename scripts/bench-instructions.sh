@@ -18,7 +18,7 @@ count() {
 }
 base=$(count none 0)
 printf '%-28s %12s\n' "customers:get, per call" "instructions"
-for op in request request_list serde_value document parse webhook_parse; do
+for op in request request_list serde_value check parse webhook_parse; do
   total=$(count "$op" "$n")
   printf '%-28s %12d\n' "$op" $(( (total - base) / n ))
 done

@@ -9,9 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use polarsh_core::json::{FromJson, Json, Path};
+use polarsh_core::json::{from_value, Value};
 use polarsh_core::retry::{retry_after, Attempt, Outcome, RetryPolicy};
-use std::borrow::Cow;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -54,8 +53,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(ours, expected, "Retry-After {text:?}");
         }
         // Date-times and dates, as the JSON runtime reads them.
-        let json = Json::String(Cow::Borrowed(text));
-        let ours = time::OffsetDateTime::decode(&json, &Path::Root).ok();
+        let json = Value::String(text.to_owned());
+        let ours = from_value::<time::OffsetDateTime>(&json).ok();
         let theirs = time::OffsetDateTime::parse(text, &Rfc3339).ok();
         assert_eq!(ours, theirs, "date-time {text:?}");
         if let Some(dt) = ours {
@@ -64,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(time::OffsetDateTime::parse(s, &Rfc3339).ok(), Some(dt));
             }
         }
-        let ours = time::Date::decode(&json, &Path::Root).ok();
+        let ours = from_value::<time::Date>(&json).ok();
         let theirs = time::Date::parse(text, format_description!("[year]-[month]-[day]")).ok();
         assert_eq!(ours, theirs, "date {text:?}");
     }

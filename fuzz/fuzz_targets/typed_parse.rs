@@ -3,7 +3,7 @@
 //! Input: one selector byte, then the body. The selector picks a model (decoded with
 //! `from_slice`, as a response is), and an operation and a status for the operation-level
 //! parse. Checked:
-//! nothing panics; what the one-pass read gives, the document gives too; a decoded value encodes to JSON that decodes to the same value and keeps
+//! nothing panics; what the fast pass gives, exact mode gives too; a decoded value encodes to JSON that decodes to the same value and keeps
 //! every key of the input; an error of a response holding a secret (OAuth tokens, a customer
 //! session) does not show that secret in `Debug` or `Display`.
 #![no_main]
@@ -18,8 +18,8 @@ use std::fmt::Debug;
 /// Decodes `body` as `T`; when it decodes, checks the value against its own encoding.
 fn check<T: FromJson + ToJson + PartialEq + Debug>(body: &[u8]) {
     if let Some(read) = json::read_slice::<T>(body) {
-        let doc = json::decode_slice::<T>(body);
-        assert_eq!(doc.as_ref().ok(), Some(&read), "one pass and document differ");
+        let exact = json::exact_slice::<T>(body);
+        assert_eq!(exact.as_ref().ok(), Some(&read), "fast pass and exact mode differ");
     }
     let Ok(value) = json::from_slice::<T>(body) else {
         return;

@@ -2,7 +2,7 @@
 //! instructions (`scripts/bench-instructions.sh` runs it under callgrind): a figure that,
 //! unlike time on a shared machine, does not move with the neighbours.
 //!
-//! Usage: `decode_ops <request|request_list|serde_value|document|parse|webhook_parse>
+//! Usage: `decode_ops <request|request_list|serde_value|check|parse|webhook_parse>
 //! <iterations>`;
 //! any other operation name runs nothing (the start-up count subtracted from the others).
 
@@ -38,8 +38,8 @@ fn main() {
             "serde_value" => {
                 black_box(serde_json::from_slice::<serde_json::Value>(black_box(bytes)).is_ok());
             }
-            "document" => {
-                black_box(polarsh_core::runtime::doc::parse(black_box(bytes)).is_ok());
+            "check" => {
+                black_box(polarsh_core::runtime::doc::validate(black_box(bytes)).is_ok());
             }
             "parse" => {
                 black_box(operations::customers::Get::parse(black_box(&response)).is_ok());

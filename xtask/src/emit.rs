@@ -452,7 +452,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         out.push_str(
             "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments, clippy::manual_unwrap_or, clippy::manual_unwrap_or_default)]\n\n\
              use super::*;\n\
-             use crate::runtime::json::{self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
+             use crate::runtime::json::{self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
@@ -762,7 +762,7 @@ fn emit_enum(name: &str, values: &[(String, String)], out: &mut String) {
     let _ = writeln!(
         out,
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
-         impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::string(value, path).map(Self::from)\n    }}\n\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        r.str().map(|s| Self::from(&*s))\n    }}\n}}\n\n\
+         impl FromJson for {name} {{\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        r.str().map(|s| Self::from(&*s))\n    }}\n}}\n\n\
          impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        Value::String(self.as_str().to_owned())\n    }}\n}}\n\n\
          impl JsonKey for {name} {{\n    fn from_key(key: &str) -> Self {{\n        Self::from(key)\n    }}\n    fn to_key(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}\n"
     );
@@ -865,7 +865,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
 
     let _ = writeln!(
         out,
-        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::decode_struct(value, path, Self::load)\n    }}\n\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        json::read_struct(r, Self::load)\n    }}\n}}\n"
+        "impl FromJson for {name} {{\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        json::read_struct(r, Self::load)\n    }}\n}}\n"
     );
     emit_struct_load(name, fields, out);
 
@@ -1115,7 +1115,7 @@ fn emit_union(
     crate::accessors::emit(model, name, members, out);
 
     // The members in the order `best_fit` tries them: an associated constant, shared by
-    // `decode` and `closest_error`.
+    // `read` and `closest_error`.
     let mut order: Vec<usize> = (0..members.len()).collect();
     order.sort_by_key(|&i| {
         let (c, r) = specificity(model, &members[i].ty);
@@ -1123,9 +1123,8 @@ fn emit_union(
     });
     let _ = writeln!(
         out,
-        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: their property names and decoders.\n    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &["
+        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: the property names each knows,\n    /// its read, and the keys it requires.\n    const MEMBERS: &'static [json::Member<Self>] = &["
     );
-    let order_again = order.clone();
     for i in order {
         let m = &members[i];
         let mut known = Vec::new();
@@ -1150,43 +1149,19 @@ fn emit_union(
         match open_union(model, &m.ty) {
             Some(inner) => {
                 let why = match model.defs.get(inner).map(|d| &d.kind) {
-                    Some(Kind::Union { .. }) => format!(
-                        "{inner}::closest_error(v, p).unwrap_or_else(|| DecodeError::new(p, \"no variant matched\"))"
-                    ),
-                    _ => "DecodeError::new(p, \"no variant matched\")".to_string(),
+                    Some(Kind::Union { .. }) => format!("Some({inner}::closest_error)"),
+                    _ => "None".to_string(),
                 };
                 let _ = writeln!(
                     out,
-                    "            ({known_expr}, |v, p| match {inner}::decode(v, p)? {{ {inner}::Unknown {{ .. }} => Err({why}), x => Ok(Self::{}(x)) }}),",
+                    "        ({known_expr}, |r| {{ let at = r.clone(); match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(json::no_variant(r, &at, {why})), x => Ok(Self::{}(x)) }} }}, &[]),",
                     m.variant
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "            ({known_expr}, |v, p| Ok(Self::{}(FromJson::decode(v, p)?))),",
-                    m.variant
-                );
-            }
-        }
-    }
-    out.push_str("    ];\n\n");
-    // The same members, read in one pass (`json::best_fit_read`).
-    out.push_str("    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.\n    const READS: &'static [json::ReadFn<Self>] = &[\n");
-    for &i in &order_again {
-        let m = &members[i];
-        match open_union(model, &m.ty) {
-            Some(inner) => {
-                let _ = writeln!(
-                    out,
-                    "        (|r| match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(Miss::FIT), x => Ok(Self::{}(x)) }}, &[]),",
-                    m.variant
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "        (|r| Ok(Self::{}(FromJson::read(r)?)), &[{}]),",
+                    "        ({known_expr}, |r| Ok(Self::{}(FromJson::read(r)?)), &[{}]),",
                     m.variant,
                     required_keys(model, &m.ty).join(", ")
                 );
@@ -1196,39 +1171,20 @@ fn emit_union(
     out.push_str("    ];\n\n");
     let tagged = match discriminator {
         Some((prop, _)) => format!(
-            "        // A tag this SDK does not know is a newer variant, not a mismatch.\n        if json::tag(value, {}).is_some() {{\n            return None;\n        }}\n",
+            "        // A tag this SDK does not know is a newer variant, not a mismatch.\n        if matches!(r.tag({}), Ok(Some(_))) {{\n            return None;\n        }}\n",
             lit(prop)
         ),
         None => String::new(),
     };
     let _ = writeln!(
         out,
-        "    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK\n    /// does not know): the decode error of the variant that came closest, its path relative\n    /// to this value. `None` for a known variant.\n    pub fn unknown_reason(&self) -> Option<DecodeError> {{\n        match self {{\n            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),\n            _ => None,\n        }}\n    }}\n\n    /// The decode error of the variant closest to `value` at `path`, when none fits (see\n    /// [`json::closest_error`]).\n    #[doc(hidden)]\n    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {{\n{tagged}        json::closest_error(value, path, Self::CANDIDATES)\n    }}\n}}\n"
+        "    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK\n    /// does not know): the decode error of the variant that came closest, its path relative\n    /// to this value. `None` for a known variant.\n    pub fn unknown_reason(&self) -> Option<DecodeError> {{\n        match self {{\n            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),\n            _ => None,\n        }}\n    }}\n\n    /// The decode error of the variant closest to the value `r` is at (in exact mode), when\n    /// none fits (see [`json::closest_error`]).\n    #[doc(hidden)]\n    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {{\n{tagged}        json::closest_error(r, Self::MEMBERS)\n    }}\n}}\n"
     );
 
-    let _ = writeln!(
-        out,
-        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{"
-    );
+    let fit = "json::best_fit(r, Self::MEMBERS, Self::Unknown)";
+    out.push_str(&format!("impl FromJson for {name} {{"));
     if let Some((prop, mapping)) = discriminator {
-        let _ = writeln!(out, "        match json::tag(value, {}) {{", lit(prop));
-        for (v, idx) in mapping {
-            if let Some(m) = members.get(*idx) {
-                let _ = writeln!(
-                    out,
-                    "            Some({}) => return Ok(Self::{}(FromJson::decode(value, path)?)),",
-                    lit(v),
-                    m.variant
-                );
-            }
-        }
-        out.push_str("            Some(_) => return Ok(Self::Unknown(value.to_value())),\n            None => {}\n        }\n");
-    }
-    out.push_str("        Ok(json::best_fit(value, path, Self::CANDIDATES).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n");
-    // The members are tried in one pass.
-    let fit = "json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)";
-    if let Some((prop, mapping)) = discriminator {
-        // One pass: find the tag, then the member reads the object.
+        // Find the tag, then the member reads the object.
         let _ = writeln!(
             out,
             "\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        let Some(tag) = r.tag({})? else {{\n            return {fit};\n        }};\n        Ok(match &*tag {{",
@@ -1311,17 +1267,7 @@ fn emit_events(model: &Model, name: &str, events: &[(String, String, Ty)], out: 
         let _ = writeln!(out, "            Self::{variant}(_) => {},", lit(event));
     }
     out.push_str("            Self::Unknown { type_, .. } => type_,\n        }\n    }\n}\n\n");
-    let _ = writeln!(out, "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;\n        let type_: String = json::required(obj, \"type\", path)?;\n        Ok(match type_.as_str() {{");
-    for (event, variant, _) in events {
-        let _ = writeln!(
-            out,
-            "            {} => Self::{variant}(FromJson::decode(value, path)?),",
-            lit(event)
-        );
-    }
-    out.push_str(
-        "            _ => Self::Unknown { type_, raw: value.to_value() },\n        })\n    }\n\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {\n        let Some(type_) = r.tag(\"type\")? else {\n            return Err(Miss::UNSURE);\n        };\n        Ok(match &*type_ {\n",
-    );
+    out.push_str(&format!("impl FromJson for {name} {{\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        let type_ = json::event_type(r)?;\n        Ok(match &*type_ {{\n"));
     for (event, variant, _) in events {
         let _ = writeln!(
             out,
@@ -1516,7 +1462,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
             "#![allow(unused_imports, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use crate::models::*;\n\
              use crate::runtime::config::CredentialKind;\n\
-             use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};\n\
+             use crate::runtime::json::{self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
              use crate::runtime::Patch;\n\
              use http::{Method, Response};\n\
@@ -2089,40 +2035,61 @@ fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
         "            _ => Err(operation::unexpected_status(response)),\n        }\n    }\n}\n\n",
     );
 
-    // Parameters as one JSON object, for hosts that drive operations by id (FFI, tests).
-    let mut fields: Vec<String> = op.params.iter().map(|p| lit(&p.json)).collect();
-    if op.body.is_some() {
-        fields.push(lit("body"));
-    }
-    let _ = writeln!(
-        out,
-        "#[cfg(feature = \"by-id\")]\nimpl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;\n        json::deny_unknown(obj, &[{}], path)?;\n        Ok(Self {{",
-        fields.join(", ")
-    );
+    // Parameters as one JSON object, for hosts that drive operations by id (FFI, tests):
+    // read by the struct loop, with unknown keys refused.
+    let mut props = Vec::new();
+    let mut locals = Vec::new();
+    let mut checks = Vec::new();
+    let mut inits = Vec::new();
+    let mut add = |key: &str, field: &str, required: bool, many: bool| {
+        let local = format!("f_{}", field.trim_start_matches("r#"));
+        let rule = if required { "required" } else { "optional" };
+        props.push(format!("json::Prop::{rule}({})", lit(key)));
+        let empty = if many { "json::Many(None)" } else { "None" };
+        locals.push(format!("let mut {local} = {empty};"));
+        let value = if many {
+            format!("{local}.0")
+        } else {
+            local.clone()
+        };
+        if required {
+            checks.push(format!(
+                "let Some({local}) = {value} else {{ return None; }};"
+            ));
+            inits.push(format!("{field}: {local},"));
+        } else {
+            inits.push(format!("{field}: {value},"));
+        }
+    };
     for p in &op.params {
         // A list parameter also takes one bare value (`X | array<X>` in the spec; the query
         // string is the same either way).
-        let many = if matches!(p.ty, Ty::Vec(_)) {
-            "_many"
-        } else {
-            ""
-        };
-        let helper = if p.required { "required" } else { "optional" };
-        let _ = writeln!(
-            out,
-            "            {}: json::{helper}{many}(obj, {}, path)?,",
-            p.rust,
-            lit(&p.json)
-        );
+        add(&p.json, &p.rust, p.required, matches!(p.ty, Ty::Vec(_)));
     }
     if let Some(b) = &op.body {
-        let helper = if b.required { "required" } else { "optional" };
-        let _ = writeln!(
-            out,
-            "            body: json::{helper}(obj, \"body\", path)?,"
-        );
+        add("body", "body", b.required, false);
     }
-    out.push_str("        })\n    }\n}\n\n");
+    let slots = locals
+        .iter()
+        .map(|l| {
+            format!(
+                "&mut {}",
+                l.trim_start_matches("let mut ")
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        out,
+        "#[cfg(feature = \"by-id\")]\nimpl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        json::read_struct(r, |src| {{\n            const PROPS: &[json::Prop] = &[{}];\n            {}\n            src.params(PROPS, &mut [{slots}])?;\n            {}\n            Some(Self {{ {} }})\n        }})\n    }}\n}}\n",
+        props.join(", "),
+        locals.join("\n            "),
+        checks.join("\n            "),
+        inits.join(" "),
+    );
 
     if let Some(paging) = &op.paginated {
         let page = op

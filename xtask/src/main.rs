@@ -58,10 +58,6 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/json/path.rs"),
     ),
     (
-        "json/read.rs",
-        include_str!("../../polar-core/src/runtime/json/read.rs"),
-    ),
-    (
         "json/table.rs",
         include_str!("../../polar-core/src/runtime/json/table.rs"),
     ),

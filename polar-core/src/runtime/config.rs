@@ -114,13 +114,6 @@ impl fmt::Display for Secret {
 }
 
 impl super::json::FromJson for Secret {
-    fn decode(
-        value: &super::json::Json<'_>,
-        path: &super::json::Path<'_>,
-    ) -> Result<Self, super::json::DecodeError> {
-        super::json::string(value, path).map(Secret::new)
-    }
-
     fn read(r: &mut super::doc::Reader<'_>) -> Result<Self, super::doc::Miss> {
         r.str().map(Secret::new)
     }

@@ -833,30 +833,30 @@ pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
 /// is tried (see [`parse_api_error_with`]).
 #[doc(hidden)]
 pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
-    parse_api_error_with(response, ErrorBody::decode)
+    parse_api_error_with(response, ErrorBody::read)
 }
 
 /// A declared error response whose body the spec says is the error model `M`: one copy of
 /// the decoder per model, shared by every operation that declares it.
 #[doc(hidden)]
 pub fn parse_api_error_as<M: FromJson + Into<ErrorBody>>(response: &Response<Vec<u8>>) -> Error {
-    parse_api_error_with(response, |v, p| M::decode(v, p).map(Into::into))
+    parse_api_error_with(response, |r| M::read(r).map(Into::into))
 }
 
-/// A declared error response, its body decoded by `decode` (the generated code passes the
+/// A declared error response, its body read by `read` (the generated code passes the
 /// model the spec declares for the status, so a program links only the error models of the
 /// operations it calls); `ErrorBody::Unknown` with the JSON when the body does not fit.
 #[doc(hidden)]
 pub fn parse_api_error_with(
     response: &Response<Vec<u8>>,
-    decode: json::Decoder<ErrorBody>,
+    read: fn(&mut json::Reader<'_>) -> Result<ErrorBody, json::Miss>,
 ) -> Error {
     let status = response.status().as_u16();
     // The model is read from the redacted body too: an `Unknown` body or a validation
     // error's `input` would otherwise show a secret the request or response carried.
     let redacted = super::redact::redact(response.body());
-    let doc = super::doc::parse(&redacted).unwrap_or(json::Json::Null);
-    let body = decode(&doc, &Path::Probe).unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
+    let body = json::read_with(&redacted, read)
+        .unwrap_or_else(|| ErrorBody::Unknown(json::parse(&redacted).unwrap_or(json::Value::Null)));
     let e = ApiError {
         status,
         body,

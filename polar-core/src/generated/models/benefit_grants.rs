@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -92,10 +92,6 @@ impl BenefitGrant {
 }
 
 impl FromJson for BenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -259,10 +255,6 @@ impl BenefitGrantCustomProperties {
 }
 
 impl FromJson for BenefitGrantCustomProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -313,10 +305,6 @@ impl BenefitGrantDiscordProperties {
 }
 
 impl FromJson for BenefitGrantDiscordProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -387,10 +375,6 @@ impl BenefitGrantDownloadablesProperties {
 }
 
 impl FromJson for BenefitGrantDownloadablesProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -445,10 +429,6 @@ impl BenefitGrantError {
 }
 
 impl FromJson for BenefitGrantError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -512,10 +492,6 @@ impl BenefitGrantFeatureFlagProperties {
 }
 
 impl FromJson for BenefitGrantFeatureFlagProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -573,10 +549,6 @@ impl BenefitGrantGitHubRepositoryProperties {
 }
 
 impl FromJson for BenefitGrantGitHubRepositoryProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -657,10 +629,6 @@ impl BenefitGrantLicenseKeysProperties {
 }
 
 impl FromJson for BenefitGrantLicenseKeysProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -756,48 +724,16 @@ impl BenefitGrantProperties {
 }
 
 impl BenefitGrantProperties {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (BenefitGrantDiscordProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantDiscordProperties(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantGitHubRepositoryProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (BenefitGrantDownloadablesProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantCustomProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantCustomProperties(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantFeatureFlagProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantSlackSharedChannelProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            BenefitGrantDiscordProperties::FIELDS,
             |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantGitHubRepositoryProperties::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantGitHubRepositoryProperties(
                     FromJson::read(r)?,
@@ -806,6 +742,7 @@ impl BenefitGrantProperties {
             &[],
         ),
         (
+            BenefitGrantDownloadablesProperties::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
                     r,
@@ -814,18 +751,22 @@ impl BenefitGrantProperties {
             &[],
         ),
         (
+            BenefitGrantLicenseKeysProperties::FIELDS,
             |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantCustomProperties::FIELDS,
             |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantFeatureFlagProperties::FIELDS,
             |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantSlackSharedChannelProperties::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantSlackSharedChannelProperties(
                     FromJson::read(r)?,
@@ -840,27 +781,22 @@ impl BenefitGrantProperties {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for BenefitGrantProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -957,10 +893,6 @@ impl BenefitGrantSlackSharedChannelProperties {
 }
 
 impl FromJson for BenefitGrantSlackSharedChannelProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1081,10 +1013,6 @@ impl std::fmt::Display for BenefitGrantSortProperty {
 }
 
 impl FromJson for BenefitGrantSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }

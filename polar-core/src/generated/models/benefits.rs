@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -296,37 +296,11 @@ impl Benefit {
 }
 
 impl Benefit {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (BenefitCustom::FIELDS, |v, p| {
-            Ok(Self::Custom(FromJson::decode(v, p)?))
-        }),
-        (BenefitDiscord::FIELDS, |v, p| {
-            Ok(Self::Discord(FromJson::decode(v, p)?))
-        }),
-        (BenefitGitHubRepository::FIELDS, |v, p| {
-            Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
-        }),
-        (BenefitDownloadables::FIELDS, |v, p| {
-            Ok(Self::Downloadables(FromJson::decode(v, p)?))
-        }),
-        (BenefitLicenseKeys::FIELDS, |v, p| {
-            Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
-        }),
-        (BenefitMeterCredit::FIELDS, |v, p| {
-            Ok(Self::MeterCredit(FromJson::decode(v, p)?))
-        }),
-        (BenefitFeatureFlag::FIELDS, |v, p| {
-            Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
-        }),
-        (BenefitSlackSharedChannel::FIELDS, |v, p| {
-            Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            BenefitCustom::FIELDS,
             |r| Ok(Self::Custom(FromJson::read(r)?)),
             &[
                 "id",
@@ -345,6 +319,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitDiscord::FIELDS,
             |r| Ok(Self::Discord(FromJson::read(r)?)),
             &[
                 "id",
@@ -363,6 +338,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitGitHubRepository::FIELDS,
             |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
             &[
                 "id",
@@ -381,6 +357,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitDownloadables::FIELDS,
             |r| Ok(Self::Downloadables(FromJson::read(r)?)),
             &[
                 "id",
@@ -399,6 +376,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitLicenseKeys::FIELDS,
             |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
             &[
                 "id",
@@ -417,6 +395,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitMeterCredit::FIELDS,
             |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
             &[
                 "id",
@@ -435,6 +414,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitFeatureFlag::FIELDS,
             |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
             &[
                 "id",
@@ -453,6 +433,7 @@ impl Benefit {
             ],
         ),
         (
+            BenefitSlackSharedChannel::FIELDS,
             |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
             &[
                 "id",
@@ -477,50 +458,27 @@ impl Benefit {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Benefit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("custom") => return Ok(Self::Custom(FromJson::decode(value, path)?)),
-            Some("discord") => return Ok(Self::Discord(FromJson::decode(value, path)?)),
-            Some("downloadables") => {
-                return Ok(Self::Downloadables(FromJson::decode(value, path)?))
-            }
-            Some("feature_flag") => return Ok(Self::FeatureFlag(FromJson::decode(value, path)?)),
-            Some("github_repository") => {
-                return Ok(Self::GitHubRepository(FromJson::decode(value, path)?))
-            }
-            Some("license_keys") => return Ok(Self::LicenseKeys(FromJson::decode(value, path)?)),
-            Some("meter_credit") => return Ok(Self::MeterCredit(FromJson::decode(value, path)?)),
-            Some("slack_shared_channel") => {
-                return Ok(Self::SlackSharedChannel(FromJson::decode(value, path)?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::Custom(FromJson::read(r)?),
@@ -698,67 +656,46 @@ impl BenefitCreate {
 }
 
 impl BenefitCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (BenefitCustomCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitCustomCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitDiscordCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitDiscordCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitGitHubRepositoryCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitGitHubRepositoryCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitDownloadablesCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitDownloadablesCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitLicenseKeysCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitLicenseKeysCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitMeterCreditCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitMeterCreditCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitFeatureFlagCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitFeatureFlagCreate(FromJson::decode(v, p)?))
-        }),
-        (BenefitSlackSharedChannelCreate::FIELDS, |v, p| {
-            Ok(Self::BenefitSlackSharedChannelCreate(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            BenefitCustomCreate::FIELDS,
             |r| Ok(Self::BenefitCustomCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitDiscordCreate::FIELDS,
             |r| Ok(Self::BenefitDiscordCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitGitHubRepositoryCreate::FIELDS,
             |r| Ok(Self::BenefitGitHubRepositoryCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitDownloadablesCreate::FIELDS,
             |r| Ok(Self::BenefitDownloadablesCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitLicenseKeysCreate::FIELDS,
             |r| Ok(Self::BenefitLicenseKeysCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitMeterCreditCreate::FIELDS,
             |r| Ok(Self::BenefitMeterCreditCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitFeatureFlagCreate::FIELDS,
             |r| Ok(Self::BenefitFeatureFlagCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
         (
+            BenefitSlackSharedChannelCreate::FIELDS,
             |r| Ok(Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?)),
             &["type", "description", "properties"],
         ),
@@ -769,70 +706,27 @@ impl BenefitCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for BenefitCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("custom") => return Ok(Self::BenefitCustomCreate(FromJson::decode(value, path)?)),
-            Some("discord") => {
-                return Ok(Self::BenefitDiscordCreate(FromJson::decode(value, path)?))
-            }
-            Some("downloadables") => {
-                return Ok(Self::BenefitDownloadablesCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("feature_flag") => {
-                return Ok(Self::BenefitFeatureFlagCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("github_repository") => {
-                return Ok(Self::BenefitGitHubRepositoryCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("license_keys") => {
-                return Ok(Self::BenefitLicenseKeysCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("meter_credit") => {
-                return Ok(Self::BenefitMeterCreditCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("slack_shared_channel") => {
-                return Ok(Self::BenefitSlackSharedChannelCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::BenefitCustomCreate(FromJson::read(r)?),
@@ -969,10 +863,6 @@ impl BenefitCustom {
 }
 
 impl FromJson for BenefitCustom {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1158,10 +1048,6 @@ impl BenefitCustomCreate {
 }
 
 impl FromJson for BenefitCustomCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1250,10 +1136,6 @@ impl BenefitCustomCreateProperties {
 }
 
 impl FromJson for BenefitCustomCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1309,10 +1191,6 @@ impl BenefitCustomProperties {
 }
 
 impl FromJson for BenefitCustomProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1398,10 +1276,6 @@ impl BenefitCustomUpdate {
 }
 
 impl FromJson for BenefitCustomUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1513,10 +1387,6 @@ impl BenefitDiscord {
 }
 
 impl FromJson for BenefitDiscord {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1702,10 +1572,6 @@ impl BenefitDiscordCreate {
 }
 
 impl FromJson for BenefitDiscordCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1804,10 +1670,6 @@ impl BenefitDiscordCreateProperties {
 }
 
 impl FromJson for BenefitDiscordCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1881,10 +1743,6 @@ impl BenefitDiscordProperties {
 }
 
 impl FromJson for BenefitDiscordProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1985,10 +1843,6 @@ impl BenefitDiscordUpdate {
 }
 
 impl FromJson for BenefitDiscordUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2111,10 +1965,6 @@ impl BenefitDownloadableFile {
 }
 
 impl FromJson for BenefitDownloadableFile {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2340,10 +2190,6 @@ impl BenefitDownloadables {
 }
 
 impl FromJson for BenefitDownloadables {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2532,10 +2378,6 @@ impl BenefitDownloadablesCreate {
 }
 
 impl FromJson for BenefitDownloadablesCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2627,10 +2469,6 @@ impl BenefitDownloadablesCreateProperties {
 }
 
 impl FromJson for BenefitDownloadablesCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2690,10 +2528,6 @@ impl BenefitDownloadablesProperties {
 }
 
 impl FromJson for BenefitDownloadablesProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2776,10 +2610,6 @@ impl BenefitDownloadablesUpdate {
 }
 
 impl FromJson for BenefitDownloadablesUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2887,10 +2717,6 @@ impl BenefitFeatureFlag {
 }
 
 impl FromJson for BenefitFeatureFlag {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3079,10 +2905,6 @@ impl BenefitFeatureFlagCreate {
 }
 
 impl FromJson for BenefitFeatureFlagCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3166,10 +2988,6 @@ impl BenefitFeatureFlagCreateProperties {
 }
 
 impl FromJson for BenefitFeatureFlagCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3215,10 +3033,6 @@ impl BenefitFeatureFlagProperties {
 }
 
 impl FromJson for BenefitFeatureFlagProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3296,10 +3110,6 @@ impl BenefitFeatureFlagUpdate {
 }
 
 impl FromJson for BenefitFeatureFlagUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3411,10 +3221,6 @@ impl BenefitGitHubRepository {
 }
 
 impl FromJson for BenefitGitHubRepository {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3603,10 +3409,6 @@ impl BenefitGitHubRepositoryCreate {
 }
 
 impl FromJson for BenefitGitHubRepositoryCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3706,10 +3508,6 @@ impl BenefitGitHubRepositoryCreateProperties {
 }
 
 impl FromJson for BenefitGitHubRepositoryCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3785,10 +3583,6 @@ impl BenefitGitHubRepositoryProperties {
 }
 
 impl FromJson for BenefitGitHubRepositoryProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3884,10 +3678,6 @@ impl BenefitGitHubRepositoryUpdate {
 }
 
 impl FromJson for BenefitGitHubRepositoryUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3966,10 +3756,6 @@ impl BenefitLicenseKeyActivationCreateProperties {
 }
 
 impl FromJson for BenefitLicenseKeyActivationCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4037,10 +3823,6 @@ impl BenefitLicenseKeyActivationProperties {
 }
 
 impl FromJson for BenefitLicenseKeyActivationProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4116,10 +3898,6 @@ impl BenefitLicenseKeyExpirationProperties {
 }
 
 impl FromJson for BenefitLicenseKeyExpirationProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4213,10 +3991,6 @@ impl BenefitLicenseKeys {
 }
 
 impl FromJson for BenefitLicenseKeys {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4405,10 +4179,6 @@ impl BenefitLicenseKeysCreate {
 }
 
 impl FromJson for BenefitLicenseKeysCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4507,10 +4277,6 @@ impl BenefitLicenseKeysCreateProperties {
 }
 
 impl FromJson for BenefitLicenseKeysCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4588,10 +4354,6 @@ impl BenefitLicenseKeysProperties {
 }
 
 impl FromJson for BenefitLicenseKeysProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4701,10 +4463,6 @@ impl BenefitLicenseKeysUpdate {
 }
 
 impl FromJson for BenefitLicenseKeysUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4816,10 +4574,6 @@ impl BenefitMeterCredit {
 }
 
 impl FromJson for BenefitMeterCredit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5008,10 +4762,6 @@ impl BenefitMeterCreditCreate {
 }
 
 impl FromJson for BenefitMeterCreditCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5106,10 +4856,6 @@ impl BenefitMeterCreditCreateProperties {
 }
 
 impl FromJson for BenefitMeterCreditCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5179,10 +4925,6 @@ impl BenefitMeterCreditProperties {
 }
 
 impl FromJson for BenefitMeterCreditProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5282,10 +5024,6 @@ impl BenefitMeterCreditUpdate {
 }
 
 impl FromJson for BenefitMeterCreditUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5387,10 +5125,6 @@ impl BenefitPublic {
 }
 
 impl FromJson for BenefitPublic {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5546,10 +5280,6 @@ impl BenefitSlackSharedChannel {
 }
 
 impl FromJson for BenefitSlackSharedChannel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5738,10 +5468,6 @@ impl BenefitSlackSharedChannelCreate {
 }
 
 impl FromJson for BenefitSlackSharedChannelCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5855,10 +5581,6 @@ impl BenefitSlackSharedChannelCreateProperties {
 }
 
 impl FromJson for BenefitSlackSharedChannelCreateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5965,10 +5687,6 @@ impl BenefitSlackSharedChannelProperties {
 }
 
 impl FromJson for BenefitSlackSharedChannelProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6083,10 +5801,6 @@ impl BenefitSlackSharedChannelUpdate {
 }
 
 impl FromJson for BenefitSlackSharedChannelUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6203,10 +5917,6 @@ impl std::fmt::Display for BenefitSortProperty {
 }
 
 impl FromJson for BenefitSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6294,10 +6004,6 @@ impl std::fmt::Display for BenefitType {
 }
 
 impl FromJson for BenefitType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6363,10 +6069,6 @@ impl std::fmt::Display for BenefitVisibility {
 }
 
 impl FromJson for BenefitVisibility {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6464,67 +6166,46 @@ impl BenefitsUpdateBody {
 }
 
 impl BenefitsUpdateBody {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (BenefitCustomUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitCustomUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitDiscordUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitDiscordUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitGitHubRepositoryUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitDownloadablesUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitDownloadablesUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitLicenseKeysUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitLicenseKeysUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitMeterCreditUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitMeterCreditUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitFeatureFlagUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitFeatureFlagUpdate(FromJson::decode(v, p)?))
-        }),
-        (BenefitSlackSharedChannelUpdate::FIELDS, |v, p| {
-            Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            BenefitCustomUpdate::FIELDS,
             |r| Ok(Self::BenefitCustomUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitDiscordUpdate::FIELDS,
             |r| Ok(Self::BenefitDiscordUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitGitHubRepositoryUpdate::FIELDS,
             |r| Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitDownloadablesUpdate::FIELDS,
             |r| Ok(Self::BenefitDownloadablesUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitLicenseKeysUpdate::FIELDS,
             |r| Ok(Self::BenefitLicenseKeysUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitMeterCreditUpdate::FIELDS,
             |r| Ok(Self::BenefitMeterCreditUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitFeatureFlagUpdate::FIELDS,
             |r| Ok(Self::BenefitFeatureFlagUpdate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            BenefitSlackSharedChannelUpdate::FIELDS,
             |r| Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::read(r)?)),
             &["type"],
         ),
@@ -6535,27 +6216,22 @@ impl BenefitsUpdateBody {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for BenefitsUpdateBody {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -6670,10 +6346,6 @@ impl std::fmt::Display for LicenseKeyExpirationTimeframe {
 }
 
 impl FromJson for LicenseKeyExpirationTimeframe {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6717,10 +6389,6 @@ impl ListResourceBenefit {
 }
 
 impl FromJson for ListResourceBenefit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6782,10 +6450,6 @@ impl ListResourceBenefitDownloadableFile {
 }
 
 impl FromJson for ListResourceBenefitDownloadableFile {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -98,10 +98,6 @@ impl CheckoutLink {
 }
 
 impl FromJson for CheckoutLink {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -370,30 +366,21 @@ impl CheckoutLinkCreate {
 }
 
 impl CheckoutLinkCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CheckoutLinkCreateProductPrice::FIELDS, |v, p| {
-            Ok(Self::ProductPrice(FromJson::decode(v, p)?))
-        }),
-        (CheckoutLinkCreateProduct::FIELDS, |v, p| {
-            Ok(Self::Product(FromJson::decode(v, p)?))
-        }),
-        (CheckoutLinkCreateProducts::FIELDS, |v, p| {
-            Ok(Self::Products(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CheckoutLinkCreateProductPrice::FIELDS,
             |r| Ok(Self::ProductPrice(FromJson::read(r)?)),
             &["payment_processor", "product_price_id"],
         ),
         (
+            CheckoutLinkCreateProduct::FIELDS,
             |r| Ok(Self::Product(FromJson::read(r)?)),
             &["payment_processor", "product_id"],
         ),
         (
+            CheckoutLinkCreateProducts::FIELDS,
             |r| Ok(Self::Products(FromJson::read(r)?)),
             &["payment_processor", "products"],
         ),
@@ -404,27 +391,22 @@ impl CheckoutLinkCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CheckoutLinkCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -540,10 +522,6 @@ impl CheckoutLinkCreateProduct {
 }
 
 impl FromJson for CheckoutLinkCreateProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -723,10 +701,6 @@ impl CheckoutLinkCreateProductPrice {
 }
 
 impl FromJson for CheckoutLinkCreateProductPrice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -904,10 +878,6 @@ impl CheckoutLinkCreateProducts {
 }
 
 impl FromJson for CheckoutLinkCreateProducts {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1079,10 +1049,6 @@ impl CheckoutLinkProduct {
 }
 
 impl FromJson for CheckoutLinkProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1324,10 +1290,6 @@ impl std::fmt::Display for CheckoutLinkSortProperty {
 }
 
 impl FromJson for CheckoutLinkSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1426,10 +1388,6 @@ impl CheckoutLinkUpdate {
 }
 
 impl FromJson for CheckoutLinkUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1543,10 +1501,6 @@ impl ListResourceCheckoutLink {
 }
 
 impl FromJson for ListResourceCheckoutLink {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

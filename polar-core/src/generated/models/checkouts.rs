@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -42,10 +42,6 @@ impl AlreadyActiveSubscriptionError {
 }
 
 impl FromJson for AlreadyActiveSubscriptionError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -136,10 +132,6 @@ impl std::fmt::Display for BillingAddressFieldMode {
 }
 
 impl FromJson for BillingAddressFieldMode {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -367,10 +359,6 @@ impl Checkout {
 }
 
 impl FromJson for Checkout {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -903,10 +891,6 @@ impl CheckoutBillingAddressFields {
 }
 
 impl FromJson for CheckoutBillingAddressFields {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1067,10 +1051,6 @@ impl CheckoutConfirmStripe {
 }
 
 impl FromJson for CheckoutConfirmStripe {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1313,26 +1293,11 @@ impl CheckoutDiscount {
 }
 
 impl CheckoutDiscount {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-            Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
-        }),
-        (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-            Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
-        }),
-        (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
-            Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
-        }),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
-            |v, p| Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?)),
-        ),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
+            CheckoutDiscountFixedRepeatDuration::FIELDS,
             |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
             &[
                 "duration",
@@ -1347,12 +1312,14 @@ impl CheckoutDiscount {
             ],
         ),
         (
+            CheckoutDiscountFixedOnceForeverDuration::FIELDS,
             |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
             &[
                 "duration", "type", "amount", "currency", "amounts", "id", "name", "code",
             ],
         ),
         (
+            CheckoutDiscountPercentageRepeatDuration::FIELDS,
             |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
             &[
                 "duration",
@@ -1365,6 +1332,7 @@ impl CheckoutDiscount {
             ],
         ),
         (
+            CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
             |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
             &["duration", "type", "basis_points", "id", "name", "code"],
         ),
@@ -1375,27 +1343,22 @@ impl CheckoutDiscount {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CheckoutDiscount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -1472,10 +1435,6 @@ impl CheckoutDiscountFixedOnceForeverDuration {
 }
 
 impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1610,10 +1569,6 @@ impl CheckoutDiscountFixedRepeatDuration {
 }
 
 impl FromJson for CheckoutDiscountFixedRepeatDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1746,10 +1701,6 @@ impl CheckoutDiscountPercentageOnceForeverDuration {
 }
 
 impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1864,10 +1815,6 @@ impl CheckoutDiscountPercentageRepeatDuration {
 }
 
 impl FromJson for CheckoutDiscountPercentageRepeatDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2015,48 +1962,31 @@ impl CheckoutForbiddenError {
 }
 
 impl CheckoutForbiddenError {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AlreadyActiveSubscriptionError::FIELDS, |v, p| {
-            Ok(Self::AlreadyActiveSubscriptionError(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (NotOpenCheckout::FIELDS, |v, p| {
-            Ok(Self::NotOpenCheckout(FromJson::decode(v, p)?))
-        }),
-        (PaymentNotReady::FIELDS, |v, p| {
-            Ok(Self::PaymentNotReady(FromJson::decode(v, p)?))
-        }),
-        (TrialAlreadyRedeemed::FIELDS, |v, p| {
-            Ok(Self::TrialAlreadyRedeemed(FromJson::decode(v, p)?))
-        }),
-        (DiscountRedemptionLimitReached::FIELDS, |v, p| {
-            Ok(Self::DiscountRedemptionLimitReached(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AlreadyActiveSubscriptionError::FIELDS,
             |r| Ok(Self::AlreadyActiveSubscriptionError(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            NotOpenCheckout::FIELDS,
             |r| Ok(Self::NotOpenCheckout(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentNotReady::FIELDS,
             |r| Ok(Self::PaymentNotReady(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            TrialAlreadyRedeemed::FIELDS,
             |r| Ok(Self::TrialAlreadyRedeemed(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            DiscountRedemptionLimitReached::FIELDS,
             |r| Ok(Self::DiscountRedemptionLimitReached(FromJson::read(r)?)),
             &["error", "detail"],
         ),
@@ -2067,27 +1997,22 @@ impl CheckoutForbiddenError {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CheckoutForbiddenError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2176,10 +2101,6 @@ impl CheckoutOrganization {
 }
 
 impl FromJson for CheckoutOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2349,10 +2270,6 @@ impl CheckoutProduct {
 }
 
 impl FromJson for CheckoutProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2688,10 +2605,6 @@ impl CheckoutProductsCreate {
 }
 
 impl FromJson for CheckoutProductsCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3080,10 +2993,6 @@ impl CheckoutPublic {
 }
 
 impl FromJson for CheckoutPublic {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3741,10 +3650,6 @@ impl CheckoutPublicConfirmed {
 }
 
 impl FromJson for CheckoutPublicConfirmed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4278,10 +4183,6 @@ impl std::fmt::Display for CheckoutSortProperty {
 }
 
 impl FromJson for CheckoutSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4357,10 +4258,6 @@ impl std::fmt::Display for CheckoutStatus {
 }
 
 impl FromJson for CheckoutStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4525,10 +4422,6 @@ impl CheckoutUpdate {
 }
 
 impl FromJson for CheckoutUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4781,10 +4674,6 @@ impl CheckoutUpdatePublic {
 }
 
 impl FromJson for CheckoutUpdatePublic {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4918,10 +4807,6 @@ impl DiscountRedemptionLimitReached {
 }
 
 impl FromJson for DiscountRedemptionLimitReached {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4984,10 +4869,6 @@ impl ExpiredCheckoutError {
 }
 
 impl FromJson for ExpiredCheckoutError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5047,10 +4928,6 @@ impl ListResourceCheckout {
 }
 
 impl FromJson for ListResourceCheckout {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5108,10 +4985,6 @@ impl NotOpenCheckout {
 }
 
 impl FromJson for NotOpenCheckout {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5167,10 +5040,6 @@ impl PaymentError {
 }
 
 impl FromJson for PaymentError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5226,10 +5095,6 @@ impl PaymentNotReady {
 }
 
 impl FromJson for PaymentNotReady {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5309,10 +5174,6 @@ impl std::fmt::Display for TaxBehavior {
 }
 
 impl FromJson for TaxBehavior {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5352,10 +5213,6 @@ impl TrialAlreadyRedeemed {
 }
 
 impl FromJson for TrialAlreadyRedeemed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

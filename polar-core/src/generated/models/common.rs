@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -53,10 +53,6 @@ impl Address {
 }
 
 impl FromJson for Address {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -163,10 +159,6 @@ impl AddressInput {
 }
 
 impl FromJson for AddressInput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -250,10 +242,6 @@ impl AlreadyCanceledSubscription {
 }
 
 impl FromJson for AlreadyCanceledSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -460,40 +448,34 @@ impl AnyProductPrice {
 }
 
 impl AnyProductPrice {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
             LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+            |r| {
+                let at = r.clone();
+                match LegacyRecurringProductPrice::read(r)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => Err(json::no_variant(
+                        r,
+                        &at,
+                        Some(LegacyRecurringProductPrice::closest_error),
+                    )),
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
                 }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
-            |r| match LegacyRecurringProductPrice::read(r)? {
-                LegacyRecurringProductPrice::Unknown { .. } => Err(Miss::FIT),
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
             },
             &[],
         ),
         (
-            |r| match ProductPrice::read(r)? {
-                ProductPrice::Unknown { .. } => Err(Miss::FIT),
-                x => Ok(Self::ProductPrice(x)),
+            ProductPrice::FIELDS,
+            |r| {
+                let at = r.clone();
+                match ProductPrice::read(r)? {
+                    ProductPrice::Unknown { .. } => {
+                        Err(json::no_variant(r, &at, Some(ProductPrice::closest_error)))
+                    }
+                    x => Ok(Self::ProductPrice(x)),
+                }
             },
             &[],
         ),
@@ -504,27 +486,22 @@ impl AnyProductPrice {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for AnyProductPrice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -576,10 +553,6 @@ impl AttachedCustomField {
 }
 
 impl FromJson for AttachedCustomField {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -713,206 +686,111 @@ impl ErrorBody {
 }
 
 impl ErrorBody {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AlreadyCanceledSubscription::FIELDS, |v, p| {
-            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-        }),
-        (AmbiguousExternalCustomerId::FIELDS, |v, p| {
-            Ok(Self::AmbiguousExternalCustomerId(FromJson::decode(v, p)?))
-        }),
-        (CannotCreateOrganizationError::FIELDS, |v, p| {
-            Ok(Self::CannotCreateOrganizationError(FromJson::decode(v, p)?))
-        }),
-        (CustomerNotReady::FIELDS, |v, p| {
-            Ok(Self::CustomerNotReady(FromJson::decode(v, p)?))
-        }),
-        (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
-            Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
-        }),
-        (DisputeNotOpenError::FIELDS, |v, p| {
-            Ok(Self::DisputeNotOpenError(FromJson::decode(v, p)?))
-        }),
-        (ExpiredCheckoutError::FIELDS, |v, p| {
-            Ok(Self::ExpiredCheckoutError(FromJson::decode(v, p)?))
-        }),
-        (InactiveSubscription::FIELDS, |v, p| {
-            Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
-        }),
-        (ManualRetryLimitExceeded::FIELDS, |v, p| {
-            Ok(Self::ManualRetryLimitExceeded(FromJson::decode(v, p)?))
-        }),
-        (MissingInvoiceBillingDetails::FIELDS, |v, p| {
-            Ok(Self::MissingInvoiceBillingDetails(FromJson::decode(v, p)?))
-        }),
-        (NotPermitted::FIELDS, |v, p| {
-            Ok(Self::NotPermitted(FromJson::decode(v, p)?))
-        }),
-        (OffSessionChargesNotEnabled::FIELDS, |v, p| {
-            Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
-        }),
-        (OrderNotDraft::FIELDS, |v, p| {
-            Ok(Self::OrderNotDraft(FromJson::decode(v, p)?))
-        }),
-        (OrderNotEligibleForInvoice::FIELDS, |v, p| {
-            Ok(Self::OrderNotEligibleForInvoice(FromJson::decode(v, p)?))
-        }),
-        (OrderNotEligibleForRetry::FIELDS, |v, p| {
-            Ok(Self::OrderNotEligibleForRetry(FromJson::decode(v, p)?))
-        }),
-        (OrganizationNotReadyForPayments::FIELDS, |v, p| {
-            Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (PaymentActionRequired::FIELDS, |v, p| {
-            Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
-        }),
-        (PaymentAlreadyInProgress::FIELDS, |v, p| {
-            Ok(Self::PaymentAlreadyInProgress(FromJson::decode(v, p)?))
-        }),
-        (PaymentError::FIELDS, |v, p| {
-            Ok(Self::PaymentError(FromJson::decode(v, p)?))
-        }),
-        (PaymentFailed::FIELDS, |v, p| {
-            Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
-        }),
-        (PaymentMethodInUseByActiveSubscription::FIELDS, |v, p| {
-            Ok(Self::PaymentMethodInUseByActiveSubscription(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (PaymentMethodRequired::FIELDS, |v, p| {
-            Ok(Self::PaymentMethodRequired(FromJson::decode(v, p)?))
-        }),
-        (PaymentMethodSetupFailed::FIELDS, |v, p| {
-            Ok(Self::PaymentMethodSetupFailed(FromJson::decode(v, p)?))
-        }),
-        (RefundedAlready::FIELDS, |v, p| {
-            Ok(Self::RefundedAlready(FromJson::decode(v, p)?))
-        }),
-        (ResourceNotFound::FIELDS, |v, p| {
-            Ok(Self::ResourceNotFound(FromJson::decode(v, p)?))
-        }),
-        (SsoEnforcementRequiresConnection::FIELDS, |v, p| {
-            Ok(Self::SsoEnforcementRequiresConnection(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (SubscriptionLocked::FIELDS, |v, p| {
-            Ok(Self::SubscriptionLocked(FromJson::decode(v, p)?))
-        }),
-        (Unauthorized::FIELDS, |v, p| {
-            Ok(Self::Unauthorized(FromJson::decode(v, p)?))
-        }),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CheckoutForbiddenError::FIELDS,
-            |v, p| match CheckoutForbiddenError::decode(v, p)? {
-                CheckoutForbiddenError::Unknown { .. } => {
-                    Err(CheckoutForbiddenError::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::CheckoutForbiddenError(x)),
-            },
-        ),
-        (HttpValidationError::FIELDS, |v, p| {
-            Ok(Self::HttpValidationError(FromJson::decode(v, p)?))
-        }),
-        (
-            PortalSubscriptionUpdateError::FIELDS,
-            |v, p| match PortalSubscriptionUpdateError::decode(v, p)? {
-                PortalSubscriptionUpdateError::Unknown { .. } => {
-                    Err(PortalSubscriptionUpdateError::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::PortalSubscriptionUpdateError(x)),
-            },
-        ),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
+            AlreadyCanceledSubscription::FIELDS,
             |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            AmbiguousExternalCustomerId::FIELDS,
             |r| Ok(Self::AmbiguousExternalCustomerId(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            CannotCreateOrganizationError::FIELDS,
             |r| Ok(Self::CannotCreateOrganizationError(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            CustomerNotReady::FIELDS,
             |r| Ok(Self::CustomerNotReady(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            DisputeAutoAcceptNotEnabled::FIELDS,
             |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            DisputeNotOpenError::FIELDS,
             |r| Ok(Self::DisputeNotOpenError(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            ExpiredCheckoutError::FIELDS,
             |r| Ok(Self::ExpiredCheckoutError(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            InactiveSubscription::FIELDS,
             |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            ManualRetryLimitExceeded::FIELDS,
             |r| Ok(Self::ManualRetryLimitExceeded(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            MissingInvoiceBillingDetails::FIELDS,
             |r| Ok(Self::MissingInvoiceBillingDetails(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            NotPermitted::FIELDS,
             |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            OffSessionChargesNotEnabled::FIELDS,
             |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            OrderNotDraft::FIELDS,
             |r| Ok(Self::OrderNotDraft(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            OrderNotEligibleForInvoice::FIELDS,
             |r| Ok(Self::OrderNotEligibleForInvoice(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            OrderNotEligibleForRetry::FIELDS,
             |r| Ok(Self::OrderNotEligibleForRetry(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            OrganizationNotReadyForPayments::FIELDS,
             |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentActionRequired::FIELDS,
             |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentAlreadyInProgress::FIELDS,
             |r| Ok(Self::PaymentAlreadyInProgress(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentError::FIELDS,
             |r| Ok(Self::PaymentError(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentFailed::FIELDS,
             |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentMethodInUseByActiveSubscription::FIELDS,
             |r| {
                 Ok(Self::PaymentMethodInUseByActiveSubscription(
                     FromJson::read(r)?,
@@ -921,45 +799,72 @@ impl ErrorBody {
             &["error", "detail"],
         ),
         (
+            PaymentMethodRequired::FIELDS,
             |r| Ok(Self::PaymentMethodRequired(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PaymentMethodSetupFailed::FIELDS,
             |r| Ok(Self::PaymentMethodSetupFailed(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            RefundedAlready::FIELDS,
             |r| Ok(Self::RefundedAlready(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            ResourceNotFound::FIELDS,
             |r| Ok(Self::ResourceNotFound(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            SsoEnforcementRequiresConnection::FIELDS,
             |r| Ok(Self::SsoEnforcementRequiresConnection(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            SubscriptionLocked::FIELDS,
             |r| Ok(Self::SubscriptionLocked(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            Unauthorized::FIELDS,
             |r| Ok(Self::Unauthorized(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
-            |r| match CheckoutForbiddenError::read(r)? {
-                CheckoutForbiddenError::Unknown { .. } => Err(Miss::FIT),
-                x => Ok(Self::CheckoutForbiddenError(x)),
+            CheckoutForbiddenError::FIELDS,
+            |r| {
+                let at = r.clone();
+                match CheckoutForbiddenError::read(r)? {
+                    CheckoutForbiddenError::Unknown { .. } => Err(json::no_variant(
+                        r,
+                        &at,
+                        Some(CheckoutForbiddenError::closest_error),
+                    )),
+                    x => Ok(Self::CheckoutForbiddenError(x)),
+                }
             },
             &[],
         ),
-        (|r| Ok(Self::HttpValidationError(FromJson::read(r)?)), &[]),
         (
-            |r| match PortalSubscriptionUpdateError::read(r)? {
-                PortalSubscriptionUpdateError::Unknown { .. } => Err(Miss::FIT),
-                x => Ok(Self::PortalSubscriptionUpdateError(x)),
+            HttpValidationError::FIELDS,
+            |r| Ok(Self::HttpValidationError(FromJson::read(r)?)),
+            &[],
+        ),
+        (
+            PortalSubscriptionUpdateError::FIELDS,
+            |r| {
+                let at = r.clone();
+                match PortalSubscriptionUpdateError::read(r)? {
+                    PortalSubscriptionUpdateError::Unknown { .. } => Err(json::no_variant(
+                        r,
+                        &at,
+                        Some(PortalSubscriptionUpdateError::closest_error),
+                    )),
+                    x => Ok(Self::PortalSubscriptionUpdateError(x)),
+                }
             },
             &[],
         ),
@@ -970,27 +875,22 @@ impl ErrorBody {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for ErrorBody {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -1274,10 +1174,6 @@ impl std::fmt::Display for GitHubRepositoryPermission {
 }
 
 impl FromJson for GitHubRepositoryPermission {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1317,10 +1213,6 @@ impl HttpValidationError {
 }
 
 impl FromJson for HttpValidationError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1534,19 +1426,11 @@ impl LegacyRecurringProductPrice {
 }
 
 impl LegacyRecurringProductPrice {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (LegacyRecurringProductPriceCustom::FIELDS, |v, p| {
-            Ok(Self::Custom(FromJson::decode(v, p)?))
-        }),
-        (LegacyRecurringProductPriceFixed::FIELDS, |v, p| {
-            Ok(Self::Fixed(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            LegacyRecurringProductPriceCustom::FIELDS,
             |r| Ok(Self::Custom(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -1567,6 +1451,7 @@ impl LegacyRecurringProductPrice {
             ],
         ),
         (
+            LegacyRecurringProductPriceFixed::FIELDS,
             |r| Ok(Self::Fixed(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -1591,38 +1476,27 @@ impl LegacyRecurringProductPrice {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "amount_type").is_some() {
+        if matches!(r.tag("amount_type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for LegacyRecurringProductPrice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "amount_type") {
-            Some("custom") => return Ok(Self::Custom(FromJson::decode(value, path)?)),
-            Some("fixed") => return Ok(Self::Fixed(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::Custom(FromJson::read(r)?),
@@ -1713,10 +1587,6 @@ impl LegacyRecurringProductPriceCustom {
 }
 
 impl FromJson for LegacyRecurringProductPriceCustom {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1900,10 +1770,6 @@ impl LegacyRecurringProductPriceFixed {
 }
 
 impl FromJson for LegacyRecurringProductPriceFixed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2043,10 +1909,6 @@ impl ListResourceBenefitGrant {
 }
 
 impl FromJson for ListResourceBenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2108,10 +1970,6 @@ impl ListResourceCustomerSubscription {
 }
 
 impl FromJson for ListResourceCustomerSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2173,10 +2031,6 @@ impl ListResourceLicenseKeyRead {
 }
 
 impl FromJson for ListResourceLicenseKeyRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2254,24 +2108,15 @@ impl MetadataQueryValue {
 }
 
 impl MetadataQueryValue {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::StringList(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::IntegerList(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::StringList(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::IntegerList(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::BooleanList(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::StringList(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::IntegerList(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::BooleanList(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2279,27 +2124,22 @@ impl MetadataQueryValue {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for MetadataQueryValue {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2342,20 +2182,13 @@ impl MetadataValue {
 }
 
 impl MetadataValue {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Number(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Number(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2363,27 +2196,22 @@ impl MetadataValue {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for MetadataValue {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2418,10 +2246,6 @@ impl MissingInvoiceBillingDetails {
 }
 
 impl FromJson for MissingInvoiceBillingDetails {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2484,10 +2308,6 @@ impl NotPermitted {
 }
 
 impl FromJson for NotPermitted {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2543,16 +2363,11 @@ impl NumberOrString {
 }
 
 impl NumberOrString {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::Number(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::Number(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2560,27 +2375,22 @@ impl NumberOrString {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for NumberOrString {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2615,10 +2425,6 @@ impl Pagination {
 }
 
 impl FromJson for Pagination {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2693,10 +2499,6 @@ impl PendingSubscriptionUpdate {
 }
 
 impl FromJson for PendingSubscriptionUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3315,10 +3117,6 @@ impl std::fmt::Display for PresentmentCurrency {
 }
 
 impl FromJson for PresentmentCurrency {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3390,10 +3188,6 @@ impl std::fmt::Display for RecurringInterval {
 }
 
 impl FromJson for RecurringInterval {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3433,10 +3227,6 @@ impl ResourceNotFound {
 }
 
 impl FromJson for ResourceNotFound {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3520,10 +3310,6 @@ impl std::fmt::Display for SeatStatus {
 }
 
 impl FromJson for SeatStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3567,10 +3353,6 @@ impl SeatsList {
 }
 
 impl FromJson for SeatsList {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3639,16 +3421,11 @@ impl StringOrInteger {
 }
 
 impl StringOrInteger {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3656,27 +3433,22 @@ impl StringOrInteger {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for StringOrInteger {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -3713,18 +3485,12 @@ impl StringOrIntegerOrBoolean {
 }
 
 impl StringOrIntegerOrBoolean {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3732,27 +3498,22 @@ impl StringOrIntegerOrBoolean {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for StringOrIntegerOrBoolean {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -3792,20 +3553,13 @@ impl StringOrIntegerOrBooleanOrDateTime {
 }
 
 impl StringOrIntegerOrBooleanOrDateTime {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3813,27 +3567,22 @@ impl StringOrIntegerOrBooleanOrDateTime {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for StringOrIntegerOrBooleanOrDateTime {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -3872,18 +3621,12 @@ impl StringOrIntegerOrNumber {
 }
 
 impl StringOrIntegerOrNumber {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::Number(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::Number(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3891,27 +3634,22 @@ impl StringOrIntegerOrNumber {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for StringOrIntegerOrNumber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -3969,10 +3707,6 @@ impl std::fmt::Display for SubType {
 }
 
 impl FromJson for SubType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4048,10 +3782,6 @@ impl std::fmt::Display for TimeInterval {
 }
 
 impl FromJson for TimeInterval {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6497,10 +6227,6 @@ impl std::fmt::Display for Timezone {
 }
 
 impl FromJson for Timezone {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6572,10 +6298,6 @@ impl std::fmt::Display for TrialInterval {
 }
 
 impl FromJson for TrialInterval {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6615,10 +6337,6 @@ impl Unauthorized {
 }
 
 impl FromJson for Unauthorized {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6724,10 +6442,6 @@ impl ValidatedLicenseKey {
 }
 
 impl FromJson for ValidatedLicenseKey {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6911,10 +6625,6 @@ impl ValidationError {
 }
 
 impl FromJson for ValidationError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -188,28 +188,11 @@ impl CustomField {
 }
 
 impl CustomField {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomFieldText::FIELDS, |v, p| {
-            Ok(Self::Text(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldNumber::FIELDS, |v, p| {
-            Ok(Self::Number(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldDate::FIELDS, |v, p| {
-            Ok(Self::Date(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldCheckbox::FIELDS, |v, p| {
-            Ok(Self::Checkbox(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldSelect::FIELDS, |v, p| {
-            Ok(Self::Select(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomFieldText::FIELDS,
             |r| Ok(Self::Text(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -224,6 +207,7 @@ impl CustomField {
             ],
         ),
         (
+            CustomFieldNumber::FIELDS,
             |r| Ok(Self::Number(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -238,6 +222,7 @@ impl CustomField {
             ],
         ),
         (
+            CustomFieldDate::FIELDS,
             |r| Ok(Self::Date(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -252,6 +237,7 @@ impl CustomField {
             ],
         ),
         (
+            CustomFieldCheckbox::FIELDS,
             |r| Ok(Self::Checkbox(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -266,6 +252,7 @@ impl CustomField {
             ],
         ),
         (
+            CustomFieldSelect::FIELDS,
             |r| Ok(Self::Select(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -286,41 +273,27 @@ impl CustomField {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomField {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("checkbox") => return Ok(Self::Checkbox(FromJson::decode(value, path)?)),
-            Some("date") => return Ok(Self::Date(FromJson::decode(value, path)?)),
-            Some("number") => return Ok(Self::Number(FromJson::decode(value, path)?)),
-            Some("select") => return Ok(Self::Select(FromJson::decode(value, path)?)),
-            Some("text") => return Ok(Self::Text(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
@@ -419,10 +392,6 @@ impl CustomFieldCheckbox {
 }
 
 impl FromJson for CustomFieldCheckbox {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -552,10 +521,6 @@ impl CustomFieldCheckboxProperties {
 }
 
 impl FromJson for CustomFieldCheckboxProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -700,44 +665,31 @@ impl CustomFieldCreate {
 }
 
 impl CustomFieldCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomFieldCreateText::FIELDS, |v, p| {
-            Ok(Self::Text(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldCreateNumber::FIELDS, |v, p| {
-            Ok(Self::Number(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldCreateDate::FIELDS, |v, p| {
-            Ok(Self::Date(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldCreateCheckbox::FIELDS, |v, p| {
-            Ok(Self::Checkbox(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldCreateSelect::FIELDS, |v, p| {
-            Ok(Self::Select(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomFieldCreateText::FIELDS,
             |r| Ok(Self::Text(FromJson::read(r)?)),
             &["type", "slug", "name", "properties"],
         ),
         (
+            CustomFieldCreateNumber::FIELDS,
             |r| Ok(Self::Number(FromJson::read(r)?)),
             &["type", "slug", "name", "properties"],
         ),
         (
+            CustomFieldCreateDate::FIELDS,
             |r| Ok(Self::Date(FromJson::read(r)?)),
             &["type", "slug", "name", "properties"],
         ),
         (
+            CustomFieldCreateCheckbox::FIELDS,
             |r| Ok(Self::Checkbox(FromJson::read(r)?)),
             &["type", "slug", "name", "properties"],
         ),
         (
+            CustomFieldCreateSelect::FIELDS,
             |r| Ok(Self::Select(FromJson::read(r)?)),
             &["type", "slug", "name", "properties"],
         ),
@@ -748,41 +700,27 @@ impl CustomFieldCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomFieldCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("checkbox") => return Ok(Self::Checkbox(FromJson::decode(value, path)?)),
-            Some("date") => return Ok(Self::Date(FromJson::decode(value, path)?)),
-            Some("number") => return Ok(Self::Number(FromJson::decode(value, path)?)),
-            Some("select") => return Ok(Self::Select(FromJson::decode(value, path)?)),
-            Some("text") => return Ok(Self::Text(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
@@ -899,10 +837,6 @@ impl CustomFieldCreateCheckbox {
 }
 
 impl FromJson for CustomFieldCreateCheckbox {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1027,10 +961,6 @@ impl CustomFieldCreateDate {
 }
 
 impl FromJson for CustomFieldCreateDate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1155,10 +1085,6 @@ impl CustomFieldCreateNumber {
 }
 
 impl FromJson for CustomFieldCreateNumber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1283,10 +1209,6 @@ impl CustomFieldCreateSelect {
 }
 
 impl FromJson for CustomFieldCreateSelect {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1411,10 +1333,6 @@ impl CustomFieldCreateText {
 }
 
 impl FromJson for CustomFieldCreateText {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1521,10 +1439,6 @@ impl CustomFieldDate {
 }
 
 impl FromJson for CustomFieldDate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1665,10 +1579,6 @@ impl CustomFieldDateProperties {
 }
 
 impl FromJson for CustomFieldDateProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1768,10 +1678,6 @@ impl CustomFieldNumber {
 }
 
 impl FromJson for CustomFieldNumber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1912,10 +1818,6 @@ impl CustomFieldNumberProperties {
 }
 
 impl FromJson for CustomFieldNumberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2015,10 +1917,6 @@ impl CustomFieldSelect {
 }
 
 impl FromJson for CustomFieldSelect {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2144,10 +2042,6 @@ impl CustomFieldSelectOption {
 }
 
 impl FromJson for CustomFieldSelectOption {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2224,10 +2118,6 @@ impl CustomFieldSelectProperties {
 }
 
 impl FromJson for CustomFieldSelectProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2349,10 +2239,6 @@ impl std::fmt::Display for CustomFieldSortProperty {
 }
 
 impl FromJson for CustomFieldSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2416,10 +2302,6 @@ impl CustomFieldText {
 }
 
 impl FromJson for CustomFieldText {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2564,10 +2446,6 @@ impl CustomFieldTextProperties {
 }
 
 impl FromJson for CustomFieldTextProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2684,10 +2562,6 @@ impl std::fmt::Display for CustomFieldType {
 }
 
 impl FromJson for CustomFieldType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2769,32 +2643,34 @@ impl CustomFieldUpdate {
 }
 
 impl CustomFieldUpdate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomFieldUpdateText::FIELDS, |v, p| {
-            Ok(Self::Text(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldUpdateNumber::FIELDS, |v, p| {
-            Ok(Self::Number(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldUpdateDate::FIELDS, |v, p| {
-            Ok(Self::Date(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldUpdateCheckbox::FIELDS, |v, p| {
-            Ok(Self::Checkbox(FromJson::decode(v, p)?))
-        }),
-        (CustomFieldUpdateSelect::FIELDS, |v, p| {
-            Ok(Self::Select(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::Text(FromJson::read(r)?)), &["type"]),
-        (|r| Ok(Self::Number(FromJson::read(r)?)), &["type"]),
-        (|r| Ok(Self::Date(FromJson::read(r)?)), &["type"]),
-        (|r| Ok(Self::Checkbox(FromJson::read(r)?)), &["type"]),
-        (|r| Ok(Self::Select(FromJson::read(r)?)), &["type"]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (
+            CustomFieldUpdateText::FIELDS,
+            |r| Ok(Self::Text(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            CustomFieldUpdateNumber::FIELDS,
+            |r| Ok(Self::Number(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            CustomFieldUpdateDate::FIELDS,
+            |r| Ok(Self::Date(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            CustomFieldUpdateCheckbox::FIELDS,
+            |r| Ok(Self::Checkbox(FromJson::read(r)?)),
+            &["type"],
+        ),
+        (
+            CustomFieldUpdateSelect::FIELDS,
+            |r| Ok(Self::Select(FromJson::read(r)?)),
+            &["type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2802,41 +2678,27 @@ impl CustomFieldUpdate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomFieldUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("checkbox") => return Ok(Self::Checkbox(FromJson::decode(value, path)?)),
-            Some("date") => return Ok(Self::Date(FromJson::decode(value, path)?)),
-            Some("number") => return Ok(Self::Number(FromJson::decode(value, path)?)),
-            Some("select") => return Ok(Self::Select(FromJson::decode(value, path)?)),
-            Some("text") => return Ok(Self::Text(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
@@ -2939,10 +2801,6 @@ impl CustomFieldUpdateCheckbox {
 }
 
 impl FromJson for CustomFieldUpdateCheckbox {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3044,10 +2902,6 @@ impl CustomFieldUpdateDate {
 }
 
 impl FromJson for CustomFieldUpdateDate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3149,10 +3003,6 @@ impl CustomFieldUpdateNumber {
 }
 
 impl FromJson for CustomFieldUpdateNumber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3254,10 +3104,6 @@ impl CustomFieldUpdateSelect {
 }
 
 impl FromJson for CustomFieldUpdateSelect {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3359,10 +3205,6 @@ impl CustomFieldUpdateText {
 }
 
 impl FromJson for CustomFieldUpdateText {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3440,10 +3282,6 @@ impl ListResourceCustomField {
 }
 
 impl FromJson for ListResourceCustomField {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

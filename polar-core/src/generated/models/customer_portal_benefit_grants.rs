@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -72,10 +72,6 @@ impl BenefitCustomSubscriber {
 }
 
 impl FromJson for BenefitCustomSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -205,10 +201,6 @@ impl BenefitCustomSubscriberProperties {
 }
 
 impl FromJson for BenefitCustomSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -290,10 +282,6 @@ impl BenefitDiscordSubscriber {
 }
 
 impl FromJson for BenefitDiscordSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -423,10 +411,6 @@ impl BenefitDiscordSubscriberProperties {
 }
 
 impl FromJson for BenefitDiscordSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -508,10 +492,6 @@ impl BenefitDownloadablesSubscriber {
 }
 
 impl FromJson for BenefitDownloadablesSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -641,10 +621,6 @@ impl BenefitDownloadablesSubscriberProperties {
 }
 
 impl FromJson for BenefitDownloadablesSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -726,10 +702,6 @@ impl BenefitFeatureFlagSubscriber {
 }
 
 impl FromJson for BenefitFeatureFlagSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -857,10 +829,6 @@ impl BenefitFeatureFlagSubscriberProperties {
 }
 
 impl FromJson for BenefitFeatureFlagSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -934,10 +902,6 @@ impl BenefitGitHubRepositorySubscriber {
 }
 
 impl FromJson for BenefitGitHubRepositorySubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1069,10 +1033,6 @@ impl BenefitGitHubRepositorySubscriberProperties {
 }
 
 impl FromJson for BenefitGitHubRepositorySubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1143,10 +1103,6 @@ impl BenefitGrantMeterCreditProperties {
 }
 
 impl FromJson for BenefitGrantMeterCreditProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1246,10 +1202,6 @@ impl BenefitLicenseKeysSubscriber {
 }
 
 impl FromJson for BenefitLicenseKeysSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1386,10 +1338,6 @@ impl BenefitLicenseKeysSubscriberProperties {
 }
 
 impl FromJson for BenefitLicenseKeysSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1495,10 +1443,6 @@ impl BenefitMeterCreditSubscriber {
 }
 
 impl FromJson for BenefitMeterCreditSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1632,10 +1576,6 @@ impl BenefitMeterCreditSubscriberProperties {
 }
 
 impl FromJson for BenefitMeterCreditSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1731,10 +1671,6 @@ impl BenefitSlackSharedChannelSubscriber {
 }
 
 impl FromJson for BenefitSlackSharedChannelSubscriber {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1862,10 +1798,6 @@ impl BenefitSlackSharedChannelSubscriberProperties {
 }
 
 impl FromJson for BenefitSlackSharedChannelSubscriberProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1932,10 +1864,6 @@ impl BenefitSubscriberOrganization {
 }
 
 impl FromJson for BenefitSubscriberOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2347,37 +2275,11 @@ impl CustomerBenefitGrant {
 }
 
 impl CustomerBenefitGrant {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerBenefitGrantDiscord::FIELDS, |v, p| {
-            Ok(Self::Discord(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantGitHubRepository::FIELDS, |v, p| {
-            Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantDownloadables::FIELDS, |v, p| {
-            Ok(Self::Downloadables(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantLicenseKeys::FIELDS, |v, p| {
-            Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantCustom::FIELDS, |v, p| {
-            Ok(Self::Custom(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantMeterCredit::FIELDS, |v, p| {
-            Ok(Self::MeterCredit(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantFeatureFlag::FIELDS, |v, p| {
-            Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
-        }),
-        (CustomerBenefitGrantSlackSharedChannel::FIELDS, |v, p| {
-            Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomerBenefitGrantDiscord::FIELDS,
             |r| Ok(Self::Discord(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2397,6 +2299,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantGitHubRepository::FIELDS,
             |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2416,6 +2319,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantDownloadables::FIELDS,
             |r| Ok(Self::Downloadables(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2435,6 +2339,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantLicenseKeys::FIELDS,
             |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2454,6 +2359,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantCustom::FIELDS,
             |r| Ok(Self::Custom(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2473,6 +2379,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantMeterCredit::FIELDS,
             |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2492,6 +2399,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantFeatureFlag::FIELDS,
             |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2511,6 +2419,7 @@ impl CustomerBenefitGrant {
             ],
         ),
         (
+            CustomerBenefitGrantSlackSharedChannel::FIELDS,
             |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2536,27 +2445,22 @@ impl CustomerBenefitGrant {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerBenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2690,10 +2594,6 @@ impl CustomerBenefitGrantCustom {
 }
 
 impl FromJson for CustomerBenefitGrantCustom {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2862,10 +2762,6 @@ impl CustomerBenefitGrantCustomUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantCustomUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2961,10 +2857,6 @@ impl CustomerBenefitGrantDiscord {
 }
 
 impl FromJson for CustomerBenefitGrantDiscord {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3136,10 +3028,6 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantDiscordPropertiesUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3200,10 +3088,6 @@ impl CustomerBenefitGrantDiscordUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantDiscordUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3306,10 +3190,6 @@ impl CustomerBenefitGrantDownloadables {
 }
 
 impl FromJson for CustomerBenefitGrantDownloadables {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3478,10 +3358,6 @@ impl CustomerBenefitGrantDownloadablesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3577,10 +3453,6 @@ impl CustomerBenefitGrantFeatureFlag {
 }
 
 impl FromJson for CustomerBenefitGrantFeatureFlag {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3749,10 +3621,6 @@ impl CustomerBenefitGrantFeatureFlagUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3848,10 +3716,6 @@ impl CustomerBenefitGrantGitHubRepository {
 }
 
 impl FromJson for CustomerBenefitGrantGitHubRepository {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4023,10 +3887,6 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4087,10 +3947,6 @@ impl CustomerBenefitGrantGitHubRepositoryUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4193,10 +4049,6 @@ impl CustomerBenefitGrantLicenseKeys {
 }
 
 impl FromJson for CustomerBenefitGrantLicenseKeys {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4365,10 +4217,6 @@ impl CustomerBenefitGrantLicenseKeysUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4464,10 +4312,6 @@ impl CustomerBenefitGrantMeterCredit {
 }
 
 impl FromJson for CustomerBenefitGrantMeterCredit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4636,10 +4480,6 @@ impl CustomerBenefitGrantMeterCreditUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4735,10 +4575,6 @@ impl CustomerBenefitGrantSlackSharedChannel {
 }
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4910,10 +4746,6 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4974,10 +4806,6 @@ impl CustomerBenefitGrantSlackSharedChannelUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5088,10 +4916,6 @@ impl std::fmt::Display for CustomerBenefitGrantSortProperty {
 }
 
 impl FromJson for CustomerBenefitGrantSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5167,63 +4991,16 @@ impl CustomerBenefitGrantUpdate {
 }
 
 impl CustomerBenefitGrantUpdate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerBenefitGrantDiscordUpdate::FIELDS, |v, p| {
-            Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::decode(
-                v, p,
-            )?))
-        }),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CustomerBenefitGrantGitHubRepositoryUpdate::FIELDS,
-            |v, p| {
-                Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
-                    FromJson::decode(v, p)?,
-                ))
-            },
-        ),
-        (
-            CustomerBenefitGrantSlackSharedChannelUpdate::FIELDS,
-            |v, p| {
-                Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
-                    FromJson::decode(v, p)?,
-                ))
-            },
-        ),
-        (CustomerBenefitGrantDownloadablesUpdate::FIELDS, |v, p| {
-            Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (CustomerBenefitGrantLicenseKeysUpdate::FIELDS, |v, p| {
-            Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (CustomerBenefitGrantCustomUpdate::FIELDS, |v, p| {
-            Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (CustomerBenefitGrantMeterCreditUpdate::FIELDS, |v, p| {
-            Ok(Self::CustomerBenefitGrantMeterCreditUpdate(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (CustomerBenefitGrantFeatureFlagUpdate::FIELDS, |v, p| {
-            Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
+            CustomerBenefitGrantDiscordUpdate::FIELDS,
             |r| Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?)),
             &["benefit_type", "properties"],
         ),
         (
+            CustomerBenefitGrantGitHubRepositoryUpdate::FIELDS,
             |r| {
                 Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
                     FromJson::read(r)?,
@@ -5232,6 +5009,7 @@ impl CustomerBenefitGrantUpdate {
             &["benefit_type", "properties"],
         ),
         (
+            CustomerBenefitGrantSlackSharedChannelUpdate::FIELDS,
             |r| {
                 Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
                     FromJson::read(r)?,
@@ -5240,6 +5018,7 @@ impl CustomerBenefitGrantUpdate {
             &["benefit_type", "properties"],
         ),
         (
+            CustomerBenefitGrantDownloadablesUpdate::FIELDS,
             |r| {
                 Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
                     FromJson::read(r)?,
@@ -5248,6 +5027,7 @@ impl CustomerBenefitGrantUpdate {
             &["benefit_type"],
         ),
         (
+            CustomerBenefitGrantLicenseKeysUpdate::FIELDS,
             |r| {
                 Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(FromJson::read(
                     r,
@@ -5256,10 +5036,12 @@ impl CustomerBenefitGrantUpdate {
             &["benefit_type"],
         ),
         (
+            CustomerBenefitGrantCustomUpdate::FIELDS,
             |r| Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?)),
             &["benefit_type"],
         ),
         (
+            CustomerBenefitGrantMeterCreditUpdate::FIELDS,
             |r| {
                 Ok(Self::CustomerBenefitGrantMeterCreditUpdate(FromJson::read(
                     r,
@@ -5268,6 +5050,7 @@ impl CustomerBenefitGrantUpdate {
             &["benefit_type"],
         ),
         (
+            CustomerBenefitGrantFeatureFlagUpdate::FIELDS,
             |r| {
                 Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(FromJson::read(
                     r,
@@ -5282,76 +5065,27 @@ impl CustomerBenefitGrantUpdate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "benefit_type").is_some() {
+        if matches!(r.tag("benefit_type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerBenefitGrantUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "benefit_type") {
-            Some("custom") => {
-                return Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("discord") => {
-                return Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("downloadables") => {
-                return Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("feature_flag") => {
-                return Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("github_repository") => {
-                return Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("license_keys") => {
-                return Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("meter_credit") => {
-                return Ok(Self::CustomerBenefitGrantMeterCreditUpdate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("slack_shared_channel") => {
-                return Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("benefit_type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?),
@@ -5458,10 +5192,6 @@ impl ListResourceCustomerBenefitGrant {
 }
 
 impl FromJson for ListResourceCustomerBenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

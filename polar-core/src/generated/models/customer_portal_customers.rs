@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -49,10 +49,6 @@ impl CustomerEmailUpdateRequest {
 }
 
 impl FromJson for CustomerEmailUpdateRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -111,10 +107,6 @@ impl CustomerEmailUpdateVerifyRequest {
 }
 
 impl FromJson for CustomerEmailUpdateVerifyRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -166,10 +158,6 @@ impl CustomerEmailUpdateVerifyResponse {
 }
 
 impl FromJson for CustomerEmailUpdateVerifyResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -221,10 +209,6 @@ impl CustomerNotReady {
 }
 
 impl FromJson for CustomerNotReady {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -360,19 +344,11 @@ impl CustomerPaymentMethod {
 }
 
 impl CustomerPaymentMethod {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (PaymentMethodCard::FIELDS, |v, p| {
-            Ok(Self::PaymentMethodCard(FromJson::decode(v, p)?))
-        }),
-        (PaymentMethodGeneric::FIELDS, |v, p| {
-            Ok(Self::PaymentMethodGeneric(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            PaymentMethodCard::FIELDS,
             |r| Ok(Self::PaymentMethodCard(FromJson::read(r)?)),
             &[
                 "id",
@@ -385,6 +361,7 @@ impl CustomerPaymentMethod {
             ],
         ),
         (
+            PaymentMethodGeneric::FIELDS,
             |r| Ok(Self::PaymentMethodGeneric(FromJson::read(r)?)),
             &[
                 "id",
@@ -402,27 +379,22 @@ impl CustomerPaymentMethod {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerPaymentMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -477,10 +449,6 @@ impl CustomerPaymentMethodConfirm {
 }
 
 impl FromJson for CustomerPaymentMethodConfirm {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -560,10 +528,6 @@ impl CustomerPaymentMethodCreate {
 }
 
 impl FromJson for CustomerPaymentMethodCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -638,10 +602,6 @@ impl CustomerPaymentMethodCreateRequiresActionResponse {
 }
 
 impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -717,29 +677,11 @@ impl CustomerPaymentMethodCreateResponse {
 }
 
 impl CustomerPaymentMethodCreateResponse {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
             CustomerPaymentMethodCreateSucceededResponse::FIELDS,
-            |v, p| {
-                Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
-                    FromJson::decode(v, p)?,
-                ))
-            },
-        ),
-        (
-            CustomerPaymentMethodCreateRequiresActionResponse::FIELDS,
-            |v, p| {
-                Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
-                    FromJson::decode(v, p)?,
-                ))
-            },
-        ),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
             |r| {
                 Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
                     FromJson::read(r)?,
@@ -748,6 +690,7 @@ impl CustomerPaymentMethodCreateResponse {
             &["status", "payment_method"],
         ),
         (
+            CustomerPaymentMethodCreateRequiresActionResponse::FIELDS,
             |r| {
                 Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
                     FromJson::read(r)?,
@@ -762,46 +705,27 @@ impl CustomerPaymentMethodCreateResponse {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "status").is_some() {
+        if matches!(r.tag("status"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerPaymentMethodCreateResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "status") {
-            Some("requires_action") => {
-                return Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("succeeded") => {
-                return Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("status")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "requires_action" => {
@@ -856,10 +780,6 @@ impl CustomerPaymentMethodCreateSucceededResponse {
 }
 
 impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -955,10 +875,6 @@ impl CustomerPortalCustomer {
 }
 
 impl FromJson for CustomerPortalCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1125,10 +1041,6 @@ impl CustomerPortalCustomerUpdate {
 }
 
 impl FromJson for CustomerPortalCustomerUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1205,10 +1117,6 @@ impl CustomerPortalOAuthAccount {
 }
 
 impl FromJson for CustomerPortalOAuthAccount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1274,10 +1182,6 @@ impl ListResourceCustomerPaymentMethod {
 }
 
 impl FromJson for ListResourceCustomerPaymentMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1353,10 +1257,6 @@ impl PaymentMethodCard {
 }
 
 impl FromJson for PaymentMethodCard {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1477,10 +1377,6 @@ impl PaymentMethodGeneric {
 }
 
 impl FromJson for PaymentMethodGeneric {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1579,10 +1475,6 @@ impl PaymentMethodInUseByActiveSubscription {
 }
 
 impl FromJson for PaymentMethodInUseByActiveSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1645,10 +1537,6 @@ impl PaymentMethodSetupFailed {
 }
 
 impl FromJson for PaymentMethodSetupFailed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2024,10 +1912,6 @@ impl std::fmt::Display for TaxIdFormat {
 }
 
 impl FromJson for TaxIdFormat {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }

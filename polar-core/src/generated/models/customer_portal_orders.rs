@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -143,10 +143,6 @@ impl CustomerOrder {
 }
 
 impl FromJson for CustomerOrder {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -466,10 +462,6 @@ impl CustomerOrderConfirmPayment {
 }
 
 impl FromJson for CustomerOrderConfirmPayment {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -539,10 +531,6 @@ impl CustomerOrderInvoice {
 }
 
 impl FromJson for CustomerOrderInvoice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -595,10 +583,6 @@ impl CustomerOrderPaymentConfirmation {
 }
 
 impl FromJson for CustomerOrderPaymentConfirmation {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -665,10 +649,6 @@ impl CustomerOrderPaymentStatus {
 }
 
 impl FromJson for CustomerOrderPaymentStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -782,10 +762,6 @@ impl CustomerOrderProduct {
 }
 
 impl FromJson for CustomerOrderProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -979,10 +955,6 @@ impl CustomerOrderReceipt {
 }
 
 impl FromJson for CustomerOrderReceipt {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1087,10 +1059,6 @@ impl std::fmt::Display for CustomerOrderSortProperty {
 }
 
 impl FromJson for CustomerOrderSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1219,10 +1187,6 @@ impl CustomerOrderSubscription {
 }
 
 impl FromJson for CustomerOrderSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1515,10 +1479,6 @@ impl CustomerOrderUpdate {
 }
 
 impl FromJson for CustomerOrderUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1580,10 +1540,6 @@ impl ListResourceCustomerOrder {
 }
 
 impl FromJson for ListResourceCustomerOrder {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1641,10 +1597,6 @@ impl ManualRetryLimitExceeded {
 }
 
 impl FromJson for ManualRetryLimitExceeded {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1700,10 +1652,6 @@ impl OrderNotEligibleForRetry {
 }
 
 impl FromJson for OrderNotEligibleForRetry {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1759,10 +1707,6 @@ impl PaymentAlreadyInProgress {
 }
 
 impl FromJson for PaymentAlreadyInProgress {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -70,10 +70,6 @@ impl CustomerSubscriptionCancel {
 }
 
 impl FromJson for CustomerSubscriptionCancel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -152,10 +148,6 @@ impl CustomerSubscriptionPause {
 }
 
 impl FromJson for CustomerSubscriptionPause {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -220,10 +212,6 @@ impl CustomerSubscriptionResume {
 }
 
 impl FromJson for CustomerSubscriptionResume {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -328,10 +316,6 @@ impl std::fmt::Display for CustomerSubscriptionSortProperty {
 }
 
 impl FromJson for CustomerSubscriptionSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -391,42 +375,36 @@ impl CustomerSubscriptionUpdate {
 }
 
 impl CustomerSubscriptionUpdate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerSubscriptionResume::FIELDS, |v, p| {
-            Ok(Self::CustomerSubscriptionResume(FromJson::decode(v, p)?))
-        }),
-        (CustomerSubscriptionUpdateProduct::FIELDS, |v, p| {
-            Ok(Self::Product(FromJson::decode(v, p)?))
-        }),
-        (CustomerSubscriptionUpdateSeats::FIELDS, |v, p| {
-            Ok(Self::Seats(FromJson::decode(v, p)?))
-        }),
-        (CustomerSubscriptionPause::FIELDS, |v, p| {
-            Ok(Self::CustomerSubscriptionPause(FromJson::decode(v, p)?))
-        }),
-        (CustomerSubscriptionUpdateClear::FIELDS, |v, p| {
-            Ok(Self::Clear(FromJson::decode(v, p)?))
-        }),
-        (CustomerSubscriptionCancel::FIELDS, |v, p| {
-            Ok(Self::CustomerSubscriptionCancel(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomerSubscriptionResume::FIELDS,
             |r| Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?)),
             &["resume"],
         ),
-        (|r| Ok(Self::Product(FromJson::read(r)?)), &["product_id"]),
-        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
         (
+            CustomerSubscriptionUpdateProduct::FIELDS,
+            |r| Ok(Self::Product(FromJson::read(r)?)),
+            &["product_id"],
+        ),
+        (
+            CustomerSubscriptionUpdateSeats::FIELDS,
+            |r| Ok(Self::Seats(FromJson::read(r)?)),
+            &["seats"],
+        ),
+        (
+            CustomerSubscriptionPause::FIELDS,
             |r| Ok(Self::CustomerSubscriptionPause(FromJson::read(r)?)),
             &["pause_at_period_end"],
         ),
-        (|r| Ok(Self::Clear(FromJson::read(r)?)), &["pending_update"]),
         (
+            CustomerSubscriptionUpdateClear::FIELDS,
+            |r| Ok(Self::Clear(FromJson::read(r)?)),
+            &["pending_update"],
+        ),
+        (
+            CustomerSubscriptionCancel::FIELDS,
             |r| Ok(Self::CustomerSubscriptionCancel(FromJson::read(r)?)),
             &[],
         ),
@@ -437,27 +415,22 @@ impl CustomerSubscriptionUpdate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerSubscriptionUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -537,10 +510,6 @@ impl CustomerSubscriptionUpdateClear {
 }
 
 impl FromJson for CustomerSubscriptionUpdateClear {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -599,10 +568,6 @@ impl CustomerSubscriptionUpdateProduct {
 }
 
 impl FromJson for CustomerSubscriptionUpdateProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -661,10 +626,6 @@ impl CustomerSubscriptionUpdateSeats {
 }
 
 impl FromJson for CustomerSubscriptionUpdateSeats {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -716,10 +677,6 @@ impl PauseResumeNotAllowed {
 }
 
 impl FromJson for PauseResumeNotAllowed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -775,10 +732,6 @@ impl PaymentMethodRequired {
 }
 
 impl FromJson for PaymentMethodRequired {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -864,23 +817,16 @@ impl PortalSubscriptionUpdateError {
 }
 
 impl PortalSubscriptionUpdateError {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AlreadyCanceledSubscription::FIELDS, |v, p| {
-            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-        }),
-        (PauseResumeNotAllowed::FIELDS, |v, p| {
-            Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AlreadyCanceledSubscription::FIELDS,
             |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            PauseResumeNotAllowed::FIELDS,
             |r| Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?)),
             &["error", "detail"],
         ),
@@ -891,27 +837,22 @@ impl PortalSubscriptionUpdateError {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for PortalSubscriptionUpdateError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -291,19 +291,11 @@ impl Customer {
 }
 
 impl Customer {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerIndividual::FIELDS, |v, p| {
-            Ok(Self::Individual(FromJson::decode(v, p)?))
-        }),
-        (CustomerTeam::FIELDS, |v, p| {
-            Ok(Self::Team(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomerIndividual::FIELDS,
             |r| Ok(Self::Individual(FromJson::read(r)?)),
             &[
                 "id",
@@ -324,6 +316,7 @@ impl Customer {
             ],
         ),
         (
+            CustomerTeam::FIELDS,
             |r| Ok(Self::Team(FromJson::read(r)?)),
             &[
                 "id",
@@ -349,38 +342,27 @@ impl Customer {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Customer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("individual") => return Ok(Self::Individual(FromJson::decode(value, path)?)),
-            Some("team") => return Ok(Self::Team(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "individual" => Self::Individual(FromJson::read(r)?),
@@ -472,23 +454,16 @@ impl CustomerCreate {
 }
 
 impl CustomerCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerTeamCreate::FIELDS, |v, p| {
-            Ok(Self::CustomerTeamCreate(FromJson::decode(v, p)?))
-        }),
-        (CustomerIndividualCreate::FIELDS, |v, p| {
-            Ok(Self::CustomerIndividualCreate(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomerTeamCreate::FIELDS,
             |r| Ok(Self::CustomerTeamCreate(FromJson::read(r)?)),
             &["type"],
         ),
         (
+            CustomerIndividualCreate::FIELDS,
             |r| Ok(Self::CustomerIndividualCreate(FromJson::read(r)?)),
             &["email"],
         ),
@@ -499,27 +474,22 @@ impl CustomerCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -615,10 +585,6 @@ impl CustomerIndividual {
 }
 
 impl FromJson for CustomerIndividual {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -852,10 +818,6 @@ impl CustomerIndividualCreate {
 }
 
 impl FromJson for CustomerIndividualCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -980,10 +942,6 @@ impl CustomerPaymentMethodCard {
 }
 
 impl FromJson for CustomerPaymentMethodCard {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1114,10 +1072,6 @@ impl CustomerPaymentMethodGeneric {
 }
 
 impl FromJson for CustomerPaymentMethodGeneric {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1263,10 +1217,6 @@ impl std::fmt::Display for CustomerSortProperty {
 }
 
 impl FromJson for CustomerSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1594,19 +1544,11 @@ impl CustomerState {
 }
 
 impl CustomerState {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerStateIndividual::FIELDS, |v, p| {
-            Ok(Self::Individual(FromJson::decode(v, p)?))
-        }),
-        (CustomerStateTeam::FIELDS, |v, p| {
-            Ok(Self::Team(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomerStateIndividual::FIELDS,
             |r| Ok(Self::Individual(FromJson::read(r)?)),
             &[
                 "id",
@@ -1630,6 +1572,7 @@ impl CustomerState {
             ],
         ),
         (
+            CustomerStateTeam::FIELDS,
             |r| Ok(Self::Team(FromJson::read(r)?)),
             &[
                 "id",
@@ -1658,38 +1601,27 @@ impl CustomerState {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerState {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("individual") => return Ok(Self::Individual(FromJson::decode(value, path)?)),
-            Some("team") => return Ok(Self::Team(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "individual" => Self::Individual(FromJson::read(r)?),
@@ -1763,10 +1695,6 @@ impl CustomerStateBenefitGrant {
 }
 
 impl FromJson for CustomerStateBenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1909,48 +1837,16 @@ impl CustomerStateBenefitGrantProperties {
 }
 
 impl CustomerStateBenefitGrantProperties {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (BenefitGrantDiscordProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantDiscordProperties(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantGitHubRepositoryProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (BenefitGrantDownloadablesProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantCustomProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantCustomProperties(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantFeatureFlagProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantSlackSharedChannelProperties::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            BenefitGrantDiscordProperties::FIELDS,
             |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantGitHubRepositoryProperties::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantGitHubRepositoryProperties(
                     FromJson::read(r)?,
@@ -1959,6 +1855,7 @@ impl CustomerStateBenefitGrantProperties {
             &[],
         ),
         (
+            BenefitGrantDownloadablesProperties::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
                     r,
@@ -1967,18 +1864,22 @@ impl CustomerStateBenefitGrantProperties {
             &[],
         ),
         (
+            BenefitGrantLicenseKeysProperties::FIELDS,
             |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantCustomProperties::FIELDS,
             |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantFeatureFlagProperties::FIELDS,
             |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
             &[],
         ),
         (
+            BenefitGrantSlackSharedChannelProperties::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantSlackSharedChannelProperties(
                     FromJson::read(r)?,
@@ -1993,27 +1894,22 @@ impl CustomerStateBenefitGrantProperties {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerStateBenefitGrantProperties {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2157,10 +2053,6 @@ impl CustomerStateIndividual {
 }
 
 impl FromJson for CustomerStateIndividual {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2378,10 +2270,6 @@ impl CustomerStateMeter {
 }
 
 impl FromJson for CustomerStateMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2546,10 +2434,6 @@ impl CustomerStateSubscription {
 }
 
 impl FromJson for CustomerStateSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2764,10 +2648,6 @@ impl CustomerStateSubscriptionMeter {
 }
 
 impl FromJson for CustomerStateSubscriptionMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2897,10 +2777,6 @@ impl std::fmt::Display for CustomerStateSubscriptionStatus {
 }
 
 impl FromJson for CustomerStateSubscriptionStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3004,10 +2880,6 @@ impl CustomerStateTeam {
 }
 
 impl FromJson for CustomerStateTeam {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3304,10 +3176,6 @@ impl CustomerSubscription {
 }
 
 impl FromJson for CustomerSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3641,10 +3509,6 @@ impl CustomerSubscriptionMeter {
 }
 
 impl FromJson for CustomerSubscriptionMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3763,10 +3627,6 @@ impl CustomerSubscriptionMeterMeter {
 }
 
 impl FromJson for CustomerSubscriptionMeterMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3898,10 +3758,6 @@ impl CustomerSubscriptionProduct {
 }
 
 impl FromJson for CustomerSubscriptionProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4146,10 +4002,6 @@ impl CustomerTeam {
 }
 
 impl FromJson for CustomerTeam {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4378,10 +4230,6 @@ impl CustomerTeamCreate {
 }
 
 impl FromJson for CustomerTeamCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4504,10 +4352,6 @@ impl std::fmt::Display for CustomerType {
 }
 
 impl FromJson for CustomerType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4596,10 +4440,6 @@ impl CustomerUpdate {
 }
 
 impl FromJson for CustomerUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4729,10 +4569,6 @@ impl CustomerUpdateExternalId {
 }
 
 impl FromJson for CustomerUpdateExternalId {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4817,10 +4653,6 @@ impl ListResourceCustomer {
 }
 
 impl FromJson for ListResourceCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4882,10 +4714,6 @@ impl ListResourcePaymentMethod {
 }
 
 impl FromJson for ListResourcePaymentMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4956,10 +4784,6 @@ impl MemberOwnerCreate {
 }
 
 impl FromJson for MemberOwnerCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5117,19 +4941,11 @@ impl PaymentMethod {
 }
 
 impl PaymentMethod {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerPaymentMethodCard::FIELDS, |v, p| {
-            Ok(Self::CustomerPaymentMethodCard(FromJson::decode(v, p)?))
-        }),
-        (CustomerPaymentMethodGeneric::FIELDS, |v, p| {
-            Ok(Self::CustomerPaymentMethodGeneric(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            CustomerPaymentMethodCard::FIELDS,
             |r| Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?)),
             &[
                 "id",
@@ -5143,6 +4959,7 @@ impl PaymentMethod {
             ],
         ),
         (
+            CustomerPaymentMethodGeneric::FIELDS,
             |r| Ok(Self::CustomerPaymentMethodGeneric(FromJson::read(r)?)),
             &[
                 "id",
@@ -5161,27 +4978,22 @@ impl PaymentMethod {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for PaymentMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -297,25 +297,11 @@ impl Discount {
 }
 
 impl Discount {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DiscountFixedRepeatDuration::FIELDS, |v, p| {
-            Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
-        }),
-        (DiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-            Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
-        }),
-        (DiscountPercentageRepeatDuration::FIELDS, |v, p| {
-            Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
-        }),
-        (DiscountPercentageOnceForeverDuration::FIELDS, |v, p| {
-            Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            DiscountFixedRepeatDuration::FIELDS,
             |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
             &[
                 "duration",
@@ -340,6 +326,7 @@ impl Discount {
             ],
         ),
         (
+            DiscountFixedOnceForeverDuration::FIELDS,
             |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
             &[
                 "duration",
@@ -363,6 +350,7 @@ impl Discount {
             ],
         ),
         (
+            DiscountPercentageRepeatDuration::FIELDS,
             |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
             &[
                 "duration",
@@ -385,6 +373,7 @@ impl Discount {
             ],
         ),
         (
+            DiscountPercentageOnceForeverDuration::FIELDS,
             |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
             &[
                 "duration",
@@ -412,27 +401,22 @@ impl Discount {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Discount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -731,33 +715,11 @@ impl DiscountBase {
 }
 
 impl DiscountBase {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedOnceForeverDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageRepeatDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            DiscountFixedRepeatDurationBase::FIELDS,
             |r| Ok(Self::DiscountFixedRepeatDurationBase(FromJson::read(r)?)),
             &[
                 "duration",
@@ -781,6 +743,7 @@ impl DiscountBase {
             ],
         ),
         (
+            DiscountFixedOnceForeverDurationBase::FIELDS,
             |r| {
                 Ok(Self::DiscountFixedOnceForeverDurationBase(FromJson::read(
                     r,
@@ -807,6 +770,7 @@ impl DiscountBase {
             ],
         ),
         (
+            DiscountPercentageRepeatDurationBase::FIELDS,
             |r| {
                 Ok(Self::DiscountPercentageRepeatDurationBase(FromJson::read(
                     r,
@@ -832,6 +796,7 @@ impl DiscountBase {
             ],
         ),
         (
+            DiscountPercentageOnceForeverDurationBase::FIELDS,
             |r| {
                 Ok(Self::DiscountPercentageOnceForeverDurationBase(
                     FromJson::read(r)?,
@@ -862,27 +827,22 @@ impl DiscountBase {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for DiscountBase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -1014,23 +974,16 @@ impl DiscountCreate {
 }
 
 impl DiscountCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DiscountPercentageCreate::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageCreate(FromJson::decode(v, p)?))
-        }),
-        (DiscountFixedCreate::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedCreate(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            DiscountPercentageCreate::FIELDS,
             |r| Ok(Self::DiscountPercentageCreate(FromJson::read(r)?)),
             &["name", "duration", "basis_points"],
         ),
         (
+            DiscountFixedCreate::FIELDS,
             |r| Ok(Self::DiscountFixedCreate(FromJson::read(r)?)),
             &["name", "duration"],
         ),
@@ -1041,42 +994,27 @@ impl DiscountCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for DiscountCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("fixed") => return Ok(Self::DiscountFixedCreate(FromJson::decode(value, path)?)),
-            Some("percentage") => {
-                return Ok(Self::DiscountPercentageCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "fixed" => Self::DiscountFixedCreate(FromJson::read(r)?),
@@ -1155,10 +1093,6 @@ impl std::fmt::Display for DiscountDuration {
 }
 
 impl FromJson for DiscountDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1280,10 +1214,6 @@ impl DiscountFixedCreate {
 }
 
 impl FromJson for DiscountFixedCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1471,10 +1401,6 @@ impl DiscountFixedOnceForeverDuration {
 }
 
 impl FromJson for DiscountFixedOnceForeverDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1713,10 +1639,6 @@ impl DiscountFixedOnceForeverDurationBase {
 }
 
 impl FromJson for DiscountFixedOnceForeverDurationBase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1955,10 +1877,6 @@ impl DiscountFixedRepeatDuration {
 }
 
 impl FromJson for DiscountFixedRepeatDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2207,10 +2125,6 @@ impl DiscountFixedRepeatDurationBase {
 }
 
 impl FromJson for DiscountFixedRepeatDurationBase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2474,10 +2388,6 @@ impl DiscountPercentageCreate {
 }
 
 impl FromJson for DiscountPercentageCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2651,10 +2561,6 @@ impl DiscountPercentageOnceForeverDuration {
 }
 
 impl FromJson for DiscountPercentageOnceForeverDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2873,10 +2779,6 @@ impl DiscountPercentageOnceForeverDurationBase {
 }
 
 impl FromJson for DiscountPercentageOnceForeverDurationBase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3095,10 +2997,6 @@ impl DiscountPercentageRepeatDuration {
 }
 
 impl FromJson for DiscountPercentageRepeatDuration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3327,10 +3225,6 @@ impl DiscountPercentageRepeatDurationBase {
 }
 
 impl FromJson for DiscountPercentageRepeatDurationBase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3550,10 +3444,6 @@ impl DiscountProduct {
 }
 
 impl FromJson for DiscountProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3782,10 +3672,6 @@ impl std::fmt::Display for DiscountSortProperty {
 }
 
 impl FromJson for DiscountSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3849,10 +3735,6 @@ impl std::fmt::Display for DiscountType {
 }
 
 impl FromJson for DiscountType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3969,10 +3851,6 @@ impl DiscountUpdate {
 }
 
 impl FromJson for DiscountUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4106,10 +3984,6 @@ impl ListResourceDiscount {
 }
 
 impl FromJson for ListResourceDiscount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

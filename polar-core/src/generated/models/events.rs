@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -53,10 +53,6 @@ impl AddressDict {
 }
 
 impl FromJson for AddressDict {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -177,10 +173,6 @@ impl BalanceCreditOrderEvent {
 }
 
 impl FromJson for BalanceCreditOrderEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -348,10 +340,6 @@ impl BalanceCreditOrderMetadata {
 }
 
 impl FromJson for BalanceCreditOrderMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -494,10 +482,6 @@ impl BalanceDisputeEvent {
 }
 
 impl FromJson for BalanceDisputeEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -680,10 +664,6 @@ impl BalanceDisputeMetadata {
 }
 
 impl FromJson for BalanceDisputeMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -868,10 +848,6 @@ impl BalanceDisputeReversalEvent {
 }
 
 impl FromJson for BalanceDisputeReversalEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1047,10 +1023,6 @@ impl BalanceOrderEvent {
 }
 
 impl FromJson for BalanceOrderEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1230,10 +1202,6 @@ impl BalanceOrderMetadata {
 }
 
 impl FromJson for BalanceOrderMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1413,10 +1381,6 @@ impl BalanceRefundEvent {
 }
 
 impl FromJson for BalanceRefundEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1602,10 +1566,6 @@ impl BalanceRefundMetadata {
 }
 
 impl FromJson for BalanceRefundMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1795,10 +1755,6 @@ impl BalanceRefundReversalEvent {
 }
 
 impl FromJson for BalanceRefundReversalEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1974,10 +1930,6 @@ impl BenefitCycledEvent {
 }
 
 impl FromJson for BenefitCycledEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2127,10 +2079,6 @@ impl BenefitGrantMetadata {
 }
 
 impl FromJson for BenefitGrantMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2243,10 +2191,6 @@ impl BenefitGrantedEvent {
 }
 
 impl FromJson for BenefitGrantedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2422,10 +2366,6 @@ impl BenefitRevokedEvent {
 }
 
 impl FromJson for BenefitRevokedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2601,10 +2541,6 @@ impl BenefitUpdatedEvent {
 }
 
 impl FromJson for BenefitUpdatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2780,10 +2716,6 @@ impl CheckoutCreatedEvent {
 }
 
 impl FromJson for CheckoutCreatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2926,10 +2858,6 @@ impl CheckoutCreatedMetadata {
 }
 
 impl FromJson for CheckoutCreatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3009,10 +2937,6 @@ impl CostMetadataInput {
 }
 
 impl FromJson for CostMetadataInput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3072,10 +2996,6 @@ impl CostMetadataOutput {
 }
 
 impl FromJson for CostMetadataOutput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3133,10 +3053,6 @@ impl CursorPagination {
 }
 
 impl FromJson for CursorPagination {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3225,10 +3141,6 @@ impl CustomerCreatedEvent {
 }
 
 impl FromJson for CustomerCreatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3378,10 +3290,6 @@ impl CustomerCreatedMetadata {
 }
 
 impl FromJson for CustomerCreatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3503,10 +3411,6 @@ impl CustomerDeletedEvent {
 }
 
 impl FromJson for CustomerDeletedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3656,10 +3560,6 @@ impl CustomerDeletedMetadata {
 }
 
 impl FromJson for CustomerDeletedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3781,10 +3681,6 @@ impl CustomerUpdatedEvent {
 }
 
 impl FromJson for CustomerUpdatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3940,10 +3836,6 @@ impl CustomerUpdatedFields {
 }
 
 impl FromJson for CustomerUpdatedFields {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4038,10 +3930,6 @@ impl CustomerUpdatedMetadata {
 }
 
 impl FromJson for CustomerUpdatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4300,23 +4188,11 @@ impl Event {
 }
 
 impl Event {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (UserEvent::FIELDS, |v, p| {
-            Ok(Self::UserEvent(FromJson::decode(v, p)?))
-        }),
-        (SystemEvent::FIELDS, |v, p| {
-            match SystemEvent::decode(v, p)? {
-                SystemEvent::Unknown { .. } => Err(SystemEvent::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::SystemEvent(x)),
-            }
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            UserEvent::FIELDS,
             |r| Ok(Self::UserEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -4332,9 +4208,15 @@ impl Event {
             ],
         ),
         (
-            |r| match SystemEvent::read(r)? {
-                SystemEvent::Unknown { .. } => Err(Miss::FIT),
-                x => Ok(Self::SystemEvent(x)),
+            SystemEvent::FIELDS,
+            |r| {
+                let at = r.clone();
+                match SystemEvent::read(r)? {
+                    SystemEvent::Unknown { .. } => {
+                        Err(json::no_variant(r, &at, Some(SystemEvent::closest_error)))
+                    }
+                    x => Ok(Self::SystemEvent(x)),
+                }
             },
             &[],
         ),
@@ -4345,38 +4227,27 @@ impl Event {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "source").is_some() {
+        if matches!(r.tag("source"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Event {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "source") {
-            Some("system") => return Ok(Self::SystemEvent(FromJson::decode(value, path)?)),
-            Some("user") => return Ok(Self::UserEvent(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("source")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "system" => Self::SystemEvent(FromJson::read(r)?),
@@ -4474,10 +4345,6 @@ impl EventCreateCustomer {
 }
 
 impl FromJson for EventCreateCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4618,10 +4485,6 @@ impl EventCreateExternalCustomer {
 }
 
 impl FromJson for EventCreateExternalCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4729,10 +4592,6 @@ impl EventMetadataInput {
 }
 
 impl FromJson for EventMetadataInput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4791,10 +4650,6 @@ impl EventMetadataOutput {
 }
 
 impl FromJson for EventMetadataOutput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4864,10 +4719,6 @@ impl EventName {
 }
 
 impl FromJson for EventName {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5014,10 +4865,6 @@ impl std::fmt::Display for EventNamesSortProperty {
 }
 
 impl FromJson for EventNamesSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5081,10 +4928,6 @@ impl std::fmt::Display for EventSortProperty {
 }
 
 impl FromJson for EventSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5148,10 +4991,6 @@ impl std::fmt::Display for EventSource {
 }
 
 impl FromJson for EventSource {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5198,10 +5037,6 @@ impl EventsIngest {
 }
 
 impl FromJson for EventsIngest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5308,23 +5143,16 @@ impl EventsIngestEventsItem {
 }
 
 impl EventsIngestEventsItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (EventCreateCustomer::FIELDS, |v, p| {
-            Ok(Self::EventCreateCustomer(FromJson::decode(v, p)?))
-        }),
-        (EventCreateExternalCustomer::FIELDS, |v, p| {
-            Ok(Self::EventCreateExternalCustomer(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            EventCreateCustomer::FIELDS,
             |r| Ok(Self::EventCreateCustomer(FromJson::read(r)?)),
             &["name", "customer_id"],
         ),
         (
+            EventCreateExternalCustomer::FIELDS,
             |r| Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?)),
             &["name", "external_customer_id"],
         ),
@@ -5335,27 +5163,22 @@ impl EventsIngestEventsItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for EventsIngestEventsItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -5402,10 +5225,6 @@ impl EventsIngestResponse {
 }
 
 impl FromJson for EventsIngestResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5479,25 +5298,16 @@ impl EventsListResponse200 {
 }
 
 impl EventsListResponse200 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ListResourceEvent::FIELDS, |v, p| {
-            Ok(Self::ListResourceEvent(FromJson::decode(v, p)?))
-        }),
-        (ListResourceWithCursorPaginationEvent::FIELDS, |v, p| {
-            Ok(Self::ListResourceWithCursorPaginationEvent(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            ListResourceEvent::FIELDS,
             |r| Ok(Self::ListResourceEvent(FromJson::read(r)?)),
             &["items", "pagination"],
         ),
         (
+            ListResourceWithCursorPaginationEvent::FIELDS,
             |r| {
                 Ok(Self::ListResourceWithCursorPaginationEvent(FromJson::read(
                     r,
@@ -5512,27 +5322,22 @@ impl EventsListResponse200 {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for EventsListResponse200 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -5581,10 +5386,6 @@ impl ListResourceEvent {
 }
 
 impl FromJson for ListResourceEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5646,10 +5447,6 @@ impl ListResourceEventName {
 }
 
 impl FromJson for ListResourceEventName {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5711,10 +5508,6 @@ impl ListResourceWithCursorPaginationEvent {
 }
 
 impl FromJson for ListResourceWithCursorPaginationEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5815,10 +5608,6 @@ impl LlmMetadata {
 }
 
 impl FromJson for LlmMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5962,10 +5751,6 @@ impl MeterCreditEvent {
 }
 
 impl FromJson for MeterCreditEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6108,10 +5893,6 @@ impl MeterCreditedMetadata {
 }
 
 impl FromJson for MeterCreditedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6214,10 +5995,6 @@ impl MeterResetEvent {
 }
 
 impl FromJson for MeterResetEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6356,10 +6133,6 @@ impl MeterResetMetadata {
 }
 
 impl FromJson for MeterResetMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6448,10 +6221,6 @@ impl OrderPaidEvent {
 }
 
 impl FromJson for OrderPaidEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6631,10 +6400,6 @@ impl OrderPaidMetadata {
 }
 
 impl FromJson for OrderPaidMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6803,10 +6568,6 @@ impl OrderRefundedEvent {
 }
 
 impl FromJson for OrderRefundedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6949,10 +6710,6 @@ impl OrderRefundedMetadata {
 }
 
 impl FromJson for OrderRefundedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7056,10 +6813,6 @@ impl OrderUnvoidedEvent {
 }
 
 impl FromJson for OrderUnvoidedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7202,10 +6955,6 @@ impl OrderUnvoidedMetadata {
 }
 
 impl FromJson for OrderUnvoidedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7309,10 +7058,6 @@ impl OrderVoidedEvent {
 }
 
 impl FromJson for OrderVoidedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7455,10 +7200,6 @@ impl OrderVoidedMetadata {
 }
 
 impl FromJson for OrderVoidedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7562,10 +7303,6 @@ impl SubscriptionBillingPeriodUpdatedEvent {
 }
 
 impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7716,10 +7453,6 @@ impl SubscriptionBillingPeriodUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionBillingPeriodUpdatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7827,10 +7560,6 @@ impl SubscriptionCanceledEvent {
 }
 
 impl FromJson for SubscriptionCanceledEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8001,10 +7730,6 @@ impl SubscriptionCanceledMetadata {
 }
 
 impl FromJson for SubscriptionCanceledMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8177,10 +7902,6 @@ impl SubscriptionCreatedEvent {
 }
 
 impl FromJson for SubscriptionCreatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8339,10 +8060,6 @@ impl SubscriptionCreatedMetadata {
 }
 
 impl FromJson for SubscriptionCreatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8489,10 +8206,6 @@ impl SubscriptionCycledEvent {
 }
 
 impl FromJson for SubscriptionCycledEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8648,10 +8361,6 @@ impl SubscriptionCycledMetadata {
 }
 
 impl FromJson for SubscriptionCycledMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8776,10 +8485,6 @@ impl SubscriptionPastDueEvent {
 }
 
 impl FromJson for SubscriptionPastDueEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8938,10 +8643,6 @@ impl SubscriptionPastDueMetadata {
 }
 
 impl FromJson for SubscriptionPastDueMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9072,10 +8773,6 @@ impl SubscriptionPausedEvent {
 }
 
 impl FromJson for SubscriptionPausedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9237,10 +8934,6 @@ impl SubscriptionPausedMetadata {
 }
 
 impl FromJson for SubscriptionPausedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9375,10 +9068,6 @@ impl SubscriptionProductUpdatedEvent {
 }
 
 impl FromJson for SubscriptionProductUpdatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9529,10 +9218,6 @@ impl SubscriptionProductUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionProductUpdatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9640,10 +9325,6 @@ impl SubscriptionReactivatedEvent {
 }
 
 impl FromJson for SubscriptionReactivatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9799,10 +9480,6 @@ impl SubscriptionReactivatedMetadata {
 }
 
 impl FromJson for SubscriptionReactivatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9927,10 +9604,6 @@ impl SubscriptionReinstatedEvent {
 }
 
 impl FromJson for SubscriptionReinstatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10086,10 +9759,6 @@ impl SubscriptionReinstatedMetadata {
 }
 
 impl FromJson for SubscriptionReinstatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10214,10 +9883,6 @@ impl SubscriptionResumedEvent {
 }
 
 impl FromJson for SubscriptionResumedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10373,10 +10038,6 @@ impl SubscriptionResumedMetadata {
 }
 
 impl FromJson for SubscriptionResumedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10501,10 +10162,6 @@ impl SubscriptionRevokedEvent {
 }
 
 impl FromJson for SubscriptionRevokedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10660,10 +10317,6 @@ impl SubscriptionRevokedMetadata {
 }
 
 impl FromJson for SubscriptionRevokedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10788,10 +10441,6 @@ impl SubscriptionSeatsUpdatedEvent {
 }
 
 impl FromJson for SubscriptionSeatsUpdatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10945,10 +10594,6 @@ impl SubscriptionSeatsUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionSeatsUpdatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11070,10 +10715,6 @@ impl SubscriptionUncanceledEvent {
 }
 
 impl FromJson for SubscriptionUncanceledEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11229,10 +10870,6 @@ impl SubscriptionUncanceledMetadata {
 }
 
 impl FromJson for SubscriptionUncanceledMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11372,10 +11009,6 @@ impl SubscriptionUpdateClearedEvent {
 }
 
 impl FromJson for SubscriptionUpdateClearedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11521,10 +11154,6 @@ impl SubscriptionUpdateClearedMetadata {
 }
 
 impl FromJson for SubscriptionUpdateClearedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11613,10 +11242,6 @@ impl SubscriptionUpdatedEvent {
 }
 
 impl FromJson for SubscriptionUpdatedEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11775,10 +11400,6 @@ impl SubscriptionUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionUpdatedMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12543,124 +12164,11 @@ impl SystemEvent {
 }
 
 impl SystemEvent {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (MeterCreditEvent::FIELDS, |v, p| {
-            Ok(Self::MeterCreditEvent(FromJson::decode(v, p)?))
-        }),
-        (MeterResetEvent::FIELDS, |v, p| {
-            Ok(Self::MeterResetEvent(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantedEvent::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantedEvent(FromJson::decode(v, p)?))
-        }),
-        (BenefitCycledEvent::FIELDS, |v, p| {
-            Ok(Self::BenefitCycledEvent(FromJson::decode(v, p)?))
-        }),
-        (BenefitUpdatedEvent::FIELDS, |v, p| {
-            Ok(Self::BenefitUpdatedEvent(FromJson::decode(v, p)?))
-        }),
-        (BenefitRevokedEvent::FIELDS, |v, p| {
-            Ok(Self::BenefitRevokedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionCreatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionCreatedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionUpdatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionUpdatedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionCycledEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionCycledEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionCanceledEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionCanceledEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionRevokedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionRevokedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionPastDueEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionPastDueEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionReactivatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionReactivatedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionReinstatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionReinstatedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionPausedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionPausedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionResumedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionResumedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionUncanceledEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionUncanceledEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionProductUpdatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionProductUpdatedEvent(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (SubscriptionSeatsUpdatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionBillingPeriodUpdatedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionBillingPeriodUpdatedEvent(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (SubscriptionUpdateClearedEvent::FIELDS, |v, p| {
-            Ok(Self::SubscriptionUpdateClearedEvent(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (OrderPaidEvent::FIELDS, |v, p| {
-            Ok(Self::OrderPaidEvent(FromJson::decode(v, p)?))
-        }),
-        (OrderRefundedEvent::FIELDS, |v, p| {
-            Ok(Self::OrderRefundedEvent(FromJson::decode(v, p)?))
-        }),
-        (OrderVoidedEvent::FIELDS, |v, p| {
-            Ok(Self::OrderVoidedEvent(FromJson::decode(v, p)?))
-        }),
-        (OrderUnvoidedEvent::FIELDS, |v, p| {
-            Ok(Self::OrderUnvoidedEvent(FromJson::decode(v, p)?))
-        }),
-        (CheckoutCreatedEvent::FIELDS, |v, p| {
-            Ok(Self::CheckoutCreatedEvent(FromJson::decode(v, p)?))
-        }),
-        (CustomerCreatedEvent::FIELDS, |v, p| {
-            Ok(Self::CustomerCreatedEvent(FromJson::decode(v, p)?))
-        }),
-        (CustomerUpdatedEvent::FIELDS, |v, p| {
-            Ok(Self::CustomerUpdatedEvent(FromJson::decode(v, p)?))
-        }),
-        (CustomerDeletedEvent::FIELDS, |v, p| {
-            Ok(Self::CustomerDeletedEvent(FromJson::decode(v, p)?))
-        }),
-        (BalanceOrderEvent::FIELDS, |v, p| {
-            Ok(Self::BalanceOrderEvent(FromJson::decode(v, p)?))
-        }),
-        (BalanceCreditOrderEvent::FIELDS, |v, p| {
-            Ok(Self::BalanceCreditOrderEvent(FromJson::decode(v, p)?))
-        }),
-        (BalanceRefundEvent::FIELDS, |v, p| {
-            Ok(Self::BalanceRefundEvent(FromJson::decode(v, p)?))
-        }),
-        (BalanceRefundReversalEvent::FIELDS, |v, p| {
-            Ok(Self::BalanceRefundReversalEvent(FromJson::decode(v, p)?))
-        }),
-        (BalanceDisputeEvent::FIELDS, |v, p| {
-            Ok(Self::BalanceDisputeEvent(FromJson::decode(v, p)?))
-        }),
-        (BalanceDisputeReversalEvent::FIELDS, |v, p| {
-            Ok(Self::BalanceDisputeReversalEvent(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            MeterCreditEvent::FIELDS,
             |r| Ok(Self::MeterCreditEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12676,6 +12184,7 @@ impl SystemEvent {
             ],
         ),
         (
+            MeterResetEvent::FIELDS,
             |r| Ok(Self::MeterResetEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12691,6 +12200,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BenefitGrantedEvent::FIELDS,
             |r| Ok(Self::BenefitGrantedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12706,6 +12216,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BenefitCycledEvent::FIELDS,
             |r| Ok(Self::BenefitCycledEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12721,6 +12232,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BenefitUpdatedEvent::FIELDS,
             |r| Ok(Self::BenefitUpdatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12736,6 +12248,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BenefitRevokedEvent::FIELDS,
             |r| Ok(Self::BenefitRevokedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12751,6 +12264,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionCreatedEvent::FIELDS,
             |r| Ok(Self::SubscriptionCreatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12766,6 +12280,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionUpdatedEvent::FIELDS,
             |r| Ok(Self::SubscriptionUpdatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12781,6 +12296,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionCycledEvent::FIELDS,
             |r| Ok(Self::SubscriptionCycledEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12796,6 +12312,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionCanceledEvent::FIELDS,
             |r| Ok(Self::SubscriptionCanceledEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12811,6 +12328,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionRevokedEvent::FIELDS,
             |r| Ok(Self::SubscriptionRevokedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12826,6 +12344,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionPastDueEvent::FIELDS,
             |r| Ok(Self::SubscriptionPastDueEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12841,6 +12360,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionReactivatedEvent::FIELDS,
             |r| Ok(Self::SubscriptionReactivatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12856,6 +12376,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionReinstatedEvent::FIELDS,
             |r| Ok(Self::SubscriptionReinstatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12871,6 +12392,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionPausedEvent::FIELDS,
             |r| Ok(Self::SubscriptionPausedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12886,6 +12408,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionResumedEvent::FIELDS,
             |r| Ok(Self::SubscriptionResumedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12901,6 +12424,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionUncanceledEvent::FIELDS,
             |r| Ok(Self::SubscriptionUncanceledEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12916,6 +12440,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionProductUpdatedEvent::FIELDS,
             |r| Ok(Self::SubscriptionProductUpdatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12931,6 +12456,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionSeatsUpdatedEvent::FIELDS,
             |r| Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12946,6 +12472,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionBillingPeriodUpdatedEvent::FIELDS,
             |r| {
                 Ok(Self::SubscriptionBillingPeriodUpdatedEvent(FromJson::read(
                     r,
@@ -12965,6 +12492,7 @@ impl SystemEvent {
             ],
         ),
         (
+            SubscriptionUpdateClearedEvent::FIELDS,
             |r| Ok(Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12980,6 +12508,7 @@ impl SystemEvent {
             ],
         ),
         (
+            OrderPaidEvent::FIELDS,
             |r| Ok(Self::OrderPaidEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -12995,6 +12524,7 @@ impl SystemEvent {
             ],
         ),
         (
+            OrderRefundedEvent::FIELDS,
             |r| Ok(Self::OrderRefundedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13010,6 +12540,7 @@ impl SystemEvent {
             ],
         ),
         (
+            OrderVoidedEvent::FIELDS,
             |r| Ok(Self::OrderVoidedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13025,6 +12556,7 @@ impl SystemEvent {
             ],
         ),
         (
+            OrderUnvoidedEvent::FIELDS,
             |r| Ok(Self::OrderUnvoidedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13040,6 +12572,7 @@ impl SystemEvent {
             ],
         ),
         (
+            CheckoutCreatedEvent::FIELDS,
             |r| Ok(Self::CheckoutCreatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13055,6 +12588,7 @@ impl SystemEvent {
             ],
         ),
         (
+            CustomerCreatedEvent::FIELDS,
             |r| Ok(Self::CustomerCreatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13070,6 +12604,7 @@ impl SystemEvent {
             ],
         ),
         (
+            CustomerUpdatedEvent::FIELDS,
             |r| Ok(Self::CustomerUpdatedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13085,6 +12620,7 @@ impl SystemEvent {
             ],
         ),
         (
+            CustomerDeletedEvent::FIELDS,
             |r| Ok(Self::CustomerDeletedEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13100,6 +12636,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BalanceOrderEvent::FIELDS,
             |r| Ok(Self::BalanceOrderEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13115,6 +12652,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BalanceCreditOrderEvent::FIELDS,
             |r| Ok(Self::BalanceCreditOrderEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13130,6 +12668,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BalanceRefundEvent::FIELDS,
             |r| Ok(Self::BalanceRefundEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13145,6 +12684,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BalanceRefundReversalEvent::FIELDS,
             |r| Ok(Self::BalanceRefundReversalEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13160,6 +12700,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BalanceDisputeEvent::FIELDS,
             |r| Ok(Self::BalanceDisputeEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13175,6 +12716,7 @@ impl SystemEvent {
             ],
         ),
         (
+            BalanceDisputeReversalEvent::FIELDS,
             |r| Ok(Self::BalanceDisputeReversalEvent(FromJson::read(r)?)),
             &[
                 "id",
@@ -13196,175 +12738,27 @@ impl SystemEvent {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "name").is_some() {
+        if matches!(r.tag("name"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SystemEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "name") {
-            Some("balance.credit_order") => {
-                return Ok(Self::BalanceCreditOrderEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("balance.dispute") => {
-                return Ok(Self::BalanceDisputeEvent(FromJson::decode(value, path)?))
-            }
-            Some("balance.dispute_reversal") => {
-                return Ok(Self::BalanceDisputeReversalEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("balance.order") => {
-                return Ok(Self::BalanceOrderEvent(FromJson::decode(value, path)?))
-            }
-            Some("balance.refund") => {
-                return Ok(Self::BalanceRefundEvent(FromJson::decode(value, path)?))
-            }
-            Some("balance.refund_reversal") => {
-                return Ok(Self::BalanceRefundReversalEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("benefit.cycled") => {
-                return Ok(Self::BenefitCycledEvent(FromJson::decode(value, path)?))
-            }
-            Some("benefit.granted") => {
-                return Ok(Self::BenefitGrantedEvent(FromJson::decode(value, path)?))
-            }
-            Some("benefit.revoked") => {
-                return Ok(Self::BenefitRevokedEvent(FromJson::decode(value, path)?))
-            }
-            Some("benefit.updated") => {
-                return Ok(Self::BenefitUpdatedEvent(FromJson::decode(value, path)?))
-            }
-            Some("checkout.created") => {
-                return Ok(Self::CheckoutCreatedEvent(FromJson::decode(value, path)?))
-            }
-            Some("customer.created") => {
-                return Ok(Self::CustomerCreatedEvent(FromJson::decode(value, path)?))
-            }
-            Some("customer.deleted") => {
-                return Ok(Self::CustomerDeletedEvent(FromJson::decode(value, path)?))
-            }
-            Some("customer.updated") => {
-                return Ok(Self::CustomerUpdatedEvent(FromJson::decode(value, path)?))
-            }
-            Some("meter.credited") => {
-                return Ok(Self::MeterCreditEvent(FromJson::decode(value, path)?))
-            }
-            Some("meter.reset") => {
-                return Ok(Self::MeterResetEvent(FromJson::decode(value, path)?))
-            }
-            Some("order.paid") => return Ok(Self::OrderPaidEvent(FromJson::decode(value, path)?)),
-            Some("order.refunded") => {
-                return Ok(Self::OrderRefundedEvent(FromJson::decode(value, path)?))
-            }
-            Some("order.unvoided") => {
-                return Ok(Self::OrderUnvoidedEvent(FromJson::decode(value, path)?))
-            }
-            Some("order.voided") => {
-                return Ok(Self::OrderVoidedEvent(FromJson::decode(value, path)?))
-            }
-            Some("subscription.billing_period_updated") => {
-                return Ok(Self::SubscriptionBillingPeriodUpdatedEvent(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("subscription.canceled") => {
-                return Ok(Self::SubscriptionCanceledEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.created") => {
-                return Ok(Self::SubscriptionCreatedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.cycled") => {
-                return Ok(Self::SubscriptionCycledEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.past_due") => {
-                return Ok(Self::SubscriptionPastDueEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.paused") => {
-                return Ok(Self::SubscriptionPausedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.product_updated") => {
-                return Ok(Self::SubscriptionProductUpdatedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.reactivated") => {
-                return Ok(Self::SubscriptionReactivatedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.reinstated") => {
-                return Ok(Self::SubscriptionReinstatedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.resumed") => {
-                return Ok(Self::SubscriptionResumedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.revoked") => {
-                return Ok(Self::SubscriptionRevokedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.seats_updated") => {
-                return Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.uncanceled") => {
-                return Ok(Self::SubscriptionUncanceledEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.update_cleared") => {
-                return Ok(Self::SubscriptionUpdateClearedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("subscription.updated") => {
-                return Ok(Self::SubscriptionUpdatedEvent(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("name")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "balance.credit_order" => Self::BalanceCreditOrderEvent(FromJson::read(r)?),
@@ -13724,10 +13118,6 @@ impl UserEvent {
 }
 
 impl FromJson for UserEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -83,10 +83,6 @@ impl DownloadableFileCreate {
 }
 
 impl FromJson for DownloadableFileCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -232,10 +228,6 @@ impl DownloadableFileRead {
 }
 
 impl FromJson for DownloadableFileRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -500,39 +492,26 @@ impl FileCreate {
 }
 
 impl FileCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DownloadableFileCreate::FIELDS, |v, p| {
-            Ok(Self::DownloadableFileCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductMediaFileCreate::FIELDS, |v, p| {
-            Ok(Self::ProductMediaFileCreate(FromJson::decode(v, p)?))
-        }),
-        (OrganizationAvatarFileCreate::FIELDS, |v, p| {
-            Ok(Self::OrganizationAvatarFileCreate(FromJson::decode(v, p)?))
-        }),
-        (SupportCaseAttachmentFileCreate::FIELDS, |v, p| {
-            Ok(Self::SupportCaseAttachmentFileCreate(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            DownloadableFileCreate::FIELDS,
             |r| Ok(Self::DownloadableFileCreate(FromJson::read(r)?)),
             &["name", "mime_type", "size", "upload", "service"],
         ),
         (
+            ProductMediaFileCreate::FIELDS,
             |r| Ok(Self::ProductMediaFileCreate(FromJson::read(r)?)),
             &["name", "mime_type", "size", "upload", "service"],
         ),
         (
+            OrganizationAvatarFileCreate::FIELDS,
             |r| Ok(Self::OrganizationAvatarFileCreate(FromJson::read(r)?)),
             &["name", "mime_type", "size", "upload", "service"],
         ),
         (
+            SupportCaseAttachmentFileCreate::FIELDS,
             |r| Ok(Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?)),
             &["name", "mime_type", "size", "upload", "service"],
         ),
@@ -543,52 +522,27 @@ impl FileCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "service").is_some() {
+        if matches!(r.tag("service"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for FileCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "service") {
-            Some("downloadable") => {
-                return Ok(Self::DownloadableFileCreate(FromJson::decode(value, path)?))
-            }
-            Some("organization_avatar") => {
-                return Ok(Self::OrganizationAvatarFileCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("product_media") => {
-                return Ok(Self::ProductMediaFileCreate(FromJson::decode(value, path)?))
-            }
-            Some("support_case_attachment") => {
-                return Ok(Self::SupportCaseAttachmentFileCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("service")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "downloadable" => Self::DownloadableFileCreate(FromJson::read(r)?),
@@ -665,10 +619,6 @@ impl FilePatch {
 }
 
 impl FromJson for FilePatch {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -977,25 +927,11 @@ impl FileRead {
 }
 
 impl FileRead {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DownloadableFileRead::FIELDS, |v, p| {
-            Ok(Self::DownloadableFileRead(FromJson::decode(v, p)?))
-        }),
-        (ProductMediaFileRead::FIELDS, |v, p| {
-            Ok(Self::ProductMediaFileRead(FromJson::decode(v, p)?))
-        }),
-        (OrganizationAvatarFileRead::FIELDS, |v, p| {
-            Ok(Self::OrganizationAvatarFileRead(FromJson::decode(v, p)?))
-        }),
-        (SupportCaseAttachmentFileRead::FIELDS, |v, p| {
-            Ok(Self::SupportCaseAttachmentFileRead(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            DownloadableFileRead::FIELDS,
             |r| Ok(Self::DownloadableFileRead(FromJson::read(r)?)),
             &[
                 "id",
@@ -1018,6 +954,7 @@ impl FileRead {
             ],
         ),
         (
+            ProductMediaFileRead::FIELDS,
             |r| Ok(Self::ProductMediaFileRead(FromJson::read(r)?)),
             &[
                 "id",
@@ -1040,6 +977,7 @@ impl FileRead {
             ],
         ),
         (
+            OrganizationAvatarFileRead::FIELDS,
             |r| Ok(Self::OrganizationAvatarFileRead(FromJson::read(r)?)),
             &[
                 "id",
@@ -1062,6 +1000,7 @@ impl FileRead {
             ],
         ),
         (
+            SupportCaseAttachmentFileRead::FIELDS,
             |r| Ok(Self::SupportCaseAttachmentFileRead(FromJson::read(r)?)),
             &[
                 "id",
@@ -1089,52 +1028,27 @@ impl FileRead {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "service").is_some() {
+        if matches!(r.tag("service"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for FileRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "service") {
-            Some("downloadable") => {
-                return Ok(Self::DownloadableFileRead(FromJson::decode(value, path)?))
-            }
-            Some("organization_avatar") => {
-                return Ok(Self::OrganizationAvatarFileRead(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("product_media") => {
-                return Ok(Self::ProductMediaFileRead(FromJson::decode(value, path)?))
-            }
-            Some("support_case_attachment") => {
-                return Ok(Self::SupportCaseAttachmentFileRead(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("service")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "downloadable" => Self::DownloadableFileRead(FromJson::read(r)?),
@@ -1233,10 +1147,6 @@ impl std::fmt::Display for FileServiceTypes {
 }
 
 impl FromJson for FileServiceTypes {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1323,10 +1233,6 @@ impl FileUpload {
 }
 
 impl FromJson for FileUpload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1514,10 +1420,6 @@ impl FileUploadCompleted {
 }
 
 impl FromJson for FileUploadCompleted {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1583,10 +1485,6 @@ impl ListResourceFileRead {
 }
 
 impl FromJson for ListResourceFileRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1685,10 +1583,6 @@ impl OrganizationAvatarFileCreate {
 }
 
 impl FromJson for OrganizationAvatarFileCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1834,10 +1728,6 @@ impl OrganizationAvatarFileRead {
 }
 
 impl FromJson for OrganizationAvatarFileRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2054,10 +1944,6 @@ impl ProductMediaFileCreate {
 }
 
 impl FromJson for ProductMediaFileCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2162,10 +2048,6 @@ impl S3FileCreateMultipart {
 }
 
 impl FromJson for S3FileCreateMultipart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2238,10 +2120,6 @@ impl S3FileCreatePart {
 }
 
 impl FromJson for S3FileCreatePart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2339,10 +2217,6 @@ impl S3FileUploadCompletedPart {
 }
 
 impl FromJson for S3FileUploadCompletedPart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2421,10 +2295,6 @@ impl S3FileUploadMultipart {
 }
 
 impl FromJson for S3FileUploadMultipart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2506,10 +2376,6 @@ impl S3FileUploadPart {
 }
 
 impl FromJson for S3FileUploadPart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2650,10 +2516,6 @@ impl SupportCaseAttachmentFileCreate {
 }
 
 impl FromJson for SupportCaseAttachmentFileCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2800,10 +2662,6 @@ impl SupportCaseAttachmentFileRead {
 }
 
 impl FromJson for SupportCaseAttachmentFileRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

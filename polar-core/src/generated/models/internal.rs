@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -74,10 +74,6 @@ impl Account {
 }
 
 impl FromJson for Account {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -239,10 +235,6 @@ impl AccountCredit {
 }
 
 impl FromJson for AccountCredit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -359,10 +351,6 @@ impl AccountUpdate {
 }
 
 impl FromJson for AccountUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -446,10 +434,6 @@ impl AddCurrencyAction {
 }
 
 impl FromJson for AddCurrencyAction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -542,10 +526,6 @@ impl AdjustPriceAction {
 }
 
 impl FromJson for AdjustPriceAction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -684,10 +664,6 @@ impl std::fmt::Display for AppealDecision {
 }
 
 impl FromJson for AppealDecision {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -727,10 +703,6 @@ impl AppealNotRejectedError {
 }
 
 impl FromJson for AppealNotRejectedError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -788,10 +760,6 @@ impl AssistantBlockPart {
 }
 
 impl FromJson for AssistantBlockPart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -896,48 +864,36 @@ impl AssistantBlockPartBlock {
 }
 
 impl AssistantBlockPartBlock {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (EntityListBlock::FIELDS, |v, p| {
-            Ok(Self::EntityListBlock(FromJson::decode(v, p)?))
-        }),
-        (DataTableBlock::FIELDS, |v, p| {
-            Ok(Self::DataTableBlock(FromJson::decode(v, p)?))
-        }),
-        (MetricChartBlock::FIELDS, |v, p| {
-            Ok(Self::MetricChartBlock(FromJson::decode(v, p)?))
-        }),
-        (CustomerCardBlock::FIELDS, |v, p| {
-            Ok(Self::CustomerCardBlock(FromJson::decode(v, p)?))
-        }),
-        (TextBlock::FIELDS, |v, p| {
-            Ok(Self::TextBlock(FromJson::decode(v, p)?))
-        }),
-        (InsightCardsBlock::FIELDS, |v, p| {
-            Ok(Self::InsightCardsBlock(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            EntityListBlock::FIELDS,
             |r| Ok(Self::EntityListBlock(FromJson::read(r)?)),
             &["entity", "title", "columns", "rows", "total_count"],
         ),
         (
+            DataTableBlock::FIELDS,
             |r| Ok(Self::DataTableBlock(FromJson::read(r)?)),
             &["entity", "title", "columns", "rows", "total_count"],
         ),
         (
+            MetricChartBlock::FIELDS,
             |r| Ok(Self::MetricChartBlock(FromJson::read(r)?)),
             &["metric", "label", "unit", "points"],
         ),
         (
+            CustomerCardBlock::FIELDS,
             |r| Ok(Self::CustomerCardBlock(FromJson::read(r)?)),
             &["email", "name", "avatar_url", "created_at"],
         ),
-        (|r| Ok(Self::TextBlock(FromJson::read(r)?)), &["text"]),
         (
+            TextBlock::FIELDS,
+            |r| Ok(Self::TextBlock(FromJson::read(r)?)),
+            &["text"],
+        ),
+        (
+            InsightCardsBlock::FIELDS,
             |r| Ok(Self::InsightCardsBlock(FromJson::read(r)?)),
             &["insights"],
         ),
@@ -948,50 +904,27 @@ impl AssistantBlockPartBlock {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for AssistantBlockPartBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("customer_card") => {
-                return Ok(Self::CustomerCardBlock(FromJson::decode(value, path)?))
-            }
-            Some("data_table") => return Ok(Self::DataTableBlock(FromJson::decode(value, path)?)),
-            Some("entity_list") => {
-                return Ok(Self::EntityListBlock(FromJson::decode(value, path)?))
-            }
-            Some("insight_cards") => {
-                return Ok(Self::InsightCardsBlock(FromJson::decode(value, path)?))
-            }
-            Some("metric_chart") => {
-                return Ok(Self::MetricChartBlock(FromJson::decode(value, path)?))
-            }
-            Some("text") => return Ok(Self::TextBlock(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "customer_card" => Self::CustomerCardBlock(FromJson::read(r)?),
@@ -1076,10 +1009,6 @@ impl AssistantTextPart {
 }
 
 impl FromJson for AssistantTextPart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1140,23 +1069,19 @@ impl AuthenticationFactor {
 }
 
 impl AuthenticationFactor {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (SsoFactor::FIELDS, |v, p| {
-            Ok(Self::SsoFactor(FromJson::decode(v, p)?))
-        }),
-        (BaseFactor::FIELDS, |v, p| {
-            Ok(Self::BaseFactor(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            SsoFactor::FIELDS,
             |r| Ok(Self::SsoFactor(FromJson::read(r)?)),
             &["connection_id", "organization_slug", "name"],
         ),
-        (|r| Ok(Self::BaseFactor(FromJson::read(r)?)), &["type"]),
+        (
+            BaseFactor::FIELDS,
+            |r| Ok(Self::BaseFactor(FromJson::read(r)?)),
+            &["type"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1164,43 +1089,27 @@ impl AuthenticationFactor {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for AuthenticationFactor {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("apple") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
-            Some("backup_codes") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
-            Some("email_otp") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
-            Some("github") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
-            Some("google") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
-            Some("sso") => return Ok(Self::SsoFactor(FromJson::decode(value, path)?)),
-            Some("totp") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "apple" => Self::BaseFactor(FromJson::read(r)?),
@@ -1258,10 +1167,6 @@ impl AuthenticationSession {
 }
 
 impl FromJson for AuthenticationSession {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1323,10 +1228,6 @@ impl AuthenticationSessionStart {
 }
 
 impl FromJson for AuthenticationSessionStart {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1375,10 +1276,6 @@ impl AuthorizeResponse {
 }
 
 impl FromJson for AuthorizeResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1689,10 +1586,6 @@ impl std::fmt::Display for AvailableScope {
 }
 
 impl FromJson for AvailableScope {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1732,10 +1625,6 @@ impl BackupCodesEnrollment {
 }
 
 impl FromJson for BackupCodesEnrollment {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1789,10 +1678,6 @@ impl BackupCodesStatus {
 }
 
 impl FromJson for BackupCodesStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1850,10 +1735,6 @@ impl BackupCodesVerify {
 }
 
 impl FromJson for BackupCodesVerify {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1907,10 +1788,6 @@ impl BaseFactor {
 }
 
 impl FromJson for BaseFactor {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2002,10 +1879,6 @@ impl std::fmt::Display for BaseFactorType {
 }
 
 impl FromJson for BaseFactorType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2049,10 +1922,6 @@ impl BlockingOrganization {
 }
 
 impl FromJson for BlockingOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2114,10 +1983,6 @@ impl BodyEmailUpdateVerifyEmailUpdate {
 }
 
 impl FromJson for BodyEmailUpdateVerifyEmailUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2169,10 +2034,6 @@ impl BodyOauth2Consent {
 }
 
 impl FromJson for BodyOauth2Consent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2248,10 +2109,6 @@ impl std::fmt::Display for BodyOauth2ConsentAction {
 }
 
 impl FromJson for BodyOauth2ConsentAction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2291,10 +2148,6 @@ impl CaseAlreadyExistsError {
 }
 
 impl FromJson for CaseAlreadyExistsError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2350,10 +2203,6 @@ impl CaseClosedError {
 }
 
 impl FromJson for CaseClosedError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2409,10 +2258,6 @@ impl CaseRepliesNotSupportedError {
 }
 
 impl FromJson for CaseRepliesNotSupportedError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2475,10 +2320,6 @@ impl CatalogImportBlocked {
 }
 
 impl FromJson for CatalogImportBlocked {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2534,10 +2375,6 @@ impl CatalogImportNotReady {
 }
 
 impl FromJson for CatalogImportNotReady {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2607,10 +2444,6 @@ impl ChannelNamePreviewRequest {
 }
 
 impl FromJson for ChannelNamePreviewRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2689,10 +2522,6 @@ impl ChannelNamePreviewResponse {
 }
 
 impl FromJson for ChannelNamePreviewResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2746,10 +2575,6 @@ impl ChannelNamePreviewValidationErrorResponse {
 }
 
 impl FromJson for ChannelNamePreviewValidationErrorResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2915,10 +2740,6 @@ impl CheckoutPriceCreate {
 }
 
 impl FromJson for CheckoutPriceCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3235,10 +3056,6 @@ impl CheckoutProductCreate {
 }
 
 impl FromJson for CheckoutProductCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3485,10 +3302,6 @@ impl std::fmt::Display for ColumnFormat {
 }
 
 impl FromJson for ColumnFormat {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3537,10 +3350,6 @@ impl CompassThreadMessageSchema {
 }
 
 impl FromJson for CompassThreadMessageSchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3639,23 +3448,16 @@ impl CompassThreadMessageSchemaPartsItem {
 }
 
 impl CompassThreadMessageSchemaPartsItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AssistantTextPart::FIELDS, |v, p| {
-            Ok(Self::AssistantTextPart(FromJson::decode(v, p)?))
-        }),
-        (AssistantBlockPart::FIELDS, |v, p| {
-            Ok(Self::AssistantBlockPart(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AssistantTextPart::FIELDS,
             |r| Ok(Self::AssistantTextPart(FromJson::read(r)?)),
             &["text"],
         ),
         (
+            AssistantBlockPart::FIELDS,
             |r| Ok(Self::AssistantBlockPart(FromJson::read(r)?)),
             &["block"],
         ),
@@ -3666,38 +3468,27 @@ impl CompassThreadMessageSchemaPartsItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "kind").is_some() {
+        if matches!(r.tag("kind"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CompassThreadMessageSchemaPartsItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "kind") {
-            Some("block") => return Ok(Self::AssistantBlockPart(FromJson::decode(value, path)?)),
-            Some("text") => return Ok(Self::AssistantTextPart(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("kind")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "block" => Self::AssistantBlockPart(FromJson::read(r)?),
@@ -3762,10 +3553,6 @@ impl CompassThreadSchema {
 }
 
 impl FromJson for CompassThreadSchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3857,10 +3644,6 @@ impl CompassThreadUpdate {
 }
 
 impl FromJson for CompassThreadUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3938,10 +3721,6 @@ impl std::fmt::Display for ConfidenceLevel {
 }
 
 impl FromJson for ConfidenceLevel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3992,10 +3771,6 @@ impl CustomerCardBlock {
 }
 
 impl FromJson for CustomerCardBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4080,10 +3855,6 @@ impl CustomerGrowthPeriod {
 }
 
 impl FromJson for CustomerGrowthPeriod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4178,10 +3949,6 @@ impl std::fmt::Display for CustomerOAuthPlatform {
 }
 
 impl FromJson for CustomerOAuthPlatform {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4223,10 +3990,6 @@ impl CustomerSelectionOption {
 }
 
 impl FromJson for CustomerSelectionOption {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4286,10 +4049,6 @@ impl CustomerSelectionRequiredResponse {
 }
 
 impl FromJson for CustomerSelectionRequiredResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4354,10 +4113,6 @@ impl CustomerSessionCodeAuthenticateRequest {
 }
 
 impl FromJson for CustomerSessionCodeAuthenticateRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4409,10 +4164,6 @@ impl CustomerSessionCodeAuthenticateResponse {
 }
 
 impl FromJson for CustomerSessionCodeAuthenticateResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4464,10 +4215,6 @@ impl CustomerSessionCodeInvalidOrExpired {
 }
 
 impl FromJson for CustomerSessionCodeInvalidOrExpired {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4534,10 +4281,6 @@ impl CustomerSessionCodeRequest {
 }
 
 impl FromJson for CustomerSessionCodeRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4622,10 +4365,6 @@ impl CustomerStat {
 }
 
 impl FromJson for CustomerStat {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4718,20 +4457,19 @@ impl CustomerSubscriptionChangePreview {
 }
 
 impl CustomerSubscriptionChangePreview {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (CustomerSubscriptionChangePreviewProduct::FIELDS, |v, p| {
-            Ok(Self::Product(FromJson::decode(v, p)?))
-        }),
-        (CustomerSubscriptionChangePreviewSeats::FIELDS, |v, p| {
-            Ok(Self::Seats(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::Product(FromJson::read(r)?)), &["product_id"]),
-        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (
+            CustomerSubscriptionChangePreviewProduct::FIELDS,
+            |r| Ok(Self::Product(FromJson::read(r)?)),
+            &["product_id"],
+        ),
+        (
+            CustomerSubscriptionChangePreviewSeats::FIELDS,
+            |r| Ok(Self::Seats(FromJson::read(r)?)),
+            &["seats"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4739,27 +4477,22 @@ impl CustomerSubscriptionChangePreview {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for CustomerSubscriptionChangePreview {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -4804,10 +4537,6 @@ impl CustomerSubscriptionChangePreviewProduct {
 }
 
 impl FromJson for CustomerSubscriptionChangePreviewProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4859,10 +4588,6 @@ impl CustomerSubscriptionChangePreviewSeats {
 }
 
 impl FromJson for CustomerSubscriptionChangePreviewSeats {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4916,10 +4641,6 @@ impl CustomerSubscriptionRevoke {
 }
 
 impl FromJson for CustomerSubscriptionRevoke {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4990,10 +4711,6 @@ impl DataTableBlock {
 }
 
 impl FromJson for DataTableBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5085,10 +4802,6 @@ impl DataTableColumn {
 }
 
 impl FromJson for DataTableColumn {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5152,10 +4865,6 @@ impl DiscordGuild {
 }
 
 impl FromJson for DiscordGuild {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5220,10 +4929,6 @@ impl DiscordGuildRole {
 }
 
 impl FromJson for DiscordGuildRole {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5311,10 +5016,6 @@ impl DisputeSupportCaseListItem {
 }
 
 impl FromJson for DisputeSupportCaseListItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5400,10 +5101,6 @@ impl DisputeSupportCaseMessageCreate {
 }
 
 impl FromJson for DisputeSupportCaseMessageCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5510,10 +5207,6 @@ impl std::fmt::Display for DisputeWinReason {
 }
 
 impl FromJson for DisputeWinReason {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5557,10 +5250,6 @@ impl EmailOtpRequest {
 }
 
 impl FromJson for EmailOtpRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5626,10 +5315,6 @@ impl EmailOtpVerify {
 }
 
 impl FromJson for EmailOtpVerify {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5683,10 +5368,6 @@ impl EmailUpdateRequest {
 }
 
 impl FromJson for EmailUpdateRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5758,10 +5439,6 @@ impl EntityListBlock {
 }
 
 impl FromJson for EntityListBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5876,10 +5553,6 @@ impl EventStatistics {
 }
 
 impl FromJson for EventStatistics {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6054,10 +5727,6 @@ impl std::fmt::Display for EventStatisticsSortProperty {
 }
 
 impl FromJson for EventStatisticsSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6125,10 +5794,6 @@ impl Feedback {
 }
 
 impl FromJson for Feedback {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6257,10 +5922,6 @@ impl FeedbackCreate {
 }
 
 impl FromJson for FeedbackCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6360,10 +6021,6 @@ impl std::fmt::Display for FeedbackStatus {
 }
 
 impl FromJson for FeedbackStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6433,10 +6090,6 @@ impl std::fmt::Display for FeedbackType {
 }
 
 impl FromJson for FeedbackType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6482,10 +6135,6 @@ impl GitHubInvitesBenefitOrganization {
 }
 
 impl FromJson for GitHubInvitesBenefitOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6563,10 +6212,6 @@ impl GitHubInvitesBenefitRepositories {
 }
 
 impl FromJson for GitHubInvitesBenefitRepositories {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6630,10 +6275,6 @@ impl GitHubInvitesBenefitRepository {
 }
 
 impl FromJson for GitHubInvitesBenefitRepository {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6696,10 +6337,6 @@ impl HumanReviewRequest {
 }
 
 impl FromJson for HumanReviewRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6783,10 +6420,6 @@ impl std::fmt::Display for IdentityVerificationStatus {
 }
 
 impl FromJson for IdentityVerificationStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -6861,10 +6494,6 @@ impl Insight {
 }
 
 impl FromJson for Insight {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7003,10 +6632,6 @@ impl InsightCardsBlock {
 }
 
 impl FromJson for InsightCardsBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7102,10 +6727,6 @@ impl std::fmt::Display for InsightCategory {
 }
 
 impl FromJson for InsightCategory {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -7156,10 +6777,6 @@ impl InsightDriver {
 }
 
 impl FromJson for InsightDriver {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7283,25 +6900,11 @@ impl InsightPrimaryAction {
 }
 
 impl InsightPrimaryAction {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AdjustPriceAction::FIELDS, |v, p| {
-            Ok(Self::AdjustPriceAction(FromJson::decode(v, p)?))
-        }),
-        (ViewMetricAction::FIELDS, |v, p| {
-            Ok(Self::ViewMetricAction(FromJson::decode(v, p)?))
-        }),
-        (ViewCostsAction::FIELDS, |v, p| {
-            Ok(Self::ViewCostsAction(FromJson::decode(v, p)?))
-        }),
-        (AddCurrencyAction::FIELDS, |v, p| {
-            Ok(Self::AddCurrencyAction(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AdjustPriceAction::FIELDS,
             |r| Ok(Self::AdjustPriceAction(FromJson::read(r)?)),
             &[
                 "label",
@@ -7313,14 +6916,17 @@ impl InsightPrimaryAction {
             ],
         ),
         (
+            ViewMetricAction::FIELDS,
             |r| Ok(Self::ViewMetricAction(FromJson::read(r)?)),
             &["label", "metric"],
         ),
         (
+            ViewCostsAction::FIELDS,
             |r| Ok(Self::ViewCostsAction(FromJson::read(r)?)),
             &["label", "event_id"],
         ),
         (
+            AddCurrencyAction::FIELDS,
             |r| Ok(Self::AddCurrencyAction(FromJson::read(r)?)),
             &["label", "currency"],
         ),
@@ -7331,46 +6937,27 @@ impl InsightPrimaryAction {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for InsightPrimaryAction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("add_currency") => {
-                return Ok(Self::AddCurrencyAction(FromJson::decode(value, path)?))
-            }
-            Some("adjust_price") => {
-                return Ok(Self::AdjustPriceAction(FromJson::decode(value, path)?))
-            }
-            Some("view_costs") => return Ok(Self::ViewCostsAction(FromJson::decode(value, path)?)),
-            Some("view_metric") => {
-                return Ok(Self::ViewMetricAction(FromJson::decode(value, path)?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "add_currency" => Self::AddCurrencyAction(FromJson::read(r)?),
@@ -7472,10 +7059,6 @@ impl std::fmt::Display for InsightSeverity {
 }
 
 impl FromJson for InsightSeverity {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -7515,10 +7098,6 @@ impl InsufficientBalance {
 }
 
 impl FromJson for InsufficientBalance {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7574,10 +7153,6 @@ impl InvalidAuthenticationSession {
 }
 
 impl FromJson for InvalidAuthenticationSession {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7640,10 +7215,6 @@ impl InvalidSourceCredentials {
 }
 
 impl FromJson for InvalidSourceCredentials {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7699,10 +7270,6 @@ impl LastSsoConnectionRequired {
 }
 
 impl FromJson for LastSsoConnectionRequired {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7793,10 +7360,6 @@ impl std::fmt::Display for LegacyOrganizationStatus {
 }
 
 impl FromJson for LegacyOrganizationStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -7842,10 +7405,6 @@ impl LicenseKeyUser {
 }
 
 impl FromJson for LicenseKeyUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7919,10 +7478,6 @@ impl ListCustomerStats {
 }
 
 impl FromJson for ListCustomerStats {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -7974,10 +7529,6 @@ impl ListPropertyGroupStats {
 }
 
 impl FromJson for ListPropertyGroupStats {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8033,10 +7584,6 @@ impl ListResource {
 }
 
 impl FromJson for ListResource {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8098,10 +7645,6 @@ impl ListResourceCompassThreadMessageSchema {
 }
 
 impl FromJson for ListResourceCompassThreadMessageSchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8163,10 +7706,6 @@ impl ListResourceCompassThreadSchema {
 }
 
 impl FromJson for ListResourceCompassThreadSchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8254,25 +7793,16 @@ impl ListResourceItemsItem {
 }
 
 impl ListResourceItemsItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (OrganizationPaymentMethodCard::FIELDS, |v, p| {
-            Ok(Self::OrganizationPaymentMethodCard(FromJson::decode(v, p)?))
-        }),
-        (OrganizationPaymentMethodGeneric::FIELDS, |v, p| {
-            Ok(Self::OrganizationPaymentMethodGeneric(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            OrganizationPaymentMethodCard::FIELDS,
             |r| Ok(Self::OrganizationPaymentMethodCard(FromJson::read(r)?)),
             &["id", "default", "method_metadata"],
         ),
         (
+            OrganizationPaymentMethodGeneric::FIELDS,
             |r| Ok(Self::OrganizationPaymentMethodGeneric(FromJson::read(r)?)),
             &["id", "type", "default"],
         ),
@@ -8283,27 +7813,22 @@ impl ListResourceItemsItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for ListResourceItemsItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -8352,10 +7877,6 @@ impl ListResourceMerchantMigration {
 }
 
 impl FromJson for ListResourceMerchantMigration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8417,10 +7938,6 @@ impl ListResourceMerchantMigrationRecordItem {
 }
 
 impl FromJson for ListResourceMerchantMigrationRecordItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8482,10 +7999,6 @@ impl ListResourceNotificationRecipientSchema {
 }
 
 impl FromJson for ListResourceNotificationRecipientSchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8547,10 +8060,6 @@ impl ListResourceOAuth2Client {
 }
 
 impl FromJson for ListResourceOAuth2Client {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8612,10 +8121,6 @@ impl ListResourceOrganizationAccessToken {
 }
 
 impl FromJson for ListResourceOrganizationAccessToken {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8677,10 +8182,6 @@ impl ListResourceOrganizationBenefitGrant {
 }
 
 impl FromJson for ListResourceOrganizationBenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8742,10 +8243,6 @@ impl ListResourceOrganizationMember {
 }
 
 impl FromJson for ListResourceOrganizationMember {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8807,10 +8304,6 @@ impl ListResourceOrganizationOrder {
 }
 
 impl FromJson for ListResourceOrganizationOrder {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8872,10 +8365,6 @@ impl ListResourceOrganizationSsoConnection {
 }
 
 impl FromJson for ListResourceOrganizationSsoConnection {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -8937,10 +8426,6 @@ impl ListResourcePayout {
 }
 
 impl FromJson for ListResourcePayout {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9002,10 +8487,6 @@ impl ListResourcePayoutAccount {
 }
 
 impl FromJson for ListResourcePayoutAccount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9067,10 +8548,6 @@ impl ListResourcePersonalAccessToken {
 }
 
 impl FromJson for ListResourcePersonalAccessToken {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9132,10 +8609,6 @@ impl ListResourceSupportCaseListItem {
 }
 
 impl FromJson for ListResourceSupportCaseListItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9197,10 +8670,6 @@ impl ListResourceTaxJurisdiction {
 }
 
 impl FromJson for ListResourceTaxJurisdiction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9262,10 +8731,6 @@ impl ListResourceTransaction {
 }
 
 impl FromJson for ListResourceTransaction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9327,10 +8792,6 @@ impl ListResourceWallet {
 }
 
 impl FromJson for ListResourceWallet {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9390,10 +8851,6 @@ impl ListStatisticsTimeseries {
 }
 
 impl FromJson for ListStatisticsTimeseries {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9451,10 +8908,6 @@ impl ListVarianceEvents {
 }
 
 impl FromJson for ListVarianceEvents {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9510,10 +8963,6 @@ impl MaintainerAccountCreditsGrantedNotification {
 }
 
 impl FromJson for MaintainerAccountCreditsGrantedNotification {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9599,10 +9048,6 @@ impl MaintainerAccountCreditsGrantedNotificationPayload {
 }
 
 impl FromJson for MaintainerAccountCreditsGrantedNotificationPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9682,10 +9127,6 @@ impl MaintainerFileFlaggedMaliciousNotification {
 }
 
 impl FromJson for MaintainerFileFlaggedMaliciousNotification {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9765,10 +9206,6 @@ impl MaintainerFileFlaggedMaliciousNotificationPayload {
 }
 
 impl FromJson for MaintainerFileFlaggedMaliciousNotificationPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9842,10 +9279,6 @@ impl MaintainerNewPaidSubscriptionNotification {
 }
 
 impl FromJson for MaintainerNewPaidSubscriptionNotification {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -9955,10 +9388,6 @@ impl MaintainerNewPaidSubscriptionNotificationPayload {
 }
 
 impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10117,10 +9546,6 @@ impl MaintainerNewProductSaleNotification {
 }
 
 impl FromJson for MaintainerNewProductSaleNotification {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10248,10 +9673,6 @@ impl MaintainerNewProductSaleNotificationPayload {
 }
 
 impl FromJson for MaintainerNewProductSaleNotificationPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10434,10 +9855,6 @@ impl MaintainerSubscriptionRenewalNotification {
 }
 
 impl FromJson for MaintainerSubscriptionRenewalNotification {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10544,10 +9961,6 @@ impl MaintainerSubscriptionRenewalNotificationPayload {
 }
 
 impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10690,10 +10103,6 @@ impl MemberCreate {
 }
 
 impl FromJson for MemberCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10781,10 +10190,6 @@ impl MemberOrganization {
 }
 
 impl FromJson for MemberOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -10888,10 +10293,6 @@ impl MerchantMigration {
 }
 
 impl FromJson for MerchantMigration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11008,10 +10409,6 @@ impl MerchantMigrationCreate {
 }
 
 impl FromJson for MerchantMigrationCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11084,10 +10481,6 @@ impl MerchantMigrationImportReport {
 }
 
 impl FromJson for MerchantMigrationImportReport {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11147,10 +10540,6 @@ impl MerchantMigrationImportRequest {
 }
 
 impl FromJson for MerchantMigrationImportRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11212,10 +10601,6 @@ impl MerchantMigrationImportResult {
 }
 
 impl FromJson for MerchantMigrationImportResult {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11281,10 +10666,6 @@ impl MerchantMigrationNotEnabled {
 }
 
 impl FromJson for MerchantMigrationNotEnabled {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11347,10 +10728,6 @@ impl MerchantMigrationNotFound {
 }
 
 impl FromJson for MerchantMigrationNotFound {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11448,10 +10825,6 @@ impl MerchantMigrationRecordItem {
 }
 
 impl FromJson for MerchantMigrationRecordItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11631,10 +11004,6 @@ impl std::fmt::Display for MerchantMigrationRecordStatus {
 }
 
 impl FromJson for MerchantMigrationRecordStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -11676,10 +11045,6 @@ impl MerchantMigrationRecordSummary {
 }
 
 impl FromJson for MerchantMigrationRecordSummary {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11754,10 +11119,6 @@ impl MerchantMigrationRecordSummaryEntity {
 }
 
 impl FromJson for MerchantMigrationRecordSummaryEntity {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -11886,10 +11247,6 @@ impl std::fmt::Display for MerchantMigrationSourcePlatform {
 }
 
 impl FromJson for MerchantMigrationSourcePlatform {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -11975,10 +11332,6 @@ impl std::fmt::Display for MerchantMigrationStep {
 }
 
 impl FromJson for MerchantMigrationStep {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -12028,10 +11381,6 @@ impl MetricChartBlock {
 }
 
 impl FromJson for MetricChartBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12114,10 +11463,6 @@ impl MetricChartPoint {
 }
 
 impl FromJson for MetricChartPoint {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12175,10 +11520,6 @@ impl MissingPaymentMethodError {
 }
 
 impl FromJson for MissingPaymentMethodError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12238,10 +11579,6 @@ impl MissingStripeScopes {
 }
 
 impl FromJson for MissingStripeScopes {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12297,10 +11634,6 @@ impl NotASeatBasedSubscription {
 }
 
 impl FromJson for NotASeatBasedSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12362,10 +11695,6 @@ impl NotificationRecipientCreate {
 }
 
 impl FromJson for NotificationRecipientCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12449,10 +11778,6 @@ impl std::fmt::Display for NotificationRecipientPlatform {
 }
 
 impl FromJson for NotificationRecipientPlatform {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -12509,10 +11834,6 @@ impl NotificationRecipientSchema {
 }
 
 impl FromJson for NotificationRecipientSchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12613,10 +11934,6 @@ impl NotificationsList {
 }
 
 impl FromJson for NotificationsList {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -12752,44 +12069,11 @@ impl NotificationsListNotificationsItem {
 }
 
 impl NotificationsListNotificationsItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (MaintainerNewPaidSubscriptionNotification::FIELDS, |v, p| {
-            Ok(Self::MaintainerNewPaidSubscriptionNotification(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (MaintainerNewProductSaleNotification::FIELDS, |v, p| {
-            Ok(Self::MaintainerNewProductSaleNotification(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (MaintainerSubscriptionRenewalNotification::FIELDS, |v, p| {
-            Ok(Self::MaintainerSubscriptionRenewalNotification(
-                FromJson::decode(v, p)?,
-            ))
-        }),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            MaintainerAccountCreditsGrantedNotification::FIELDS,
-            |v, p| {
-                Ok(Self::MaintainerAccountCreditsGrantedNotification(
-                    FromJson::decode(v, p)?,
-                ))
-            },
-        ),
-        (
-            MaintainerFileFlaggedMaliciousNotification::FIELDS,
-            |v, p| {
-                Ok(Self::MaintainerFileFlaggedMaliciousNotification(
-                    FromJson::decode(v, p)?,
-                ))
-            },
-        ),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
+            MaintainerNewPaidSubscriptionNotification::FIELDS,
             |r| {
                 Ok(Self::MaintainerNewPaidSubscriptionNotification(
                     FromJson::read(r)?,
@@ -12798,6 +12082,7 @@ impl NotificationsListNotificationsItem {
             &["id", "created_at", "type", "payload"],
         ),
         (
+            MaintainerNewProductSaleNotification::FIELDS,
             |r| {
                 Ok(Self::MaintainerNewProductSaleNotification(FromJson::read(
                     r,
@@ -12806,6 +12091,7 @@ impl NotificationsListNotificationsItem {
             &["id", "created_at", "type", "payload"],
         ),
         (
+            MaintainerSubscriptionRenewalNotification::FIELDS,
             |r| {
                 Ok(Self::MaintainerSubscriptionRenewalNotification(
                     FromJson::read(r)?,
@@ -12814,6 +12100,7 @@ impl NotificationsListNotificationsItem {
             &["id", "created_at", "type", "payload"],
         ),
         (
+            MaintainerAccountCreditsGrantedNotification::FIELDS,
             |r| {
                 Ok(Self::MaintainerAccountCreditsGrantedNotification(
                     FromJson::read(r)?,
@@ -12822,6 +12109,7 @@ impl NotificationsListNotificationsItem {
             &["id", "created_at", "type", "payload"],
         ),
         (
+            MaintainerFileFlaggedMaliciousNotification::FIELDS,
             |r| {
                 Ok(Self::MaintainerFileFlaggedMaliciousNotification(
                     FromJson::read(r)?,
@@ -12836,61 +12124,27 @@ impl NotificationsListNotificationsItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for NotificationsListNotificationsItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("MaintainerAccountCreditsGrantedNotification") => {
-                return Ok(Self::MaintainerAccountCreditsGrantedNotification(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("MaintainerFileFlaggedMaliciousNotification") => {
-                return Ok(Self::MaintainerFileFlaggedMaliciousNotification(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("MaintainerNewPaidSubscriptionNotification") => {
-                return Ok(Self::MaintainerNewPaidSubscriptionNotification(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("MaintainerNewProductSaleNotification") => {
-                return Ok(Self::MaintainerNewProductSaleNotification(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("MaintainerSubscriptionRenewalNotification") => {
-                return Ok(Self::MaintainerSubscriptionRenewalNotification(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "MaintainerAccountCreditsGrantedNotification" => {
@@ -12975,10 +12229,6 @@ impl NotificationsMarkRead {
 }
 
 impl FromJson for NotificationsMarkRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -13080,10 +12330,6 @@ impl OAuth2Client {
 }
 
 impl FromJson for OAuth2Client {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -13266,10 +12512,6 @@ impl OAuthAccountRead {
 }
 
 impl FromJson for OAuthAccountRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -13400,10 +12642,6 @@ impl std::fmt::Display for OAuthPlatform {
 }
 
 impl FromJson for OAuthPlatform {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -13467,10 +12705,6 @@ impl std::fmt::Display for OidcAuthMethod {
 }
 
 impl FromJson for OidcAuthMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -13522,10 +12756,6 @@ impl OidcConfigurationClientSecret {
 }
 
 impl FromJson for OidcConfigurationClientSecret {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -13617,10 +12847,6 @@ impl OidcConfigurationPrivateKeyJwt {
 }
 
 impl FromJson for OidcConfigurationPrivateKeyJwt {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -13707,10 +12933,6 @@ impl OidcConfigurationRead {
 }
 
 impl FromJson for OidcConfigurationRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -13841,10 +13063,6 @@ impl std::fmt::Display for OrderBillingReasonInternal {
 }
 
 impl FromJson for OrderBillingReasonInternal {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -13898,10 +13116,6 @@ impl OrderUser {
 }
 
 impl FromJson for OrderUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14005,10 +13219,6 @@ impl OrganizationAccessToken {
 }
 
 impl FromJson for OrganizationAccessToken {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14128,10 +13338,6 @@ impl OrganizationAccessTokenCreate {
 }
 
 impl FromJson for OrganizationAccessTokenCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14207,10 +13413,6 @@ impl OrganizationAccessTokenCreateResponse {
 }
 
 impl FromJson for OrganizationAccessTokenCreateResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14325,10 +13527,6 @@ impl std::fmt::Display for OrganizationAccessTokenSortProperty {
 }
 
 impl FromJson for OrganizationAccessTokenSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -14370,10 +13568,6 @@ impl OrganizationAccessTokenUpdate {
 }
 
 impl FromJson for OrganizationAccessTokenUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14428,10 +13622,6 @@ impl OrganizationAppealRequest {
 }
 
 impl FromJson for OrganizationAppealRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14487,10 +13677,6 @@ impl OrganizationAppealResponse {
 }
 
 impl FromJson for OrganizationAppealResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14580,10 +13766,6 @@ impl OrganizationBenefitGrant {
 }
 
 impl FromJson for OrganizationBenefitGrant {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14679,10 +13861,6 @@ impl OrganizationBenefitGrantUpdate {
 }
 
 impl FromJson for OrganizationBenefitGrantUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14738,10 +13916,6 @@ impl OrganizationBillingDetails {
 }
 
 impl FromJson for OrganizationBillingDetails {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14807,10 +13981,6 @@ impl OrganizationBillingDetailsUpdate {
 }
 
 impl FromJson for OrganizationBillingDetailsUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14879,10 +14049,6 @@ impl OrganizationCheckoutRequest {
 }
 
 impl FromJson for OrganizationCheckoutRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -14960,10 +14126,6 @@ impl OrganizationCheckoutResponse {
 }
 
 impl FromJson for OrganizationCheckoutResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15030,10 +14192,6 @@ impl OrganizationCustomerSession {
 }
 
 impl FromJson for OrganizationCustomerSession {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15111,10 +14269,6 @@ impl std::fmt::Display for OrganizationDeletionBlockedReason {
 }
 
 impl FromJson for OrganizationDeletionBlockedReason {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -15158,10 +14312,6 @@ impl OrganizationDeletionResponse {
 }
 
 impl FromJson for OrganizationDeletionResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15244,10 +14394,6 @@ impl OrganizationEmbedStatus {
 }
 
 impl FromJson for OrganizationEmbedStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15425,10 +14571,6 @@ impl OrganizationKyc {
 }
 
 impl FromJson for OrganizationKyc {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15717,10 +14859,6 @@ impl OrganizationMember {
 }
 
 impl FromJson for OrganizationMember {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15801,10 +14939,6 @@ impl OrganizationMemberInvite {
 }
 
 impl FromJson for OrganizationMemberInvite {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15856,10 +14990,6 @@ impl OrganizationMemberRoleUpdate {
 }
 
 impl FromJson for OrganizationMemberRoleUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -15937,10 +15067,6 @@ impl std::fmt::Display for OrganizationMemberRoleUpdateRole {
 }
 
 impl FromJson for OrganizationMemberRoleUpdateRole {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -15993,10 +15119,6 @@ impl OrganizationNotificationSettings {
 }
 
 impl FromJson for OrganizationNotificationSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16117,10 +15239,6 @@ impl OrganizationOrder {
 }
 
 impl FromJson for OrganizationOrder {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16254,10 +15372,6 @@ impl OrganizationOrderInvoice {
 }
 
 impl FromJson for OrganizationOrderInvoice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16314,10 +15428,6 @@ impl OrganizationPaymentMethodCard {
 }
 
 impl FromJson for OrganizationPaymentMethodCard {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16399,10 +15509,6 @@ impl OrganizationPaymentMethodCardMetadata {
 }
 
 impl FromJson for OrganizationPaymentMethodCardMetadata {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16484,10 +15590,6 @@ impl OrganizationPaymentMethodGeneric {
 }
 
 impl FromJson for OrganizationPaymentMethodGeneric {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16557,10 +15659,6 @@ impl OrganizationPaymentStatus {
 }
 
 impl FromJson for OrganizationPaymentStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16642,10 +15740,6 @@ impl OrganizationPayoutAccountSet {
 }
 
 impl FromJson for OrganizationPayoutAccountSet {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16779,10 +15873,6 @@ impl std::fmt::Display for OrganizationPermission {
 }
 
 impl FromJson for OrganizationPermission {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -16848,10 +15938,6 @@ impl OrganizationPlan {
 }
 
 impl FromJson for OrganizationPlan {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -16952,10 +16038,6 @@ impl OrganizationPlanFee {
 }
 
 impl FromJson for OrganizationPlanFee {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17015,10 +16097,6 @@ impl OrganizationPlanPrice {
 }
 
 impl FromJson for OrganizationPlanPrice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17080,10 +16158,6 @@ impl OrganizationReviewAppeal {
 }
 
 impl FromJson for OrganizationReviewAppeal {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17157,10 +16231,6 @@ impl OrganizationReviewCheck {
 }
 
 impl FromJson for OrganizationReviewCheck {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17285,10 +16355,6 @@ impl std::fmt::Display for OrganizationReviewCheckKey {
 }
 
 impl FromJson for OrganizationReviewCheckKey {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -17395,10 +16461,6 @@ impl std::fmt::Display for OrganizationReviewCheckReason {
 }
 
 impl FromJson for OrganizationReviewCheckReason {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -17472,10 +16534,6 @@ impl std::fmt::Display for OrganizationReviewCheckStatus {
 }
 
 impl FromJson for OrganizationReviewCheckStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -17529,10 +16587,6 @@ impl OrganizationReviewState {
 }
 
 impl FromJson for OrganizationReviewState {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17635,10 +16689,6 @@ impl std::fmt::Display for OrganizationReviewStateVerdict {
 }
 
 impl FromJson for OrganizationReviewStateVerdict {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -17698,10 +16748,6 @@ impl OrganizationReviewStatus {
 }
 
 impl FromJson for OrganizationReviewStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17815,10 +16861,6 @@ impl std::fmt::Display for OrganizationReviewStatusVerdict {
 }
 
 impl FromJson for OrganizationReviewStatusVerdict {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -17869,10 +16911,6 @@ impl OrganizationReviewSubCheck {
 }
 
 impl FromJson for OrganizationReviewSubCheck {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -17967,10 +17005,6 @@ impl std::fmt::Display for OrganizationReviewSubCheckKey {
 }
 
 impl FromJson for OrganizationReviewSubCheckKey {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -18044,10 +17078,6 @@ impl std::fmt::Display for OrganizationRole {
 }
 
 impl FromJson for OrganizationRole {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -18089,10 +17119,6 @@ impl OrganizationRoleDefinition {
 }
 
 impl FromJson for OrganizationRoleDefinition {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18150,10 +17176,6 @@ impl OrganizationSlugAvailability {
 }
 
 impl FromJson for OrganizationSlugAvailability {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18205,10 +17227,6 @@ impl OrganizationSlugCheck {
 }
 
 impl FromJson for OrganizationSlugCheck {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18285,10 +17303,6 @@ impl OrganizationSsoConnection {
 }
 
 impl FromJson for OrganizationSsoConnection {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18409,10 +17423,6 @@ impl OrganizationSsoConnectionCreate {
 }
 
 impl FromJson for OrganizationSsoConnectionCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18506,10 +17516,6 @@ impl std::fmt::Display for OrganizationSsoConnectionType {
 }
 
 impl FromJson for OrganizationSsoConnectionType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -18553,10 +17559,6 @@ impl OrganizationSsoConnectionUpdate {
 }
 
 impl FromJson for OrganizationSsoConnectionUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18626,10 +17628,6 @@ impl OrganizationStartupProgramClaimRequest {
 }
 
 impl FromJson for OrganizationStartupProgramClaimRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18699,10 +17697,6 @@ impl OrganizationStartupProgramClaimResponse {
 }
 
 impl FromJson for OrganizationStartupProgramClaimResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18810,10 +17804,6 @@ impl OrganizationSubscription {
 }
 
 impl FromJson for OrganizationSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -18996,10 +17986,6 @@ impl OrganizationSubscriptionDiscount {
 }
 
 impl FromJson for OrganizationSubscriptionDiscount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19097,10 +18083,6 @@ impl OrganizationSubscriptionPendingChange {
 }
 
 impl FromJson for OrganizationSubscriptionPendingChange {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19158,10 +18140,6 @@ impl OrganizationSubscriptionUpdate {
 }
 
 impl FromJson for OrganizationSubscriptionUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19219,10 +18197,6 @@ impl OrganizationUncoveredHost {
 }
 
 impl FromJson for OrganizationUncoveredHost {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19298,10 +18272,6 @@ impl OrganizationValidateWebsiteRequest {
 }
 
 impl FromJson for OrganizationValidateWebsiteRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19354,10 +18324,6 @@ impl OrganizationValidateWebsiteResponse {
 }
 
 impl FromJson for OrganizationValidateWebsiteResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19512,10 +18478,6 @@ impl OrganizationWithRole {
 }
 
 impl FromJson for OrganizationWithRole {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -19830,10 +18792,6 @@ impl std::fmt::Display for PanStepActor {
 }
 
 impl FromJson for PanStepActor {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -19899,10 +18857,6 @@ impl std::fmt::Display for PanStepKind {
 }
 
 impl FromJson for PanStepKind {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -19942,10 +18896,6 @@ impl PanStepNotActionable {
 }
 
 impl FromJson for PanStepNotActionable {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20001,10 +18951,6 @@ impl PanStepNotFound {
 }
 
 impl FromJson for PanStepNotFound {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20060,10 +19006,6 @@ impl PanStepNotOwned {
 }
 
 impl FromJson for PanStepNotOwned {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20153,10 +19095,6 @@ impl std::fmt::Display for PanStepOwner {
 }
 
 impl FromJson for PanStepOwner {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -20228,10 +19166,6 @@ impl std::fmt::Display for PanStepStatus {
 }
 
 impl FromJson for PanStepStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -20271,10 +19205,6 @@ impl PanTransferAlreadyStarted {
 }
 
 impl FromJson for PanTransferAlreadyStarted {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20348,10 +19278,6 @@ impl PanTransferChecklist {
 }
 
 impl FromJson for PanTransferChecklist {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20469,10 +19395,6 @@ impl std::fmt::Display for PanTransferMethod {
 }
 
 impl FromJson for PanTransferMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -20512,10 +19434,6 @@ impl PanTransferNotReady {
 }
 
 impl FromJson for PanTransferNotReady {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20571,10 +19489,6 @@ impl PanTransferNotStarted {
 }
 
 impl FromJson for PanTransferNotStarted {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20665,10 +19579,6 @@ impl PanTransferStep {
 }
 
 impl FromJson for PanTransferStep {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20795,10 +19705,6 @@ impl PanTransferStepComplete {
 }
 
 impl FromJson for PanTransferStepComplete {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20847,10 +19753,6 @@ impl PanTransferUnavailable {
 }
 
 impl FromJson for PanTransferUnavailable {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -20906,10 +19808,6 @@ impl PaymentIntentFailedError {
 }
 
 impl FromJson for PaymentIntentFailedError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21018,10 +19916,6 @@ impl Payout {
 }
 
 impl FromJson for Payout {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21230,10 +20124,6 @@ impl PayoutAccount {
 }
 
 impl FromJson for PayoutAccount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21355,10 +20245,6 @@ impl PayoutAccountCreate {
 }
 
 impl FromJson for PayoutAccountCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21421,10 +20307,6 @@ impl PayoutAccountLink {
 }
 
 impl FromJson for PayoutAccountLink {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21505,10 +20387,6 @@ impl std::fmt::Display for PayoutAccountStatus {
 }
 
 impl FromJson for PayoutAccountStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -21548,10 +20426,6 @@ impl PayoutAccountStripeAccountDoesNotExist {
 }
 
 impl FromJson for PayoutAccountStripeAccountDoesNotExist {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21614,10 +20488,6 @@ impl PayoutAccountSyncFailed {
 }
 
 impl FromJson for PayoutAccountSyncFailed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21673,10 +20543,6 @@ impl PayoutAccountSyncUnsupported {
 }
 
 impl FromJson for PayoutAccountSyncUnsupported {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -21765,10 +20631,6 @@ impl std::fmt::Display for PayoutAccountType {
 }
 
 impl FromJson for PayoutAccountType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -21840,10 +20702,6 @@ impl PayoutAttempt {
 }
 
 impl FromJson for PayoutAttempt {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22009,10 +20867,6 @@ impl std::fmt::Display for PayoutAttemptStatus {
 }
 
 impl FromJson for PayoutAttemptStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -22052,10 +20906,6 @@ impl PayoutCreate {
 }
 
 impl FromJson for PayoutCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22121,10 +20971,6 @@ impl PayoutEstimate {
 }
 
 impl FromJson for PayoutEstimate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22216,10 +21062,6 @@ impl PayoutGenerateInvoice {
 }
 
 impl FromJson for PayoutGenerateInvoice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22268,10 +21110,6 @@ impl PayoutInvoice {
 }
 
 impl FromJson for PayoutInvoice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22376,10 +21214,6 @@ impl std::fmt::Display for PayoutSortProperty {
 }
 
 impl FromJson for PayoutSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -22459,10 +21293,6 @@ impl std::fmt::Display for PayoutStatus {
 }
 
 impl FromJson for PayoutStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -22522,10 +21352,6 @@ impl PersonalAccessToken {
 }
 
 impl FromJson for PersonalAccessToken {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22685,10 +21511,6 @@ impl std::fmt::Display for PlatformFeeType {
 }
 
 impl FromJson for PlatformFeeType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -22772,10 +21594,6 @@ impl std::fmt::Display for PledgeState {
 }
 
 impl FromJson for PledgeState {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -22815,10 +21633,6 @@ impl PolarAuthError {
 }
 
 impl FromJson for PolarAuthError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22874,10 +21688,6 @@ impl PolarSelfPaymentMethodInUse {
 }
 
 impl FromJson for PolarSelfPaymentMethodInUse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -22974,10 +21784,6 @@ impl std::fmt::Display for PrecheckEntity {
 }
 
 impl FromJson for PrecheckEntity {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -23023,10 +21829,6 @@ impl PrecheckEntitySummary {
 }
 
 impl FromJson for PrecheckEntitySummary {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23108,10 +21910,6 @@ impl PrecheckIssue {
 }
 
 impl FromJson for PrecheckIssue {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23206,10 +22004,6 @@ impl std::fmt::Display for PrecheckIssueLevel {
 }
 
 impl FromJson for PrecheckIssueLevel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -23273,10 +22067,6 @@ impl std::fmt::Display for PrecheckReasonLevel {
 }
 
 impl FromJson for PrecheckReasonLevel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -23340,10 +22130,6 @@ impl std::fmt::Display for PrecheckRecordStatus {
 }
 
 impl FromJson for PrecheckRecordStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -23387,10 +22173,6 @@ impl PrecheckReport {
 }
 
 impl FromJson for PrecheckReport {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23479,10 +22261,6 @@ impl std::fmt::Display for Processor {
 }
 
 impl FromJson for Processor {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -23546,10 +22324,6 @@ impl std::fmt::Display for ProductPriceType {
 }
 
 impl FromJson for ProductPriceType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -23595,10 +22369,6 @@ impl PropertyGroupStat {
 }
 
 impl FromJson for PropertyGroupStat {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23678,10 +22448,6 @@ impl ReviewAppealSupportCaseListItem {
 }
 
 impl FromJson for ReviewAppealSupportCaseListItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23752,10 +22518,6 @@ impl ReviewAppealSupportCaseMessageCreate {
 }
 
 impl FromJson for ReviewAppealSupportCaseMessageCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23812,10 +22574,6 @@ impl RevokeNotAllowed {
 }
 
 impl FromJson for RevokeNotAllowed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23879,10 +22637,6 @@ impl SearchResultCustomer {
 }
 
 impl FromJson for SearchResultCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -23973,10 +22727,6 @@ impl SearchResultOrder {
 }
 
 impl FromJson for SearchResultOrder {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24088,10 +22838,6 @@ impl SearchResultProduct {
 }
 
 impl FromJson for SearchResultProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24185,10 +22931,6 @@ impl SearchResultSubscription {
 }
 
 impl FromJson for SearchResultSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24299,10 +23041,6 @@ impl SearchResults {
 }
 
 impl FromJson for SearchResults {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24404,25 +23142,11 @@ impl SearchResultsResultsItem {
 }
 
 impl SearchResultsResultsItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (SearchResultSubscription::FIELDS, |v, p| {
-            Ok(Self::SearchResultSubscription(FromJson::decode(v, p)?))
-        }),
-        (SearchResultOrder::FIELDS, |v, p| {
-            Ok(Self::SearchResultOrder(FromJson::decode(v, p)?))
-        }),
-        (SearchResultCustomer::FIELDS, |v, p| {
-            Ok(Self::SearchResultCustomer(FromJson::decode(v, p)?))
-        }),
-        (SearchResultProduct::FIELDS, |v, p| {
-            Ok(Self::SearchResultProduct(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            SearchResultSubscription::FIELDS,
             |r| Ok(Self::SearchResultSubscription(FromJson::read(r)?)),
             &[
                 "id",
@@ -24435,6 +23159,7 @@ impl SearchResultsResultsItem {
             ],
         ),
         (
+            SearchResultOrder::FIELDS,
             |r| Ok(Self::SearchResultOrder(FromJson::read(r)?)),
             &[
                 "id",
@@ -24446,10 +23171,12 @@ impl SearchResultsResultsItem {
             ],
         ),
         (
+            SearchResultCustomer::FIELDS,
             |r| Ok(Self::SearchResultCustomer(FromJson::read(r)?)),
             &["id", "name", "email"],
         ),
         (
+            SearchResultProduct::FIELDS,
             |r| Ok(Self::SearchResultProduct(FromJson::read(r)?)),
             &["id", "name"],
         ),
@@ -24460,48 +23187,27 @@ impl SearchResultsResultsItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SearchResultsResultsItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("customer") => {
-                return Ok(Self::SearchResultCustomer(FromJson::decode(value, path)?))
-            }
-            Some("order") => return Ok(Self::SearchResultOrder(FromJson::decode(value, path)?)),
-            Some("product") => {
-                return Ok(Self::SearchResultProduct(FromJson::decode(value, path)?))
-            }
-            Some("subscription") => {
-                return Ok(Self::SearchResultSubscription(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "customer" => Self::SearchResultCustomer(FromJson::read(r)?),
@@ -24568,10 +23274,6 @@ impl SessionNotFreshError {
 }
 
 impl FromJson for SessionNotFreshError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24677,10 +23379,6 @@ impl SlackIntegration {
 }
 
 impl FromJson for SlackIntegration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24877,10 +23575,6 @@ impl SlackIntegrationCredentialsUpdate {
 }
 
 impl FromJson for SlackIntegrationCredentialsUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -24975,10 +23669,6 @@ impl SlackIntegrationManifest {
 }
 
 impl FromJson for SlackIntegrationManifest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25030,10 +23720,6 @@ impl SlackIntegrationManifestRequest {
 }
 
 impl FromJson for SlackIntegrationManifestRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25085,10 +23771,6 @@ impl SlackIntegrationsResponse {
 }
 
 impl FromJson for SlackIntegrationsResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25149,10 +23831,6 @@ impl SlackWorkspaceUser {
 }
 
 impl FromJson for SlackWorkspaceUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25231,10 +23909,6 @@ impl SlackWorkspaceUsersResponse {
 }
 
 impl FromJson for SlackWorkspaceUsersResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25286,10 +23960,6 @@ impl SourceAccountNotMigratable {
 }
 
 impl FromJson for SourceAccountNotMigratable {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25352,10 +24022,6 @@ impl SourceKeyModeMismatch {
 }
 
 impl FromJson for SourceKeyModeMismatch {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25411,10 +24077,6 @@ impl SourceNotConnected {
 }
 
 impl FromJson for SourceNotConnected {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25470,10 +24132,6 @@ impl SourceVerificationUnavailable {
 }
 
 impl FromJson for SourceVerificationUnavailable {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25598,25 +24256,16 @@ impl SsoConnectionConfiguration {
 }
 
 impl SsoConnectionConfiguration {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (OidcConfigurationClientSecret::FIELDS, |v, p| {
-            Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
-        }),
-        (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
-            Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            OidcConfigurationClientSecret::FIELDS,
             |r| Ok(Self::OidcConfigurationClientSecret(FromJson::read(r)?)),
             &["issuer", "client_id", "auth_method", "client_secret"],
         ),
         (
+            OidcConfigurationPrivateKeyJwt::FIELDS,
             |r| Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?)),
             &["issuer", "client_id", "auth_method"],
         ),
@@ -25627,46 +24276,27 @@ impl SsoConnectionConfiguration {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "auth_method").is_some() {
+        if matches!(r.tag("auth_method"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SsoConnectionConfiguration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "auth_method") {
-            Some("client_secret") => {
-                return Ok(Self::OidcConfigurationClientSecret(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("private_key_jwt") => {
-                return Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("auth_method")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "client_secret" => Self::OidcConfigurationClientSecret(FromJson::read(r)?),
@@ -25726,10 +24356,6 @@ impl SsoFactor {
 }
 
 impl FromJson for SsoFactor {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -25812,10 +24438,6 @@ impl StatisticsPeriod {
 }
 
 impl FromJson for StatisticsPeriod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -26383,10 +25005,6 @@ impl std::fmt::Display for StripeAccountCountry {
 }
 
 impl FromJson for StripeAccountCountry {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -26428,10 +25046,6 @@ impl SubscriptionCancelPreview {
 }
 
 impl FromJson for SubscriptionCancelPreview {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -26514,20 +25128,19 @@ impl SubscriptionChangePreview {
 }
 
 impl SubscriptionChangePreview {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (SubscriptionChangePreviewProduct::FIELDS, |v, p| {
-            Ok(Self::Product(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionChangePreviewSeats::FIELDS, |v, p| {
-            Ok(Self::Seats(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::Product(FromJson::read(r)?)), &["product_id"]),
-        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (
+            SubscriptionChangePreviewProduct::FIELDS,
+            |r| Ok(Self::Product(FromJson::read(r)?)),
+            &["product_id"],
+        ),
+        (
+            SubscriptionChangePreviewSeats::FIELDS,
+            |r| Ok(Self::Seats(FromJson::read(r)?)),
+            &["seats"],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -26535,27 +25148,22 @@ impl SubscriptionChangePreview {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SubscriptionChangePreview {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -26602,10 +25210,6 @@ impl SubscriptionChangePreviewProduct {
 }
 
 impl FromJson for SubscriptionChangePreviewProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -26668,10 +25272,6 @@ impl SubscriptionChangePreviewSeats {
 }
 
 impl FromJson for SubscriptionChangePreviewSeats {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -26761,10 +25361,6 @@ impl SubscriptionChargePreview {
 }
 
 impl FromJson for SubscriptionChargePreview {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -26904,10 +25500,6 @@ impl SubscriptionChargePreviewProration {
 }
 
 impl FromJson for SubscriptionChargePreviewProration {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -26979,10 +25571,6 @@ impl SubscriptionUser {
 }
 
 impl FromJson for SubscriptionUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -27069,10 +25657,6 @@ impl SupportCase {
 }
 
 impl FromJson for SupportCase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -27157,10 +25741,6 @@ impl SupportCaseAttachment {
 }
 
 impl FromJson for SupportCaseAttachment {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -27245,10 +25825,6 @@ impl SupportCaseAttachmentFile {
 }
 
 impl FromJson for SupportCaseAttachmentFile {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -27372,25 +25948,16 @@ impl SupportCaseListItem {
 }
 
 impl SupportCaseListItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DisputeSupportCaseListItem::FIELDS, |v, p| {
-            Ok(Self::DisputeSupportCaseListItem(FromJson::decode(v, p)?))
-        }),
-        (ReviewAppealSupportCaseListItem::FIELDS, |v, p| {
-            Ok(Self::ReviewAppealSupportCaseListItem(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            DisputeSupportCaseListItem::FIELDS,
             |r| Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?)),
             &["created_at", "modified_at", "id", "type", "dispute"],
         ),
         (
+            ReviewAppealSupportCaseListItem::FIELDS,
             |r| Ok(Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?)),
             &["created_at", "modified_at", "id", "type"],
         ),
@@ -27401,46 +25968,27 @@ impl SupportCaseListItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SupportCaseListItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("dispute") => {
-                return Ok(Self::DisputeSupportCaseListItem(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("review_appeal") => {
-                return Ok(Self::ReviewAppealSupportCaseListItem(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "dispute" => Self::DisputeSupportCaseListItem(FromJson::read(r)?),
@@ -27510,10 +26058,6 @@ impl SupportCaseMessage {
 }
 
 impl FromJson for SupportCaseMessage {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -27644,10 +26188,6 @@ impl std::fmt::Display for SupportCaseMessageAuthorKind {
 }
 
 impl FromJson for SupportCaseMessageAuthorKind {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -27730,23 +26270,11 @@ impl SupportCaseMessageCreate {
 }
 
 impl SupportCaseMessageCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ReviewAppealSupportCaseMessageCreate::FIELDS, |v, p| {
-            Ok(Self::ReviewAppealSupportCaseMessageCreate(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DisputeSupportCaseMessageCreate::FIELDS, |v, p| {
-            Ok(Self::DisputeSupportCaseMessageCreate(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            ReviewAppealSupportCaseMessageCreate::FIELDS,
             |r| {
                 Ok(Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(
                     r,
@@ -27755,6 +26283,7 @@ impl SupportCaseMessageCreate {
             &["type"],
         ),
         (
+            DisputeSupportCaseMessageCreate::FIELDS,
             |r| Ok(Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?)),
             &["type"],
         ),
@@ -27765,46 +26294,27 @@ impl SupportCaseMessageCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SupportCaseMessageCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("dispute") => {
-                return Ok(Self::DisputeSupportCaseMessageCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("review_appeal") => {
-                return Ok(Self::ReviewAppealSupportCaseMessageCreate(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "dispute" => Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?),
@@ -27935,10 +26445,6 @@ impl std::fmt::Display for SupportCaseMessageType {
 }
 
 impl FromJson for SupportCaseMessageType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -28002,10 +26508,6 @@ impl std::fmt::Display for SupportCaseSortProperty {
 }
 
 impl FromJson for SupportCaseSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -28051,10 +26553,6 @@ impl SupportCaseThread {
 }
 
 impl FromJson for SupportCaseThread {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28154,10 +26652,6 @@ impl std::fmt::Display for SupportCaseType {
 }
 
 impl FromJson for SupportCaseType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -28223,10 +26717,6 @@ impl TaxJurisdiction {
 }
 
 impl FromJson for TaxJurisdiction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28377,10 +26867,6 @@ impl std::fmt::Display for TaxJurisdictionSortProperty {
 }
 
 impl FromJson for TaxJurisdictionSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -28434,10 +26920,6 @@ impl TaxSummary {
 }
 
 impl FromJson for TaxSummary {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28520,10 +27002,6 @@ impl TextBlock {
 }
 
 impl FromJson for TextBlock {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28598,10 +27076,6 @@ impl TopCustomer {
 }
 
 impl FromJson for TopCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28700,10 +27174,6 @@ impl TotpEnable {
 }
 
 impl FromJson for TotpEnable {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28769,10 +27239,6 @@ impl TotpEnrollment {
 }
 
 impl FromJson for TotpEnrollment {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -28864,10 +27330,6 @@ impl TotpStatus {
 }
 
 impl FromJson for TotpStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -29004,10 +27466,6 @@ impl Transaction {
 }
 
 impl FromJson for Transaction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -29339,10 +27797,6 @@ impl TransactionEmbedded {
 }
 
 impl FromJson for TransactionEmbedded {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -29565,10 +28019,6 @@ impl TransactionIssueReward {
 }
 
 impl FromJson for TransactionIssueReward {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -29674,10 +28124,6 @@ impl TransactionOrder {
 }
 
 impl FromJson for TransactionOrder {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -29786,10 +28232,6 @@ impl TransactionOrganization {
 }
 
 impl FromJson for TransactionOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -29902,10 +28344,6 @@ impl TransactionPledge {
 }
 
 impl FromJson for TransactionPledge {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30017,10 +28455,6 @@ impl TransactionProduct {
 }
 
 impl FromJson for TransactionProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30158,10 +28592,6 @@ impl std::fmt::Display for TransactionSortProperty {
 }
 
 impl FromJson for TransactionSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -30251,10 +28681,6 @@ impl std::fmt::Display for TransactionType {
 }
 
 impl FromJson for TransactionType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -30301,10 +28727,6 @@ impl TransactionsBalance {
 }
 
 impl FromJson for TransactionsBalance {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30403,10 +28825,6 @@ impl TransactionsHeldBalance {
 }
 
 impl FromJson for TransactionsHeldBalance {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30530,10 +28948,6 @@ impl TransactionsSummary {
 }
 
 impl FromJson for TransactionsSummary {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30609,10 +29023,6 @@ impl UnsupportedMigrationSource {
 }
 
 impl FromJson for UnsupportedMigrationSource {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30675,10 +29085,6 @@ impl UpdateSubscriptionPlanNotAllowed {
 }
 
 impl FromJson for UpdateSubscriptionPlanNotAllowed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30741,10 +29147,6 @@ impl UpdateSubscriptionSeatsNotAllowed {
 }
 
 impl FromJson for UpdateSubscriptionSeatsNotAllowed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30825,10 +29227,6 @@ impl std::fmt::Display for UserDeletionBlockedReason {
 }
 
 impl FromJson for UserDeletionBlockedReason {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -30873,10 +29271,6 @@ impl UserDeletionResponse {
 }
 
 impl FromJson for UserDeletionResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -30951,10 +29345,6 @@ impl UserIdentityVerification {
 }
 
 impl FromJson for UserIdentityVerification {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31012,10 +29402,6 @@ impl UserOrganizationNotificationSettings {
 }
 
 impl FromJson for UserOrganizationNotificationSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31071,10 +29457,6 @@ impl UserOrganizationNotificationSettingsUpdate {
 }
 
 impl FromJson for UserOrganizationNotificationSettingsUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31186,10 +29568,6 @@ impl UserRead {
 }
 
 impl FromJson for UserRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31381,10 +29759,6 @@ impl UserScopes {
 }
 
 impl FromJson for UserScopes {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31450,10 +29824,6 @@ impl UserUpdate {
 }
 
 impl FromJson for UserUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31556,10 +29926,6 @@ impl VarianceEvent {
 }
 
 impl FromJson for VarianceEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31677,10 +30043,6 @@ impl ViewCostsAction {
 }
 
 impl FromJson for ViewCostsAction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31751,10 +30113,6 @@ impl ViewMetricAction {
 }
 
 impl FromJson for ViewMetricAction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -31847,10 +30205,6 @@ impl std::fmt::Display for Visibility {
 }
 
 impl FromJson for Visibility {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -31909,10 +30263,6 @@ impl Wallet {
 }
 
 impl FromJson for Wallet {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -32043,10 +30393,6 @@ impl std::fmt::Display for WalletSortProperty {
 }
 
 impl FromJson for WalletSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -32088,10 +30434,6 @@ impl WalletTopUpCreate {
 }
 
 impl FromJson for WalletTopUpCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -32173,10 +30515,6 @@ impl std::fmt::Display for WalletType {
 }
 
 impl FromJson for WalletType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -46,30 +46,24 @@ impl Aggregation {
 }
 
 impl Aggregation {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (PropertyAggregation::FIELDS, |v, p| {
-            Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
-        }),
-        (UniqueAggregation::FIELDS, |v, p| {
-            Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
-        }),
-        (CountAggregation::FIELDS, |v, p| {
-            Ok(Self::CountAggregation(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            PropertyAggregation::FIELDS,
             |r| Ok(Self::PropertyAggregation(FromJson::read(r)?)),
             &["func", "property"],
         ),
         (
+            UniqueAggregation::FIELDS,
             |r| Ok(Self::UniqueAggregation(FromJson::read(r)?)),
             &["property"],
         ),
-        (|r| Ok(Self::CountAggregation(FromJson::read(r)?)), &[]),
+        (
+            CountAggregation::FIELDS,
+            |r| Ok(Self::CountAggregation(FromJson::read(r)?)),
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -77,42 +71,27 @@ impl Aggregation {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "func").is_some() {
+        if matches!(r.tag("func"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Aggregation {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "func") {
-            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
-            Some("count") => return Ok(Self::CountAggregation(FromJson::decode(value, path)?)),
-            Some("max") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
-            Some("min") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
-            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
-            Some("unique") => return Ok(Self::UniqueAggregation(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("func")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "avg" => Self::PropertyAggregation(FromJson::read(r)?),
@@ -214,10 +193,6 @@ impl std::fmt::Display for AggregationFunction {
 }
 
 impl FromJson for AggregationFunction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -264,10 +239,6 @@ impl CountAggregation {
 }
 
 impl FromJson for CountAggregation {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -330,10 +301,6 @@ impl Filter {
 }
 
 impl FromJson for Filter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -408,10 +375,6 @@ impl FilterClause {
 }
 
 impl FromJson for FilterClause {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -480,23 +443,16 @@ impl FilterClausesItem {
 }
 
 impl FilterClausesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (FilterClause::FIELDS, |v, p| {
-            Ok(Self::FilterClause(FromJson::decode(v, p)?))
-        }),
-        (Filter::FIELDS, |v, p| {
-            Ok(Self::Filter(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            FilterClause::FIELDS,
             |r| Ok(Self::FilterClause(FromJson::read(r)?)),
             &["property", "operator", "value"],
         ),
         (
+            Filter::FIELDS,
             |r| Ok(Self::Filter(FromJson::read(r)?)),
             &["conjunction", "clauses"],
         ),
@@ -507,27 +463,22 @@ impl FilterClausesItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for FilterClausesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -596,10 +547,6 @@ impl std::fmt::Display for FilterConjunction {
 }
 
 impl FromJson for FilterConjunction {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -687,10 +634,6 @@ impl std::fmt::Display for FilterOperator {
 }
 
 impl FromJson for FilterOperator {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -734,10 +677,6 @@ impl ListResourceMeter {
 }
 
 impl FromJson for ListResourceMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -830,10 +769,6 @@ impl Meter {
 }
 
 impl FromJson for Meter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1015,10 +950,6 @@ impl MeterCreate {
 }
 
 impl FromJson for MeterCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1115,10 +1046,6 @@ impl MeterQuantities {
 }
 
 impl FromJson for MeterQuantities {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1178,10 +1105,6 @@ impl MeterQuantity {
 }
 
 impl FromJson for MeterQuantity {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1271,10 +1194,6 @@ impl std::fmt::Display for MeterSortProperty {
 }
 
 impl FromJson for MeterSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1342,10 +1261,6 @@ impl std::fmt::Display for MeterUnit {
 }
 
 impl FromJson for MeterUnit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1432,10 +1347,6 @@ impl MeterUpdate {
 }
 
 impl FromJson for MeterUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1536,10 +1447,6 @@ impl PropertyAggregation {
 }
 
 impl FromJson for PropertyAggregation {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1629,10 +1536,6 @@ impl std::fmt::Display for PropertyAggregationFunc {
 }
 
 impl FromJson for PropertyAggregationFunc {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1682,10 +1585,6 @@ impl UniqueAggregation {
 }
 
 impl FromJson for UniqueAggregation {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -75,10 +75,6 @@ impl AuthorizationCodeTokenRequest {
 }
 
 impl FromJson for AuthorizationCodeTokenRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -166,10 +162,6 @@ impl AuthorizeOrganization {
 }
 
 impl FromJson for AuthorizeOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -252,10 +244,6 @@ impl AuthorizeResponseOrganization {
 }
 
 impl FromJson for AuthorizeResponseOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -366,10 +354,6 @@ impl AuthorizeResponseUser {
 }
 
 impl FromJson for AuthorizeResponseUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -466,10 +450,6 @@ impl AuthorizeUser {
 }
 
 impl FromJson for AuthorizeUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -555,10 +535,6 @@ impl IntrospectTokenRequest {
 }
 
 impl FromJson for IntrospectTokenRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -666,10 +642,6 @@ impl IntrospectTokenResponse {
 }
 
 impl FromJson for IntrospectTokenResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -826,10 +798,6 @@ impl OAuth2ClientPublic {
 }
 
 impl FromJson for OAuth2ClientPublic {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -966,10 +934,6 @@ impl std::fmt::Display for OAuth2TokenType {
 }
 
 impl FromJson for OAuth2TokenType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1095,23 +1059,16 @@ impl Oauth2AuthorizeResponse200 {
 }
 
 impl Oauth2AuthorizeResponse200 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AuthorizeResponseUser::FIELDS, |v, p| {
-            Ok(Self::AuthorizeResponseUser(FromJson::decode(v, p)?))
-        }),
-        (AuthorizeResponseOrganization::FIELDS, |v, p| {
-            Ok(Self::AuthorizeResponseOrganization(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AuthorizeResponseUser::FIELDS,
             |r| Ok(Self::AuthorizeResponseUser(FromJson::read(r)?)),
             &["client", "sub_type", "sub", "scopes", "organizations"],
         ),
         (
+            AuthorizeResponseOrganization::FIELDS,
             |r| Ok(Self::AuthorizeResponseOrganization(FromJson::read(r)?)),
             &["client", "sub_type", "sub", "scopes", "organizations"],
         ),
@@ -1122,42 +1079,27 @@ impl Oauth2AuthorizeResponse200 {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "sub_type").is_some() {
+        if matches!(r.tag("sub_type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Oauth2AuthorizeResponse200 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "sub_type") {
-            Some("user") => return Ok(Self::AuthorizeResponseUser(FromJson::decode(value, path)?)),
-            Some("organization") => {
-                return Ok(Self::AuthorizeResponseOrganization(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("sub_type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "user" => Self::AuthorizeResponseUser(FromJson::read(r)?),
@@ -1267,22 +1209,11 @@ impl Oauth2TokenBody {
 }
 
 impl Oauth2TokenBody {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AuthorizationCodeTokenRequest::FIELDS, |v, p| {
-            Ok(Self::AuthorizationCodeTokenRequest(FromJson::decode(v, p)?))
-        }),
-        (RefreshTokenRequest::FIELDS, |v, p| {
-            Ok(Self::RefreshTokenRequest(FromJson::decode(v, p)?))
-        }),
-        (WebTokenRequest::FIELDS, |v, p| {
-            Ok(Self::WebTokenRequest(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AuthorizationCodeTokenRequest::FIELDS,
             |r| Ok(Self::AuthorizationCodeTokenRequest(FromJson::read(r)?)),
             &[
                 "grant_type",
@@ -1293,10 +1224,12 @@ impl Oauth2TokenBody {
             ],
         ),
         (
+            RefreshTokenRequest::FIELDS,
             |r| Ok(Self::RefreshTokenRequest(FromJson::read(r)?)),
             &["grant_type", "client_id", "client_secret", "refresh_token"],
         ),
         (
+            WebTokenRequest::FIELDS,
             |r| Ok(Self::WebTokenRequest(FromJson::read(r)?)),
             &["grant_type", "client_id", "client_secret", "session_token"],
         ),
@@ -1307,27 +1240,22 @@ impl Oauth2TokenBody {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Oauth2TokenBody {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -1407,20 +1335,16 @@ impl Oauth2UserinfoResponse200 {
 }
 
 impl Oauth2UserinfoResponse200 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (UserInfoUser::FIELDS, |v, p| {
-            Ok(Self::UserInfoUser(FromJson::decode(v, p)?))
-        }),
-        (UserInfoOrganization::FIELDS, |v, p| {
-            Ok(Self::UserInfoOrganization(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::UserInfoUser(FromJson::read(r)?)), &["sub"]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            UserInfoUser::FIELDS,
+            |r| Ok(Self::UserInfoUser(FromJson::read(r)?)),
+            &["sub"],
+        ),
+        (
+            UserInfoOrganization::FIELDS,
             |r| Ok(Self::UserInfoOrganization(FromJson::read(r)?)),
             &["sub"],
         ),
@@ -1431,27 +1355,22 @@ impl Oauth2UserinfoResponse200 {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for Oauth2UserinfoResponse200 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -1516,10 +1435,6 @@ impl RefreshTokenRequest {
 }
 
 impl FromJson for RefreshTokenRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1614,10 +1529,6 @@ impl RevokeTokenRequest {
 }
 
 impl FromJson for RevokeTokenRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1691,10 +1602,6 @@ impl RevokeTokenResponse {
 }
 
 impl FromJson for RevokeTokenResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2006,10 +1913,6 @@ impl std::fmt::Display for Scope {
 }
 
 impl FromJson for Scope {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2064,10 +1967,6 @@ impl TokenResponse {
 }
 
 impl FromJson for TokenResponse {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2153,10 +2052,6 @@ impl UserInfoOrganization {
 }
 
 impl FromJson for UserInfoOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2218,10 +2113,6 @@ impl UserInfoUser {
 }
 
 impl FromJson for UserInfoUser {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2326,10 +2217,6 @@ impl WebTokenRequest {
 }
 
 impl FromJson for WebTokenRequest {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

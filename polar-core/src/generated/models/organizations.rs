@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -42,10 +42,6 @@ impl CannotCreateOrganizationError {
 }
 
 impl FromJson for CannotCreateOrganizationError {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1120,10 +1116,6 @@ impl std::fmt::Display for CountryAlpha2 {
 }
 
 impl FromJson for CountryAlpha2 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2155,10 +2147,6 @@ impl std::fmt::Display for CountryAlpha2Input {
 }
 
 impl FromJson for CountryAlpha2Input {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2205,10 +2193,6 @@ impl CustomerPortalCustomerSettings {
 }
 
 impl FromJson for CustomerPortalCustomerSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2270,10 +2254,6 @@ impl CustomerPortalSubscriptionSettings {
 }
 
 impl FromJson for CustomerPortalSubscriptionSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2345,10 +2325,6 @@ impl CustomerPortalUsageSettings {
 }
 
 impl FromJson for CustomerPortalUsageSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2400,10 +2376,6 @@ impl DisputeAutoAcceptNotEnabled {
 }
 
 impl FromJson for DisputeAutoAcceptNotEnabled {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2470,10 +2442,6 @@ impl ListResourceOrganization {
 }
 
 impl FromJson for ListResourceOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2614,10 +2582,6 @@ impl Organization {
 }
 
 impl FromJson for Organization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2909,10 +2873,6 @@ impl OrganizationCapabilities {
 }
 
 impl FromJson for OrganizationCapabilities {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3024,10 +2984,6 @@ impl OrganizationCompanyLegalEntitySchema {
 }
 
 impl FromJson for OrganizationCompanyLegalEntitySchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3148,10 +3104,6 @@ impl OrganizationCreate {
 }
 
 impl FromJson for OrganizationCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3314,23 +3266,11 @@ impl OrganizationCreateLegalEntity {
 }
 
 impl OrganizationCreateLegalEntity {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (OrganizationCompanyLegalEntitySchema::FIELDS, |v, p| {
-            Ok(Self::OrganizationCompanyLegalEntitySchema(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (OrganizationIndividualLegalEntitySchema::FIELDS, |v, p| {
-            Ok(Self::OrganizationIndividualLegalEntitySchema(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            OrganizationCompanyLegalEntitySchema::FIELDS,
             |r| {
                 Ok(Self::OrganizationCompanyLegalEntitySchema(FromJson::read(
                     r,
@@ -3339,6 +3279,7 @@ impl OrganizationCreateLegalEntity {
             &["type", "registered_name"],
         ),
         (
+            OrganizationIndividualLegalEntitySchema::FIELDS,
             |r| {
                 Ok(Self::OrganizationIndividualLegalEntitySchema(
                     FromJson::read(r)?,
@@ -3353,46 +3294,27 @@ impl OrganizationCreateLegalEntity {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "type").is_some() {
+        if matches!(r.tag("type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for OrganizationCreateLegalEntity {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "type") {
-            Some("company") => {
-                return Ok(Self::OrganizationCompanyLegalEntitySchema(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some("individual") => {
-                return Ok(Self::OrganizationIndividualLegalEntitySchema(
-                    FromJson::decode(value, path)?,
-                ))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "company" => Self::OrganizationCompanyLegalEntitySchema(FromJson::read(r)?),
@@ -3519,10 +3441,6 @@ impl OrganizationCustomerEmailSettings {
 }
 
 impl FromJson for OrganizationCustomerEmailSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3725,10 +3643,6 @@ impl OrganizationCustomerPortalSettings {
 }
 
 impl FromJson for OrganizationCustomerPortalSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3838,10 +3752,6 @@ impl OrganizationDetails {
 }
 
 impl FromJson for OrganizationDetails {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3986,10 +3896,6 @@ impl std::fmt::Display for OrganizationDetailsSwitchingFrom {
 }
 
 impl FromJson for OrganizationDetailsSwitchingFrom {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4029,10 +3935,6 @@ impl OrganizationDisputeSettings {
 }
 
 impl FromJson for OrganizationDisputeSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4095,10 +3997,6 @@ impl OrganizationDisputeSettingsUpdate {
 }
 
 impl FromJson for OrganizationDisputeSettingsUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4198,10 +4096,6 @@ impl OrganizationFeatureSettings {
 }
 
 impl FromJson for OrganizationFeatureSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4396,10 +4290,6 @@ impl OrganizationFeatureSettingsUpdate {
 }
 
 impl FromJson for OrganizationFeatureSettingsUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4482,10 +4372,6 @@ impl OrganizationIndividualLegalEntitySchema {
 }
 
 impl FromJson for OrganizationIndividualLegalEntitySchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4544,10 +4430,6 @@ impl OrganizationSocialLink {
 }
 
 impl FromJson for OrganizationSocialLink {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4661,10 +4543,6 @@ impl std::fmt::Display for OrganizationSocialPlatforms {
 }
 
 impl FromJson for OrganizationSocialPlatforms {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4760,10 +4638,6 @@ impl std::fmt::Display for OrganizationSortProperty {
 }
 
 impl FromJson for OrganizationSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4851,10 +4725,6 @@ impl std::fmt::Display for OrganizationStatus {
 }
 
 impl FromJson for OrganizationStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4925,10 +4795,6 @@ impl OrganizationSubscriptionSettings {
 }
 
 impl FromJson for OrganizationSubscriptionSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5101,10 +4967,6 @@ impl OrganizationUpdate {
 }
 
 impl FromJson for OrganizationUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5279,23 +5141,16 @@ impl OrganizationsUpdateResponse403 {
 }
 
 impl OrganizationsUpdateResponse403 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (NotPermitted::FIELDS, |v, p| {
-            Ok(Self::NotPermitted(FromJson::decode(v, p)?))
-        }),
-        (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
-            Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            NotPermitted::FIELDS,
             |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            DisputeAutoAcceptNotEnabled::FIELDS,
             |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
             &["error", "detail"],
         ),
@@ -5306,27 +5161,22 @@ impl OrganizationsUpdateResponse403 {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for OrganizationsUpdateResponse403 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -5399,10 +5249,6 @@ impl std::fmt::Display for PublicSubscriptionProrationBehavior {
 }
 
 impl FromJson for PublicSubscriptionProrationBehavior {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5442,10 +5288,6 @@ impl SsoEnforcementRequiresConnection {
 }
 
 impl FromJson for SsoEnforcementRequiresConnection {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5540,10 +5382,6 @@ impl std::fmt::Display for SubscriptionProrationBehavior {
 }
 
 impl FromJson for SubscriptionProrationBehavior {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -5611,10 +5449,6 @@ impl std::fmt::Display for TaxBehaviorOption {
 }
 
 impl FromJson for TaxBehaviorOption {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }

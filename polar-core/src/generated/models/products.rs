@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -52,10 +52,6 @@ impl AttachedCustomFieldCreate {
 }
 
 impl FromJson for AttachedCustomFieldCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -122,10 +118,6 @@ impl ExistingProductPrice {
 }
 
 impl FromJson for ExistingProductPrice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -178,10 +170,6 @@ impl ListResourceProduct {
 }
 
 impl FromJson for ListResourceProduct {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -298,10 +286,6 @@ impl Product {
 }
 
 impl FromJson for Product {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -513,10 +497,6 @@ impl ProductBenefitsUpdate {
 }
 
 impl FromJson for ProductBenefitsUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -592,10 +572,6 @@ impl std::fmt::Display for ProductBillingType {
 }
 
 impl FromJson for ProductBillingType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -718,23 +694,16 @@ impl ProductCreate {
 }
 
 impl ProductCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ProductCreateRecurring::FIELDS, |v, p| {
-            Ok(Self::Recurring(FromJson::decode(v, p)?))
-        }),
-        (ProductCreateOneTime::FIELDS, |v, p| {
-            Ok(Self::OneTime(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            ProductCreateRecurring::FIELDS,
             |r| Ok(Self::Recurring(FromJson::read(r)?)),
             &["name", "prices", "recurring_interval"],
         ),
         (
+            ProductCreateOneTime::FIELDS,
             |r| Ok(Self::OneTime(FromJson::read(r)?)),
             &["name", "prices"],
         ),
@@ -745,27 +714,22 @@ impl ProductCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for ProductCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -865,10 +829,6 @@ impl ProductCreateOneTime {
 }
 
 impl FromJson for ProductCreateOneTime {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1055,10 +1015,6 @@ impl ProductCreateRecurring {
 }
 
 impl FromJson for ProductCreateRecurring {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1240,10 +1196,6 @@ impl ProductMediaFileRead {
 }
 
 impl FromJson for ProductMediaFileRead {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1582,25 +1534,11 @@ impl ProductPrice {
 }
 
 impl ProductPrice {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ProductPriceMeteredUnit::FIELDS, |v, p| {
-            Ok(Self::MeteredUnit(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceCustom::FIELDS, |v, p| {
-            Ok(Self::Custom(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceFixed::FIELDS, |v, p| {
-            Ok(Self::Fixed(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceSeatBased::FIELDS, |v, p| {
-            Ok(Self::SeatBased(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            ProductPriceMeteredUnit::FIELDS,
             |r| Ok(Self::MeteredUnit(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -1619,6 +1557,7 @@ impl ProductPrice {
             ],
         ),
         (
+            ProductPriceCustom::FIELDS,
             |r| Ok(Self::Custom(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -1636,6 +1575,7 @@ impl ProductPrice {
             ],
         ),
         (
+            ProductPriceFixed::FIELDS,
             |r| Ok(Self::Fixed(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -1651,6 +1591,7 @@ impl ProductPrice {
             ],
         ),
         (
+            ProductPriceSeatBased::FIELDS,
             |r| Ok(Self::SeatBased(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -1672,40 +1613,27 @@ impl ProductPrice {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "amount_type").is_some() {
+        if matches!(r.tag("amount_type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for ProductPrice {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "amount_type") {
-            Some("custom") => return Ok(Self::Custom(FromJson::decode(value, path)?)),
-            Some("fixed") => return Ok(Self::Fixed(FromJson::decode(value, path)?)),
-            Some("metered_unit") => return Ok(Self::MeteredUnit(FromJson::decode(value, path)?)),
-            Some("seat_based") => return Ok(Self::SeatBased(FromJson::decode(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::Custom(FromJson::read(r)?),
@@ -1824,37 +1752,26 @@ impl ProductPriceCreate {
 }
 
 impl ProductPriceCreate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceFixedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceCustomCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            ProductPriceMeteredUnitCreate::FIELDS,
             |r| Ok(Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?)),
             &["amount_type", "meter_id", "unit_amount"],
         ),
         (
+            ProductPriceFixedCreate::FIELDS,
             |r| Ok(Self::ProductPriceFixedCreate(FromJson::read(r)?)),
             &["amount_type", "price_amount"],
         ),
         (
+            ProductPriceSeatBasedCreate::FIELDS,
             |r| Ok(Self::ProductPriceSeatBasedCreate(FromJson::read(r)?)),
             &["amount_type", "seat_tiers"],
         ),
         (
+            ProductPriceCustomCreate::FIELDS,
             |r| Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?)),
             &["amount_type"],
         ),
@@ -1865,56 +1782,27 @@ impl ProductPriceCreate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
         // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "amount_type").is_some() {
+        if matches!(r.tag("amount_type"), Ok(Some(_))) {
             return None;
         }
-        json::closest_error(value, path, Self::CANDIDATES)
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for ProductPriceCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "amount_type") {
-            Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
         Ok(match &*tag {
             "custom" => Self::ProductPriceCustomCreate(FromJson::read(r)?),
@@ -2014,10 +1902,6 @@ impl ProductPriceCustom {
 }
 
 impl FromJson for ProductPriceCustom {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2452,10 +2336,6 @@ impl ProductPriceCustomCreate {
 }
 
 impl FromJson for ProductPriceCustomCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2561,10 +2441,6 @@ impl ProductPriceFixed {
 }
 
 impl FromJson for ProductPriceFixed {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2835,10 +2711,6 @@ impl ProductPriceFixedCreate {
 }
 
 impl FromJson for ProductPriceFixedCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2919,10 +2791,6 @@ impl ProductPriceMeter {
 }
 
 impl FromJson for ProductPriceMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3044,10 +2912,6 @@ impl ProductPriceMeteredUnit {
 }
 
 impl FromJson for ProductPriceMeteredUnit {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3219,10 +3083,6 @@ impl ProductPriceMeteredUnitCreate {
 }
 
 impl FromJson for ProductPriceMeteredUnitCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3331,10 +3191,6 @@ impl ProductPriceSeatBased {
 }
 
 impl FromJson for ProductPriceSeatBased {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3477,10 +3333,6 @@ impl ProductPriceSeatBasedCreate {
 }
 
 impl FromJson for ProductPriceSeatBasedCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3565,10 +3417,6 @@ impl ProductPriceSeatTier {
 }
 
 impl FromJson for ProductPriceSeatTier {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3647,10 +3495,6 @@ impl ProductPriceSeatTiersInput {
 }
 
 impl FromJson for ProductPriceSeatTiersInput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3719,10 +3563,6 @@ impl ProductPriceSeatTiersOutput {
 }
 
 impl FromJson for ProductPriceSeatTiersOutput {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3822,10 +3662,6 @@ impl std::fmt::Display for ProductPriceSource {
 }
 
 impl FromJson for ProductPriceSource {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -3913,10 +3749,6 @@ impl std::fmt::Display for ProductSortProperty {
 }
 
 impl FromJson for ProductSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4019,10 +3851,6 @@ impl ProductUpdate {
 }
 
 impl FromJson for ProductUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4156,31 +3984,26 @@ impl ProductUpdatePricesItem {
 }
 
 impl ProductUpdatePricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ExistingProductPrice::FIELDS, |v, p| {
-            Ok(Self::ExistingProductPrice(FromJson::decode(v, p)?))
-        }),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            ProductPriceCreate::FIELDS,
-            |v, p| match ProductPriceCreate::decode(v, p)? {
-                ProductPriceCreate::Unknown { .. } => Err(ProductPriceCreate::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPriceCreate(x)),
-            },
-        ),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (
+            ExistingProductPrice::FIELDS,
             |r| Ok(Self::ExistingProductPrice(FromJson::read(r)?)),
             &["id"],
         ),
         (
-            |r| match ProductPriceCreate::read(r)? {
-                ProductPriceCreate::Unknown { .. } => Err(Miss::FIT),
-                x => Ok(Self::ProductPriceCreate(x)),
+            ProductPriceCreate::FIELDS,
+            |r| {
+                let at = r.clone();
+                match ProductPriceCreate::read(r)? {
+                    ProductPriceCreate::Unknown { .. } => Err(json::no_variant(
+                        r,
+                        &at,
+                        Some(ProductPriceCreate::closest_error),
+                    )),
+                    x => Ok(Self::ProductPriceCreate(x)),
+                }
             },
             &[],
         ),
@@ -4191,27 +4014,22 @@ impl ProductUpdatePricesItem {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for ProductUpdatePricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -4282,10 +4100,6 @@ impl std::fmt::Display for ProductVisibility {
 }
 
 impl FromJson for ProductVisibility {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4349,10 +4163,6 @@ impl std::fmt::Display for SeatTierType {
 }
 
 impl FromJson for SeatTierType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }

@@ -17,7 +17,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -90,10 +90,6 @@ impl std::fmt::Display for CustomerCancellationReason {
 }
 
 impl FromJson for CustomerCancellationReason {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -133,10 +129,6 @@ impl InactiveSubscription {
 }
 
 impl FromJson for InactiveSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -196,10 +188,6 @@ impl ListResourceSubscription {
 }
 
 impl FromJson for ListResourceSubscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -370,10 +358,6 @@ impl Subscription {
 }
 
 impl FromJson for Subscription {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -753,10 +737,6 @@ impl SubscriptionCancel {
 }
 
 impl FromJson for SubscriptionCancel {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -856,10 +836,6 @@ impl SubscriptionCreateCustomer {
 }
 
 impl FromJson for SubscriptionCreateCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -947,10 +923,6 @@ impl SubscriptionCreateExternalCustomer {
 }
 
 impl FromJson for SubscriptionCreateExternalCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1076,10 +1048,6 @@ impl SubscriptionCustomer {
 }
 
 impl FromJson for SubscriptionCustomer {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1362,10 +1330,6 @@ impl std::fmt::Display for SubscriptionExportColumn {
 }
 
 impl FromJson for SubscriptionExportColumn {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -1405,10 +1369,6 @@ impl SubscriptionLocked {
 }
 
 impl FromJson for SubscriptionLocked {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1487,10 +1447,6 @@ impl SubscriptionMeter {
 }
 
 impl FromJson for SubscriptionMeter {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1619,10 +1575,6 @@ impl SubscriptionPause {
 }
 
 impl FromJson for SubscriptionPause {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1687,10 +1639,6 @@ impl SubscriptionResume {
 }
 
 impl FromJson for SubscriptionResume {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1779,10 +1727,6 @@ impl SubscriptionRevoke {
 }
 
 impl FromJson for SubscriptionRevoke {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1942,10 +1886,6 @@ impl std::fmt::Display for SubscriptionSortProperty {
 }
 
 impl FromJson for SubscriptionSortProperty {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2033,10 +1973,6 @@ impl std::fmt::Display for SubscriptionStatus {
 }
 
 impl FromJson for SubscriptionStatus {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2106,59 +2042,49 @@ impl SubscriptionUpdate {
 }
 
 impl SubscriptionUpdate {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (SubscriptionRevoke::FIELDS, |v, p| {
-            Ok(Self::SubscriptionRevoke(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionResume::FIELDS, |v, p| {
-            Ok(Self::SubscriptionResume(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionUpdateSeats::FIELDS, |v, p| {
-            Ok(Self::Seats(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionUpdateBillingPeriod::FIELDS, |v, p| {
-            Ok(Self::BillingPeriod(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionCancel::FIELDS, |v, p| {
-            Ok(Self::SubscriptionCancel(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionPause::FIELDS, |v, p| {
-            Ok(Self::SubscriptionPause(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionUpdateClear::FIELDS, |v, p| {
-            Ok(Self::Clear(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionUpdateBase::FIELDS, |v, p| {
-            Ok(Self::Base(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            SubscriptionRevoke::FIELDS,
             |r| Ok(Self::SubscriptionRevoke(FromJson::read(r)?)),
             &["revoke"],
         ),
         (
+            SubscriptionResume::FIELDS,
             |r| Ok(Self::SubscriptionResume(FromJson::read(r)?)),
             &["resume"],
         ),
-        (|r| Ok(Self::Seats(FromJson::read(r)?)), &["seats"]),
         (
+            SubscriptionUpdateSeats::FIELDS,
+            |r| Ok(Self::Seats(FromJson::read(r)?)),
+            &["seats"],
+        ),
+        (
+            SubscriptionUpdateBillingPeriod::FIELDS,
             |r| Ok(Self::BillingPeriod(FromJson::read(r)?)),
             &["current_billing_period_end"],
         ),
         (
+            SubscriptionCancel::FIELDS,
             |r| Ok(Self::SubscriptionCancel(FromJson::read(r)?)),
             &["cancel_at_period_end"],
         ),
         (
+            SubscriptionPause::FIELDS,
             |r| Ok(Self::SubscriptionPause(FromJson::read(r)?)),
             &["pause_at_period_end"],
         ),
-        (|r| Ok(Self::Clear(FromJson::read(r)?)), &["pending_update"]),
-        (|r| Ok(Self::Base(FromJson::read(r)?)), &[]),
+        (
+            SubscriptionUpdateClear::FIELDS,
+            |r| Ok(Self::Clear(FromJson::read(r)?)),
+            &["pending_update"],
+        ),
+        (
+            SubscriptionUpdateBase::FIELDS,
+            |r| Ok(Self::Base(FromJson::read(r)?)),
+            &[],
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2166,27 +2092,22 @@ impl SubscriptionUpdate {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SubscriptionUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2308,10 +2229,6 @@ impl SubscriptionUpdateBase {
 }
 
 impl FromJson for SubscriptionUpdateBase {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2387,16 +2304,11 @@ impl SubscriptionUpdateBaseTrialEnd {
 }
 
 impl SubscriptionUpdateBaseTrialEnd {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
-        (|r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
-        (|r| Ok(Self::String(FromJson::read(r)?)), &[]),
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
+        (&[], |r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
+        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2404,27 +2316,22 @@ impl SubscriptionUpdateBaseTrialEnd {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SubscriptionUpdateBaseTrialEnd {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2466,10 +2373,6 @@ impl SubscriptionUpdateBillingPeriod {
 }
 
 impl FromJson for SubscriptionUpdateBillingPeriod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2532,10 +2435,6 @@ impl SubscriptionUpdateClear {
 }
 
 impl FromJson for SubscriptionUpdateClear {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2597,10 +2496,6 @@ impl SubscriptionUpdateSeats {
 }
 
 impl FromJson for SubscriptionUpdateSeats {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2691,25 +2586,16 @@ impl SubscriptionsCreateBody {
 }
 
 impl SubscriptionsCreateBody {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (SubscriptionCreateCustomer::FIELDS, |v, p| {
-            Ok(Self::SubscriptionCreateCustomer(FromJson::decode(v, p)?))
-        }),
-        (SubscriptionCreateExternalCustomer::FIELDS, |v, p| {
-            Ok(Self::SubscriptionCreateExternalCustomer(FromJson::decode(
-                v, p,
-            )?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            SubscriptionCreateCustomer::FIELDS,
             |r| Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?)),
             &["product_id", "customer_id"],
         ),
         (
+            SubscriptionCreateExternalCustomer::FIELDS,
             |r| Ok(Self::SubscriptionCreateExternalCustomer(FromJson::read(r)?)),
             &["product_id", "external_customer_id"],
         ),
@@ -2720,27 +2606,22 @@ impl SubscriptionsCreateBody {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SubscriptionsCreateBody {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2813,23 +2694,16 @@ impl SubscriptionsUpdateResponse403 {
 }
 
 impl SubscriptionsUpdateResponse403 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AlreadyCanceledSubscription::FIELDS, |v, p| {
-            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-        }),
-        (InactiveSubscription::FIELDS, |v, p| {
-            Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            AlreadyCanceledSubscription::FIELDS,
             |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
             &["error", "detail"],
         ),
         (
+            InactiveSubscription::FIELDS,
             |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
             &["error", "detail"],
         ),
@@ -2840,27 +2714,22 @@ impl SubscriptionsUpdateResponse403 {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for SubscriptionsUpdateResponse403 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 

@@ -18,7 +18,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
+    self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -96,10 +96,6 @@ impl BenefitGrantCustomWebhook {
 }
 
 impl FromJson for BenefitGrantCustomWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -323,10 +319,6 @@ impl BenefitGrantDiscordWebhook {
 }
 
 impl FromJson for BenefitGrantDiscordWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -550,10 +542,6 @@ impl BenefitGrantDownloadablesWebhook {
 }
 
 impl FromJson for BenefitGrantDownloadablesWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -777,10 +765,6 @@ impl BenefitGrantFeatureFlagWebhook {
 }
 
 impl FromJson for BenefitGrantFeatureFlagWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1004,10 +988,6 @@ impl BenefitGrantGitHubRepositoryWebhook {
 }
 
 impl FromJson for BenefitGrantGitHubRepositoryWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1231,10 +1211,6 @@ impl BenefitGrantLicenseKeysWebhook {
 }
 
 impl FromJson for BenefitGrantLicenseKeysWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1458,10 +1434,6 @@ impl BenefitGrantMeterCreditWebhook {
 }
 
 impl FromJson for BenefitGrantMeterCreditWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -1685,10 +1657,6 @@ impl BenefitGrantSlackSharedChannelWebhook {
 }
 
 impl FromJson for BenefitGrantSlackSharedChannelWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2174,49 +2142,11 @@ impl BenefitGrantWebhook {
 }
 
 impl BenefitGrantWebhook {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (BenefitGrantDiscordWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantDiscordWebhook(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantCustomWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantCustomWebhook(FromJson::decode(v, p)?))
-        }),
-        (BenefitGrantGitHubRepositoryWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantDownloadablesWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantLicenseKeysWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantMeterCreditWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantFeatureFlagWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (BenefitGrantSlackSharedChannelWebhook::FIELDS, |v, p| {
-            Ok(Self::BenefitGrantSlackSharedChannelWebhook(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// The members `read` tries, in the order of `CANDIDATES`, with the keys each requires.
-    const READS: &'static [json::ReadFn<Self>] = &[
+    /// The members `best_fit` tries, most specific first: the property names each knows,
+    /// its read, and the keys it requires.
+    const MEMBERS: &'static [json::Member<Self>] = &[
         (
+            BenefitGrantDiscordWebhook::FIELDS,
             |r| Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2234,6 +2164,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantCustomWebhook::FIELDS,
             |r| Ok(Self::BenefitGrantCustomWebhook(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2251,6 +2182,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantGitHubRepositoryWebhook::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::read(
                     r,
@@ -2272,6 +2204,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantDownloadablesWebhook::FIELDS,
             |r| Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2289,6 +2222,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantLicenseKeysWebhook::FIELDS,
             |r| Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2306,6 +2240,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantMeterCreditWebhook::FIELDS,
             |r| Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2323,6 +2258,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantFeatureFlagWebhook::FIELDS,
             |r| Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::read(r)?)),
             &[
                 "created_at",
@@ -2340,6 +2276,7 @@ impl BenefitGrantWebhook {
             ],
         ),
         (
+            BenefitGrantSlackSharedChannelWebhook::FIELDS,
             |r| {
                 Ok(Self::BenefitGrantSlackSharedChannelWebhook(FromJson::read(
                     r,
@@ -2367,27 +2304,22 @@ impl BenefitGrantWebhook {
     /// to this value. `None` for a known variant.
     pub fn unknown_reason(&self) -> Option<DecodeError> {
         match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),
             _ => None,
         }
     }
 
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
+    /// The decode error of the variant closest to the value `r` is at (in exact mode), when
+    /// none fits (see [`json::closest_error`]).
     #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
+    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {
+        json::closest_error(r, Self::MEMBERS)
     }
 }
 
 impl FromJson for BenefitGrantWebhook {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit_read(r, Self::CANDIDATES, Self::READS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, Self::Unknown)
     }
 }
 
@@ -2506,10 +2438,6 @@ impl std::fmt::Display for HttpCodeClass {
 }
 
 impl FromJson for HttpCodeClass {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -2553,10 +2481,6 @@ impl ListResourceWebhookDelivery {
 }
 
 impl FromJson for ListResourceWebhookDelivery {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2618,10 +2542,6 @@ impl ListResourceWebhookEndpoint {
 }
 
 impl FromJson for ListResourceWebhookEndpoint {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2683,10 +2603,6 @@ impl WebhookBenefitCreatedPayload {
 }
 
 impl FromJson for WebhookBenefitCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2750,10 +2666,6 @@ impl WebhookBenefitGrantCreatedPayload {
 }
 
 impl FromJson for WebhookBenefitGrantCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2818,10 +2730,6 @@ impl WebhookBenefitGrantCycledPayload {
 }
 
 impl FromJson for WebhookBenefitGrantCycledPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2885,10 +2793,6 @@ impl WebhookBenefitGrantRevokedPayload {
 }
 
 impl FromJson for WebhookBenefitGrantRevokedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -2952,10 +2856,6 @@ impl WebhookBenefitGrantUpdatedPayload {
 }
 
 impl FromJson for WebhookBenefitGrantUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3019,10 +2919,6 @@ impl WebhookBenefitUpdatedPayload {
 }
 
 impl FromJson for WebhookBenefitUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3086,10 +2982,6 @@ impl WebhookCheckoutCreatedPayload {
 }
 
 impl FromJson for WebhookCheckoutCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3156,10 +3048,6 @@ impl WebhookCheckoutExpiredPayload {
 }
 
 impl FromJson for WebhookCheckoutExpiredPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3223,10 +3111,6 @@ impl WebhookCheckoutUpdatedPayload {
 }
 
 impl FromJson for WebhookCheckoutUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3295,10 +3179,6 @@ impl WebhookCustomerCreatedPayload {
 }
 
 impl FromJson for WebhookCustomerCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3362,10 +3242,6 @@ impl WebhookCustomerDeletedPayload {
 }
 
 impl FromJson for WebhookCustomerDeletedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3430,10 +3306,6 @@ impl WebhookCustomerSeatAssignedPayload {
 }
 
 impl FromJson for WebhookCustomerSeatAssignedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3497,10 +3369,6 @@ impl WebhookCustomerSeatClaimedPayload {
 }
 
 impl FromJson for WebhookCustomerSeatClaimedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3564,10 +3432,6 @@ impl WebhookCustomerSeatRevokedPayload {
 }
 
 impl FromJson for WebhookCustomerSeatRevokedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3637,10 +3501,6 @@ impl WebhookCustomerStateChangedPayload {
 }
 
 impl FromJson for WebhookCustomerStateChangedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3708,10 +3568,6 @@ impl WebhookCustomerUpdatedPayload {
 }
 
 impl FromJson for WebhookCustomerUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3791,10 +3647,6 @@ impl WebhookDelivery {
 }
 
 impl FromJson for WebhookDelivery {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3904,10 +3756,6 @@ impl WebhookDiscountCreatedPayload {
 }
 
 impl FromJson for WebhookDiscountCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -3971,10 +3819,6 @@ impl WebhookDiscountDeletedPayload {
 }
 
 impl FromJson for WebhookDiscountDeletedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4038,10 +3882,6 @@ impl WebhookDiscountUpdatedPayload {
 }
 
 impl FromJson for WebhookDiscountUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4130,10 +3970,6 @@ impl WebhookEndpoint {
 }
 
 impl FromJson for WebhookEndpoint {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4282,10 +4118,6 @@ impl WebhookEndpointCreate {
 }
 
 impl FromJson for WebhookEndpointCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4383,10 +4215,6 @@ impl WebhookEndpointUpdate {
 }
 
 impl FromJson for WebhookEndpointUpdate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4496,10 +4324,6 @@ impl WebhookEvent {
 }
 
 impl FromJson for WebhookEvent {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4795,10 +4619,6 @@ impl std::fmt::Display for WebhookEventType {
 }
 
 impl FromJson for WebhookEventType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4866,10 +4686,6 @@ impl std::fmt::Display for WebhookFormat {
 }
 
 impl FromJson for WebhookFormat {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(|s| Self::from(&*s))
     }
@@ -4918,10 +4734,6 @@ impl WebhookMemberCreatedPayload {
 }
 
 impl FromJson for WebhookMemberCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -4988,10 +4800,6 @@ impl WebhookMemberDeletedPayload {
 }
 
 impl FromJson for WebhookMemberDeletedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5058,10 +4866,6 @@ impl WebhookMemberUpdatedPayload {
 }
 
 impl FromJson for WebhookMemberUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5135,10 +4939,6 @@ impl WebhookOrderCreatedPayload {
 }
 
 impl FromJson for WebhookOrderCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5204,10 +5004,6 @@ impl WebhookOrderPaidPayload {
 }
 
 impl FromJson for WebhookOrderPaidPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5271,10 +5067,6 @@ impl WebhookOrderRefundedPayload {
 }
 
 impl FromJson for WebhookOrderRefundedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5343,10 +5135,6 @@ impl WebhookOrderUpdatedPayload {
 }
 
 impl FromJson for WebhookOrderUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5410,10 +5198,6 @@ impl WebhookOrganizationUpdatedPayload {
 }
 
 impl FromJson for WebhookOrganizationUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5730,64 +5514,8 @@ impl WebhookPayload {
 }
 
 impl FromJson for WebhookPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        let type_: String = json::required(obj, "type", path)?;
-        Ok(match type_.as_str() {
-            "checkout.created" => Self::CheckoutCreated(FromJson::decode(value, path)?),
-            "checkout.updated" => Self::CheckoutUpdated(FromJson::decode(value, path)?),
-            "checkout.expired" => Self::CheckoutExpired(FromJson::decode(value, path)?),
-            "customer.created" => Self::CustomerCreated(FromJson::decode(value, path)?),
-            "customer.updated" => Self::CustomerUpdated(FromJson::decode(value, path)?),
-            "customer.deleted" => Self::CustomerDeleted(FromJson::decode(value, path)?),
-            "customer.state_changed" => Self::CustomerStateChanged(FromJson::decode(value, path)?),
-            "customer_seat.assigned" => Self::CustomerSeatAssigned(FromJson::decode(value, path)?),
-            "customer_seat.claimed" => Self::CustomerSeatClaimed(FromJson::decode(value, path)?),
-            "customer_seat.revoked" => Self::CustomerSeatRevoked(FromJson::decode(value, path)?),
-            "member.created" => Self::MemberCreated(FromJson::decode(value, path)?),
-            "member.updated" => Self::MemberUpdated(FromJson::decode(value, path)?),
-            "member.deleted" => Self::MemberDeleted(FromJson::decode(value, path)?),
-            "order.created" => Self::OrderCreated(FromJson::decode(value, path)?),
-            "order.updated" => Self::OrderUpdated(FromJson::decode(value, path)?),
-            "order.paid" => Self::OrderPaid(FromJson::decode(value, path)?),
-            "order.refunded" => Self::OrderRefunded(FromJson::decode(value, path)?),
-            "subscription.created" => Self::SubscriptionCreated(FromJson::decode(value, path)?),
-            "subscription.updated" => Self::SubscriptionUpdated(FromJson::decode(value, path)?),
-            "subscription.active" => Self::SubscriptionActive(FromJson::decode(value, path)?),
-            "subscription.canceled" => Self::SubscriptionCanceled(FromJson::decode(value, path)?),
-            "subscription.uncanceled" => {
-                Self::SubscriptionUncanceled(FromJson::decode(value, path)?)
-            }
-            "subscription.cycled" => Self::SubscriptionCycled(FromJson::decode(value, path)?),
-            "subscription.revoked" => Self::SubscriptionRevoked(FromJson::decode(value, path)?),
-            "subscription.past_due" => Self::SubscriptionPastDue(FromJson::decode(value, path)?),
-            "subscription.paused" => Self::SubscriptionPaused(FromJson::decode(value, path)?),
-            "subscription.resumed" => Self::SubscriptionResumed(FromJson::decode(value, path)?),
-            "refund.created" => Self::RefundCreated(FromJson::decode(value, path)?),
-            "refund.updated" => Self::RefundUpdated(FromJson::decode(value, path)?),
-            "product.created" => Self::ProductCreated(FromJson::decode(value, path)?),
-            "product.updated" => Self::ProductUpdated(FromJson::decode(value, path)?),
-            "discount.created" => Self::DiscountCreated(FromJson::decode(value, path)?),
-            "discount.updated" => Self::DiscountUpdated(FromJson::decode(value, path)?),
-            "discount.deleted" => Self::DiscountDeleted(FromJson::decode(value, path)?),
-            "organization.updated" => Self::OrganizationUpdated(FromJson::decode(value, path)?),
-            "benefit.created" => Self::BenefitCreated(FromJson::decode(value, path)?),
-            "benefit.updated" => Self::BenefitUpdated(FromJson::decode(value, path)?),
-            "benefit_grant.created" => Self::BenefitGrantCreated(FromJson::decode(value, path)?),
-            "benefit_grant.updated" => Self::BenefitGrantUpdated(FromJson::decode(value, path)?),
-            "benefit_grant.cycled" => Self::BenefitGrantCycled(FromJson::decode(value, path)?),
-            "benefit_grant.revoked" => Self::BenefitGrantRevoked(FromJson::decode(value, path)?),
-            _ => Self::Unknown {
-                type_,
-                raw: value.to_value(),
-            },
-        })
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let Some(type_) = r.tag("type")? else {
-            return Err(Miss::UNSURE);
-        };
+        let type_ = json::event_type(r)?;
         Ok(match &*type_ {
             "checkout.created" => Self::CheckoutCreated(FromJson::read(r)?),
             "checkout.updated" => Self::CheckoutUpdated(FromJson::read(r)?),
@@ -5910,10 +5638,6 @@ impl WebhookProductCreatedPayload {
 }
 
 impl FromJson for WebhookProductCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -5977,10 +5701,6 @@ impl WebhookProductUpdatedPayload {
 }
 
 impl FromJson for WebhookProductUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6044,10 +5764,6 @@ impl WebhookRefundCreatedPayload {
 }
 
 impl FromJson for WebhookRefundCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6111,10 +5827,6 @@ impl WebhookRefundUpdatedPayload {
 }
 
 impl FromJson for WebhookRefundUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6179,10 +5891,6 @@ impl WebhookSubscriptionActivePayload {
 }
 
 impl FromJson for WebhookSubscriptionActivePayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6247,10 +5955,6 @@ impl WebhookSubscriptionCanceledPayload {
 }
 
 impl FromJson for WebhookSubscriptionCanceledPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6316,10 +6020,6 @@ impl WebhookSubscriptionCreatedPayload {
 }
 
 impl FromJson for WebhookSubscriptionCreatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6391,10 +6091,6 @@ impl WebhookSubscriptionCycledPayload {
 }
 
 impl FromJson for WebhookSubscriptionCycledPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6463,10 +6159,6 @@ impl WebhookSubscriptionPastDuePayload {
 }
 
 impl FromJson for WebhookSubscriptionPastDuePayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6533,10 +6225,6 @@ impl WebhookSubscriptionPausedPayload {
 }
 
 impl FromJson for WebhookSubscriptionPausedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6602,10 +6290,6 @@ impl WebhookSubscriptionResumedPayload {
 }
 
 impl FromJson for WebhookSubscriptionResumedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6672,10 +6356,6 @@ impl WebhookSubscriptionRevokedPayload {
 }
 
 impl FromJson for WebhookSubscriptionRevokedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6743,10 +6423,6 @@ impl WebhookSubscriptionUncanceledPayload {
 }
 
 impl FromJson for WebhookSubscriptionUncanceledPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }
@@ -6814,10 +6490,6 @@ impl WebhookSubscriptionUpdatedPayload {
 }
 
 impl FromJson for WebhookSubscriptionUpdatedPayload {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::decode_struct(value, path, Self::load)
-    }
-
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         json::read_struct(r, Self::load)
     }

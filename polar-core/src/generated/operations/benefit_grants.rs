@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -135,29 +137,46 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "customer_id",
-                "external_customer_id",
-                "is_granted",
-                "page",
-                "limit",
-                "sorting",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            is_granted: json::optional(obj, "is_granted", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("is_granted"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_is_granted = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_is_granted,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                is_granted: f_is_granted,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }

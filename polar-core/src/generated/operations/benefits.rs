@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -90,11 +92,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -177,11 +183,15 @@ impl Operation for Delete {
 #[cfg(feature = "by-id")]
 impl FromJson for Delete {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -274,13 +284,25 @@ impl Operation for Files {
 #[cfg(feature = "by-id")]
 impl FromJson for Files {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "page", "limit"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+            ];
+            let mut f_id = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_page, &mut f_limit])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                page: f_page,
+                limit: f_limit,
+            })
         })
     }
 }
@@ -377,11 +399,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -494,27 +520,44 @@ impl Operation for Grants {
 #[cfg(feature = "by-id")]
 impl FromJson for Grants {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "id",
-                "is_granted",
-                "customer_id",
-                "member_id",
-                "page",
-                "limit",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            is_granted: json::optional(obj, "is_granted", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            member_id: json::optional_many(obj, "member_id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::optional("is_granted"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("member_id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+            ];
+            let mut f_id = None;
+            let mut f_is_granted = None;
+            let mut f_customer_id = json::Many(None);
+            let mut f_member_id = json::Many(None);
+            let mut f_page = None;
+            let mut f_limit = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_id,
+                    &mut f_is_granted,
+                    &mut f_customer_id,
+                    &mut f_member_id,
+                    &mut f_page,
+                    &mut f_limit,
+                ],
+            )?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                is_granted: f_is_granted,
+                customer_id: f_customer_id.0,
+                member_id: f_member_id.0,
+                page: f_page,
+                limit: f_limit,
+            })
         })
     }
 }
@@ -664,33 +707,54 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "type",
-                "id",
-                "exclude_id",
-                "query",
-                "page",
-                "limit",
-                "sorting",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            type_: json::optional_many(obj, "type", path)?,
-            id: json::optional_many(obj, "id", path)?,
-            exclude_id: json::optional_many(obj, "exclude_id", path)?,
-            query: json::optional(obj, "query", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("type"),
+                json::Prop::optional("id"),
+                json::Prop::optional("exclude_id"),
+                json::Prop::optional("query"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_type_ = json::Many(None);
+            let mut f_id = json::Many(None);
+            let mut f_exclude_id = json::Many(None);
+            let mut f_query = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_type_,
+                    &mut f_id,
+                    &mut f_exclude_id,
+                    &mut f_query,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                    &mut f_metadata,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                type_: f_type_.0,
+                id: f_id.0,
+                exclude_id: f_exclude_id.0,
+                query: f_query,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -794,12 +858,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

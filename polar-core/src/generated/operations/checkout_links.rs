@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -90,11 +92,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -172,11 +178,15 @@ impl Operation for Delete {
 #[cfg(feature = "by-id")]
 impl FromJson for Delete {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -254,11 +264,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -365,19 +379,38 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &["organization_id", "product_id", "page", "limit", "sorting"],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }
@@ -481,12 +514,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -91,11 +93,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -233,35 +239,58 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "query",
-                "type",
-                "benefit_id",
-                "checkout_id",
-                "order_id",
-                "subscription_id",
-                "member_id",
-                "page",
-                "limit",
-                "sorting",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            query: json::optional(obj, "query", path)?,
-            type_: json::optional_many(obj, "type", path)?,
-            benefit_id: json::optional_many(obj, "benefit_id", path)?,
-            checkout_id: json::optional_many(obj, "checkout_id", path)?,
-            order_id: json::optional_many(obj, "order_id", path)?,
-            subscription_id: json::optional_many(obj, "subscription_id", path)?,
-            member_id: json::optional_many(obj, "member_id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("query"),
+                json::Prop::optional("type"),
+                json::Prop::optional("benefit_id"),
+                json::Prop::optional("checkout_id"),
+                json::Prop::optional("order_id"),
+                json::Prop::optional("subscription_id"),
+                json::Prop::optional("member_id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_query = None;
+            let mut f_type_ = json::Many(None);
+            let mut f_benefit_id = json::Many(None);
+            let mut f_checkout_id = json::Many(None);
+            let mut f_order_id = json::Many(None);
+            let mut f_subscription_id = json::Many(None);
+            let mut f_member_id = json::Many(None);
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_query,
+                    &mut f_type_,
+                    &mut f_benefit_id,
+                    &mut f_checkout_id,
+                    &mut f_order_id,
+                    &mut f_subscription_id,
+                    &mut f_member_id,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                query: f_query,
+                type_: f_type_.0,
+                benefit_id: f_benefit_id.0,
+                checkout_id: f_checkout_id.0,
+                order_id: f_order_id.0,
+                subscription_id: f_subscription_id.0,
+                member_id: f_member_id.0,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }
@@ -365,12 +394,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

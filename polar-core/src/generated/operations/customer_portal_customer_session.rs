@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -87,10 +89,14 @@ impl Operation for GetAuthenticatedUser {
 #[cfg(feature = "by-id")]
 impl FromJson for GetAuthenticatedUser {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &[], path)?;
-        Ok(Self {})
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[];
+
+            src.params(PROPS, &mut [])?;
+
+            Some(Self {})
+        })
     }
 }
 
@@ -162,9 +168,13 @@ impl Operation for Introspect {
 #[cfg(feature = "by-id")]
 impl FromJson for Introspect {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &[], path)?;
-        Ok(Self {})
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[];
+
+            src.params(PROPS, &mut [])?;
+
+            Some(Self {})
+        })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -89,11 +91,15 @@ impl Operation for AssignSeat {
 #[cfg(feature = "by-id")]
 impl FromJson for AssignSeat {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -164,11 +170,15 @@ impl Operation for ClaimSeat {
 #[cfg(feature = "by-id")]
 impl FromJson for ClaimSeat {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -242,11 +252,17 @@ impl Operation for GetClaimInfo {
 #[cfg(feature = "by-id")]
 impl FromJson for GetClaimInfo {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["invitation_token"], path)?;
-        Ok(Self {
-            invitation_token: json::required(obj, "invitation_token", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("invitation_token")];
+            let mut f_invitation_token = None;
+            src.params(PROPS, &mut [&mut f_invitation_token])?;
+            let Some(f_invitation_token) = f_invitation_token else {
+                return None;
+            };
+            Some(Self {
+                invitation_token: f_invitation_token,
+            })
         })
     }
 }
@@ -336,12 +352,20 @@ impl Operation for ListSeats {
 #[cfg(feature = "by-id")]
 impl FromJson for ListSeats {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["subscription_id", "order_id"], path)?;
-        Ok(Self {
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("subscription_id"),
+                json::Prop::optional("order_id"),
+            ];
+            let mut f_subscription_id = None;
+            let mut f_order_id = None;
+            src.params(PROPS, &mut [&mut f_subscription_id, &mut f_order_id])?;
+
+            Some(Self {
+                subscription_id: f_subscription_id,
+                order_id: f_order_id,
+            })
         })
     }
 }
@@ -420,11 +444,15 @@ impl Operation for ResendInvitation {
 #[cfg(feature = "by-id")]
 impl FromJson for ResendInvitation {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["seat_id"], path)?;
-        Ok(Self {
-            seat_id: json::required(obj, "seat_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("seat_id")];
+            let mut f_seat_id = None;
+            src.params(PROPS, &mut [&mut f_seat_id])?;
+            let Some(f_seat_id) = f_seat_id else {
+                return None;
+            };
+            Some(Self { seat_id: f_seat_id })
         })
     }
 }
@@ -502,11 +530,15 @@ impl Operation for RevokeSeat {
 #[cfg(feature = "by-id")]
 impl FromJson for RevokeSeat {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["seat_id"], path)?;
-        Ok(Self {
-            seat_id: json::required(obj, "seat_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("seat_id")];
+            let mut f_seat_id = None;
+            src.params(PROPS, &mut [&mut f_seat_id])?;
+            let Some(f_seat_id) = f_seat_id else {
+                return None;
+            };
+            Some(Self { seat_id: f_seat_id })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -90,11 +92,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -194,12 +200,22 @@ impl Operation for Delete {
 #[cfg(feature = "by-id")]
 impl FromJson for Delete {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "anonymize"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            anonymize: json::optional(obj, "anonymize", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::optional("anonymize"),
+            ];
+            let mut f_id = None;
+            let mut f_anonymize = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_anonymize])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                anonymize: f_anonymize,
+            })
         })
     }
 }
@@ -289,12 +305,22 @@ impl Operation for DeleteExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for DeleteExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "anonymize"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            anonymize: json::optional(obj, "anonymize", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::optional("anonymize"),
+            ];
+            let mut f_external_id = None;
+            let mut f_anonymize = None;
+            src.params(PROPS, &mut [&mut f_external_id, &mut f_anonymize])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                anonymize: f_anonymize,
+            })
         })
     }
 }
@@ -379,11 +405,15 @@ impl Operation for Export {
 #[cfg(feature = "by-id")]
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["organization_id"], path)?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::optional("organization_id")];
+            let mut f_organization_id = json::Many(None);
+            src.params(PROPS, &mut [&mut f_organization_id])?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+            })
         })
     }
 }
@@ -461,11 +491,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -545,11 +579,17 @@ impl Operation for GetExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for GetExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("external_id")];
+            let mut f_external_id = None;
+            src.params(PROPS, &mut [&mut f_external_id])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+            })
         })
     }
 }
@@ -634,11 +674,15 @@ impl Operation for GetState {
 #[cfg(feature = "by-id")]
 impl FromJson for GetState {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -725,11 +769,17 @@ impl Operation for GetStateExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for GetStateExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("external_id")];
+            let mut f_external_id = None;
+            src.params(PROPS, &mut [&mut f_external_id])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+            })
         })
     }
 }
@@ -854,31 +904,50 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "email",
-                "query",
-                "active",
-                "page",
-                "limit",
-                "sorting",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            query: json::optional(obj, "query", path)?,
-            active: json::optional(obj, "active", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("email"),
+                json::Prop::optional("query"),
+                json::Prop::optional("active"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_email = None;
+            let mut f_query = None;
+            let mut f_active = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_email,
+                    &mut f_query,
+                    &mut f_active,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                    &mut f_metadata,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                email: f_email,
+                query: f_query,
+                active: f_active,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -990,13 +1059,25 @@ impl Operation for ListPaymentMethods {
 #[cfg(feature = "by-id")]
 impl FromJson for ListPaymentMethods {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "page", "limit"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+            ];
+            let mut f_id = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_page, &mut f_limit])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                page: f_page,
+                limit: f_limit,
+            })
         })
     }
 }
@@ -1108,13 +1189,25 @@ impl Operation for ListPaymentMethodsExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for ListPaymentMethodsExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "page", "limit"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+            ];
+            let mut f_external_id = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            src.params(PROPS, &mut [&mut f_external_id, &mut f_page, &mut f_limit])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                page: f_page,
+                limit: f_limit,
+            })
         })
     }
 }
@@ -1218,12 +1311,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }
@@ -1308,12 +1412,25 @@ impl Operation for UpdateExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for UpdateExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "body"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::required("body"),
+            ];
+            let mut f_external_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_external_id, &mut f_body])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                body: f_body,
+            })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -104,12 +106,23 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }
@@ -197,12 +210,25 @@ impl Operation for CreateExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for CreateExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "body"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::required("body"),
+            ];
+            let mut f_external_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_external_id, &mut f_body])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                body: f_body,
+            })
         })
     }
 }
@@ -289,12 +315,25 @@ impl Operation for Delete {
 #[cfg(feature = "by-id")]
 impl FromJson for Delete {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "member_id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            member_id: json::required(obj, "member_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::required("member_id"),
+            ];
+            let mut f_id = None;
+            let mut f_member_id = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_member_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_member_id) = f_member_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                member_id: f_member_id,
+            })
         })
     }
 }
@@ -382,12 +421,25 @@ impl Operation for DeleteExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for DeleteExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "member_external_id"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            member_external_id: json::required(obj, "member_external_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::required("member_external_id"),
+            ];
+            let mut f_external_id = None;
+            let mut f_member_external_id = None;
+            src.params(PROPS, &mut [&mut f_external_id, &mut f_member_external_id])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            let Some(f_member_external_id) = f_member_external_id else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                member_external_id: f_member_external_id,
+            })
         })
     }
 }
@@ -474,12 +526,25 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "member_id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            member_id: json::required(obj, "member_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::required("member_id"),
+            ];
+            let mut f_id = None;
+            let mut f_member_id = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_member_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_member_id) = f_member_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                member_id: f_member_id,
+            })
         })
     }
 }
@@ -567,12 +632,25 @@ impl Operation for GetExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for GetExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "member_external_id"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            member_external_id: json::required(obj, "member_external_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::required("member_external_id"),
+            ];
+            let mut f_external_id = None;
+            let mut f_member_external_id = None;
+            src.params(PROPS, &mut [&mut f_external_id, &mut f_member_external_id])?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            let Some(f_member_external_id) = f_member_external_id else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                member_external_id: f_member_external_id,
+            })
         })
     }
 }
@@ -670,13 +748,31 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "member_id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            member_id: json::required(obj, "member_id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::required("member_id"),
+                json::Prop::required("body"),
+            ];
+            let mut f_id = None;
+            let mut f_member_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_member_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_member_id) = f_member_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                member_id: f_member_id,
+                body: f_body,
+            })
         })
     }
 }
@@ -773,13 +869,34 @@ impl Operation for UpdateExternal {
 #[cfg(feature = "by-id")]
 impl FromJson for UpdateExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["external_id", "member_external_id", "body"], path)?;
-        Ok(Self {
-            external_id: json::required(obj, "external_id", path)?,
-            member_external_id: json::required(obj, "member_external_id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("external_id"),
+                json::Prop::required("member_external_id"),
+                json::Prop::required("body"),
+            ];
+            let mut f_external_id = None;
+            let mut f_member_external_id = None;
+            let mut f_body = None;
+            src.params(
+                PROPS,
+                &mut [&mut f_external_id, &mut f_member_external_id, &mut f_body],
+            )?;
+            let Some(f_external_id) = f_external_id else {
+                return None;
+            };
+            let Some(f_member_external_id) = f_member_external_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                external_id: f_external_id,
+                member_external_id: f_member_external_id,
+                body: f_body,
+            })
         })
     }
 }

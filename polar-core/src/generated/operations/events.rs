@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -92,11 +94,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -172,11 +178,15 @@ impl Operation for Ingest {
 #[cfg(feature = "by-id")]
 impl FromJson for Ingest {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -349,47 +359,82 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "filter",
-                "start_timestamp",
-                "end_timestamp",
-                "organization_id",
-                "customer_id",
-                "external_customer_id",
-                "meter_id",
-                "name",
-                "source",
-                "query",
-                "parent_id",
-                "depth",
-                "page",
-                "limit",
-                "sorting",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            filter: json::optional(obj, "filter", path)?,
-            start_timestamp: json::optional(obj, "start_timestamp", path)?,
-            end_timestamp: json::optional(obj, "end_timestamp", path)?,
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            meter_id: json::optional(obj, "meter_id", path)?,
-            name: json::optional_many(obj, "name", path)?,
-            source: json::optional_many(obj, "source", path)?,
-            query: json::optional(obj, "query", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            depth: json::optional(obj, "depth", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("filter"),
+                json::Prop::optional("start_timestamp"),
+                json::Prop::optional("end_timestamp"),
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("meter_id"),
+                json::Prop::optional("name"),
+                json::Prop::optional("source"),
+                json::Prop::optional("query"),
+                json::Prop::optional("parent_id"),
+                json::Prop::optional("depth"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_filter = None;
+            let mut f_start_timestamp = None;
+            let mut f_end_timestamp = None;
+            let mut f_organization_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_meter_id = None;
+            let mut f_name = json::Many(None);
+            let mut f_source = json::Many(None);
+            let mut f_query = None;
+            let mut f_parent_id = None;
+            let mut f_depth = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_filter,
+                    &mut f_start_timestamp,
+                    &mut f_end_timestamp,
+                    &mut f_organization_id,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_meter_id,
+                    &mut f_name,
+                    &mut f_source,
+                    &mut f_query,
+                    &mut f_parent_id,
+                    &mut f_depth,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                    &mut f_metadata,
+                ],
+            )?;
+
+            Some(Self {
+                filter: f_filter,
+                start_timestamp: f_start_timestamp,
+                end_timestamp: f_end_timestamp,
+                organization_id: f_organization_id.0,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                meter_id: f_meter_id,
+                name: f_name.0,
+                source: f_source.0,
+                query: f_query,
+                parent_id: f_parent_id,
+                depth: f_depth,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -548,31 +593,50 @@ impl Operation for ListNames {
 #[cfg(feature = "by-id")]
 impl FromJson for ListNames {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "customer_id",
-                "external_customer_id",
-                "source",
-                "query",
-                "page",
-                "limit",
-                "sorting",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            source: json::optional_many(obj, "source", path)?,
-            query: json::optional(obj, "query", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("source"),
+                json::Prop::optional("query"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_source = json::Many(None);
+            let mut f_query = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_source,
+                    &mut f_query,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                source: f_source.0,
+                query: f_query,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }

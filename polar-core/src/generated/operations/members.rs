@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -129,27 +131,42 @@ impl Operation for ListMembers {
 #[cfg(feature = "by-id")]
 impl FromJson for ListMembers {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "customer_id",
-                "external_customer_id",
-                "role",
-                "page",
-                "limit",
-                "sorting",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            customer_id: json::optional(obj, "customer_id", path)?,
-            external_customer_id: json::optional(obj, "external_customer_id", path)?,
-            role: json::optional(obj, "role", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("role"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_customer_id = None;
+            let mut f_external_customer_id = None;
+            let mut f_role = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_role,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                customer_id: f_customer_id,
+                external_customer_id: f_external_customer_id,
+                role: f_role,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -90,11 +92,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -172,11 +178,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -295,29 +305,46 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "query",
-                "is_archived",
-                "page",
-                "limit",
-                "sorting",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            query: json::optional(obj, "query", path)?,
-            is_archived: json::optional(obj, "is_archived", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("query"),
+                json::Prop::optional("is_archived"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_query = None;
+            let mut f_is_archived = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_query,
+                    &mut f_is_archived,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                    &mut f_metadata,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                query: f_query,
+                is_archived: f_is_archived,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -473,37 +500,65 @@ impl Operation for Quantities {
 #[cfg(feature = "by-id")]
 impl FromJson for Quantities {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "id",
-                "start_timestamp",
-                "end_timestamp",
-                "interval",
-                "timezone",
-                "customer_id",
-                "external_customer_id",
-                "customer_aggregation_function",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            start_timestamp: json::required(obj, "start_timestamp", path)?,
-            end_timestamp: json::required(obj, "end_timestamp", path)?,
-            interval: json::required(obj, "interval", path)?,
-            timezone: json::optional(obj, "timezone", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            customer_aggregation_function: json::optional(
-                obj,
-                "customer_aggregation_function",
-                path,
-            )?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("id"),
+                json::Prop::required("start_timestamp"),
+                json::Prop::required("end_timestamp"),
+                json::Prop::required("interval"),
+                json::Prop::optional("timezone"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("customer_aggregation_function"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_id = None;
+            let mut f_start_timestamp = None;
+            let mut f_end_timestamp = None;
+            let mut f_interval = None;
+            let mut f_timezone = None;
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_customer_aggregation_function = None;
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_id,
+                    &mut f_start_timestamp,
+                    &mut f_end_timestamp,
+                    &mut f_interval,
+                    &mut f_timezone,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_customer_aggregation_function,
+                    &mut f_metadata,
+                ],
+            )?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_start_timestamp) = f_start_timestamp else {
+                return None;
+            };
+            let Some(f_end_timestamp) = f_end_timestamp else {
+                return None;
+            };
+            let Some(f_interval) = f_interval else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                start_timestamp: f_start_timestamp,
+                end_timestamp: f_end_timestamp,
+                interval: f_interval,
+                timezone: f_timezone,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                customer_aggregation_function: f_customer_aggregation_function,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -588,12 +643,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -90,11 +92,15 @@ impl Operation for CreateDashboard {
 #[cfg(feature = "by-id")]
 impl FromJson for CreateDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -171,11 +177,15 @@ impl Operation for DeleteDashboard {
 #[cfg(feature = "by-id")]
 impl FromJson for DeleteDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -302,33 +312,62 @@ impl Operation for Export {
 #[cfg(feature = "by-id")]
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "start_date",
-                "end_date",
-                "timezone",
-                "interval",
-                "organization_id",
-                "product_id",
-                "billing_type",
-                "customer_id",
-                "metrics",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            start_date: json::required(obj, "start_date", path)?,
-            end_date: json::required(obj, "end_date", path)?,
-            timezone: json::optional(obj, "timezone", path)?,
-            interval: json::required(obj, "interval", path)?,
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            billing_type: json::optional_many(obj, "billing_type", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            metrics: json::optional_many(obj, "metrics", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("start_date"),
+                json::Prop::required("end_date"),
+                json::Prop::optional("timezone"),
+                json::Prop::required("interval"),
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("billing_type"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("metrics"),
+            ];
+            let mut f_start_date = None;
+            let mut f_end_date = None;
+            let mut f_timezone = None;
+            let mut f_interval = None;
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_billing_type = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_metrics = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_start_date,
+                    &mut f_end_date,
+                    &mut f_timezone,
+                    &mut f_interval,
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_billing_type,
+                    &mut f_customer_id,
+                    &mut f_metrics,
+                ],
+            )?;
+            let Some(f_start_date) = f_start_date else {
+                return None;
+            };
+            let Some(f_end_date) = f_end_date else {
+                return None;
+            };
+            let Some(f_interval) = f_interval else {
+                return None;
+            };
+            Some(Self {
+                start_date: f_start_date,
+                end_date: f_end_date,
+                timezone: f_timezone,
+                interval: f_interval,
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                billing_type: f_billing_type.0,
+                customer_id: f_customer_id.0,
+                metrics: f_metrics.0,
+            })
         })
     }
 }
@@ -457,33 +496,62 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "start_date",
-                "end_date",
-                "timezone",
-                "interval",
-                "organization_id",
-                "product_id",
-                "billing_type",
-                "customer_id",
-                "metrics",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            start_date: json::required(obj, "start_date", path)?,
-            end_date: json::required(obj, "end_date", path)?,
-            timezone: json::optional(obj, "timezone", path)?,
-            interval: json::required(obj, "interval", path)?,
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            billing_type: json::optional_many(obj, "billing_type", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            metrics: json::optional_many(obj, "metrics", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("start_date"),
+                json::Prop::required("end_date"),
+                json::Prop::optional("timezone"),
+                json::Prop::required("interval"),
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("billing_type"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("metrics"),
+            ];
+            let mut f_start_date = None;
+            let mut f_end_date = None;
+            let mut f_timezone = None;
+            let mut f_interval = None;
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_billing_type = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_metrics = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_start_date,
+                    &mut f_end_date,
+                    &mut f_timezone,
+                    &mut f_interval,
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_billing_type,
+                    &mut f_customer_id,
+                    &mut f_metrics,
+                ],
+            )?;
+            let Some(f_start_date) = f_start_date else {
+                return None;
+            };
+            let Some(f_end_date) = f_end_date else {
+                return None;
+            };
+            let Some(f_interval) = f_interval else {
+                return None;
+            };
+            Some(Self {
+                start_date: f_start_date,
+                end_date: f_end_date,
+                timezone: f_timezone,
+                interval: f_interval,
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                billing_type: f_billing_type.0,
+                customer_id: f_customer_id.0,
+                metrics: f_metrics.0,
+            })
         })
     }
 }
@@ -560,11 +628,15 @@ impl Operation for GetDashboard {
 #[cfg(feature = "by-id")]
 impl FromJson for GetDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -638,10 +710,14 @@ impl Operation for Limits {
 #[cfg(feature = "by-id")]
 impl FromJson for Limits {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &[], path)?;
-        Ok(Self {})
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[];
+
+            src.params(PROPS, &mut [])?;
+
+            Some(Self {})
+        })
     }
 }
 
@@ -725,11 +801,15 @@ impl Operation for ListDashboards {
 #[cfg(feature = "by-id")]
 impl FromJson for ListDashboards {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["organization_id"], path)?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::optional("organization_id")];
+            let mut f_organization_id = json::Many(None);
+            src.params(PROPS, &mut [&mut f_organization_id])?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+            })
         })
     }
 }
@@ -813,12 +893,23 @@ impl Operation for UpdateDashboard {
 #[cfg(feature = "by-id")]
 impl FromJson for UpdateDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

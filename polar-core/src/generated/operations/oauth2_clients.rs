@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -86,11 +88,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -165,11 +171,17 @@ impl Operation for Delete {
 #[cfg(feature = "by-id")]
 impl FromJson for Delete {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["client_id"], path)?;
-        Ok(Self {
-            client_id: json::required(obj, "client_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("client_id")];
+            let mut f_client_id = None;
+            src.params(PROPS, &mut [&mut f_client_id])?;
+            let Some(f_client_id) = f_client_id else {
+                return None;
+            };
+            Some(Self {
+                client_id: f_client_id,
+            })
         })
     }
 }
@@ -244,11 +256,17 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["client_id"], path)?;
-        Ok(Self {
-            client_id: json::required(obj, "client_id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("client_id")];
+            let mut f_client_id = None;
+            src.params(PROPS, &mut [&mut f_client_id])?;
+            let Some(f_client_id) = f_client_id else {
+                return None;
+            };
+            Some(Self {
+                client_id: f_client_id,
+            })
         })
     }
 }
@@ -331,12 +349,25 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["client_id", "body"], path)?;
-        Ok(Self {
-            client_id: json::required(obj, "client_id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::required("client_id"),
+                json::Prop::required("body"),
+            ];
+            let mut f_client_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_client_id, &mut f_body])?;
+            let Some(f_client_id) = f_client_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                client_id: f_client_id,
+                body: f_body,
+            })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -94,11 +96,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -219,29 +225,46 @@ impl Operation for Export {
 #[cfg(feature = "by-id")]
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "product_id",
-                "status",
-                "created_after",
-                "created_before",
-                "timezone",
-                "columns",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            status: json::optional_many(obj, "status", path)?,
-            created_after: json::optional(obj, "created_after", path)?,
-            created_before: json::optional(obj, "created_before", path)?,
-            timezone: json::optional(obj, "timezone", path)?,
-            columns: json::optional_many(obj, "columns", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("status"),
+                json::Prop::optional("created_after"),
+                json::Prop::optional("created_before"),
+                json::Prop::optional("timezone"),
+                json::Prop::optional("columns"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_status = json::Many(None);
+            let mut f_created_after = None;
+            let mut f_created_before = None;
+            let mut f_timezone = None;
+            let mut f_columns = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_status,
+                    &mut f_created_after,
+                    &mut f_created_before,
+                    &mut f_timezone,
+                    &mut f_columns,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                status: f_status.0,
+                created_after: f_created_after,
+                created_before: f_created_before,
+                timezone: f_timezone,
+                columns: f_columns.0,
+            })
         })
     }
 }
@@ -336,12 +359,20 @@ impl Operation for Finalize {
 #[cfg(feature = "by-id")]
 impl FromJson for Finalize {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::optional(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::optional("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }
@@ -421,11 +452,15 @@ impl Operation for GenerateInvoice {
 #[cfg(feature = "by-id")]
 impl FromJson for GenerateInvoice {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -503,11 +538,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -586,11 +625,15 @@ impl Operation for Invoice {
 #[cfg(feature = "by-id")]
 impl FromJson for Invoice {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -757,45 +800,78 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "product_id",
-                "product_billing_type",
-                "discount_id",
-                "customer_id",
-                "external_customer_id",
-                "checkout_id",
-                "subscription_id",
-                "status",
-                "created_after",
-                "created_before",
-                "page",
-                "limit",
-                "sorting",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            product_billing_type: json::optional_many(obj, "product_billing_type", path)?,
-            discount_id: json::optional_many(obj, "discount_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            checkout_id: json::optional_many(obj, "checkout_id", path)?,
-            subscription_id: json::optional_many(obj, "subscription_id", path)?,
-            status: json::optional_many(obj, "status", path)?,
-            created_after: json::optional(obj, "created_after", path)?,
-            created_before: json::optional(obj, "created_before", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("product_billing_type"),
+                json::Prop::optional("discount_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("checkout_id"),
+                json::Prop::optional("subscription_id"),
+                json::Prop::optional("status"),
+                json::Prop::optional("created_after"),
+                json::Prop::optional("created_before"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_product_billing_type = json::Many(None);
+            let mut f_discount_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_checkout_id = json::Many(None);
+            let mut f_subscription_id = json::Many(None);
+            let mut f_status = json::Many(None);
+            let mut f_created_after = None;
+            let mut f_created_before = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_product_billing_type,
+                    &mut f_discount_id,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_checkout_id,
+                    &mut f_subscription_id,
+                    &mut f_status,
+                    &mut f_created_after,
+                    &mut f_created_before,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                    &mut f_metadata,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                product_billing_type: f_product_billing_type.0,
+                discount_id: f_discount_id.0,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                checkout_id: f_checkout_id.0,
+                subscription_id: f_subscription_id.0,
+                status: f_status.0,
+                created_after: f_created_after,
+                created_before: f_created_before,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -894,11 +970,15 @@ impl Operation for Receipt {
 #[cfg(feature = "by-id")]
 impl FromJson for Receipt {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -983,12 +1063,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

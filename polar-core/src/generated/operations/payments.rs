@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -92,11 +94,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -233,35 +239,58 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "checkout_id",
-                "order_id",
-                "customer_id",
-                "status",
-                "method",
-                "customer_email",
-                "page",
-                "limit",
-                "sorting",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            checkout_id: json::optional_many(obj, "checkout_id", path)?,
-            order_id: json::optional_many(obj, "order_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            status: json::optional_many(obj, "status", path)?,
-            method: json::optional_many(obj, "method", path)?,
-            customer_email: json::optional_many(obj, "customer_email", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("checkout_id"),
+                json::Prop::optional("order_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("status"),
+                json::Prop::optional("method"),
+                json::Prop::optional("customer_email"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_checkout_id = json::Many(None);
+            let mut f_order_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_status = json::Many(None);
+            let mut f_method = json::Many(None);
+            let mut f_customer_email = json::Many(None);
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_checkout_id,
+                    &mut f_order_id,
+                    &mut f_customer_id,
+                    &mut f_status,
+                    &mut f_method,
+                    &mut f_customer_email,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                checkout_id: f_checkout_id.0,
+                order_id: f_order_id.0,
+                customer_id: f_customer_id.0,
+                status: f_status.0,
+                method: f_method.0,
+                customer_email: f_customer_email.0,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }

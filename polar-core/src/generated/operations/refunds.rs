@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -91,11 +93,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -232,35 +238,58 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "id",
-                "organization_id",
-                "order_id",
-                "subscription_id",
-                "customer_id",
-                "external_customer_id",
-                "succeeded",
-                "page",
-                "limit",
-                "sorting",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            id: json::optional_many(obj, "id", path)?,
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            order_id: json::optional_many(obj, "order_id", path)?,
-            subscription_id: json::optional_many(obj, "subscription_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            succeeded: json::optional(obj, "succeeded", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("id"),
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("order_id"),
+                json::Prop::optional("subscription_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("succeeded"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+            ];
+            let mut f_id = json::Many(None);
+            let mut f_organization_id = json::Many(None);
+            let mut f_order_id = json::Many(None);
+            let mut f_subscription_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_succeeded = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_id,
+                    &mut f_organization_id,
+                    &mut f_order_id,
+                    &mut f_subscription_id,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_succeeded,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                ],
+            )?;
+
+            Some(Self {
+                id: f_id.0,
+                organization_id: f_organization_id.0,
+                order_id: f_order_id.0,
+                subscription_id: f_subscription_id.0,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                succeeded: f_succeeded,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+            })
         })
     }
 }

@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -95,11 +97,15 @@ impl Operation for Create {
 #[cfg(feature = "by-id")]
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -226,31 +232,50 @@ impl Operation for Export {
 #[cfg(feature = "by-id")]
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "product_id",
-                "status",
-                "cancel_at_period_end",
-                "started_after",
-                "started_before",
-                "timezone",
-                "columns",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            status: json::optional_many(obj, "status", path)?,
-            cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
-            started_after: json::optional(obj, "started_after", path)?,
-            started_before: json::optional(obj, "started_before", path)?,
-            timezone: json::optional(obj, "timezone", path)?,
-            columns: json::optional_many(obj, "columns", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("status"),
+                json::Prop::optional("cancel_at_period_end"),
+                json::Prop::optional("started_after"),
+                json::Prop::optional("started_before"),
+                json::Prop::optional("timezone"),
+                json::Prop::optional("columns"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_status = json::Many(None);
+            let mut f_cancel_at_period_end = None;
+            let mut f_started_after = None;
+            let mut f_started_before = None;
+            let mut f_timezone = None;
+            let mut f_columns = json::Many(None);
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_status,
+                    &mut f_cancel_at_period_end,
+                    &mut f_started_after,
+                    &mut f_started_before,
+                    &mut f_timezone,
+                    &mut f_columns,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                status: f_status.0,
+                cancel_at_period_end: f_cancel_at_period_end,
+                started_after: f_started_after,
+                started_before: f_started_before,
+                timezone: f_timezone,
+                columns: f_columns.0,
+            })
         })
     }
 }
@@ -328,11 +353,15 @@ impl Operation for Get {
 #[cfg(feature = "by-id")]
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -514,53 +543,86 @@ impl Operation for List {
 #[cfg(feature = "by-id")]
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "organization_id",
-                "product_id",
-                "customer_id",
-                "external_customer_id",
-                "discount_id",
-                "active",
-                "status",
-                "cancel_at_period_end",
-                "customer_cancellation_reason",
-                "canceled_at_after",
-                "canceled_at_before",
-                "started_after",
-                "started_before",
-                "page",
-                "limit",
-                "sorting",
-                "metadata",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            product_id: json::optional_many(obj, "product_id", path)?,
-            customer_id: json::optional_many(obj, "customer_id", path)?,
-            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
-            discount_id: json::optional_many(obj, "discount_id", path)?,
-            active: json::optional(obj, "active", path)?,
-            status: json::optional_many(obj, "status", path)?,
-            cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
-            customer_cancellation_reason: json::optional_many(
-                obj,
-                "customer_cancellation_reason",
-                path,
-            )?,
-            canceled_at_after: json::optional(obj, "canceled_at_after", path)?,
-            canceled_at_before: json::optional(obj, "canceled_at_before", path)?,
-            started_after: json::optional(obj, "started_after", path)?,
-            started_before: json::optional(obj, "started_before", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional_many(obj, "sorting", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("product_id"),
+                json::Prop::optional("customer_id"),
+                json::Prop::optional("external_customer_id"),
+                json::Prop::optional("discount_id"),
+                json::Prop::optional("active"),
+                json::Prop::optional("status"),
+                json::Prop::optional("cancel_at_period_end"),
+                json::Prop::optional("customer_cancellation_reason"),
+                json::Prop::optional("canceled_at_after"),
+                json::Prop::optional("canceled_at_before"),
+                json::Prop::optional("started_after"),
+                json::Prop::optional("started_before"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+                json::Prop::optional("sorting"),
+                json::Prop::optional("metadata"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_product_id = json::Many(None);
+            let mut f_customer_id = json::Many(None);
+            let mut f_external_customer_id = json::Many(None);
+            let mut f_discount_id = json::Many(None);
+            let mut f_active = None;
+            let mut f_status = json::Many(None);
+            let mut f_cancel_at_period_end = None;
+            let mut f_customer_cancellation_reason = json::Many(None);
+            let mut f_canceled_at_after = None;
+            let mut f_canceled_at_before = None;
+            let mut f_started_after = None;
+            let mut f_started_before = None;
+            let mut f_page = None;
+            let mut f_limit = None;
+            let mut f_sorting = json::Many(None);
+            let mut f_metadata = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_organization_id,
+                    &mut f_product_id,
+                    &mut f_customer_id,
+                    &mut f_external_customer_id,
+                    &mut f_discount_id,
+                    &mut f_active,
+                    &mut f_status,
+                    &mut f_cancel_at_period_end,
+                    &mut f_customer_cancellation_reason,
+                    &mut f_canceled_at_after,
+                    &mut f_canceled_at_before,
+                    &mut f_started_after,
+                    &mut f_started_before,
+                    &mut f_page,
+                    &mut f_limit,
+                    &mut f_sorting,
+                    &mut f_metadata,
+                ],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                product_id: f_product_id.0,
+                customer_id: f_customer_id.0,
+                external_customer_id: f_external_customer_id.0,
+                discount_id: f_discount_id.0,
+                active: f_active,
+                status: f_status.0,
+                cancel_at_period_end: f_cancel_at_period_end,
+                customer_cancellation_reason: f_customer_cancellation_reason.0,
+                canceled_at_after: f_canceled_at_after,
+                canceled_at_before: f_canceled_at_before,
+                started_after: f_started_after,
+                started_before: f_started_before,
+                page: f_page,
+                limit: f_limit,
+                sorting: f_sorting.0,
+                metadata: f_metadata,
+            })
         })
     }
 }
@@ -661,11 +723,15 @@ impl Operation for Revoke {
 #[cfg(feature = "by-id")]
 impl FromJson for Revoke {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -755,12 +821,23 @@ impl Operation for Update {
 #[cfg(feature = "by-id")]
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

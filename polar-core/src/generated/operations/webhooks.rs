@@ -10,7 +10,9 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{
+    self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value,
+};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -90,11 +92,15 @@ impl Operation for CreateWebhookEndpoint {
 #[cfg(feature = "by-id")]
 impl FromJson for CreateWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["body"], path)?;
-        Ok(Self {
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("body")];
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_body])?;
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self { body: f_body })
         })
     }
 }
@@ -172,11 +178,15 @@ impl Operation for DeleteWebhookEndpoint {
 #[cfg(feature = "by-id")]
 impl FromJson for DeleteWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -254,11 +264,15 @@ impl Operation for GetWebhookEndpoint {
 #[cfg(feature = "by-id")]
 impl FromJson for GetWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -393,33 +407,54 @@ impl Operation for ListWebhookDeliveries {
 #[cfg(feature = "by-id")]
 impl FromJson for ListWebhookDeliveries {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(
-            obj,
-            &[
-                "endpoint_id",
-                "start_timestamp",
-                "end_timestamp",
-                "succeeded",
-                "query",
-                "http_code_class",
-                "event_type",
-                "page",
-                "limit",
-            ],
-            path,
-        )?;
-        Ok(Self {
-            endpoint_id: json::optional_many(obj, "endpoint_id", path)?,
-            start_timestamp: json::optional(obj, "start_timestamp", path)?,
-            end_timestamp: json::optional(obj, "end_timestamp", path)?,
-            succeeded: json::optional(obj, "succeeded", path)?,
-            query: json::optional(obj, "query", path)?,
-            http_code_class: json::optional(obj, "http_code_class", path)?,
-            event_type: json::optional_many(obj, "event_type", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("endpoint_id"),
+                json::Prop::optional("start_timestamp"),
+                json::Prop::optional("end_timestamp"),
+                json::Prop::optional("succeeded"),
+                json::Prop::optional("query"),
+                json::Prop::optional("http_code_class"),
+                json::Prop::optional("event_type"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+            ];
+            let mut f_endpoint_id = json::Many(None);
+            let mut f_start_timestamp = None;
+            let mut f_end_timestamp = None;
+            let mut f_succeeded = None;
+            let mut f_query = None;
+            let mut f_http_code_class = None;
+            let mut f_event_type = json::Many(None);
+            let mut f_page = None;
+            let mut f_limit = None;
+            src.params(
+                PROPS,
+                &mut [
+                    &mut f_endpoint_id,
+                    &mut f_start_timestamp,
+                    &mut f_end_timestamp,
+                    &mut f_succeeded,
+                    &mut f_query,
+                    &mut f_http_code_class,
+                    &mut f_event_type,
+                    &mut f_page,
+                    &mut f_limit,
+                ],
+            )?;
+
+            Some(Self {
+                endpoint_id: f_endpoint_id.0,
+                start_timestamp: f_start_timestamp,
+                end_timestamp: f_end_timestamp,
+                succeeded: f_succeeded,
+                query: f_query,
+                http_code_class: f_http_code_class,
+                event_type: f_event_type.0,
+                page: f_page,
+                limit: f_limit,
+            })
         })
     }
 }
@@ -533,13 +568,26 @@ impl Operation for ListWebhookEndpoints {
 #[cfg(feature = "by-id")]
 impl FromJson for ListWebhookEndpoints {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["organization_id", "page", "limit"], path)?;
-        Ok(Self {
-            organization_id: json::optional_many(obj, "organization_id", path)?,
-            page: json::optional(obj, "page", path)?,
-            limit: json::optional(obj, "limit", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[
+                json::Prop::optional("organization_id"),
+                json::Prop::optional("page"),
+                json::Prop::optional("limit"),
+            ];
+            let mut f_organization_id = json::Many(None);
+            let mut f_page = None;
+            let mut f_limit = None;
+            src.params(
+                PROPS,
+                &mut [&mut f_organization_id, &mut f_page, &mut f_limit],
+            )?;
+
+            Some(Self {
+                organization_id: f_organization_id.0,
+                page: f_page,
+                limit: f_limit,
+            })
         })
     }
 }
@@ -637,11 +685,15 @@ impl Operation for RedeliverWebhookEvent {
 #[cfg(feature = "by-id")]
 impl FromJson for RedeliverWebhookEvent {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -720,11 +772,15 @@ impl Operation for ResetWebhookEndpointSecret {
 #[cfg(feature = "by-id")]
 impl FromJson for ResetWebhookEndpointSecret {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] = &[json::Prop::required("id")];
+            let mut f_id = None;
+            src.params(PROPS, &mut [&mut f_id])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            Some(Self { id: f_id })
         })
     }
 }
@@ -809,12 +865,23 @@ impl Operation for UpdateWebhookEndpoint {
 #[cfg(feature = "by-id")]
 impl FromJson for UpdateWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::deny_unknown(obj, &["id", "body"], path)?;
-        Ok(Self {
-            id: json::required(obj, "id", path)?,
-            body: json::required(obj, "body", path)?,
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::read_struct(r, |src| {
+            const PROPS: &[json::Prop] =
+                &[json::Prop::required("id"), json::Prop::required("body")];
+            let mut f_id = None;
+            let mut f_body = None;
+            src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
+            let Some(f_id) = f_id else {
+                return None;
+            };
+            let Some(f_body) = f_body else {
+                return None;
+            };
+            Some(Self {
+                id: f_id,
+                body: f_body,
+            })
         })
     }
 }

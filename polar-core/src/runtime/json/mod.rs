@@ -4,30 +4,29 @@
 //! non-generic traits, [`FromJson`] and [`ToJson`]; [`from_slice`] and [`to_vec`] are the
 //! usual entry points. Compared with `#[derive(Serialize, Deserialize)]` on a thousand types
 //! this gives the compiler far less to chew on, keeps properties the spec does not describe
-//! (nothing Polar sends is lost), lets unions try members on the parsed document, and names
+//! (nothing Polar sends is lost), lets unions try members on the value, and names
 //! the JSON path of a bad field in every error ([`DecodeError`]). The path is built on the
-//! stack while decoding and rendered only when an error occurs.
+//! way back from a bad value, only when there is one.
 //!
 //! Every generated type also implements serde's `Serialize` and `Deserialize` through these
 //! traits, so it embeds in your own serde types.
 //!
 //! By concern: `path` (where a value sits, what went wrong there), `traits` (the traits and
-//! their impls for std types), `table` (a struct's properties, read in one pass or from a
-//! document), `object` (the properties of a document's object), `union` and `read` (choosing
-//! a union's member, from a document or in one pass), `write` (writing JSON text); the
-//! token reader and the document are the runtime's `doc`, dates its `dates`.
+//! their impls for std types), `table` (a struct's properties, read by one loop), `object`
+//! (writing an object's properties), `union` (choosing a union's member), `write` (writing
+//! JSON text); the token reader is the runtime's `doc`, dates its `dates`.
 
 mod object;
 mod path;
-mod read;
 mod table;
 mod traits;
 mod union;
 mod write;
 
 #[doc(hidden)]
-pub use super::doc::{Json, Miss, Num, Reader};
-pub use path::{kind, kind_of, DecodeError, Path};
+pub use super::doc::{Miss, Num, Reader};
+pub(crate) use path::push_key;
+pub use path::{kind, DecodeError, Path};
 pub use serde_json::{Map, Number, Value};
 pub use traits::{FromJson, JsonKey, ToJson};
 pub use write::write;
@@ -36,30 +35,27 @@ pub use write::write;
 // private, as generated code lives in the crate it is generated into. Which of them a crate
 // calls depends on its spec and features (`by-id` reads parameters as JSON).
 #[allow(unused_imports)]
-pub(crate) use object::{
-    deny_unknown, expect_const, expect_const_str, expect_const_str_ignore_case, extra, object,
-    optional, optional_many, patch, put, put_extra, put_opt, put_patch, required, required_many,
-    string,
-};
+pub(crate) use object::{put, put_extra, put_opt, put_patch};
 #[allow(unused_imports)]
-pub(crate) use read::{best_fit as best_fit_read, unknown_tagged, via_document, ReadFn};
-pub(crate) use table::{decode_struct, read_struct, Konst, Prop, Source};
-pub(crate) use union::{best_fit, closest_error, tag, Decoder};
+pub(crate) use table::{read_struct, Konst, Many, Prop, Source};
+#[allow(unused_imports)]
+pub(crate) use union::{
+    best_fit, closest_error, event_type, no_variant, unknown_reason, unknown_tagged, Closest,
+    Member,
+};
 pub(crate) use write::{push_decimal, quoted, text};
 
 /// Decodes a JSON document into `T`.
 ///
-/// In one pass first, reading tokens straight into `T` ([`FromJson::read`]); if that misses
-/// (a value that does not fit, a document that is not JSON, a repeated key), the document
-/// is parsed and decoded, which gives the exact error, or the value.
+/// In one fast pass first, reading tokens straight into `T` ([`FromJson::read`]); if that
+/// misses (a value that does not fit, a document that is not JSON, a repeated key), the
+/// document is read again in exact mode, which gives the value or the exact error. Neither
+/// builds a document: the memory used is the value's own.
 pub fn from_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
-    match read_slice(bytes) {
-        Some(v) => Ok(v),
-        None => decode_slice(bytes),
-    }
+    from_slice_at(bytes, &Path::Root)
 }
 
-/// The one-pass half of [`from_slice`] alone: `None` where it would decode the document
+/// The fast half of [`from_slice`] alone: `None` where it would read in exact mode
 /// instead. For tests that hold the two halves to each other.
 #[doc(hidden)]
 pub fn read_slice<T: FromJson>(bytes: &[u8]) -> Option<T> {
@@ -68,12 +64,50 @@ pub fn read_slice<T: FromJson>(bytes: &[u8]) -> Option<T> {
     r.finish().ok().map(|()| v)
 }
 
-/// The document half of [`from_slice`] alone. For tests that hold the two halves to each
+/// The value `read` gives for `bytes`, the fast pass first, exact mode where it misses;
+/// `None` when the value does not fit (for a caller that does not need to know why).
+pub(crate) fn read_with<T>(
+    bytes: &[u8],
+    read: fn(&mut Reader<'_>) -> Result<T, Miss>,
+) -> Option<T> {
+    let whole = |mut r: Reader<'_>| {
+        let v = read(&mut r).ok()?;
+        r.finish().ok().map(|()| v)
+    };
+    Reader::new(bytes)
+        .ok()
+        .and_then(whole)
+        .or_else(|| Reader::exact(bytes).ok().and_then(whole))
+}
+
+/// The exact half of [`from_slice`] alone. For tests that hold the two halves to each
 /// other.
 #[doc(hidden)]
-pub fn decode_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let doc = super::doc::parse(bytes).map_err(|e| DecodeError::syntax(&e))?;
-    T::decode(&doc, &Path::Root)
+pub fn exact_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
+    exact_at(bytes, &Path::Root)
+}
+
+/// [`from_slice`] of a document that sits at `path` (errors name paths below it).
+pub(crate) fn from_slice_at<T: FromJson>(bytes: &[u8], path: &Path<'_>) -> Result<T, DecodeError> {
+    match read_slice(bytes) {
+        Some(v) => Ok(v),
+        None => exact_at(bytes, path),
+    }
+}
+
+/// Exact mode of a document that sits at `path`.
+fn exact_at<T: FromJson>(bytes: &[u8], path: &Path<'_>) -> Result<T, DecodeError> {
+    let mut r = Reader::exact(bytes)?;
+    match T::read(&mut r) {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            let mut e = r.take_fail();
+            if !path.is_probe() {
+                e.path.insert_str(0, &path.render());
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Decodes a [`Value`] into `T` (errors name paths from `$`).
@@ -92,9 +126,9 @@ pub fn to_vec<T: ToJson + ?Sized>(value: &T) -> Vec<u8> {
 /// numbers, strings and escapes, the last of duplicate keys wins, whitespace around the value
 /// only. A syntax error is reported at `$` with its line and column.
 pub fn parse(bytes: &[u8]) -> Result<Value, DecodeError> {
-    super::doc::parse(bytes)
-        .map(|doc| doc.to_value())
-        .map_err(|e| DecodeError::syntax(&e))
+    let mut r = Reader::exact(bytes)?;
+    // A checked document always reads as a value.
+    r.value().map_err(|_| r.take_fail())
 }
 
 /// Implements serde's `Serialize` and `Deserialize` for generated types through

@@ -1,6 +1,6 @@
 //! Where a value sits in its document, and what went wrong there.
 
-use super::{push_decimal, quoted, Json, Value};
+use super::{push_decimal, quoted, Value};
 
 /// Location in a JSON document, built on the stack while decoding and rendered only on error.
 #[derive(Clone, Copy, Debug)]
@@ -60,15 +60,7 @@ impl<'a> Path<'a> {
         let mut out = String::from("$");
         for seg in segs.iter().rev() {
             match seg {
-                Seg::Key(k) if is_identifier(k) => {
-                    out.push('.');
-                    out.push_str(k);
-                }
-                Seg::Key(k) => {
-                    out.push('[');
-                    out.push_str(&quoted(k));
-                    out.push(']');
-                }
+                Seg::Key(k) => push_key(&mut out, k),
                 Seg::Index(i) => {
                     out.push('[');
                     push_decimal(&mut out, *i as u64);
@@ -83,6 +75,18 @@ impl<'a> Path<'a> {
 enum Seg<'a> {
     Key(&'a str),
     Index(usize),
+}
+
+/// Writes the path segment of property `k`: `.name`, or `["cf-turnstile-response"]`.
+pub(crate) fn push_key(out: &mut String, k: &str) {
+    if is_identifier(k) {
+        out.push('.');
+        out.push_str(k);
+    } else {
+        out.push('[');
+        out.push_str(&quoted(k));
+        out.push(']');
+    }
 }
 
 fn is_identifier(k: &str) -> bool {
@@ -141,25 +145,6 @@ pub fn kind(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// The JSON kind of a parsed value, for error messages.
-#[doc(hidden)]
-pub fn kind_of(v: &Json<'_>) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-pub(super) fn expected(path: &Path<'_>, what: &str, found: &Json<'_>) -> DecodeError {
-    DecodeError::lazy(path, || {
-        ["expected ", what, ", found ", kind_of(found)].concat()
-    })
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
-//! A generated struct's properties as a table, read by one shared loop two ways: from tokens
-//! in one pass ([`Reader`]), or from a parsed document ([`Json`], which gives exact errors and
-//! serves union members tried on a value).
+//! A generated struct's properties as a table, read from tokens by one shared loop.
 //!
 //! Generated code lists the properties (a constant table of [`Prop`]s: key and rule), gives
-//! a local per property as its [`Slot`], and builds the struct from those locals; everything else, in either mode, is here and compiled once.
-//! One table for both modes keeps them from disagreeing, and keeps the generated code small:
-//! a struct costs a few lines per field, not two decoders.
+//! a local per property as its [`Slot`], and builds the struct from those locals;
+//! everything else is here and compiled once. The loop has two modes, the reader's: the
+//! fast pass reads each property as its key comes and gives up at the first surprise; exact
+//! mode reads on past a bad value and reports the error a decoder of the whole document
+//! would (the constants first, then the properties in the order declared).
 
-use super::object::{self, Fields};
-use super::{DecodeError, FromJson, Json, Map, Path, Value};
+use super::object::CONST_MISMATCH;
+use super::{quoted, text, DecodeError, FromJson, Map, Value};
 use crate::runtime::doc::{Miss, Reader};
 use crate::runtime::patch::Patch;
 
@@ -27,42 +27,37 @@ impl Konst {
     fn value(&self) -> Value {
         match self {
             Konst::Str(s) | Konst::StrIgnoreCase(s) => Value::String((*s).to_owned()),
-            // Generated from the spec's value, so it parses; were it not, `null` is a
-            // constant no property equals but `null`, and the mismatch names it. Read by
-            // the runtime's own parser: serde_json's would add its deserializer to wasm.
-            Konst::Json(text) => crate::runtime::doc::parse(text.as_bytes())
-                .map_or(Value::Null, |json| json.to_value()),
+            // Generated from the spec's value, so it reads; were it not, `null` is a
+            // constant no property equals but `null`, and the mismatch names it.
+            Konst::Json(text) => Reader::new(text.as_bytes())
+                .and_then(|mut r| r.value())
+                .unwrap_or(Value::Null),
         }
     }
 
-    /// Whether the value `r` is at is this constant, consuming nothing.
-    fn peek(&self, r: &Reader<'_>) -> Result<(), Miss> {
+    /// Whether the value `r` is at is this constant, consuming nothing. In exact mode, a
+    /// mismatch is recorded with the value found.
+    fn check(&self, r: &mut Reader<'_>) -> Result<(), Miss> {
+        let mut ahead = r.clone();
         let fits = match self {
-            Konst::Str(s) => r.clone().str()? == *s,
-            Konst::StrIgnoreCase(s) => r.clone().str()?.eq_ignore_ascii_case(s),
-            Konst::Json(_) => Json::from_value(&r.clone().value()?).eq_value(&self.value()),
+            Konst::Str(s) => ahead.str().is_ok_and(|v| v == *s),
+            Konst::StrIgnoreCase(s) => ahead.str().is_ok_and(|v| v.eq_ignore_ascii_case(s)),
+            // As JSON values (numbers by value, objects in any order), compared as their
+            // canonical text: `Value`'s own `==` would add its code to a wasm module.
+            Konst::Json(_) => ahead.value().is_ok_and(|v| text(&v) == text(&self.value())),
         };
-        match fits {
-            true => Ok(()),
-            false => Err(Miss::FIT),
+        if fits {
+            return Ok(());
         }
-    }
-
-    /// The check of the document path, with its message.
-    fn expect(
-        &self,
-        obj: &Fields<'_, '_>,
-        key: &str,
-        required: bool,
-        path: &Path<'_>,
-    ) -> Result<(), DecodeError> {
-        match self {
-            Konst::Str(s) => object::expect_const_str(obj, key, s, required, path),
-            Konst::StrIgnoreCase(s) => {
-                object::expect_const_str_ignore_case(obj, key, s, required, path)
-            }
-            Konst::Json(_) => object::expect_const(obj, key, &self.value(), required, path),
+        if !r.is_exact() {
+            return Err(Miss::FIT);
         }
+        let found = r.clone().value().unwrap_or(Value::Null);
+        let shown = match self {
+            Konst::Str(s) | Konst::StrIgnoreCase(s) => quoted(s),
+            Konst::Json(_) => text(&self.value()),
+        };
+        Err(r.reject(|| [CONST_MISMATCH, &shown, "`, found `", &text(&found), "`"].concat()))
     }
 }
 
@@ -82,12 +77,12 @@ enum Rule {
 }
 
 /// Where a property's value goes: a generated struct's local, whatever its type. Object safe,
-/// so that the loops are compiled once, not per struct.
+/// so that the loop is compiled once, not per struct.
 pub trait Slot {
     /// Reads the value `r` is at into the slot.
     fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss>;
-    /// Decodes `value` (at `path`) into the slot.
-    fn decode(&mut self, value: &Json<'_>, path: &Path<'_>) -> Result<(), DecodeError>;
+    /// Empties the slot: the last of a repeated key is the one that counts.
+    fn clear(&mut self);
 }
 
 impl<T: FromJson> Slot for Option<T> {
@@ -101,14 +96,8 @@ impl<T: FromJson> Slot for Option<T> {
             Err(m) => Err(m),
         }
     }
-    fn decode(&mut self, value: &Json<'_>, path: &Path<'_>) -> Result<(), DecodeError> {
-        match T::decode(value, path) {
-            Ok(v) => {
-                *self = Some(v);
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+    fn clear(&mut self) {
+        *self = None;
     }
 }
 
@@ -122,14 +111,8 @@ impl<T: FromJson> Slot for Patch<T> {
             Err(m) => Err(m),
         }
     }
-    fn decode(&mut self, value: &Json<'_>, path: &Path<'_>) -> Result<(), DecodeError> {
-        match <Patch<T> as FromJson>::decode(value, path) {
-            Ok(v) => {
-                *self = v;
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+    fn clear(&mut self) {
+        *self = Patch::Absent;
     }
 }
 
@@ -138,8 +121,30 @@ impl Slot for () {
     fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss> {
         r.raw().map(|_| ())
     }
-    fn decode(&mut self, _: &Json<'_>, _: &Path<'_>) -> Result<(), DecodeError> {
-        Ok(())
+    fn clear(&mut self) {}
+}
+
+/// A list parameter of an operation read by id (feature `by-id`), also given as one bare
+/// value (a list of one).
+#[allow(dead_code)]
+pub struct Many<T>(pub Option<Vec<T>>);
+
+impl<T: FromJson> Slot for Many<T> {
+    fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss> {
+        let many = match r.peek() {
+            Some(b'[') => Vec::<T>::read(r),
+            _ => T::read(r).map(|t| vec![t]),
+        };
+        match many {
+            Ok(v) => {
+                self.0 = Some(v);
+                Ok(())
+            }
+            Err(m) => Err(m),
+        }
+    }
+    fn clear(&mut self) {
+        self.0 = None;
     }
 }
 
@@ -192,50 +197,18 @@ impl Prop {
     }
 }
 
-/// What a struct is decoded from: tokens or a document. Keeps why it failed, so that a
-/// generated loader returns an `Option`, one type for both modes.
+/// What a generated loader reads its struct from: the reader, and why it missed.
 pub struct Source<'x, 'a> {
-    from: Mode<'x, 'a>,
+    r: &'x mut Reader<'a>,
     miss: Miss,
-    error: Option<DecodeError>,
-}
-
-enum Mode<'x, 'a> {
-    Read(&'x mut Reader<'a>),
-    Doc(&'x Json<'a>, &'x Path<'x>),
 }
 
 /// The generated loader of a struct: its table, then its value.
 pub type Load<T> = fn(&mut Source<'_, '_>) -> Option<T>;
 
-/// [`FromJson::decode`] of a struct through its loader.
-pub fn decode_struct<T>(
-    value: &Json<'_>,
-    path: &Path<'_>,
-    load: Load<T>,
-) -> Result<T, DecodeError> {
-    let mut src = Source {
-        from: Mode::Doc(value, path),
-        miss: Miss::FIT,
-        error: None,
-    };
-    match load(&mut src) {
-        Some(v) => Ok(v),
-        // The loop checks every required property before the loader builds anything, so
-        // the loader has no failure of its own; were there one, it is still an error.
-        None => Err(src
-            .error
-            .unwrap_or_else(|| DecodeError::new(path, "missing field"))),
-    }
-}
-
 /// [`FromJson::read`] of a struct through its loader.
 pub fn read_struct<T>(r: &mut Reader<'_>, load: Load<T>) -> Result<T, Miss> {
-    let mut src = Source {
-        from: Mode::Read(r),
-        miss: Miss::FIT,
-        error: None,
-    };
+    let mut src = Source { r, miss: Miss::FIT };
     match load(&mut src) {
         Some(v) => Ok(v),
         None => Err(src.miss),
@@ -251,28 +224,43 @@ impl Source<'_, '_> {
         props: &[Prop],
         slots: &mut [&mut dyn Slot],
     ) -> Option<Map<String, Value>> {
-        let result = match &mut self.from {
-            _ if props.len() != slots.len() => Err(()),
-            Mode::Read(r) => read_fields(r, props, slots).map_err(|m| self.miss = m),
-            Mode::Doc(value, path) => {
-                decode_fields(value, path, props, slots).map_err(|e| self.error = Some(e))
-            }
+        self.read(props, slots, false)
+    }
+
+    /// [`Source::fields`] for the parameters of an operation read by id: a key not in
+    /// `props` is an error (a typo, not a newer server), reported before any other.
+    #[allow(dead_code)]
+    pub fn params(&mut self, props: &[Prop], slots: &mut [&mut dyn Slot]) -> Option<()> {
+        self.read(props, slots, true).map(|_| ())
+    }
+
+    fn read(
+        &mut self,
+        props: &[Prop],
+        slots: &mut [&mut dyn Slot],
+        deny: bool,
+    ) -> Option<Map<String, Value>> {
+        let result = match props.len() == slots.len() {
+            false => Err(Miss::UNSURE),
+            true if self.r.is_exact() => read_exact(self.r, props, slots, deny),
+            true => read_fields(self.r, props, slots, deny),
         };
-        result.ok()
+        result.map_err(|m| self.miss = m).ok()
     }
 }
 
-/// How many properties the one-pass loop tracks, one bit each (Polar's largest schema has
-/// 61); a wider struct is left to the document.
+/// How many properties the fast loop tracks, one bit each (Polar's largest schema has
+/// 61); a wider struct is left to exact mode.
 const TRACKED: usize = 64;
 
-/// The one-pass loop: each property read into its slot as its key comes. Keys usually come
-/// in the order the spec declares them, so the next row's key is tried first, as bytes. A repeated property
-/// is a miss (the document takes the last one; this path need not know).
+/// The fast loop: each property read into its slot as its key comes. Keys usually come
+/// in the order the spec declares them, so the next row's key is tried first, as bytes. A
+/// repeated property is a miss (exact mode takes the last one).
 fn read_fields(
     r: &mut Reader<'_>,
     table: &[Prop],
     slots: &mut [&mut dyn Slot],
+    deny: bool,
 ) -> Result<Map<String, Value>, Miss> {
     if table.len() > TRACKED {
         return Err(Miss::UNSURE);
@@ -290,6 +278,7 @@ fn read_fields(
                 let key = r.key()?;
                 match table.iter().position(|f| f.key == key) {
                     Some(i) => i,
+                    None if deny => return Err(Miss::FIT),
                     None => {
                         let value = r.value()?;
                         extra.insert(key.into_owned(), value);
@@ -308,7 +297,7 @@ fn read_fields(
             return Err(Miss::UNSURE);
         };
         match f.rule {
-            Rule::Const(konst, _) => konst.peek(r)?,
+            Rule::Const(konst, _) => konst.check(r)?,
             Rule::Optional if r.null()? => {
                 extra.insert(f.key.to_owned(), Value::Null);
                 continue;
@@ -327,39 +316,120 @@ fn read_fields(
     Ok(extra)
 }
 
-/// The document loop, as decoding always went: the constants first, then each property in
-/// the order declared (the first error wins), then what is left for `extra`.
-fn decode_fields(
-    value: &Json<'_>,
-    path: &Path<'_>,
+/// The exact loop: every entry is read (the last of a repeated key counts, as in a
+/// document), a bad value is recorded and skipped, and the error reported is the one a
+/// decoder of the whole document gives: an unknown key where they are refused, then the
+/// constants in the order declared, then each property in the order declared.
+#[cold]
+fn read_exact(
+    r: &mut Reader<'_>,
     table: &[Prop],
     slots: &mut [&mut dyn Slot],
-) -> Result<Map<String, Value>, DecodeError> {
-    let obj = object::object(value, path)?;
-    for f in table.iter() {
-        if let Rule::Const(konst, required) = f.rule {
-            konst.expect(&obj, f.key, required, path)?;
+    deny: bool,
+) -> Result<Map<String, Value>, Miss> {
+    r.begin_object()?;
+    let mut extra = Map::new();
+    let mut seen = vec![false; table.len()];
+    // Per property: why its value failed (`true`: a constant that did not match).
+    let mut errors: Vec<Option<(bool, DecodeError)>> = Vec::new();
+    errors.resize_with(table.len(), || None);
+    // Per property: its last value was `null`, kept in `extra` (added at the end, so that
+    // a repeated key's earlier `null` needs no removal: `BTreeMap::remove` alone would add
+    // kilobytes to a wasm module).
+    let mut nulls = vec![false; table.len()];
+    let mut unknown: Option<DecodeError> = None;
+    let mut first = true;
+    while r.next_entry(first)? {
+        first = false;
+        let key = r.key()?;
+        let found = table.iter().position(|f| f.key == key);
+        let (Some(i), Some(f), Some(slot)) = (
+            found,
+            found.and_then(|i| table.get(i)),
+            found.and_then(|i| slots.get_mut(i)),
+        ) else {
+            if deny && unknown.is_none() {
+                let known: Vec<&str> = table.iter().map(|f| f.key).collect();
+                unknown = Some(DecodeError {
+                    path: String::new(),
+                    message: format!("unknown field `{key}`, expected one of {known:?}"),
+                });
+            }
+            let value = r.value()?;
+            extra.insert(key.into_owned(), value);
+            continue;
+        };
+        if let (Some(s), Some(e), Some(n)) = (seen.get_mut(i), errors.get_mut(i), nulls.get_mut(i))
+        {
+            *s = true;
+            *e = None;
+            *n = false;
+        }
+        slot.clear();
+        let start = r.clone();
+        let mut mismatch = false;
+        let result = match f.rule {
+            Rule::Const(konst, _) => match konst.check(r) {
+                Ok(()) => slot.read(r),
+                Err(m) => {
+                    mismatch = true;
+                    Err(m)
+                }
+            },
+            Rule::Optional if r.null()? => {
+                if let Some(n) = nulls.get_mut(i) {
+                    *n = true;
+                }
+                Ok(())
+            }
+            _ => slot.read(r),
+        };
+        if result.is_err() {
+            r.fail_in_key(f.key);
+            let e = r.take_fail();
+            if let Some(slot) = errors.get_mut(i) {
+                *slot = Some((mismatch, e));
+            }
+            *r = start;
+            r.raw()?;
         }
     }
-    for (f, slot) in table.iter().zip(slots.iter_mut()) {
+    if let Some(e) = unknown {
+        return Err(r.fail_with(e));
+    }
+    for (f, _) in table.iter().zip(&nulls).filter(|(_, n)| **n) {
+        extra.insert(f.key.to_owned(), Value::Null);
+    }
+    let missing = |r: &mut Reader<'_>, key: &str| {
+        r.fail_with(DecodeError {
+            path: String::new(),
+            message: ["missing field `", key, "`"].concat(),
+        })
+    };
+    for (i, f) in table.iter().enumerate() {
+        if let Rule::Const(_, required) = f.rule {
+            if let Some(slot @ Some((true, _))) = errors.get_mut(i) {
+                if let Some((_, e)) = slot.take() {
+                    return Err(r.fail_with(e));
+                }
+            }
+            if required && !seen.get(i).copied().unwrap_or(false) {
+                return Err(missing(r, f.key));
+            }
+        }
+    }
+    for (i, f) in table.iter().enumerate() {
         match f.rule {
-            // Checked above; a required one has no field.
             Rule::Const(_, true) => {}
-            Rule::Required => match obj.get(f.key) {
-                Some(v) => slot.decode(v, &path.key(f.key))?,
-                None => return Err(object::missing(path, f.key)),
-            },
-            Rule::Optional | Rule::Const(..) => match obj.get_at(f.key) {
-                None => {}
-                Some((i, Json::Null)) => obj.mark_null(i),
-                Some((_, v)) => slot.decode(v, &path.key(f.key))?,
-            },
-            Rule::Patch => {
-                if let Some(v) = obj.get(f.key) {
-                    slot.decode(v, &path.key(f.key))?;
+            Rule::Required if !seen.get(i).copied().unwrap_or(false) => {
+                return Err(missing(r, f.key))
+            }
+            _ => {
+                if let Some(Some((_, e))) = errors.get_mut(i).map(Option::take) {
+                    return Err(r.fail_with(e));
                 }
             }
         }
     }
-    Ok(object::extra(&obj, &|k| table.iter().any(|f| f.key == k)))
+    Ok(extra)
 }

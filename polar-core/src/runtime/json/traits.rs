@@ -1,10 +1,7 @@
 //! The two conversion traits and their impls for std, `time`, `serde_json` and [`Patch`]
 //! types; generated types implement them field by field.
 
-use super::path::expected;
-use super::{
-    object, push_decimal, quoted, string, text, DecodeError, Json, Map, Num, Number, Path, Value,
-};
+use super::{push_decimal, quoted, DecodeError, Map, Number, Path, Value};
 use crate::runtime::dates;
 use crate::runtime::doc::{Miss, Reader};
 use crate::runtime::patch::Patch;
@@ -12,23 +9,17 @@ use std::collections::BTreeMap;
 
 /// Decoding from JSON.
 pub trait FromJson: Sized {
-    /// Decodes `value`, which sits at `path` in its document. The parsed document is the
-    /// runtime's own; [`from_json`](Self::from_json) and [`super::from_slice`] are the API.
+    /// Reads the value `r` is at, token by token: no document is built. In the reader's
+    /// fast pass a [`Miss`] says nothing about why (the caller reads again in exact mode);
+    /// in exact mode the reader records why. The reader is the runtime's own;
+    /// [`super::from_slice`] and [`from_json`](Self::from_json) are the API.
     #[doc(hidden)]
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError>;
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss>;
 
-    /// Reads the value `r` is at, in one pass (no document): what [`super::from_slice`]
-    /// tries first. A [`Miss`] says nothing about why: the caller decodes the document
-    /// instead, which gives the value or the exact error. The default reads the value into
-    /// a document of its own (only as large as the value) and decodes that.
-    #[doc(hidden)]
-    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        super::read::via_document(r)
-    }
-
-    /// Decodes a `serde_json::Value`, which sits at `path` in its document.
+    /// Decodes a `serde_json::Value`, which sits at `path` in its document (errors name
+    /// paths below it). The value is read as its JSON text.
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Self::decode(&Json::from_value(value), path)
+        super::from_slice_at(&super::to_vec(value), path)
     }
 }
 
@@ -56,9 +47,6 @@ impl JsonKey for String {
 }
 
 impl FromJson for String {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        string(value, path).map(str::to_owned)
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.str().map(std::borrow::Cow::into_owned)
     }
@@ -75,12 +63,6 @@ impl ToJson for str {
 }
 
 impl FromJson for bool {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Bool(b) => Ok(*b),
-            other => Err(expected(path, "a boolean", other)),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.bool()
     }
@@ -92,16 +74,6 @@ impl ToJson for bool {
 }
 
 impl FromJson for i64 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Number(n) => n.as_i64().ok_or_else(|| {
-                DecodeError::lazy(path, || {
-                    ["expected an integer that fits i64, found ", &num_text(n)].concat()
-                })
-            }),
-            other => Err(expected(path, "an integer", other)),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.int()
     }
@@ -113,18 +85,11 @@ impl ToJson for i64 {
 }
 
 impl FromJson for f64 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Number(n) => n.as_f64().ok_or_else(|| {
-                DecodeError::lazy(path, || {
-                    ["number ", &num_text(n), " is not representable"].concat()
-                })
-            }),
-            other => Err(expected(path, "a number", other)),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        r.number()?.as_f64().ok_or(Miss::FIT)
+        let n = r.number()?;
+        n.as_f64().ok_or_else(|| {
+            r.reject(|| ["number ", &n.to_string(), " is not representable"].concat())
+        })
     }
 }
 impl ToJson for f64 {
@@ -135,18 +100,11 @@ impl ToJson for f64 {
 }
 
 impl FromJson for Number {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Number(n) => n.to_number().ok_or_else(|| {
-                DecodeError::lazy(path, || {
-                    ["number ", &num_text(n), " is not representable"].concat()
-                })
-            }),
-            other => Err(expected(path, "a number", other)),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        r.number()?.to_number().ok_or(Miss::FIT)
+        let n = r.number()?;
+        n.to_number().ok_or_else(|| {
+            r.reject(|| ["number ", &n.to_string(), " is not representable"].concat())
+        })
     }
 }
 impl ToJson for Number {
@@ -156,9 +114,6 @@ impl ToJson for Number {
 }
 
 impl FromJson for Value {
-    fn decode(value: &Json<'_>, _path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(value.to_value())
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         r.value()
     }
@@ -170,16 +125,11 @@ impl ToJson for Value {
 }
 
 impl FromJson for time::OffsetDateTime {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let s = string(value, path)?;
-        dates::parse_date_time(s.as_bytes()).ok_or_else(|| {
-            DecodeError::lazy(path, || {
-                ["expected an RFC 3339 date-time, found ", &quoted(s)].concat()
-            })
-        })
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        dates::parse_date_time(r.str()?.as_bytes()).ok_or(Miss::FIT)
+        let s = r.str()?;
+        dates::parse_date_time(s.as_bytes()).ok_or_else(|| {
+            r.reject(|| ["expected an RFC 3339 date-time, found ", &quoted(&s)].concat())
+        })
     }
 }
 impl ToJson for time::OffsetDateTime {
@@ -190,16 +140,11 @@ impl ToJson for time::OffsetDateTime {
 }
 
 impl FromJson for time::Date {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let s = string(value, path)?;
-        dates::parse_date(s.as_bytes()).ok_or_else(|| {
-            DecodeError::lazy(path, || {
-                ["expected a date (YYYY-MM-DD), found ", &quoted(s)].concat()
-            })
-        })
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        dates::parse_date(r.str()?.as_bytes()).ok_or(Miss::FIT)
+        let s = r.str()?;
+        dates::parse_date(s.as_bytes()).ok_or_else(|| {
+            r.reject(|| ["expected a date (YYYY-MM-DD), found ", &quoted(&s)].concat())
+        })
     }
 }
 impl ToJson for time::Date {
@@ -214,16 +159,6 @@ impl ToJson for time::Date {
 }
 
 impl<T: FromJson> FromJson for Vec<T> {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| T::decode(v, &path.index(i)))
-                .collect(),
-            other => Err(expected(path, "an array", other)),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut out = Vec::new();
         r.array(&mut |r| {
@@ -240,12 +175,6 @@ impl<T: ToJson> ToJson for Vec<T> {
 }
 
 impl<T: FromJson> FromJson for Option<T> {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Null => Ok(None),
-            v => T::decode(v, path).map(Some),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         if r.null()? {
             return Ok(None);
@@ -260,9 +189,6 @@ impl<T: ToJson> ToJson for Option<T> {
 }
 
 impl<T: FromJson> FromJson for Box<T> {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        T::decode(value, path).map(Box::new)
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         T::read(r).map(Box::new)
     }
@@ -276,13 +202,6 @@ impl<T: ToJson + ?Sized> ToJson for Box<T> {
 // Maps are filled by `insert`, not `collect`: collecting into a BTreeMap sorts first, which
 // links a stable sort per entry type for input that is already in key order.
 impl<K: JsonKey, V: FromJson> FromJson for BTreeMap<K, V> {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let mut out = BTreeMap::new();
-        for (k, v) in object(value, path)?.entries {
-            out.insert(K::from_key(k), V::decode(v, &path.key(k))?);
-        }
-        Ok(out)
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut out = BTreeMap::new();
         r.object(&mut |r, k| {
@@ -302,32 +221,9 @@ impl<K: JsonKey, V: ToJson> ToJson for BTreeMap<K, V> {
     }
 }
 
-fn tuple_items<'v, 'a>(
-    value: &'v Json<'a>,
-    path: &Path<'_>,
-    n: usize,
-) -> Result<&'v [Json<'a>], DecodeError> {
-    match value {
-        Json::Array(items) if items.len() == n => Ok(items),
-        Json::Array(items) => Err(DecodeError::lazy(path, || {
-            let mut message = String::from("expected an array of ");
-            push_decimal(&mut message, n as u64);
-            message.push_str(" items, found ");
-            push_decimal(&mut message, items.len() as u64);
-            message
-        })),
-        other => Err(expected(path, "an array", other)),
-    }
-}
-
 impl<A: FromJson, B: FromJson> FromJson for (A, B) {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match tuple_items(value, path, 2)? {
-            [a, b] => Ok((A::decode(a, &path.index(0))?, B::decode(b, &path.index(1))?)),
-            _ => Err(DecodeError::new(path, "expected an array of 2 items")),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        tuple_len(r, 2)?;
         let (mut a, mut b) = (None, None);
         let mut n = 0;
         r.array(&mut |r| {
@@ -339,7 +235,10 @@ impl<A: FromJson, B: FromJson> FromJson for (A, B) {
             n += 1;
             Ok(())
         })?;
-        Ok((a.ok_or(Miss::FIT)?, b.ok_or(Miss::FIT)?))
+        match (a, b) {
+            (Some(a), Some(b)) => Ok((a, b)),
+            _ => Err(Miss::FIT),
+        }
     }
 }
 impl<A: ToJson, B: ToJson> ToJson for (A, B) {
@@ -349,14 +248,23 @@ impl<A: ToJson, B: ToJson> ToJson for (A, B) {
 }
 
 impl<A: FromJson, B: FromJson, C: FromJson> FromJson for (A, B, C) {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match tuple_items(value, path, 3)? {
-            [a, b, c] => Ok((
-                A::decode(a, &path.index(0))?,
-                B::decode(b, &path.index(1))?,
-                C::decode(c, &path.index(2))?,
-            )),
-            _ => Err(DecodeError::new(path, "expected an array of 3 items")),
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        tuple_len(r, 3)?;
+        let (mut a, mut b, mut c) = (None, None, None);
+        let mut n = 0;
+        r.array(&mut |r| {
+            match n {
+                0 => a = Some(A::read(r)?),
+                1 => b = Some(B::read(r)?),
+                2 => c = Some(C::read(r)?),
+                _ => return Err(Miss::FIT),
+            }
+            n += 1;
+            Ok(())
+        })?;
+        match (a, b, c) {
+            (Some(a), Some(b), Some(c)) => Ok((a, b, c)),
+            _ => Err(Miss::FIT),
         }
     }
 }
@@ -367,12 +275,6 @@ impl<A: ToJson, B: ToJson, C: ToJson> ToJson for (A, B, C) {
 }
 
 impl<T: FromJson> FromJson for Patch<T> {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match value {
-            Json::Null => Ok(Patch::Null),
-            v => T::decode(v, path).map(Patch::Set),
-        }
-    }
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         if r.null()? {
             return Ok(Patch::Null);
@@ -390,10 +292,29 @@ impl<T: ToJson> ToJson for Patch<T> {
     }
 }
 
-/// A number as written, for messages.
-fn num_text(n: &Num<'_>) -> String {
-    match n {
-        Num::Text(t) => (*t).to_owned(),
-        Num::Value(n) => text(&Value::Number((*n).clone())),
+/// In exact mode, that the array `r` is at has `n` items, as a tuple needs: the length is
+/// checked before any item, as a decoder of the document checks it.
+fn tuple_len(r: &mut Reader<'_>, n: usize) -> Result<(), Miss> {
+    if !r.is_exact() {
+        return Ok(());
     }
+    let mut scan = r.clone();
+    let mut len = 0usize;
+    if scan.peek() != Some(b'[') {
+        return Err(r.expected("an array"));
+    }
+    scan.array(&mut |s| {
+        len += 1;
+        s.raw().map(|_| ())
+    })?;
+    if len == n {
+        return Ok(());
+    }
+    Err(r.reject(|| {
+        let mut message = String::from("expected an array of ");
+        push_decimal(&mut message, n as u64);
+        message.push_str(" items, found ");
+        push_decimal(&mut message, len as u64);
+        message
+    }))
 }

@@ -1,60 +1,122 @@
-//! Choosing the member of a union: by tag, by best fit, and why none fitted.
+//! Choosing the member of a union, in one pass: by tag, by best fit, and why none fitted.
 
 use super::object::CONST_MISMATCH;
-use super::{DecodeError, Json, Path};
+use super::{to_vec, DecodeError, Value};
+use crate::runtime::doc::{Miss, Reader};
+use std::borrow::Cow;
 
-/// The decoder of one union member, as generated code lists them for [`best_fit`].
-pub type Decoder<T> = fn(&Json<'_>, &Path<'_>) -> Result<T, DecodeError>;
+/// One member of a union, as generated code lists them, most specific first: the property
+/// names it knows, its read, and the keys it requires (none listed for a member that is
+/// no struct).
+pub type Member<T> = (
+    &'static [&'static str],
+    fn(&mut Reader<'_>) -> Result<T, Miss>,
+    &'static [&'static str],
+);
 
-/// Chooses the union member that fits `value` best. Each candidate is the member's known
-/// top-level property names and its decoder. Every decoder is tried; among those that
-/// succeed, the one leaving the fewest of `value`'s keys unknown wins, ties going to the
-/// earliest. `None` when none succeeds: the caller keeps the value as `Unknown`.
-pub fn best_fit<T>(
-    value: &Json<'_>,
-    _path: &Path<'_>,
-    candidates: &[(&[&str], Decoder<T>)],
-) -> Option<T> {
-    let mut best: Option<(usize, T)> = None;
-    for (known, decode) in candidates {
-        let unknown = unknown_keys(value, known);
-        if best.as_ref().is_some_and(|(score, _)| *score <= unknown) {
-            continue;
-        }
-        // A member that fails is dropped with its error: try it below `Probe`, where the
-        // error costs nothing to make.
-        if let Ok(v) = decode(value, &Path::Probe) {
-            if unknown == 0 {
-                return Some(v);
-            }
-            best = Some((unknown, v));
-        }
+/// The closest error of a union (see [`closest_error`]), as generated code gives it.
+pub type Closest = fn(&Reader<'_>) -> Option<DecodeError>;
+
+/// A union member or event this SDK does not know, found by its tag `tag` under `key`: the
+/// value as sent. The fast pass takes the first `key` of the object, a document the last,
+/// so a second one that differs is a [`Miss`] (exact mode then decides).
+pub fn unknown_tagged(r: &mut Reader<'_>, key: &str, tag: &str) -> Result<Value, Miss> {
+    let value = r.value()?;
+    match value.get(key).and_then(Value::as_str) {
+        Some(t) if t == tag => Ok(value),
+        _ => Err(Miss::UNSURE),
     }
-    best.map(|(_, v)| v)
 }
 
-/// Why `value` fits no member of a union: the decode error of the member that came closest,
-/// worded, at its path below `path`. `None` when a member fits, and below [`Path::Probe`]
-/// (where nobody reads it).
+/// The `type` of a webhook event, the reader at the event. In exact mode a miss says why:
+/// the event is no object, has no `type`, or its `type` is no string.
+pub fn event_type<'a>(r: &mut Reader<'a>) -> Result<Cow<'a, str>, Miss> {
+    match r.tag("type")? {
+        Some(t) => return Ok(t),
+        None if !r.is_exact() => return Err(Miss::UNSURE),
+        None => {}
+    }
+    if r.peek() != Some(b'{') {
+        return Err(r.expected("an object"));
+    }
+    let mut found = None;
+    let mut scan = r.clone();
+    scan.object(&mut |s, k| {
+        if k == "type" {
+            found = Some(s.found());
+        }
+        s.raw().map(|_| ())
+    })?;
+    let error = match found {
+        Some(kind) => DecodeError {
+            path: ".type".into(),
+            message: ["expected a string, found ", kind].concat(),
+        },
+        None => DecodeError {
+            path: String::new(),
+            message: "missing field `type`".into(),
+        },
+    };
+    Err(r.fail_with(error))
+}
+
+/// Chooses the member that fits the value best: among the members that read it, the one
+/// leaving the fewest of its keys unknown (not in the member's known list) wins, ties
+/// going to the earliest; a member leaving none ends the search; none: `unknown` of the
+/// value. The object's keys are listed once first, so that a member missing a required
+/// key, or unable to beat the best so far, is not read at all.
+pub fn best_fit<T>(
+    r: &mut Reader<'_>,
+    members: &[Member<T>],
+    unknown: fn(Value) -> T,
+) -> Result<T, Miss> {
+    let keys = keys(r)?;
+    let mut best: Option<(usize, T, Reader<'_>)> = None;
+    for (known, read, required) in members {
+        if !contains_all(&keys, required) {
+            continue;
+        }
+        let score = count_missing(known, &keys);
+        if best.as_ref().is_some_and(|(s, _, _)| *s <= score) {
+            continue;
+        }
+        let mut c = r.clone();
+        match read(&mut c) {
+            Ok(v) if score == 0 => {
+                r.advance_to(&mut c);
+                return Ok(v);
+            }
+            Ok(v) => best = Some((score, v, c)),
+            // A member that cannot tell may be the one exact mode picks.
+            Err(m) if m.unsure => return Err(m),
+            Err(_) => {}
+        }
+    }
+    match best {
+        Some((_, v, mut c)) => {
+            r.advance_to(&mut c);
+            Ok(v)
+        }
+        None => r.value().map(unknown),
+    }
+}
+
+/// Why the value `r` is at (exact mode) fits no member of a union: the error of the member
+/// that came closest, its path relative to the value. `None` when a member fits.
 ///
-/// Closest is the member whose decoding got furthest: a mismatched constant (the member's
+/// Closest is the member whose read got furthest: a mismatched constant (the member's
 /// tag) counts as not started, otherwise the deeper the failing path the further it got;
 /// then the member leaving the fewest keys unknown; then the most specific (first).
-pub fn closest_error<T>(
-    value: &Json<'_>,
-    path: &Path<'_>,
-    candidates: &[(&[&str], Decoder<T>)],
-) -> Option<DecodeError> {
-    if path.is_probe() {
-        return None;
-    }
+pub fn closest_error<T>(r: &Reader<'_>, members: &[Member<T>]) -> Option<DecodeError> {
+    let keys = keys(r).ok()?;
     let mut best: Option<((usize, std::cmp::Reverse<usize>), DecodeError)> = None;
-    for (known, decode) in candidates {
-        let error = match decode(value, path) {
+    for (known, read, _) in members {
+        let mut c = r.clone();
+        let error = match read(&mut c) {
             Ok(_) => return None,
-            Err(e) => e,
+            Err(_) => c.take_fail(),
         };
-        let unknown = unknown_keys(value, known);
+        let unknown = count_missing(known, &keys);
         let progress = if error.message.starts_with(CONST_MISMATCH) {
             0
         } else {
@@ -73,54 +135,134 @@ pub fn closest_error<T>(
     best.map(|(_, e)| e)
 }
 
-/// The value of a string property used as a union's tag.
-pub fn tag<'v>(value: &'v Json<'_>, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Json::as_str)
+/// A member that is itself an open union read the value as its `Unknown`: not a match
+/// here. In exact mode, why: that union's own closest error, when it has members.
+#[cold]
+pub fn no_variant(r: &mut Reader<'_>, at: &Reader<'_>, closest: Option<Closest>) -> Miss {
+    if !r.is_exact() {
+        return Miss::FIT;
+    }
+    let error = closest.and_then(|f| f(at)).unwrap_or_else(|| DecodeError {
+        path: String::new(),
+        message: "no variant matched".into(),
+    });
+    r.fail_with(error)
 }
 
-/// How many of `value`'s keys a member that knows `known` would keep as unknown (0 for a
-/// value that is no object): the measure of fit both union resolvers rank members by.
-fn unknown_keys(value: &Json<'_>, known: &[&str]) -> usize {
-    match value {
-        Json::Object(entries) => entries
-            .iter()
-            .filter(|(k, _)| !known.contains(&k.as_ref()))
-            .count(),
-        _ => 0,
+/// `unknown_reason` of a union whose value is `Unknown`: `closest` (the union's closest
+/// error) run on the value, its path from `$`.
+pub fn unknown_reason(value: &Value, closest: Closest) -> Option<DecodeError> {
+    let text = to_vec(value);
+    let r = Reader::exact(&text).ok()?;
+    closest(&r).map(|mut e| {
+        e.path.insert(0, '$');
+        e
+    })
+}
+
+/// How many of `keys` are not in `set`. Both usually follow the spec's order, so the entry
+/// after the last one found is tried first: linear, where a search per key is quadratic.
+fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>]) -> usize {
+    let mut next = 0;
+    let mut missing = 0;
+    for k in keys {
+        let k = k.as_ref();
+        if set.get(next).is_some_and(|s| s.as_ref() == k) {
+            next += 1;
+            continue;
+        }
+        match set.iter().position(|s| s.as_ref() == k) {
+            Some(i) => next = i + 1,
+            None => missing += 1,
+        }
     }
+    missing
+}
+
+/// Whether every one of `required` is among `keys` (see [`count_missing`]).
+fn contains_all(keys: &[Cow<'_, str>], required: &[&str]) -> bool {
+    count_missing(keys, required) == 0
+}
+
+/// The keys of the object `r` is at (none if it is no object), consuming nothing.
+fn keys<'a>(r: &Reader<'a>) -> Result<Vec<Cow<'a, str>>, Miss> {
+    let mut scan = r.clone();
+    let mut keys = Vec::new();
+    if scan.peek() == Some(b'{') {
+        scan.object(&mut |r, k| {
+            keys.push(k);
+            r.raw().map(|_| ())
+        })?;
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{from_slice, FromJson};
-    use super::*;
+    use super::super::{exact_slice, read_slice, FromJson};
+    use crate::models::{Customer, DiscountBase, WebhookPayload};
+
+    /// Where the fast pass gives a value, exact mode gives the same one.
+    fn agree<T: FromJson + PartialEq + std::fmt::Debug>(bytes: &[u8]) -> bool {
+        match read_slice::<T>(bytes) {
+            Some(v) => {
+                let doc = exact_slice::<T>(bytes);
+                assert_eq!(
+                    doc.as_ref().ok(),
+                    Some(&v),
+                    "fast pass and exact mode differ on {:?}",
+                    String::from_utf8_lossy(bytes)
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    const CUSTOMER: &[u8] = br#"{"id":"c1","created_at":"2026-01-01T00:00:00Z","modified_at":null,"metadata":{"plan":"pro","seats":3,"n":1.5,"ok":true},"external_id":null,"email":"a@b.c","email_verified":true,"type":"individual","name":"N\u00e9","billing_name":null,"billing_address":{"line1":null,"country":"US","x":[1,{"y":null}]},"tax_id":["1","us_ein"],"organization_id":"o","deleted_at":null,"first_user_event_at":null,"avatar_url":null,"new":{"a":[true]}}"#;
+    const EVENT: &[u8] = br#"{"type":"customer.created","timestamp":"2026-01-01T00:00:00Z","data":{"id":"c1","created_at":"2026-01-01T00:00:00Z","modified_at":null,"metadata":{},"email":"a@b.c","email_verified":false,"type":"team","name":null,"billing_name":null,"billing_address":null,"tax_id":null,"organization_id":"o","deleted_at":null,"first_user_event_at":null,"avatar_url":null}}"#;
+    const DISCOUNT: &[u8] = br#"{"duration":"repeating","duration_in_months":3,"type":"percentage","basis_points":1000,"created_at":"2026-01-01T00:00:00Z","modified_at":null,"id":"d","metadata":{},"name":"n","code":null,"starts_at":null,"ends_at":null,"max_redemptions":null,"max_redemptions_per_customer":null,"redemptions_count":0,"organization_id":"o"}"#;
+
+    fn mutations<T: FromJson + PartialEq + std::fmt::Debug>(doc: &[u8]) {
+        assert!(agree::<T>(doc), "the one-pass read misses the original");
+        for end in 0..doc.len() {
+            agree::<T>(&doc[..end]);
+        }
+        let replacements = b" \"\\{}[],:0-.eE+tfnu\x01\xffa";
+        let mut x: u32 = 0x9e37_79b9;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let mut m = doc.to_vec();
+            let i = x as usize % m.len();
+            m[i] = replacements[(x >> 16) as usize % replacements.len()];
+            agree::<T>(&m);
+        }
+    }
 
     #[test]
-    fn best_fit_skips_failing_members_and_errors_keep_their_path() {
-        fn int(v: &Json<'_>, p: &Path<'_>) -> Result<String, DecodeError> {
-            i64::decode(v, p).map(|i| format!("int {i}"))
-        }
-        fn text(v: &Json<'_>, p: &Path<'_>) -> Result<String, DecodeError> {
-            String::decode(v, p).map(|s| format!("text {s}"))
-        }
-        let candidates: &[(&[&str], Decoder<String>)] = &[(&[], int), (&[], text)];
-        let doc = crate::runtime::doc::parse(br#"["x", 7, true]"#).expect("JSON");
-        let Json::Array(items) = &doc else {
-            panic!("array")
-        };
-        let picked: Vec<Option<String>> = items
-            .iter()
-            .map(|v| best_fit(v, &Path::Root, candidates))
-            .collect();
-        assert_eq!(
-            picked,
-            [Some("text x".to_owned()), Some("int 7".to_owned()), None]
-        );
+    fn one_pass_agrees_with_the_document_on_mutations() {
+        mutations::<Customer>(CUSTOMER);
+        mutations::<WebhookPayload>(EVENT);
+        mutations::<DiscountBase>(DISCOUNT);
+    }
 
-        let e = from_slice::<Vec<i64>>(br#"[1, "two"]"#).expect_err("a string is no i64");
-        assert_eq!(
-            e.to_string(),
-            "invalid JSON at $[1]: expected an integer, found a string"
-        );
+    #[test]
+    fn repeated_keys_and_tags_are_left_to_the_document() {
+        let cases: &[&[u8]] = &[
+            br#"{"type":"customer.created","type":"x.new","data":1}"#,
+            br#"{"type":1,"type":"x.new","data":1}"#,
+            br#"{"type":"x.new","data":1}"#,
+            br#"{"id":"a","id":"b","type":"team"}"#,
+        ];
+        for case in cases {
+            agree::<WebhookPayload>(case);
+            agree::<Customer>(case);
+        }
+        let twice = br#"{"type":"customer.created","type":"x.new","data":1}"#;
+        assert!(read_slice::<WebhookPayload>(twice).is_none());
+        let unknown = read_slice::<WebhookPayload>(br#"{"type":"x.new","data":1}"#);
+        assert!(matches!(unknown, Some(WebhookPayload::Unknown { .. })));
     }
 }
