@@ -746,19 +746,26 @@ fn emit_enum(name: &str, values: &[(String, String)], out: &mut String) {
         let _ = writeln!(out, "    /// `{raw}` in JSON.\n    {v},");
     }
     out.push_str("    /// A value this version of the SDK does not know, kept as Polar sent it.\n    Unknown(String),\n}\n\n");
-    let _ = writeln!(out, "impl {name} {{\n    /// The value on the wire.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
-    for (v, raw) in values {
-        let _ = writeln!(out, "            Self::{v} => {},", lit(raw));
+    if values.len() >= TABLE_ENUM {
+        emit_enum_table(name, values, out);
+    } else {
+        let _ = writeln!(out, "impl {name} {{\n    /// The value on the wire.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
+        for (v, raw) in values {
+            let _ = writeln!(out, "            Self::{v} => {},", lit(raw));
+        }
+        out.push_str("            Self::Unknown(v) => v,\n        }\n    }\n}\n\n");
+        let _ = writeln!(
+            out,
+            "impl From<&str> for {name} {{\n    fn from(v: &str) -> Self {{\n        match v {{"
+        );
+        for (v, raw) in values {
+            let _ = writeln!(out, "            {} => Self::{v},", lit(raw));
+        }
+        out.push_str(
+            "            other => Self::Unknown(other.to_owned()),\n        }\n    }\n}\n\n",
+        );
     }
-    out.push_str("            Self::Unknown(v) => v,\n        }\n    }\n}\n\n");
-    let _ = writeln!(
-        out,
-        "impl From<&str> for {name} {{\n    fn from(v: &str) -> Self {{\n        match v {{"
-    );
-    for (v, raw) in values {
-        let _ = writeln!(out, "            {} => Self::{v},", lit(raw));
-    }
-    out.push_str("            other => Self::Unknown(other.to_owned()),\n        }\n    }\n}\n\n");
+
     let _ = writeln!(
         out,
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
@@ -766,6 +773,63 @@ fn emit_enum(name: &str, values: &[(String, String)], out: &mut String) {
          impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        Value::String(self.as_str().to_owned())\n    }}\n}}\n\n\
          impl JsonKey for {name} {{\n    fn from_key(key: &str) -> Self {{\n        Self::from(key)\n    }}\n    fn to_key(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}\n"
     );
+}
+
+/// From how many values an enum keeps them in a table: its `From<&str>` is then a binary
+/// search (a `match` on strings compares them one by one, each compare its own code: 8.6 KB
+/// of wasm for the 249 countries), and `as_str` an index into the table.
+const TABLE_ENUM: usize = 16;
+
+fn emit_enum_table(name: &str, values: &[(String, String)], out: &mut String) {
+    // The values as one text and where each ends: two bytes a value, where a `&str` each
+    // would be eight (a pointer and a length) and compress worse.
+    let text: String = values.iter().map(|(_, raw)| raw.as_str()).collect();
+    let mut end = 0;
+    let ends: Vec<String> = values
+        .iter()
+        .map(|(_, raw)| {
+            end += raw.len();
+            end.to_string()
+        })
+        .collect();
+    assert!(
+        end <= usize::from(u16::MAX),
+        "enum {name}: its values exceed 64 KiB"
+    );
+    let _ = writeln!(
+        out,
+        "impl {name} {{\n    /// Every value on the wire this SDK knows, end to end, in the order of the variants.\n    const TEXT: &'static str = {};\n    /// Where each value of `TEXT` ends.\n    const ENDS: &'static [u16] = &[{}];\n",
+        lit(&text),
+        ends.join(", ")
+    );
+    let sorted = values
+        .windows(2)
+        .all(|w| w[0].1.as_bytes() < w[1].1.as_bytes());
+    let order = if sorted {
+        "&[]".to_string()
+    } else {
+        let mut by: Vec<usize> = (0..values.len()).collect();
+        by.sort_by(|&a, &b| values[a].1.as_bytes().cmp(values[b].1.as_bytes()));
+        let _ = writeln!(
+            out,
+            "    /// The values' positions in the order of their bytes: what `from` searches.\n    const BY_VALUE: &'static [u16] = &[{}];\n",
+            by.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+        );
+        "Self::BY_VALUE".to_string()
+    };
+    out.push_str("    /// The value on the wire.\n    pub fn as_str(&self) -> &str {\n        let i = match self {\n");
+    for (i, (v, _)) in values.iter().enumerate() {
+        let _ = writeln!(out, "            Self::{v} => {i},");
+    }
+    out.push_str("            Self::Unknown(v) => return v,\n        };\n        json::value_at(Self::TEXT, Self::ENDS, i)\n    }\n}\n\n");
+    let _ = writeln!(
+        out,
+        "impl From<&str> for {name} {{\n    fn from(v: &str) -> Self {{\n        match json::position(Self::TEXT, Self::ENDS, {order}, v) {{"
+    );
+    for (i, (v, _)) in values.iter().enumerate() {
+        let _ = writeln!(out, "            Some({i}) => Self::{v},");
+    }
+    out.push_str("            _ => Self::Unknown(v.to_owned()),\n        }\n    }\n}\n\n");
 }
 
 fn const_expr(c: &crate::json::J) -> String {

@@ -878,27 +878,11 @@ impl<'a> Reader<'a> {
     /// Reads an object, calling `entry` with each key, the reader at its value (which
     /// `entry` must read or skip).
     pub fn object(&mut self, entry: &mut Entry<'_, 'a>) -> Result<(), Miss> {
-        self.open(b'{')?;
-        self.p.skip_ws();
-        if self.p.peek() == Some(b'}') {
-            self.p.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            self.p.skip_ws();
-            if self.p.peek() != Some(b'"') {
-                return Err(Miss::UNSURE);
-            }
-            let key = match self.p.plain_string() {
-                Some(k) => Cow::Borrowed(k),
-                None => self.p.string()?,
-            };
-            self.p.skip_ws();
-            if self.p.peek() != Some(b':') {
-                return Err(Miss::UNSURE);
-            }
-            self.p.pos += 1;
+        self.begin_object()?;
+        let mut first = true;
+        while self.next_entry(first)? {
+            first = false;
+            let key = self.key()?;
             // Exact mode names the key of a value that fails.
             let named = self.exact.then(|| key.clone());
             if let Err(m) = entry(self, key) {
@@ -907,17 +891,8 @@ impl<'a> Reader<'a> {
                 }
                 return Err(m);
             }
-            self.p.skip_ws();
-            match self.p.peek() {
-                Some(b',') => self.p.pos += 1,
-                Some(b'}') => {
-                    self.p.pos += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                _ => return Err(Miss::UNSURE),
-            }
         }
+        Ok(())
     }
 
     /// Opens the object that comes next, for [`Reader::next_entry`] to walk.
@@ -1031,15 +1006,11 @@ impl<'a> Reader<'a> {
         if scan.peek() != Some(b'{') {
             return Ok(None);
         }
-        scan.p.pos += 1;
+        scan.begin_object()?;
         let mut last = None;
-        loop {
-            scan.p.skip_ws();
-            match scan.p.peek() {
-                Some(b'"') => {}
-                Some(b'}') => return Ok(last),
-                _ => return Err(Miss::UNSURE),
-            }
+        let mut first = true;
+        while scan.next_entry(first)? {
+            first = false;
             let named = scan.key()? == key;
             let tag = match scan.peek() {
                 Some(b'"') if named => Some(scan.str()?),
@@ -1056,13 +1027,8 @@ impl<'a> Reader<'a> {
                 }
                 last = tag;
             }
-            scan.p.skip_ws();
-            match scan.p.peek() {
-                Some(b',') => scan.p.pos += 1,
-                Some(b'}') => return Ok(last),
-                _ => return Err(Miss::UNSURE),
-            }
         }
+        Ok(last)
     }
 }
 

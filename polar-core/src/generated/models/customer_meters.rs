@@ -226,54 +226,66 @@ pub enum CustomerMeterSortProperty {
 }
 
 impl CustomerMeterSortProperty {
+    /// Every value on the wire this SDK knows, end to end, in the order of the variants.
+    const TEXT: &'static str = "created_at-created_atmodified_at-modified_atcustomer_id-customer_idcustomer_name-customer_namemeter_id-meter_idmeter_name-meter_nameconsumed_units-consumed_unitscredited_units-credited_unitsbalance-balance";
+    /// Where each value of `TEXT` ends.
+    const ENDS: &'static [u16] = &[
+        10, 21, 32, 44, 55, 67, 80, 94, 102, 111, 121, 132, 146, 161, 175, 190, 197, 205,
+    ];
+
+    /// The values' positions in the order of their bytes: what `from` searches.
+    const BY_VALUE: &'static [u16] =
+        &[17, 13, 1, 15, 5, 7, 9, 11, 3, 16, 12, 0, 14, 4, 6, 8, 10, 2];
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::CreatedAtDesc => "-created_at",
-            Self::ModifiedAt => "modified_at",
-            Self::ModifiedAtDesc => "-modified_at",
-            Self::CustomerId => "customer_id",
-            Self::CustomerIdDesc => "-customer_id",
-            Self::CustomerName => "customer_name",
-            Self::CustomerNameDesc => "-customer_name",
-            Self::MeterId => "meter_id",
-            Self::MeterIdDesc => "-meter_id",
-            Self::MeterName => "meter_name",
-            Self::MeterNameDesc => "-meter_name",
-            Self::ConsumedUnits => "consumed_units",
-            Self::ConsumedUnitsDesc => "-consumed_units",
-            Self::CreditedUnits => "credited_units",
-            Self::CreditedUnitsDesc => "-credited_units",
-            Self::Balance => "balance",
-            Self::BalanceDesc => "-balance",
-            Self::Unknown(v) => v,
-        }
+        let i = match self {
+            Self::CreatedAt => 0,
+            Self::CreatedAtDesc => 1,
+            Self::ModifiedAt => 2,
+            Self::ModifiedAtDesc => 3,
+            Self::CustomerId => 4,
+            Self::CustomerIdDesc => 5,
+            Self::CustomerName => 6,
+            Self::CustomerNameDesc => 7,
+            Self::MeterId => 8,
+            Self::MeterIdDesc => 9,
+            Self::MeterName => 10,
+            Self::MeterNameDesc => 11,
+            Self::ConsumedUnits => 12,
+            Self::ConsumedUnitsDesc => 13,
+            Self::CreditedUnits => 14,
+            Self::CreditedUnitsDesc => 15,
+            Self::Balance => 16,
+            Self::BalanceDesc => 17,
+            Self::Unknown(v) => return v,
+        };
+        json::value_at(Self::TEXT, Self::ENDS, i)
     }
 }
 
 impl From<&str> for CustomerMeterSortProperty {
     fn from(v: &str) -> Self {
-        match v {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::CreatedAtDesc,
-            "modified_at" => Self::ModifiedAt,
-            "-modified_at" => Self::ModifiedAtDesc,
-            "customer_id" => Self::CustomerId,
-            "-customer_id" => Self::CustomerIdDesc,
-            "customer_name" => Self::CustomerName,
-            "-customer_name" => Self::CustomerNameDesc,
-            "meter_id" => Self::MeterId,
-            "-meter_id" => Self::MeterIdDesc,
-            "meter_name" => Self::MeterName,
-            "-meter_name" => Self::MeterNameDesc,
-            "consumed_units" => Self::ConsumedUnits,
-            "-consumed_units" => Self::ConsumedUnitsDesc,
-            "credited_units" => Self::CreditedUnits,
-            "-credited_units" => Self::CreditedUnitsDesc,
-            "balance" => Self::Balance,
-            "-balance" => Self::BalanceDesc,
-            other => Self::Unknown(other.to_owned()),
+        match json::position(Self::TEXT, Self::ENDS, Self::BY_VALUE, v) {
+            Some(0) => Self::CreatedAt,
+            Some(1) => Self::CreatedAtDesc,
+            Some(2) => Self::ModifiedAt,
+            Some(3) => Self::ModifiedAtDesc,
+            Some(4) => Self::CustomerId,
+            Some(5) => Self::CustomerIdDesc,
+            Some(6) => Self::CustomerName,
+            Some(7) => Self::CustomerNameDesc,
+            Some(8) => Self::MeterId,
+            Some(9) => Self::MeterIdDesc,
+            Some(10) => Self::MeterName,
+            Some(11) => Self::MeterNameDesc,
+            Some(12) => Self::ConsumedUnits,
+            Some(13) => Self::ConsumedUnitsDesc,
+            Some(14) => Self::CreditedUnits,
+            Some(15) => Self::CreditedUnitsDesc,
+            Some(16) => Self::Balance,
+            Some(17) => Self::BalanceDesc,
+            _ => Self::Unknown(v.to_owned()),
         }
     }
 }

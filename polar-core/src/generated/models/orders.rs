@@ -1103,50 +1103,61 @@ pub enum OrderExportColumn {
 }
 
 impl OrderExportColumn {
+    /// Every value on the wire this SDK knows, end to end, in the order of the variants.
+    const TEXT: &'static str = "emailcreated_atproductnet_amountcurrencystatusinvoice_numbercustomer_namebilling_namebilling_countrysubtotal_amountdiscount_amounttax_amounttotal_amountrefunded_amountbilling_reason";
+    /// Where each value of `TEXT` ends.
+    const ENDS: &'static [u16] = &[
+        5, 15, 22, 32, 40, 46, 60, 73, 85, 100, 115, 130, 140, 152, 167, 181,
+    ];
+
+    /// The values' positions in the order of their bytes: what `from` searches.
+    const BY_VALUE: &'static [u16] = &[9, 8, 15, 1, 4, 7, 11, 0, 6, 3, 2, 14, 5, 10, 12, 13];
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::CreatedAt => "created_at",
-            Self::Product => "product",
-            Self::NetAmount => "net_amount",
-            Self::Currency => "currency",
-            Self::Status => "status",
-            Self::InvoiceNumber => "invoice_number",
-            Self::CustomerName => "customer_name",
-            Self::BillingName => "billing_name",
-            Self::BillingCountry => "billing_country",
-            Self::SubtotalAmount => "subtotal_amount",
-            Self::DiscountAmount => "discount_amount",
-            Self::TaxAmount => "tax_amount",
-            Self::TotalAmount => "total_amount",
-            Self::RefundedAmount => "refunded_amount",
-            Self::BillingReason => "billing_reason",
-            Self::Unknown(v) => v,
-        }
+        let i = match self {
+            Self::Email => 0,
+            Self::CreatedAt => 1,
+            Self::Product => 2,
+            Self::NetAmount => 3,
+            Self::Currency => 4,
+            Self::Status => 5,
+            Self::InvoiceNumber => 6,
+            Self::CustomerName => 7,
+            Self::BillingName => 8,
+            Self::BillingCountry => 9,
+            Self::SubtotalAmount => 10,
+            Self::DiscountAmount => 11,
+            Self::TaxAmount => 12,
+            Self::TotalAmount => 13,
+            Self::RefundedAmount => 14,
+            Self::BillingReason => 15,
+            Self::Unknown(v) => return v,
+        };
+        json::value_at(Self::TEXT, Self::ENDS, i)
     }
 }
 
 impl From<&str> for OrderExportColumn {
     fn from(v: &str) -> Self {
-        match v {
-            "email" => Self::Email,
-            "created_at" => Self::CreatedAt,
-            "product" => Self::Product,
-            "net_amount" => Self::NetAmount,
-            "currency" => Self::Currency,
-            "status" => Self::Status,
-            "invoice_number" => Self::InvoiceNumber,
-            "customer_name" => Self::CustomerName,
-            "billing_name" => Self::BillingName,
-            "billing_country" => Self::BillingCountry,
-            "subtotal_amount" => Self::SubtotalAmount,
-            "discount_amount" => Self::DiscountAmount,
-            "tax_amount" => Self::TaxAmount,
-            "total_amount" => Self::TotalAmount,
-            "refunded_amount" => Self::RefundedAmount,
-            "billing_reason" => Self::BillingReason,
-            other => Self::Unknown(other.to_owned()),
+        match json::position(Self::TEXT, Self::ENDS, Self::BY_VALUE, v) {
+            Some(0) => Self::Email,
+            Some(1) => Self::CreatedAt,
+            Some(2) => Self::Product,
+            Some(3) => Self::NetAmount,
+            Some(4) => Self::Currency,
+            Some(5) => Self::Status,
+            Some(6) => Self::InvoiceNumber,
+            Some(7) => Self::CustomerName,
+            Some(8) => Self::BillingName,
+            Some(9) => Self::BillingCountry,
+            Some(10) => Self::SubtotalAmount,
+            Some(11) => Self::DiscountAmount,
+            Some(12) => Self::TaxAmount,
+            Some(13) => Self::TotalAmount,
+            Some(14) => Self::RefundedAmount,
+            Some(15) => Self::BillingReason,
+            _ => Self::Unknown(v.to_owned()),
         }
     }
 }
@@ -1848,54 +1859,66 @@ pub enum OrderSortProperty {
 }
 
 impl OrderSortProperty {
+    /// Every value on the wire this SDK knows, end to end, in the order of the variants.
+    const TEXT: &'static str = "created_at-created_atstatus-statusinvoice_number-invoice_numberamount-amountnet_amount-net_amountcustomer-customerproduct-productdiscount-discountsubscription-subscription";
+    /// Where each value of `TEXT` ends.
+    const ENDS: &'static [u16] = &[
+        10, 21, 27, 34, 48, 63, 69, 76, 86, 97, 105, 114, 121, 129, 137, 146, 158, 171,
+    ];
+
+    /// The values' positions in the order of their bytes: what `from` searches.
+    const BY_VALUE: &'static [u16] =
+        &[7, 1, 11, 15, 5, 9, 13, 3, 17, 6, 0, 10, 14, 4, 8, 12, 2, 16];
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::CreatedAtDesc => "-created_at",
-            Self::Status => "status",
-            Self::StatusDesc => "-status",
-            Self::InvoiceNumber => "invoice_number",
-            Self::InvoiceNumberDesc => "-invoice_number",
-            Self::Amount => "amount",
-            Self::AmountDesc => "-amount",
-            Self::NetAmount => "net_amount",
-            Self::NetAmountDesc => "-net_amount",
-            Self::Customer => "customer",
-            Self::CustomerDesc => "-customer",
-            Self::Product => "product",
-            Self::ProductDesc => "-product",
-            Self::Discount => "discount",
-            Self::DiscountDesc => "-discount",
-            Self::Subscription => "subscription",
-            Self::SubscriptionDesc => "-subscription",
-            Self::Unknown(v) => v,
-        }
+        let i = match self {
+            Self::CreatedAt => 0,
+            Self::CreatedAtDesc => 1,
+            Self::Status => 2,
+            Self::StatusDesc => 3,
+            Self::InvoiceNumber => 4,
+            Self::InvoiceNumberDesc => 5,
+            Self::Amount => 6,
+            Self::AmountDesc => 7,
+            Self::NetAmount => 8,
+            Self::NetAmountDesc => 9,
+            Self::Customer => 10,
+            Self::CustomerDesc => 11,
+            Self::Product => 12,
+            Self::ProductDesc => 13,
+            Self::Discount => 14,
+            Self::DiscountDesc => 15,
+            Self::Subscription => 16,
+            Self::SubscriptionDesc => 17,
+            Self::Unknown(v) => return v,
+        };
+        json::value_at(Self::TEXT, Self::ENDS, i)
     }
 }
 
 impl From<&str> for OrderSortProperty {
     fn from(v: &str) -> Self {
-        match v {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::CreatedAtDesc,
-            "status" => Self::Status,
-            "-status" => Self::StatusDesc,
-            "invoice_number" => Self::InvoiceNumber,
-            "-invoice_number" => Self::InvoiceNumberDesc,
-            "amount" => Self::Amount,
-            "-amount" => Self::AmountDesc,
-            "net_amount" => Self::NetAmount,
-            "-net_amount" => Self::NetAmountDesc,
-            "customer" => Self::Customer,
-            "-customer" => Self::CustomerDesc,
-            "product" => Self::Product,
-            "-product" => Self::ProductDesc,
-            "discount" => Self::Discount,
-            "-discount" => Self::DiscountDesc,
-            "subscription" => Self::Subscription,
-            "-subscription" => Self::SubscriptionDesc,
-            other => Self::Unknown(other.to_owned()),
+        match json::position(Self::TEXT, Self::ENDS, Self::BY_VALUE, v) {
+            Some(0) => Self::CreatedAt,
+            Some(1) => Self::CreatedAtDesc,
+            Some(2) => Self::Status,
+            Some(3) => Self::StatusDesc,
+            Some(4) => Self::InvoiceNumber,
+            Some(5) => Self::InvoiceNumberDesc,
+            Some(6) => Self::Amount,
+            Some(7) => Self::AmountDesc,
+            Some(8) => Self::NetAmount,
+            Some(9) => Self::NetAmountDesc,
+            Some(10) => Self::Customer,
+            Some(11) => Self::CustomerDesc,
+            Some(12) => Self::Product,
+            Some(13) => Self::ProductDesc,
+            Some(14) => Self::Discount,
+            Some(15) => Self::DiscountDesc,
+            Some(16) => Self::Subscription,
+            Some(17) => Self::SubscriptionDesc,
+            _ => Self::Unknown(v.to_owned()),
         }
     }
 }

@@ -1263,62 +1263,76 @@ pub enum SubscriptionExportColumn {
 }
 
 impl SubscriptionExportColumn {
+    /// Every value on the wire this SDK knows, end to end, in the order of the variants.
+    const TEXT: &'static str = "emailstarted_atproductamountcurrencystatusrecurring_intervalcustomer_namebilling_namebilling_countrynet_amountdiscountseatscurrent_period_startcurrent_period_endcancel_at_period_endcanceled_atends_atended_atcancellation_reasontrial_starttrial_end";
+    /// Where each value of `TEXT` ends.
+    const ENDS: &'static [u16] = &[
+        5, 15, 22, 28, 36, 42, 60, 73, 85, 100, 110, 118, 123, 143, 161, 181, 192, 199, 207, 226,
+        237, 246,
+    ];
+
+    /// The values' positions in the order of their bytes: what `from` searches.
+    const BY_VALUE: &'static [u16] = &[
+        3, 9, 8, 15, 16, 19, 4, 14, 13, 7, 11, 0, 18, 17, 10, 2, 6, 12, 1, 5, 21, 20,
+    ];
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::StartedAt => "started_at",
-            Self::Product => "product",
-            Self::Amount => "amount",
-            Self::Currency => "currency",
-            Self::Status => "status",
-            Self::RecurringInterval => "recurring_interval",
-            Self::CustomerName => "customer_name",
-            Self::BillingName => "billing_name",
-            Self::BillingCountry => "billing_country",
-            Self::NetAmount => "net_amount",
-            Self::Discount => "discount",
-            Self::Seats => "seats",
-            Self::CurrentPeriodStart => "current_period_start",
-            Self::CurrentPeriodEnd => "current_period_end",
-            Self::CancelAtPeriodEnd => "cancel_at_period_end",
-            Self::CanceledAt => "canceled_at",
-            Self::EndsAt => "ends_at",
-            Self::EndedAt => "ended_at",
-            Self::CancellationReason => "cancellation_reason",
-            Self::TrialStart => "trial_start",
-            Self::TrialEnd => "trial_end",
-            Self::Unknown(v) => v,
-        }
+        let i = match self {
+            Self::Email => 0,
+            Self::StartedAt => 1,
+            Self::Product => 2,
+            Self::Amount => 3,
+            Self::Currency => 4,
+            Self::Status => 5,
+            Self::RecurringInterval => 6,
+            Self::CustomerName => 7,
+            Self::BillingName => 8,
+            Self::BillingCountry => 9,
+            Self::NetAmount => 10,
+            Self::Discount => 11,
+            Self::Seats => 12,
+            Self::CurrentPeriodStart => 13,
+            Self::CurrentPeriodEnd => 14,
+            Self::CancelAtPeriodEnd => 15,
+            Self::CanceledAt => 16,
+            Self::EndsAt => 17,
+            Self::EndedAt => 18,
+            Self::CancellationReason => 19,
+            Self::TrialStart => 20,
+            Self::TrialEnd => 21,
+            Self::Unknown(v) => return v,
+        };
+        json::value_at(Self::TEXT, Self::ENDS, i)
     }
 }
 
 impl From<&str> for SubscriptionExportColumn {
     fn from(v: &str) -> Self {
-        match v {
-            "email" => Self::Email,
-            "started_at" => Self::StartedAt,
-            "product" => Self::Product,
-            "amount" => Self::Amount,
-            "currency" => Self::Currency,
-            "status" => Self::Status,
-            "recurring_interval" => Self::RecurringInterval,
-            "customer_name" => Self::CustomerName,
-            "billing_name" => Self::BillingName,
-            "billing_country" => Self::BillingCountry,
-            "net_amount" => Self::NetAmount,
-            "discount" => Self::Discount,
-            "seats" => Self::Seats,
-            "current_period_start" => Self::CurrentPeriodStart,
-            "current_period_end" => Self::CurrentPeriodEnd,
-            "cancel_at_period_end" => Self::CancelAtPeriodEnd,
-            "canceled_at" => Self::CanceledAt,
-            "ends_at" => Self::EndsAt,
-            "ended_at" => Self::EndedAt,
-            "cancellation_reason" => Self::CancellationReason,
-            "trial_start" => Self::TrialStart,
-            "trial_end" => Self::TrialEnd,
-            other => Self::Unknown(other.to_owned()),
+        match json::position(Self::TEXT, Self::ENDS, Self::BY_VALUE, v) {
+            Some(0) => Self::Email,
+            Some(1) => Self::StartedAt,
+            Some(2) => Self::Product,
+            Some(3) => Self::Amount,
+            Some(4) => Self::Currency,
+            Some(5) => Self::Status,
+            Some(6) => Self::RecurringInterval,
+            Some(7) => Self::CustomerName,
+            Some(8) => Self::BillingName,
+            Some(9) => Self::BillingCountry,
+            Some(10) => Self::NetAmount,
+            Some(11) => Self::Discount,
+            Some(12) => Self::Seats,
+            Some(13) => Self::CurrentPeriodStart,
+            Some(14) => Self::CurrentPeriodEnd,
+            Some(15) => Self::CancelAtPeriodEnd,
+            Some(16) => Self::CanceledAt,
+            Some(17) => Self::EndsAt,
+            Some(18) => Self::EndedAt,
+            Some(19) => Self::CancellationReason,
+            Some(20) => Self::TrialStart,
+            Some(21) => Self::TrialEnd,
+            _ => Self::Unknown(v.to_owned()),
         }
     }
 }
@@ -1827,54 +1841,66 @@ pub enum SubscriptionSortProperty {
 }
 
 impl SubscriptionSortProperty {
+    /// Every value on the wire this SDK knows, end to end, in the order of the variants.
+    const TEXT: &'static str = "customer-customerstatus-statusstarted_at-started_atcurrent_period_end-current_period_endended_at-ended_atends_at-ends_atamount-amountproduct-productdiscount-discount";
+    /// Where each value of `TEXT` ends.
+    const ENDS: &'static [u16] = &[
+        8, 17, 23, 30, 40, 51, 69, 88, 96, 105, 112, 120, 126, 133, 140, 148, 156, 165,
+    ];
+
+    /// The values' positions in the order of their bytes: what `from` searches.
+    const BY_VALUE: &'static [u16] =
+        &[13, 7, 1, 17, 9, 11, 15, 5, 3, 12, 6, 0, 16, 8, 10, 14, 4, 2];
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
-        match self {
-            Self::Customer => "customer",
-            Self::CustomerDesc => "-customer",
-            Self::Status => "status",
-            Self::StatusDesc => "-status",
-            Self::StartedAt => "started_at",
-            Self::StartedAtDesc => "-started_at",
-            Self::CurrentPeriodEnd => "current_period_end",
-            Self::CurrentPeriodEndDesc => "-current_period_end",
-            Self::EndedAt => "ended_at",
-            Self::EndedAtDesc => "-ended_at",
-            Self::EndsAt => "ends_at",
-            Self::EndsAtDesc => "-ends_at",
-            Self::Amount => "amount",
-            Self::AmountDesc => "-amount",
-            Self::Product => "product",
-            Self::ProductDesc => "-product",
-            Self::Discount => "discount",
-            Self::DiscountDesc => "-discount",
-            Self::Unknown(v) => v,
-        }
+        let i = match self {
+            Self::Customer => 0,
+            Self::CustomerDesc => 1,
+            Self::Status => 2,
+            Self::StatusDesc => 3,
+            Self::StartedAt => 4,
+            Self::StartedAtDesc => 5,
+            Self::CurrentPeriodEnd => 6,
+            Self::CurrentPeriodEndDesc => 7,
+            Self::EndedAt => 8,
+            Self::EndedAtDesc => 9,
+            Self::EndsAt => 10,
+            Self::EndsAtDesc => 11,
+            Self::Amount => 12,
+            Self::AmountDesc => 13,
+            Self::Product => 14,
+            Self::ProductDesc => 15,
+            Self::Discount => 16,
+            Self::DiscountDesc => 17,
+            Self::Unknown(v) => return v,
+        };
+        json::value_at(Self::TEXT, Self::ENDS, i)
     }
 }
 
 impl From<&str> for SubscriptionSortProperty {
     fn from(v: &str) -> Self {
-        match v {
-            "customer" => Self::Customer,
-            "-customer" => Self::CustomerDesc,
-            "status" => Self::Status,
-            "-status" => Self::StatusDesc,
-            "started_at" => Self::StartedAt,
-            "-started_at" => Self::StartedAtDesc,
-            "current_period_end" => Self::CurrentPeriodEnd,
-            "-current_period_end" => Self::CurrentPeriodEndDesc,
-            "ended_at" => Self::EndedAt,
-            "-ended_at" => Self::EndedAtDesc,
-            "ends_at" => Self::EndsAt,
-            "-ends_at" => Self::EndsAtDesc,
-            "amount" => Self::Amount,
-            "-amount" => Self::AmountDesc,
-            "product" => Self::Product,
-            "-product" => Self::ProductDesc,
-            "discount" => Self::Discount,
-            "-discount" => Self::DiscountDesc,
-            other => Self::Unknown(other.to_owned()),
+        match json::position(Self::TEXT, Self::ENDS, Self::BY_VALUE, v) {
+            Some(0) => Self::Customer,
+            Some(1) => Self::CustomerDesc,
+            Some(2) => Self::Status,
+            Some(3) => Self::StatusDesc,
+            Some(4) => Self::StartedAt,
+            Some(5) => Self::StartedAtDesc,
+            Some(6) => Self::CurrentPeriodEnd,
+            Some(7) => Self::CurrentPeriodEndDesc,
+            Some(8) => Self::EndedAt,
+            Some(9) => Self::EndedAtDesc,
+            Some(10) => Self::EndsAt,
+            Some(11) => Self::EndsAtDesc,
+            Some(12) => Self::Amount,
+            Some(13) => Self::AmountDesc,
+            Some(14) => Self::Product,
+            Some(15) => Self::ProductDesc,
+            Some(16) => Self::Discount,
+            Some(17) => Self::DiscountDesc,
+            _ => Self::Unknown(v.to_owned()),
         }
     }
 }

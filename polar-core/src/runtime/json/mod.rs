@@ -28,6 +28,8 @@ pub use super::doc::{Miss, Num, Reader};
 pub(crate) use path::push_key;
 pub use path::{kind, DecodeError, Path};
 pub use serde_json::{Map, Number, Value};
+#[allow(unused_imports)]
+pub(crate) use traits::{position, value_at};
 pub use traits::{FromJson, JsonKey, ToJson};
 pub use write::write;
 

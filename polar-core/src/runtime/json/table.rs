@@ -241,32 +241,77 @@ impl Source<'_, '_> {
         deny: bool,
     ) -> Option<Map<String, Value>> {
         let result = match props.len() == slots.len() {
+            true => read_props(self.r, props, slots, deny),
             false => Err(Miss::UNSURE),
-            true if self.r.is_exact() => read_exact(self.r, props, slots, deny),
-            true => read_fields(self.r, props, slots, deny),
         };
         result.map_err(|m| self.miss = m).ok()
     }
 }
 
-/// How many properties the fast loop tracks, one bit each (Polar's largest schema has
-/// 61); a wider struct is left to exact mode.
-const TRACKED: usize = 64;
+/// A bit per property: the first 64 in a word, any further ones (no Polar schema has
+/// them) in a vector, allocated only then.
+struct Bits {
+    low: u64,
+    rest: Vec<u64>,
+}
 
-/// The fast loop: each property read into its slot as its key comes. Keys usually come
-/// in the order the spec declares them, so the next row's key is tried first, as bytes. A
-/// repeated property is a miss (exact mode takes the last one).
-fn read_fields(
+impl Bits {
+    fn new(n: usize) -> Self {
+        let rest = match n > 64 {
+            true => vec![0; (n - 64).div_ceil(64)],
+            false => Vec::new(),
+        };
+        Bits { low: 0, rest }
+    }
+
+    fn word(&mut self, i: usize) -> Option<&mut u64> {
+        match i {
+            0..64 => Some(&mut self.low),
+            _ => self.rest.get_mut(i / 64 - 1),
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        let word = match i {
+            0..64 => Some(self.low),
+            _ => self.rest.get(i / 64 - 1).copied(),
+        };
+        word.is_some_and(|w| w & 1 << (i % 64) != 0)
+    }
+
+    fn set(&mut self, i: usize, on: bool) {
+        if let Some(w) = self.word(i) {
+            match on {
+                true => *w |= 1 << (i % 64),
+                false => *w &= !(1 << (i % 64)),
+            }
+        }
+    }
+}
+
+/// The loop, both modes: each property read into its slot as its key comes. Keys usually
+/// come in the order the spec declares them, so the next row's key is tried first, as
+/// bytes. The fast pass gives up at the first surprise (a value that does not fit, a
+/// repeated key, an unknown one where they are refused); exact mode reads every entry
+/// (the last of a repeated key counts, as in a document), records a bad value and skips
+/// it, and reports the error a decoder of the whole document reports (see [`first_error`]).
+fn read_props(
     r: &mut Reader<'_>,
     table: &[Prop],
     slots: &mut [&mut dyn Slot],
     deny: bool,
 ) -> Result<Map<String, Value>, Miss> {
-    if table.len() > TRACKED {
-        return Err(Miss::UNSURE);
-    }
+    let exact = r.is_exact();
     let mut extra = Map::new();
-    let mut seen: u64 = 0;
+    let mut seen = Bits::new(table.len());
+    // Optional properties whose (last) value was `null`: kept in `extra` at the end, so
+    // that a repeated key's earlier `null` needs no removal (`BTreeMap::remove` alone
+    // would add kilobytes to a wasm module).
+    let mut nulls = Bits::new(table.len());
+    // Exact mode: the properties whose value failed (`true`: a constant that did not
+    // match), and the first key refused.
+    let mut errors: Vec<(usize, bool, DecodeError)> = Vec::new();
+    let mut unknown: Option<DecodeError> = None;
     let mut next = 0;
     r.begin_object()?;
     let mut first = true;
@@ -278,8 +323,15 @@ fn read_fields(
                 let key = r.key()?;
                 match table.iter().position(|f| f.key == key) {
                     Some(i) => i,
-                    None if deny => return Err(Miss::FIT),
                     None => {
+                        if deny {
+                            if !exact {
+                                return Err(Miss::FIT);
+                            }
+                            if unknown.is_none() {
+                                unknown = Some(unknown_key(&key, table));
+                            }
+                        }
                         let value = r.value()?;
                         extra.insert(key.into_owned(), value);
                         continue;
@@ -288,85 +340,19 @@ fn read_fields(
             }
         };
         next = i + 1;
-        let bit = 1u64 << i;
-        if seen & bit != 0 {
-            return Err(Miss::UNSURE);
-        }
-        seen |= bit;
         let (Some(f), Some(slot)) = (table.get(i), slots.get_mut(i)) else {
             return Err(Miss::UNSURE);
         };
-        match f.rule {
-            Rule::Const(konst, _) => konst.check(r)?,
-            Rule::Optional if r.null()? => {
-                extra.insert(f.key.to_owned(), Value::Null);
-                continue;
+        if seen.get(i) {
+            if !exact {
+                return Err(Miss::UNSURE);
             }
-            _ => {}
+            errors.retain(|e| e.0 != i);
+            nulls.set(i, false);
+            slot.clear();
         }
-        slot.read(r)?;
-    }
-    let missing = table
-        .iter()
-        .enumerate()
-        .any(|(i, f)| f.is_required() && seen & (1u64 << i) == 0);
-    if missing {
-        return Err(Miss::FIT);
-    }
-    Ok(extra)
-}
-
-/// The exact loop: every entry is read (the last of a repeated key counts, as in a
-/// document), a bad value is recorded and skipped, and the error reported is the one a
-/// decoder of the whole document gives: an unknown key where they are refused, then the
-/// constants in the order declared, then each property in the order declared.
-#[cold]
-fn read_exact(
-    r: &mut Reader<'_>,
-    table: &[Prop],
-    slots: &mut [&mut dyn Slot],
-    deny: bool,
-) -> Result<Map<String, Value>, Miss> {
-    r.begin_object()?;
-    let mut extra = Map::new();
-    let mut seen = vec![false; table.len()];
-    // Per property: why its value failed (`true`: a constant that did not match).
-    let mut errors: Vec<Option<(bool, DecodeError)>> = Vec::new();
-    errors.resize_with(table.len(), || None);
-    // Per property: its last value was `null`, kept in `extra` (added at the end, so that
-    // a repeated key's earlier `null` needs no removal: `BTreeMap::remove` alone would add
-    // kilobytes to a wasm module).
-    let mut nulls = vec![false; table.len()];
-    let mut unknown: Option<DecodeError> = None;
-    let mut first = true;
-    while r.next_entry(first)? {
-        first = false;
-        let key = r.key()?;
-        let found = table.iter().position(|f| f.key == key);
-        let (Some(i), Some(f), Some(slot)) = (
-            found,
-            found.and_then(|i| table.get(i)),
-            found.and_then(|i| slots.get_mut(i)),
-        ) else {
-            if deny && unknown.is_none() {
-                let known: Vec<&str> = table.iter().map(|f| f.key).collect();
-                unknown = Some(DecodeError {
-                    path: String::new(),
-                    message: format!("unknown field `{key}`, expected one of {known:?}"),
-                });
-            }
-            let value = r.value()?;
-            extra.insert(key.into_owned(), value);
-            continue;
-        };
-        if let (Some(s), Some(e), Some(n)) = (seen.get_mut(i), errors.get_mut(i), nulls.get_mut(i))
-        {
-            *s = true;
-            *e = None;
-            *n = false;
-        }
-        slot.clear();
-        let start = r.clone();
+        seen.set(i, true);
+        let start = exact.then(|| r.clone());
         let mut mismatch = false;
         let result = match f.rule {
             Rule::Const(konst, _) => match konst.check(r) {
@@ -377,59 +363,100 @@ fn read_exact(
                 }
             },
             Rule::Optional if r.null()? => {
-                if let Some(n) = nulls.get_mut(i) {
-                    *n = true;
-                }
-                Ok(())
+                nulls.set(i, true);
+                continue;
             }
             _ => slot.read(r),
         };
-        if result.is_err() {
+        if let Err(m) = result {
+            let Some(start) = start else {
+                return Err(m);
+            };
             r.fail_in_key(f.key);
-            let e = r.take_fail();
-            if let Some(slot) = errors.get_mut(i) {
-                *slot = Some((mismatch, e));
-            }
+            errors.push((i, mismatch, r.take_fail()));
             *r = start;
             r.raw()?;
         }
     }
+    let complete = table
+        .iter()
+        .enumerate()
+        .all(|(i, f)| !f.is_required() || seen.get(i));
+    if !complete || !errors.is_empty() || unknown.is_some() {
+        if !exact {
+            return Err(Miss::FIT);
+        }
+        return Err(first_error(r, table, &seen, errors, unknown));
+    }
+    for (i, f) in table.iter().enumerate() {
+        if nulls.get(i) {
+            extra.insert(f.key.to_owned(), Value::Null);
+        }
+    }
+    Ok(extra)
+}
+
+/// The error of an object in exact mode, as a decoder of the whole document reports it: a
+/// key refused, then the constants in the order declared, then each property in the order
+/// declared (absent when required, or its value's error).
+#[cold]
+fn first_error(
+    r: &mut Reader<'_>,
+    table: &[Prop],
+    seen: &Bits,
+    mut errors: Vec<(usize, bool, DecodeError)>,
+    unknown: Option<DecodeError>,
+) -> Miss {
     if let Some(e) = unknown {
-        return Err(r.fail_with(e));
+        return r.fail_with(e);
     }
-    for (f, _) in table.iter().zip(&nulls).filter(|(_, n)| **n) {
-        extra.insert(f.key.to_owned(), Value::Null);
-    }
-    let missing = |r: &mut Reader<'_>, key: &str| {
-        r.fail_with(DecodeError {
-            path: String::new(),
-            message: ["missing field `", key, "`"].concat(),
-        })
+    let mut take = |i: usize, mismatch: bool| {
+        let at = errors.iter().position(|e| e.0 == i && (e.1 || !mismatch))?;
+        Some(errors.swap_remove(at).2)
+    };
+    let missing = |key: &str| DecodeError {
+        path: String::new(),
+        message: ["missing field `", key, "`"].concat(),
     };
     for (i, f) in table.iter().enumerate() {
         if let Rule::Const(_, required) = f.rule {
-            if let Some(slot @ Some((true, _))) = errors.get_mut(i) {
-                if let Some((_, e)) = slot.take() {
-                    return Err(r.fail_with(e));
-                }
+            if let Some(e) = take(i, true) {
+                return r.fail_with(e);
             }
-            if required && !seen.get(i).copied().unwrap_or(false) {
-                return Err(missing(r, f.key));
+            if required && !seen.get(i) {
+                return r.fail_with(missing(f.key));
             }
         }
     }
     for (i, f) in table.iter().enumerate() {
         match f.rule {
             Rule::Const(_, true) => {}
-            Rule::Required if !seen.get(i).copied().unwrap_or(false) => {
-                return Err(missing(r, f.key))
-            }
+            Rule::Required if !seen.get(i) => return r.fail_with(missing(f.key)),
             _ => {
-                if let Some(Some((_, e))) = errors.get_mut(i).map(Option::take) {
-                    return Err(r.fail_with(e));
+                if let Some(e) = take(i, false) {
+                    return r.fail_with(e);
                 }
             }
         }
     }
-    Ok(extra)
+    // Not reached: the caller found an error to report.
+    r.reject(|| "invalid object".into())
+}
+
+/// The error of a key the table does not have, where unknown keys are refused.
+#[cold]
+fn unknown_key(key: &str, table: &[Prop]) -> DecodeError {
+    // As `format!("{known:?}")` of the keys would list them (they need no escaping).
+    let known: Vec<String> = table.iter().map(|f| quoted(f.key)).collect();
+    DecodeError {
+        path: String::new(),
+        message: [
+            "unknown field `",
+            key,
+            "`, expected one of [",
+            &known.join(", "),
+            "]",
+        ]
+        .concat(),
+    }
 }

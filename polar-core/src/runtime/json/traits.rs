@@ -292,6 +292,39 @@ impl<T: ToJson> ToJson for Patch<T> {
     }
 }
 
+/// Value `i` of a generated enum's table: `text` holds the values end to end, `ends` where
+/// each ends.
+pub fn value_at(text: &'static str, ends: &[u16], i: usize) -> &'static str {
+    let start = match i.checked_sub(1) {
+        Some(p) => ends.get(p).copied().unwrap_or(0),
+        None => 0,
+    };
+    let end = ends.get(i).copied().unwrap_or(0);
+    text.get(usize::from(start)..usize::from(end))
+        .unwrap_or_default()
+}
+
+/// The position of `v` among the values of a generated enum's table (see [`value_at`]), by
+/// binary search: the values are sorted by their bytes, or `order` (when not empty) lists
+/// their positions in that order.
+pub fn position(text: &'static str, ends: &[u16], order: &[u16], v: &str) -> Option<usize> {
+    let nth = |k: usize| match order {
+        [] => Some(k),
+        _ => order.get(k).map(|&i| usize::from(i)),
+    };
+    let (mut low, mut high) = (0, ends.len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let i = nth(mid)?;
+        match value_at(text, ends, i).cmp(v) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return Some(i),
+        }
+    }
+    None
+}
+
 /// In exact mode, that the array `r` is at has `n` items, as a tuple needs: the length is
 /// checked before any item, as a decoder of the document checks it.
 fn tuple_len(r: &mut Reader<'_>, n: usize) -> Result<(), Miss> {
