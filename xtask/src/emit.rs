@@ -2117,9 +2117,7 @@ fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
             local.clone()
         };
         if required {
-            checks.push(format!(
-                "let Some({local}) = {value} else {{ return None; }};"
-            ));
+            checks.push(format!("let {local} = {value}?;"));
             inits.push(format!("{field}: {local},"));
         } else {
             inits.push(format!("{field}: {value},"));

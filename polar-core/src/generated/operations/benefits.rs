@@ -97,9 +97,7 @@ impl FromJson for Create {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -188,9 +186,7 @@ impl FromJson for Delete {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -295,9 +291,7 @@ impl FromJson for Files {
             let mut f_page = None;
             let mut f_limit = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_page, &mut f_limit])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self {
                 id: f_id,
                 page: f_page,
@@ -404,9 +398,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -547,9 +539,7 @@ impl FromJson for Grants {
                     &mut f_limit,
                 ],
             )?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self {
                 id: f_id,
                 is_granted: f_is_granted,
@@ -865,12 +855,8 @@ impl FromJson for Update {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,

@@ -116,12 +116,8 @@ impl FromJson for ClientConfirm {
             let mut f_client_secret = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_client_secret, &mut f_body])?;
-            let Some(f_client_secret) = f_client_secret else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_client_secret = f_client_secret?;
+            let f_body = f_body?;
             Some(Self {
                 client_secret: f_client_secret,
                 body: f_body,
@@ -209,9 +205,7 @@ impl FromJson for ClientGet {
             const PROPS: &[json::Prop] = &[json::Prop::required("client_secret")];
             let mut f_client_secret = None;
             src.params(PROPS, &mut [&mut f_client_secret])?;
-            let Some(f_client_secret) = f_client_secret else {
-                return None;
-            };
+            let f_client_secret = f_client_secret?;
             Some(Self {
                 client_secret: f_client_secret,
             })
@@ -310,12 +304,8 @@ impl FromJson for ClientUpdate {
             let mut f_client_secret = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_client_secret, &mut f_body])?;
-            let Some(f_client_secret) = f_client_secret else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_client_secret = f_client_secret?;
+            let f_body = f_body?;
             Some(Self {
                 client_secret: f_client_secret,
                 body: f_body,
@@ -400,9 +390,7 @@ impl FromJson for Create {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -486,9 +474,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -781,12 +767,8 @@ impl FromJson for Update {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,

@@ -100,9 +100,7 @@ impl FromJson for AddMember {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -308,9 +306,7 @@ impl FromJson for RemoveMember {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -405,12 +401,8 @@ impl FromJson for UpdateMember {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,

@@ -95,9 +95,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("slug")];
             let mut f_slug = None;
             src.params(PROPS, &mut [&mut f_slug])?;
-            let Some(f_slug) = f_slug else {
-                return None;
-            };
+            let f_slug = f_slug?;
             Some(Self { slug: f_slug })
         })
     }

@@ -95,9 +95,7 @@ impl FromJson for AssignSeat {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -404,9 +402,7 @@ impl FromJson for ResendInvitation {
             const PROPS: &[json::Prop] = &[json::Prop::required("seat_id")];
             let mut f_seat_id = None;
             src.params(PROPS, &mut [&mut f_seat_id])?;
-            let Some(f_seat_id) = f_seat_id else {
-                return None;
-            };
+            let f_seat_id = f_seat_id?;
             Some(Self { seat_id: f_seat_id })
         })
     }
@@ -489,9 +485,7 @@ impl FromJson for RevokeSeat {
             const PROPS: &[json::Prop] = &[json::Prop::required("seat_id")];
             let mut f_seat_id = None;
             src.params(PROPS, &mut [&mut f_seat_id])?;
-            let Some(f_seat_id) = f_seat_id else {
-                return None;
-            };
+            let f_seat_id = f_seat_id?;
             Some(Self { seat_id: f_seat_id })
         })
     }

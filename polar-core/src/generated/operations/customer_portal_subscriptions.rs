@@ -99,9 +99,7 @@ impl FromJson for Cancel {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -184,9 +182,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -451,12 +447,8 @@ impl FromJson for Update {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,

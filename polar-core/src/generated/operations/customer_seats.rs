@@ -96,9 +96,7 @@ impl FromJson for AssignSeat {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -175,9 +173,7 @@ impl FromJson for ClaimSeat {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -257,9 +253,7 @@ impl FromJson for GetClaimInfo {
             const PROPS: &[json::Prop] = &[json::Prop::required("invitation_token")];
             let mut f_invitation_token = None;
             src.params(PROPS, &mut [&mut f_invitation_token])?;
-            let Some(f_invitation_token) = f_invitation_token else {
-                return None;
-            };
+            let f_invitation_token = f_invitation_token?;
             Some(Self {
                 invitation_token: f_invitation_token,
             })
@@ -449,9 +443,7 @@ impl FromJson for ResendInvitation {
             const PROPS: &[json::Prop] = &[json::Prop::required("seat_id")];
             let mut f_seat_id = None;
             src.params(PROPS, &mut [&mut f_seat_id])?;
-            let Some(f_seat_id) = f_seat_id else {
-                return None;
-            };
+            let f_seat_id = f_seat_id?;
             Some(Self { seat_id: f_seat_id })
         })
     }
@@ -535,9 +527,7 @@ impl FromJson for RevokeSeat {
             const PROPS: &[json::Prop] = &[json::Prop::required("seat_id")];
             let mut f_seat_id = None;
             src.params(PROPS, &mut [&mut f_seat_id])?;
-            let Some(f_seat_id) = f_seat_id else {
-                return None;
-            };
+            let f_seat_id = f_seat_id?;
             Some(Self { seat_id: f_seat_id })
         })
     }

@@ -97,9 +97,7 @@ impl FromJson for Create {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -209,9 +207,7 @@ impl FromJson for Delete {
             let mut f_id = None;
             let mut f_anonymize = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_anonymize])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self {
                 id: f_id,
                 anonymize: f_anonymize,
@@ -314,9 +310,7 @@ impl FromJson for DeleteExternal {
             let mut f_external_id = None;
             let mut f_anonymize = None;
             src.params(PROPS, &mut [&mut f_external_id, &mut f_anonymize])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
             Some(Self {
                 external_id: f_external_id,
                 anonymize: f_anonymize,
@@ -496,9 +490,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -584,9 +576,7 @@ impl FromJson for GetExternal {
             const PROPS: &[json::Prop] = &[json::Prop::required("external_id")];
             let mut f_external_id = None;
             src.params(PROPS, &mut [&mut f_external_id])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
             Some(Self {
                 external_id: f_external_id,
             })
@@ -679,9 +669,7 @@ impl FromJson for GetState {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -774,9 +762,7 @@ impl FromJson for GetStateExternal {
             const PROPS: &[json::Prop] = &[json::Prop::required("external_id")];
             let mut f_external_id = None;
             src.params(PROPS, &mut [&mut f_external_id])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
             Some(Self {
                 external_id: f_external_id,
             })
@@ -1070,9 +1056,7 @@ impl FromJson for ListPaymentMethods {
             let mut f_page = None;
             let mut f_limit = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_page, &mut f_limit])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self {
                 id: f_id,
                 page: f_page,
@@ -1200,9 +1184,7 @@ impl FromJson for ListPaymentMethodsExternal {
             let mut f_page = None;
             let mut f_limit = None;
             src.params(PROPS, &mut [&mut f_external_id, &mut f_page, &mut f_limit])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
             Some(Self {
                 external_id: f_external_id,
                 page: f_page,
@@ -1318,12 +1300,8 @@ impl FromJson for Update {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,
@@ -1421,12 +1399,8 @@ impl FromJson for UpdateExternal {
             let mut f_external_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_external_id, &mut f_body])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
+            let f_body = f_body?;
             Some(Self {
                 external_id: f_external_id,
                 body: f_body,

@@ -113,12 +113,8 @@ impl FromJson for Create {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,
@@ -219,12 +215,8 @@ impl FromJson for CreateExternal {
             let mut f_external_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_external_id, &mut f_body])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
+            let f_body = f_body?;
             Some(Self {
                 external_id: f_external_id,
                 body: f_body,
@@ -324,12 +316,8 @@ impl FromJson for Delete {
             let mut f_id = None;
             let mut f_member_id = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_member_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_member_id) = f_member_id else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_member_id = f_member_id?;
             Some(Self {
                 id: f_id,
                 member_id: f_member_id,
@@ -430,12 +418,8 @@ impl FromJson for DeleteExternal {
             let mut f_external_id = None;
             let mut f_member_external_id = None;
             src.params(PROPS, &mut [&mut f_external_id, &mut f_member_external_id])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
-            let Some(f_member_external_id) = f_member_external_id else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
+            let f_member_external_id = f_member_external_id?;
             Some(Self {
                 external_id: f_external_id,
                 member_external_id: f_member_external_id,
@@ -535,12 +519,8 @@ impl FromJson for Get {
             let mut f_id = None;
             let mut f_member_id = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_member_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_member_id) = f_member_id else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_member_id = f_member_id?;
             Some(Self {
                 id: f_id,
                 member_id: f_member_id,
@@ -641,12 +621,8 @@ impl FromJson for GetExternal {
             let mut f_external_id = None;
             let mut f_member_external_id = None;
             src.params(PROPS, &mut [&mut f_external_id, &mut f_member_external_id])?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
-            let Some(f_member_external_id) = f_member_external_id else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
+            let f_member_external_id = f_member_external_id?;
             Some(Self {
                 external_id: f_external_id,
                 member_external_id: f_member_external_id,
@@ -759,15 +735,9 @@ impl FromJson for Update {
             let mut f_member_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_member_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_member_id) = f_member_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_member_id = f_member_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 member_id: f_member_id,
@@ -883,15 +853,9 @@ impl FromJson for UpdateExternal {
                 PROPS,
                 &mut [&mut f_external_id, &mut f_member_external_id, &mut f_body],
             )?;
-            let Some(f_external_id) = f_external_id else {
-                return None;
-            };
-            let Some(f_member_external_id) = f_member_external_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_external_id = f_external_id?;
+            let f_member_external_id = f_member_external_id?;
+            let f_body = f_body?;
             Some(Self {
                 external_id: f_external_id,
                 member_external_id: f_member_external_id,

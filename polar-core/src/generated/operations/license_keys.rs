@@ -99,9 +99,7 @@ impl FromJson for Activate {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -184,9 +182,7 @@ impl FromJson for Deactivate {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -271,9 +267,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -371,12 +365,8 @@ impl FromJson for GetActivation {
             let mut f_id = None;
             let mut f_activation_id = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_activation_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_activation_id) = f_activation_id else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_activation_id = f_activation_id?;
             Some(Self {
                 id: f_id,
                 activation_id: f_activation_id,
@@ -634,12 +624,8 @@ impl FromJson for Update {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,
@@ -725,9 +711,7 @@ impl FromJson for Validate {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }

@@ -97,9 +97,7 @@ impl FromJson for Create {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -183,9 +181,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -536,18 +532,10 @@ impl FromJson for Quantities {
                     &mut f_metadata,
                 ],
             )?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_start_timestamp) = f_start_timestamp else {
-                return None;
-            };
-            let Some(f_end_timestamp) = f_end_timestamp else {
-                return None;
-            };
-            let Some(f_interval) = f_interval else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_start_timestamp = f_start_timestamp?;
+            let f_end_timestamp = f_end_timestamp?;
+            let f_interval = f_interval?;
             Some(Self {
                 id: f_id,
                 start_timestamp: f_start_timestamp,
@@ -650,12 +638,8 @@ impl FromJson for Update {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,

@@ -97,9 +97,7 @@ impl FromJson for CreateDashboard {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -182,9 +180,7 @@ impl FromJson for DeleteDashboard {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -348,15 +344,9 @@ impl FromJson for Export {
                     &mut f_metrics,
                 ],
             )?;
-            let Some(f_start_date) = f_start_date else {
-                return None;
-            };
-            let Some(f_end_date) = f_end_date else {
-                return None;
-            };
-            let Some(f_interval) = f_interval else {
-                return None;
-            };
+            let f_start_date = f_start_date?;
+            let f_end_date = f_end_date?;
+            let f_interval = f_interval?;
             Some(Self {
                 start_date: f_start_date,
                 end_date: f_end_date,
@@ -532,15 +522,9 @@ impl FromJson for Get {
                     &mut f_metrics,
                 ],
             )?;
-            let Some(f_start_date) = f_start_date else {
-                return None;
-            };
-            let Some(f_end_date) = f_end_date else {
-                return None;
-            };
-            let Some(f_interval) = f_interval else {
-                return None;
-            };
+            let f_start_date = f_start_date?;
+            let f_end_date = f_end_date?;
+            let f_interval = f_interval?;
             Some(Self {
                 start_date: f_start_date,
                 end_date: f_end_date,
@@ -633,9 +617,7 @@ impl FromJson for GetDashboard {
             const PROPS: &[json::Prop] = &[json::Prop::required("id")];
             let mut f_id = None;
             src.params(PROPS, &mut [&mut f_id])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
+            let f_id = f_id?;
             Some(Self { id: f_id })
         })
     }
@@ -900,12 +882,8 @@ impl FromJson for UpdateDashboard {
             let mut f_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_id, &mut f_body])?;
-            let Some(f_id) = f_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_id = f_id?;
+            let f_body = f_body?;
             Some(Self {
                 id: f_id,
                 body: f_body,

@@ -93,9 +93,7 @@ impl FromJson for Create {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
@@ -176,9 +174,7 @@ impl FromJson for Delete {
             const PROPS: &[json::Prop] = &[json::Prop::required("client_id")];
             let mut f_client_id = None;
             src.params(PROPS, &mut [&mut f_client_id])?;
-            let Some(f_client_id) = f_client_id else {
-                return None;
-            };
+            let f_client_id = f_client_id?;
             Some(Self {
                 client_id: f_client_id,
             })
@@ -261,9 +257,7 @@ impl FromJson for Get {
             const PROPS: &[json::Prop] = &[json::Prop::required("client_id")];
             let mut f_client_id = None;
             src.params(PROPS, &mut [&mut f_client_id])?;
-            let Some(f_client_id) = f_client_id else {
-                return None;
-            };
+            let f_client_id = f_client_id?;
             Some(Self {
                 client_id: f_client_id,
             })
@@ -358,12 +352,8 @@ impl FromJson for Update {
             let mut f_client_id = None;
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_client_id, &mut f_body])?;
-            let Some(f_client_id) = f_client_id else {
-                return None;
-            };
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_client_id = f_client_id?;
+            let f_body = f_body?;
             Some(Self {
                 client_id: f_client_id,
                 body: f_body,

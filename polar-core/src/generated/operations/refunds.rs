@@ -98,9 +98,7 @@ impl FromJson for Create {
             const PROPS: &[json::Prop] = &[json::Prop::required("body")];
             let mut f_body = None;
             src.params(PROPS, &mut [&mut f_body])?;
-            let Some(f_body) = f_body else {
-                return None;
-            };
+            let f_body = f_body?;
             Some(Self { body: f_body })
         })
     }
