@@ -655,11 +655,11 @@ impl<'a> Reader<'a> {
         Miss::FIT
     }
 
-    /// A miss with its `message` (worded only in exact mode).
+    /// A miss with its message, `parts` end to end (recorded only in exact mode).
     #[cold]
-    pub fn reject(&mut self, message: impl FnOnce() -> String) -> Miss {
+    pub fn reject(&mut self, parts: &[&str]) -> Miss {
         if self.exact {
-            self.record(message());
+            self.record(parts.concat());
         }
         Miss::FIT
     }
@@ -793,9 +793,7 @@ impl<'a> Reader<'a> {
             }
             let n = self.number()?;
             return n.as_i64().ok_or_else(|| {
-                self.reject(|| {
-                    ["expected an integer that fits i64, found ", &n.to_string()].concat()
-                })
+                self.reject(&["expected an integer that fits i64, found ", &n.to_string()])
             });
         }
         self.p.pos = end;

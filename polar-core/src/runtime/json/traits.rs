@@ -87,9 +87,8 @@ impl ToJson for i64 {
 impl FromJson for f64 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let n = r.number()?;
-        n.as_f64().ok_or_else(|| {
-            r.reject(|| ["number ", &n.to_string(), " is not representable"].concat())
-        })
+        n.as_f64()
+            .ok_or_else(|| r.reject(&["number ", &n.to_string(), " is not representable"]))
     }
 }
 impl ToJson for f64 {
@@ -102,9 +101,8 @@ impl ToJson for f64 {
 impl FromJson for Number {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let n = r.number()?;
-        n.to_number().ok_or_else(|| {
-            r.reject(|| ["number ", &n.to_string(), " is not representable"].concat())
-        })
+        n.to_number()
+            .ok_or_else(|| r.reject(&["number ", &n.to_string(), " is not representable"]))
     }
 }
 impl ToJson for Number {
@@ -127,9 +125,8 @@ impl ToJson for Value {
 impl FromJson for time::OffsetDateTime {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let s = r.str()?;
-        dates::parse_date_time(s.as_bytes()).ok_or_else(|| {
-            r.reject(|| ["expected an RFC 3339 date-time, found ", &quoted(&s)].concat())
-        })
+        dates::parse_date_time(s.as_bytes())
+            .ok_or_else(|| r.reject(&["expected an RFC 3339 date-time, found ", &quoted(&s)]))
     }
 }
 impl ToJson for time::OffsetDateTime {
@@ -142,9 +139,8 @@ impl ToJson for time::OffsetDateTime {
 impl FromJson for time::Date {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let s = r.str()?;
-        dates::parse_date(s.as_bytes()).ok_or_else(|| {
-            r.reject(|| ["expected a date (YYYY-MM-DD), found ", &quoted(&s)].concat())
-        })
+        dates::parse_date(s.as_bytes())
+            .ok_or_else(|| r.reject(&["expected a date (YYYY-MM-DD), found ", &quoted(&s)]))
     }
 }
 impl ToJson for time::Date {
@@ -343,11 +339,8 @@ fn tuple_len(r: &mut Reader<'_>, n: usize) -> Result<(), Miss> {
     if len == n {
         return Ok(());
     }
-    Err(r.reject(|| {
-        let mut message = String::from("expected an array of ");
-        push_decimal(&mut message, n as u64);
-        message.push_str(" items, found ");
-        push_decimal(&mut message, len as u64);
-        message
-    }))
+    let (mut want, mut found) = (String::new(), String::new());
+    push_decimal(&mut want, n as u64);
+    push_decimal(&mut found, len as u64);
+    Err(r.reject(&["expected an array of ", &want, " items, found ", &found]))
 }
