@@ -18,12 +18,36 @@ use std::str::FromStr;
 
 /// A JSON number as written in the document (already checked to be a valid JSON number).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Num<'a>(&'a str);
+pub struct Num<'a>(&'a str, Floats);
+
+/// How the text of a float is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Floats {
+    /// As `serde_json` reads it (its default parse, which may be an ulp off the nearest
+    /// `f64`): what a body from Polar gets, the same value `serde_json::from_slice` gives.
+    Serde,
+    /// Correctly rounded: the text was written by `json::write` from a `serde_json::Value`
+    /// (what `from_json` reads), whose floats are the shortest forms of their `f64`s, so
+    /// that the value read is the one written.
+    Exact,
+}
 
 impl Num<'_> {
+    /// Whether the text is a float (has a fraction or an exponent) to read as `Floats::Exact`.
+    fn exact_float(&self) -> Option<f64> {
+        let float = self.0.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
+        match self.1 {
+            Floats::Exact if float => self.0.parse().ok(),
+            _ => None,
+        }
+    }
+
     /// The number as `serde_json` reads it.
     pub fn to_number(&self) -> Option<Number> {
-        Number::from_str(self.0).ok()
+        match self.exact_float() {
+            Some(f) => Number::from_f64(f),
+            None => Number::from_str(self.0).ok(),
+        }
     }
 
     /// The number if it is an integer that fits `i64` (`serde_json`'s `as_i64`).
@@ -37,6 +61,9 @@ impl Num<'_> {
 
     /// The number as an `f64` (`serde_json`'s `as_f64`, same rounding).
     pub fn as_f64(&self) -> Option<f64> {
+        if let Some(f) = self.exact_float() {
+            return Some(f);
+        }
         match self.0.parse::<i64>() {
             Ok(i) if self.0 != "-0" => Some(i as f64),
             _ => Number::from_str(self.0).ok()?.as_f64(),
@@ -438,7 +465,7 @@ impl<'a> Parser<'a> {
         if !exact && Number::from_str(text).is_err() {
             return Err(self.error_at(self.bytes(), start, "number out of range"));
         }
-        Ok(Num(text))
+        Ok(Num(text, Floats::Serde))
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
@@ -582,6 +609,8 @@ pub struct Reader<'a> {
     exact: bool,
     /// Exact mode: why the last read failed, its path relative to the value that failed.
     fail: Option<Box<DecodeError>>,
+    /// The text was written from a `serde_json::Value` (see `Floats::Exact`).
+    written: bool,
 }
 
 // A copy starts with no failure: it reads ahead, or tries a union member, on its own.
@@ -595,6 +624,7 @@ impl Clone for Reader<'_> {
             depth: self.depth,
             exact: self.exact,
             fail: None,
+            written: self.written,
         }
     }
 }
@@ -609,6 +639,7 @@ impl<'a> Reader<'a> {
             depth: 0,
             exact: false,
             fail: None,
+            written: false,
         })
     }
 
@@ -624,7 +655,15 @@ impl<'a> Reader<'a> {
             depth: 0,
             exact: true,
             fail: None,
+            written: false,
         })
+    }
+
+    /// Marks the text as written by `json::write` from a `serde_json::Value`: its floats are
+    /// read back correctly rounded, so that they are the values written.
+    pub fn written(mut self) -> Self {
+        self.written = true;
+        self
     }
 
     /// Whether this reader is in exact mode.
@@ -803,7 +842,13 @@ impl<'a> Reader<'a> {
     /// A number value, as written (checked as [`parse`] checks it).
     pub fn number(&mut self) -> Result<Num<'a>, Miss> {
         match self.peek() {
-            Some(b'-' | b'0'..=b'9') => Ok(self.p.number()?),
+            Some(b'-' | b'0'..=b'9') => {
+                let n = self.p.number()?;
+                Ok(match self.written {
+                    true => Num(n.0, Floats::Exact),
+                    false => n,
+                })
+            }
             _ => Err(self.expected("a number")),
         }
     }

@@ -19,7 +19,7 @@ pub trait FromJson: Sized {
     /// Decodes a `serde_json::Value`, which sits at `path` in its document (errors name
     /// paths below it). The value is read as its JSON text.
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        super::from_slice_at(&super::to_vec(value), path)
+        super::from_value_at(value, path)
     }
 }
 
