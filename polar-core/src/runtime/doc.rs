@@ -35,9 +35,10 @@ enum Floats {
 impl Num<'_> {
     /// Whether the text is a float (has a fraction or an exponent) to read as `Floats::Exact`.
     fn exact_float(&self) -> Option<f64> {
-        let float = self.0.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
         match self.1 {
-            Floats::Exact if float => self.0.parse().ok(),
+            Floats::Exact if self.0.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) => {
+                self.0.parse().ok()
+            }
             _ => None,
         }
     }
