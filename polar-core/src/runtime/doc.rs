@@ -18,32 +18,16 @@ use std::str::FromStr;
 
 /// A JSON number as written in the document (already checked to be a valid JSON number).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Num<'a>(&'a str, Floats);
-
-/// How the text of a float is read.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Floats {
-    /// As `serde_json` reads it (its default parse, which may be an ulp off the nearest
-    /// `f64`): what a body from Polar gets, the same value `serde_json::from_slice` gives.
-    Serde,
-    /// Correctly rounded: the text was written by `json::write` from a `serde_json::Value`
-    /// (what `from_json` reads), whose floats are the shortest forms of their `f64`s, so
-    /// that the value read is the one written.
-    Exact,
-}
+pub struct Num<'a>(&'a str, Option<f64>);
 
 impl Num<'_> {
-    /// Whether the text is a float (has a fraction or an exponent) to read as `Floats::Exact`.
+    /// The float this text was written from, when the reader knows it (see
+    /// [`Reader::written`]).
     fn exact_float(&self) -> Option<f64> {
-        match self.1 {
-            Floats::Exact if self.0.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) => {
-                self.0.parse().ok()
-            }
-            _ => None,
-        }
+        self.1
     }
 
-    /// The number as `serde_json` reads it.
+    /// The number as `serde_json` reads it (or the float it was written from).
     pub fn to_number(&self) -> Option<Number> {
         match self.exact_float() {
             Some(f) => Number::from_f64(f),
@@ -466,7 +450,7 @@ impl<'a> Parser<'a> {
         if !exact && Number::from_str(text).is_err() {
             return Err(self.error_at(self.bytes(), start, "number out of range"));
         }
-        Ok(Num(text, Floats::Serde))
+        Ok(Num(text, None))
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
@@ -610,8 +594,9 @@ pub struct Reader<'a> {
     exact: bool,
     /// Exact mode: why the last read failed, its path relative to the value that failed.
     fail: Option<Box<DecodeError>>,
-    /// The text was written from a `serde_json::Value` (see `Floats::Exact`).
-    written: bool,
+    /// The text was written from a `serde_json::Value`: where each float starts, and the
+    /// float (see [`Reader::written`]). Empty for a body from Polar.
+    written: &'a [(usize, f64)],
 }
 
 // A copy starts with no failure: it reads ahead, or tries a union member, on its own.
@@ -640,7 +625,7 @@ impl<'a> Reader<'a> {
             depth: 0,
             exact: false,
             fail: None,
-            written: false,
+            written: &[],
         })
     }
 
@@ -656,14 +641,16 @@ impl<'a> Reader<'a> {
             depth: 0,
             exact: true,
             fail: None,
-            written: false,
+            written: &[],
         })
     }
 
-    /// Marks the text as written by `json::write` from a `serde_json::Value`: its floats are
-    /// read back correctly rounded, so that they are the values written.
-    pub fn written(mut self) -> Self {
-        self.written = true;
+    /// Marks the text as written from a `serde_json::Value`, with where each float starts
+    /// and its value: the floats read are the values written (serde_json's parse of their
+    /// text can be an ulp off, and a correctly rounded parse would link kilobytes of
+    /// tables into a wasm module).
+    pub fn written(mut self, floats: &'a [(usize, f64)]) -> Self {
+        self.written = floats;
         self
     }
 
@@ -844,10 +831,15 @@ impl<'a> Reader<'a> {
     pub fn number(&mut self) -> Result<Num<'a>, Miss> {
         match self.peek() {
             Some(b'-' | b'0'..=b'9') => {
+                let at = self.p.pos;
                 let n = self.p.number()?;
-                Ok(match self.written {
-                    true => Num(n.0, Floats::Exact),
-                    false => n,
+                if self.written.is_empty() {
+                    return Ok(n);
+                }
+                let written = self.written.binary_search_by_key(&at, |&(i, _)| i);
+                Ok(match written.ok().and_then(|k| self.written.get(k)) {
+                    Some(&(_, f)) => Num(n.0, Some(f)),
+                    None => n,
                 })
             }
             _ => Err(self.expected("a number")),

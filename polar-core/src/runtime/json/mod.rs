@@ -86,38 +86,40 @@ pub(crate) fn read_with<T>(
 /// other.
 #[doc(hidden)]
 pub fn exact_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
-    exact_at(bytes, &Path::Root, false)
+    exact_at(bytes, &Path::Root, &[])
 }
 
 /// [`from_slice`] of a document that sits at `path` (errors name paths below it).
 fn from_slice_at<T: FromJson>(bytes: &[u8], path: &Path<'_>) -> Result<T, DecodeError> {
     match read_slice(bytes) {
         Some(v) => Ok(v),
-        None => exact_at(bytes, path, false),
+        None => exact_at(bytes, path, &[]),
     }
 }
 
 /// [`FromJson::from_json`]: `value` sits at `path`; it is read as the text `json::write`
 /// gives it, its floats read back as the values written.
 pub(crate) fn from_value_at<T: FromJson>(value: &Value, path: &Path<'_>) -> Result<T, DecodeError> {
-    let text = to_vec(value);
+    let mut text = Vec::new();
+    let floats = write::write_noting_floats(value, &mut text);
     let fast = Reader::new(&text).ok().and_then(|r| {
-        let mut r = r.written();
+        let mut r = r.written(&floats);
         let v = T::read(&mut r).ok()?;
         r.finish().ok().map(|()| v)
     });
     match fast {
         Some(v) => Ok(v),
-        None => exact_at(&text, path, true),
+        None => exact_at(&text, path, &floats),
     }
 }
 
 /// Exact mode of a document that sits at `path` (`written`: see [`Reader::written`]).
-fn exact_at<T: FromJson>(bytes: &[u8], path: &Path<'_>, written: bool) -> Result<T, DecodeError> {
-    let mut r = Reader::exact(bytes)?;
-    if written {
-        r = r.written();
-    }
+fn exact_at<T: FromJson>(
+    bytes: &[u8],
+    path: &Path<'_>,
+    floats: &[(usize, f64)],
+) -> Result<T, DecodeError> {
+    let mut r = Reader::exact(bytes)?.written(floats);
     match T::read(&mut r) {
         Ok(v) => Ok(v),
         Err(_) => {

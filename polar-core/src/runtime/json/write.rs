@@ -9,12 +9,46 @@ use super::Value;
 
 /// Writes `value` as compact JSON, byte for byte what `serde_json::to_writer` writes.
 pub fn write(value: &Value, out: &mut Vec<u8>) {
+    put(value, out, &mut ());
+}
+
+/// [`write`], noting where each float starts in `out` and its value: what reading the
+/// text back needs to give the float written, not serde_json's parse of its text (an
+/// ulp off for some).
+pub(crate) fn write_noting_floats(value: &Value, out: &mut Vec<u8>) -> Vec<(usize, f64)> {
+    let mut floats = Vec::new();
+    put(value, out, &mut floats);
+    floats
+}
+
+/// What [`put`] tells of each float it writes: nothing ([`write`], so that a program that
+/// only writes has no code for it), or where it starts and its value.
+trait Floats {
+    fn note(&mut self, at: usize, number: &serde_json::Number);
+}
+
+impl Floats for () {
+    fn note(&mut self, _: usize, _: &serde_json::Number) {}
+}
+
+impl Floats for Vec<(usize, f64)> {
+    fn note(&mut self, at: usize, number: &serde_json::Number) {
+        if let (true, Some(f)) = (number.is_f64(), number.as_f64()) {
+            self.push((at, f));
+        }
+    }
+}
+
+fn put(value: &Value, out: &mut Vec<u8>, floats: &mut impl Floats) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         // Writing to memory cannot fail.
-        Value::Number(n) => drop(serde_json::to_writer(&mut *out, n)),
+        Value::Number(n) => {
+            floats.note(out.len(), n);
+            drop(serde_json::to_writer(&mut *out, n))
+        }
         Value::String(s) => write_str(s, out),
         Value::Array(items) => {
             out.push(b'[');
@@ -22,7 +56,7 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                write(item, out);
+                put(item, out, floats);
             }
             out.push(b']');
         }
@@ -34,7 +68,7 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
                 }
                 write_str(k, out);
                 out.push(b':');
-                write(v, out);
+                put(v, out, floats);
             }
             out.push(b'}');
         }
