@@ -969,6 +969,17 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
     );
 }
 
+/// The runtime's struct loop keeps a fixed bit set per object (`MAX_PROPS` bits, so
+/// that reading an object allocates nothing for it): a schema with more properties is
+/// refused here, plainly, rather than failing every decode at run time.
+fn assert_props_fit(name: &str, count: usize) {
+    const MAX_PROPS: usize = 256;
+    assert!(
+        count <= MAX_PROPS,
+        "{name}: {count} properties; the runtime's struct loop has room for {MAX_PROPS} (MAX_PROPS in runtime/json/table.rs)"
+    );
+}
+
 /// The loader both `decode` and `read` of a struct go through: a constant table of its
 /// properties (`PROPS`, `json::Prop`: key and rule), a local per field given to the runtime
 /// as the slots of those rows, read in either mode, then the struct from the locals.
@@ -977,6 +988,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
 /// fields: the loops are the runtime's (compiled once), the required locals are checked in
 /// one pattern (a `?` per field would need its own path dropping what is left).
 fn emit_struct_load(name: &str, fields: &[crate::model::Field], out: &mut String) {
+    assert_props_fit(name, fields.len());
     let _ = writeln!(
         out,
         "impl {name} {{\n    /// Its properties, each with its rule: what `load` reads.\n    const PROPS: &'static [json::Prop] = &["
@@ -2144,6 +2156,7 @@ fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
         })
         .collect::<Vec<_>>()
         .join(", ");
+    assert_props_fit(name, props.len());
     let _ = writeln!(
         out,
         "#[cfg(feature = \"by-id\")]\nimpl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        json::read_struct(r, |src| {{\n            const PROPS: &[json::Prop] = &[{}];\n            {}\n            src.params(PROPS, &mut [{slots}])?;\n            {}\n            Some(Self {{ {} }})\n        }})\n    }}\n}}\n",

@@ -18,21 +18,12 @@ use std::str::FromStr;
 
 /// A JSON number as written in the document (already checked to be a valid JSON number).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Num<'a>(&'a str, Option<f64>);
+pub struct Num<'a>(&'a str);
 
 impl Num<'_> {
-    /// The float this text was written from, when the reader knows it (see
-    /// [`Reader::written`]).
-    fn exact_float(&self) -> Option<f64> {
-        self.1
-    }
-
-    /// The number as `serde_json` reads it (or the float it was written from).
+    /// The number as `serde_json` reads it.
     pub fn to_number(&self) -> Option<Number> {
-        match self.exact_float() {
-            Some(f) => Number::from_f64(f),
-            None => Number::from_str(self.0).ok(),
-        }
+        Number::from_str(self.0).ok()
     }
 
     /// The number if it is an integer that fits `i64` (`serde_json`'s `as_i64`).
@@ -46,9 +37,6 @@ impl Num<'_> {
 
     /// The number as an `f64` (`serde_json`'s `as_f64`, same rounding).
     pub fn as_f64(&self) -> Option<f64> {
-        if let Some(f) = self.exact_float() {
-            return Some(f);
-        }
         match self.0.parse::<i64>() {
             Ok(i) if self.0 != "-0" => Some(i as f64),
             _ => Number::from_str(self.0).ok()?.as_f64(),
@@ -279,48 +267,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Skips a string, checking its escapes, unescaping nothing.
+    /// Skips a string, checking it: [`Parser::string`], so that a string is checked by
+    /// one piece of code (one with escapes is unescaped for nothing: rare where values
+    /// are skipped).
     fn skip_string(&mut self) -> Result<(), SyntaxError> {
-        if self.plain_string().is_some() {
-            return Ok(());
-        }
-        self.pos += 1;
-        let bytes = self.bytes();
-        loop {
-            let rest = bytes.get(self.pos..).unwrap_or_default();
-            let Some(i) = find_special(rest) else {
-                self.pos = bytes.len();
-                return Err(self.error("EOF while parsing a string"));
-            };
-            self.pos += i;
-            match rest.get(i) {
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    let Some(&esc) = bytes.get(self.pos) else {
-                        return Err(self.error("EOF while parsing a string"));
-                    };
-                    self.pos += 1;
-                    match esc {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                        b'u' => {
-                            self.unicode_escape()?;
-                        }
-                        _ => {
-                            self.pos -= 1;
-                            return Err(self.error("invalid escape"));
-                        }
-                    }
-                }
-                _ => {
-                    return Err(self
-                        .error("control character (\\u0000-\\u001F) found while parsing a string"))
-                }
-            }
-        }
+        self.string().map(|_| ())
     }
 
     /// Skips an array, checking it.
@@ -450,7 +401,7 @@ impl<'a> Parser<'a> {
         if !exact && Number::from_str(text).is_err() {
             return Err(self.error_at(self.bytes(), start, "number out of range"));
         }
-        Ok(Num(text, None))
+        Ok(Num(text))
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
@@ -830,20 +781,43 @@ impl<'a> Reader<'a> {
     /// A number value, as written (checked as [`parse`] checks it).
     pub fn number(&mut self) -> Result<Num<'a>, Miss> {
         match self.peek() {
-            Some(b'-' | b'0'..=b'9') => {
-                let at = self.p.pos;
-                let n = self.p.number()?;
-                if self.written.is_empty() {
-                    return Ok(n);
-                }
-                let written = self.written.binary_search_by_key(&at, |&(i, _)| i);
-                Ok(match written.ok().and_then(|k| self.written.get(k)) {
-                    Some(&(_, f)) => Num(n.0, Some(f)),
-                    None => n,
-                })
-            }
+            Some(b'-' | b'0'..=b'9') => Ok(self.p.number()?),
             _ => Err(self.expected("a number")),
         }
+    }
+
+    /// A number value, and the float it was written from where the text was written from
+    /// a `serde_json::Value` (see [`Reader::written`]): only the reads that give a float
+    /// look, so that a number read elsewhere stays text.
+    fn number_written(&mut self) -> Result<(Num<'a>, Option<f64>), Miss> {
+        self.peek();
+        let at = self.p.pos;
+        let n = self.number()?;
+        let k = self.written.binary_search_by_key(&at, |&(i, _)| i).ok();
+        Ok((n, k.and_then(|k| self.written.get(k)).map(|&(_, f)| f)))
+    }
+
+    /// A number as an `f64` (`serde_json`'s `as_f64`), or the float written.
+    pub fn float(&mut self) -> Result<f64, Miss> {
+        let (n, written) = self.number_written()?;
+        match written.or_else(|| n.as_f64()) {
+            Some(f) => Ok(f),
+            None => Err(self.unrepresentable(n)),
+        }
+    }
+
+    /// A number as a `serde_json::Number` (what `serde_json` reads), or the float written.
+    pub fn json_number(&mut self) -> Result<Number, Miss> {
+        let (n, written) = self.number_written()?;
+        match written.map_or_else(|| n.to_number(), Number::from_f64) {
+            Some(v) => Ok(v),
+            None => Err(self.unrepresentable(n)),
+        }
+    }
+
+    #[cold]
+    fn unrepresentable(&mut self, n: Num<'_>) -> Miss {
+        self.reject(&["number ", n.0, " is not representable"])
     }
 
     /// Skips the next value, checking it, and returns its text.
@@ -877,15 +851,30 @@ impl<'a> Reader<'a> {
             }
             Some(b'"') => Ok(Value::String(self.str()?.into_owned())),
             Some(b't' | b'f') => self.bool().map(Value::Bool),
-            Some(b'-' | b'0'..=b'9') => match self.number()?.to_number() {
-                Some(n) => Ok(Value::Number(n)),
-                None => Err(Miss::UNSURE),
-            },
+            Some(b'-' | b'0'..=b'9') => {
+                let (n, written) = self.number_written()?;
+                match written.map_or_else(|| n.to_number(), Number::from_f64) {
+                    Some(n) => Ok(Value::Number(n)),
+                    None => Err(Miss::UNSURE),
+                }
+            }
             _ => match self.null()? {
                 true => Ok(Value::Null),
                 false => Err(Miss::UNSURE),
             },
         }
+    }
+
+    /// Where the reader is (to come back to with [`Reader::rewind`]).
+    pub fn mark(&self) -> (usize, usize) {
+        (self.p.pos, self.depth)
+    }
+
+    /// Back to a [`Reader::mark`], with no failure recorded.
+    pub fn rewind(&mut self, (pos, depth): (usize, usize)) {
+        self.p.pos = pos;
+        self.depth = depth;
+        self.fail = None;
     }
 
     /// Moves to where `other`, a reader over the same text, has got to (with the failure
@@ -1038,33 +1027,63 @@ impl<'a> Reader<'a> {
     /// (a repeated one makes the member's read miss); the last in exact mode, as a decoder
     /// of the document takes the last of a repeated key.
     pub fn tag(&self, key: &str) -> Result<Option<Cow<'a, str>>, Miss> {
+        let exact = self.exact;
+        let mut last = None;
+        self.scan(&mut |s, k| {
+            if k != key {
+                return Ok(true);
+            }
+            last = match s.peek() {
+                Some(b'"') => Some(s.str()?),
+                _ => None,
+            };
+            Ok(exact)
+        })?;
+        Ok(last)
+    }
+
+    /// The keys of the object that comes next (none if it is no object), consuming
+    /// nothing: how a union weighs its members before reading one.
+    pub fn keys(&self) -> Result<Vec<Cow<'a, str>>, Miss> {
+        let mut keys = Vec::new();
+        self.scan(&mut |_, k| {
+            // Sized for a typical Polar object at the first key, so that listing one
+            // allocates once (and a value that is no object, not at all).
+            if keys.is_empty() {
+                keys.reserve(16);
+            }
+            keys.push(k);
+            Ok(true)
+        })?;
+        Ok(keys)
+    }
+
+    /// Walks the object that comes next (nothing if it is no object), consuming nothing:
+    /// `entry` gets each key, the scan at its value, may read the value, and says whether
+    /// to go on. A value left unread is skipped without checking it: the read that
+    /// follows a scan checks every value, and only needs where each ends.
+    fn scan(
+        &self,
+        entry: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> Result<bool, Miss>,
+    ) -> Result<(), Miss> {
         let mut scan = self.clone();
         if scan.peek() != Some(b'{') {
-            return Ok(None);
+            return Ok(());
         }
         scan.begin_object()?;
-        let mut last = None;
         let mut first = true;
         while scan.next_entry(first)? {
             first = false;
-            let named = scan.key()? == key;
-            let tag = match scan.peek() {
-                Some(b'"') if named => Some(scan.str()?),
-                _ => {
-                    // The read that follows checks every value; this scan only needs
-                    // where the value ends.
-                    scan.p.skip_loose().ok_or(Miss::UNSURE)?;
-                    None
-                }
-            };
-            if named {
-                if !scan.exact {
-                    return Ok(tag);
-                }
-                last = tag;
+            let key = scan.key()?;
+            let at = scan.p.pos;
+            if !entry(&mut scan, key)? {
+                break;
+            }
+            if scan.p.pos == at {
+                scan.p.skip_loose().ok_or(Miss::UNSURE)?;
             }
         }
-        Ok(last)
+        Ok(())
     }
 }
 

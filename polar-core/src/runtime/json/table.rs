@@ -67,51 +67,45 @@ enum Rule {
 }
 
 /// Where a property's value goes: a generated struct's local, whatever its type. Object safe,
-/// so that the loop is compiled once, not per struct.
+/// so that the loop is compiled once, not per struct; one method, so that each type's
+/// table of methods is one entry and its code one function.
 pub trait Slot {
-    /// Reads the value `r` is at into the slot.
-    fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss>;
-    /// Empties the slot: the last of a repeated key is the one that counts.
-    fn clear(&mut self);
+    /// Reads the value `r` is at into the slot; `None`: empties the slot (the last of a
+    /// repeated key is the one that counts).
+    fn read(&mut self, r: Option<&mut Reader<'_>>) -> Result<(), Miss>;
 }
 
 impl<T: FromJson> Slot for Option<T> {
-    fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss> {
+    fn read(&mut self, r: Option<&mut Reader<'_>>) -> Result<(), Miss> {
         // A `match`, not `?`: `?` would instantiate `Try` for every `T`.
-        match T::read(r) {
-            Ok(v) => {
-                *self = Some(v);
-                Ok(())
-            }
-            Err(m) => Err(m),
-        }
-    }
-    fn clear(&mut self) {
-        *self = None;
+        *self = match r.map(T::read) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(m)) => return Err(m),
+        };
+        Ok(())
     }
 }
 
 impl<T: FromJson> Slot for Patch<T> {
-    fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss> {
-        match <Patch<T> as FromJson>::read(r) {
-            Ok(v) => {
-                *self = v;
-                Ok(())
-            }
-            Err(m) => Err(m),
-        }
-    }
-    fn clear(&mut self) {
-        *self = Patch::Absent;
+    fn read(&mut self, r: Option<&mut Reader<'_>>) -> Result<(), Miss> {
+        *self = match r.map(<Patch<T> as FromJson>::read) {
+            None => Patch::Absent,
+            Some(Ok(v)) => v,
+            Some(Err(m)) => return Err(m),
+        };
+        Ok(())
     }
 }
 
 impl Slot for () {
     /// A required constant has no field: its value, checked, is skipped.
-    fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss> {
-        r.raw().map(|_| ())
+    fn read(&mut self, r: Option<&mut Reader<'_>>) -> Result<(), Miss> {
+        match r {
+            Some(r) => r.raw().map(|_| ()),
+            None => Ok(()),
+        }
     }
-    fn clear(&mut self) {}
 }
 
 /// A list parameter of an operation read by id (feature `by-id`), also given as one bare
@@ -120,7 +114,11 @@ impl Slot for () {
 pub struct Many<T>(pub Option<Vec<T>>);
 
 impl<T: FromJson> Slot for Many<T> {
-    fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Miss> {
+    fn read(&mut self, r: Option<&mut Reader<'_>>) -> Result<(), Miss> {
+        let Some(r) = r else {
+            self.0 = None;
+            return Ok(());
+        };
         let many = match r.peek() {
             Some(b'[') => Vec::<T>::read(r),
             _ => T::read(r).map(|t| vec![t]),
@@ -132,9 +130,6 @@ impl<T: FromJson> Slot for Many<T> {
             }
             Err(m) => Err(m),
         }
-    }
-    fn clear(&mut self) {
-        self.0 = None;
     }
 }
 
@@ -230,7 +225,7 @@ impl Source<'_, '_> {
         slots: &mut [&mut dyn Slot],
         deny: bool,
     ) -> Option<Map<String, Value>> {
-        let result = match props.len() == slots.len() {
+        let result = match props.len() == slots.len() && props.len() <= MAX_PROPS {
             true => read_props(self.r, props, slots, deny),
             false => Err(Miss::UNSURE),
         };
@@ -238,39 +233,25 @@ impl Source<'_, '_> {
     }
 }
 
-/// A bit per property: the first 64 in a word, any further ones (no Polar schema has
-/// them) in a vector, allocated only then.
-struct Bits {
-    low: u64,
-    rest: Vec<u64>,
-}
+/// A bit per property, for up to [`MAX_PROPS`] of them (the generator refuses a schema
+/// with more): fixed, so that reading an object allocates nothing for it.
+struct Bits([u64; MAX_PROPS / 64]);
+
+/// The most properties a generated struct has room for (Polar's largest schema has 61;
+/// the generator refuses more).
+const MAX_PROPS: usize = 256;
 
 impl Bits {
-    fn new(n: usize) -> Self {
-        let rest = match n > 64 {
-            true => vec![0; (n - 64).div_ceil(64)],
-            false => Vec::new(),
-        };
-        Bits { low: 0, rest }
-    }
-
-    fn word(&mut self, i: usize) -> Option<&mut u64> {
-        match i {
-            0..64 => Some(&mut self.low),
-            _ => self.rest.get_mut(i / 64 - 1),
-        }
+    fn new() -> Self {
+        Bits([0; MAX_PROPS / 64])
     }
 
     fn get(&self, i: usize) -> bool {
-        let word = match i {
-            0..64 => Some(self.low),
-            _ => self.rest.get(i / 64 - 1).copied(),
-        };
-        word.is_some_and(|w| w & 1 << (i % 64) != 0)
+        self.0.get(i / 64).is_some_and(|w| w & 1 << (i % 64) != 0)
     }
 
     fn set(&mut self, i: usize, on: bool) {
-        if let Some(w) = self.word(i) {
+        if let Some(w) = self.0.get_mut(i / 64) {
             match on {
                 true => *w |= 1 << (i % 64),
                 false => *w &= !(1 << (i % 64)),
@@ -284,7 +265,7 @@ impl Bits {
 /// bytes. The fast pass gives up at the first surprise (a value that does not fit, a
 /// repeated key, an unknown one where they are refused); exact mode reads every entry
 /// (the last of a repeated key counts, as in a document), records a bad value and skips
-/// it, and reports the error a decoder of the whole document reports (see [`first_error`]).
+/// it, and reports the error a decoder of the whole document reports (see [`Faults`]).
 fn read_props(
     r: &mut Reader<'_>,
     table: &[Prop],
@@ -293,15 +274,12 @@ fn read_props(
 ) -> Result<Map<String, Value>, Miss> {
     let exact = r.is_exact();
     let mut extra = Map::new();
-    let mut seen = Bits::new(table.len());
+    let mut seen = Bits::new();
     // Optional properties whose (last) value was `null`: kept in `extra` at the end, so
     // that a repeated key's earlier `null` needs no removal (`BTreeMap::remove` alone
     // would add kilobytes to a wasm module).
-    let mut nulls = Bits::new(table.len());
-    // Exact mode: the properties whose value failed (`true`: a constant that did not
-    // match), and the first key refused.
-    let mut errors: Vec<(usize, bool, DecodeError)> = Vec::new();
-    let mut unknown: Option<DecodeError> = None;
+    let mut nulls = Bits::new();
+    let mut faults = Faults::default();
     let mut next = 0;
     r.begin_object()?;
     let mut first = true;
@@ -318,9 +296,7 @@ fn read_props(
                             if !exact {
                                 return Err(Miss::FIT);
                             }
-                            if unknown.is_none() {
-                                unknown = Some(unknown_key(&key, table));
-                            }
+                            faults.refused(&key, table);
                         }
                         let value = r.value()?;
                         extra.insert(key.into_owned(), value);
@@ -337,16 +313,16 @@ fn read_props(
             if !exact {
                 return Err(Miss::UNSURE);
             }
-            errors.retain(|e| e.0 != i);
+            faults.forget(i);
             nulls.set(i, false);
-            slot.clear();
+            slot.read(None)?;
         }
         seen.set(i, true);
-        let start = exact.then(|| r.clone());
+        let start = r.mark();
         let mut mismatch = false;
         let result = match f.rule {
             Rule::Const(konst, _) => match konst.check(r) {
-                Ok(()) => slot.read(r),
+                Ok(()) => slot.read(Some(r)),
                 Err(m) => {
                     mismatch = true;
                     Err(m)
@@ -356,27 +332,24 @@ fn read_props(
                 nulls.set(i, true);
                 continue;
             }
-            _ => slot.read(r),
+            _ => slot.read(Some(r)),
         };
         if let Err(m) = result {
-            let Some(start) = start else {
+            if !exact {
                 return Err(m);
-            };
-            r.fail_in_key(f.key);
-            errors.push((i, mismatch, r.take_fail()));
-            *r = start;
-            r.raw()?;
+            }
+            faults.failed(r, start, f.key, i, mismatch)?;
         }
     }
     let complete = table
         .iter()
         .enumerate()
         .all(|(i, f)| !f.is_required() || seen.get(i));
-    if !complete || !errors.is_empty() || unknown.is_some() {
+    if !complete || faults.any() {
         if !exact {
             return Err(Miss::FIT);
         }
-        return Err(first_error(r, table, &seen, errors, unknown));
+        return Err(faults.first(r, table, &seen));
     }
     for (i, f) in table.iter().enumerate() {
         if nulls.get(i) {
@@ -386,51 +359,99 @@ fn read_props(
     Ok(extra)
 }
 
-/// The error of an object in exact mode, as a decoder of the whole document reports it: a
-/// key refused, then the constants in the order declared, then each property in the order
-/// declared (absent when required, or its value's error).
-#[cold]
-fn first_error(
-    r: &mut Reader<'_>,
-    table: &[Prop],
-    seen: &Bits,
-    mut errors: Vec<(usize, bool, DecodeError)>,
+/// Exact mode's record of an object's errors: the properties whose value failed (`true`:
+/// a constant that did not match), and the first key refused. Out of the loop and cold,
+/// so that the fast pass carries little of it.
+#[derive(Default)]
+struct Faults {
+    errors: Vec<(usize, bool, DecodeError)>,
     unknown: Option<DecodeError>,
-) -> Miss {
-    if let Some(e) = unknown {
-        return r.fail_with(e);
+}
+
+impl Faults {
+    fn any(&self) -> bool {
+        !self.errors.is_empty() || self.unknown.is_some()
     }
-    let mut take = |i: usize, mismatch: bool| {
-        let at = errors.iter().position(|e| e.0 == i && (e.1 || !mismatch))?;
-        Some(errors.swap_remove(at).2)
-    };
-    let missing = |key: &str| DecodeError {
-        path: String::new(),
-        message: ["missing field `", key, "`"].concat(),
-    };
-    for (i, f) in table.iter().enumerate() {
-        if let Rule::Const(_, required) = f.rule {
-            if let Some(e) = take(i, true) {
-                return r.fail_with(e);
-            }
-            if required && !seen.get(i) {
-                return r.fail_with(missing(f.key));
-            }
+
+    /// A key the table does not have, where unknown keys are refused.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, key: &str, table: &[Prop]) {
+        if self.unknown.is_none() {
+            self.unknown = Some(unknown_key(key, table));
         }
     }
-    for (i, f) in table.iter().enumerate() {
-        match f.rule {
-            Rule::Const(_, true) => {}
-            Rule::Required if !seen.get(i) => return r.fail_with(missing(f.key)),
-            _ => {
-                if let Some(e) = take(i, false) {
+
+    /// A repeated key: its earlier value's error no longer counts.
+    #[cold]
+    #[inline(never)]
+    fn forget(&mut self, i: usize) {
+        self.errors.retain(|e| e.0 != i);
+    }
+
+    /// The value of property `i` (at `key`), read from `start`, failed: its error is
+    /// kept, and the reader skips the value.
+    #[cold]
+    #[inline(never)]
+    fn failed(
+        &mut self,
+        r: &mut Reader<'_>,
+        start: (usize, usize),
+        key: &str,
+        i: usize,
+        mismatch: bool,
+    ) -> Result<(), Miss> {
+        r.fail_in_key(key);
+        self.errors.push((i, mismatch, r.take_fail()));
+        r.rewind(start);
+        r.raw().map(|_| ())
+    }
+
+    /// The error of the object, as a decoder of the whole document reports it: a key
+    /// refused, then the constants in the order declared, then each property in the order
+    /// declared (absent when required, or its value's error).
+    #[cold]
+    #[inline(never)]
+    fn first(self, r: &mut Reader<'_>, table: &[Prop], seen: &Bits) -> Miss {
+        let Faults {
+            mut errors,
+            unknown,
+        } = self;
+        if let Some(e) = unknown {
+            return r.fail_with(e);
+        }
+        let mut take = |i: usize, mismatch: bool| {
+            let at = errors.iter().position(|e| e.0 == i && (e.1 || !mismatch))?;
+            Some(errors.swap_remove(at).2)
+        };
+        let missing = |key: &str| DecodeError {
+            path: String::new(),
+            message: ["missing field `", key, "`"].concat(),
+        };
+        for (i, f) in table.iter().enumerate() {
+            if let Rule::Const(_, required) = f.rule {
+                if let Some(e) = take(i, true) {
                     return r.fail_with(e);
+                }
+                if required && !seen.get(i) {
+                    return r.fail_with(missing(f.key));
                 }
             }
         }
+        for (i, f) in table.iter().enumerate() {
+            match f.rule {
+                Rule::Const(_, true) => {}
+                Rule::Required if !seen.get(i) => return r.fail_with(missing(f.key)),
+                _ => {
+                    if let Some(e) = take(i, false) {
+                        return r.fail_with(e);
+                    }
+                }
+            }
+        }
+        // Not reached: the caller found an error to report.
+        r.reject(&["invalid object"])
     }
-    // Not reached: the caller found an error to report.
-    r.reject(&["invalid object"])
 }
 
 /// The error of a key the table does not have, where unknown keys are refused.

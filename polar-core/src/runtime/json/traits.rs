@@ -86,9 +86,7 @@ impl ToJson for i64 {
 
 impl FromJson for f64 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let n = r.number()?;
-        n.as_f64()
-            .ok_or_else(|| r.reject(&["number ", &n.to_string(), " is not representable"]))
+        r.float()
     }
 }
 impl ToJson for f64 {
@@ -100,9 +98,7 @@ impl ToJson for f64 {
 
 impl FromJson for Number {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        let n = r.number()?;
-        n.to_number()
-            .ok_or_else(|| r.reject(&["number ", &n.to_string(), " is not representable"]))
+        r.json_number()
     }
 }
 impl ToJson for Number {

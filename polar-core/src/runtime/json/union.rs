@@ -70,14 +70,16 @@ pub fn best_fit<T>(
     members: &[Member<T>],
     unknown: fn(Value) -> T,
 ) -> Result<T, Miss> {
-    let keys = keys(r)?;
+    let keys = r.keys()?;
     let mut best: Option<(usize, T, Reader<'_>)> = None;
     for (known, read, required) in members {
-        if !contains_all(&keys, required) {
+        if count_missing(&keys, required, 1) > 0 {
             continue;
         }
-        let score = count_missing(known, &keys);
-        if best.as_ref().is_some_and(|(s, _, _)| *s <= score) {
+        // A member that cannot beat the best so far is not counted to the end.
+        let bound = best.as_ref().map_or(usize::MAX, |(s, _, _)| *s);
+        let score = count_missing(known, &keys, bound);
+        if score >= bound {
             continue;
         }
         let mut c = r.clone();
@@ -108,7 +110,7 @@ pub fn best_fit<T>(
 /// tag) counts as not started, otherwise the deeper the failing path the further it got;
 /// then the member leaving the fewest keys unknown; then the most specific (first).
 pub fn closest_error<T>(r: &Reader<'_>, members: &[Member<T>]) -> Option<DecodeError> {
-    let keys = keys(r).ok()?;
+    let keys = r.keys().ok()?;
     let mut best: Option<((usize, std::cmp::Reverse<usize>), DecodeError)> = None;
     for (known, read, _) in members {
         let mut c = r.clone();
@@ -116,7 +118,7 @@ pub fn closest_error<T>(r: &Reader<'_>, members: &[Member<T>]) -> Option<DecodeE
             Ok(_) => return None,
             Err(_) => c.take_fail(),
         };
-        let unknown = count_missing(known, &keys);
+        let unknown = count_missing(known, &keys, usize::MAX);
         let progress = if error.message.starts_with(CONST_MISMATCH) {
             0
         } else {
@@ -160,9 +162,10 @@ pub fn unknown_reason(value: &Value, closest: Closest) -> Option<DecodeError> {
     })
 }
 
-/// How many of `keys` are not in `set`. Both usually follow the spec's order, so the entry
-/// after the last one found is tried first: linear, where a search per key is quadratic.
-fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>]) -> usize {
+/// How many of `keys` are not in `set`, counted up to `limit`. Both usually follow the
+/// spec's order, so the entry after the last one found is tried first: linear, where a
+/// search per key is quadratic.
+fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>], limit: usize) -> usize {
     let mut next = 0;
     let mut missing = 0;
     for k in keys {
@@ -173,28 +176,15 @@ fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>]) -> usize {
         }
         match set.iter().position(|s| s.as_ref() == k) {
             Some(i) => next = i + 1,
-            None => missing += 1,
+            None => {
+                missing += 1;
+                if missing >= limit {
+                    break;
+                }
+            }
         }
     }
     missing
-}
-
-/// Whether every one of `required` is among `keys` (see [`count_missing`]).
-fn contains_all(keys: &[Cow<'_, str>], required: &[&str]) -> bool {
-    count_missing(keys, required) == 0
-}
-
-/// The keys of the object `r` is at (none if it is no object), consuming nothing.
-fn keys<'a>(r: &Reader<'a>) -> Result<Vec<Cow<'a, str>>, Miss> {
-    let mut scan = r.clone();
-    let mut keys = Vec::new();
-    if scan.peek() == Some(b'{') {
-        scan.object(&mut |r, k| {
-            keys.push(k);
-            r.raw().map(|_| ())
-        })?;
-    }
-    Ok(keys)
 }
 
 #[cfg(test)]
