@@ -532,6 +532,9 @@ impl From<SyntaxError> for Miss {
 /// What [`Reader::object`] calls with each key, the reader at its value.
 pub type Entry<'f, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<(), Miss> + 'f;
 
+/// What a scan of an object calls with each key (see `Reader::scan`): `false` ends it.
+type Visit<'f, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<bool, Miss> + 'f;
+
 /// Reads a JSON document token by token, straight into typed values: no tree, nothing
 /// allocated but the strings with escapes. It accepts exactly what [`parse`] accepts
 /// (strings, numbers and skipped values are checked the same way, nesting is limited the
@@ -907,17 +910,64 @@ impl<'a> Reader<'a> {
         let mut first = true;
         while self.next_entry(first)? {
             first = false;
+            let at_key = self.mark();
             let key = self.key()?;
             // Exact mode names the key of a value that fails.
             let named = self.exact.then(|| key.clone());
+            let at_value = self.mark();
             if let Err(m) = entry(self, key) {
                 if let Some(k) = named {
                     self.fail_in_key(&k);
                 }
-                return Err(m);
+                return Err(self.miss_at(m, at_key, at_value));
             }
         }
         Ok(())
+    }
+
+    /// A miss of the fast pass at the value of an entry (its key at `at_key`, its value at
+    /// `at_value`), as it stands: a value that does not fit is no verdict when its key
+    /// comes again later in the object, since the last of a repeated key is the one that
+    /// counts (exact mode decides).
+    #[cold]
+    fn miss_at(&self, m: Miss, at_key: (usize, usize), at_value: (usize, usize)) -> Miss {
+        if m.unsure || self.exact {
+            return m;
+        }
+        let mut k = self.clone();
+        k.rewind(at_key);
+        match k.key() {
+            Ok(key) if !self.repeats_later(at_value, &key) => m,
+            _ => Miss::UNSURE,
+        }
+    }
+
+    /// Whether `key` is the key of a later entry of the object whose value is at `at` (a
+    /// [`Reader::mark`]), scanning without checking (an error is a `true`: unsure).
+    pub fn repeats_later(&self, at: (usize, usize), key: &str) -> bool {
+        let mut scan = self.clone();
+        scan.rewind(at);
+        scan.p.skip_ws();
+        if scan.p.skip_loose().is_none() {
+            return true;
+        }
+        loop {
+            scan.p.skip_ws();
+            match scan.p.peek() {
+                Some(b',') => scan.p.pos += 1,
+                Some(b'}') => return false,
+                _ => return true,
+            }
+            scan.p.skip_ws();
+            match scan.key() {
+                Ok(k) if k != key => {}
+                _ => return true,
+            }
+            scan.p.skip_ws();
+            if scan.p.skip_loose().is_none() {
+                return true;
+            }
+        }
     }
 
     /// Opens the object that comes next, for [`Reader::next_entry`] to walk.
@@ -1062,10 +1112,7 @@ impl<'a> Reader<'a> {
     /// `entry` gets each key, the scan at its value, may read the value, and says whether
     /// to go on. A value left unread is skipped without checking it: the read that
     /// follows a scan checks every value, and only needs where each ends.
-    fn scan(
-        &self,
-        entry: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> Result<bool, Miss>,
-    ) -> Result<(), Miss> {
+    fn scan(&self, entry: &mut Visit<'_, 'a>) -> Result<(), Miss> {
         let mut scan = self.clone();
         if scan.peek() != Some(b'{') {
             return Ok(());
@@ -1075,6 +1122,9 @@ impl<'a> Reader<'a> {
         while scan.next_entry(first)? {
             first = false;
             let key = scan.key()?;
+            // At the value itself, so that `entry` reading it is seen, and the loose skip
+            // starts at the value (at a space it would stop at once).
+            scan.p.skip_ws();
             let at = scan.p.pos;
             if !entry(&mut scan, key)? {
                 break;

@@ -336,7 +336,12 @@ fn read_props(
         };
         if let Err(m) = result {
             if !exact {
-                return Err(m);
+                // The last of a repeated key counts: a bad value is no verdict when its
+                // key comes again (exact mode decides).
+                return Err(match m.unsure || r.repeats_later(start, f.key) {
+                    true => Miss::UNSURE,
+                    false => m,
+                });
             }
             faults.failed(r, start, f.key, i, mismatch)?;
         }

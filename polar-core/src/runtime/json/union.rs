@@ -238,6 +238,19 @@ mod tests {
         mutations::<DiscountBase>(DISCOUNT);
     }
 
+    /// Spaces and newlines around keys and values (pretty-printed JSON) cost the fast pass
+    /// nothing: the tag and key scans skip them too.
+    #[test]
+    fn whitespace_keeps_the_fast_pass() {
+        fn pretty(compact: &[u8]) -> Vec<u8> {
+            let v: serde_json::Value = serde_json::from_slice(compact).expect("JSON");
+            serde_json::to_vec_pretty(&v).expect("written")
+        }
+        assert!(agree::<Customer>(&pretty(CUSTOMER)));
+        assert!(agree::<WebhookPayload>(&pretty(EVENT)));
+        assert!(agree::<DiscountBase>(&pretty(DISCOUNT)));
+    }
+
     #[test]
     fn repeated_keys_and_tags_are_left_to_the_document() {
         let cases: &[&[u8]] = &[
@@ -250,6 +263,14 @@ mod tests {
             agree::<WebhookPayload>(case);
             agree::<Customer>(case);
         }
+        // A bad value then a good one under the same key: the last counts, so the member
+        // still fits (exact mode decides), rather than the union falling to `Unknown`.
+        let repeated = br#"{"duration":"repeating","duration_in_months":3,"type":"percentage","basis_points":"x","created_at":"2026-01-01T00:00:00Z","modified_at":null,"id":"d","metadata":{},"name":"n","code":null,"starts_at":null,"ends_at":null,"max_redemptions":null,"max_redemptions_per_customer":null,"redemptions_count":0,"organization_id":"o","basis_points":1000}"#;
+        assert!(read_slice::<DiscountBase>(repeated).is_none());
+        assert!(matches!(
+            exact_slice::<DiscountBase>(repeated),
+            Ok(DiscountBase::DiscountPercentageRepeatDurationBase(_))
+        ));
         let twice = br#"{"type":"customer.created","type":"x.new","data":1}"#;
         assert!(read_slice::<WebhookPayload>(twice).is_none());
         let unknown = read_slice::<WebhookPayload>(br#"{"type":"x.new","data":1}"#);
