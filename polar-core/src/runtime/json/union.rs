@@ -191,6 +191,7 @@ fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>], limit: usiz
 mod tests {
     use super::super::{exact_slice, read_slice, FromJson};
     use crate::models::{Customer, DiscountBase, WebhookPayload};
+    use crate::runtime::doc::Reader;
 
     /// Where the fast pass gives a value, exact mode gives the same one.
     fn agree<T: FromJson + PartialEq + std::fmt::Debug>(bytes: &[u8]) -> bool {
@@ -236,6 +237,72 @@ mod tests {
         mutations::<Customer>(CUSTOMER);
         mutations::<WebhookPayload>(EVENT);
         mutations::<DiscountBase>(DISCOUNT);
+    }
+
+    /// The entries of every object of `doc` (any depth) as byte spans: (where the object's
+    /// first entry starts, each entry's `"key":value` span).
+    fn entries(doc: &[u8]) -> Vec<(String, std::ops::Range<usize>)> {
+        fn walk(r: &mut Reader<'_>, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+            match r.peek() {
+                Some(b'{') => {
+                    let _ = r.begin_object();
+                    let mut first = true;
+                    while r.next_entry(first) == Ok(true) {
+                        first = false;
+                        let start = r.mark().0;
+                        let Ok(key) = r.key() else { return };
+                        let key = key.into_owned();
+                        walk(r, out);
+                        out.push((key, start..r.mark().0));
+                    }
+                }
+                Some(b'[') => {
+                    let _ = r.array(&mut |r| {
+                        walk(r, out);
+                        Ok(())
+                    });
+                }
+                _ => {
+                    let _ = r.raw();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Ok(mut r) = Reader::new(doc) {
+            walk(&mut r, &mut out);
+        }
+        out
+    }
+
+    /// Every entry of every object repeated, right after itself, with each value another
+    /// entry of the document has (a bad value, then the good one, and the other way
+    /// round): where the fast pass gives a value, exact mode gives the same (the last of a
+    /// repeated key counts in both).
+    #[test]
+    fn repeated_keys_agree() {
+        fn repeat<T: FromJson + PartialEq + std::fmt::Debug>(doc: &[u8]) {
+            let entries = entries(doc);
+            let values: Vec<&[u8]> = entries
+                .iter()
+                .filter_map(|(k, span)| doc.get(span.start + k.len() + 3..span.end))
+                .collect();
+            for (key, span) in &entries {
+                for value in &values {
+                    let entry = [b"\"", key.as_bytes(), b"\":", value].concat();
+                    for (at, with) in [
+                        (span.start, [&entry[..], b","].concat()),
+                        (span.end, [b",", &entry[..]].concat()),
+                    ] {
+                        let mut m = doc.to_vec();
+                        m.splice(at..at, with);
+                        agree::<T>(&m);
+                    }
+                }
+            }
+        }
+        repeat::<Customer>(CUSTOMER);
+        repeat::<WebhookPayload>(EVENT);
+        repeat::<DiscountBase>(DISCOUNT);
     }
 
     /// Spaces and newlines around keys and values (pretty-printed JSON) cost the fast pass
