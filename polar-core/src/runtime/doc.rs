@@ -910,40 +910,23 @@ impl<'a> Reader<'a> {
         let mut first = true;
         while self.next_entry(first)? {
             first = false;
-            let at_key = self.mark();
             let key = self.key()?;
             // Exact mode names the key of a value that fails.
             let named = self.exact.then(|| key.clone());
-            let at_value = self.mark();
             if let Err(m) = entry(self, key) {
                 if let Some(k) = named {
                     self.fail_in_key(&k);
                 }
-                return Err(self.miss_at(m, at_key, at_value));
+                return Err(m);
             }
         }
         Ok(())
     }
 
-    /// A miss of the fast pass at the value of an entry (its key at `at_key`, its value at
-    /// `at_value`), as it stands: a value that does not fit is no verdict when its key
-    /// comes again later in the object, since the last of a repeated key is the one that
-    /// counts (exact mode decides).
-    #[cold]
-    fn miss_at(&self, m: Miss, at_key: (usize, usize), at_value: (usize, usize)) -> Miss {
-        if m.unsure || self.exact {
-            return m;
-        }
-        let mut k = self.clone();
-        k.rewind(at_key);
-        match k.key() {
-            Ok(key) if !self.repeats_later(at_value, &key) => m,
-            _ => Miss::UNSURE,
-        }
-    }
-
     /// Whether `key` is the key of a later entry of the object whose value is at `at` (a
-    /// [`Reader::mark`]), scanning without checking (an error is a `true`: unsure).
+    /// [`Reader::mark`]), scanning without checking (an error is a `true`: unsure). (A
+    /// map's entries need no such look: a bad value fails the map, repeated or not, as it
+    /// did when a document was decoded.)
     pub fn repeats_later(&self, at: (usize, usize), key: &str) -> bool {
         let mut scan = self.clone();
         scan.rewind(at);
