@@ -991,7 +991,7 @@ fn emit_struct_load(name: &str, fields: &[crate::model::Field], out: &mut String
     assert_props_fit(name, fields.len());
     let _ = writeln!(
         out,
-        "impl {name} {{\n    /// Its properties, each with its rule: what `load` reads.\n    const PROPS: &'static [json::Prop] = &["
+        "impl {name} {{\n    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).\n    pub(crate) const PROPS: &'static [json::Prop] = &["
     );
     for f in fields {
         // The runtime compares an expected key with the bytes of the JSON text
@@ -1068,29 +1068,6 @@ fn emit_struct_load(name: &str, fields: &[crate::model::Field], out: &mut String
         }
     }
     out.push_str("            extra,\n        })\n    }\n}\n\n");
-}
-
-/// The keys a union member requires (quoted), when it is a struct: a value without one of
-/// them is not that member, which the one-pass read sees before reading it.
-fn required_keys(model: &Model, t: &Ty) -> Vec<String> {
-    match t {
-        Ty::Named(n) => match model.defs.get(n).map(|d| &d.kind) {
-            Some(Kind::Struct { fields, .. }) => fields
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.kind,
-                        FieldKind::Required
-                            | FieldKind::RequiredNullable
-                            | FieldKind::ConstRequired
-                    )
-                })
-                .map(|f| lit(&f.json))
-                .collect(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
 }
 
 /// Top-level property names a member can have, for best-fit scoring.
@@ -1199,23 +1176,24 @@ fn emit_union(
     });
     let _ = writeln!(
         out,
-        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: the property names each knows,\n    /// its read, and the keys it requires.\n    const MEMBERS: &'static [json::Member<Self>] = &["
+        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: what each knows of an object's\n    /// keys (a struct's property table, or names), and its read.\n    const MEMBERS: &'static [json::Member<Self>] = &["
     );
     for i in order {
         let m = &members[i];
         let mut known = Vec::new();
         known_fields(model, &m.ty, &mut BTreeSet::new(), &mut known);
+        // A struct's property table gives both its names and the ones it requires.
         let known_expr = match &m.ty {
-            Ty::Named(n)
-                if matches!(
-                    model.defs.get(n).map(|d| &d.kind),
-                    Some(Kind::Struct { .. } | Kind::Union { .. })
-                ) =>
-            {
-                format!("{n}::FIELDS")
-            }
+            Ty::Named(n) => match model.defs.get(n).map(|d| &d.kind) {
+                Some(Kind::Struct { .. }) => format!("json::Keys::Props({n}::PROPS)"),
+                Some(Kind::Union { .. }) => format!("json::Keys::Names({n}::FIELDS)"),
+                _ => format!(
+                    "json::Keys::Names(&[{}])",
+                    known.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
+                ),
+            },
             _ => format!(
-                "&[{}]",
+                "json::Keys::Names(&[{}])",
                 known.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
             ),
         };
@@ -1230,16 +1208,15 @@ fn emit_union(
                 };
                 let _ = writeln!(
                     out,
-                    "        ({known_expr}, |r| {{ let at = r.clone(); match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(json::no_variant(r, &at, {why})), x => Ok(Self::{}(x)) }} }}, &[]),",
+                    "        ({known_expr}, |r| {{ let at = r.clone(); match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(json::no_variant(r, &at, {why})), x => Ok(Self::{}(x)) }} }}),",
                     m.variant
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "        ({known_expr}, |r| Ok(Self::{}(FromJson::read(r)?)), &[{}]),",
+                    "        ({known_expr}, |r| Ok(Self::{}(FromJson::read(r)?))),",
                     m.variant,
-                    required_keys(model, &m.ty).join(", ")
                 );
             }
         }

@@ -98,8 +98,8 @@ impl FromJson for BenefitGrant {
 }
 
 impl BenefitGrant {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -261,8 +261,8 @@ impl FromJson for BenefitGrantCustomProperties {
 }
 
 impl BenefitGrantCustomProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -311,8 +311,8 @@ impl FromJson for BenefitGrantDiscordProperties {
 }
 
 impl BenefitGrantDiscordProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("account_id"),
         json::Prop::optional("guild_id"),
         json::Prop::optional("role_id"),
@@ -381,8 +381,8 @@ impl FromJson for BenefitGrantDownloadablesProperties {
 }
 
 impl BenefitGrantDownloadablesProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("files")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("files")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -435,8 +435,8 @@ impl FromJson for BenefitGrantError {
 }
 
 impl BenefitGrantError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("message"),
         json::Prop::required("type"),
         json::Prop::required("timestamp"),
@@ -498,8 +498,8 @@ impl FromJson for BenefitGrantFeatureFlagProperties {
 }
 
 impl BenefitGrantFeatureFlagProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -555,8 +555,8 @@ impl FromJson for BenefitGrantGitHubRepositoryProperties {
 }
 
 impl BenefitGrantGitHubRepositoryProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("account_id"),
         json::Prop::optional("repository_owner"),
         json::Prop::optional("repository_name"),
@@ -635,8 +635,8 @@ impl FromJson for BenefitGrantLicenseKeysProperties {
 }
 
 impl BenefitGrantLicenseKeysProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("user_provided_key"),
         json::Prop::optional("license_key_id"),
         json::Prop::optional("display_key"),
@@ -724,55 +724,48 @@ impl BenefitGrantProperties {
 }
 
 impl BenefitGrantProperties {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            BenefitGrantDiscordProperties::FIELDS,
+            json::Keys::Props(BenefitGrantDiscordProperties::PROPS),
             |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantGitHubRepositoryProperties::FIELDS,
+            json::Keys::Props(BenefitGrantGitHubRepositoryProperties::PROPS),
             |r| {
                 Ok(Self::BenefitGrantGitHubRepositoryProperties(
                     FromJson::read(r)?,
                 ))
             },
-            &[],
         ),
         (
-            BenefitGrantDownloadablesProperties::FIELDS,
+            json::Keys::Props(BenefitGrantDownloadablesProperties::PROPS),
             |r| {
                 Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
                     r,
                 )?))
             },
-            &[],
         ),
         (
-            BenefitGrantLicenseKeysProperties::FIELDS,
+            json::Keys::Props(BenefitGrantLicenseKeysProperties::PROPS),
             |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantCustomProperties::FIELDS,
+            json::Keys::Props(BenefitGrantCustomProperties::PROPS),
             |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantFeatureFlagProperties::FIELDS,
+            json::Keys::Props(BenefitGrantFeatureFlagProperties::PROPS),
             |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantSlackSharedChannelProperties::FIELDS,
+            json::Keys::Props(BenefitGrantSlackSharedChannelProperties::PROPS),
             |r| {
                 Ok(Self::BenefitGrantSlackSharedChannelProperties(
                     FromJson::read(r)?,
                 ))
             },
-            &[],
         ),
     ];
 
@@ -899,8 +892,8 @@ impl FromJson for BenefitGrantSlackSharedChannelProperties {
 }
 
 impl BenefitGrantSlackSharedChannelProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("invited_email"),
         json::Prop::optional("channel_id"),
         json::Prop::optional("channel_name"),

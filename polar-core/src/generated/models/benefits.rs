@@ -296,161 +296,33 @@ impl Benefit {
 }
 
 impl Benefit {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            BenefitCustom::FIELDS,
-            |r| Ok(Self::Custom(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitDiscord::FIELDS,
-            |r| Ok(Self::Discord(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitGitHubRepository::FIELDS,
-            |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitDownloadables::FIELDS,
-            |r| Ok(Self::Downloadables(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitLicenseKeys::FIELDS,
-            |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitMeterCredit::FIELDS,
-            |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitFeatureFlag::FIELDS,
-            |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
-        (
-            BenefitSlackSharedChannel::FIELDS,
-            |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "type",
-                "description",
-                "selectable",
-                "deletable",
-                "is_deleted",
-                "organization_id",
-                "metadata",
-                "visibility",
-                "properties",
-                "visibility_configurable",
-            ],
-        ),
+        (json::Keys::Props(BenefitCustom::PROPS), |r| {
+            Ok(Self::Custom(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitDiscord::PROPS), |r| {
+            Ok(Self::Discord(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitGitHubRepository::PROPS), |r| {
+            Ok(Self::GitHubRepository(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitDownloadables::PROPS), |r| {
+            Ok(Self::Downloadables(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitLicenseKeys::PROPS), |r| {
+            Ok(Self::LicenseKeys(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitMeterCredit::PROPS), |r| {
+            Ok(Self::MeterCredit(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitFeatureFlag::PROPS), |r| {
+            Ok(Self::FeatureFlag(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitSlackSharedChannel::PROPS), |r| {
+            Ok(Self::SlackSharedChannel(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -656,48 +528,34 @@ impl BenefitCreate {
 }
 
 impl BenefitCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(BenefitCustomCreate::PROPS), |r| {
+            Ok(Self::BenefitCustomCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitDiscordCreate::PROPS), |r| {
+            Ok(Self::BenefitDiscordCreate(FromJson::read(r)?))
+        }),
         (
-            BenefitCustomCreate::FIELDS,
-            |r| Ok(Self::BenefitCustomCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
-        ),
-        (
-            BenefitDiscordCreate::FIELDS,
-            |r| Ok(Self::BenefitDiscordCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
-        ),
-        (
-            BenefitGitHubRepositoryCreate::FIELDS,
+            json::Keys::Props(BenefitGitHubRepositoryCreate::PROPS),
             |r| Ok(Self::BenefitGitHubRepositoryCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
         ),
+        (json::Keys::Props(BenefitDownloadablesCreate::PROPS), |r| {
+            Ok(Self::BenefitDownloadablesCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitLicenseKeysCreate::PROPS), |r| {
+            Ok(Self::BenefitLicenseKeysCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitMeterCreditCreate::PROPS), |r| {
+            Ok(Self::BenefitMeterCreditCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitFeatureFlagCreate::PROPS), |r| {
+            Ok(Self::BenefitFeatureFlagCreate(FromJson::read(r)?))
+        }),
         (
-            BenefitDownloadablesCreate::FIELDS,
-            |r| Ok(Self::BenefitDownloadablesCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
-        ),
-        (
-            BenefitLicenseKeysCreate::FIELDS,
-            |r| Ok(Self::BenefitLicenseKeysCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
-        ),
-        (
-            BenefitMeterCreditCreate::FIELDS,
-            |r| Ok(Self::BenefitMeterCreditCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
-        ),
-        (
-            BenefitFeatureFlagCreate::FIELDS,
-            |r| Ok(Self::BenefitFeatureFlagCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
-        ),
-        (
-            BenefitSlackSharedChannelCreate::FIELDS,
+            json::Keys::Props(BenefitSlackSharedChannelCreate::PROPS),
             |r| Ok(Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?)),
-            &["type", "description", "properties"],
         ),
     ];
 
@@ -869,8 +727,8 @@ impl FromJson for BenefitCustom {
 }
 
 impl BenefitCustom {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1054,8 +912,8 @@ impl FromJson for BenefitCustomCreate {
 }
 
 impl BenefitCustomCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("custom"), true),
         json::Prop::required("description"),
@@ -1142,8 +1000,8 @@ impl FromJson for BenefitCustomCreateProperties {
 }
 
 impl BenefitCustomCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::patch("note")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::patch("note")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1197,8 +1055,8 @@ impl FromJson for BenefitCustomProperties {
 }
 
 impl BenefitCustomProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("note")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("note")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1282,8 +1140,8 @@ impl FromJson for BenefitCustomUpdate {
 }
 
 impl BenefitCustomUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::patch("visibility"),
@@ -1393,8 +1251,8 @@ impl FromJson for BenefitDiscord {
 }
 
 impl BenefitDiscord {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1578,8 +1436,8 @@ impl FromJson for BenefitDiscordCreate {
 }
 
 impl BenefitDiscordCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("discord"), true),
         json::Prop::required("description"),
@@ -1676,8 +1534,8 @@ impl FromJson for BenefitDiscordCreateProperties {
 }
 
 impl BenefitDiscordCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("guild_token"),
         json::Prop::required("role_id"),
         json::Prop::required("kick_member"),
@@ -1749,8 +1607,8 @@ impl FromJson for BenefitDiscordProperties {
 }
 
 impl BenefitDiscordProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("guild_id"),
         json::Prop::required("role_id"),
         json::Prop::required("kick_member"),
@@ -1849,8 +1707,8 @@ impl FromJson for BenefitDiscordUpdate {
 }
 
 impl BenefitDiscordUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::constant("type", &json::Konst::Str("discord"), true),
@@ -1971,8 +1829,8 @@ impl FromJson for BenefitDownloadableFile {
 }
 
 impl BenefitDownloadableFile {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),
@@ -2196,8 +2054,8 @@ impl FromJson for BenefitDownloadables {
 }
 
 impl BenefitDownloadables {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2384,8 +2242,8 @@ impl FromJson for BenefitDownloadablesCreate {
 }
 
 impl BenefitDownloadablesCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("downloadables"), true),
         json::Prop::required("description"),
@@ -2475,8 +2333,8 @@ impl FromJson for BenefitDownloadablesCreateProperties {
 }
 
 impl BenefitDownloadablesCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("archived"),
         json::Prop::required("files"),
     ];
@@ -2534,8 +2392,8 @@ impl FromJson for BenefitDownloadablesProperties {
 }
 
 impl BenefitDownloadablesProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("archived"),
         json::Prop::required("files"),
     ];
@@ -2616,8 +2474,8 @@ impl FromJson for BenefitDownloadablesUpdate {
 }
 
 impl BenefitDownloadablesUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::constant("type", &json::Konst::Str("downloadables"), true),
@@ -2723,8 +2581,8 @@ impl FromJson for BenefitFeatureFlag {
 }
 
 impl BenefitFeatureFlag {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2911,8 +2769,8 @@ impl FromJson for BenefitFeatureFlagCreate {
 }
 
 impl BenefitFeatureFlagCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("feature_flag"), true),
         json::Prop::required("description"),
@@ -2994,8 +2852,8 @@ impl FromJson for BenefitFeatureFlagCreateProperties {
 }
 
 impl BenefitFeatureFlagCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -3039,8 +2897,8 @@ impl FromJson for BenefitFeatureFlagProperties {
 }
 
 impl BenefitFeatureFlagProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -3116,8 +2974,8 @@ impl FromJson for BenefitFeatureFlagUpdate {
 }
 
 impl BenefitFeatureFlagUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::patch("visibility"),
@@ -3227,8 +3085,8 @@ impl FromJson for BenefitGitHubRepository {
 }
 
 impl BenefitGitHubRepository {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -3415,8 +3273,8 @@ impl FromJson for BenefitGitHubRepositoryCreate {
 }
 
 impl BenefitGitHubRepositoryCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("github_repository"), true),
         json::Prop::required("description"),
@@ -3514,8 +3372,8 @@ impl FromJson for BenefitGitHubRepositoryCreateProperties {
 }
 
 impl BenefitGitHubRepositoryCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("repository_owner"),
         json::Prop::required("repository_name"),
         json::Prop::required("permission"),
@@ -3589,8 +3447,8 @@ impl FromJson for BenefitGitHubRepositoryProperties {
 }
 
 impl BenefitGitHubRepositoryProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("repository_owner"),
         json::Prop::required("repository_name"),
         json::Prop::required("permission"),
@@ -3684,8 +3542,8 @@ impl FromJson for BenefitGitHubRepositoryUpdate {
 }
 
 impl BenefitGitHubRepositoryUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::constant("type", &json::Konst::Str("github_repository"), true),
@@ -3762,8 +3620,8 @@ impl FromJson for BenefitLicenseKeyActivationCreateProperties {
 }
 
 impl BenefitLicenseKeyActivationCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("limit"),
         json::Prop::required("enable_customer_admin"),
     ];
@@ -3829,8 +3687,8 @@ impl FromJson for BenefitLicenseKeyActivationProperties {
 }
 
 impl BenefitLicenseKeyActivationProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("limit"),
         json::Prop::required("enable_customer_admin"),
     ];
@@ -3904,8 +3762,8 @@ impl FromJson for BenefitLicenseKeyExpirationProperties {
 }
 
 impl BenefitLicenseKeyExpirationProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("ttl"),
         json::Prop::required("timeframe"),
     ];
@@ -3997,8 +3855,8 @@ impl FromJson for BenefitLicenseKeys {
 }
 
 impl BenefitLicenseKeys {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -4185,8 +4043,8 @@ impl FromJson for BenefitLicenseKeysCreate {
 }
 
 impl BenefitLicenseKeysCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("license_keys"), true),
         json::Prop::required("description"),
@@ -4283,8 +4141,8 @@ impl FromJson for BenefitLicenseKeysCreateProperties {
 }
 
 impl BenefitLicenseKeysCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("prefix"),
         json::Prop::patch("expires"),
         json::Prop::patch("activations"),
@@ -4360,8 +4218,8 @@ impl FromJson for BenefitLicenseKeysProperties {
 }
 
 impl BenefitLicenseKeysProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("prefix"),
         json::Prop::required("expires"),
         json::Prop::required("activations"),
@@ -4469,8 +4327,8 @@ impl FromJson for BenefitLicenseKeysUpdate {
 }
 
 impl BenefitLicenseKeysUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::patch("visibility"),
@@ -4580,8 +4438,8 @@ impl FromJson for BenefitMeterCredit {
 }
 
 impl BenefitMeterCredit {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -4768,8 +4626,8 @@ impl FromJson for BenefitMeterCreditCreate {
 }
 
 impl BenefitMeterCreditCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("meter_credit"), true),
         json::Prop::required("description"),
@@ -4862,8 +4720,8 @@ impl FromJson for BenefitMeterCreditCreateProperties {
 }
 
 impl BenefitMeterCreditCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("units"),
         json::Prop::required("rollover"),
         json::Prop::required("meter_id"),
@@ -4931,8 +4789,8 @@ impl FromJson for BenefitMeterCreditProperties {
 }
 
 impl BenefitMeterCreditProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("units"),
         json::Prop::required("rollover"),
         json::Prop::required("meter_id"),
@@ -5030,8 +4888,8 @@ impl FromJson for BenefitMeterCreditUpdate {
 }
 
 impl BenefitMeterCreditUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::patch("visibility"),
@@ -5131,8 +4989,8 @@ impl FromJson for BenefitPublic {
 }
 
 impl BenefitPublic {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -5286,8 +5144,8 @@ impl FromJson for BenefitSlackSharedChannel {
 }
 
 impl BenefitSlackSharedChannel {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -5474,8 +5332,8 @@ impl FromJson for BenefitSlackSharedChannelCreate {
 }
 
 impl BenefitSlackSharedChannelCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("slack_shared_channel"), true),
         json::Prop::required("description"),
@@ -5587,8 +5445,8 @@ impl FromJson for BenefitSlackSharedChannelCreateProperties {
 }
 
 impl BenefitSlackSharedChannelCreateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("slack_integration_id"),
         json::Prop::required("channel_name_template"),
         json::Prop::optional("private"),
@@ -5693,8 +5551,8 @@ impl FromJson for BenefitSlackSharedChannelProperties {
 }
 
 impl BenefitSlackSharedChannelProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("slack_integration_id"),
         json::Prop::required("channel_name_template"),
         json::Prop::optional("private"),
@@ -5807,8 +5665,8 @@ impl FromJson for BenefitSlackSharedChannelUpdate {
 }
 
 impl BenefitSlackSharedChannelUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("description"),
         json::Prop::constant("type", &json::Konst::Str("slack_shared_channel"), true),
@@ -6166,48 +6024,34 @@ impl BenefitsUpdateBody {
 }
 
 impl BenefitsUpdateBody {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(BenefitCustomUpdate::PROPS), |r| {
+            Ok(Self::BenefitCustomUpdate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitDiscordUpdate::PROPS), |r| {
+            Ok(Self::BenefitDiscordUpdate(FromJson::read(r)?))
+        }),
         (
-            BenefitCustomUpdate::FIELDS,
-            |r| Ok(Self::BenefitCustomUpdate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            BenefitDiscordUpdate::FIELDS,
-            |r| Ok(Self::BenefitDiscordUpdate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            BenefitGitHubRepositoryUpdate::FIELDS,
+            json::Keys::Props(BenefitGitHubRepositoryUpdate::PROPS),
             |r| Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::read(r)?)),
-            &["type"],
         ),
+        (json::Keys::Props(BenefitDownloadablesUpdate::PROPS), |r| {
+            Ok(Self::BenefitDownloadablesUpdate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitLicenseKeysUpdate::PROPS), |r| {
+            Ok(Self::BenefitLicenseKeysUpdate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitMeterCreditUpdate::PROPS), |r| {
+            Ok(Self::BenefitMeterCreditUpdate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitFeatureFlagUpdate::PROPS), |r| {
+            Ok(Self::BenefitFeatureFlagUpdate(FromJson::read(r)?))
+        }),
         (
-            BenefitDownloadablesUpdate::FIELDS,
-            |r| Ok(Self::BenefitDownloadablesUpdate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            BenefitLicenseKeysUpdate::FIELDS,
-            |r| Ok(Self::BenefitLicenseKeysUpdate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            BenefitMeterCreditUpdate::FIELDS,
-            |r| Ok(Self::BenefitMeterCreditUpdate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            BenefitFeatureFlagUpdate::FIELDS,
-            |r| Ok(Self::BenefitFeatureFlagUpdate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            BenefitSlackSharedChannelUpdate::FIELDS,
+            json::Keys::Props(BenefitSlackSharedChannelUpdate::PROPS),
             |r| Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::read(r)?)),
-            &["type"],
         ),
     ];
 
@@ -6395,8 +6239,8 @@ impl FromJson for ListResourceBenefit {
 }
 
 impl ListResourceBenefit {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -6456,8 +6300,8 @@ impl FromJson for ListResourceBenefitDownloadableFile {
 }
 
 impl ListResourceBenefitDownloadableFile {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

@@ -104,8 +104,8 @@ impl FromJson for CheckoutLink {
 }
 
 impl CheckoutLink {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -366,24 +366,19 @@ impl CheckoutLinkCreate {
 }
 
 impl CheckoutLinkCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CheckoutLinkCreateProductPrice::FIELDS,
+            json::Keys::Props(CheckoutLinkCreateProductPrice::PROPS),
             |r| Ok(Self::ProductPrice(FromJson::read(r)?)),
-            &["payment_processor", "product_price_id"],
         ),
-        (
-            CheckoutLinkCreateProduct::FIELDS,
-            |r| Ok(Self::Product(FromJson::read(r)?)),
-            &["payment_processor", "product_id"],
-        ),
-        (
-            CheckoutLinkCreateProducts::FIELDS,
-            |r| Ok(Self::Products(FromJson::read(r)?)),
-            &["payment_processor", "products"],
-        ),
+        (json::Keys::Props(CheckoutLinkCreateProduct::PROPS), |r| {
+            Ok(Self::Product(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CheckoutLinkCreateProducts::PROPS), |r| {
+            Ok(Self::Products(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -528,8 +523,8 @@ impl FromJson for CheckoutLinkCreateProduct {
 }
 
 impl CheckoutLinkCreateProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("trial_interval"),
         json::Prop::patch("trial_interval_count"),
@@ -707,8 +702,8 @@ impl FromJson for CheckoutLinkCreateProductPrice {
 }
 
 impl CheckoutLinkCreateProductPrice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("trial_interval"),
         json::Prop::patch("trial_interval_count"),
@@ -884,8 +879,8 @@ impl FromJson for CheckoutLinkCreateProducts {
 }
 
 impl CheckoutLinkCreateProducts {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("trial_interval"),
         json::Prop::patch("trial_interval_count"),
@@ -1055,8 +1050,8 @@ impl FromJson for CheckoutLinkProduct {
 }
 
 impl CheckoutLinkProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("metadata"),
         json::Prop::required("id"),
         json::Prop::required("created_at"),
@@ -1394,8 +1389,8 @@ impl FromJson for CheckoutLinkUpdate {
 }
 
 impl CheckoutLinkUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("trial_interval"),
         json::Prop::patch("trial_interval_count"),
         json::Prop::optional("metadata"),
@@ -1507,8 +1502,8 @@ impl FromJson for ListResourceCheckoutLink {
 }
 
 impl ListResourceCheckoutLink {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

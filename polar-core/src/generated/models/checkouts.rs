@@ -48,8 +48,8 @@ impl FromJson for AlreadyActiveSubscriptionError {
 }
 
 impl AlreadyActiveSubscriptionError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("AlreadyActiveSubscriptionError"),
@@ -365,8 +365,8 @@ impl FromJson for Checkout {
 }
 
 impl Checkout {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -897,8 +897,8 @@ impl FromJson for CheckoutBillingAddressFields {
 }
 
 impl CheckoutBillingAddressFields {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("country"),
         json::Prop::required("state"),
         json::Prop::required("city"),
@@ -1057,8 +1057,8 @@ impl FromJson for CheckoutConfirmStripe {
 }
 
 impl CheckoutConfirmStripe {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("custom_field_data"),
         json::Prop::patch("product_id"),
         json::Prop::patch("product_price_id"),
@@ -1293,48 +1293,24 @@ impl CheckoutDiscount {
 }
 
 impl CheckoutDiscount {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CheckoutDiscountFixedRepeatDuration::FIELDS,
+            json::Keys::Props(CheckoutDiscountFixedRepeatDuration::PROPS),
             |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
-            &[
-                "duration",
-                "duration_in_months",
-                "type",
-                "amount",
-                "currency",
-                "amounts",
-                "id",
-                "name",
-                "code",
-            ],
         ),
         (
-            CheckoutDiscountFixedOnceForeverDuration::FIELDS,
+            json::Keys::Props(CheckoutDiscountFixedOnceForeverDuration::PROPS),
             |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
-            &[
-                "duration", "type", "amount", "currency", "amounts", "id", "name", "code",
-            ],
         ),
         (
-            CheckoutDiscountPercentageRepeatDuration::FIELDS,
+            json::Keys::Props(CheckoutDiscountPercentageRepeatDuration::PROPS),
             |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
-            &[
-                "duration",
-                "duration_in_months",
-                "type",
-                "basis_points",
-                "id",
-                "name",
-                "code",
-            ],
         ),
         (
-            CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
+            json::Keys::Props(CheckoutDiscountPercentageOnceForeverDuration::PROPS),
             |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
-            &["duration", "type", "basis_points", "id", "name", "code"],
         ),
     ];
 
@@ -1441,8 +1417,8 @@ impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
 }
 
 impl CheckoutDiscountFixedOnceForeverDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("type"),
         json::Prop::required("amount"),
@@ -1575,8 +1551,8 @@ impl FromJson for CheckoutDiscountFixedRepeatDuration {
 }
 
 impl CheckoutDiscountFixedRepeatDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("duration_in_months"),
         json::Prop::required("type"),
@@ -1707,8 +1683,8 @@ impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
 }
 
 impl CheckoutDiscountPercentageOnceForeverDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("type"),
         json::Prop::required("basis_points"),
@@ -1821,8 +1797,8 @@ impl FromJson for CheckoutDiscountPercentageRepeatDuration {
 }
 
 impl CheckoutDiscountPercentageRepeatDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("duration_in_months"),
         json::Prop::required("type"),
@@ -1962,33 +1938,25 @@ impl CheckoutForbiddenError {
 }
 
 impl CheckoutForbiddenError {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            AlreadyActiveSubscriptionError::FIELDS,
+            json::Keys::Props(AlreadyActiveSubscriptionError::PROPS),
             |r| Ok(Self::AlreadyActiveSubscriptionError(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
+        (json::Keys::Props(NotOpenCheckout::PROPS), |r| {
+            Ok(Self::NotOpenCheckout(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentNotReady::PROPS), |r| {
+            Ok(Self::PaymentNotReady(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(TrialAlreadyRedeemed::PROPS), |r| {
+            Ok(Self::TrialAlreadyRedeemed(FromJson::read(r)?))
+        }),
         (
-            NotOpenCheckout::FIELDS,
-            |r| Ok(Self::NotOpenCheckout(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentNotReady::FIELDS,
-            |r| Ok(Self::PaymentNotReady(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            TrialAlreadyRedeemed::FIELDS,
-            |r| Ok(Self::TrialAlreadyRedeemed(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            DiscountRedemptionLimitReached::FIELDS,
+            json::Keys::Props(DiscountRedemptionLimitReached::PROPS),
             |r| Ok(Self::DiscountRedemptionLimitReached(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
     ];
 
@@ -2107,8 +2075,8 @@ impl FromJson for CheckoutOrganization {
 }
 
 impl CheckoutOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2276,8 +2244,8 @@ impl FromJson for CheckoutProduct {
 }
 
 impl CheckoutProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2611,8 +2579,8 @@ impl FromJson for CheckoutProductsCreate {
 }
 
 impl CheckoutProductsCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("trial_interval"),
         json::Prop::patch("trial_interval_count"),
         json::Prop::optional("metadata"),
@@ -2999,8 +2967,8 @@ impl FromJson for CheckoutPublic {
 }
 
 impl CheckoutPublic {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -3656,8 +3624,8 @@ impl FromJson for CheckoutPublicConfirmed {
 }
 
 impl CheckoutPublicConfirmed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -4428,8 +4396,8 @@ impl FromJson for CheckoutUpdate {
 }
 
 impl CheckoutUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("custom_field_data"),
         json::Prop::patch("product_id"),
         json::Prop::patch("product_price_id"),
@@ -4680,8 +4648,8 @@ impl FromJson for CheckoutUpdatePublic {
 }
 
 impl CheckoutUpdatePublic {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("custom_field_data"),
         json::Prop::patch("product_id"),
         json::Prop::patch("product_price_id"),
@@ -4813,8 +4781,8 @@ impl FromJson for DiscountRedemptionLimitReached {
 }
 
 impl DiscountRedemptionLimitReached {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("DiscountRedemptionLimitReached"),
@@ -4875,8 +4843,8 @@ impl FromJson for ExpiredCheckoutError {
 }
 
 impl ExpiredCheckoutError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("ExpiredCheckoutError"), true),
         json::Prop::required("detail"),
     ];
@@ -4934,8 +4902,8 @@ impl FromJson for ListResourceCheckout {
 }
 
 impl ListResourceCheckout {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -4991,8 +4959,8 @@ impl FromJson for NotOpenCheckout {
 }
 
 impl NotOpenCheckout {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("NotOpenCheckout"), true),
         json::Prop::required("detail"),
     ];
@@ -5046,8 +5014,8 @@ impl FromJson for PaymentError {
 }
 
 impl PaymentError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentError"), true),
         json::Prop::required("detail"),
     ];
@@ -5101,8 +5069,8 @@ impl FromJson for PaymentNotReady {
 }
 
 impl PaymentNotReady {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentNotReady"), true),
         json::Prop::required("detail"),
     ];
@@ -5219,8 +5187,8 @@ impl FromJson for TrialAlreadyRedeemed {
 }
 
 impl TrialAlreadyRedeemed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("TrialAlreadyRedeemed"), true),
         json::Prop::required("detail"),
     ];

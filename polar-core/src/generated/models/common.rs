@@ -59,8 +59,8 @@ impl FromJson for Address {
 }
 
 impl Address {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("line1"),
         json::Prop::optional("line2"),
         json::Prop::optional("postal_code"),
@@ -165,8 +165,8 @@ impl FromJson for AddressInput {
 }
 
 impl AddressInput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("line1"),
         json::Prop::patch("line2"),
         json::Prop::patch("postal_code"),
@@ -248,8 +248,8 @@ impl FromJson for AlreadyCanceledSubscription {
 }
 
 impl AlreadyCanceledSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("AlreadyCanceledSubscription"),
@@ -448,11 +448,11 @@ impl AnyProductPrice {
 }
 
 impl AnyProductPrice {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            LegacyRecurringProductPrice::FIELDS,
+            json::Keys::Names(LegacyRecurringProductPrice::FIELDS),
             |r| {
                 let at = r.clone();
                 match LegacyRecurringProductPrice::read(r)? {
@@ -464,21 +464,16 @@ impl AnyProductPrice {
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
                 }
             },
-            &[],
         ),
-        (
-            ProductPrice::FIELDS,
-            |r| {
-                let at = r.clone();
-                match ProductPrice::read(r)? {
-                    ProductPrice::Unknown { .. } => {
-                        Err(json::no_variant(r, &at, Some(ProductPrice::closest_error)))
-                    }
-                    x => Ok(Self::ProductPrice(x)),
+        (json::Keys::Names(ProductPrice::FIELDS), |r| {
+            let at = r.clone();
+            match ProductPrice::read(r)? {
+                ProductPrice::Unknown { .. } => {
+                    Err(json::no_variant(r, &at, Some(ProductPrice::closest_error)))
                 }
-            },
-            &[],
-        ),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -559,8 +554,8 @@ impl FromJson for AttachedCustomField {
 }
 
 impl AttachedCustomField {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("custom_field_id"),
         json::Prop::required("custom_field"),
         json::Prop::required("order"),
@@ -686,175 +681,118 @@ impl ErrorBody {
 }
 
 impl ErrorBody {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(AlreadyCanceledSubscription::PROPS), |r| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(AmbiguousExternalCustomerId::PROPS), |r| {
+            Ok(Self::AmbiguousExternalCustomerId(FromJson::read(r)?))
+        }),
         (
-            AlreadyCanceledSubscription::FIELDS,
-            |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            AmbiguousExternalCustomerId::FIELDS,
-            |r| Ok(Self::AmbiguousExternalCustomerId(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            CannotCreateOrganizationError::FIELDS,
+            json::Keys::Props(CannotCreateOrganizationError::PROPS),
             |r| Ok(Self::CannotCreateOrganizationError(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
+        (json::Keys::Props(CustomerNotReady::PROPS), |r| {
+            Ok(Self::CustomerNotReady(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(DisputeAutoAcceptNotEnabled::PROPS), |r| {
+            Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(DisputeNotOpenError::PROPS), |r| {
+            Ok(Self::DisputeNotOpenError(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ExpiredCheckoutError::PROPS), |r| {
+            Ok(Self::ExpiredCheckoutError(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(InactiveSubscription::PROPS), |r| {
+            Ok(Self::InactiveSubscription(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ManualRetryLimitExceeded::PROPS), |r| {
+            Ok(Self::ManualRetryLimitExceeded(FromJson::read(r)?))
+        }),
         (
-            CustomerNotReady::FIELDS,
-            |r| Ok(Self::CustomerNotReady(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            DisputeAutoAcceptNotEnabled::FIELDS,
-            |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            DisputeNotOpenError::FIELDS,
-            |r| Ok(Self::DisputeNotOpenError(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            ExpiredCheckoutError::FIELDS,
-            |r| Ok(Self::ExpiredCheckoutError(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            InactiveSubscription::FIELDS,
-            |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            ManualRetryLimitExceeded::FIELDS,
-            |r| Ok(Self::ManualRetryLimitExceeded(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            MissingInvoiceBillingDetails::FIELDS,
+            json::Keys::Props(MissingInvoiceBillingDetails::PROPS),
             |r| Ok(Self::MissingInvoiceBillingDetails(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
+        (json::Keys::Props(NotPermitted::PROPS), |r| {
+            Ok(Self::NotPermitted(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OffSessionChargesNotEnabled::PROPS), |r| {
+            Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrderNotDraft::PROPS), |r| {
+            Ok(Self::OrderNotDraft(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrderNotEligibleForInvoice::PROPS), |r| {
+            Ok(Self::OrderNotEligibleForInvoice(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrderNotEligibleForRetry::PROPS), |r| {
+            Ok(Self::OrderNotEligibleForRetry(FromJson::read(r)?))
+        }),
         (
-            NotPermitted::FIELDS,
-            |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            OffSessionChargesNotEnabled::FIELDS,
-            |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            OrderNotDraft::FIELDS,
-            |r| Ok(Self::OrderNotDraft(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            OrderNotEligibleForInvoice::FIELDS,
-            |r| Ok(Self::OrderNotEligibleForInvoice(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            OrderNotEligibleForRetry::FIELDS,
-            |r| Ok(Self::OrderNotEligibleForRetry(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            OrganizationNotReadyForPayments::FIELDS,
+            json::Keys::Props(OrganizationNotReadyForPayments::PROPS),
             |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
+        (json::Keys::Props(PaymentActionRequired::PROPS), |r| {
+            Ok(Self::PaymentActionRequired(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentAlreadyInProgress::PROPS), |r| {
+            Ok(Self::PaymentAlreadyInProgress(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentError::PROPS), |r| {
+            Ok(Self::PaymentError(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentFailed::PROPS), |r| {
+            Ok(Self::PaymentFailed(FromJson::read(r)?))
+        }),
         (
-            PaymentActionRequired::FIELDS,
-            |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentAlreadyInProgress::FIELDS,
-            |r| Ok(Self::PaymentAlreadyInProgress(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentError::FIELDS,
-            |r| Ok(Self::PaymentError(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentFailed::FIELDS,
-            |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentMethodInUseByActiveSubscription::FIELDS,
+            json::Keys::Props(PaymentMethodInUseByActiveSubscription::PROPS),
             |r| {
                 Ok(Self::PaymentMethodInUseByActiveSubscription(
                     FromJson::read(r)?,
                 ))
             },
-            &["error", "detail"],
         ),
+        (json::Keys::Props(PaymentMethodRequired::PROPS), |r| {
+            Ok(Self::PaymentMethodRequired(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentMethodSetupFailed::PROPS), |r| {
+            Ok(Self::PaymentMethodSetupFailed(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(RefundedAlready::PROPS), |r| {
+            Ok(Self::RefundedAlready(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ResourceNotFound::PROPS), |r| {
+            Ok(Self::ResourceNotFound(FromJson::read(r)?))
+        }),
         (
-            PaymentMethodRequired::FIELDS,
-            |r| Ok(Self::PaymentMethodRequired(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentMethodSetupFailed::FIELDS,
-            |r| Ok(Self::PaymentMethodSetupFailed(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            RefundedAlready::FIELDS,
-            |r| Ok(Self::RefundedAlready(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            ResourceNotFound::FIELDS,
-            |r| Ok(Self::ResourceNotFound(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            SsoEnforcementRequiresConnection::FIELDS,
+            json::Keys::Props(SsoEnforcementRequiresConnection::PROPS),
             |r| Ok(Self::SsoEnforcementRequiresConnection(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
+        (json::Keys::Props(SubscriptionLocked::PROPS), |r| {
+            Ok(Self::SubscriptionLocked(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(Unauthorized::PROPS), |r| {
+            Ok(Self::Unauthorized(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(CheckoutForbiddenError::FIELDS), |r| {
+            let at = r.clone();
+            match CheckoutForbiddenError::read(r)? {
+                CheckoutForbiddenError::Unknown { .. } => Err(json::no_variant(
+                    r,
+                    &at,
+                    Some(CheckoutForbiddenError::closest_error),
+                )),
+                x => Ok(Self::CheckoutForbiddenError(x)),
+            }
+        }),
+        (json::Keys::Props(HttpValidationError::PROPS), |r| {
+            Ok(Self::HttpValidationError(FromJson::read(r)?))
+        }),
         (
-            SubscriptionLocked::FIELDS,
-            |r| Ok(Self::SubscriptionLocked(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            Unauthorized::FIELDS,
-            |r| Ok(Self::Unauthorized(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            CheckoutForbiddenError::FIELDS,
-            |r| {
-                let at = r.clone();
-                match CheckoutForbiddenError::read(r)? {
-                    CheckoutForbiddenError::Unknown { .. } => Err(json::no_variant(
-                        r,
-                        &at,
-                        Some(CheckoutForbiddenError::closest_error),
-                    )),
-                    x => Ok(Self::CheckoutForbiddenError(x)),
-                }
-            },
-            &[],
-        ),
-        (
-            HttpValidationError::FIELDS,
-            |r| Ok(Self::HttpValidationError(FromJson::read(r)?)),
-            &[],
-        ),
-        (
-            PortalSubscriptionUpdateError::FIELDS,
+            json::Keys::Names(PortalSubscriptionUpdateError::FIELDS),
             |r| {
                 let at = r.clone();
                 match PortalSubscriptionUpdateError::read(r)? {
@@ -866,7 +804,6 @@ impl ErrorBody {
                     x => Ok(Self::PortalSubscriptionUpdateError(x)),
                 }
             },
-            &[],
         ),
     ];
 
@@ -1219,8 +1156,8 @@ impl FromJson for HttpValidationError {
 }
 
 impl HttpValidationError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("detail")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("detail")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1426,48 +1363,16 @@ impl LegacyRecurringProductPrice {
 }
 
 impl LegacyRecurringProductPrice {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            LegacyRecurringProductPriceCustom::FIELDS,
+            json::Keys::Props(LegacyRecurringProductPriceCustom::PROPS),
             |r| Ok(Self::Custom(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "source",
-                "amount_type",
-                "price_currency",
-                "tax_behavior",
-                "is_archived",
-                "product_id",
-                "type",
-                "recurring_interval",
-                "minimum_amount",
-                "maximum_amount",
-                "preset_amount",
-                "legacy",
-            ],
         ),
         (
-            LegacyRecurringProductPriceFixed::FIELDS,
+            json::Keys::Props(LegacyRecurringProductPriceFixed::PROPS),
             |r| Ok(Self::Fixed(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "source",
-                "amount_type",
-                "price_currency",
-                "tax_behavior",
-                "is_archived",
-                "product_id",
-                "type",
-                "recurring_interval",
-                "price_amount",
-                "legacy",
-            ],
         ),
     ];
 
@@ -1593,8 +1498,8 @@ impl FromJson for LegacyRecurringProductPriceCustom {
 }
 
 impl LegacyRecurringProductPriceCustom {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1776,8 +1681,8 @@ impl FromJson for LegacyRecurringProductPriceFixed {
 }
 
 impl LegacyRecurringProductPriceFixed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1915,8 +1820,8 @@ impl FromJson for ListResourceBenefitGrant {
 }
 
 impl ListResourceBenefitGrant {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -1976,8 +1881,8 @@ impl FromJson for ListResourceCustomerSubscription {
 }
 
 impl ListResourceCustomerSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -2037,8 +1942,8 @@ impl FromJson for ListResourceLicenseKeyRead {
 }
 
 impl ListResourceLicenseKeyRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -2108,15 +2013,27 @@ impl MetadataQueryValue {
 }
 
 impl MetadataQueryValue {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::StringList(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::IntegerList(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::BooleanList(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Integer(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Boolean(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::StringList(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::IntegerList(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::BooleanList(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2182,13 +2099,21 @@ impl MetadataValue {
 }
 
 impl MetadataValue {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Number(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Integer(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Number(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Boolean(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2252,8 +2177,8 @@ impl FromJson for MissingInvoiceBillingDetails {
 }
 
 impl MissingInvoiceBillingDetails {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("MissingInvoiceBillingDetails"),
@@ -2314,8 +2239,8 @@ impl FromJson for NotPermitted {
 }
 
 impl NotPermitted {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("NotPermitted"), true),
         json::Prop::required("detail"),
     ];
@@ -2363,11 +2288,15 @@ impl NumberOrString {
 }
 
 impl NumberOrString {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::Number(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Number(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2431,8 +2360,8 @@ impl FromJson for Pagination {
 }
 
 impl Pagination {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("total_count"),
         json::Prop::required("max_page"),
     ];
@@ -2505,8 +2434,8 @@ impl FromJson for PendingSubscriptionUpdate {
 }
 
 impl PendingSubscriptionUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3247,8 +3176,8 @@ impl FromJson for ResourceNotFound {
 }
 
 impl ResourceNotFound {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("ResourceNotFound"), true),
         json::Prop::required("detail"),
     ];
@@ -3373,8 +3302,8 @@ impl FromJson for SeatsList {
 }
 
 impl SeatsList {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("seats"),
         json::Prop::required("available_seats"),
         json::Prop::required("total_seats"),
@@ -3435,11 +3364,15 @@ impl StringOrInteger {
 }
 
 impl StringOrInteger {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Integer(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3499,12 +3432,18 @@ impl StringOrIntegerOrBoolean {
 }
 
 impl StringOrIntegerOrBoolean {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Integer(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Boolean(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3567,13 +3506,21 @@ impl StringOrIntegerOrBooleanOrDateTime {
 }
 
 impl StringOrIntegerOrBooleanOrDateTime {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Boolean(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Integer(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Boolean(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::DateTime(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3635,12 +3582,18 @@ impl StringOrIntegerOrNumber {
 }
 
 impl StringOrIntegerOrNumber {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Integer(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::Number(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Integer(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::Number(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -6404,8 +6357,8 @@ impl FromJson for Unauthorized {
 }
 
 impl Unauthorized {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("Unauthorized"), true),
         json::Prop::required("detail"),
     ];
@@ -6509,8 +6462,8 @@ impl FromJson for ValidatedLicenseKey {
 }
 
 impl ValidatedLicenseKey {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -6692,8 +6645,8 @@ impl FromJson for ValidationError {
 }
 
 impl ValidationError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("loc"),
         json::Prop::required("msg"),
         json::Prop::required("type"),

@@ -188,84 +188,24 @@ impl CustomField {
 }
 
 impl CustomField {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CustomFieldText::FIELDS,
-            |r| Ok(Self::Text(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "type",
-                "slug",
-                "name",
-                "organization_id",
-                "properties",
-            ],
-        ),
-        (
-            CustomFieldNumber::FIELDS,
-            |r| Ok(Self::Number(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "type",
-                "slug",
-                "name",
-                "organization_id",
-                "properties",
-            ],
-        ),
-        (
-            CustomFieldDate::FIELDS,
-            |r| Ok(Self::Date(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "type",
-                "slug",
-                "name",
-                "organization_id",
-                "properties",
-            ],
-        ),
-        (
-            CustomFieldCheckbox::FIELDS,
-            |r| Ok(Self::Checkbox(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "type",
-                "slug",
-                "name",
-                "organization_id",
-                "properties",
-            ],
-        ),
-        (
-            CustomFieldSelect::FIELDS,
-            |r| Ok(Self::Select(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "type",
-                "slug",
-                "name",
-                "organization_id",
-                "properties",
-            ],
-        ),
+        (json::Keys::Props(CustomFieldText::PROPS), |r| {
+            Ok(Self::Text(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldNumber::PROPS), |r| {
+            Ok(Self::Number(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldDate::PROPS), |r| {
+            Ok(Self::Date(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldCheckbox::PROPS), |r| {
+            Ok(Self::Checkbox(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldSelect::PROPS), |r| {
+            Ok(Self::Select(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -398,8 +338,8 @@ impl FromJson for CustomFieldCheckbox {
 }
 
 impl CustomFieldCheckbox {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -527,8 +467,8 @@ impl FromJson for CustomFieldCheckboxProperties {
 }
 
 impl CustomFieldCheckboxProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("form_label"),
         json::Prop::optional("form_help_text"),
         json::Prop::optional("form_placeholder"),
@@ -665,34 +605,24 @@ impl CustomFieldCreate {
 }
 
 impl CustomFieldCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CustomFieldCreateText::FIELDS,
-            |r| Ok(Self::Text(FromJson::read(r)?)),
-            &["type", "slug", "name", "properties"],
-        ),
-        (
-            CustomFieldCreateNumber::FIELDS,
-            |r| Ok(Self::Number(FromJson::read(r)?)),
-            &["type", "slug", "name", "properties"],
-        ),
-        (
-            CustomFieldCreateDate::FIELDS,
-            |r| Ok(Self::Date(FromJson::read(r)?)),
-            &["type", "slug", "name", "properties"],
-        ),
-        (
-            CustomFieldCreateCheckbox::FIELDS,
-            |r| Ok(Self::Checkbox(FromJson::read(r)?)),
-            &["type", "slug", "name", "properties"],
-        ),
-        (
-            CustomFieldCreateSelect::FIELDS,
-            |r| Ok(Self::Select(FromJson::read(r)?)),
-            &["type", "slug", "name", "properties"],
-        ),
+        (json::Keys::Props(CustomFieldCreateText::PROPS), |r| {
+            Ok(Self::Text(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldCreateNumber::PROPS), |r| {
+            Ok(Self::Number(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldCreateDate::PROPS), |r| {
+            Ok(Self::Date(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldCreateCheckbox::PROPS), |r| {
+            Ok(Self::Checkbox(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldCreateSelect::PROPS), |r| {
+            Ok(Self::Select(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -843,8 +773,8 @@ impl FromJson for CustomFieldCreateCheckbox {
 }
 
 impl CustomFieldCreateCheckbox {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("checkbox"), true),
         json::Prop::required("slug"),
@@ -967,8 +897,8 @@ impl FromJson for CustomFieldCreateDate {
 }
 
 impl CustomFieldCreateDate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("date"), true),
         json::Prop::required("slug"),
@@ -1091,8 +1021,8 @@ impl FromJson for CustomFieldCreateNumber {
 }
 
 impl CustomFieldCreateNumber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("number"), true),
         json::Prop::required("slug"),
@@ -1215,8 +1145,8 @@ impl FromJson for CustomFieldCreateSelect {
 }
 
 impl CustomFieldCreateSelect {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("select"), true),
         json::Prop::required("slug"),
@@ -1339,8 +1269,8 @@ impl FromJson for CustomFieldCreateText {
 }
 
 impl CustomFieldCreateText {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::constant("type", &json::Konst::Str("text"), true),
         json::Prop::required("slug"),
@@ -1445,8 +1375,8 @@ impl FromJson for CustomFieldDate {
 }
 
 impl CustomFieldDate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1585,8 +1515,8 @@ impl FromJson for CustomFieldDateProperties {
 }
 
 impl CustomFieldDateProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("form_label"),
         json::Prop::optional("form_help_text"),
         json::Prop::optional("form_placeholder"),
@@ -1684,8 +1614,8 @@ impl FromJson for CustomFieldNumber {
 }
 
 impl CustomFieldNumber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1824,8 +1754,8 @@ impl FromJson for CustomFieldNumberProperties {
 }
 
 impl CustomFieldNumberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("form_label"),
         json::Prop::optional("form_help_text"),
         json::Prop::optional("form_placeholder"),
@@ -1923,8 +1853,8 @@ impl FromJson for CustomFieldSelect {
 }
 
 impl CustomFieldSelect {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2048,8 +1978,8 @@ impl FromJson for CustomFieldSelectOption {
 }
 
 impl CustomFieldSelectOption {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::required("value"), json::Prop::required("label")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -2124,8 +2054,8 @@ impl FromJson for CustomFieldSelectProperties {
 }
 
 impl CustomFieldSelectProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("form_label"),
         json::Prop::optional("form_help_text"),
         json::Prop::optional("form_placeholder"),
@@ -2308,8 +2238,8 @@ impl FromJson for CustomFieldText {
 }
 
 impl CustomFieldText {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2452,8 +2382,8 @@ impl FromJson for CustomFieldTextProperties {
 }
 
 impl CustomFieldTextProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("form_label"),
         json::Prop::optional("form_help_text"),
         json::Prop::optional("form_placeholder"),
@@ -2643,34 +2573,24 @@ impl CustomFieldUpdate {
 }
 
 impl CustomFieldUpdate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CustomFieldUpdateText::FIELDS,
-            |r| Ok(Self::Text(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            CustomFieldUpdateNumber::FIELDS,
-            |r| Ok(Self::Number(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            CustomFieldUpdateDate::FIELDS,
-            |r| Ok(Self::Date(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            CustomFieldUpdateCheckbox::FIELDS,
-            |r| Ok(Self::Checkbox(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            CustomFieldUpdateSelect::FIELDS,
-            |r| Ok(Self::Select(FromJson::read(r)?)),
-            &["type"],
-        ),
+        (json::Keys::Props(CustomFieldUpdateText::PROPS), |r| {
+            Ok(Self::Text(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldUpdateNumber::PROPS), |r| {
+            Ok(Self::Number(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldUpdateDate::PROPS), |r| {
+            Ok(Self::Date(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldUpdateCheckbox::PROPS), |r| {
+            Ok(Self::Checkbox(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomFieldUpdateSelect::PROPS), |r| {
+            Ok(Self::Select(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2807,8 +2727,8 @@ impl FromJson for CustomFieldUpdateCheckbox {
 }
 
 impl CustomFieldUpdateCheckbox {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("slug"),
@@ -2908,8 +2828,8 @@ impl FromJson for CustomFieldUpdateDate {
 }
 
 impl CustomFieldUpdateDate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("slug"),
@@ -3009,8 +2929,8 @@ impl FromJson for CustomFieldUpdateNumber {
 }
 
 impl CustomFieldUpdateNumber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("slug"),
@@ -3110,8 +3030,8 @@ impl FromJson for CustomFieldUpdateSelect {
 }
 
 impl CustomFieldUpdateSelect {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("slug"),
@@ -3211,8 +3131,8 @@ impl FromJson for CustomFieldUpdateText {
 }
 
 impl CustomFieldUpdateText {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("slug"),
@@ -3288,8 +3208,8 @@ impl FromJson for ListResourceCustomField {
 }
 
 impl ListResourceCustomField {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

@@ -78,8 +78,8 @@ impl FromJson for BenefitCustomSubscriber {
 }
 
 impl BenefitCustomSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -207,8 +207,8 @@ impl FromJson for BenefitCustomSubscriberProperties {
 }
 
 impl BenefitCustomSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("note")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("note")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -288,8 +288,8 @@ impl FromJson for BenefitDiscordSubscriber {
 }
 
 impl BenefitDiscordSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -417,8 +417,8 @@ impl FromJson for BenefitDiscordSubscriberProperties {
 }
 
 impl BenefitDiscordSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("guild_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("guild_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -498,8 +498,8 @@ impl FromJson for BenefitDownloadablesSubscriber {
 }
 
 impl BenefitDownloadablesSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -627,8 +627,8 @@ impl FromJson for BenefitDownloadablesSubscriberProperties {
 }
 
 impl BenefitDownloadablesSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("active_files")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("active_files")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -708,8 +708,8 @@ impl FromJson for BenefitFeatureFlagSubscriber {
 }
 
 impl BenefitFeatureFlagSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -835,8 +835,8 @@ impl FromJson for BenefitFeatureFlagSubscriberProperties {
 }
 
 impl BenefitFeatureFlagSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -908,8 +908,8 @@ impl FromJson for BenefitGitHubRepositorySubscriber {
 }
 
 impl BenefitGitHubRepositorySubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1039,8 +1039,8 @@ impl FromJson for BenefitGitHubRepositorySubscriberProperties {
 }
 
 impl BenefitGitHubRepositorySubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("repository_owner"),
         json::Prop::required("repository_name"),
     ];
@@ -1109,8 +1109,8 @@ impl FromJson for BenefitGrantMeterCreditProperties {
 }
 
 impl BenefitGrantMeterCreditProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("last_credited_meter_id"),
         json::Prop::optional("last_credited_units"),
         json::Prop::optional("last_credited_at"),
@@ -1208,8 +1208,8 @@ impl FromJson for BenefitLicenseKeysSubscriber {
 }
 
 impl BenefitLicenseKeysSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1344,8 +1344,8 @@ impl FromJson for BenefitLicenseKeysSubscriberProperties {
 }
 
 impl BenefitLicenseKeysSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("prefix"),
         json::Prop::required("expires"),
         json::Prop::required("activations"),
@@ -1449,8 +1449,8 @@ impl FromJson for BenefitMeterCreditSubscriber {
 }
 
 impl BenefitMeterCreditSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1582,8 +1582,8 @@ impl FromJson for BenefitMeterCreditSubscriberProperties {
 }
 
 impl BenefitMeterCreditSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("units"),
         json::Prop::required("rollover"),
         json::Prop::required("meter_id"),
@@ -1677,8 +1677,8 @@ impl FromJson for BenefitSlackSharedChannelSubscriber {
 }
 
 impl BenefitSlackSharedChannelSubscriber {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1804,8 +1804,8 @@ impl FromJson for BenefitSlackSharedChannelSubscriberProperties {
 }
 
 impl BenefitSlackSharedChannelSubscriberProperties {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1870,8 +1870,8 @@ impl FromJson for BenefitSubscriberOrganization {
 }
 
 impl BenefitSubscriberOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2275,168 +2275,38 @@ impl CustomerBenefitGrant {
 }
 
 impl CustomerBenefitGrant {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(CustomerBenefitGrantDiscord::PROPS), |r| {
+            Ok(Self::Discord(FromJson::read(r)?))
+        }),
         (
-            CustomerBenefitGrantDiscord::FIELDS,
-            |r| Ok(Self::Discord(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
-        ),
-        (
-            CustomerBenefitGrantGitHubRepository::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantGitHubRepository::PROPS),
             |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            CustomerBenefitGrantDownloadables::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantDownloadables::PROPS),
             |r| Ok(Self::Downloadables(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            CustomerBenefitGrantLicenseKeys::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantLicenseKeys::PROPS),
             |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
+        (json::Keys::Props(CustomerBenefitGrantCustom::PROPS), |r| {
+            Ok(Self::Custom(FromJson::read(r)?))
+        }),
         (
-            CustomerBenefitGrantCustom::FIELDS,
-            |r| Ok(Self::Custom(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
-        ),
-        (
-            CustomerBenefitGrantMeterCredit::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantMeterCredit::PROPS),
             |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            CustomerBenefitGrantFeatureFlag::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantFeatureFlag::PROPS),
             |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            CustomerBenefitGrantSlackSharedChannel::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantSlackSharedChannel::PROPS),
             |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "granted_at",
-                "revoked_at",
-                "customer_id",
-                "benefit_id",
-                "subscription_id",
-                "order_id",
-                "is_granted",
-                "is_revoked",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
     ];
 
@@ -2600,8 +2470,8 @@ impl FromJson for CustomerBenefitGrantCustom {
 }
 
 impl CustomerBenefitGrantCustom {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2768,8 +2638,8 @@ impl FromJson for CustomerBenefitGrantCustomUpdate {
 }
 
 impl CustomerBenefitGrantCustomUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "benefit_type",
         &json::Konst::Str("custom"),
         true,
@@ -2863,8 +2733,8 @@ impl FromJson for CustomerBenefitGrantDiscord {
 }
 
 impl CustomerBenefitGrantDiscord {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3034,8 +2904,8 @@ impl FromJson for CustomerBenefitGrantDiscordPropertiesUpdate {
 }
 
 impl CustomerBenefitGrantDiscordPropertiesUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("account_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("account_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -3094,8 +2964,8 @@ impl FromJson for CustomerBenefitGrantDiscordUpdate {
 }
 
 impl CustomerBenefitGrantDiscordUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("benefit_type", &json::Konst::Str("discord"), true),
         json::Prop::required("properties"),
     ];
@@ -3196,8 +3066,8 @@ impl FromJson for CustomerBenefitGrantDownloadables {
 }
 
 impl CustomerBenefitGrantDownloadables {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3364,8 +3234,8 @@ impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
 }
 
 impl CustomerBenefitGrantDownloadablesUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "benefit_type",
         &json::Konst::Str("downloadables"),
         true,
@@ -3459,8 +3329,8 @@ impl FromJson for CustomerBenefitGrantFeatureFlag {
 }
 
 impl CustomerBenefitGrantFeatureFlag {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3627,8 +3497,8 @@ impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
 }
 
 impl CustomerBenefitGrantFeatureFlagUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "benefit_type",
         &json::Konst::Str("feature_flag"),
         true,
@@ -3722,8 +3592,8 @@ impl FromJson for CustomerBenefitGrantGitHubRepository {
 }
 
 impl CustomerBenefitGrantGitHubRepository {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3893,8 +3763,8 @@ impl FromJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 }
 
 impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("account_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("account_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -3953,8 +3823,8 @@ impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
 }
 
 impl CustomerBenefitGrantGitHubRepositoryUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("benefit_type", &json::Konst::Str("github_repository"), true),
         json::Prop::required("properties"),
     ];
@@ -4055,8 +3925,8 @@ impl FromJson for CustomerBenefitGrantLicenseKeys {
 }
 
 impl CustomerBenefitGrantLicenseKeys {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -4223,8 +4093,8 @@ impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
 }
 
 impl CustomerBenefitGrantLicenseKeysUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "benefit_type",
         &json::Konst::Str("license_keys"),
         true,
@@ -4318,8 +4188,8 @@ impl FromJson for CustomerBenefitGrantMeterCredit {
 }
 
 impl CustomerBenefitGrantMeterCredit {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -4486,8 +4356,8 @@ impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
 }
 
 impl CustomerBenefitGrantMeterCreditUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "benefit_type",
         &json::Konst::Str("meter_credit"),
         true,
@@ -4581,8 +4451,8 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannel {
 }
 
 impl CustomerBenefitGrantSlackSharedChannel {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -4752,8 +4622,8 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 }
 
 impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("invited_email")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("invited_email")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4812,8 +4682,8 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
 }
 
 impl CustomerBenefitGrantSlackSharedChannelUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "benefit_type",
             &json::Konst::Str("slack_shared_channel"),
@@ -4991,72 +4861,64 @@ impl CustomerBenefitGrantUpdate {
 }
 
 impl CustomerBenefitGrantUpdate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CustomerBenefitGrantDiscordUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantDiscordUpdate::PROPS),
             |r| Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?)),
-            &["benefit_type", "properties"],
         ),
         (
-            CustomerBenefitGrantGitHubRepositoryUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantGitHubRepositoryUpdate::PROPS),
             |r| {
                 Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
                     FromJson::read(r)?,
                 ))
             },
-            &["benefit_type", "properties"],
         ),
         (
-            CustomerBenefitGrantSlackSharedChannelUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantSlackSharedChannelUpdate::PROPS),
             |r| {
                 Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
                     FromJson::read(r)?,
                 ))
             },
-            &["benefit_type", "properties"],
         ),
         (
-            CustomerBenefitGrantDownloadablesUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantDownloadablesUpdate::PROPS),
             |r| {
                 Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
                     FromJson::read(r)?,
                 ))
             },
-            &["benefit_type"],
         ),
         (
-            CustomerBenefitGrantLicenseKeysUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantLicenseKeysUpdate::PROPS),
             |r| {
                 Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(FromJson::read(
                     r,
                 )?))
             },
-            &["benefit_type"],
         ),
         (
-            CustomerBenefitGrantCustomUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantCustomUpdate::PROPS),
             |r| Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?)),
-            &["benefit_type"],
         ),
         (
-            CustomerBenefitGrantMeterCreditUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantMeterCreditUpdate::PROPS),
             |r| {
                 Ok(Self::CustomerBenefitGrantMeterCreditUpdate(FromJson::read(
                     r,
                 )?))
             },
-            &["benefit_type"],
         ),
         (
-            CustomerBenefitGrantFeatureFlagUpdate::FIELDS,
+            json::Keys::Props(CustomerBenefitGrantFeatureFlagUpdate::PROPS),
             |r| {
                 Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(FromJson::read(
                     r,
                 )?))
             },
-            &["benefit_type"],
         ),
     ];
 
@@ -5198,8 +5060,8 @@ impl FromJson for ListResourceCustomerBenefitGrant {
 }
 
 impl ListResourceCustomerBenefitGrant {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

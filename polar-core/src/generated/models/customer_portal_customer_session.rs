@@ -50,8 +50,8 @@ impl FromJson for CustomerCustomerSession {
 }
 
 impl CustomerCustomerSession {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("expires_at"),
         json::Prop::required("return_url"),
     ];
@@ -120,8 +120,8 @@ impl FromJson for PortalAuthenticatedUser {
 }
 
 impl PortalAuthenticatedUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("type"),
         json::Prop::required("name"),
         json::Prop::required("email"),

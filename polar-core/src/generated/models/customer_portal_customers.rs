@@ -55,8 +55,8 @@ impl FromJson for CustomerEmailUpdateRequest {
 }
 
 impl CustomerEmailUpdateRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("email")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("email")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -113,8 +113,8 @@ impl FromJson for CustomerEmailUpdateVerifyRequest {
 }
 
 impl CustomerEmailUpdateVerifyRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -164,8 +164,8 @@ impl FromJson for CustomerEmailUpdateVerifyResponse {
 }
 
 impl CustomerEmailUpdateVerifyResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -215,8 +215,8 @@ impl FromJson for CustomerNotReady {
 }
 
 impl CustomerNotReady {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("CustomerNotReady"), true),
         json::Prop::required("detail"),
     ];
@@ -344,34 +344,15 @@ impl CustomerPaymentMethod {
 }
 
 impl CustomerPaymentMethod {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            PaymentMethodCard::FIELDS,
-            |r| Ok(Self::PaymentMethodCard(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "processor",
-                "customer_id",
-                "type",
-                "method_metadata",
-            ],
-        ),
-        (
-            PaymentMethodGeneric::FIELDS,
-            |r| Ok(Self::PaymentMethodGeneric(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "processor",
-                "customer_id",
-                "type",
-            ],
-        ),
+        (json::Keys::Props(PaymentMethodCard::PROPS), |r| {
+            Ok(Self::PaymentMethodCard(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentMethodGeneric::PROPS), |r| {
+            Ok(Self::PaymentMethodGeneric(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -455,8 +436,8 @@ impl FromJson for CustomerPaymentMethodConfirm {
 }
 
 impl CustomerPaymentMethodConfirm {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("setup_intent_id"),
         json::Prop::required("set_default"),
     ];
@@ -534,8 +515,8 @@ impl FromJson for CustomerPaymentMethodCreate {
 }
 
 impl CustomerPaymentMethodCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("confirmation_token_id"),
         json::Prop::required("set_default"),
         json::Prop::required("return_url"),
@@ -608,8 +589,8 @@ impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
 }
 
 impl CustomerPaymentMethodCreateRequiresActionResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("status", &json::Konst::Str("requires_action"), true),
         json::Prop::required("client_secret"),
     ];
@@ -677,26 +658,24 @@ impl CustomerPaymentMethodCreateResponse {
 }
 
 impl CustomerPaymentMethodCreateResponse {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CustomerPaymentMethodCreateSucceededResponse::FIELDS,
+            json::Keys::Props(CustomerPaymentMethodCreateSucceededResponse::PROPS),
             |r| {
                 Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
                     FromJson::read(r)?,
                 ))
             },
-            &["status", "payment_method"],
         ),
         (
-            CustomerPaymentMethodCreateRequiresActionResponse::FIELDS,
+            json::Keys::Props(CustomerPaymentMethodCreateRequiresActionResponse::PROPS),
             |r| {
                 Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
                     FromJson::read(r)?,
                 ))
             },
-            &["status", "client_secret"],
         ),
     ];
 
@@ -786,8 +765,8 @@ impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
 }
 
 impl CustomerPaymentMethodCreateSucceededResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("status", &json::Konst::Str("succeeded"), true),
         json::Prop::required("payment_method"),
     ];
@@ -881,8 +860,8 @@ impl FromJson for CustomerPortalCustomer {
 }
 
 impl CustomerPortalCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1047,8 +1026,8 @@ impl FromJson for CustomerPortalCustomerUpdate {
 }
 
 impl CustomerPortalCustomerUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("billing_name"),
         json::Prop::patch("billing_address"),
         json::Prop::patch("tax_id"),
@@ -1123,8 +1102,8 @@ impl FromJson for CustomerPortalOAuthAccount {
 }
 
 impl CustomerPortalOAuthAccount {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("account_id"),
         json::Prop::required("account_username"),
     ];
@@ -1188,8 +1167,8 @@ impl FromJson for ListResourceCustomerPaymentMethod {
 }
 
 impl ListResourceCustomerPaymentMethod {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -1263,8 +1242,8 @@ impl FromJson for PaymentMethodCard {
 }
 
 impl PaymentMethodCard {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1383,8 +1362,8 @@ impl FromJson for PaymentMethodGeneric {
 }
 
 impl PaymentMethodGeneric {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1481,8 +1460,8 @@ impl FromJson for PaymentMethodInUseByActiveSubscription {
 }
 
 impl PaymentMethodInUseByActiveSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("PaymentMethodInUseByActiveSubscription"),
@@ -1543,8 +1522,8 @@ impl FromJson for PaymentMethodSetupFailed {
 }
 
 impl PaymentMethodSetupFailed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentMethodSetupFailed"), true),
         json::Prop::required("detail"),
     ];

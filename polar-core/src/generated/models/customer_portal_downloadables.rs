@@ -52,8 +52,8 @@ impl FromJson for DownloadableRead {
 }
 
 impl DownloadableRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("benefit_id"),
         json::Prop::required("file"),
@@ -163,8 +163,8 @@ impl FromJson for FileDownload {
 }
 
 impl FileDownload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),
@@ -339,8 +339,8 @@ impl FromJson for ListResourceDownloadableRead {
 }
 
 impl ListResourceDownloadableRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -400,8 +400,8 @@ impl FromJson for S3DownloadUrl {
 }
 
 impl S3DownloadUrl {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("url"),
         json::Prop::optional("headers"),
         json::Prop::required("expires_at"),

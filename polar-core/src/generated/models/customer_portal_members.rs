@@ -59,8 +59,8 @@ impl FromJson for CustomerPortalMember {
 }
 
 impl CustomerPortalMember {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -163,8 +163,8 @@ impl FromJson for CustomerPortalMemberCreate {
 }
 
 impl CustomerPortalMemberCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::patch("name"),
         json::Prop::optional("role"),
@@ -234,8 +234,9 @@ impl FromJson for CustomerPortalMemberUpdate {
 }
 
 impl CustomerPortalMemberUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::patch("name"), json::Prop::patch("role")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::patch("name"), json::Prop::patch("role")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -289,8 +290,8 @@ impl FromJson for ListResourceCustomerPortalMember {
 }
 
 impl ListResourceCustomerPortalMember {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

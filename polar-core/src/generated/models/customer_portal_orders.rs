@@ -149,8 +149,8 @@ impl FromJson for CustomerOrder {
 }
 
 impl CustomerOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -468,8 +468,8 @@ impl FromJson for CustomerOrderConfirmPayment {
 }
 
 impl CustomerOrderConfirmPayment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("confirmation_token_id"),
         json::Prop::patch("payment_method_id"),
         json::Prop::optional("payment_processor"),
@@ -537,8 +537,8 @@ impl FromJson for CustomerOrderInvoice {
 }
 
 impl CustomerOrderInvoice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -589,8 +589,8 @@ impl FromJson for CustomerOrderPaymentConfirmation {
 }
 
 impl CustomerOrderPaymentConfirmation {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("status"),
         json::Prop::optional("client_secret"),
         json::Prop::optional("error"),
@@ -655,8 +655,8 @@ impl FromJson for CustomerOrderPaymentStatus {
 }
 
 impl CustomerOrderPaymentStatus {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("status"),
         json::Prop::optional("error"),
     ];
@@ -768,8 +768,8 @@ impl FromJson for CustomerOrderProduct {
 }
 
 impl CustomerOrderProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -961,8 +961,8 @@ impl FromJson for CustomerOrderReceipt {
 }
 
 impl CustomerOrderReceipt {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1193,8 +1193,8 @@ impl FromJson for CustomerOrderSubscription {
 }
 
 impl CustomerOrderSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1485,8 +1485,8 @@ impl FromJson for CustomerOrderUpdate {
 }
 
 impl CustomerOrderUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("billing_name"),
         json::Prop::patch("billing_address"),
     ];
@@ -1546,8 +1546,8 @@ impl FromJson for ListResourceCustomerOrder {
 }
 
 impl ListResourceCustomerOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -1603,8 +1603,8 @@ impl FromJson for ManualRetryLimitExceeded {
 }
 
 impl ManualRetryLimitExceeded {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("ManualRetryLimitExceeded"), true),
         json::Prop::required("detail"),
     ];
@@ -1658,8 +1658,8 @@ impl FromJson for OrderNotEligibleForRetry {
 }
 
 impl OrderNotEligibleForRetry {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("OrderNotEligibleForRetry"), true),
         json::Prop::required("detail"),
     ];
@@ -1713,8 +1713,8 @@ impl FromJson for PaymentAlreadyInProgress {
 }
 
 impl PaymentAlreadyInProgress {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentAlreadyInProgress"), true),
         json::Prop::required("detail"),
     ];

@@ -77,8 +77,8 @@ impl FromJson for CustomerOrganization {
 }
 
 impl CustomerOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -215,8 +215,8 @@ impl FromJson for CustomerOrganizationData {
 }
 
 impl CustomerOrganizationData {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("organization"),
         json::Prop::required("products"),
     ];
@@ -275,8 +275,8 @@ impl FromJson for CustomerOrganizationFeatureSettings {
 }
 
 impl CustomerOrganizationFeatureSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("member_model_enabled"),
         json::Prop::optional("checkout_localization_enabled"),
     ];
@@ -392,8 +392,8 @@ impl FromJson for CustomerProduct {
 }
 
 impl CustomerProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),

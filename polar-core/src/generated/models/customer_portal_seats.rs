@@ -93,8 +93,8 @@ impl FromJson for CustomerSeatAssign {
 }
 
 impl CustomerSeatAssign {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("subscription_id"),
         json::Prop::patch("order_id"),
         json::Prop::patch("email"),

@@ -76,8 +76,8 @@ impl FromJson for CustomerSubscriptionCancel {
 }
 
 impl CustomerSubscriptionCancel {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("cancel_at_period_end"),
         json::Prop::patch("cancellation_reason"),
         json::Prop::patch("cancellation_comment"),
@@ -154,8 +154,8 @@ impl FromJson for CustomerSubscriptionPause {
 }
 
 impl CustomerSubscriptionPause {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("pause_at_period_end"),
         json::Prop::patch("resumes_at"),
     ];
@@ -218,8 +218,8 @@ impl FromJson for CustomerSubscriptionResume {
 }
 
 impl CustomerSubscriptionResume {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "resume",
         &json::Konst::Json("true"),
         true,
@@ -375,39 +375,30 @@ impl CustomerSubscriptionUpdate {
 }
 
 impl CustomerSubscriptionUpdate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(CustomerSubscriptionResume::PROPS), |r| {
+            Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?))
+        }),
         (
-            CustomerSubscriptionResume::FIELDS,
-            |r| Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?)),
-            &["resume"],
-        ),
-        (
-            CustomerSubscriptionUpdateProduct::FIELDS,
+            json::Keys::Props(CustomerSubscriptionUpdateProduct::PROPS),
             |r| Ok(Self::Product(FromJson::read(r)?)),
-            &["product_id"],
         ),
         (
-            CustomerSubscriptionUpdateSeats::FIELDS,
+            json::Keys::Props(CustomerSubscriptionUpdateSeats::PROPS),
             |r| Ok(Self::Seats(FromJson::read(r)?)),
-            &["seats"],
         ),
+        (json::Keys::Props(CustomerSubscriptionPause::PROPS), |r| {
+            Ok(Self::CustomerSubscriptionPause(FromJson::read(r)?))
+        }),
         (
-            CustomerSubscriptionPause::FIELDS,
-            |r| Ok(Self::CustomerSubscriptionPause(FromJson::read(r)?)),
-            &["pause_at_period_end"],
-        ),
-        (
-            CustomerSubscriptionUpdateClear::FIELDS,
+            json::Keys::Props(CustomerSubscriptionUpdateClear::PROPS),
             |r| Ok(Self::Clear(FromJson::read(r)?)),
-            &["pending_update"],
         ),
-        (
-            CustomerSubscriptionCancel::FIELDS,
-            |r| Ok(Self::CustomerSubscriptionCancel(FromJson::read(r)?)),
-            &[],
-        ),
+        (json::Keys::Props(CustomerSubscriptionCancel::PROPS), |r| {
+            Ok(Self::CustomerSubscriptionCancel(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -516,8 +507,8 @@ impl FromJson for CustomerSubscriptionUpdateClear {
 }
 
 impl CustomerSubscriptionUpdateClear {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("pending_update")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("pending_update")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -574,8 +565,8 @@ impl FromJson for CustomerSubscriptionUpdateProduct {
 }
 
 impl CustomerSubscriptionUpdateProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -632,8 +623,8 @@ impl FromJson for CustomerSubscriptionUpdateSeats {
 }
 
 impl CustomerSubscriptionUpdateSeats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("seats")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("seats")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -683,8 +674,8 @@ impl FromJson for PauseResumeNotAllowed {
 }
 
 impl PauseResumeNotAllowed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PauseResumeNotAllowed"), true),
         json::Prop::required("detail"),
     ];
@@ -738,8 +729,8 @@ impl FromJson for PaymentMethodRequired {
 }
 
 impl PaymentMethodRequired {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentMethodRequired"), true),
         json::Prop::required("detail"),
     ];
@@ -817,19 +808,15 @@ impl PortalSubscriptionUpdateError {
 }
 
 impl PortalSubscriptionUpdateError {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            AlreadyCanceledSubscription::FIELDS,
-            |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PauseResumeNotAllowed::FIELDS,
-            |r| Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
+        (json::Keys::Props(AlreadyCanceledSubscription::PROPS), |r| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PauseResumeNotAllowed::PROPS), |r| {
+            Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK

@@ -92,8 +92,8 @@ impl FromJson for CustomerSeat {
 }
 
 impl CustomerSeat {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -259,8 +259,8 @@ impl FromJson for CustomerSeatClaimResponse {
 }
 
 impl CustomerSeatClaimResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("seat"),
         json::Prop::required("customer_session_token"),
     ];
@@ -365,8 +365,8 @@ impl FromJson for SeatAssign {
 }
 
 impl SeatAssign {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("subscription_id"),
         json::Prop::patch("order_id"),
         json::Prop::patch("email"),
@@ -467,8 +467,8 @@ impl FromJson for SeatClaim {
 }
 
 impl SeatClaim {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("invitation_token")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("invitation_token")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -536,8 +536,8 @@ impl FromJson for SeatClaimInfo {
 }
 
 impl SeatClaimInfo {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("product_name"),
         json::Prop::required("product_id"),
         json::Prop::required("organization_name"),

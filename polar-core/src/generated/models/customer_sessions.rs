@@ -74,8 +74,8 @@ impl FromJson for CustomerSession {
 }
 
 impl CustomerSession {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -214,8 +214,8 @@ impl FromJson for CustomerSessionCustomerExternalIdCreate {
 }
 
 impl CustomerSessionCustomerExternalIdCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("member_id"),
         json::Prop::patch("external_member_id"),
         json::Prop::patch("return_url"),
@@ -308,8 +308,8 @@ impl FromJson for CustomerSessionCustomerIdCreate {
 }
 
 impl CustomerSessionCustomerIdCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("member_id"),
         json::Prop::patch("external_member_id"),
         json::Prop::patch("return_url"),
@@ -381,22 +381,20 @@ impl CustomerSessionsCreateBody {
 }
 
 impl CustomerSessionsCreateBody {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CustomerSessionCustomerIdCreate::FIELDS,
+            json::Keys::Props(CustomerSessionCustomerIdCreate::PROPS),
             |r| Ok(Self::CustomerSessionCustomerIdCreate(FromJson::read(r)?)),
-            &["customer_id"],
         ),
         (
-            CustomerSessionCustomerExternalIdCreate::FIELDS,
+            json::Keys::Props(CustomerSessionCustomerExternalIdCreate::PROPS),
             |r| {
                 Ok(Self::CustomerSessionCustomerExternalIdCreate(
                     FromJson::read(r)?,
                 ))
             },
-            &["external_customer_id"],
         ),
     ];
 

@@ -291,50 +291,15 @@ impl Customer {
 }
 
 impl Customer {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CustomerIndividual::FIELDS,
-            |r| Ok(Self::Individual(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "metadata",
-                "email",
-                "email_verified",
-                "type",
-                "name",
-                "billing_name",
-                "billing_address",
-                "tax_id",
-                "organization_id",
-                "deleted_at",
-                "first_user_event_at",
-                "avatar_url",
-            ],
-        ),
-        (
-            CustomerTeam::FIELDS,
-            |r| Ok(Self::Team(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "metadata",
-                "email_verified",
-                "type",
-                "name",
-                "billing_name",
-                "billing_address",
-                "tax_id",
-                "organization_id",
-                "deleted_at",
-                "first_user_event_at",
-                "avatar_url",
-            ],
-        ),
+        (json::Keys::Props(CustomerIndividual::PROPS), |r| {
+            Ok(Self::Individual(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerTeam::PROPS), |r| {
+            Ok(Self::Team(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -454,19 +419,15 @@ impl CustomerCreate {
 }
 
 impl CustomerCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CustomerTeamCreate::FIELDS,
-            |r| Ok(Self::CustomerTeamCreate(FromJson::read(r)?)),
-            &["type"],
-        ),
-        (
-            CustomerIndividualCreate::FIELDS,
-            |r| Ok(Self::CustomerIndividualCreate(FromJson::read(r)?)),
-            &["email"],
-        ),
+        (json::Keys::Props(CustomerTeamCreate::PROPS), |r| {
+            Ok(Self::CustomerTeamCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerIndividualCreate::PROPS), |r| {
+            Ok(Self::CustomerIndividualCreate(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -591,8 +552,8 @@ impl FromJson for CustomerIndividual {
 }
 
 impl CustomerIndividual {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -824,8 +785,8 @@ impl FromJson for CustomerIndividualCreate {
 }
 
 impl CustomerIndividualCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("external_id"),
         json::Prop::patch("name"),
@@ -948,8 +909,8 @@ impl FromJson for CustomerPaymentMethodCard {
 }
 
 impl CustomerPaymentMethodCard {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1078,8 +1039,8 @@ impl FromJson for CustomerPaymentMethodGeneric {
 }
 
 impl CustomerPaymentMethodGeneric {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1544,56 +1505,15 @@ impl CustomerState {
 }
 
 impl CustomerState {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CustomerStateIndividual::FIELDS,
-            |r| Ok(Self::Individual(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "metadata",
-                "email",
-                "email_verified",
-                "type",
-                "name",
-                "billing_name",
-                "billing_address",
-                "tax_id",
-                "organization_id",
-                "deleted_at",
-                "first_user_event_at",
-                "avatar_url",
-                "active_subscriptions",
-                "granted_benefits",
-                "active_meters",
-            ],
-        ),
-        (
-            CustomerStateTeam::FIELDS,
-            |r| Ok(Self::Team(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "metadata",
-                "email_verified",
-                "type",
-                "name",
-                "billing_name",
-                "billing_address",
-                "tax_id",
-                "organization_id",
-                "deleted_at",
-                "first_user_event_at",
-                "avatar_url",
-                "active_subscriptions",
-                "granted_benefits",
-                "active_meters",
-            ],
-        ),
+        (json::Keys::Props(CustomerStateIndividual::PROPS), |r| {
+            Ok(Self::Individual(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerStateTeam::PROPS), |r| {
+            Ok(Self::Team(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1701,8 +1621,8 @@ impl FromJson for CustomerStateBenefitGrant {
 }
 
 impl CustomerStateBenefitGrant {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1837,55 +1757,48 @@ impl CustomerStateBenefitGrantProperties {
 }
 
 impl CustomerStateBenefitGrantProperties {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            BenefitGrantDiscordProperties::FIELDS,
+            json::Keys::Props(BenefitGrantDiscordProperties::PROPS),
             |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantGitHubRepositoryProperties::FIELDS,
+            json::Keys::Props(BenefitGrantGitHubRepositoryProperties::PROPS),
             |r| {
                 Ok(Self::BenefitGrantGitHubRepositoryProperties(
                     FromJson::read(r)?,
                 ))
             },
-            &[],
         ),
         (
-            BenefitGrantDownloadablesProperties::FIELDS,
+            json::Keys::Props(BenefitGrantDownloadablesProperties::PROPS),
             |r| {
                 Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
                     r,
                 )?))
             },
-            &[],
         ),
         (
-            BenefitGrantLicenseKeysProperties::FIELDS,
+            json::Keys::Props(BenefitGrantLicenseKeysProperties::PROPS),
             |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantCustomProperties::FIELDS,
+            json::Keys::Props(BenefitGrantCustomProperties::PROPS),
             |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantFeatureFlagProperties::FIELDS,
+            json::Keys::Props(BenefitGrantFeatureFlagProperties::PROPS),
             |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
-            &[],
         ),
         (
-            BenefitGrantSlackSharedChannelProperties::FIELDS,
+            json::Keys::Props(BenefitGrantSlackSharedChannelProperties::PROPS),
             |r| {
                 Ok(Self::BenefitGrantSlackSharedChannelProperties(
                     FromJson::read(r)?,
                 ))
             },
-            &[],
         ),
     ];
 
@@ -2059,8 +1972,8 @@ impl FromJson for CustomerStateIndividual {
 }
 
 impl CustomerStateIndividual {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2276,8 +2189,8 @@ impl FromJson for CustomerStateMeter {
 }
 
 impl CustomerStateMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2440,8 +2353,8 @@ impl FromJson for CustomerStateSubscription {
 }
 
 impl CustomerStateSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2654,8 +2567,8 @@ impl FromJson for CustomerStateSubscriptionMeter {
 }
 
 impl CustomerStateSubscriptionMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2886,8 +2799,8 @@ impl FromJson for CustomerStateTeam {
 }
 
 impl CustomerStateTeam {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -3182,8 +3095,8 @@ impl FromJson for CustomerSubscription {
 }
 
 impl CustomerSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3515,8 +3428,8 @@ impl FromJson for CustomerSubscriptionMeter {
 }
 
 impl CustomerSubscriptionMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3633,8 +3546,8 @@ impl FromJson for CustomerSubscriptionMeterMeter {
 }
 
 impl CustomerSubscriptionMeterMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3764,8 +3677,8 @@ impl FromJson for CustomerSubscriptionProduct {
 }
 
 impl CustomerSubscriptionProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -4008,8 +3921,8 @@ impl FromJson for CustomerTeam {
 }
 
 impl CustomerTeam {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -4236,8 +4149,8 @@ impl FromJson for CustomerTeamCreate {
 }
 
 impl CustomerTeamCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("external_id"),
         json::Prop::patch("name"),
@@ -4446,8 +4359,8 @@ impl FromJson for CustomerUpdate {
 }
 
 impl CustomerUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("email"),
         json::Prop::patch("name"),
@@ -4575,8 +4488,8 @@ impl FromJson for CustomerUpdateExternalId {
 }
 
 impl CustomerUpdateExternalId {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("email"),
         json::Prop::patch("name"),
@@ -4659,8 +4572,8 @@ impl FromJson for ListResourceCustomer {
 }
 
 impl ListResourceCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -4720,8 +4633,8 @@ impl FromJson for ListResourcePaymentMethod {
 }
 
 impl ListResourcePaymentMethod {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -4790,8 +4703,8 @@ impl FromJson for MemberOwnerCreate {
 }
 
 impl MemberOwnerCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::patch("name"),
         json::Prop::patch("external_id"),
@@ -4941,35 +4854,15 @@ impl PaymentMethod {
 }
 
 impl PaymentMethod {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(CustomerPaymentMethodCard::PROPS), |r| {
+            Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?))
+        }),
         (
-            CustomerPaymentMethodCard::FIELDS,
-            |r| Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "processor",
-                "customer_id",
-                "type",
-                "method_metadata",
-                "is_default",
-            ],
-        ),
-        (
-            CustomerPaymentMethodGeneric::FIELDS,
+            json::Keys::Props(CustomerPaymentMethodGeneric::PROPS),
             |r| Ok(Self::CustomerPaymentMethodGeneric(FromJson::read(r)?)),
-            &[
-                "id",
-                "created_at",
-                "modified_at",
-                "processor",
-                "customer_id",
-                "type",
-                "is_default",
-            ],
         ),
     ];
 

@@ -48,8 +48,8 @@ impl FromJson for AmbiguousExternalCustomerId {
 }
 
 impl AmbiguousExternalCustomerId {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("AmbiguousExternalCustomerID"),
@@ -128,8 +128,8 @@ impl FromJson for MemberCreateFromCustomer {
 }
 
 impl MemberCreateFromCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::patch("name"),
         json::Prop::patch("external_id"),
@@ -270,8 +270,8 @@ impl FromJson for MemberUpdate {
 }
 
 impl MemberUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("name"),
         json::Prop::patch("email"),
         json::Prop::patch("role"),

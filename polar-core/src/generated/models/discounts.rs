@@ -297,102 +297,23 @@ impl Discount {
 }
 
 impl Discount {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(DiscountFixedRepeatDuration::PROPS), |r| {
+            Ok(Self::FixedRepeatDuration(FromJson::read(r)?))
+        }),
         (
-            DiscountFixedRepeatDuration::FIELDS,
-            |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
-            &[
-                "duration",
-                "duration_in_months",
-                "type",
-                "amount",
-                "currency",
-                "amounts",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-                "products",
-            ],
-        ),
-        (
-            DiscountFixedOnceForeverDuration::FIELDS,
+            json::Keys::Props(DiscountFixedOnceForeverDuration::PROPS),
             |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
-            &[
-                "duration",
-                "type",
-                "amount",
-                "currency",
-                "amounts",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-                "products",
-            ],
         ),
         (
-            DiscountPercentageRepeatDuration::FIELDS,
+            json::Keys::Props(DiscountPercentageRepeatDuration::PROPS),
             |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
-            &[
-                "duration",
-                "duration_in_months",
-                "type",
-                "basis_points",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-                "products",
-            ],
         ),
         (
-            DiscountPercentageOnceForeverDuration::FIELDS,
+            json::Keys::Props(DiscountPercentageOnceForeverDuration::PROPS),
             |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
-            &[
-                "duration",
-                "type",
-                "basis_points",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-                "products",
-            ],
         ),
     ];
 
@@ -715,110 +636,36 @@ impl DiscountBase {
 }
 
 impl DiscountBase {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            DiscountFixedRepeatDurationBase::FIELDS,
+            json::Keys::Props(DiscountFixedRepeatDurationBase::PROPS),
             |r| Ok(Self::DiscountFixedRepeatDurationBase(FromJson::read(r)?)),
-            &[
-                "duration",
-                "duration_in_months",
-                "type",
-                "amount",
-                "currency",
-                "amounts",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-            ],
         ),
         (
-            DiscountFixedOnceForeverDurationBase::FIELDS,
+            json::Keys::Props(DiscountFixedOnceForeverDurationBase::PROPS),
             |r| {
                 Ok(Self::DiscountFixedOnceForeverDurationBase(FromJson::read(
                     r,
                 )?))
             },
-            &[
-                "duration",
-                "type",
-                "amount",
-                "currency",
-                "amounts",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-            ],
         ),
         (
-            DiscountPercentageRepeatDurationBase::FIELDS,
+            json::Keys::Props(DiscountPercentageRepeatDurationBase::PROPS),
             |r| {
                 Ok(Self::DiscountPercentageRepeatDurationBase(FromJson::read(
                     r,
                 )?))
             },
-            &[
-                "duration",
-                "duration_in_months",
-                "type",
-                "basis_points",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-            ],
         ),
         (
-            DiscountPercentageOnceForeverDurationBase::FIELDS,
+            json::Keys::Props(DiscountPercentageOnceForeverDurationBase::PROPS),
             |r| {
                 Ok(Self::DiscountPercentageOnceForeverDurationBase(
                     FromJson::read(r)?,
                 ))
             },
-            &[
-                "duration",
-                "type",
-                "basis_points",
-                "created_at",
-                "modified_at",
-                "id",
-                "metadata",
-                "name",
-                "code",
-                "starts_at",
-                "ends_at",
-                "max_redemptions",
-                "max_redemptions_per_customer",
-                "redemptions_count",
-                "organization_id",
-            ],
         ),
     ];
 
@@ -974,19 +821,15 @@ impl DiscountCreate {
 }
 
 impl DiscountCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            DiscountPercentageCreate::FIELDS,
-            |r| Ok(Self::DiscountPercentageCreate(FromJson::read(r)?)),
-            &["name", "duration", "basis_points"],
-        ),
-        (
-            DiscountFixedCreate::FIELDS,
-            |r| Ok(Self::DiscountFixedCreate(FromJson::read(r)?)),
-            &["name", "duration"],
-        ),
+        (json::Keys::Props(DiscountPercentageCreate::PROPS), |r| {
+            Ok(Self::DiscountPercentageCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(DiscountFixedCreate::PROPS), |r| {
+            Ok(Self::DiscountFixedCreate(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1220,8 +1063,8 @@ impl FromJson for DiscountFixedCreate {
 }
 
 impl DiscountFixedCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("name"),
         json::Prop::patch("code"),
@@ -1407,8 +1250,8 @@ impl FromJson for DiscountFixedOnceForeverDuration {
 }
 
 impl DiscountFixedOnceForeverDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("type"),
         json::Prop::required("amount"),
@@ -1645,8 +1488,8 @@ impl FromJson for DiscountFixedOnceForeverDurationBase {
 }
 
 impl DiscountFixedOnceForeverDurationBase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("type"),
         json::Prop::required("amount"),
@@ -1883,8 +1726,8 @@ impl FromJson for DiscountFixedRepeatDuration {
 }
 
 impl DiscountFixedRepeatDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("duration_in_months"),
         json::Prop::required("type"),
@@ -2131,8 +1974,8 @@ impl FromJson for DiscountFixedRepeatDurationBase {
 }
 
 impl DiscountFixedRepeatDurationBase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("duration_in_months"),
         json::Prop::required("type"),
@@ -2394,8 +2237,8 @@ impl FromJson for DiscountPercentageCreate {
 }
 
 impl DiscountPercentageCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("name"),
         json::Prop::patch("code"),
@@ -2567,8 +2410,8 @@ impl FromJson for DiscountPercentageOnceForeverDuration {
 }
 
 impl DiscountPercentageOnceForeverDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("type"),
         json::Prop::required("basis_points"),
@@ -2785,8 +2628,8 @@ impl FromJson for DiscountPercentageOnceForeverDurationBase {
 }
 
 impl DiscountPercentageOnceForeverDurationBase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("type"),
         json::Prop::required("basis_points"),
@@ -3003,8 +2846,8 @@ impl FromJson for DiscountPercentageRepeatDuration {
 }
 
 impl DiscountPercentageRepeatDuration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("duration_in_months"),
         json::Prop::required("type"),
@@ -3231,8 +3074,8 @@ impl FromJson for DiscountPercentageRepeatDurationBase {
 }
 
 impl DiscountPercentageRepeatDurationBase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("duration"),
         json::Prop::required("duration_in_months"),
         json::Prop::required("type"),
@@ -3450,8 +3293,8 @@ impl FromJson for DiscountProduct {
 }
 
 impl DiscountProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("metadata"),
         json::Prop::required("id"),
         json::Prop::required("created_at"),
@@ -3857,8 +3700,8 @@ impl FromJson for DiscountUpdate {
 }
 
 impl DiscountUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("code"),
@@ -3990,8 +3833,8 @@ impl FromJson for ListResourceDiscount {
 }
 
 impl ListResourceDiscount {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

@@ -97,8 +97,8 @@ impl FromJson for Dispute {
 }
 
 impl Dispute {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -320,8 +320,8 @@ impl FromJson for DisputeCustomer {
 }
 
 impl DisputeCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -498,8 +498,8 @@ impl FromJson for DisputeNotOpenError {
 }
 
 impl DisputeNotOpenError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("DisputeNotOpenError"), true),
         json::Prop::required("detail"),
     ];
@@ -707,8 +707,8 @@ impl FromJson for ListResourceDispute {
 }
 
 impl ListResourceDispute {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

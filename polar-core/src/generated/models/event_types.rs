@@ -68,8 +68,8 @@ impl FromJson for EventType {
 }
 
 impl EventType {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -185,8 +185,8 @@ impl FromJson for EventTypeUpdate {
 }
 
 impl EventTypeUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("label"),
         json::Prop::patch("label_property_selector"),
     ];
@@ -281,8 +281,8 @@ impl FromJson for EventTypeWithStats {
 }
 
 impl EventTypeWithStats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("id"),
         json::Prop::optional("created_at"),
         json::Prop::optional("modified_at"),
@@ -509,8 +509,8 @@ impl FromJson for ListResourceEventTypeWithStats {
 }
 
 impl ListResourceEventTypeWithStats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];

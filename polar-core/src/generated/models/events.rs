@@ -59,8 +59,8 @@ impl FromJson for AddressDict {
 }
 
 impl AddressDict {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("line1"),
         json::Prop::optional("line2"),
         json::Prop::optional("postal_code"),
@@ -179,8 +179,8 @@ impl FromJson for BalanceCreditOrderEvent {
 }
 
 impl BalanceCreditOrderEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -346,8 +346,8 @@ impl FromJson for BalanceCreditOrderMetadata {
 }
 
 impl BalanceCreditOrderMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("order_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("subscription_id"),
@@ -488,8 +488,8 @@ impl FromJson for BalanceDisputeEvent {
 }
 
 impl BalanceDisputeEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -670,8 +670,8 @@ impl FromJson for BalanceDisputeMetadata {
 }
 
 impl BalanceDisputeMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("transaction_id"),
         json::Prop::required("dispute_id"),
         json::Prop::optional("order_id"),
@@ -854,8 +854,8 @@ impl FromJson for BalanceDisputeReversalEvent {
 }
 
 impl BalanceDisputeReversalEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -1029,8 +1029,8 @@ impl FromJson for BalanceOrderEvent {
 }
 
 impl BalanceOrderEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -1208,8 +1208,8 @@ impl FromJson for BalanceOrderMetadata {
 }
 
 impl BalanceOrderMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("transaction_id"),
         json::Prop::required("order_id"),
         json::Prop::optional("product_id"),
@@ -1387,8 +1387,8 @@ impl FromJson for BalanceRefundEvent {
 }
 
 impl BalanceRefundEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -1572,8 +1572,8 @@ impl FromJson for BalanceRefundMetadata {
 }
 
 impl BalanceRefundMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("transaction_id"),
         json::Prop::required("refund_id"),
         json::Prop::optional("order_id"),
@@ -1761,8 +1761,8 @@ impl FromJson for BalanceRefundReversalEvent {
 }
 
 impl BalanceRefundReversalEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -1936,8 +1936,8 @@ impl FromJson for BenefitCycledEvent {
 }
 
 impl BenefitCycledEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -2085,8 +2085,8 @@ impl FromJson for BenefitGrantMetadata {
 }
 
 impl BenefitGrantMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("benefit_id"),
         json::Prop::required("benefit_grant_id"),
         json::Prop::required("benefit_type"),
@@ -2197,8 +2197,8 @@ impl FromJson for BenefitGrantedEvent {
 }
 
 impl BenefitGrantedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -2372,8 +2372,8 @@ impl FromJson for BenefitRevokedEvent {
 }
 
 impl BenefitRevokedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -2547,8 +2547,8 @@ impl FromJson for BenefitUpdatedEvent {
 }
 
 impl BenefitUpdatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -2722,8 +2722,8 @@ impl FromJson for CheckoutCreatedEvent {
 }
 
 impl CheckoutCreatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -2864,8 +2864,8 @@ impl FromJson for CheckoutCreatedMetadata {
 }
 
 impl CheckoutCreatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("checkout_id"),
         json::Prop::required("checkout_status"),
         json::Prop::optional("product_id"),
@@ -2943,8 +2943,8 @@ impl FromJson for CostMetadataInput {
 }
 
 impl CostMetadataInput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("amount"),
         json::Prop::required("currency"),
     ];
@@ -3002,8 +3002,8 @@ impl FromJson for CostMetadataOutput {
 }
 
 impl CostMetadataOutput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("amount"),
         json::Prop::required("currency"),
     ];
@@ -3059,8 +3059,8 @@ impl FromJson for CursorPagination {
 }
 
 impl CursorPagination {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("has_next_page")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("has_next_page")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -3147,8 +3147,8 @@ impl FromJson for CustomerCreatedEvent {
 }
 
 impl CustomerCreatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -3296,8 +3296,8 @@ impl FromJson for CustomerCreatedMetadata {
 }
 
 impl CustomerCreatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("customer_id"),
         json::Prop::required("customer_email"),
         json::Prop::required("customer_name"),
@@ -3417,8 +3417,8 @@ impl FromJson for CustomerDeletedEvent {
 }
 
 impl CustomerDeletedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -3566,8 +3566,8 @@ impl FromJson for CustomerDeletedMetadata {
 }
 
 impl CustomerDeletedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("customer_id"),
         json::Prop::required("customer_email"),
         json::Prop::required("customer_name"),
@@ -3687,8 +3687,8 @@ impl FromJson for CustomerUpdatedEvent {
 }
 
 impl CustomerUpdatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -3842,8 +3842,8 @@ impl FromJson for CustomerUpdatedFields {
 }
 
 impl CustomerUpdatedFields {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("name"),
         json::Prop::optional("billing_name"),
         json::Prop::optional("email"),
@@ -3936,8 +3936,8 @@ impl FromJson for CustomerUpdatedMetadata {
 }
 
 impl CustomerUpdatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("customer_id"),
         json::Prop::required("customer_email"),
         json::Prop::required("customer_name"),
@@ -4188,38 +4188,21 @@ impl Event {
 }
 
 impl Event {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            UserEvent::FIELDS,
-            |r| Ok(Self::UserEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "name",
-                "source",
-                "metadata",
-            ],
-        ),
-        (
-            SystemEvent::FIELDS,
-            |r| {
-                let at = r.clone();
-                match SystemEvent::read(r)? {
-                    SystemEvent::Unknown { .. } => {
-                        Err(json::no_variant(r, &at, Some(SystemEvent::closest_error)))
-                    }
-                    x => Ok(Self::SystemEvent(x)),
+        (json::Keys::Props(UserEvent::PROPS), |r| {
+            Ok(Self::UserEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(SystemEvent::FIELDS), |r| {
+            let at = r.clone();
+            match SystemEvent::read(r)? {
+                SystemEvent::Unknown { .. } => {
+                    Err(json::no_variant(r, &at, Some(SystemEvent::closest_error)))
                 }
-            },
-            &[],
-        ),
+                x => Ok(Self::SystemEvent(x)),
+            }
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -4351,8 +4334,8 @@ impl FromJson for EventCreateCustomer {
 }
 
 impl EventCreateCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("timestamp"),
         json::Prop::required("name"),
         json::Prop::patch("organization_id"),
@@ -4491,8 +4474,8 @@ impl FromJson for EventCreateExternalCustomer {
 }
 
 impl EventCreateExternalCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("timestamp"),
         json::Prop::required("name"),
         json::Prop::patch("organization_id"),
@@ -4598,8 +4581,8 @@ impl FromJson for EventMetadataInput {
 }
 
 impl EventMetadataInput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::optional("_cost"), json::Prop::optional("_llm")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -4656,8 +4639,8 @@ impl FromJson for EventMetadataOutput {
 }
 
 impl EventMetadataOutput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::optional("_cost"), json::Prop::optional("_llm")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -4725,8 +4708,8 @@ impl FromJson for EventName {
 }
 
 impl EventName {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("name"),
         json::Prop::required("label"),
         json::Prop::required("source"),
@@ -5043,8 +5026,8 @@ impl FromJson for EventsIngest {
 }
 
 impl EventsIngest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("events")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("events")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -5143,19 +5126,15 @@ impl EventsIngestEventsItem {
 }
 
 impl EventsIngestEventsItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            EventCreateCustomer::FIELDS,
-            |r| Ok(Self::EventCreateCustomer(FromJson::read(r)?)),
-            &["name", "customer_id"],
-        ),
-        (
-            EventCreateExternalCustomer::FIELDS,
-            |r| Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?)),
-            &["name", "external_customer_id"],
-        ),
+        (json::Keys::Props(EventCreateCustomer::PROPS), |r| {
+            Ok(Self::EventCreateCustomer(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(EventCreateExternalCustomer::PROPS), |r| {
+            Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -5231,8 +5210,8 @@ impl FromJson for EventsIngestResponse {
 }
 
 impl EventsIngestResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("inserted"),
         json::Prop::optional("duplicates"),
     ];
@@ -5298,22 +5277,19 @@ impl EventsListResponse200 {
 }
 
 impl EventsListResponse200 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(ListResourceEvent::PROPS), |r| {
+            Ok(Self::ListResourceEvent(FromJson::read(r)?))
+        }),
         (
-            ListResourceEvent::FIELDS,
-            |r| Ok(Self::ListResourceEvent(FromJson::read(r)?)),
-            &["items", "pagination"],
-        ),
-        (
-            ListResourceWithCursorPaginationEvent::FIELDS,
+            json::Keys::Props(ListResourceWithCursorPaginationEvent::PROPS),
             |r| {
                 Ok(Self::ListResourceWithCursorPaginationEvent(FromJson::read(
                     r,
                 )?))
             },
-            &["items", "pagination"],
         ),
     ];
 
@@ -5392,8 +5368,8 @@ impl FromJson for ListResourceEvent {
 }
 
 impl ListResourceEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -5453,8 +5429,8 @@ impl FromJson for ListResourceEventName {
 }
 
 impl ListResourceEventName {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -5514,8 +5490,8 @@ impl FromJson for ListResourceWithCursorPaginationEvent {
 }
 
 impl ListResourceWithCursorPaginationEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -5614,8 +5590,8 @@ impl FromJson for LlmMetadata {
 }
 
 impl LlmMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("vendor"),
         json::Prop::required("model"),
         json::Prop::patch("prompt"),
@@ -5757,8 +5733,8 @@ impl FromJson for MeterCreditEvent {
 }
 
 impl MeterCreditEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -5899,8 +5875,8 @@ impl FromJson for MeterCreditedMetadata {
 }
 
 impl MeterCreditedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("meter_id"),
         json::Prop::required("units"),
         json::Prop::required("rollover"),
@@ -6001,8 +5977,8 @@ impl FromJson for MeterResetEvent {
 }
 
 impl MeterResetEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -6139,8 +6115,8 @@ impl FromJson for MeterResetMetadata {
 }
 
 impl MeterResetMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("meter_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("meter_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -6227,8 +6203,8 @@ impl FromJson for OrderPaidEvent {
 }
 
 impl OrderPaidEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -6406,8 +6382,8 @@ impl FromJson for OrderPaidMetadata {
 }
 
 impl OrderPaidMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("order_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("billing_type"),
@@ -6574,8 +6550,8 @@ impl FromJson for OrderRefundedEvent {
 }
 
 impl OrderRefundedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -6716,8 +6692,8 @@ impl FromJson for OrderRefundedMetadata {
 }
 
 impl OrderRefundedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("order_id"),
         json::Prop::required("refunded_amount"),
         json::Prop::required("currency"),
@@ -6819,8 +6795,8 @@ impl FromJson for OrderUnvoidedEvent {
 }
 
 impl OrderUnvoidedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -6961,8 +6937,8 @@ impl FromJson for OrderUnvoidedMetadata {
 }
 
 impl OrderUnvoidedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("order_id"),
         json::Prop::required("amount"),
         json::Prop::required("currency"),
@@ -7064,8 +7040,8 @@ impl FromJson for OrderVoidedEvent {
 }
 
 impl OrderVoidedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -7206,8 +7182,8 @@ impl FromJson for OrderVoidedMetadata {
 }
 
 impl OrderVoidedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("order_id"),
         json::Prop::required("amount"),
         json::Prop::required("currency"),
@@ -7309,8 +7285,8 @@ impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
 }
 
 impl SubscriptionBillingPeriodUpdatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -7459,8 +7435,8 @@ impl FromJson for SubscriptionBillingPeriodUpdatedMetadata {
 }
 
 impl SubscriptionBillingPeriodUpdatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::required("old_period_end"),
         json::Prop::required("new_period_end"),
@@ -7566,8 +7542,8 @@ impl FromJson for SubscriptionCanceledEvent {
 }
 
 impl SubscriptionCanceledEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -7736,8 +7712,8 @@ impl FromJson for SubscriptionCanceledMetadata {
 }
 
 impl SubscriptionCanceledMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::required("amount"),
@@ -7908,8 +7884,8 @@ impl FromJson for SubscriptionCreatedEvent {
 }
 
 impl SubscriptionCreatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -8066,8 +8042,8 @@ impl FromJson for SubscriptionCreatedMetadata {
 }
 
 impl SubscriptionCreatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::required("product_id"),
         json::Prop::required("amount"),
@@ -8212,8 +8188,8 @@ impl FromJson for SubscriptionCycledEvent {
 }
 
 impl SubscriptionCycledEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -8367,8 +8343,8 @@ impl FromJson for SubscriptionCycledMetadata {
 }
 
 impl SubscriptionCycledMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("amount"),
@@ -8491,8 +8467,8 @@ impl FromJson for SubscriptionPastDueEvent {
 }
 
 impl SubscriptionPastDueEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -8649,8 +8625,8 @@ impl FromJson for SubscriptionPastDueMetadata {
 }
 
 impl SubscriptionPastDueMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::required("past_due_at"),
@@ -8779,8 +8755,8 @@ impl FromJson for SubscriptionPausedEvent {
 }
 
 impl SubscriptionPausedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -8940,8 +8916,8 @@ impl FromJson for SubscriptionPausedMetadata {
 }
 
 impl SubscriptionPausedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("amount"),
@@ -9074,8 +9050,8 @@ impl FromJson for SubscriptionProductUpdatedEvent {
 }
 
 impl SubscriptionProductUpdatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -9224,8 +9200,8 @@ impl FromJson for SubscriptionProductUpdatedMetadata {
 }
 
 impl SubscriptionProductUpdatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::required("old_product_id"),
         json::Prop::required("new_product_id"),
@@ -9331,8 +9307,8 @@ impl FromJson for SubscriptionReactivatedEvent {
 }
 
 impl SubscriptionReactivatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -9486,8 +9462,8 @@ impl FromJson for SubscriptionReactivatedMetadata {
 }
 
 impl SubscriptionReactivatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("amount"),
@@ -9610,8 +9586,8 @@ impl FromJson for SubscriptionReinstatedEvent {
 }
 
 impl SubscriptionReinstatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -9765,8 +9741,8 @@ impl FromJson for SubscriptionReinstatedMetadata {
 }
 
 impl SubscriptionReinstatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("amount"),
@@ -9889,8 +9865,8 @@ impl FromJson for SubscriptionResumedEvent {
 }
 
 impl SubscriptionResumedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -10044,8 +10020,8 @@ impl FromJson for SubscriptionResumedMetadata {
 }
 
 impl SubscriptionResumedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("amount"),
@@ -10168,8 +10144,8 @@ impl FromJson for SubscriptionRevokedEvent {
 }
 
 impl SubscriptionRevokedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -10323,8 +10299,8 @@ impl FromJson for SubscriptionRevokedMetadata {
 }
 
 impl SubscriptionRevokedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::optional("product_id"),
         json::Prop::optional("amount"),
@@ -10447,8 +10423,8 @@ impl FromJson for SubscriptionSeatsUpdatedEvent {
 }
 
 impl SubscriptionSeatsUpdatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -10600,8 +10576,8 @@ impl FromJson for SubscriptionSeatsUpdatedMetadata {
 }
 
 impl SubscriptionSeatsUpdatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::required("old_seats"),
         json::Prop::required("new_seats"),
@@ -10721,8 +10697,8 @@ impl FromJson for SubscriptionUncanceledEvent {
 }
 
 impl SubscriptionUncanceledEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -10876,8 +10852,8 @@ impl FromJson for SubscriptionUncanceledMetadata {
 }
 
 impl SubscriptionUncanceledMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscription_id"),
         json::Prop::required("product_id"),
         json::Prop::required("amount"),
@@ -11015,8 +10991,8 @@ impl FromJson for SubscriptionUpdateClearedEvent {
 }
 
 impl SubscriptionUpdateClearedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -11160,8 +11136,8 @@ impl FromJson for SubscriptionUpdateClearedMetadata {
 }
 
 impl SubscriptionUpdateClearedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("subscription_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("subscription_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -11248,8 +11224,8 @@ impl FromJson for SubscriptionUpdatedEvent {
 }
 
 impl SubscriptionUpdatedEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),
@@ -11406,8 +11382,8 @@ impl FromJson for SubscriptionUpdatedMetadata {
 }
 
 impl SubscriptionUpdatedMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("product_id"),
         json::Prop::optional("proration_behavior"),
         json::Prop::optional("discount_id"),
@@ -12164,573 +12140,123 @@ impl SystemEvent {
 }
 
 impl SystemEvent {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(MeterCreditEvent::PROPS), |r| {
+            Ok(Self::MeterCreditEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(MeterResetEvent::PROPS), |r| {
+            Ok(Self::MeterResetEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitGrantedEvent::PROPS), |r| {
+            Ok(Self::BenefitGrantedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitCycledEvent::PROPS), |r| {
+            Ok(Self::BenefitCycledEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitUpdatedEvent::PROPS), |r| {
+            Ok(Self::BenefitUpdatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitRevokedEvent::PROPS), |r| {
+            Ok(Self::BenefitRevokedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionCreatedEvent::PROPS), |r| {
+            Ok(Self::SubscriptionCreatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionUpdatedEvent::PROPS), |r| {
+            Ok(Self::SubscriptionUpdatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionCycledEvent::PROPS), |r| {
+            Ok(Self::SubscriptionCycledEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionCanceledEvent::PROPS), |r| {
+            Ok(Self::SubscriptionCanceledEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionRevokedEvent::PROPS), |r| {
+            Ok(Self::SubscriptionRevokedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionPastDueEvent::PROPS), |r| {
+            Ok(Self::SubscriptionPastDueEvent(FromJson::read(r)?))
+        }),
         (
-            MeterCreditEvent::FIELDS,
-            |r| Ok(Self::MeterCreditEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            MeterResetEvent::FIELDS,
-            |r| Ok(Self::MeterResetEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BenefitGrantedEvent::FIELDS,
-            |r| Ok(Self::BenefitGrantedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BenefitCycledEvent::FIELDS,
-            |r| Ok(Self::BenefitCycledEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BenefitUpdatedEvent::FIELDS,
-            |r| Ok(Self::BenefitUpdatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BenefitRevokedEvent::FIELDS,
-            |r| Ok(Self::BenefitRevokedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionCreatedEvent::FIELDS,
-            |r| Ok(Self::SubscriptionCreatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionUpdatedEvent::FIELDS,
-            |r| Ok(Self::SubscriptionUpdatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionCycledEvent::FIELDS,
-            |r| Ok(Self::SubscriptionCycledEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionCanceledEvent::FIELDS,
-            |r| Ok(Self::SubscriptionCanceledEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionRevokedEvent::FIELDS,
-            |r| Ok(Self::SubscriptionRevokedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionPastDueEvent::FIELDS,
-            |r| Ok(Self::SubscriptionPastDueEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionReactivatedEvent::FIELDS,
+            json::Keys::Props(SubscriptionReactivatedEvent::PROPS),
             |r| Ok(Self::SubscriptionReactivatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
         ),
+        (json::Keys::Props(SubscriptionReinstatedEvent::PROPS), |r| {
+            Ok(Self::SubscriptionReinstatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionPausedEvent::PROPS), |r| {
+            Ok(Self::SubscriptionPausedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionResumedEvent::PROPS), |r| {
+            Ok(Self::SubscriptionResumedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionUncanceledEvent::PROPS), |r| {
+            Ok(Self::SubscriptionUncanceledEvent(FromJson::read(r)?))
+        }),
         (
-            SubscriptionReinstatedEvent::FIELDS,
-            |r| Ok(Self::SubscriptionReinstatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionPausedEvent::FIELDS,
-            |r| Ok(Self::SubscriptionPausedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionResumedEvent::FIELDS,
-            |r| Ok(Self::SubscriptionResumedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionUncanceledEvent::FIELDS,
-            |r| Ok(Self::SubscriptionUncanceledEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            SubscriptionProductUpdatedEvent::FIELDS,
+            json::Keys::Props(SubscriptionProductUpdatedEvent::PROPS),
             |r| Ok(Self::SubscriptionProductUpdatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
         ),
         (
-            SubscriptionSeatsUpdatedEvent::FIELDS,
+            json::Keys::Props(SubscriptionSeatsUpdatedEvent::PROPS),
             |r| Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
         ),
         (
-            SubscriptionBillingPeriodUpdatedEvent::FIELDS,
+            json::Keys::Props(SubscriptionBillingPeriodUpdatedEvent::PROPS),
             |r| {
                 Ok(Self::SubscriptionBillingPeriodUpdatedEvent(FromJson::read(
                     r,
                 )?))
             },
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
         ),
         (
-            SubscriptionUpdateClearedEvent::FIELDS,
+            json::Keys::Props(SubscriptionUpdateClearedEvent::PROPS),
             |r| Ok(Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
         ),
-        (
-            OrderPaidEvent::FIELDS,
-            |r| Ok(Self::OrderPaidEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            OrderRefundedEvent::FIELDS,
-            |r| Ok(Self::OrderRefundedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            OrderVoidedEvent::FIELDS,
-            |r| Ok(Self::OrderVoidedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            OrderUnvoidedEvent::FIELDS,
-            |r| Ok(Self::OrderUnvoidedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            CheckoutCreatedEvent::FIELDS,
-            |r| Ok(Self::CheckoutCreatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            CustomerCreatedEvent::FIELDS,
-            |r| Ok(Self::CustomerCreatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            CustomerUpdatedEvent::FIELDS,
-            |r| Ok(Self::CustomerUpdatedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            CustomerDeletedEvent::FIELDS,
-            |r| Ok(Self::CustomerDeletedEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BalanceOrderEvent::FIELDS,
-            |r| Ok(Self::BalanceOrderEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BalanceCreditOrderEvent::FIELDS,
-            |r| Ok(Self::BalanceCreditOrderEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BalanceRefundEvent::FIELDS,
-            |r| Ok(Self::BalanceRefundEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BalanceRefundReversalEvent::FIELDS,
-            |r| Ok(Self::BalanceRefundReversalEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BalanceDisputeEvent::FIELDS,
-            |r| Ok(Self::BalanceDisputeEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
-        (
-            BalanceDisputeReversalEvent::FIELDS,
-            |r| Ok(Self::BalanceDisputeReversalEvent(FromJson::read(r)?)),
-            &[
-                "id",
-                "timestamp",
-                "organization_id",
-                "customer_id",
-                "customer",
-                "external_customer_id",
-                "label",
-                "source",
-                "name",
-                "metadata",
-            ],
-        ),
+        (json::Keys::Props(OrderPaidEvent::PROPS), |r| {
+            Ok(Self::OrderPaidEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrderRefundedEvent::PROPS), |r| {
+            Ok(Self::OrderRefundedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrderVoidedEvent::PROPS), |r| {
+            Ok(Self::OrderVoidedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrderUnvoidedEvent::PROPS), |r| {
+            Ok(Self::OrderUnvoidedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CheckoutCreatedEvent::PROPS), |r| {
+            Ok(Self::CheckoutCreatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerCreatedEvent::PROPS), |r| {
+            Ok(Self::CustomerCreatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerUpdatedEvent::PROPS), |r| {
+            Ok(Self::CustomerUpdatedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerDeletedEvent::PROPS), |r| {
+            Ok(Self::CustomerDeletedEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BalanceOrderEvent::PROPS), |r| {
+            Ok(Self::BalanceOrderEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BalanceCreditOrderEvent::PROPS), |r| {
+            Ok(Self::BalanceCreditOrderEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BalanceRefundEvent::PROPS), |r| {
+            Ok(Self::BalanceRefundEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BalanceRefundReversalEvent::PROPS), |r| {
+            Ok(Self::BalanceRefundReversalEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BalanceDisputeEvent::PROPS), |r| {
+            Ok(Self::BalanceDisputeEvent(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BalanceDisputeReversalEvent::PROPS), |r| {
+            Ok(Self::BalanceDisputeReversalEvent(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -13124,8 +12650,8 @@ impl FromJson for UserEvent {
 }
 
 impl UserEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("timestamp"),
         json::Prop::required("organization_id"),

@@ -89,8 +89,8 @@ impl FromJson for DownloadableFileCreate {
 }
 
 impl DownloadableFileCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("organization_id"),
         json::Prop::required("name"),
         json::Prop::required("mime_type"),
@@ -234,8 +234,8 @@ impl FromJson for DownloadableFileRead {
 }
 
 impl DownloadableFileRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),
@@ -492,28 +492,22 @@ impl FileCreate {
 }
 
 impl FileCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(DownloadableFileCreate::PROPS), |r| {
+            Ok(Self::DownloadableFileCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductMediaFileCreate::PROPS), |r| {
+            Ok(Self::ProductMediaFileCreate(FromJson::read(r)?))
+        }),
         (
-            DownloadableFileCreate::FIELDS,
-            |r| Ok(Self::DownloadableFileCreate(FromJson::read(r)?)),
-            &["name", "mime_type", "size", "upload", "service"],
-        ),
-        (
-            ProductMediaFileCreate::FIELDS,
-            |r| Ok(Self::ProductMediaFileCreate(FromJson::read(r)?)),
-            &["name", "mime_type", "size", "upload", "service"],
-        ),
-        (
-            OrganizationAvatarFileCreate::FIELDS,
+            json::Keys::Props(OrganizationAvatarFileCreate::PROPS),
             |r| Ok(Self::OrganizationAvatarFileCreate(FromJson::read(r)?)),
-            &["name", "mime_type", "size", "upload", "service"],
         ),
         (
-            SupportCaseAttachmentFileCreate::FIELDS,
+            json::Keys::Props(SupportCaseAttachmentFileCreate::PROPS),
             |r| Ok(Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?)),
-            &["name", "mime_type", "size", "upload", "service"],
         ),
     ];
 
@@ -625,8 +619,9 @@ impl FromJson for FilePatch {
 }
 
 impl FilePatch {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::patch("name"), json::Prop::patch("version")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::patch("name"), json::Prop::patch("version")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -927,99 +922,21 @@ impl FileRead {
 }
 
 impl FileRead {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(DownloadableFileRead::PROPS), |r| {
+            Ok(Self::DownloadableFileRead(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductMediaFileRead::PROPS), |r| {
+            Ok(Self::ProductMediaFileRead(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(OrganizationAvatarFileRead::PROPS), |r| {
+            Ok(Self::OrganizationAvatarFileRead(FromJson::read(r)?))
+        }),
         (
-            DownloadableFileRead::FIELDS,
-            |r| Ok(Self::DownloadableFileRead(FromJson::read(r)?)),
-            &[
-                "id",
-                "organization_id",
-                "name",
-                "path",
-                "mime_type",
-                "size",
-                "storage_version",
-                "checksum_etag",
-                "checksum_sha256_base64",
-                "checksum_sha256_hex",
-                "last_modified_at",
-                "version",
-                "service",
-                "is_uploaded",
-                "created_at",
-                "flagged_malicious_at",
-                "size_readable",
-            ],
-        ),
-        (
-            ProductMediaFileRead::FIELDS,
-            |r| Ok(Self::ProductMediaFileRead(FromJson::read(r)?)),
-            &[
-                "id",
-                "organization_id",
-                "name",
-                "path",
-                "mime_type",
-                "size",
-                "storage_version",
-                "checksum_etag",
-                "checksum_sha256_base64",
-                "checksum_sha256_hex",
-                "last_modified_at",
-                "version",
-                "service",
-                "is_uploaded",
-                "created_at",
-                "size_readable",
-                "public_url",
-            ],
-        ),
-        (
-            OrganizationAvatarFileRead::FIELDS,
-            |r| Ok(Self::OrganizationAvatarFileRead(FromJson::read(r)?)),
-            &[
-                "id",
-                "organization_id",
-                "name",
-                "path",
-                "mime_type",
-                "size",
-                "storage_version",
-                "checksum_etag",
-                "checksum_sha256_base64",
-                "checksum_sha256_hex",
-                "last_modified_at",
-                "version",
-                "service",
-                "is_uploaded",
-                "created_at",
-                "size_readable",
-                "public_url",
-            ],
-        ),
-        (
-            SupportCaseAttachmentFileRead::FIELDS,
+            json::Keys::Props(SupportCaseAttachmentFileRead::PROPS),
             |r| Ok(Self::SupportCaseAttachmentFileRead(FromJson::read(r)?)),
-            &[
-                "id",
-                "organization_id",
-                "name",
-                "path",
-                "mime_type",
-                "size",
-                "storage_version",
-                "checksum_etag",
-                "checksum_sha256_base64",
-                "checksum_sha256_hex",
-                "last_modified_at",
-                "version",
-                "service",
-                "is_uploaded",
-                "created_at",
-                "size_readable",
-            ],
         ),
     ];
 
@@ -1239,8 +1156,8 @@ impl FromJson for FileUpload {
 }
 
 impl FileUpload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),
@@ -1426,8 +1343,8 @@ impl FromJson for FileUploadCompleted {
 }
 
 impl FileUploadCompleted {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("path"),
         json::Prop::required("parts"),
@@ -1491,8 +1408,8 @@ impl FromJson for ListResourceFileRead {
 }
 
 impl ListResourceFileRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -1589,8 +1506,8 @@ impl FromJson for OrganizationAvatarFileCreate {
 }
 
 impl OrganizationAvatarFileCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("organization_id"),
         json::Prop::required("name"),
         json::Prop::required("mime_type"),
@@ -1734,8 +1651,8 @@ impl FromJson for OrganizationAvatarFileRead {
 }
 
 impl OrganizationAvatarFileRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),
@@ -1950,8 +1867,8 @@ impl FromJson for ProductMediaFileCreate {
 }
 
 impl ProductMediaFileCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("organization_id"),
         json::Prop::required("name"),
         json::Prop::required("mime_type"),
@@ -2054,8 +1971,8 @@ impl FromJson for S3FileCreateMultipart {
 }
 
 impl S3FileCreateMultipart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("parts")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("parts")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2126,8 +2043,8 @@ impl FromJson for S3FileCreatePart {
 }
 
 impl S3FileCreatePart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("number"),
         json::Prop::required("chunk_start"),
         json::Prop::required("chunk_end"),
@@ -2223,8 +2140,8 @@ impl FromJson for S3FileUploadCompletedPart {
 }
 
 impl S3FileUploadCompletedPart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("number"),
         json::Prop::required("checksum_etag"),
         json::Prop::required("checksum_sha256_base64"),
@@ -2301,8 +2218,8 @@ impl FromJson for S3FileUploadMultipart {
 }
 
 impl S3FileUploadMultipart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("path"),
         json::Prop::required("parts"),
@@ -2382,8 +2299,8 @@ impl FromJson for S3FileUploadPart {
 }
 
 impl S3FileUploadPart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("number"),
         json::Prop::required("chunk_start"),
         json::Prop::required("chunk_end"),
@@ -2522,8 +2439,8 @@ impl FromJson for SupportCaseAttachmentFileCreate {
 }
 
 impl SupportCaseAttachmentFileCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("organization_id"),
         json::Prop::required("name"),
         json::Prop::required("mime_type"),
@@ -2668,8 +2585,8 @@ impl FromJson for SupportCaseAttachmentFileRead {
 }
 
 impl SupportCaseAttachmentFileRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),

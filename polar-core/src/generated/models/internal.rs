@@ -80,8 +80,8 @@ impl FromJson for Account {
 }
 
 impl Account {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -241,8 +241,8 @@ impl FromJson for AccountCredit {
 }
 
 impl AccountCredit {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("title"),
         json::Prop::required("amount"),
@@ -357,8 +357,8 @@ impl FromJson for AccountUpdate {
 }
 
 impl AccountUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("billing_name"),
         json::Prop::optional("billing_address"),
         json::Prop::optional("billing_additional_info"),
@@ -440,8 +440,8 @@ impl FromJson for AddCurrencyAction {
 }
 
 impl AddCurrencyAction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("add_currency"), false),
         json::Prop::required("label"),
         json::Prop::required("currency"),
@@ -532,8 +532,8 @@ impl FromJson for AdjustPriceAction {
 }
 
 impl AdjustPriceAction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("adjust_price"), false),
         json::Prop::required("label"),
         json::Prop::required("product_id"),
@@ -709,8 +709,8 @@ impl FromJson for AppealNotRejectedError {
 }
 
 impl AppealNotRejectedError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("AppealNotRejectedError"), true),
         json::Prop::required("detail"),
     ];
@@ -766,8 +766,8 @@ impl FromJson for AssistantBlockPart {
 }
 
 impl AssistantBlockPart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("kind", &json::Konst::Str("block"), false),
         json::Prop::required("block"),
     ];
@@ -864,39 +864,27 @@ impl AssistantBlockPartBlock {
 }
 
 impl AssistantBlockPartBlock {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            EntityListBlock::FIELDS,
-            |r| Ok(Self::EntityListBlock(FromJson::read(r)?)),
-            &["entity", "title", "columns", "rows", "total_count"],
-        ),
-        (
-            DataTableBlock::FIELDS,
-            |r| Ok(Self::DataTableBlock(FromJson::read(r)?)),
-            &["entity", "title", "columns", "rows", "total_count"],
-        ),
-        (
-            MetricChartBlock::FIELDS,
-            |r| Ok(Self::MetricChartBlock(FromJson::read(r)?)),
-            &["metric", "label", "unit", "points"],
-        ),
-        (
-            CustomerCardBlock::FIELDS,
-            |r| Ok(Self::CustomerCardBlock(FromJson::read(r)?)),
-            &["email", "name", "avatar_url", "created_at"],
-        ),
-        (
-            TextBlock::FIELDS,
-            |r| Ok(Self::TextBlock(FromJson::read(r)?)),
-            &["text"],
-        ),
-        (
-            InsightCardsBlock::FIELDS,
-            |r| Ok(Self::InsightCardsBlock(FromJson::read(r)?)),
-            &["insights"],
-        ),
+        (json::Keys::Props(EntityListBlock::PROPS), |r| {
+            Ok(Self::EntityListBlock(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(DataTableBlock::PROPS), |r| {
+            Ok(Self::DataTableBlock(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(MetricChartBlock::PROPS), |r| {
+            Ok(Self::MetricChartBlock(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CustomerCardBlock::PROPS), |r| {
+            Ok(Self::CustomerCardBlock(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(TextBlock::PROPS), |r| {
+            Ok(Self::TextBlock(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(InsightCardsBlock::PROPS), |r| {
+            Ok(Self::InsightCardsBlock(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1015,8 +1003,8 @@ impl FromJson for AssistantTextPart {
 }
 
 impl AssistantTextPart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("kind", &json::Konst::Str("text"), false),
         json::Prop::required("text"),
     ];
@@ -1069,19 +1057,15 @@ impl AuthenticationFactor {
 }
 
 impl AuthenticationFactor {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            SsoFactor::FIELDS,
-            |r| Ok(Self::SsoFactor(FromJson::read(r)?)),
-            &["connection_id", "organization_slug", "name"],
-        ),
-        (
-            BaseFactor::FIELDS,
-            |r| Ok(Self::BaseFactor(FromJson::read(r)?)),
-            &["type"],
-        ),
+        (json::Keys::Props(SsoFactor::PROPS), |r| {
+            Ok(Self::SsoFactor(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BaseFactor::PROPS), |r| {
+            Ok(Self::BaseFactor(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1173,8 +1157,8 @@ impl FromJson for AuthenticationSession {
 }
 
 impl AuthenticationSession {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("identity_id"),
         json::Prop::required("available_factors"),
     ];
@@ -1234,8 +1218,8 @@ impl FromJson for AuthenticationSessionStart {
 }
 
 impl AuthenticationSessionStart {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("return_to")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("return_to")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1282,8 +1266,8 @@ impl FromJson for AuthorizeResponse {
 }
 
 impl AuthorizeResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1649,8 +1633,8 @@ impl FromJson for BackupCodesEnrollment {
 }
 
 impl BackupCodesEnrollment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("codes")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("codes")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1702,8 +1686,8 @@ impl FromJson for BackupCodesStatus {
 }
 
 impl BackupCodesStatus {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("codes"),
         json::Prop::required("used_codes"),
     ];
@@ -1759,8 +1743,8 @@ impl FromJson for BackupCodesVerify {
 }
 
 impl BackupCodesVerify {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1812,8 +1796,8 @@ impl FromJson for BaseFactor {
 }
 
 impl BaseFactor {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("type")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("type")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1946,8 +1930,8 @@ impl FromJson for BlockingOrganization {
 }
 
 impl BlockingOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("slug"),
         json::Prop::required("name"),
@@ -2007,8 +1991,8 @@ impl FromJson for BodyEmailUpdateVerifyEmailUpdate {
 }
 
 impl BodyEmailUpdateVerifyEmailUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2058,8 +2042,8 @@ impl FromJson for BodyOauth2Consent {
 }
 
 impl BodyOauth2Consent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("action")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("action")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2172,8 +2156,8 @@ impl FromJson for CaseAlreadyExistsError {
 }
 
 impl CaseAlreadyExistsError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("CaseAlreadyExistsError"), true),
         json::Prop::required("detail"),
     ];
@@ -2227,8 +2211,8 @@ impl FromJson for CaseClosedError {
 }
 
 impl CaseClosedError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("CaseClosedError"), true),
         json::Prop::required("detail"),
     ];
@@ -2282,8 +2266,8 @@ impl FromJson for CaseRepliesNotSupportedError {
 }
 
 impl CaseRepliesNotSupportedError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("CaseRepliesNotSupportedError"),
@@ -2344,8 +2328,8 @@ impl FromJson for CatalogImportBlocked {
 }
 
 impl CatalogImportBlocked {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("CatalogImportBlocked"), true),
         json::Prop::required("detail"),
     ];
@@ -2399,8 +2383,8 @@ impl FromJson for CatalogImportNotReady {
 }
 
 impl CatalogImportNotReady {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("CatalogImportNotReady"), true),
         json::Prop::required("detail"),
     ];
@@ -2468,8 +2452,8 @@ impl FromJson for ChannelNamePreviewRequest {
 }
 
 impl ChannelNamePreviewRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("organization_id"),
         json::Prop::required("template"),
         json::Prop::optional("customer_name"),
@@ -2546,8 +2530,8 @@ impl FromJson for ChannelNamePreviewResponse {
 }
 
 impl ChannelNamePreviewResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("channel_name")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("channel_name")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2599,8 +2583,8 @@ impl FromJson for ChannelNamePreviewValidationErrorResponse {
 }
 
 impl ChannelNamePreviewValidationErrorResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("error"),
         json::Prop::required("detail"),
     ];
@@ -2764,8 +2748,8 @@ impl FromJson for CheckoutPriceCreate {
 }
 
 impl CheckoutPriceCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("trial_interval"),
         json::Prop::optional("trial_interval_count"),
         json::Prop::optional("metadata"),
@@ -3080,8 +3064,8 @@ impl FromJson for CheckoutProductCreate {
 }
 
 impl CheckoutProductCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("trial_interval"),
         json::Prop::optional("trial_interval_count"),
         json::Prop::optional("metadata"),
@@ -3374,8 +3358,8 @@ impl FromJson for CompassThreadMessageSchema {
 }
 
 impl CompassThreadMessageSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3466,19 +3450,15 @@ impl CompassThreadMessageSchemaPartsItem {
 }
 
 impl CompassThreadMessageSchemaPartsItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            AssistantTextPart::FIELDS,
-            |r| Ok(Self::AssistantTextPart(FromJson::read(r)?)),
-            &["text"],
-        ),
-        (
-            AssistantBlockPart::FIELDS,
-            |r| Ok(Self::AssistantBlockPart(FromJson::read(r)?)),
-            &["block"],
-        ),
+        (json::Keys::Props(AssistantTextPart::PROPS), |r| {
+            Ok(Self::AssistantTextPart(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(AssistantBlockPart::PROPS), |r| {
+            Ok(Self::AssistantBlockPart(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -3577,8 +3557,8 @@ impl FromJson for CompassThreadSchema {
 }
 
 impl CompassThreadSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3668,8 +3648,8 @@ impl FromJson for CompassThreadUpdate {
 }
 
 impl CompassThreadUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("title")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("title")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -3795,8 +3775,8 @@ impl FromJson for CustomerCardBlock {
 }
 
 impl CustomerCardBlock {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer_card"), false),
         json::Prop::required("email"),
         json::Prop::required("name"),
@@ -3879,8 +3859,8 @@ impl FromJson for CustomerGrowthPeriod {
 }
 
 impl CustomerGrowthPeriod {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("timestamp"),
         json::Prop::required("new_customers"),
         json::Prop::required("total_customers"),
@@ -4014,8 +3994,8 @@ impl FromJson for CustomerSelectionOption {
 }
 
 impl CustomerSelectionOption {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::required("id"), json::Prop::required("name")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -4073,8 +4053,8 @@ impl FromJson for CustomerSelectionRequiredResponse {
 }
 
 impl CustomerSelectionRequiredResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("error"),
         json::Prop::optional("detail"),
         json::Prop::required("customers"),
@@ -4137,8 +4117,8 @@ impl FromJson for CustomerSessionCodeAuthenticateRequest {
 }
 
 impl CustomerSessionCodeAuthenticateRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4188,8 +4168,8 @@ impl FromJson for CustomerSessionCodeAuthenticateResponse {
 }
 
 impl CustomerSessionCodeAuthenticateResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4239,8 +4219,8 @@ impl FromJson for CustomerSessionCodeInvalidOrExpired {
 }
 
 impl CustomerSessionCodeInvalidOrExpired {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("CustomerSessionCodeInvalidOrExpired"),
@@ -4305,8 +4285,8 @@ impl FromJson for CustomerSessionCodeRequest {
 }
 
 impl CustomerSessionCodeRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::required("organization_id"),
         json::Prop::optional("customer_id"),
@@ -4389,8 +4369,8 @@ impl FromJson for CustomerStat {
 }
 
 impl CustomerStat {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("customer_id"),
         json::Prop::required("external_customer_id"),
         json::Prop::optional("name"),
@@ -4475,18 +4455,16 @@ impl CustomerSubscriptionChangePreview {
 }
 
 impl CustomerSubscriptionChangePreview {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            CustomerSubscriptionChangePreviewProduct::FIELDS,
+            json::Keys::Props(CustomerSubscriptionChangePreviewProduct::PROPS),
             |r| Ok(Self::Product(FromJson::read(r)?)),
-            &["product_id"],
         ),
         (
-            CustomerSubscriptionChangePreviewSeats::FIELDS,
+            json::Keys::Props(CustomerSubscriptionChangePreviewSeats::PROPS),
             |r| Ok(Self::Seats(FromJson::read(r)?)),
-            &["seats"],
         ),
     ];
 
@@ -4561,8 +4539,8 @@ impl FromJson for CustomerSubscriptionChangePreviewProduct {
 }
 
 impl CustomerSubscriptionChangePreviewProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4612,8 +4590,8 @@ impl FromJson for CustomerSubscriptionChangePreviewSeats {
 }
 
 impl CustomerSubscriptionChangePreviewSeats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("seats")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("seats")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4665,8 +4643,8 @@ impl FromJson for CustomerSubscriptionRevoke {
 }
 
 impl CustomerSubscriptionRevoke {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("cancellation_reason"),
         json::Prop::optional("cancellation_comment"),
     ];
@@ -4735,8 +4713,8 @@ impl FromJson for DataTableBlock {
 }
 
 impl DataTableBlock {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("data_table"), false),
         json::Prop::required("entity"),
         json::Prop::required("title"),
@@ -4826,8 +4804,8 @@ impl FromJson for DataTableColumn {
 }
 
 impl DataTableColumn {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("label"),
         json::Prop::optional("format"),
@@ -4889,8 +4867,8 @@ impl FromJson for DiscordGuild {
 }
 
 impl DiscordGuild {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::required("name"), json::Prop::required("roles")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -4953,8 +4931,8 @@ impl FromJson for DiscordGuildRole {
 }
 
 impl DiscordGuildRole {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("name"),
         json::Prop::required("position"),
@@ -5040,8 +5018,8 @@ impl FromJson for DisputeSupportCaseListItem {
 }
 
 impl DisputeSupportCaseListItem {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -5125,8 +5103,8 @@ impl FromJson for DisputeSupportCaseMessageCreate {
 }
 
 impl DisputeSupportCaseMessageCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("body"),
         json::Prop::optional("file_ids"),
         json::Prop::constant("type", &json::Konst::Str("dispute"), true),
@@ -5274,8 +5252,8 @@ impl FromJson for EmailOtpRequest {
 }
 
 impl EmailOtpRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::required("cf-turnstile-response"),
     ];
@@ -5339,8 +5317,8 @@ impl FromJson for EmailOtpVerify {
 }
 
 impl EmailOtpVerify {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -5392,8 +5370,8 @@ impl FromJson for EmailUpdateRequest {
 }
 
 impl EmailUpdateRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::optional("return_to"),
     ];
@@ -5463,8 +5441,8 @@ impl FromJson for EntityListBlock {
 }
 
 impl EntityListBlock {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("entity_list"), false),
         json::Prop::required("entity"),
         json::Prop::required("title"),
@@ -5577,8 +5555,8 @@ impl FromJson for EventStatistics {
 }
 
 impl EventStatistics {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("name"),
         json::Prop::required("label"),
         json::Prop::required("event_type_id"),
@@ -5818,8 +5796,8 @@ impl FromJson for Feedback {
 }
 
 impl Feedback {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -5946,8 +5924,8 @@ impl FromJson for FeedbackCreate {
 }
 
 impl FeedbackCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("type"),
         json::Prop::required("message"),
         json::Prop::required("organization_id"),
@@ -6159,8 +6137,8 @@ impl FromJson for GitHubInvitesBenefitOrganization {
 }
 
 impl GitHubInvitesBenefitOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("name"),
         json::Prop::required("is_personal"),
         json::Prop::required("plan_name"),
@@ -6236,8 +6214,8 @@ impl FromJson for GitHubInvitesBenefitRepositories {
 }
 
 impl GitHubInvitesBenefitRepositories {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("repositories"),
         json::Prop::required("organizations"),
     ];
@@ -6299,8 +6277,8 @@ impl FromJson for GitHubInvitesBenefitRepository {
 }
 
 impl GitHubInvitesBenefitRepository {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("repository_owner"),
         json::Prop::required("repository_name"),
     ];
@@ -6361,8 +6339,8 @@ impl FromJson for HumanReviewRequest {
 }
 
 impl HumanReviewRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("reason")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("reason")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -6518,8 +6496,8 @@ impl FromJson for Insight {
 }
 
 impl Insight {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("detector_id"),
         json::Prop::required("category"),
@@ -6656,8 +6634,8 @@ impl FromJson for InsightCardsBlock {
 }
 
 impl InsightCardsBlock {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("insight_cards"), false),
         json::Prop::required("insights"),
     ];
@@ -6801,8 +6779,8 @@ impl FromJson for InsightDriver {
 }
 
 impl InsightDriver {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("dimension"),
         json::Prop::required("label"),
         json::Prop::required("contribution_pct"),
@@ -6918,36 +6896,21 @@ impl InsightPrimaryAction {
 }
 
 impl InsightPrimaryAction {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            AdjustPriceAction::FIELDS,
-            |r| Ok(Self::AdjustPriceAction(FromJson::read(r)?)),
-            &[
-                "label",
-                "product_id",
-                "product_name",
-                "current_price_amount",
-                "suggested_price_amount",
-                "currency",
-            ],
-        ),
-        (
-            ViewMetricAction::FIELDS,
-            |r| Ok(Self::ViewMetricAction(FromJson::read(r)?)),
-            &["label", "metric"],
-        ),
-        (
-            ViewCostsAction::FIELDS,
-            |r| Ok(Self::ViewCostsAction(FromJson::read(r)?)),
-            &["label", "event_id"],
-        ),
-        (
-            AddCurrencyAction::FIELDS,
-            |r| Ok(Self::AddCurrencyAction(FromJson::read(r)?)),
-            &["label", "currency"],
-        ),
+        (json::Keys::Props(AdjustPriceAction::PROPS), |r| {
+            Ok(Self::AdjustPriceAction(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ViewMetricAction::PROPS), |r| {
+            Ok(Self::ViewMetricAction(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ViewCostsAction::PROPS), |r| {
+            Ok(Self::ViewCostsAction(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(AddCurrencyAction::PROPS), |r| {
+            Ok(Self::AddCurrencyAction(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -7122,8 +7085,8 @@ impl FromJson for InsufficientBalance {
 }
 
 impl InsufficientBalance {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("InsufficientBalance"), true),
         json::Prop::required("detail"),
     ];
@@ -7177,8 +7140,8 @@ impl FromJson for InvalidAuthenticationSession {
 }
 
 impl InvalidAuthenticationSession {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("InvalidAuthenticationSession"),
@@ -7239,8 +7202,8 @@ impl FromJson for InvalidSourceCredentials {
 }
 
 impl InvalidSourceCredentials {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("InvalidSourceCredentials"), true),
         json::Prop::required("detail"),
     ];
@@ -7294,8 +7257,8 @@ impl FromJson for LastSsoConnectionRequired {
 }
 
 impl LastSsoConnectionRequired {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("LastSSOConnectionRequired"),
@@ -7429,8 +7392,8 @@ impl FromJson for LicenseKeyUser {
 }
 
 impl LicenseKeyUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::optional("email"),
         json::Prop::required("public_name"),
@@ -7502,8 +7465,8 @@ impl FromJson for ListCustomerStats {
 }
 
 impl ListCustomerStats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -7553,8 +7516,8 @@ impl FromJson for ListPropertyGroupStats {
 }
 
 impl ListPropertyGroupStats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -7608,8 +7571,8 @@ impl FromJson for ListResource {
 }
 
 impl ListResource {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -7669,8 +7632,8 @@ impl FromJson for ListResourceCompassThreadMessageSchema {
 }
 
 impl ListResourceCompassThreadMessageSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -7730,8 +7693,8 @@ impl FromJson for ListResourceCompassThreadSchema {
 }
 
 impl ListResourceCompassThreadSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -7811,18 +7774,16 @@ impl ListResourceItemsItem {
 }
 
 impl ListResourceItemsItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            OrganizationPaymentMethodCard::FIELDS,
+            json::Keys::Props(OrganizationPaymentMethodCard::PROPS),
             |r| Ok(Self::OrganizationPaymentMethodCard(FromJson::read(r)?)),
-            &["id", "default", "method_metadata"],
         ),
         (
-            OrganizationPaymentMethodGeneric::FIELDS,
+            json::Keys::Props(OrganizationPaymentMethodGeneric::PROPS),
             |r| Ok(Self::OrganizationPaymentMethodGeneric(FromJson::read(r)?)),
-            &["id", "type", "default"],
         ),
     ];
 
@@ -7901,8 +7862,8 @@ impl FromJson for ListResourceMerchantMigration {
 }
 
 impl ListResourceMerchantMigration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -7962,8 +7923,8 @@ impl FromJson for ListResourceMerchantMigrationRecordItem {
 }
 
 impl ListResourceMerchantMigrationRecordItem {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8023,8 +7984,8 @@ impl FromJson for ListResourceNotificationRecipientSchema {
 }
 
 impl ListResourceNotificationRecipientSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8084,8 +8045,8 @@ impl FromJson for ListResourceOAuth2Client {
 }
 
 impl ListResourceOAuth2Client {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8145,8 +8106,8 @@ impl FromJson for ListResourceOrganizationAccessToken {
 }
 
 impl ListResourceOrganizationAccessToken {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8206,8 +8167,8 @@ impl FromJson for ListResourceOrganizationBenefitGrant {
 }
 
 impl ListResourceOrganizationBenefitGrant {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8267,8 +8228,8 @@ impl FromJson for ListResourceOrganizationMember {
 }
 
 impl ListResourceOrganizationMember {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8328,8 +8289,8 @@ impl FromJson for ListResourceOrganizationOrder {
 }
 
 impl ListResourceOrganizationOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8389,8 +8350,8 @@ impl FromJson for ListResourceOrganizationSsoConnection {
 }
 
 impl ListResourceOrganizationSsoConnection {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8450,8 +8411,8 @@ impl FromJson for ListResourcePayout {
 }
 
 impl ListResourcePayout {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8511,8 +8472,8 @@ impl FromJson for ListResourcePayoutAccount {
 }
 
 impl ListResourcePayoutAccount {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8572,8 +8533,8 @@ impl FromJson for ListResourcePersonalAccessToken {
 }
 
 impl ListResourcePersonalAccessToken {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8633,8 +8594,8 @@ impl FromJson for ListResourceSupportCaseListItem {
 }
 
 impl ListResourceSupportCaseListItem {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8694,8 +8655,8 @@ impl FromJson for ListResourceTaxJurisdiction {
 }
 
 impl ListResourceTaxJurisdiction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8755,8 +8716,8 @@ impl FromJson for ListResourceTransaction {
 }
 
 impl ListResourceTransaction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8816,8 +8777,8 @@ impl FromJson for ListResourceWallet {
 }
 
 impl ListResourceWallet {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -8875,8 +8836,8 @@ impl FromJson for ListStatisticsTimeseries {
 }
 
 impl ListStatisticsTimeseries {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("periods"),
         json::Prop::required("totals"),
     ];
@@ -8932,8 +8893,8 @@ impl FromJson for ListVarianceEvents {
 }
 
 impl ListVarianceEvents {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("items")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -8987,8 +8948,8 @@ impl FromJson for MaintainerAccountCreditsGrantedNotification {
 }
 
 impl MaintainerAccountCreditsGrantedNotification {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::constant(
@@ -9072,8 +9033,8 @@ impl FromJson for MaintainerAccountCreditsGrantedNotificationPayload {
 }
 
 impl MaintainerAccountCreditsGrantedNotificationPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("organization_name"),
         json::Prop::required("amount"),
         json::Prop::optional("currency"),
@@ -9151,8 +9112,8 @@ impl FromJson for MaintainerFileFlaggedMaliciousNotification {
 }
 
 impl MaintainerFileFlaggedMaliciousNotification {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::constant(
@@ -9230,8 +9191,8 @@ impl FromJson for MaintainerFileFlaggedMaliciousNotificationPayload {
 }
 
 impl MaintainerFileFlaggedMaliciousNotificationPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("file_name"),
         json::Prop::required("organization_name"),
         json::Prop::optional("organization_slug"),
@@ -9303,8 +9264,8 @@ impl FromJson for MaintainerNewPaidSubscriptionNotification {
 }
 
 impl MaintainerNewPaidSubscriptionNotification {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::constant(
@@ -9412,8 +9373,8 @@ impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
 }
 
 impl MaintainerNewPaidSubscriptionNotificationPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("subscriber_name"),
         json::Prop::optional("subscriber_email"),
         json::Prop::required("tier_name"),
@@ -9570,8 +9531,8 @@ impl FromJson for MaintainerNewProductSaleNotification {
 }
 
 impl MaintainerNewProductSaleNotification {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::constant(
@@ -9697,8 +9658,8 @@ impl FromJson for MaintainerNewProductSaleNotificationPayload {
 }
 
 impl MaintainerNewProductSaleNotificationPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("product_name"),
         json::Prop::required("product_price_amount"),
         json::Prop::optional("customer_name"),
@@ -9879,8 +9840,8 @@ impl FromJson for MaintainerSubscriptionRenewalNotification {
 }
 
 impl MaintainerSubscriptionRenewalNotification {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::constant(
@@ -9985,8 +9946,8 @@ impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
 }
 
 impl MaintainerSubscriptionRenewalNotificationPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("product_name"),
         json::Prop::required("product_price_amount"),
         json::Prop::optional("customer_name"),
@@ -10127,8 +10088,8 @@ impl FromJson for MemberCreate {
 }
 
 impl MemberCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("email"),
         json::Prop::optional("name"),
         json::Prop::optional("external_id"),
@@ -10214,8 +10175,8 @@ impl FromJson for MemberOrganization {
 }
 
 impl MemberOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("slug"),
         json::Prop::required("name"),
@@ -10317,8 +10278,8 @@ impl FromJson for MerchantMigration {
 }
 
 impl MerchantMigration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -10433,8 +10394,8 @@ impl FromJson for MerchantMigrationCreate {
 }
 
 impl MerchantMigrationCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("organization_id"),
         json::Prop::required("source_platform"),
         json::Prop::required("api_key"),
@@ -10505,8 +10466,8 @@ impl FromJson for MerchantMigrationImportReport {
 }
 
 impl MerchantMigrationImportReport {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("step"),
         json::Prop::required("results"),
     ];
@@ -10564,8 +10525,8 @@ impl FromJson for MerchantMigrationImportRequest {
 }
 
 impl MerchantMigrationImportRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("record_ids"),
         json::Prop::optional("exclude_record_ids"),
     ];
@@ -10625,8 +10586,8 @@ impl FromJson for MerchantMigrationImportResult {
 }
 
 impl MerchantMigrationImportResult {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("entity"),
         json::Prop::required("imported"),
         json::Prop::required("skipped"),
@@ -10690,8 +10651,8 @@ impl FromJson for MerchantMigrationNotEnabled {
 }
 
 impl MerchantMigrationNotEnabled {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("MerchantMigrationNotEnabled"),
@@ -10752,8 +10713,8 @@ impl FromJson for MerchantMigrationNotFound {
 }
 
 impl MerchantMigrationNotFound {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("MerchantMigrationNotFound"),
@@ -10849,8 +10810,8 @@ impl FromJson for MerchantMigrationRecordItem {
 }
 
 impl MerchantMigrationRecordItem {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("record_id"),
         json::Prop::required("entity"),
         json::Prop::required("source_id"),
@@ -11069,8 +11030,8 @@ impl FromJson for MerchantMigrationRecordSummary {
 }
 
 impl MerchantMigrationRecordSummary {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("entities"),
         json::Prop::required("action_required"),
     ];
@@ -11143,8 +11104,8 @@ impl FromJson for MerchantMigrationRecordSummaryEntity {
 }
 
 impl MerchantMigrationRecordSummaryEntity {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("entity"),
         json::Prop::required("total"),
         json::Prop::required("importable"),
@@ -11405,8 +11366,8 @@ impl FromJson for MetricChartBlock {
 }
 
 impl MetricChartBlock {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("metric_chart"), false),
         json::Prop::required("metric"),
         json::Prop::required("label"),
@@ -11487,8 +11448,8 @@ impl FromJson for MetricChartPoint {
 }
 
 impl MetricChartPoint {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("timestamp"),
         json::Prop::required("value"),
     ];
@@ -11544,8 +11505,8 @@ impl FromJson for MissingPaymentMethodError {
 }
 
 impl MissingPaymentMethodError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("MissingPaymentMethodError"),
@@ -11603,8 +11564,8 @@ impl FromJson for MissingStripeScopes {
 }
 
 impl MissingStripeScopes {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("MissingStripeScopes"), true),
         json::Prop::required("detail"),
     ];
@@ -11658,8 +11619,8 @@ impl FromJson for NotASeatBasedSubscription {
 }
 
 impl NotASeatBasedSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("NotASeatBasedSubscription"),
@@ -11719,8 +11680,8 @@ impl FromJson for NotificationRecipientCreate {
 }
 
 impl NotificationRecipientCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("platform"),
         json::Prop::required("expo_push_token"),
     ];
@@ -11858,8 +11819,8 @@ impl FromJson for NotificationRecipientSchema {
 }
 
 impl NotificationRecipientSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -11958,8 +11919,8 @@ impl FromJson for NotificationsList {
 }
 
 impl NotificationsList {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("notifications"),
         json::Prop::required("last_read_notification_id"),
     ];
@@ -12087,53 +12048,48 @@ impl NotificationsListNotificationsItem {
 }
 
 impl NotificationsListNotificationsItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            MaintainerNewPaidSubscriptionNotification::FIELDS,
+            json::Keys::Props(MaintainerNewPaidSubscriptionNotification::PROPS),
             |r| {
                 Ok(Self::MaintainerNewPaidSubscriptionNotification(
                     FromJson::read(r)?,
                 ))
             },
-            &["id", "created_at", "type", "payload"],
         ),
         (
-            MaintainerNewProductSaleNotification::FIELDS,
+            json::Keys::Props(MaintainerNewProductSaleNotification::PROPS),
             |r| {
                 Ok(Self::MaintainerNewProductSaleNotification(FromJson::read(
                     r,
                 )?))
             },
-            &["id", "created_at", "type", "payload"],
         ),
         (
-            MaintainerSubscriptionRenewalNotification::FIELDS,
+            json::Keys::Props(MaintainerSubscriptionRenewalNotification::PROPS),
             |r| {
                 Ok(Self::MaintainerSubscriptionRenewalNotification(
                     FromJson::read(r)?,
                 ))
             },
-            &["id", "created_at", "type", "payload"],
         ),
         (
-            MaintainerAccountCreditsGrantedNotification::FIELDS,
+            json::Keys::Props(MaintainerAccountCreditsGrantedNotification::PROPS),
             |r| {
                 Ok(Self::MaintainerAccountCreditsGrantedNotification(
                     FromJson::read(r)?,
                 ))
             },
-            &["id", "created_at", "type", "payload"],
         ),
         (
-            MaintainerFileFlaggedMaliciousNotification::FIELDS,
+            json::Keys::Props(MaintainerFileFlaggedMaliciousNotification::PROPS),
             |r| {
                 Ok(Self::MaintainerFileFlaggedMaliciousNotification(
                     FromJson::read(r)?,
                 ))
             },
-            &["id", "created_at", "type", "payload"],
         ),
     ];
 
@@ -12253,8 +12209,8 @@ impl FromJson for NotificationsMarkRead {
 }
 
 impl NotificationsMarkRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -12354,8 +12310,8 @@ impl FromJson for OAuth2Client {
 }
 
 impl OAuth2Client {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("redirect_uris"),
         json::Prop::optional("token_endpoint_auth_method"),
         json::Prop::optional("grant_types"),
@@ -12536,8 +12492,8 @@ impl FromJson for OAuthAccountRead {
 }
 
 impl OAuthAccountRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("platform"),
@@ -12780,8 +12736,8 @@ impl FromJson for OidcConfigurationClientSecret {
 }
 
 impl OidcConfigurationClientSecret {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("issuer"),
         json::Prop::required("client_id"),
         json::Prop::optional("authorization_parameters"),
@@ -12871,8 +12827,8 @@ impl FromJson for OidcConfigurationPrivateKeyJwt {
 }
 
 impl OidcConfigurationPrivateKeyJwt {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("issuer"),
         json::Prop::required("client_id"),
         json::Prop::optional("authorization_parameters"),
@@ -12957,8 +12913,8 @@ impl FromJson for OidcConfigurationRead {
 }
 
 impl OidcConfigurationRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("issuer"),
         json::Prop::required("client_id"),
         json::Prop::required("auth_method"),
@@ -13140,8 +13096,8 @@ impl FromJson for OrderUser {
 }
 
 impl OrderUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::optional("email"),
         json::Prop::required("public_name"),
@@ -13243,8 +13199,8 @@ impl FromJson for OrganizationAccessToken {
 }
 
 impl OrganizationAccessToken {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -13362,8 +13318,8 @@ impl FromJson for OrganizationAccessTokenCreate {
 }
 
 impl OrganizationAccessTokenCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("organization_id"),
         json::Prop::required("comment"),
         json::Prop::optional("expires_in"),
@@ -13437,8 +13393,8 @@ impl FromJson for OrganizationAccessTokenCreateResponse {
 }
 
 impl OrganizationAccessTokenCreateResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("organization_access_token"),
         json::Prop::required("token"),
     ];
@@ -13592,8 +13548,8 @@ impl FromJson for OrganizationAccessTokenUpdate {
 }
 
 impl OrganizationAccessTokenUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("comment"),
         json::Prop::optional("scopes"),
     ];
@@ -13646,8 +13602,8 @@ impl FromJson for OrganizationAppealRequest {
 }
 
 impl OrganizationAppealRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("reason")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("reason")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -13701,8 +13657,8 @@ impl FromJson for OrganizationAppealResponse {
 }
 
 impl OrganizationAppealResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("success"),
         json::Prop::required("message"),
         json::Prop::required("appeal_submitted_at"),
@@ -13790,8 +13746,8 @@ impl FromJson for OrganizationBenefitGrant {
 }
 
 impl OrganizationBenefitGrant {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("benefit_description"),
         json::Prop::required("is_granted"),
@@ -13885,8 +13841,8 @@ impl FromJson for OrganizationBenefitGrantUpdate {
 }
 
 impl OrganizationBenefitGrantUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("invited_email")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("invited_email")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -13940,8 +13896,8 @@ impl FromJson for OrganizationBillingDetails {
 }
 
 impl OrganizationBillingDetails {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("billing_name"),
         json::Prop::optional("billing_address"),
         json::Prop::optional("tax_id"),
@@ -14005,8 +13961,8 @@ impl FromJson for OrganizationBillingDetailsUpdate {
 }
 
 impl OrganizationBillingDetailsUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("billing_name"),
         json::Prop::optional("billing_address"),
         json::Prop::optional("tax_id"),
@@ -14073,8 +14029,8 @@ impl FromJson for OrganizationCheckoutRequest {
 }
 
 impl OrganizationCheckoutRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("product_id"),
         json::Prop::optional("success_url"),
         json::Prop::optional("return_url"),
@@ -14150,8 +14106,8 @@ impl FromJson for OrganizationCheckoutResponse {
 }
 
 impl OrganizationCheckoutResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("checkout_id"),
         json::Prop::required("url"),
         json::Prop::required("expires_at"),
@@ -14216,8 +14172,8 @@ impl FromJson for OrganizationCustomerSession {
 }
 
 impl OrganizationCustomerSession {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("token")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -14336,8 +14292,8 @@ impl FromJson for OrganizationDeletionResponse {
 }
 
 impl OrganizationDeletionResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("deleted"),
         json::Prop::required("requires_support"),
         json::Prop::optional("blocked_reasons"),
@@ -14418,8 +14374,8 @@ impl FromJson for OrganizationEmbedStatus {
 }
 
 impl OrganizationEmbedStatus {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("has_embedded"),
         json::Prop::required("embed_hosts"),
         json::Prop::required("embed_hosts_enforced"),
@@ -14595,8 +14551,8 @@ impl FromJson for OrganizationKyc {
 }
 
 impl OrganizationKyc {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -14883,8 +14839,8 @@ impl FromJson for OrganizationMember {
 }
 
 impl OrganizationMember {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("user_id"),
         json::Prop::required("created_at"),
         json::Prop::required("email"),
@@ -14963,8 +14919,8 @@ impl FromJson for OrganizationMemberInvite {
 }
 
 impl OrganizationMemberInvite {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("email")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("email")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -15014,8 +14970,8 @@ impl FromJson for OrganizationMemberRoleUpdate {
 }
 
 impl OrganizationMemberRoleUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("role")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("role")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -15143,8 +15099,8 @@ impl FromJson for OrganizationNotificationSettings {
 }
 
 impl OrganizationNotificationSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("new_order"),
         json::Prop::required("new_subscription"),
         json::Prop::required("chargeback_prevention"),
@@ -15263,8 +15219,8 @@ impl FromJson for OrganizationOrder {
 }
 
 impl OrganizationOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("invoice_number"),
@@ -15396,8 +15352,8 @@ impl FromJson for OrganizationOrderInvoice {
 }
 
 impl OrganizationOrderInvoice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -15452,8 +15408,8 @@ impl FromJson for OrganizationPaymentMethodCard {
 }
 
 impl OrganizationPaymentMethodCard {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::constant("type", &json::Konst::Str("card"), false),
         json::Prop::required("default"),
@@ -15533,8 +15489,8 @@ impl FromJson for OrganizationPaymentMethodCardMetadata {
 }
 
 impl OrganizationPaymentMethodCardMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("brand"),
         json::Prop::required("last4"),
         json::Prop::required("exp_month"),
@@ -15614,8 +15570,8 @@ impl FromJson for OrganizationPaymentMethodGeneric {
 }
 
 impl OrganizationPaymentMethodGeneric {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("type"),
         json::Prop::required("default"),
@@ -15683,8 +15639,8 @@ impl FromJson for OrganizationPaymentStatus {
 }
 
 impl OrganizationPaymentStatus {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("payment_ready"),
         json::Prop::required("organization_status"),
         json::Prop::required("onboarding_resubmission_requested_at"),
@@ -15764,8 +15720,8 @@ impl FromJson for OrganizationPayoutAccountSet {
 }
 
 impl OrganizationPayoutAccountSet {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("payout_account_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("payout_account_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -15973,8 +15929,8 @@ impl FromJson for OrganizationPlan {
 }
 
 impl OrganizationPlan {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("product_id"),
         json::Prop::required("name"),
         json::Prop::optional("description"),
@@ -16073,8 +16029,8 @@ impl FromJson for OrganizationPlanFee {
 }
 
 impl OrganizationPlanFee {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("percent"),
         json::Prop::required("fixed"),
     ];
@@ -16132,8 +16088,8 @@ impl FromJson for OrganizationPlanPrice {
 }
 
 impl OrganizationPlanPrice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("amount"),
         json::Prop::required("currency"),
     ];
@@ -16193,8 +16149,8 @@ impl FromJson for OrganizationReviewAppeal {
 }
 
 impl OrganizationReviewAppeal {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("submitted_at"),
         json::Prop::optional("reviewed_at"),
         json::Prop::optional("decision"),
@@ -16266,8 +16222,8 @@ impl FromJson for OrganizationReviewCheck {
 }
 
 impl OrganizationReviewCheck {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("status"),
         json::Prop::optional("reasons"),
@@ -16622,8 +16578,8 @@ impl FromJson for OrganizationReviewState {
 }
 
 impl OrganizationReviewState {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("can_submit"),
         json::Prop::optional("submitted_at"),
         json::Prop::optional("verdict"),
@@ -16783,8 +16739,8 @@ impl FromJson for OrganizationReviewStatus {
 }
 
 impl OrganizationReviewStatus {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("verdict"),
         json::Prop::optional("reason"),
         json::Prop::optional("appeal_submitted_at"),
@@ -16946,8 +16902,8 @@ impl FromJson for OrganizationReviewSubCheck {
 }
 
 impl OrganizationReviewSubCheck {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("status"),
         json::Prop::optional("reasons"),
@@ -17154,8 +17110,8 @@ impl FromJson for OrganizationRoleDefinition {
 }
 
 impl OrganizationRoleDefinition {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("permissions"),
     ];
@@ -17211,8 +17167,8 @@ impl FromJson for OrganizationSlugAvailability {
 }
 
 impl OrganizationSlugAvailability {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("available")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("available")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -17262,8 +17218,8 @@ impl FromJson for OrganizationSlugCheck {
 }
 
 impl OrganizationSlugCheck {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("slug")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("slug")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -17338,8 +17294,8 @@ impl FromJson for OrganizationSsoConnection {
 }
 
 impl OrganizationSsoConnection {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -17458,8 +17414,8 @@ impl FromJson for OrganizationSsoConnectionCreate {
 }
 
 impl OrganizationSsoConnectionCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("name"),
         json::Prop::constant("type", &json::Konst::Str("oidc"), false),
         json::Prop::required("configuration"),
@@ -17594,8 +17550,8 @@ impl FromJson for OrganizationSsoConnectionUpdate {
 }
 
 impl OrganizationSsoConnectionUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("name"),
         json::Prop::optional("configuration"),
         json::Prop::optional("enabled"),
@@ -17663,8 +17619,8 @@ impl FromJson for OrganizationStartupProgramClaimRequest {
 }
 
 impl OrganizationStartupProgramClaimRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("success_url"),
         json::Prop::optional("return_url"),
         json::Prop::optional("embed_origin"),
@@ -17732,8 +17688,8 @@ impl FromJson for OrganizationStartupProgramClaimResponse {
 }
 
 impl OrganizationStartupProgramClaimResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("checkout"),
         json::Prop::optional("subscription"),
     ];
@@ -17839,8 +17795,8 @@ impl FromJson for OrganizationSubscription {
 }
 
 impl OrganizationSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("subscription_id"),
         json::Prop::required("status"),
         json::Prop::optional("product_id"),
@@ -18021,8 +17977,8 @@ impl FromJson for OrganizationSubscriptionDiscount {
 }
 
 impl OrganizationSubscriptionDiscount {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("discount_id"),
         json::Prop::required("name"),
         json::Prop::required("type"),
@@ -18118,8 +18074,8 @@ impl FromJson for OrganizationSubscriptionPendingChange {
 }
 
 impl OrganizationSubscriptionPendingChange {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("product_id"),
         json::Prop::required("applies_at"),
     ];
@@ -18175,8 +18131,8 @@ impl FromJson for OrganizationSubscriptionUpdate {
 }
 
 impl OrganizationSubscriptionUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("product_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -18232,8 +18188,8 @@ impl FromJson for OrganizationUncoveredHost {
 }
 
 impl OrganizationUncoveredHost {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("host"),
         json::Prop::required("origin"),
         json::Prop::required("checkouts"),
@@ -18307,8 +18263,8 @@ impl FromJson for OrganizationValidateWebsiteRequest {
 }
 
 impl OrganizationValidateWebsiteRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -18359,8 +18315,8 @@ impl FromJson for OrganizationValidateWebsiteResponse {
 }
 
 impl OrganizationValidateWebsiteResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("reachable"),
         json::Prop::optional("status"),
         json::Prop::optional("error"),
@@ -18513,8 +18469,8 @@ impl FromJson for OrganizationWithRole {
 }
 
 impl OrganizationWithRole {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -18931,8 +18887,8 @@ impl FromJson for PanStepNotActionable {
 }
 
 impl PanStepNotActionable {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PanStepNotActionable"), true),
         json::Prop::required("detail"),
     ];
@@ -18986,8 +18942,8 @@ impl FromJson for PanStepNotFound {
 }
 
 impl PanStepNotFound {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PanStepNotFound"), true),
         json::Prop::required("detail"),
     ];
@@ -19041,8 +18997,8 @@ impl FromJson for PanStepNotOwned {
 }
 
 impl PanStepNotOwned {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PanStepNotOwned"), true),
         json::Prop::required("detail"),
     ];
@@ -19240,8 +19196,8 @@ impl FromJson for PanTransferAlreadyStarted {
 }
 
 impl PanTransferAlreadyStarted {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("PanTransferAlreadyStarted"),
@@ -19313,8 +19269,8 @@ impl FromJson for PanTransferChecklist {
 }
 
 impl PanTransferChecklist {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("method"),
         json::Prop::required("started"),
         json::Prop::required("current_step_key"),
@@ -19469,8 +19425,8 @@ impl FromJson for PanTransferNotReady {
 }
 
 impl PanTransferNotReady {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PanTransferNotReady"), true),
         json::Prop::required("detail"),
     ];
@@ -19524,8 +19480,8 @@ impl FromJson for PanTransferNotStarted {
 }
 
 impl PanTransferNotStarted {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PanTransferNotStarted"), true),
         json::Prop::required("detail"),
     ];
@@ -19614,8 +19570,8 @@ impl FromJson for PanTransferStep {
 }
 
 impl PanTransferStep {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("owner"),
         json::Prop::required("kind"),
@@ -19740,8 +19696,8 @@ impl FromJson for PanTransferStepComplete {
 }
 
 impl PanTransferStepComplete {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("inputs")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("inputs")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -19788,8 +19744,8 @@ impl FromJson for PanTransferUnavailable {
 }
 
 impl PanTransferUnavailable {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PanTransferUnavailable"), true),
         json::Prop::required("detail"),
     ];
@@ -19843,8 +19799,8 @@ impl FromJson for PaymentIntentFailedError {
 }
 
 impl PaymentIntentFailedError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentIntentFailedError"), true),
         json::Prop::required("detail"),
     ];
@@ -19951,8 +19907,8 @@ impl FromJson for Payout {
 }
 
 impl Payout {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -20159,8 +20115,8 @@ impl FromJson for PayoutAccount {
 }
 
 impl PayoutAccount {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -20280,8 +20236,8 @@ impl FromJson for PayoutAccountCreate {
 }
 
 impl PayoutAccountCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("stripe"), true),
         json::Prop::required("organization_id"),
         json::Prop::required("country"),
@@ -20342,8 +20298,8 @@ impl FromJson for PayoutAccountLink {
 }
 
 impl PayoutAccountLink {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -20461,8 +20417,8 @@ impl FromJson for PayoutAccountStripeAccountDoesNotExist {
 }
 
 impl PayoutAccountStripeAccountDoesNotExist {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("PayoutAccountStripeAccountDoesNotExist"),
@@ -20523,8 +20479,8 @@ impl FromJson for PayoutAccountSyncFailed {
 }
 
 impl PayoutAccountSyncFailed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PayoutAccountSyncFailed"), true),
         json::Prop::required("detail"),
     ];
@@ -20578,8 +20534,8 @@ impl FromJson for PayoutAccountSyncUnsupported {
 }
 
 impl PayoutAccountSyncUnsupported {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("PayoutAccountSyncUnsupported"),
@@ -20737,8 +20693,8 @@ impl FromJson for PayoutAttempt {
 }
 
 impl PayoutAttempt {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -20941,8 +20897,8 @@ impl FromJson for PayoutCreate {
 }
 
 impl PayoutCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("organization_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("organization_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -21006,8 +20962,8 @@ impl FromJson for PayoutEstimate {
 }
 
 impl PayoutEstimate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("account_id"),
         json::Prop::required("payout_account_id"),
         json::Prop::required("gross_amount"),
@@ -21097,8 +21053,8 @@ impl FromJson for PayoutGenerateInvoice {
 }
 
 impl PayoutGenerateInvoice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("invoice_number")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("invoice_number")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -21145,8 +21101,8 @@ impl FromJson for PayoutInvoice {
 }
 
 impl PayoutInvoice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -21387,8 +21343,8 @@ impl FromJson for PersonalAccessToken {
 }
 
 impl PersonalAccessToken {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -21668,8 +21624,8 @@ impl FromJson for PolarAuthError {
 }
 
 impl PolarAuthError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PolarAuthError"), true),
         json::Prop::required("detail"),
     ];
@@ -21723,8 +21679,8 @@ impl FromJson for PolarSelfPaymentMethodInUse {
 }
 
 impl PolarSelfPaymentMethodInUse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("PolarSelfPaymentMethodInUse"),
@@ -21864,8 +21820,8 @@ impl FromJson for PrecheckEntitySummary {
 }
 
 impl PrecheckEntitySummary {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("entity"),
         json::Prop::required("total"),
         json::Prop::required("importable"),
@@ -21945,8 +21901,8 @@ impl FromJson for PrecheckIssue {
 }
 
 impl PrecheckIssue {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("level"),
         json::Prop::required("code"),
         json::Prop::required("message"),
@@ -22208,8 +22164,8 @@ impl FromJson for PrecheckReport {
 }
 
 impl PrecheckReport {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("can_start"),
         json::Prop::required("issues"),
         json::Prop::required("entities"),
@@ -22404,8 +22360,8 @@ impl FromJson for PropertyGroupStat {
 }
 
 impl PropertyGroupStat {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("value"),
         json::Prop::required("occurrences"),
         json::Prop::required("customers"),
@@ -22483,8 +22439,8 @@ impl FromJson for ReviewAppealSupportCaseListItem {
 }
 
 impl ReviewAppealSupportCaseListItem {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -22553,8 +22509,8 @@ impl FromJson for ReviewAppealSupportCaseMessageCreate {
 }
 
 impl ReviewAppealSupportCaseMessageCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("body"),
         json::Prop::optional("file_ids"),
         json::Prop::constant("type", &json::Konst::Str("review_appeal"), true),
@@ -22609,8 +22565,8 @@ impl FromJson for RevokeNotAllowed {
 }
 
 impl RevokeNotAllowed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("RevokeNotAllowed"), true),
         json::Prop::required("detail"),
     ];
@@ -22672,8 +22628,8 @@ impl FromJson for SearchResultCustomer {
 }
 
 impl SearchResultCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer"), false),
         json::Prop::required("id"),
         json::Prop::required("name"),
@@ -22762,8 +22718,8 @@ impl FromJson for SearchResultOrder {
 }
 
 impl SearchResultOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("order"), false),
         json::Prop::required("id"),
         json::Prop::required("customer_name"),
@@ -22873,8 +22829,8 @@ impl FromJson for SearchResultProduct {
 }
 
 impl SearchResultProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("product"), false),
         json::Prop::required("id"),
         json::Prop::required("name"),
@@ -22966,8 +22922,8 @@ impl FromJson for SearchResultSubscription {
 }
 
 impl SearchResultSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription"), false),
         json::Prop::required("id"),
         json::Prop::required("customer_name"),
@@ -23076,8 +23032,8 @@ impl FromJson for SearchResults {
 }
 
 impl SearchResults {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("results")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("results")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -23171,44 +23127,21 @@ impl SearchResultsResultsItem {
 }
 
 impl SearchResultsResultsItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            SearchResultSubscription::FIELDS,
-            |r| Ok(Self::SearchResultSubscription(FromJson::read(r)?)),
-            &[
-                "id",
-                "customer_name",
-                "customer_email",
-                "product_name",
-                "status",
-                "amount",
-                "currency",
-            ],
-        ),
-        (
-            SearchResultOrder::FIELDS,
-            |r| Ok(Self::SearchResultOrder(FromJson::read(r)?)),
-            &[
-                "id",
-                "customer_name",
-                "customer_email",
-                "product_name",
-                "amount",
-                "currency",
-            ],
-        ),
-        (
-            SearchResultCustomer::FIELDS,
-            |r| Ok(Self::SearchResultCustomer(FromJson::read(r)?)),
-            &["id", "name", "email"],
-        ),
-        (
-            SearchResultProduct::FIELDS,
-            |r| Ok(Self::SearchResultProduct(FromJson::read(r)?)),
-            &["id", "name"],
-        ),
+        (json::Keys::Props(SearchResultSubscription::PROPS), |r| {
+            Ok(Self::SearchResultSubscription(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SearchResultOrder::PROPS), |r| {
+            Ok(Self::SearchResultOrder(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SearchResultCustomer::PROPS), |r| {
+            Ok(Self::SearchResultCustomer(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SearchResultProduct::PROPS), |r| {
+            Ok(Self::SearchResultProduct(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -23309,8 +23242,8 @@ impl FromJson for SessionNotFreshError {
 }
 
 impl SessionNotFreshError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("SessionNotFreshError"), true),
         json::Prop::required("detail"),
     ];
@@ -23414,8 +23347,8 @@ impl FromJson for SlackIntegration {
 }
 
 impl SlackIntegration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -23610,8 +23543,8 @@ impl FromJson for SlackIntegrationCredentialsUpdate {
 }
 
 impl SlackIntegrationCredentialsUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("organization_id"),
         json::Prop::required("display_name"),
         json::Prop::required("slack_app_id"),
@@ -23704,8 +23637,8 @@ impl FromJson for SlackIntegrationManifest {
 }
 
 impl SlackIntegrationManifest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("manifest")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("manifest")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -23755,8 +23688,8 @@ impl FromJson for SlackIntegrationManifestRequest {
 }
 
 impl SlackIntegrationManifestRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("display_name")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("display_name")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -23806,8 +23739,8 @@ impl FromJson for SlackIntegrationsResponse {
 }
 
 impl SlackIntegrationsResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("integrations")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("integrations")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -23866,8 +23799,8 @@ impl FromJson for SlackWorkspaceUser {
 }
 
 impl SlackWorkspaceUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("name"),
         json::Prop::optional("real_name"),
@@ -23944,8 +23877,8 @@ impl FromJson for SlackWorkspaceUsersResponse {
 }
 
 impl SlackWorkspaceUsersResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("users")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("users")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -23995,8 +23928,8 @@ impl FromJson for SourceAccountNotMigratable {
 }
 
 impl SourceAccountNotMigratable {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("SourceAccountNotMigratable"),
@@ -24057,8 +23990,8 @@ impl FromJson for SourceKeyModeMismatch {
 }
 
 impl SourceKeyModeMismatch {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("SourceKeyModeMismatch"), true),
         json::Prop::required("detail"),
     ];
@@ -24112,8 +24045,8 @@ impl FromJson for SourceNotConnected {
 }
 
 impl SourceNotConnected {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("SourceNotConnected"), true),
         json::Prop::required("detail"),
     ];
@@ -24167,8 +24100,8 @@ impl FromJson for SourceVerificationUnavailable {
 }
 
 impl SourceVerificationUnavailable {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("SourceVerificationUnavailable"),
@@ -24285,18 +24218,16 @@ impl SsoConnectionConfiguration {
 }
 
 impl SsoConnectionConfiguration {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            OidcConfigurationClientSecret::FIELDS,
+            json::Keys::Props(OidcConfigurationClientSecret::PROPS),
             |r| Ok(Self::OidcConfigurationClientSecret(FromJson::read(r)?)),
-            &["issuer", "client_id", "auth_method", "client_secret"],
         ),
         (
-            OidcConfigurationPrivateKeyJwt::FIELDS,
+            json::Keys::Props(OidcConfigurationPrivateKeyJwt::PROPS),
             |r| Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?)),
-            &["issuer", "client_id", "auth_method"],
         ),
     ];
 
@@ -24391,8 +24322,8 @@ impl FromJson for SsoFactor {
 }
 
 impl SsoFactor {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("sso"), false),
         json::Prop::required("connection_id"),
         json::Prop::required("organization_slug"),
@@ -24473,8 +24404,8 @@ impl FromJson for StatisticsPeriod {
 }
 
 impl StatisticsPeriod {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("timestamp"),
         json::Prop::required("period_start"),
         json::Prop::required("period_end"),
@@ -25104,8 +25035,8 @@ impl FromJson for SubscriptionCancelPreview {
 }
 
 impl SubscriptionCancelPreview {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("stops_collection"),
         json::Prop::required("outstanding_amount"),
     ];
@@ -25180,18 +25111,16 @@ impl SubscriptionChangePreview {
 }
 
 impl SubscriptionChangePreview {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            SubscriptionChangePreviewProduct::FIELDS,
+            json::Keys::Props(SubscriptionChangePreviewProduct::PROPS),
             |r| Ok(Self::Product(FromJson::read(r)?)),
-            &["product_id"],
         ),
         (
-            SubscriptionChangePreviewSeats::FIELDS,
+            json::Keys::Props(SubscriptionChangePreviewSeats::PROPS),
             |r| Ok(Self::Seats(FromJson::read(r)?)),
-            &["seats"],
         ),
     ];
 
@@ -25268,8 +25197,8 @@ impl FromJson for SubscriptionChangePreviewProduct {
 }
 
 impl SubscriptionChangePreviewProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("product_id"),
         json::Prop::optional("proration_behavior"),
     ];
@@ -25330,8 +25259,8 @@ impl FromJson for SubscriptionChangePreviewSeats {
 }
 
 impl SubscriptionChangePreviewSeats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("seats"),
         json::Prop::optional("proration_behavior"),
     ];
@@ -25419,8 +25348,8 @@ impl FromJson for SubscriptionChargePreview {
 }
 
 impl SubscriptionChargePreview {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("base_amount"),
         json::Prop::required("metered_amount"),
         json::Prop::required("proration_amount"),
@@ -25558,8 +25487,8 @@ impl FromJson for SubscriptionChargePreviewProration {
 }
 
 impl SubscriptionChargePreviewProration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("label"),
         json::Prop::required("amount"),
     ];
@@ -25629,8 +25558,8 @@ impl FromJson for SubscriptionUser {
 }
 
 impl SubscriptionUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::optional("email"),
         json::Prop::required("public_name"),
@@ -25715,8 +25644,8 @@ impl FromJson for SupportCase {
 }
 
 impl SupportCase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -25799,8 +25728,8 @@ impl FromJson for SupportCaseAttachment {
 }
 
 impl SupportCaseAttachment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -25883,8 +25812,8 @@ impl FromJson for SupportCaseAttachmentFile {
 }
 
 impl SupportCaseAttachmentFile {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("name"),
         json::Prop::required("mime_type"),
         json::Prop::required("size"),
@@ -26000,18 +25929,15 @@ impl SupportCaseListItem {
 }
 
 impl SupportCaseListItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(DisputeSupportCaseListItem::PROPS), |r| {
+            Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?))
+        }),
         (
-            DisputeSupportCaseListItem::FIELDS,
-            |r| Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?)),
-            &["created_at", "modified_at", "id", "type", "dispute"],
-        ),
-        (
-            ReviewAppealSupportCaseListItem::FIELDS,
+            json::Keys::Props(ReviewAppealSupportCaseListItem::PROPS),
             |r| Ok(Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?)),
-            &["created_at", "modified_at", "id", "type"],
         ),
     ];
 
@@ -26116,8 +26042,8 @@ impl FromJson for SupportCaseMessage {
 }
 
 impl SupportCaseMessage {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -26322,22 +26248,20 @@ impl SupportCaseMessageCreate {
 }
 
 impl SupportCaseMessageCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            ReviewAppealSupportCaseMessageCreate::FIELDS,
+            json::Keys::Props(ReviewAppealSupportCaseMessageCreate::PROPS),
             |r| {
                 Ok(Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(
                     r,
                 )?))
             },
-            &["type"],
         ),
         (
-            DisputeSupportCaseMessageCreate::FIELDS,
+            json::Keys::Props(DisputeSupportCaseMessageCreate::PROPS),
             |r| Ok(Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?)),
-            &["type"],
         ),
     ];
 
@@ -26622,8 +26546,8 @@ impl FromJson for SupportCaseThread {
 }
 
 impl SupportCaseThread {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("case"),
         json::Prop::required("messages"),
         json::Prop::required("attachments"),
@@ -26786,8 +26710,8 @@ impl FromJson for TaxJurisdiction {
 }
 
 impl TaxJurisdiction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("country"),
         json::Prop::optional("state"),
@@ -26989,8 +26913,8 @@ impl FromJson for TaxSummary {
 }
 
 impl TaxSummary {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("currency"),
         json::Prop::required("tax_amount"),
         json::Prop::required("order_count"),
@@ -27071,8 +26995,8 @@ impl FromJson for TextBlock {
 }
 
 impl TextBlock {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("text"), false),
         json::Prop::required("text"),
     ];
@@ -27145,8 +27069,8 @@ impl FromJson for TopCustomer {
 }
 
 impl TopCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("email"),
         json::Prop::required("name"),
@@ -27243,8 +27167,8 @@ impl FromJson for TotpEnable {
 }
 
 impl TotpEnable {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("code")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -27308,8 +27232,8 @@ impl FromJson for TotpEnrollment {
 }
 
 impl TotpEnrollment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("secret"),
         json::Prop::required("algorithm"),
         json::Prop::required("digits"),
@@ -27399,8 +27323,8 @@ impl FromJson for TotpStatus {
 }
 
 impl TotpStatus {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("enabled")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("enabled")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -27535,8 +27459,8 @@ impl FromJson for Transaction {
 }
 
 impl Transaction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -27866,8 +27790,8 @@ impl FromJson for TransactionEmbedded {
 }
 
 impl TransactionEmbedded {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -28088,8 +28012,8 @@ impl FromJson for TransactionIssueReward {
 }
 
 impl TransactionIssueReward {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -28193,8 +28117,8 @@ impl FromJson for TransactionOrder {
 }
 
 impl TransactionOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -28301,8 +28225,8 @@ impl FromJson for TransactionOrganization {
 }
 
 impl TransactionOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -28413,8 +28337,8 @@ impl FromJson for TransactionPledge {
 }
 
 impl TransactionPledge {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -28524,8 +28448,8 @@ impl FromJson for TransactionProduct {
 }
 
 impl TransactionProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -28796,8 +28720,8 @@ impl FromJson for TransactionsBalance {
 }
 
 impl TransactionsBalance {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("currency"),
         json::Prop::required("amount"),
         json::Prop::required("account_currency"),
@@ -28894,8 +28818,8 @@ impl FromJson for TransactionsHeldBalance {
 }
 
 impl TransactionsHeldBalance {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("currency"),
         json::Prop::required("amount"),
         json::Prop::required("account_currency"),
@@ -29017,8 +28941,8 @@ impl FromJson for TransactionsSummary {
 }
 
 impl TransactionsSummary {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("balance"),
         json::Prop::required("available_balance"),
         json::Prop::required("held_balance"),
@@ -29092,8 +29016,8 @@ impl FromJson for UnsupportedMigrationSource {
 }
 
 impl UnsupportedMigrationSource {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("UnsupportedMigrationSource"),
@@ -29154,8 +29078,8 @@ impl FromJson for UpdateSubscriptionPlanNotAllowed {
 }
 
 impl UpdateSubscriptionPlanNotAllowed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("UpdateSubscriptionPlanNotAllowed"),
@@ -29216,8 +29140,8 @@ impl FromJson for UpdateSubscriptionSeatsNotAllowed {
 }
 
 impl UpdateSubscriptionSeatsNotAllowed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("UpdateSubscriptionSeatsNotAllowed"),
@@ -29340,8 +29264,8 @@ impl FromJson for UserDeletionResponse {
 }
 
 impl UserDeletionResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("deleted"),
         json::Prop::optional("blocked_reasons"),
         json::Prop::optional("blocking_organizations"),
@@ -29414,8 +29338,8 @@ impl FromJson for UserIdentityVerification {
 }
 
 impl UserIdentityVerification {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("client_secret"),
     ];
@@ -29471,8 +29395,9 @@ impl FromJson for UserOrganizationNotificationSettings {
 }
 
 impl UserOrganizationNotificationSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_settings")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("notification_settings")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -29526,8 +29451,9 @@ impl FromJson for UserOrganizationNotificationSettingsUpdate {
 }
 
 impl UserOrganizationNotificationSettingsUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("notification_settings")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("notification_settings")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -29637,8 +29563,8 @@ impl FromJson for UserRead {
 }
 
 impl UserRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("email"),
@@ -29828,8 +29754,8 @@ impl FromJson for UserScopes {
 }
 
 impl UserScopes {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("scopes")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("scopes")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -29893,8 +29819,8 @@ impl FromJson for UserUpdate {
 }
 
 impl UserUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("first_name"),
         json::Prop::optional("last_name"),
         json::Prop::optional("country"),
@@ -29995,8 +29921,8 @@ impl FromJson for VarianceEvent {
 }
 
 impl VarianceEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("event_id"),
         json::Prop::required("name"),
         json::Prop::required("customer_id"),
@@ -30112,8 +30038,8 @@ impl FromJson for ViewCostsAction {
 }
 
 impl ViewCostsAction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("view_costs"), false),
         json::Prop::required("label"),
         json::Prop::required("event_id"),
@@ -30182,8 +30108,8 @@ impl FromJson for ViewMetricAction {
 }
 
 impl ViewMetricAction {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("view_metric"), false),
         json::Prop::required("label"),
         json::Prop::required("metric"),
@@ -30332,8 +30258,8 @@ impl FromJson for Wallet {
 }
 
 impl Wallet {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -30503,8 +30429,8 @@ impl FromJson for WalletTopUpCreate {
 }
 
 impl WalletTopUpCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("amount"),
         json::Prop::required("currency"),
     ];

@@ -92,8 +92,8 @@ impl FromJson for LicenseKeyActivate {
 }
 
 impl LicenseKeyActivate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("organization_id"),
         json::Prop::required("label"),
@@ -189,8 +189,8 @@ impl FromJson for LicenseKeyActivationBase {
 }
 
 impl LicenseKeyActivationBase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("license_key_id"),
         json::Prop::required("label"),
@@ -307,8 +307,8 @@ impl FromJson for LicenseKeyActivationRead {
 }
 
 impl LicenseKeyActivationRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("license_key_id"),
         json::Prop::required("label"),
@@ -467,8 +467,8 @@ impl FromJson for LicenseKeyCustomer {
 }
 
 impl LicenseKeyCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -662,8 +662,8 @@ impl FromJson for LicenseKeyDeactivate {
 }
 
 impl LicenseKeyDeactivate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("organization_id"),
         json::Prop::required("activation_id"),
@@ -775,8 +775,8 @@ impl FromJson for LicenseKeyRead {
 }
 
 impl LicenseKeyRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1035,8 +1035,8 @@ impl FromJson for LicenseKeyUpdate {
 }
 
 impl LicenseKeyUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("status"),
         json::Prop::optional("usage"),
         json::Prop::patch("limit_activations"),
@@ -1153,8 +1153,8 @@ impl FromJson for LicenseKeyValidate {
 }
 
 impl LicenseKeyValidate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("key"),
         json::Prop::required("organization_id"),
         json::Prop::patch("activation_id"),
@@ -1291,8 +1291,8 @@ impl FromJson for LicenseKeyWithActivations {
 }
 
 impl LicenseKeyWithActivations {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),

@@ -52,8 +52,8 @@ impl FromJson for ListResourceMember {
 }
 
 impl ListResourceMember {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -132,8 +132,8 @@ impl FromJson for Member {
 }
 
 impl Member {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),

@@ -46,24 +46,18 @@ impl Aggregation {
 }
 
 impl Aggregation {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            PropertyAggregation::FIELDS,
-            |r| Ok(Self::PropertyAggregation(FromJson::read(r)?)),
-            &["func", "property"],
-        ),
-        (
-            UniqueAggregation::FIELDS,
-            |r| Ok(Self::UniqueAggregation(FromJson::read(r)?)),
-            &["property"],
-        ),
-        (
-            CountAggregation::FIELDS,
-            |r| Ok(Self::CountAggregation(FromJson::read(r)?)),
-            &[],
-        ),
+        (json::Keys::Props(PropertyAggregation::PROPS), |r| {
+            Ok(Self::PropertyAggregation(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(UniqueAggregation::PROPS), |r| {
+            Ok(Self::UniqueAggregation(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(CountAggregation::PROPS), |r| {
+            Ok(Self::CountAggregation(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -245,8 +239,8 @@ impl FromJson for CountAggregation {
 }
 
 impl CountAggregation {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "func",
         &json::Konst::Str("count"),
         false,
@@ -307,8 +301,8 @@ impl FromJson for Filter {
 }
 
 impl Filter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("conjunction"),
         json::Prop::required("clauses"),
     ];
@@ -381,8 +375,8 @@ impl FromJson for FilterClause {
 }
 
 impl FilterClause {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("property"),
         json::Prop::required("operator"),
         json::Prop::required("value"),
@@ -443,19 +437,15 @@ impl FilterClausesItem {
 }
 
 impl FilterClausesItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            FilterClause::FIELDS,
-            |r| Ok(Self::FilterClause(FromJson::read(r)?)),
-            &["property", "operator", "value"],
-        ),
-        (
-            Filter::FIELDS,
-            |r| Ok(Self::Filter(FromJson::read(r)?)),
-            &["conjunction", "clauses"],
-        ),
+        (json::Keys::Props(FilterClause::PROPS), |r| {
+            Ok(Self::FilterClause(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(Filter::PROPS), |r| {
+            Ok(Self::Filter(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -683,8 +673,8 @@ impl FromJson for ListResourceMeter {
 }
 
 impl ListResourceMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -775,8 +765,8 @@ impl FromJson for Meter {
 }
 
 impl Meter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("metadata"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -956,8 +946,8 @@ impl FromJson for MeterCreate {
 }
 
 impl MeterCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("name"),
         json::Prop::optional("unit"),
@@ -1052,8 +1042,8 @@ impl FromJson for MeterQuantities {
 }
 
 impl MeterQuantities {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("quantities"),
         json::Prop::required("total"),
     ];
@@ -1111,8 +1101,8 @@ impl FromJson for MeterQuantity {
 }
 
 impl MeterQuantity {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("timestamp"),
         json::Prop::required("quantity"),
     ];
@@ -1353,8 +1343,8 @@ impl FromJson for MeterUpdate {
 }
 
 impl MeterUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("name"),
         json::Prop::patch("unit"),
@@ -1453,8 +1443,8 @@ impl FromJson for PropertyAggregation {
 }
 
 impl PropertyAggregation {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("func"),
         json::Prop::required("property"),
     ];
@@ -1591,8 +1581,8 @@ impl FromJson for UniqueAggregation {
 }
 
 impl UniqueAggregation {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("func", &json::Konst::Str("unique"), false),
         json::Prop::required("property"),
     ];

@@ -54,8 +54,8 @@ impl FromJson for Metric {
 }
 
 impl Metric {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("slug"),
         json::Prop::required("display_name"),
         json::Prop::required("type"),
@@ -132,8 +132,8 @@ impl FromJson for MetricDashboardCreate {
 }
 
 impl MetricDashboardCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("name"),
         json::Prop::optional("metrics"),
         json::Prop::patch("organization_id"),
@@ -213,8 +213,8 @@ impl FromJson for MetricDashboardSchema {
 }
 
 impl MetricDashboardSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -321,8 +321,9 @@ impl FromJson for MetricDashboardUpdate {
 }
 
 impl MetricDashboardUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::patch("name"), json::Prop::patch("metrics")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::patch("name"), json::Prop::patch("metrics")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -539,8 +540,8 @@ impl FromJson for MetricPeriod {
 }
 
 impl MetricPeriod {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("timestamp"),
         json::Prop::optional("active_subscriptions"),
         json::Prop::optional("committed_subscriptions"),
@@ -1231,8 +1232,8 @@ impl FromJson for Metrics {
 }
 
 impl Metrics {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("active_subscriptions"),
         json::Prop::optional("committed_subscriptions"),
         json::Prop::optional("monthly_recurring_revenue"),
@@ -1682,8 +1683,8 @@ impl FromJson for MetricsIntervalLimit {
 }
 
 impl MetricsIntervalLimit {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("min_days"),
         json::Prop::required("max_days"),
     ];
@@ -1747,8 +1748,8 @@ impl FromJson for MetricsIntervalsLimits {
 }
 
 impl MetricsIntervalsLimits {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("hour"),
         json::Prop::required("day"),
         json::Prop::required("week"),
@@ -1829,8 +1830,8 @@ impl FromJson for MetricsLimits {
 }
 
 impl MetricsLimits {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("min_date"),
         json::Prop::required("intervals"),
     ];
@@ -1890,8 +1891,8 @@ impl FromJson for MetricsResponse {
 }
 
 impl MetricsResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("periods"),
         json::Prop::required("totals"),
         json::Prop::required("metrics"),
@@ -2119,8 +2120,8 @@ impl FromJson for MetricsTotals {
 }
 
 impl MetricsTotals {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("active_subscriptions"),
         json::Prop::optional("committed_subscriptions"),
         json::Prop::optional("monthly_recurring_revenue"),

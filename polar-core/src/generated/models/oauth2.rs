@@ -81,8 +81,8 @@ impl FromJson for AuthorizationCodeTokenRequest {
 }
 
 impl AuthorizationCodeTokenRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("grant_type", &json::Konst::Str("authorization_code"), true),
         json::Prop::required("client_id"),
         json::Prop::required("client_secret"),
@@ -168,8 +168,8 @@ impl FromJson for AuthorizeOrganization {
 }
 
 impl AuthorizeOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("slug"),
         json::Prop::required("avatar_url"),
@@ -250,8 +250,8 @@ impl FromJson for AuthorizeResponseOrganization {
 }
 
 impl AuthorizeResponseOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("client"),
         json::Prop::constant("sub_type", &json::Konst::Str("organization"), true),
         json::Prop::required("sub"),
@@ -360,8 +360,8 @@ impl FromJson for AuthorizeResponseUser {
 }
 
 impl AuthorizeResponseUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("client"),
         json::Prop::constant("sub_type", &json::Konst::Str("user"), true),
         json::Prop::required("sub"),
@@ -456,8 +456,8 @@ impl FromJson for AuthorizeUser {
 }
 
 impl AuthorizeUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("email"),
         json::Prop::required("avatar_url"),
@@ -541,8 +541,8 @@ impl FromJson for IntrospectTokenRequest {
 }
 
 impl IntrospectTokenRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("token"),
         json::Prop::patch("token_type_hint"),
         json::Prop::required("client_id"),
@@ -648,8 +648,8 @@ impl FromJson for IntrospectTokenResponse {
 }
 
 impl IntrospectTokenResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("active"),
         json::Prop::required("client_id"),
         json::Prop::required("token_type"),
@@ -804,8 +804,8 @@ impl FromJson for OAuth2ClientPublic {
 }
 
 impl OAuth2ClientPublic {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("client_id"),
@@ -1059,18 +1059,15 @@ impl Oauth2AuthorizeResponse200 {
 }
 
 impl Oauth2AuthorizeResponse200 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(AuthorizeResponseUser::PROPS), |r| {
+            Ok(Self::AuthorizeResponseUser(FromJson::read(r)?))
+        }),
         (
-            AuthorizeResponseUser::FIELDS,
-            |r| Ok(Self::AuthorizeResponseUser(FromJson::read(r)?)),
-            &["client", "sub_type", "sub", "scopes", "organizations"],
-        ),
-        (
-            AuthorizeResponseOrganization::FIELDS,
+            json::Keys::Props(AuthorizeResponseOrganization::PROPS),
             |r| Ok(Self::AuthorizeResponseOrganization(FromJson::read(r)?)),
-            &["client", "sub_type", "sub", "scopes", "organizations"],
         ),
     ];
 
@@ -1209,30 +1206,19 @@ impl Oauth2TokenBody {
 }
 
 impl Oauth2TokenBody {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            AuthorizationCodeTokenRequest::FIELDS,
+            json::Keys::Props(AuthorizationCodeTokenRequest::PROPS),
             |r| Ok(Self::AuthorizationCodeTokenRequest(FromJson::read(r)?)),
-            &[
-                "grant_type",
-                "client_id",
-                "client_secret",
-                "code",
-                "redirect_uri",
-            ],
         ),
-        (
-            RefreshTokenRequest::FIELDS,
-            |r| Ok(Self::RefreshTokenRequest(FromJson::read(r)?)),
-            &["grant_type", "client_id", "client_secret", "refresh_token"],
-        ),
-        (
-            WebTokenRequest::FIELDS,
-            |r| Ok(Self::WebTokenRequest(FromJson::read(r)?)),
-            &["grant_type", "client_id", "client_secret", "session_token"],
-        ),
+        (json::Keys::Props(RefreshTokenRequest::PROPS), |r| {
+            Ok(Self::RefreshTokenRequest(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(WebTokenRequest::PROPS), |r| {
+            Ok(Self::WebTokenRequest(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1335,19 +1321,15 @@ impl Oauth2UserinfoResponse200 {
 }
 
 impl Oauth2UserinfoResponse200 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            UserInfoUser::FIELDS,
-            |r| Ok(Self::UserInfoUser(FromJson::read(r)?)),
-            &["sub"],
-        ),
-        (
-            UserInfoOrganization::FIELDS,
-            |r| Ok(Self::UserInfoOrganization(FromJson::read(r)?)),
-            &["sub"],
-        ),
+        (json::Keys::Props(UserInfoUser::PROPS), |r| {
+            Ok(Self::UserInfoUser(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(UserInfoOrganization::PROPS), |r| {
+            Ok(Self::UserInfoOrganization(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1441,8 +1423,8 @@ impl FromJson for RefreshTokenRequest {
 }
 
 impl RefreshTokenRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("grant_type", &json::Konst::Str("refresh_token"), true),
         json::Prop::required("client_id"),
         json::Prop::required("client_secret"),
@@ -1535,8 +1517,8 @@ impl FromJson for RevokeTokenRequest {
 }
 
 impl RevokeTokenRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("token"),
         json::Prop::patch("token_type_hint"),
         json::Prop::required("client_id"),
@@ -1608,8 +1590,8 @@ impl FromJson for RevokeTokenResponse {
 }
 
 impl RevokeTokenResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1991,8 +1973,8 @@ impl FromJson for TokenResponse {
 }
 
 impl TokenResponse {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("access_token"),
         json::Prop::constant("token_type", &json::Konst::StrIgnoreCase("Bearer"), true),
         json::Prop::required("expires_in"),
@@ -2076,8 +2058,8 @@ impl FromJson for UserInfoOrganization {
 }
 
 impl UserInfoOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::required("sub"), json::Prop::optional("name")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -2137,8 +2119,8 @@ impl FromJson for UserInfoUser {
 }
 
 impl UserInfoUser {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("sub"),
         json::Prop::optional("name"),
         json::Prop::optional("email"),
@@ -2241,8 +2223,8 @@ impl FromJson for WebTokenRequest {
 }
 
 impl WebTokenRequest {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("grant_type", &json::Konst::Str("web"), true),
         json::Prop::required("client_id"),
         json::Prop::required("client_secret"),

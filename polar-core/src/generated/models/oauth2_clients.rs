@@ -97,8 +97,8 @@ impl FromJson for OAuth2ClientConfiguration {
 }
 
 impl OAuth2ClientConfiguration {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("redirect_uris"),
         json::Prop::optional("token_endpoint_auth_method"),
         json::Prop::optional("grant_types"),
@@ -266,8 +266,8 @@ impl FromJson for OAuth2ClientConfigurationUpdate {
 }
 
 impl OAuth2ClientConfigurationUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("redirect_uris"),
         json::Prop::optional("token_endpoint_auth_method"),
         json::Prop::optional("grant_types"),

@@ -52,8 +52,8 @@ impl FromJson for ListResourceOrder {
 }
 
 impl ListResourceOrder {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -109,8 +109,8 @@ impl FromJson for OffSessionChargesNotEnabled {
 }
 
 impl OffSessionChargesNotEnabled {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("OffSessionChargesNotEnabled"),
@@ -290,8 +290,8 @@ impl FromJson for Order {
 }
 
 impl Order {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -758,8 +758,8 @@ impl FromJson for OrderCreate {
 }
 
 impl OrderCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("custom_field_data"),
         json::Prop::optional("metadata"),
         json::Prop::patch("organization_id"),
@@ -906,8 +906,8 @@ impl FromJson for OrderCustomer {
 }
 
 impl OrderCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1221,8 +1221,8 @@ impl FromJson for OrderFinalize {
 }
 
 impl OrderFinalize {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::patch("payment_method_id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::patch("payment_method_id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1269,8 +1269,8 @@ impl FromJson for OrderInvoice {
 }
 
 impl OrderInvoice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -1340,8 +1340,8 @@ impl FromJson for OrderItemSchema {
 }
 
 impl OrderItemSchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1452,8 +1452,8 @@ impl FromJson for OrderNotDraft {
 }
 
 impl OrderNotDraft {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("OrderNotDraft"), true),
         json::Prop::required("detail"),
     ];
@@ -1507,8 +1507,8 @@ impl FromJson for OrderNotEligibleForInvoice {
 }
 
 impl OrderNotEligibleForInvoice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("OrderNotEligibleForInvoice"),
@@ -1616,8 +1616,8 @@ impl FromJson for OrderProduct {
 }
 
 impl OrderProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("metadata"),
         json::Prop::required("id"),
         json::Prop::required("created_at"),
@@ -1788,8 +1788,8 @@ impl FromJson for OrderReceipt {
 }
 
 impl OrderReceipt {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("url")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2146,8 +2146,8 @@ impl FromJson for OrderSubscription {
 }
 
 impl OrderSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("metadata"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -2445,8 +2445,8 @@ impl FromJson for OrderUpdate {
 }
 
 impl OrderUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("billing_name"),
         json::Prop::patch("billing_address"),
     ];
@@ -2524,19 +2524,15 @@ impl OrdersFinalizeResponse402 {
 }
 
 impl OrdersFinalizeResponse402 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            PaymentFailed::FIELDS,
-            |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            PaymentActionRequired::FIELDS,
-            |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
+        (json::Keys::Props(PaymentFailed::PROPS), |r| {
+            Ok(Self::PaymentFailed(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(PaymentActionRequired::PROPS), |r| {
+            Ok(Self::PaymentActionRequired(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2632,18 +2628,15 @@ impl OrdersFinalizeResponse403 {
 }
 
 impl OrdersFinalizeResponse403 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(OffSessionChargesNotEnabled::PROPS), |r| {
+            Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?))
+        }),
         (
-            OffSessionChargesNotEnabled::FIELDS,
-            |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            OrganizationNotReadyForPayments::FIELDS,
+            json::Keys::Props(OrganizationNotReadyForPayments::PROPS),
             |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
-            &["error", "detail"],
         ),
     ];
 
@@ -2718,8 +2711,8 @@ impl FromJson for OrganizationNotReadyForPayments {
 }
 
 impl OrganizationNotReadyForPayments {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("OrganizationNotReadyForPayments"),
@@ -2780,8 +2773,8 @@ impl FromJson for PaymentActionRequired {
 }
 
 impl PaymentActionRequired {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentActionRequired"), true),
         json::Prop::required("detail"),
     ];

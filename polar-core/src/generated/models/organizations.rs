@@ -48,8 +48,8 @@ impl FromJson for CannotCreateOrganizationError {
 }
 
 impl CannotCreateOrganizationError {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("CannotCreateOrganizationError"),
@@ -2240,8 +2240,8 @@ impl FromJson for CustomerPortalCustomerSettings {
 }
 
 impl CustomerPortalCustomerSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::optional("allow_email_change")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::optional("allow_email_change")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2301,8 +2301,8 @@ impl FromJson for CustomerPortalSubscriptionSettings {
 }
 
 impl CustomerPortalSubscriptionSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("update_seats"),
         json::Prop::required("update_plan"),
         json::Prop::optional("pause"),
@@ -2372,8 +2372,8 @@ impl FromJson for CustomerPortalUsageSettings {
 }
 
 impl CustomerPortalUsageSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("show")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("show")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2423,8 +2423,8 @@ impl FromJson for DisputeAutoAcceptNotEnabled {
 }
 
 impl DisputeAutoAcceptNotEnabled {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("DisputeAutoAcceptNotEnabled"),
@@ -2489,8 +2489,8 @@ impl FromJson for ListResourceOrganization {
 }
 
 impl ListResourceOrganization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -2629,8 +2629,8 @@ impl FromJson for Organization {
 }
 
 impl Organization {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2920,8 +2920,8 @@ impl FromJson for OrganizationCapabilities {
 }
 
 impl OrganizationCapabilities {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("checkout_payments"),
         json::Prop::required("subscription_renewals"),
         json::Prop::required("payouts"),
@@ -3031,8 +3031,8 @@ impl FromJson for OrganizationCompanyLegalEntitySchema {
 }
 
 impl OrganizationCompanyLegalEntitySchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("company"), true),
         json::Prop::required("registered_name"),
     ];
@@ -3151,8 +3151,8 @@ impl FromJson for OrganizationCreate {
 }
 
 impl OrganizationCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("name"),
         json::Prop::required("slug"),
         json::Prop::patch("avatar_url"),
@@ -3307,26 +3307,24 @@ impl OrganizationCreateLegalEntity {
 }
 
 impl OrganizationCreateLegalEntity {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            OrganizationCompanyLegalEntitySchema::FIELDS,
+            json::Keys::Props(OrganizationCompanyLegalEntitySchema::PROPS),
             |r| {
                 Ok(Self::OrganizationCompanyLegalEntitySchema(FromJson::read(
                     r,
                 )?))
             },
-            &["type", "registered_name"],
         ),
         (
-            OrganizationIndividualLegalEntitySchema::FIELDS,
+            json::Keys::Props(OrganizationIndividualLegalEntitySchema::PROPS),
             |r| {
                 Ok(Self::OrganizationIndividualLegalEntitySchema(
                     FromJson::read(r)?,
                 ))
             },
-            &["type"],
         ),
     ];
 
@@ -3488,8 +3486,8 @@ impl FromJson for OrganizationCustomerEmailSettings {
 }
 
 impl OrganizationCustomerEmailSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("order_confirmation"),
         json::Prop::required("payment_method_expiration_reminder"),
         json::Prop::required("subscription_cancellation"),
@@ -3690,8 +3688,8 @@ impl FromJson for OrganizationCustomerPortalSettings {
 }
 
 impl OrganizationCustomerPortalSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("usage"),
         json::Prop::required("subscription"),
         json::Prop::optional("customer"),
@@ -3799,8 +3797,8 @@ impl FromJson for OrganizationDetails {
 }
 
 impl OrganizationDetails {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("about"),
         json::Prop::patch("product_description"),
         json::Prop::optional("selling_categories"),
@@ -3982,8 +3980,9 @@ impl FromJson for OrganizationDisputeSettings {
 }
 
 impl OrganizationDisputeSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("auto_accept_below_amount")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("auto_accept_below_amount")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4044,8 +4043,9 @@ impl FromJson for OrganizationDisputeSettingsUpdate {
 }
 
 impl OrganizationDisputeSettingsUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::patch("auto_accept_below_amount")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::patch("auto_accept_below_amount")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -4143,8 +4143,8 @@ impl FromJson for OrganizationFeatureSettings {
 }
 
 impl OrganizationFeatureSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("issue_funding_enabled"),
         json::Prop::optional("seat_based_pricing_enabled"),
         json::Prop::optional("wallets_enabled"),
@@ -4337,8 +4337,8 @@ impl FromJson for OrganizationFeatureSettingsUpdate {
 }
 
 impl OrganizationFeatureSettingsUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("seat_based_pricing_enabled"),
         json::Prop::optional("member_model_enabled"),
         json::Prop::optional("checkout_localization_enabled"),
@@ -4419,8 +4419,8 @@ impl FromJson for OrganizationIndividualLegalEntitySchema {
 }
 
 impl OrganizationIndividualLegalEntitySchema {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "type",
         &json::Konst::Str("individual"),
         true,
@@ -4477,8 +4477,8 @@ impl FromJson for OrganizationSocialLink {
 }
 
 impl OrganizationSocialLink {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("platform"),
         json::Prop::required("url"),
     ];
@@ -4842,8 +4842,8 @@ impl FromJson for OrganizationSubscriptionSettings {
 }
 
 impl OrganizationSubscriptionSettings {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("allow_multiple_subscriptions"),
         json::Prop::required("proration_behavior"),
         json::Prop::required("benefit_revocation_grace_period"),
@@ -5014,8 +5014,8 @@ impl FromJson for OrganizationUpdate {
 }
 
 impl OrganizationUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("name"),
         json::Prop::patch("avatar_url"),
         json::Prop::patch("email"),
@@ -5182,19 +5182,15 @@ impl OrganizationsUpdateResponse403 {
 }
 
 impl OrganizationsUpdateResponse403 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            NotPermitted::FIELDS,
-            |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            DisputeAutoAcceptNotEnabled::FIELDS,
-            |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
+        (json::Keys::Props(NotPermitted::PROPS), |r| {
+            Ok(Self::NotPermitted(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(DisputeAutoAcceptNotEnabled::PROPS), |r| {
+            Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -5335,8 +5331,8 @@ impl FromJson for SsoEnforcementRequiresConnection {
 }
 
 impl SsoEnforcementRequiresConnection {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant(
             "error",
             &json::Konst::Str("SSOEnforcementRequiresConnection"),

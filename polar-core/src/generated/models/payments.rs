@@ -93,8 +93,8 @@ impl FromJson for CardPayment {
 }
 
 impl CardPayment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -257,8 +257,8 @@ impl FromJson for CardPaymentMetadata {
 }
 
 impl CardPaymentMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] =
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
         &[json::Prop::required("brand"), json::Prop::required("last4")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
@@ -356,8 +356,8 @@ impl FromJson for GenericPayment {
 }
 
 impl GenericPayment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -519,8 +519,8 @@ impl FromJson for ListResourcePayment {
 }
 
 impl ListResourcePayment {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -771,50 +771,15 @@ impl Payment {
 }
 
 impl Payment {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            CardPayment::FIELDS,
-            |r| Ok(Self::CardPayment(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "processor",
-                "status",
-                "amount",
-                "currency",
-                "method",
-                "trigger",
-                "decline_reason",
-                "decline_message",
-                "organization_id",
-                "checkout_id",
-                "order_id",
-                "method_metadata",
-            ],
-        ),
-        (
-            GenericPayment::FIELDS,
-            |r| Ok(Self::GenericPayment(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "processor",
-                "status",
-                "amount",
-                "currency",
-                "method",
-                "trigger",
-                "decline_reason",
-                "decline_message",
-                "organization_id",
-                "checkout_id",
-                "order_id",
-            ],
-        ),
+        (json::Keys::Props(CardPayment::PROPS), |r| {
+            Ok(Self::CardPayment(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(GenericPayment::PROPS), |r| {
+            Ok(Self::GenericPayment(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -888,8 +853,8 @@ impl FromJson for PaymentFailed {
 }
 
 impl PaymentFailed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("PaymentFailed"), true),
         json::Prop::required("detail"),
     ];
@@ -952,8 +917,8 @@ impl FromJson for PaymentMethodCardMetadata {
 }
 
 impl PaymentMethodCardMetadata {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("brand"),
         json::Prop::required("last4"),
         json::Prop::required("exp_month"),

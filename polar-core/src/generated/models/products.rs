@@ -58,8 +58,8 @@ impl FromJson for AttachedCustomFieldCreate {
 }
 
 impl AttachedCustomFieldCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("custom_field_id"),
         json::Prop::required("required"),
     ];
@@ -124,8 +124,8 @@ impl FromJson for ExistingProductPrice {
 }
 
 impl ExistingProductPrice {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("id")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("id")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -176,8 +176,8 @@ impl FromJson for ListResourceProduct {
 }
 
 impl ListResourceProduct {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -292,8 +292,8 @@ impl FromJson for Product {
 }
 
 impl Product {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -503,8 +503,8 @@ impl FromJson for ProductBenefitsUpdate {
 }
 
 impl ProductBenefitsUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("benefits")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("benefits")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -694,19 +694,15 @@ impl ProductCreate {
 }
 
 impl ProductCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            ProductCreateRecurring::FIELDS,
-            |r| Ok(Self::Recurring(FromJson::read(r)?)),
-            &["name", "prices", "recurring_interval"],
-        ),
-        (
-            ProductCreateOneTime::FIELDS,
-            |r| Ok(Self::OneTime(FromJson::read(r)?)),
-            &["name", "prices"],
-        ),
+        (json::Keys::Props(ProductCreateRecurring::PROPS), |r| {
+            Ok(Self::Recurring(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductCreateOneTime::PROPS), |r| {
+            Ok(Self::OneTime(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -835,8 +831,8 @@ impl FromJson for ProductCreateOneTime {
 }
 
 impl ProductCreateOneTime {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("name"),
         json::Prop::patch("description"),
@@ -1021,8 +1017,8 @@ impl FromJson for ProductCreateRecurring {
 }
 
 impl ProductCreateRecurring {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("name"),
         json::Prop::patch("description"),
@@ -1202,8 +1198,8 @@ impl FromJson for ProductMediaFileRead {
 }
 
 impl ProductMediaFileRead {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("organization_id"),
         json::Prop::required("name"),
@@ -1534,78 +1530,21 @@ impl ProductPrice {
 }
 
 impl ProductPrice {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            ProductPriceMeteredUnit::FIELDS,
-            |r| Ok(Self::MeteredUnit(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "source",
-                "amount_type",
-                "price_currency",
-                "tax_behavior",
-                "is_archived",
-                "product_id",
-                "unit_amount",
-                "cap_amount",
-                "meter_id",
-                "meter",
-            ],
-        ),
-        (
-            ProductPriceCustom::FIELDS,
-            |r| Ok(Self::Custom(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "source",
-                "amount_type",
-                "price_currency",
-                "tax_behavior",
-                "is_archived",
-                "product_id",
-                "minimum_amount",
-                "maximum_amount",
-                "preset_amount",
-            ],
-        ),
-        (
-            ProductPriceFixed::FIELDS,
-            |r| Ok(Self::Fixed(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "source",
-                "amount_type",
-                "price_currency",
-                "tax_behavior",
-                "is_archived",
-                "product_id",
-                "price_amount",
-            ],
-        ),
-        (
-            ProductPriceSeatBased::FIELDS,
-            |r| Ok(Self::SeatBased(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "source",
-                "amount_type",
-                "price_currency",
-                "tax_behavior",
-                "is_archived",
-                "product_id",
-                "seat_tiers",
-            ],
-        ),
+        (json::Keys::Props(ProductPriceMeteredUnit::PROPS), |r| {
+            Ok(Self::MeteredUnit(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductPriceCustom::PROPS), |r| {
+            Ok(Self::Custom(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductPriceFixed::PROPS), |r| {
+            Ok(Self::Fixed(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductPriceSeatBased::PROPS), |r| {
+            Ok(Self::SeatBased(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1752,29 +1691,22 @@ impl ProductPriceCreate {
 }
 
 impl ProductPriceCreate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
         (
-            ProductPriceMeteredUnitCreate::FIELDS,
+            json::Keys::Props(ProductPriceMeteredUnitCreate::PROPS),
             |r| Ok(Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?)),
-            &["amount_type", "meter_id", "unit_amount"],
         ),
-        (
-            ProductPriceFixedCreate::FIELDS,
-            |r| Ok(Self::ProductPriceFixedCreate(FromJson::read(r)?)),
-            &["amount_type", "price_amount"],
-        ),
-        (
-            ProductPriceSeatBasedCreate::FIELDS,
-            |r| Ok(Self::ProductPriceSeatBasedCreate(FromJson::read(r)?)),
-            &["amount_type", "seat_tiers"],
-        ),
-        (
-            ProductPriceCustomCreate::FIELDS,
-            |r| Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?)),
-            &["amount_type"],
-        ),
+        (json::Keys::Props(ProductPriceFixedCreate::PROPS), |r| {
+            Ok(Self::ProductPriceFixedCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductPriceSeatBasedCreate::PROPS), |r| {
+            Ok(Self::ProductPriceSeatBasedCreate(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(ProductPriceCustomCreate::PROPS), |r| {
+            Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -1908,8 +1840,8 @@ impl FromJson for ProductPriceCustom {
 }
 
 impl ProductPriceCustom {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2342,8 +2274,8 @@ impl FromJson for ProductPriceCustomCreate {
 }
 
 impl ProductPriceCustomCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("amount_type", &json::Konst::Str("custom"), true),
         json::Prop::optional("price_currency"),
         json::Prop::patch("tax_behavior"),
@@ -2447,8 +2379,8 @@ impl FromJson for ProductPriceFixed {
 }
 
 impl ProductPriceFixed {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2717,8 +2649,8 @@ impl FromJson for ProductPriceFixedCreate {
 }
 
 impl ProductPriceFixedCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("amount_type", &json::Konst::Str("fixed"), true),
         json::Prop::optional("price_currency"),
         json::Prop::patch("tax_behavior"),
@@ -2797,8 +2729,8 @@ impl FromJson for ProductPriceMeter {
 }
 
 impl ProductPriceMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("name"),
         json::Prop::required("unit"),
@@ -2918,8 +2850,8 @@ impl FromJson for ProductPriceMeteredUnit {
 }
 
 impl ProductPriceMeteredUnit {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3089,8 +3021,8 @@ impl FromJson for ProductPriceMeteredUnitCreate {
 }
 
 impl ProductPriceMeteredUnitCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("amount_type", &json::Konst::Str("metered_unit"), true),
         json::Prop::optional("price_currency"),
         json::Prop::patch("tax_behavior"),
@@ -3197,8 +3129,8 @@ impl FromJson for ProductPriceSeatBased {
 }
 
 impl ProductPriceSeatBased {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3339,8 +3271,8 @@ impl FromJson for ProductPriceSeatBasedCreate {
 }
 
 impl ProductPriceSeatBasedCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("amount_type", &json::Konst::Str("seat_based"), true),
         json::Prop::optional("price_currency"),
         json::Prop::patch("tax_behavior"),
@@ -3423,8 +3355,8 @@ impl FromJson for ProductPriceSeatTier {
 }
 
 impl ProductPriceSeatTier {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("min_seats"),
         json::Prop::patch("max_seats"),
         json::Prop::required("price_per_seat"),
@@ -3501,8 +3433,8 @@ impl FromJson for ProductPriceSeatTiersInput {
 }
 
 impl ProductPriceSeatTiersInput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("seat_tier_type"),
         json::Prop::required("tiers"),
     ];
@@ -3569,8 +3501,8 @@ impl FromJson for ProductPriceSeatTiersOutput {
 }
 
 impl ProductPriceSeatTiersOutput {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("seat_tier_type"),
         json::Prop::required("tiers"),
         json::Prop::required("minimum_seats"),
@@ -3857,8 +3789,8 @@ impl FromJson for ProductUpdate {
 }
 
 impl ProductUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("trial_interval"),
         json::Prop::patch("trial_interval_count"),
@@ -3984,29 +3916,23 @@ impl ProductUpdatePricesItem {
 }
 
 impl ProductUpdatePricesItem {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            ExistingProductPrice::FIELDS,
-            |r| Ok(Self::ExistingProductPrice(FromJson::read(r)?)),
-            &["id"],
-        ),
-        (
-            ProductPriceCreate::FIELDS,
-            |r| {
-                let at = r.clone();
-                match ProductPriceCreate::read(r)? {
-                    ProductPriceCreate::Unknown { .. } => Err(json::no_variant(
-                        r,
-                        &at,
-                        Some(ProductPriceCreate::closest_error),
-                    )),
-                    x => Ok(Self::ProductPriceCreate(x)),
-                }
-            },
-            &[],
-        ),
+        (json::Keys::Props(ExistingProductPrice::PROPS), |r| {
+            Ok(Self::ExistingProductPrice(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(ProductPriceCreate::FIELDS), |r| {
+            let at = r.clone();
+            match ProductPriceCreate::read(r)? {
+                ProductPriceCreate::Unknown { .. } => Err(json::no_variant(
+                    r,
+                    &at,
+                    Some(ProductPriceCreate::closest_error),
+                )),
+                x => Ok(Self::ProductPriceCreate(x)),
+            }
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK

@@ -135,8 +135,8 @@ impl FromJson for InactiveSubscription {
 }
 
 impl InactiveSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("InactiveSubscription"), true),
         json::Prop::required("detail"),
     ];
@@ -194,8 +194,8 @@ impl FromJson for ListResourceSubscription {
 }
 
 impl ListResourceSubscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -364,8 +364,8 @@ impl FromJson for Subscription {
 }
 
 impl Subscription {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -743,8 +743,8 @@ impl FromJson for SubscriptionCancel {
 }
 
 impl SubscriptionCancel {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("customer_cancellation_reason"),
         json::Prop::patch("customer_cancellation_comment"),
         json::Prop::required("cancel_at_period_end"),
@@ -842,8 +842,8 @@ impl FromJson for SubscriptionCreateCustomer {
 }
 
 impl SubscriptionCreateCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("product_id"),
         json::Prop::required("customer_id"),
@@ -929,8 +929,8 @@ impl FromJson for SubscriptionCreateExternalCustomer {
 }
 
 impl SubscriptionCreateExternalCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::required("product_id"),
         json::Prop::required("external_customer_id"),
@@ -1054,8 +1054,8 @@ impl FromJson for SubscriptionCustomer {
 }
 
 impl SubscriptionCustomer {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("id"),
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
@@ -1389,8 +1389,8 @@ impl FromJson for SubscriptionLocked {
 }
 
 impl SubscriptionLocked {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("error", &json::Konst::Str("SubscriptionLocked"), true),
         json::Prop::required("detail"),
     ];
@@ -1467,8 +1467,8 @@ impl FromJson for SubscriptionMeter {
 }
 
 impl SubscriptionMeter {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1595,8 +1595,8 @@ impl FromJson for SubscriptionPause {
 }
 
 impl SubscriptionPause {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("pause_at_period_end"),
         json::Prop::patch("resumes_at"),
     ];
@@ -1659,8 +1659,8 @@ impl FromJson for SubscriptionResume {
 }
 
 impl SubscriptionResume {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::constant(
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::constant(
         "resume",
         &json::Konst::Json("true"),
         true,
@@ -1747,8 +1747,8 @@ impl FromJson for SubscriptionRevoke {
 }
 
 impl SubscriptionRevoke {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("customer_cancellation_reason"),
         json::Prop::patch("customer_cancellation_comment"),
         json::Prop::constant("revoke", &json::Konst::Json("true"), true),
@@ -2068,49 +2068,34 @@ impl SubscriptionUpdate {
 }
 
 impl SubscriptionUpdate {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(SubscriptionRevoke::PROPS), |r| {
+            Ok(Self::SubscriptionRevoke(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionResume::PROPS), |r| {
+            Ok(Self::SubscriptionResume(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionUpdateSeats::PROPS), |r| {
+            Ok(Self::Seats(FromJson::read(r)?))
+        }),
         (
-            SubscriptionRevoke::FIELDS,
-            |r| Ok(Self::SubscriptionRevoke(FromJson::read(r)?)),
-            &["revoke"],
-        ),
-        (
-            SubscriptionResume::FIELDS,
-            |r| Ok(Self::SubscriptionResume(FromJson::read(r)?)),
-            &["resume"],
-        ),
-        (
-            SubscriptionUpdateSeats::FIELDS,
-            |r| Ok(Self::Seats(FromJson::read(r)?)),
-            &["seats"],
-        ),
-        (
-            SubscriptionUpdateBillingPeriod::FIELDS,
+            json::Keys::Props(SubscriptionUpdateBillingPeriod::PROPS),
             |r| Ok(Self::BillingPeriod(FromJson::read(r)?)),
-            &["current_billing_period_end"],
         ),
-        (
-            SubscriptionCancel::FIELDS,
-            |r| Ok(Self::SubscriptionCancel(FromJson::read(r)?)),
-            &["cancel_at_period_end"],
-        ),
-        (
-            SubscriptionPause::FIELDS,
-            |r| Ok(Self::SubscriptionPause(FromJson::read(r)?)),
-            &["pause_at_period_end"],
-        ),
-        (
-            SubscriptionUpdateClear::FIELDS,
-            |r| Ok(Self::Clear(FromJson::read(r)?)),
-            &["pending_update"],
-        ),
-        (
-            SubscriptionUpdateBase::FIELDS,
-            |r| Ok(Self::Base(FromJson::read(r)?)),
-            &[],
-        ),
+        (json::Keys::Props(SubscriptionCancel::PROPS), |r| {
+            Ok(Self::SubscriptionCancel(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionPause::PROPS), |r| {
+            Ok(Self::SubscriptionPause(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionUpdateClear::PROPS), |r| {
+            Ok(Self::Clear(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(SubscriptionUpdateBase::PROPS), |r| {
+            Ok(Self::Base(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2261,8 +2246,8 @@ impl FromJson for SubscriptionUpdateBase {
 }
 
 impl SubscriptionUpdateBase {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::optional("metadata"),
         json::Prop::patch("product_id"),
         json::Prop::patch("proration_behavior"),
@@ -2330,11 +2315,15 @@ impl SubscriptionUpdateBaseTrialEnd {
 }
 
 impl SubscriptionUpdateBaseTrialEnd {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (&[], |r| Ok(Self::DateTime(FromJson::read(r)?)), &[]),
-        (&[], |r| Ok(Self::String(FromJson::read(r)?)), &[]),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::DateTime(FromJson::read(r)?))
+        }),
+        (json::Keys::Names(&[]), |r| {
+            Ok(Self::String(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2405,8 +2394,9 @@ impl FromJson for SubscriptionUpdateBillingPeriod {
 }
 
 impl SubscriptionUpdateBillingPeriod {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("current_billing_period_end")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] =
+        &[json::Prop::required("current_billing_period_end")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2467,8 +2457,8 @@ impl FromJson for SubscriptionUpdateClear {
 }
 
 impl SubscriptionUpdateClear {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[json::Prop::required("pending_update")];
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[json::Prop::required("pending_update")];
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
@@ -2528,8 +2518,8 @@ impl FromJson for SubscriptionUpdateSeats {
 }
 
 impl SubscriptionUpdateSeats {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("seats"),
         json::Prop::patch("proration_behavior"),
     ];
@@ -2612,18 +2602,15 @@ impl SubscriptionsCreateBody {
 }
 
 impl SubscriptionsCreateBody {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(SubscriptionCreateCustomer::PROPS), |r| {
+            Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?))
+        }),
         (
-            SubscriptionCreateCustomer::FIELDS,
-            |r| Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?)),
-            &["product_id", "customer_id"],
-        ),
-        (
-            SubscriptionCreateExternalCustomer::FIELDS,
+            json::Keys::Props(SubscriptionCreateExternalCustomer::PROPS),
             |r| Ok(Self::SubscriptionCreateExternalCustomer(FromJson::read(r)?)),
-            &["product_id", "external_customer_id"],
         ),
     ];
 
@@ -2720,19 +2707,15 @@ impl SubscriptionsUpdateResponse403 {
 }
 
 impl SubscriptionsUpdateResponse403 {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
-        (
-            AlreadyCanceledSubscription::FIELDS,
-            |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
-        (
-            InactiveSubscription::FIELDS,
-            |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
-            &["error", "detail"],
-        ),
+        (json::Keys::Props(AlreadyCanceledSubscription::PROPS), |r| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(InactiveSubscription::PROPS), |r| {
+            Ok(Self::InactiveSubscription(FromJson::read(r)?))
+        }),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK

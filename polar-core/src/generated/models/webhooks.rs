@@ -102,8 +102,8 @@ impl FromJson for BenefitGrantCustomWebhook {
 }
 
 impl BenefitGrantCustomWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -325,8 +325,8 @@ impl FromJson for BenefitGrantDiscordWebhook {
 }
 
 impl BenefitGrantDiscordWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -548,8 +548,8 @@ impl FromJson for BenefitGrantDownloadablesWebhook {
 }
 
 impl BenefitGrantDownloadablesWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -771,8 +771,8 @@ impl FromJson for BenefitGrantFeatureFlagWebhook {
 }
 
 impl BenefitGrantFeatureFlagWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -994,8 +994,8 @@ impl FromJson for BenefitGrantGitHubRepositoryWebhook {
 }
 
 impl BenefitGrantGitHubRepositoryWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1217,8 +1217,8 @@ impl FromJson for BenefitGrantLicenseKeysWebhook {
 }
 
 impl BenefitGrantLicenseKeysWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1440,8 +1440,8 @@ impl FromJson for BenefitGrantMeterCreditWebhook {
 }
 
 impl BenefitGrantMeterCreditWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -1663,8 +1663,8 @@ impl FromJson for BenefitGrantSlackSharedChannelWebhook {
 }
 
 impl BenefitGrantSlackSharedChannelWebhook {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -2142,160 +2142,46 @@ impl BenefitGrantWebhook {
 }
 
 impl BenefitGrantWebhook {
-    /// The members `best_fit` tries, most specific first: the property names each knows,
-    /// its read, and the keys it requires.
+    /// The members `best_fit` tries, most specific first: what each knows of an object's
+    /// keys (a struct's property table, or names), and its read.
     const MEMBERS: &'static [json::Member<Self>] = &[
+        (json::Keys::Props(BenefitGrantDiscordWebhook::PROPS), |r| {
+            Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?))
+        }),
+        (json::Keys::Props(BenefitGrantCustomWebhook::PROPS), |r| {
+            Ok(Self::BenefitGrantCustomWebhook(FromJson::read(r)?))
+        }),
         (
-            BenefitGrantDiscordWebhook::FIELDS,
-            |r| Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
-        ),
-        (
-            BenefitGrantCustomWebhook::FIELDS,
-            |r| Ok(Self::BenefitGrantCustomWebhook(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
-        ),
-        (
-            BenefitGrantGitHubRepositoryWebhook::FIELDS,
+            json::Keys::Props(BenefitGrantGitHubRepositoryWebhook::PROPS),
             |r| {
                 Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::read(
                     r,
                 )?))
             },
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            BenefitGrantDownloadablesWebhook::FIELDS,
+            json::Keys::Props(BenefitGrantDownloadablesWebhook::PROPS),
             |r| Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            BenefitGrantLicenseKeysWebhook::FIELDS,
+            json::Keys::Props(BenefitGrantLicenseKeysWebhook::PROPS),
             |r| Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            BenefitGrantMeterCreditWebhook::FIELDS,
+            json::Keys::Props(BenefitGrantMeterCreditWebhook::PROPS),
             |r| Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            BenefitGrantFeatureFlagWebhook::FIELDS,
+            json::Keys::Props(BenefitGrantFeatureFlagWebhook::PROPS),
             |r| Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::read(r)?)),
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
         (
-            BenefitGrantSlackSharedChannelWebhook::FIELDS,
+            json::Keys::Props(BenefitGrantSlackSharedChannelWebhook::PROPS),
             |r| {
                 Ok(Self::BenefitGrantSlackSharedChannelWebhook(FromJson::read(
                     r,
                 )?))
             },
-            &[
-                "created_at",
-                "modified_at",
-                "id",
-                "is_granted",
-                "is_revoked",
-                "subscription_id",
-                "order_id",
-                "customer_id",
-                "benefit_id",
-                "customer",
-                "benefit",
-                "properties",
-            ],
         ),
     ];
 
@@ -2487,8 +2373,8 @@ impl FromJson for ListResourceWebhookDelivery {
 }
 
 impl ListResourceWebhookDelivery {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -2548,8 +2434,8 @@ impl FromJson for ListResourceWebhookEndpoint {
 }
 
 impl ListResourceWebhookEndpoint {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("items"),
         json::Prop::required("pagination"),
     ];
@@ -2609,8 +2495,8 @@ impl FromJson for WebhookBenefitCreatedPayload {
 }
 
 impl WebhookBenefitCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("benefit.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -2672,8 +2558,8 @@ impl FromJson for WebhookBenefitGrantCreatedPayload {
 }
 
 impl WebhookBenefitGrantCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("benefit_grant.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -2736,8 +2622,8 @@ impl FromJson for WebhookBenefitGrantCycledPayload {
 }
 
 impl WebhookBenefitGrantCycledPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("benefit_grant.cycled"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -2799,8 +2685,8 @@ impl FromJson for WebhookBenefitGrantRevokedPayload {
 }
 
 impl WebhookBenefitGrantRevokedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("benefit_grant.revoked"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -2862,8 +2748,8 @@ impl FromJson for WebhookBenefitGrantUpdatedPayload {
 }
 
 impl WebhookBenefitGrantUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("benefit_grant.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -2925,8 +2811,8 @@ impl FromJson for WebhookBenefitUpdatedPayload {
 }
 
 impl WebhookBenefitUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("benefit.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -2988,8 +2874,8 @@ impl FromJson for WebhookCheckoutCreatedPayload {
 }
 
 impl WebhookCheckoutCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("checkout.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3054,8 +2940,8 @@ impl FromJson for WebhookCheckoutExpiredPayload {
 }
 
 impl WebhookCheckoutExpiredPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("checkout.expired"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3117,8 +3003,8 @@ impl FromJson for WebhookCheckoutUpdatedPayload {
 }
 
 impl WebhookCheckoutUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("checkout.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3185,8 +3071,8 @@ impl FromJson for WebhookCustomerCreatedPayload {
 }
 
 impl WebhookCustomerCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3248,8 +3134,8 @@ impl FromJson for WebhookCustomerDeletedPayload {
 }
 
 impl WebhookCustomerDeletedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer.deleted"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3312,8 +3198,8 @@ impl FromJson for WebhookCustomerSeatAssignedPayload {
 }
 
 impl WebhookCustomerSeatAssignedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer_seat.assigned"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3375,8 +3261,8 @@ impl FromJson for WebhookCustomerSeatClaimedPayload {
 }
 
 impl WebhookCustomerSeatClaimedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer_seat.claimed"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3438,8 +3324,8 @@ impl FromJson for WebhookCustomerSeatRevokedPayload {
 }
 
 impl WebhookCustomerSeatRevokedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer_seat.revoked"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3507,8 +3393,8 @@ impl FromJson for WebhookCustomerStateChangedPayload {
 }
 
 impl WebhookCustomerStateChangedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer.state_changed"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3574,8 +3460,8 @@ impl FromJson for WebhookCustomerUpdatedPayload {
 }
 
 impl WebhookCustomerUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("customer.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3653,8 +3539,8 @@ impl FromJson for WebhookDelivery {
 }
 
 impl WebhookDelivery {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -3762,8 +3648,8 @@ impl FromJson for WebhookDiscountCreatedPayload {
 }
 
 impl WebhookDiscountCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("discount.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3825,8 +3711,8 @@ impl FromJson for WebhookDiscountDeletedPayload {
 }
 
 impl WebhookDiscountDeletedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("discount.deleted"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3888,8 +3774,8 @@ impl FromJson for WebhookDiscountUpdatedPayload {
 }
 
 impl WebhookDiscountUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("discount.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -3976,8 +3862,8 @@ impl FromJson for WebhookEndpoint {
 }
 
 impl WebhookEndpoint {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -4124,8 +4010,8 @@ impl FromJson for WebhookEndpointCreate {
 }
 
 impl WebhookEndpointCreate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("url"),
         json::Prop::patch("name"),
         json::Prop::required("format"),
@@ -4221,8 +4107,8 @@ impl FromJson for WebhookEndpointUpdate {
 }
 
 impl WebhookEndpointUpdate {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::patch("url"),
         json::Prop::patch("name"),
         json::Prop::patch("format"),
@@ -4330,8 +4216,8 @@ impl FromJson for WebhookEvent {
 }
 
 impl WebhookEvent {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::required("created_at"),
         json::Prop::required("modified_at"),
         json::Prop::required("id"),
@@ -4756,8 +4642,8 @@ impl FromJson for WebhookMemberCreatedPayload {
 }
 
 impl WebhookMemberCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("member.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -4822,8 +4708,8 @@ impl FromJson for WebhookMemberDeletedPayload {
 }
 
 impl WebhookMemberDeletedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("member.deleted"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -4888,8 +4774,8 @@ impl FromJson for WebhookMemberUpdatedPayload {
 }
 
 impl WebhookMemberUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("member.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -4961,8 +4847,8 @@ impl FromJson for WebhookOrderCreatedPayload {
 }
 
 impl WebhookOrderCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("order.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5026,8 +4912,8 @@ impl FromJson for WebhookOrderPaidPayload {
 }
 
 impl WebhookOrderPaidPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("order.paid"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5089,8 +4975,8 @@ impl FromJson for WebhookOrderRefundedPayload {
 }
 
 impl WebhookOrderRefundedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("order.refunded"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5157,8 +5043,8 @@ impl FromJson for WebhookOrderUpdatedPayload {
 }
 
 impl WebhookOrderUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("order.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5220,8 +5106,8 @@ impl FromJson for WebhookOrganizationUpdatedPayload {
 }
 
 impl WebhookOrganizationUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("organization.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5660,8 +5546,8 @@ impl FromJson for WebhookProductCreatedPayload {
 }
 
 impl WebhookProductCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("product.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5723,8 +5609,8 @@ impl FromJson for WebhookProductUpdatedPayload {
 }
 
 impl WebhookProductUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("product.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5786,8 +5672,8 @@ impl FromJson for WebhookRefundCreatedPayload {
 }
 
 impl WebhookRefundCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("refund.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5849,8 +5735,8 @@ impl FromJson for WebhookRefundUpdatedPayload {
 }
 
 impl WebhookRefundUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("refund.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5913,8 +5799,8 @@ impl FromJson for WebhookSubscriptionActivePayload {
 }
 
 impl WebhookSubscriptionActivePayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.active"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -5977,8 +5863,8 @@ impl FromJson for WebhookSubscriptionCanceledPayload {
 }
 
 impl WebhookSubscriptionCanceledPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.canceled"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6042,8 +5928,8 @@ impl FromJson for WebhookSubscriptionCreatedPayload {
 }
 
 impl WebhookSubscriptionCreatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.created"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6113,8 +5999,8 @@ impl FromJson for WebhookSubscriptionCycledPayload {
 }
 
 impl WebhookSubscriptionCycledPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.cycled"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6181,8 +6067,8 @@ impl FromJson for WebhookSubscriptionPastDuePayload {
 }
 
 impl WebhookSubscriptionPastDuePayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.past_due"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6247,8 +6133,8 @@ impl FromJson for WebhookSubscriptionPausedPayload {
 }
 
 impl WebhookSubscriptionPausedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.paused"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6312,8 +6198,8 @@ impl FromJson for WebhookSubscriptionResumedPayload {
 }
 
 impl WebhookSubscriptionResumedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.resumed"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6378,8 +6264,8 @@ impl FromJson for WebhookSubscriptionRevokedPayload {
 }
 
 impl WebhookSubscriptionRevokedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.revoked"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6445,8 +6331,8 @@ impl FromJson for WebhookSubscriptionUncanceledPayload {
 }
 
 impl WebhookSubscriptionUncanceledPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.uncanceled"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),
@@ -6512,8 +6398,8 @@ impl FromJson for WebhookSubscriptionUpdatedPayload {
 }
 
 impl WebhookSubscriptionUpdatedPayload {
-    /// Its properties, each with its rule: what `load` reads.
-    const PROPS: &'static [json::Prop] = &[
+    /// Its properties, each with its rule: what `load` reads (and a union weighs it by).
+    pub(crate) const PROPS: &'static [json::Prop] = &[
         json::Prop::constant("type", &json::Konst::Str("subscription.updated"), true),
         json::Prop::required("timestamp"),
         json::Prop::required("data"),

@@ -177,7 +177,13 @@ impl Prop {
         }
     }
 
-    fn is_required(&self) -> bool {
+    /// Its key.
+    pub(super) fn key(&self) -> &'static str {
+        self.key
+    }
+
+    /// Whether an object must have it.
+    pub(super) fn is_required(&self) -> bool {
         matches!(self.rule, Rule::Required | Rule::Const(_, true))
     }
 }

@@ -1,18 +1,47 @@
 //! Choosing the member of a union, in one pass: by tag, by best fit, and why none fitted.
 
 use super::object::CONST_MISMATCH;
+use super::table::Prop;
 use super::{to_vec, DecodeError, Value};
 use crate::runtime::doc::{Miss, Reader};
 use std::borrow::Cow;
 
-/// One member of a union, as generated code lists them, most specific first: the property
-/// names it knows, its read, and the keys it requires (none listed for a member that is
-/// no struct).
-pub type Member<T> = (
-    &'static [&'static str],
-    fn(&mut Reader<'_>) -> Result<T, Miss>,
-    &'static [&'static str],
-);
+/// One member of a union, as generated code lists them, most specific first: what it knows
+/// of an object's keys, and its read.
+pub type Member<T> = (Keys, fn(&mut Reader<'_>) -> Result<T, Miss>);
+
+/// What a member of a union knows of an object's keys: a struct's property table (its
+/// names, and which it requires), or names alone (a member that is itself a union, or is
+/// no object: none).
+pub enum Keys {
+    /// A struct's `PROPS`.
+    Props(&'static [Prop]),
+    /// Names, none of them required.
+    Names(&'static [&'static str]),
+}
+
+impl Keys {
+    fn name(&self, i: usize) -> Option<&'static str> {
+        match self {
+            Keys::Props(p) => p.get(i).map(Prop::key),
+            Keys::Names(n) => n.get(i).copied(),
+        }
+    }
+
+    /// Whether one of the keys this member requires is not among `keys`.
+    fn lacks_one_of(&self, keys: &[Cow<'_, str>]) -> bool {
+        let Keys::Props(props) = self else {
+            return false;
+        };
+        let required = props.iter().filter(|p| p.is_required()).map(Prop::key);
+        count_missing(|i| keys.get(i).map(|k| &**k), required, 1) > 0
+    }
+
+    /// How many of `keys` this member does not know, counted up to `limit`.
+    fn unknown(&self, keys: &[Cow<'_, str>], limit: usize) -> usize {
+        count_missing(|i| self.name(i), keys.iter().map(|k| &**k), limit)
+    }
+}
 
 /// The closest error of a union (see [`closest_error`]), as generated code gives it.
 pub type Closest = fn(&Reader<'_>) -> Option<DecodeError>;
@@ -72,13 +101,13 @@ pub fn best_fit<T>(
 ) -> Result<T, Miss> {
     let keys = r.keys()?;
     let mut best: Option<(usize, T, Reader<'_>)> = None;
-    for (known, read, required) in members {
-        if count_missing(&keys, required, 1) > 0 {
+    for (known, read) in members {
+        if known.lacks_one_of(&keys) {
             continue;
         }
         // A member that cannot beat the best so far is not counted to the end.
         let bound = best.as_ref().map_or(usize::MAX, |(s, _, _)| *s);
-        let score = count_missing(known, &keys, bound);
+        let score = known.unknown(&keys, bound);
         if score >= bound {
             continue;
         }
@@ -112,13 +141,13 @@ pub fn best_fit<T>(
 pub fn closest_error<T>(r: &Reader<'_>, members: &[Member<T>]) -> Option<DecodeError> {
     let keys = r.keys().ok()?;
     let mut best: Option<((usize, std::cmp::Reverse<usize>), DecodeError)> = None;
-    for (known, read, _) in members {
+    for (known, read) in members {
         let mut c = r.clone();
         let error = match read(&mut c) {
             Ok(_) => return None,
             Err(_) => c.take_fail(),
         };
-        let unknown = count_missing(known, &keys, usize::MAX);
+        let unknown = known.unknown(&keys, usize::MAX);
         let progress = if error.message.starts_with(CONST_MISMATCH) {
             0
         } else {
@@ -162,19 +191,22 @@ pub fn unknown_reason(value: &Value, closest: Closest) -> Option<DecodeError> {
     })
 }
 
-/// How many of `keys` are not in `set`, counted up to `limit`. Both usually follow the
-/// spec's order, so the entry after the last one found is tried first: linear, where a
-/// search per key is quadratic.
-fn count_missing<K: AsRef<str>>(set: &[K], keys: &[impl AsRef<str>], limit: usize) -> usize {
+/// How many of `keys` are not in the set whose `i`th name is `set(i)`, counted up to
+/// `limit`. Both usually follow the spec's order, so the name after the last one found is
+/// tried first: linear, where a search per key is quadratic.
+fn count_missing<'s, 'k>(
+    set: impl Fn(usize) -> Option<&'s str>,
+    keys: impl Iterator<Item = &'k str>,
+    limit: usize,
+) -> usize {
     let mut next = 0;
     let mut missing = 0;
     for k in keys {
-        let k = k.as_ref();
-        if set.get(next).is_some_and(|s| s.as_ref() == k) {
+        if set(next) == Some(k) {
             next += 1;
             continue;
         }
-        match set.iter().position(|s| s.as_ref() == k) {
+        match (0..).map_while(&set).position(|s| s == k) {
             Some(i) => next = i + 1,
             None => {
                 missing += 1;
