@@ -930,27 +930,19 @@ impl<'a> Reader<'a> {
     pub fn repeats_later(&self, at: (usize, usize), key: &str) -> bool {
         let mut scan = self.clone();
         scan.rewind(at);
-        scan.p.skip_ws();
-        if scan.p.skip_loose().is_none() {
-            return true;
-        }
-        loop {
-            scan.p.skip_ws();
-            match scan.p.peek() {
-                Some(b',') => scan.p.pos += 1,
-                Some(b'}') => return false,
-                _ => return true,
+        let mut later = || -> Result<bool, Miss> {
+            loop {
+                scan.p.skip_ws();
+                scan.p.skip_loose().ok_or(Miss::UNSURE)?;
+                if !scan.next_entry(false)? {
+                    return Ok(false);
+                }
+                if scan.key()? == key {
+                    return Ok(true);
+                }
             }
-            scan.p.skip_ws();
-            match scan.key() {
-                Ok(k) if k != key => {}
-                _ => return true,
-            }
-            scan.p.skip_ws();
-            if scan.p.skip_loose().is_none() {
-                return true;
-            }
-        }
+        };
+        later().unwrap_or(true)
     }
 
     /// Opens the object that comes next, for [`Reader::next_entry`] to walk.
