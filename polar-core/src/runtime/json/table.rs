@@ -252,6 +252,11 @@ impl Bits {
         Bits([0; MAX_PROPS / 64])
     }
 
+    /// How many are set.
+    fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & 1 << (i % 64) != 0)
     }
@@ -352,19 +357,23 @@ fn read_props(
             faults.failed(r, start, f.key, i, mismatch)?;
         }
     }
-    let complete = table
-        .iter()
-        .enumerate()
-        .all(|(i, f)| !f.is_required() || seen.get(i));
+    // Polar usually sends every property: then nothing required can be missing.
+    let complete = seen.count() == table.len()
+        || table
+            .iter()
+            .enumerate()
+            .all(|(i, f)| !f.is_required() || seen.get(i));
     if !complete || faults.any() {
         if !exact {
             return Err(Miss::FIT);
         }
         return Err(faults.first(r, table, &seen));
     }
-    for (i, f) in table.iter().enumerate() {
-        if nulls.get(i) {
-            extra.insert(f.key.to_owned(), Value::Null);
+    if nulls.count() > 0 {
+        for (i, f) in table.iter().enumerate() {
+            if nulls.get(i) {
+                extra.insert(f.key.to_owned(), Value::Null);
+            }
         }
     }
     Ok(extra)
