@@ -185,6 +185,30 @@ impl<'a> Parser<'a> {
         Some(s)
     }
 
+    /// At a key's opening quote: whether the key is `key`, the parser then past its colon.
+    /// A plain key is compared in place; one with an escape is decoded first.
+    fn key_matches(&mut self, key: &str) -> Option<bool> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let rest = self.bytes().get(start..)?;
+        let i = find_special(rest)?;
+        let hit = match rest.get(i)? {
+            b'"' => {
+                self.pos = start + i + 1;
+                rest.get(..i)? == key.as_bytes()
+            }
+            _ => self.string().ok()? == key,
+        };
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return None;
+        }
+        self.pos += 1;
+        Some(hit)
+    }
+
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
@@ -532,9 +556,6 @@ impl From<SyntaxError> for Miss {
 /// What [`Reader::object`] calls with each key, the reader at its value.
 pub type Entry<'f, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<(), Miss> + 'f;
 
-/// What a scan of an object calls with each key (see `Reader::scan`): `false` ends it.
-type Visit<'f, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<bool, Miss> + 'f;
-
 /// Reads a JSON document token by token, straight into typed values: no tree, nothing
 /// allocated but the strings with escapes. It accepts exactly what [`parse`] accepts
 /// (strings, numbers and skipped values are checked the same way, nesting is limited the
@@ -880,14 +901,6 @@ impl<'a> Reader<'a> {
         self.fail = None;
     }
 
-    /// Moves to where `other`, a reader over the same text, has got to (with the failure
-    /// it recorded, if any).
-    pub fn advance_to(&mut self, other: &mut Self) {
-        self.p.pos = other.p.pos;
-        self.depth = other.depth;
-        self.fail = other.fail.take();
-    }
-
     fn open(&mut self, byte: u8) -> Result<(), Miss> {
         if self.peek() != Some(byte) {
             return Err(self.expected(match byte {
@@ -1052,63 +1065,61 @@ impl<'a> Reader<'a> {
     /// (a repeated one makes the member's read miss); the last in exact mode, as a decoder
     /// of the document takes the last of a repeated key.
     pub fn tag(&self, key: &str) -> Result<Option<Cow<'a, str>>, Miss> {
-        let exact = self.exact;
+        // A union's tag is often some way into its object: the keys passed are compared in
+        // place, not built.
+        let mut s = self.clone();
+        if s.peek() != Some(b'{') {
+            return Ok(None);
+        }
+        s.begin_object()?;
         let mut last = None;
-        self.scan(&mut |s, k| {
-            if k != key {
-                return Ok(true);
+        let mut first = true;
+        while s.next_entry(first)? {
+            first = false;
+            let hit = s.p.key_matches(key).ok_or(Miss::UNSURE)?;
+            s.p.skip_ws();
+            if hit {
+                last = match s.p.peek() {
+                    Some(b'"') => Some(s.str()?),
+                    _ => None,
+                };
+                if !self.exact {
+                    break;
+                }
+                if last.is_some() {
+                    continue;
+                }
             }
-            last = match s.peek() {
-                Some(b'"') => Some(s.str()?),
-                _ => None,
-            };
-            Ok(exact)
-        })?;
+            s.p.skip_loose().ok_or(Miss::UNSURE)?;
+        }
         Ok(last)
     }
 
     /// The keys of the object that comes next (none if it is no object), consuming
-    /// nothing: how a union weighs its members before reading one.
+    /// nothing: how a union weighs its members before reading one. Values are skipped
+    /// without checking them: the read that follows checks every value, and only needs
+    /// where each ends.
     pub fn keys(&self) -> Result<Vec<Cow<'a, str>>, Miss> {
         let mut keys = Vec::new();
-        self.scan(&mut |_, k| {
-            // Sized for a typical Polar object at the first key, so that listing one
-            // allocates once (and a value that is no object, not at all).
-            if keys.is_empty() {
-                keys.reserve(16);
-            }
-            keys.push(k);
-            Ok(true)
-        })?;
-        Ok(keys)
-    }
-
-    /// Walks the object that comes next (nothing if it is no object), consuming nothing:
-    /// `entry` gets each key, the scan at its value, may read the value, and says whether
-    /// to go on. A value left unread is skipped without checking it: the read that
-    /// follows a scan checks every value, and only needs where each ends.
-    fn scan(&self, entry: &mut Visit<'_, 'a>) -> Result<(), Miss> {
-        let mut scan = self.clone();
-        if scan.peek() != Some(b'{') {
-            return Ok(());
+        let mut s = self.clone();
+        if s.peek() != Some(b'{') {
+            return Ok(keys);
         }
-        scan.begin_object()?;
+        s.begin_object()?;
         let mut first = true;
-        while scan.next_entry(first)? {
+        while s.next_entry(first)? {
             first = false;
-            let key = scan.key()?;
-            // At the value itself, so that `entry` reading it is seen, and the loose skip
-            // starts at the value (at a space it would stop at once).
-            scan.p.skip_ws();
-            let at = scan.p.pos;
-            if !entry(&mut scan, key)? {
-                break;
+            let key = s.key()?;
+            // Sized for a typical Polar object at the first key, so that listing one
+            // allocates once (and an empty one, not at all).
+            if keys.is_empty() {
+                keys.reserve(24);
             }
-            if scan.p.pos == at {
-                scan.p.skip_loose().ok_or(Miss::UNSURE)?;
-            }
+            keys.push(key);
+            s.p.skip_ws();
+            s.p.skip_loose().ok_or(Miss::UNSURE)?;
         }
-        Ok(())
+        Ok(keys)
     }
 }
 

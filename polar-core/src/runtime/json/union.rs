@@ -100,7 +100,9 @@ pub fn best_fit<T>(
     unknown: fn(Value) -> T,
 ) -> Result<T, Miss> {
     let keys = r.keys()?;
-    let mut best: Option<(usize, T, Reader<'_>)> = None;
+    // Each member reads from here; the best one's end is where the reader goes.
+    let start = r.mark();
+    let mut best: Option<(usize, T, (usize, usize))> = None;
     for (known, read) in members {
         if known.lacks_one_of(&keys) {
             continue;
@@ -111,21 +113,18 @@ pub fn best_fit<T>(
         if score >= bound {
             continue;
         }
-        let mut c = r.clone();
-        match read(&mut c) {
-            Ok(v) if score == 0 => {
-                r.advance_to(&mut c);
-                return Ok(v);
-            }
-            Ok(v) => best = Some((score, v, c)),
+        match read(r) {
+            Ok(v) if score == 0 => return Ok(v),
+            Ok(v) => best = Some((score, v, r.mark())),
             // A member that cannot tell may be the one exact mode picks.
             Err(m) if m.unsure => return Err(m),
             Err(_) => {}
         }
+        r.rewind(start);
     }
     match best {
-        Some((_, v, mut c)) => {
-            r.advance_to(&mut c);
+        Some((_, v, end)) => {
+            r.rewind(end);
             Ok(v)
         }
         None => r.value().map(unknown),
