@@ -287,13 +287,18 @@ impl<T: ToJson> ToJson for Patch<T> {
 /// Value `i` of a generated enum's table: `text` holds the values end to end, `ends` where
 /// each ends.
 pub fn value_at(text: &'static str, ends: &[u16], i: usize) -> &'static str {
+    let (start, end) = bounds(ends, i);
+    text.get(start..end).unwrap_or_default()
+}
+
+/// Where value `i` of a generated enum's table starts and ends in its text.
+fn bounds(ends: &[u16], i: usize) -> (usize, usize) {
     let start = match i.checked_sub(1) {
         Some(p) => ends.get(p).copied().unwrap_or(0),
         None => 0,
     };
     let end = ends.get(i).copied().unwrap_or(0);
-    text.get(usize::from(start)..usize::from(end))
-        .unwrap_or_default()
+    (usize::from(start), usize::from(end))
 }
 
 /// The position of `v` among the values of a generated enum's table (see [`value_at`]), by
@@ -305,10 +310,19 @@ pub fn position(text: &'static str, ends: &[u16], order: &[u16], v: &str) -> Opt
         _ => order.get(k).map(|&i| usize::from(i)),
     };
     let (mut low, mut high) = (0, ends.len());
+    let v = v.as_bytes();
     while low < high {
         let mid = low + (high - low) / 2;
         let i = nth(mid)?;
-        match value_at(text, ends, i).cmp(v) {
+        let (start, end) = bounds(ends, i);
+        // As bytes: the values are sorted by them, and no char boundary needs checking.
+        let at = text.as_bytes().get(start..end).unwrap_or_default();
+        // Most steps are decided by the first byte: compared in place, before `memcmp`.
+        let step = match (at.first(), v.first()) {
+            (Some(a), Some(b)) if a != b => a.cmp(b),
+            _ => at.cmp(v),
+        };
+        match step {
             std::cmp::Ordering::Less => low = mid + 1,
             std::cmp::Ordering::Greater => high = mid,
             std::cmp::Ordering::Equal => return Some(i),
