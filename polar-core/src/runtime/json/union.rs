@@ -278,6 +278,25 @@ mod tests {
         }
     }
 
+    /// A value that is no object goes to the first member that reads it (none weighs
+    /// keys), in both modes; one that no member reads is kept as sent.
+    #[test]
+    fn scalars_take_the_first_member_that_reads_them() {
+        use crate::models::MetadataValue as M;
+        let cases: [(&[u8], M); 6] = [
+            (b"\"x\"", M::String("x".into())),
+            (b"3", M::Integer(3)),
+            (b"1.5", M::Number(1.5)),
+            (b" true", M::Boolean(true)),
+            (b"null", M::Unknown(serde_json::Value::Null)),
+            (b"[1]", M::Unknown(serde_json::json!([1]))),
+        ];
+        for (text, want) in cases {
+            assert!(agree::<M>(text));
+            assert_eq!(read_slice::<M>(text), Some(want));
+        }
+    }
+
     #[test]
     fn one_pass_agrees_with_the_document_on_mutations() {
         mutations::<Customer>(CUSTOMER);
