@@ -101,21 +101,6 @@ pub fn best_fit<T>(
 ) -> Result<T, Miss> {
     // Each member reads from here; the best one's end is where the reader goes.
     let start = r.mark();
-    if r.peek() != Some(b'{') {
-        // No keys to weigh (a metadata value, say): every member that requires none
-        // leaves none unknown, so the first that reads the value is the one.
-        for (known, read) in members {
-            if matches!(known, Keys::Props(p) if p.iter().any(Prop::is_required)) {
-                continue;
-            }
-            match read(r) {
-                Ok(v) => return Ok(v),
-                Err(m) if m.unsure => return Err(m),
-                Err(_) => r.rewind(start),
-            }
-        }
-        return r.value().map(unknown);
-    }
     let keys = r.keys()?;
     let mut best: Option<(usize, T, (usize, usize))> = None;
     for (known, read) in members {
