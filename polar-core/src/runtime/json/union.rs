@@ -263,8 +263,9 @@ mod tests {
         }
     }
 
-    /// A value that is no object goes to the first member that reads it (none weighs
-    /// keys), in both modes; one that no member reads is kept as sent.
+    /// A value that is no object has no keys: it goes to the first member that reads it
+    /// (one requiring keys is passed over), in both modes; one that no member reads is
+    /// kept as sent.
     #[test]
     fn scalars_take_the_first_member_that_reads_them() {
         use crate::models::MetadataValue as M;
