@@ -1237,27 +1237,41 @@ fn emit_union(
     let fit = "json::best_fit(r, Self::MEMBERS, Self::Unknown)";
     out.push_str(&format!("impl FromJson for {name} {{"));
     if let Some((prop, mapping)) = discriminator {
-        // Find the tag, then the member reads the object.
-        let _ = writeln!(
-            out,
-            "\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        let Some(tag) = r.tag({})? else {{\n            return {fit};\n        }};\n        Ok(match &*tag {{",
-            lit(prop)
-        );
-        for (v, idx) in mapping {
-            if let Some(m) = members.get(*idx) {
-                let _ = writeln!(
-                    out,
-                    "            {} => Self::{}(FromJson::read(r)?),",
+        // Find the tag, then the member reads the object. Where every member checks the
+        // tag it is read by (a required constant), a guess at the tag is tried first.
+        let checked = mapping.iter().all(|(v, idx)| {
+            members
+                .get(*idx)
+                .is_some_and(|m| checks_tag(model, &m.ty, prop, v))
+        });
+        let arms: String = mapping
+            .iter()
+            .filter_map(|(v, idx)| {
+                let m = members.get(*idx)?;
+                Some(format!(
+                    "            {} => Self::{}(FromJson::read(r)?),\n",
                     lit(v),
                     m.variant
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "            _ => Self::Unknown(json::unknown_tagged(r, {}, &tag)?),\n        }})\n    }}",
+                ))
+            })
+            .collect();
+        let unknown = format!(
+            "            _ => Self::Unknown(json::unknown_tagged(r, {}, tag)?),\n",
             lit(prop)
         );
+        if checked {
+            let _ = writeln!(
+                out,
+                "\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        // Each member checks its tag: a guess at it saves the walk to it.\n        if let Some(v) = json::guessed(r, {p}, Self::by_tag) {{\n            return Ok(v);\n        }}\n        let Some(tag) = r.tag({p})? else {{\n            return {fit};\n        }};\n        Self::by_tag(r, &tag)\n    }}\n}}\n\nimpl {name} {{\n    /// The member tag `tag` names, reading the object.\n    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {{\n        Ok(match tag {{\n{arms}{unknown}        }})\n    }}",
+                p = lit(prop)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        let Some(tag) = r.tag({})? else {{\n            return {fit};\n        }};\n        let tag = &*tag;\n        Ok(match tag {{\n{arms}{unknown}        }})\n    }}",
+                lit(prop)
+            );
+        }
     } else {
         let _ = writeln!(
             out,
@@ -1290,6 +1304,23 @@ fn emit_union(
             );
         }
     }
+}
+
+/// Whether a member of type `ty` checks that its property `prop` is `tag`: a struct with
+/// `prop` a required string constant `tag`, compared exactly.
+fn checks_tag(model: &Model, ty: &Ty, prop: &str, tag: &str) -> bool {
+    let Ty::Named(n) = ty else {
+        return false;
+    };
+    let Some(Kind::Struct { fields, .. }) = model.defs.get(n).map(|d| &d.kind) else {
+        return false;
+    };
+    fields.iter().any(|f| {
+        f.json == prop
+            && matches!(f.kind, FieldKind::ConstRequired)
+            && !f.ignore_case
+            && matches!(&f.konst, Some(crate::json::J::Str(s)) if s == tag)
+    })
 }
 
 fn emit_events(model: &Model, name: &str, events: &[(String, String, Ty)], out: &mut String) {

@@ -75,6 +75,11 @@ impl std::fmt::Display for SyntaxError {
 /// rather than risking the stack.
 const MAX_DEPTH: usize = 128;
 
+/// How far [`Reader::guess_tag`] looks from an object's start: past a Polar object's
+/// properties before its tag, and little work wasted where no tag is found (the walk
+/// follows).
+pub const GUESS_WINDOW: usize = 1024;
+
 /// Checks that `bytes` is one JSON document (surrounding whitespace allowed, nothing else),
 /// building nothing: its text, or the first error with its position.
 pub fn validate(bytes: &[u8]) -> Result<&str, SyntaxError> {
@@ -131,6 +136,41 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|i| start + i)
+}
+
+/// Where `"key"` (quotes included) first occurs in `hay`: the index of its closing quote.
+/// Quotes are found eight bytes at a time, and only those followed by the key's first byte
+/// are compared further: a scan at a few instructions a byte.
+fn find_quoted(hay: &[u8], key: &[u8]) -> Option<usize> {
+    const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+    const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+    let first = *key.first()?;
+    let at = |i: usize| {
+        hay.get(i + 1) == Some(&first)
+            && hay.get(i + 1..i + 1 + key.len()) == Some(key)
+            && hay.get(i + 1 + key.len()) == Some(&b'"')
+    };
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ QUOTES;
+        // The high bit of each byte that is a quote (zero in `x`), exactly: no borrow
+        // crosses bytes, as each byte's low seven bits are added on their own.
+        let mut quotes = !(((x & LOW7) + LOW7) | x | LOW7);
+        while quotes != 0 {
+            let i = base + (quotes.trailing_zeros() / 8) as usize;
+            if at(i) {
+                return Some(i + 1 + key.len());
+            }
+            quotes &= quotes - 1;
+        }
+        base += 8;
+    }
+    (base..hay.len())
+        .find(|&i| hay.get(i) == Some(&b'"') && at(i))
+        .map(|i| i + 1 + key.len())
 }
 
 #[derive(Clone)]
@@ -1095,6 +1135,38 @@ impl<'a> Reader<'a> {
         Ok(last)
     }
 
+    /// A guess at the tag [`Reader::tag`] finds, without walking the object: the plain
+    /// string value of the first `"key":` in the text from the next `{` on, within
+    /// [`GUESS_WINDOW`] bytes, at whatever depth (a nested object's, or a later one's, as
+    /// well as this one's). Only a guess: a member read by it must check the tag itself
+    /// (see `json::guessed`). `None` in exact mode, which walks.
+    pub fn guess_tag(&mut self, key: &str) -> Option<&'a str> {
+        if self.exact || self.peek() != Some(b'{') {
+            return None;
+        }
+        let bytes = self.p.bytes();
+        let start = self.p.pos;
+        let end = bytes.len().min(start.saturating_add(GUESS_WINDOW));
+        let mut from = start;
+        loop {
+            // The closing quote of a `"key"` (a key, or a value `key`, at any depth).
+            let close = from + find_quoted(bytes.get(from..end)?, key.as_bytes())?;
+            let mut p = Parser {
+                text: self.p.text,
+                pos: close + 1,
+            };
+            p.skip_ws();
+            if p.peek() == Some(b':') {
+                p.pos += 1;
+                p.skip_ws();
+                if p.peek() == Some(b'"') {
+                    return p.plain_string();
+                }
+            }
+            from = close + 1;
+        }
+    }
+
     /// The keys of the object that comes next (none if it is no object), consuming
     /// nothing: how a union weighs its members before reading one. Values are skipped
     /// without checking them: the read that follows checks every value, and only needs
@@ -1170,6 +1242,38 @@ mod tests {
                 .map(|v| (v, b.p.pos));
             assert_eq!(fast, slow, "{case:?}");
         }
+    }
+
+    /// `find_quoted` finds what a plain search for `"key"` finds, wherever the quotes fall
+    /// in its eight-byte words.
+    #[test]
+    fn find_quoted_agrees_with_a_plain_search() {
+        let plain = |hay: &[u8], key: &[u8]| {
+            let needle = [b"\"", key, b"\""].concat();
+            hay.windows(needle.len())
+                .position(|w| w == needle.as_slice())
+                .map(|i| i + needle.len() - 1)
+        };
+        let alphabet = b"\"tyxe\\:{ ";
+        let mut x: u32 = 0x2545_f491;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let len = (x % 40) as usize;
+            let hay: Vec<u8> = (0..len)
+                .map(|i| alphabet[(x as usize >> (i % 24)).wrapping_add(i * 7) % alphabet.len()])
+                .collect();
+            for key in [&b"ty"[..], b"t", b"type", b"\"", b"x\"y"] {
+                assert_eq!(find_quoted(&hay, key), plain(&hay, key), "{hay:?} {key:?}");
+            }
+        }
+        assert_eq!(
+            find_quoted(br#"{"a":{"type":1},"type":"t"}"#, b"type"),
+            Some(11)
+        );
+        assert_eq!(find_quoted(b"", b"type"), None);
+        assert_eq!(find_quoted(b"\"\"", b""), None);
     }
 
     /// The loose skip of a tag scan ends where the checking skip ends, on valid JSON.

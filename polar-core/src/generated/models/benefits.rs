@@ -349,10 +349,21 @@ impl Benefit {
 
 impl FromJson for Benefit {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl Benefit {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "custom" => Self::Custom(FromJson::read(r)?),
             "discord" => Self::Discord(FromJson::read(r)?),
             "downloadables" => Self::Downloadables(FromJson::read(r)?),
@@ -361,7 +372,7 @@ impl FromJson for Benefit {
             "license_keys" => Self::LicenseKeys(FromJson::read(r)?),
             "meter_credit" => Self::MeterCredit(FromJson::read(r)?),
             "slack_shared_channel" => Self::SlackSharedChannel(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -583,10 +594,21 @@ impl BenefitCreate {
 
 impl FromJson for BenefitCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl BenefitCreate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "custom" => Self::BenefitCustomCreate(FromJson::read(r)?),
             "discord" => Self::BenefitDiscordCreate(FromJson::read(r)?),
             "downloadables" => Self::BenefitDownloadablesCreate(FromJson::read(r)?),
@@ -595,7 +617,7 @@ impl FromJson for BenefitCreate {
             "license_keys" => Self::BenefitLicenseKeysCreate(FromJson::read(r)?),
             "meter_credit" => Self::BenefitMeterCreditCreate(FromJson::read(r)?),
             "slack_shared_channel" => Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }

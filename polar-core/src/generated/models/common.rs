@@ -1400,13 +1400,24 @@ impl LegacyRecurringProductPrice {
 
 impl FromJson for LegacyRecurringProductPrice {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "amount_type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("amount_type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl LegacyRecurringProductPrice {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "custom" => Self::Custom(FromJson::read(r)?),
             "fixed" => Self::Fixed(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", tag)?),
         })
     }
 }

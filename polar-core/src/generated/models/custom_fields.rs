@@ -232,16 +232,27 @@ impl CustomField {
 
 impl FromJson for CustomField {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl CustomField {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
             "date" => Self::Date(FromJson::read(r)?),
             "number" => Self::Number(FromJson::read(r)?),
             "select" => Self::Select(FromJson::read(r)?),
             "text" => Self::Text(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -649,16 +660,27 @@ impl CustomFieldCreate {
 
 impl FromJson for CustomFieldCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl CustomFieldCreate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
             "date" => Self::Date(FromJson::read(r)?),
             "number" => Self::Number(FromJson::read(r)?),
             "select" => Self::Select(FromJson::read(r)?),
             "text" => Self::Text(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -2617,16 +2639,27 @@ impl CustomFieldUpdate {
 
 impl FromJson for CustomFieldUpdate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl CustomFieldUpdate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "checkbox" => Self::Checkbox(FromJson::read(r)?),
             "date" => Self::Date(FromJson::read(r)?),
             "number" => Self::Number(FromJson::read(r)?),
             "select" => Self::Select(FromJson::read(r)?),
             "text" => Self::Text(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }

@@ -4946,10 +4946,21 @@ impl CustomerBenefitGrantUpdate {
 
 impl FromJson for CustomerBenefitGrantUpdate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "benefit_type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("benefit_type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl CustomerBenefitGrantUpdate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "custom" => Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?),
             "discord" => Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?),
             "downloadables" => Self::CustomerBenefitGrantDownloadablesUpdate(FromJson::read(r)?),
@@ -4962,7 +4973,7 @@ impl FromJson for CustomerBenefitGrantUpdate {
             "slack_shared_channel" => {
                 Self::CustomerBenefitGrantSlackSharedChannelUpdate(FromJson::read(r)?)
             }
-            _ => Self::Unknown(json::unknown_tagged(r, "benefit_type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "benefit_type", tag)?),
         })
     }
 }

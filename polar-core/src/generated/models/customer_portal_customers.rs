@@ -703,15 +703,26 @@ impl CustomerPaymentMethodCreateResponse {
 
 impl FromJson for CustomerPaymentMethodCreateResponse {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "status", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("status")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl CustomerPaymentMethodCreateResponse {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "requires_action" => {
                 Self::CustomerPaymentMethodCreateRequiresActionResponse(FromJson::read(r)?)
             }
             "succeeded" => Self::CustomerPaymentMethodCreateSucceededResponse(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "status", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "status", tag)?),
         })
     }
 }

@@ -859,10 +859,11 @@ impl FromJson for DiscountCreate {
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "fixed" => Self::DiscountFixedCreate(FromJson::read(r)?),
             "percentage" => Self::DiscountPercentageCreate(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }

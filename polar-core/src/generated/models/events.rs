@@ -4232,10 +4232,11 @@ impl FromJson for Event {
         let Some(tag) = r.tag("source")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "system" => Self::SystemEvent(FromJson::read(r)?),
             "user" => Self::UserEvent(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "source", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "source", tag)?),
         })
     }
 }
@@ -12283,10 +12284,21 @@ impl SystemEvent {
 
 impl FromJson for SystemEvent {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "name", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("name")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl SystemEvent {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "balance.credit_order" => Self::BalanceCreditOrderEvent(FromJson::read(r)?),
             "balance.dispute" => Self::BalanceDisputeEvent(FromJson::read(r)?),
             "balance.dispute_reversal" => Self::BalanceDisputeReversalEvent(FromJson::read(r)?),
@@ -12328,7 +12340,7 @@ impl FromJson for SystemEvent {
                 Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)
             }
             "subscription.updated" => Self::SubscriptionUpdatedEvent(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "name", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "name", tag)?),
         })
     }
 }

@@ -535,15 +535,26 @@ impl FileCreate {
 
 impl FromJson for FileCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "service", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("service")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl FileCreate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "downloadable" => Self::DownloadableFileCreate(FromJson::read(r)?),
             "organization_avatar" => Self::OrganizationAvatarFileCreate(FromJson::read(r)?),
             "product_media" => Self::ProductMediaFileCreate(FromJson::read(r)?),
             "support_case_attachment" => Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "service", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "service", tag)?),
         })
     }
 }
@@ -964,15 +975,26 @@ impl FileRead {
 
 impl FromJson for FileRead {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "service", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("service")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl FileRead {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "downloadable" => Self::DownloadableFileRead(FromJson::read(r)?),
             "organization_avatar" => Self::OrganizationAvatarFileRead(FromJson::read(r)?),
             "product_media" => Self::ProductMediaFileRead(FromJson::read(r)?),
             "support_case_attachment" => Self::SupportCaseAttachmentFileRead(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "service", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "service", tag)?),
         })
     }
 }

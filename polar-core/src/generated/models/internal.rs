@@ -914,14 +914,15 @@ impl FromJson for AssistantBlockPartBlock {
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "customer_card" => Self::CustomerCardBlock(FromJson::read(r)?),
             "data_table" => Self::DataTableBlock(FromJson::read(r)?),
             "entity_list" => Self::EntityListBlock(FromJson::read(r)?),
             "insight_cards" => Self::InsightCardsBlock(FromJson::read(r)?),
             "metric_chart" => Self::MetricChartBlock(FromJson::read(r)?),
             "text" => Self::TextBlock(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -1095,7 +1096,8 @@ impl FromJson for AuthenticationFactor {
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "apple" => Self::BaseFactor(FromJson::read(r)?),
             "backup_codes" => Self::BaseFactor(FromJson::read(r)?),
             "email_otp" => Self::BaseFactor(FromJson::read(r)?),
@@ -1103,7 +1105,7 @@ impl FromJson for AuthenticationFactor {
             "google" => Self::BaseFactor(FromJson::read(r)?),
             "sso" => Self::SsoFactor(FromJson::read(r)?),
             "totp" => Self::BaseFactor(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -3488,10 +3490,11 @@ impl FromJson for CompassThreadMessageSchemaPartsItem {
         let Some(tag) = r.tag("kind")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "block" => Self::AssistantBlockPart(FromJson::read(r)?),
             "text" => Self::AssistantTextPart(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "kind", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "kind", tag)?),
         })
     }
 }
@@ -6940,12 +6943,13 @@ impl FromJson for InsightPrimaryAction {
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "add_currency" => Self::AddCurrencyAction(FromJson::read(r)?),
             "adjust_price" => Self::AdjustPriceAction(FromJson::read(r)?),
             "view_costs" => Self::ViewCostsAction(FromJson::read(r)?),
             "view_metric" => Self::ViewMetricAction(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -12117,10 +12121,21 @@ impl NotificationsListNotificationsItem {
 
 impl FromJson for NotificationsListNotificationsItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl NotificationsListNotificationsItem {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "MaintainerAccountCreditsGrantedNotification" => {
                 Self::MaintainerAccountCreditsGrantedNotification(FromJson::read(r)?)
             }
@@ -12136,7 +12151,7 @@ impl FromJson for NotificationsListNotificationsItem {
             "MaintainerSubscriptionRenewalNotification" => {
                 Self::MaintainerSubscriptionRenewalNotification(FromJson::read(r)?)
             }
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -23171,12 +23186,13 @@ impl FromJson for SearchResultsResultsItem {
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "customer" => Self::SearchResultCustomer(FromJson::read(r)?),
             "order" => Self::SearchResultOrder(FromJson::read(r)?),
             "product" => Self::SearchResultProduct(FromJson::read(r)?),
             "subscription" => Self::SearchResultSubscription(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -24255,13 +24271,24 @@ impl SsoConnectionConfiguration {
 
 impl FromJson for SsoConnectionConfiguration {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "auth_method", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("auth_method")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl SsoConnectionConfiguration {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "client_secret" => Self::OidcConfigurationClientSecret(FromJson::read(r)?),
             "private_key_jwt" => Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "auth_method", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "auth_method", tag)?),
         })
     }
 }
@@ -25965,13 +25992,24 @@ impl SupportCaseListItem {
 
 impl FromJson for SupportCaseListItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl SupportCaseListItem {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "dispute" => Self::DisputeSupportCaseListItem(FromJson::read(r)?),
             "review_appeal" => Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }
@@ -26289,13 +26327,24 @@ impl SupportCaseMessageCreate {
 
 impl FromJson for SupportCaseMessageCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl SupportCaseMessageCreate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "dispute" => Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?),
             "review_appeal" => Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }

@@ -87,14 +87,15 @@ impl FromJson for Aggregation {
         let Some(tag) = r.tag("func")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        let tag = &*tag;
+        Ok(match tag {
             "avg" => Self::PropertyAggregation(FromJson::read(r)?),
             "count" => Self::CountAggregation(FromJson::read(r)?),
             "max" => Self::PropertyAggregation(FromJson::read(r)?),
             "min" => Self::PropertyAggregation(FromJson::read(r)?),
             "sum" => Self::PropertyAggregation(FromJson::read(r)?),
             "unique" => Self::UniqueAggregation(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "func", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "func", tag)?),
         })
     }
 }

@@ -1095,13 +1095,24 @@ impl Oauth2AuthorizeResponse200 {
 
 impl FromJson for Oauth2AuthorizeResponse200 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "sub_type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("sub_type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl Oauth2AuthorizeResponse200 {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "user" => Self::AuthorizeResponseUser(FromJson::read(r)?),
             "organization" => Self::AuthorizeResponseOrganization(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "sub_type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "sub_type", tag)?),
         })
     }
 }

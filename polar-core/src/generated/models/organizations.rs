@@ -3352,13 +3352,24 @@ impl OrganizationCreateLegalEntity {
 
 impl FromJson for OrganizationCreateLegalEntity {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl OrganizationCreateLegalEntity {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "company" => Self::OrganizationCompanyLegalEntitySchema(FromJson::read(r)?),
             "individual" => Self::OrganizationIndividualLegalEntitySchema(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", tag)?),
         })
     }
 }

@@ -1571,15 +1571,26 @@ impl ProductPrice {
 
 impl FromJson for ProductPrice {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "amount_type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("amount_type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl ProductPrice {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "custom" => Self::Custom(FromJson::read(r)?),
             "fixed" => Self::Fixed(FromJson::read(r)?),
             "metered_unit" => Self::MeteredUnit(FromJson::read(r)?),
             "seat_based" => Self::SeatBased(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", tag)?),
         })
     }
 }
@@ -1733,15 +1744,26 @@ impl ProductPriceCreate {
 
 impl FromJson for ProductPriceCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        // Each member checks its tag: a guess at it saves the walk to it.
+        if let Some(v) = json::guessed(r, "amount_type", Self::by_tag) {
+            return Ok(v);
+        }
         let Some(tag) = r.tag("amount_type")? else {
             return json::best_fit(r, Self::MEMBERS, Self::Unknown);
         };
-        Ok(match &*tag {
+        Self::by_tag(r, &tag)
+    }
+}
+
+impl ProductPriceCreate {
+    /// The member tag `tag` names, reading the object.
+    fn by_tag(r: &mut Reader<'_>, tag: &str) -> Result<Self, Miss> {
+        Ok(match tag {
             "custom" => Self::ProductPriceCustomCreate(FromJson::read(r)?),
             "fixed" => Self::ProductPriceFixedCreate(FromJson::read(r)?),
             "metered_unit" => Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?),
             "seat_based" => Self::ProductPriceSeatBasedCreate(FromJson::read(r)?),
-            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", &tag)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", tag)?),
         })
     }
 }

@@ -57,6 +57,27 @@ pub fn unknown_tagged(r: &mut Reader<'_>, key: &str, tag: &str) -> Result<Value,
     }
 }
 
+/// A tagged union read by a guess at its tag ([`Reader::guess_tag`]), skipping the walk to
+/// the tag: `read` reads the member the tag names. Sound only where each member checks the
+/// tag it is read by (a required constant, or `unknown_tagged`), so that a read that
+/// succeeds is the read the walk leads to; one that fails is undone (`None`), and the
+/// caller walks.
+pub fn guessed<T>(
+    r: &mut Reader<'_>,
+    key: &str,
+    read: fn(&mut Reader<'_>, &str) -> Result<T, Miss>,
+) -> Option<T> {
+    let tag = r.guess_tag(key)?;
+    let start = r.mark();
+    match read(r, tag) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            r.rewind(start);
+            None
+        }
+    }
+}
+
 /// The `type` of a webhook event, the reader at the event. In exact mode a miss says why:
 /// the event is no object, has no `type`, or its `type` is no string.
 pub fn event_type<'a>(r: &mut Reader<'a>) -> Result<Cow<'a, str>, Miss> {
@@ -367,6 +388,40 @@ mod tests {
         assert!(agree::<Customer>(&pretty(CUSTOMER)));
         assert!(agree::<WebhookPayload>(&pretty(EVENT)));
         assert!(agree::<DiscountBase>(&pretty(DISCOUNT)));
+    }
+
+    /// A guess at the tag that is wrong (a nested object's `type`, a later object's, a key
+    /// that is a value) costs a second read, never a wrong member: the member the guess
+    /// names checks its tag.
+    #[test]
+    fn a_wrong_guess_at_the_tag_is_undone() {
+        let customer = std::str::from_utf8(CUSTOMER).expect("UTF-8");
+        let individual = |v: Option<Customer>| matches!(v, Some(Customer::Individual(_)));
+        // A nested `type` first, naming the other member, then one naming no member.
+        for nested in [r#"{"type":"team"}"#, r#"{"type":"x.new"}"#, r#""type""#] {
+            let doc = customer.replacen(r#""plan":"pro""#, &format!(r#""plan":{nested}"#), 1);
+            let doc = doc.replacen(r#"{"plan""#, r#"{"a":"type","plan""#, 1);
+            assert!(agree::<Customer>(doc.as_bytes()), "{doc}");
+            assert!(individual(read_slice::<Customer>(doc.as_bytes())), "{doc}");
+        }
+        // No tag in the first object: the guess finds the second's, and is undone.
+        let untagged = customer.replacen(r#""type":"individual","#, "", 1);
+        let team = customer.replacen(r#""individual""#, r#""team""#, 1);
+        let list = format!("[{untagged},{team}]");
+        assert!(agree::<Vec<Customer>>(list.as_bytes()));
+        let read = read_slice::<Vec<Customer>>(list.as_bytes()).expect("read");
+        assert!(matches!(read.first(), Some(Customer::Unknown(_))));
+        assert!(matches!(read.get(1), Some(Customer::Team(_))));
+        // A tag past the guess's window is found by the walk.
+        let far = customer.replacen(
+            r#""plan":"pro""#,
+            &format!(
+                r#""plan":"{}""#,
+                "p".repeat(crate::runtime::doc::GUESS_WINDOW)
+            ),
+            1,
+        );
+        assert!(individual(read_slice::<Customer>(far.as_bytes())));
     }
 
     #[test]
