@@ -6,11 +6,12 @@
 use polarsh_core::json::{from_slice, to_vec, DecodeError, FromJson, Path, ToJson};
 use polarsh_core::models::{
     AnyProductPrice, Benefit, BenefitGrantWebhook, BenefitVisibility, CountAggregation, Customer,
-    CustomerCreate, CustomerSortProperty, CustomerUpdate, Discount, DiscountDuration, DiscountType,
-    DiscountUpdate, Event, Filter, FilterClausesItem, FilterConjunction, FilterOperator,
-    LegacyRecurringProductPrice, ListResourceCustomer, MetadataValue, MetricPeriod, MetricsLimits,
-    Pagination, PresentmentCurrency, Product, ProductPrice, Scope, StringOrIntegerOrBoolean,
-    SubscriptionUpdate, SystemEvent, TaxIdFormat, WebhookEventType, WebhookPayload,
+    CustomerCreate, CustomerIndividual, CustomerSortProperty, CustomerUpdate, Discount,
+    DiscountDuration, DiscountType, DiscountUpdate, Event, Filter, FilterClausesItem,
+    FilterConjunction, FilterOperator, LegacyRecurringProductPrice, ListResourceCustomer,
+    MetadataValue, MetricPeriod, MetricsLimits, Pagination, PresentmentCurrency, Product,
+    ProductPrice, Scope, StringOrIntegerOrBoolean, SubscriptionUpdate, SystemEvent, TaxIdFormat,
+    WebhookEventType, WebhookPayload,
 };
 use polarsh_core::Patch;
 use serde_json::{json, Value};
@@ -1114,9 +1115,19 @@ fn explicit_nulls_in_responses_are_written_back_and_a_value_set_later_wins() {
     let Customer::Individual(mut c) = round_trip::<Customer>(&v) else {
         panic!("expected an individual customer")
     };
-    // One `Option` to read, as for an absent property.
+    // One `Option` to read, as for an absent property; which came as `null` is in `nulls`
+    // (by place in `FIELDS`), not in `extra`.
     assert_eq!(c.locale, None);
     assert_eq!(c.external_id, None);
+    let place = |key: &str| CustomerIndividual::FIELDS.iter().position(|f| *f == key);
+    let (locale, external_id) = (place("locale").unwrap(), place("external_id").unwrap());
+    assert!(c.nulls.contains(locale) && c.nulls.contains(external_id));
+    assert!(!c.nulls.contains(place("name").unwrap()));
+    assert!(c.extra.is_empty());
+    // Unmarked, a `None` is left out.
+    let mut unmarked = c.clone();
+    unmarked.nulls.set(external_id, false);
+    assert!(unmarked.to_json().get("external_id").is_none());
     c.locale = Some("de".into());
     let back = c.to_json();
     assert_eq!(back["locale"], json!("de"));

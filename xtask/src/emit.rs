@@ -431,7 +431,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         "Typed models of every schema in Polar's spec, one module per API group, all re-exported here.",
     );
     mods.push_str(
-        "//!\n//! Browse them by API group below (`customers`, `products`, ...: the groups of Polar's\n//! docs); every type is also here, at `models::Customer`. The spec's schemas that no\n//! operation or webhook references (Polar's internal models) are in `internal`, behind the\n//! `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::from_slice`] / [`crate::json::to_vec`]\n//! and implement serde's `Serialize`/`Deserialize`. Open by construction: enums and unions\n//! have an `Unknown` variant that keeps what Polar sent, and structs keep properties the\n//! spec does not describe, and explicit `null`s, in `extra`. Unions have accessors for the\n//! properties all their variants share (`customer.email()`).\n\n",
+        "//!\n//! Browse them by API group below (`customers`, `products`, ...: the groups of Polar's\n//! docs); every type is also here, at `models::Customer`. The spec's schemas that no\n//! operation or webhook references (Polar's internal models) are in `internal`, behind the\n//! `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::from_slice`] / [`crate::json::to_vec`]\n//! and implement serde's `Serialize`/`Deserialize`. Open by construction: enums and unions\n//! have an `Unknown` variant that keeps what Polar sent, and structs keep properties the\n//! spec does not describe in `extra`, and which optional ones came as `null` in `nulls`.\n//! Unions have accessors for the properties all their variants share (`customer.email()`).\n\n",
     );
     for g in by_group.keys() {
         // The flat re-exports stay out of the docs: each type has its page in its group, and
@@ -868,8 +868,15 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         let _ = writeln!(out, "pub {}: {},", f.rust, render(&f.ty, Ctx::Core));
     }
     out.push_str(
-        "/// Properties the spec does not describe (newer than this SDK), and optional properties\n/// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back\n/// after the declared fields (a field set to a value wins over a `null` kept here).\npub extra: Map<String, Value>,\n}\n\n",
+        "/// Properties the spec does not describe (newer than this SDK): kept so that nothing\n/// Polar sends is lost, and written back after the declared fields.\npub extra: Map<String, Value>,\n",
     );
+    let nullable = has_optional(fields);
+    if nullable {
+        out.push_str(
+            "/// The optional properties Polar sent as an explicit `null` (their fields read `None`,\n/// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`\n/// while the field is `None`, so that the value goes back as it came.\npub nulls: json::Nulls,\n",
+        );
+    }
+    out.push_str("}\n\n");
 
     let names: Vec<String> = fields.iter().map(|f| lit(&f.json)).collect();
     let _ = writeln!(
@@ -917,6 +924,9 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
             }
         }
         inits.push("extra: Map::new()".into());
+        if nullable {
+            inits.push("nulls: json::Nulls::NONE".into());
+        }
         let _ = writeln!(
             out,
             "    /// A value with the required properties set and every optional one left out.{}\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}",
@@ -934,7 +944,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
     emit_struct_load(name, fields, out);
 
     let _ = writeln!(out, "impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        let mut obj = Map::new();");
-    for f in fields {
+    for (i, f) in fields.iter().enumerate() {
         let key = lit(&f.json);
         match f.kind {
             FieldKind::ConstRequired => {
@@ -951,7 +961,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
             FieldKind::Optional | FieldKind::ConstOptional => {
                 let _ = writeln!(
                     out,
-                    "        json::put_opt(&mut obj, {key}, &self.{});",
+                    "        json::put_opt(&mut obj, {key}, &self.{}, self.nulls.contains({i}));",
                     f.rust
                 );
             }
@@ -1041,9 +1051,11 @@ fn emit_struct_load(name: &str, fields: &[crate::model::Field], out: &mut String
         let _ = writeln!(out, "        let mut f_{} = {init};", f.rust);
         slots.push(format!("&mut f_{}", f.rust));
     }
+    let nullable = has_optional(fields);
     let _ = writeln!(
         out,
-        "        let extra = src.fields(Self::PROPS, &mut [{}])?;",
+        "        let (extra, {}) = src.fields(Self::PROPS, &mut [{}])?;",
+        if nullable { "nulls" } else { "_" },
         slots.join(", ")
     );
     let required: Vec<&str> = fields
@@ -1067,7 +1079,18 @@ fn emit_struct_load(name: &str, fields: &[crate::model::Field], out: &mut String
             let _ = writeln!(out, "            {}: f_{},", f.rust, f.rust);
         }
     }
-    out.push_str("            extra,\n        })\n    }\n}\n\n");
+    out.push_str("            extra,\n");
+    if nullable {
+        out.push_str("            nulls,\n");
+    }
+    out.push_str("        })\n    }\n}\n\n");
+}
+
+/// Whether a struct has optional properties, so a `nulls` to remember which came as `null`.
+fn has_optional(fields: &[crate::model::Field]) -> bool {
+    fields
+        .iter()
+        .any(|f| matches!(f.kind, FieldKind::Optional | FieldKind::ConstOptional))
 }
 
 /// Top-level property names a member can have, for best-fit scoring.

@@ -1050,7 +1050,10 @@ impl<'a> Gen<'a> {
         );
         let required: BTreeSet<&str> = s.get_arr("required").iter().filter_map(J::str).collect();
         let props = s.get_entries("properties");
-        let rust_names = dedupe(props.iter().map(|(k, _)| snake(k)).collect(), &["extra"]);
+        let rust_names = dedupe(
+            props.iter().map(|(k, _)| snake(k)).collect(),
+            &["extra", "nulls"],
+        );
         let mut fields = Vec::new();
         for ((json, p), rust) in props.iter().zip(rust_names) {
             let fptr = format!("{ptr}/properties/{}", escape_ptr(json));

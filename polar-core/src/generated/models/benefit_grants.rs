@@ -62,10 +62,13 @@ pub struct BenefitGrant {
     pub benefit: Benefit,
     /// Always present.
     pub properties: BenefitGrantProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrant {
@@ -138,7 +141,7 @@ impl BenefitGrant {
         let mut f_member = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -209,6 +212,7 @@ impl BenefitGrant {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -219,18 +223,33 @@ impl ToJson for BenefitGrant {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
         json::put_extra(&mut obj, &self.extra);
@@ -243,9 +262,8 @@ impl ToJson for BenefitGrant {
 /// Spec: `#/components/schemas/BenefitGrantCustomProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantCustomProperties {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -266,7 +284,7 @@ impl BenefitGrantCustomProperties {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -292,10 +310,13 @@ pub struct BenefitGrantDiscordProperties {
     pub role_id: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub granted_account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantDiscordProperties {
@@ -325,7 +346,7 @@ impl BenefitGrantDiscordProperties {
         let mut f_guild_id = None;
         let mut f_role_id = None;
         let mut f_granted_account_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_account_id,
@@ -340,6 +361,7 @@ impl BenefitGrantDiscordProperties {
             role_id: f_role_id,
             granted_account_id: f_granted_account_id,
             extra,
+            nulls,
         })
     }
 }
@@ -347,10 +369,20 @@ impl BenefitGrantDiscordProperties {
 impl ToJson for BenefitGrantDiscordProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "account_id", &self.account_id);
-        json::put_opt(&mut obj, "guild_id", &self.guild_id);
-        json::put_opt(&mut obj, "role_id", &self.role_id);
-        json::put_opt(&mut obj, "granted_account_id", &self.granted_account_id);
+        json::put_opt(
+            &mut obj,
+            "account_id",
+            &self.account_id,
+            self.nulls.contains(0),
+        );
+        json::put_opt(&mut obj, "guild_id", &self.guild_id, self.nulls.contains(1));
+        json::put_opt(&mut obj, "role_id", &self.role_id, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "granted_account_id",
+            &self.granted_account_id,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -363,10 +395,13 @@ impl ToJson for BenefitGrantDiscordProperties {
 pub struct BenefitGrantDownloadablesProperties {
     /// `None` when Polar leaves it out or sends `null`.
     pub files: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantDownloadablesProperties {
@@ -387,10 +422,11 @@ impl BenefitGrantDownloadablesProperties {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_files = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_files])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_files])?;
         Some(Self {
             files: f_files,
             extra,
+            nulls,
         })
     }
 }
@@ -398,7 +434,7 @@ impl BenefitGrantDownloadablesProperties {
 impl ToJson for BenefitGrantDownloadablesProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "files", &self.files);
+        json::put_opt(&mut obj, "files", &self.files, self.nulls.contains(0));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -417,9 +453,8 @@ pub struct BenefitGrantError {
     pub type_: String,
     /// Always present.
     pub timestamp: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -447,7 +482,7 @@ impl BenefitGrantError {
         let mut f_message = None;
         let mut f_type_ = None;
         let mut f_timestamp = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_message, &mut f_type_, &mut f_timestamp],
         )?;
@@ -480,9 +515,8 @@ impl ToJson for BenefitGrantError {
 /// Spec: `#/components/schemas/BenefitGrantFeatureFlagProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantFeatureFlagProperties {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -503,7 +537,7 @@ impl BenefitGrantFeatureFlagProperties {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -531,10 +565,13 @@ pub struct BenefitGrantGitHubRepositoryProperties {
     pub permission: Option<GitHubRepositoryPermission>,
     /// `None` when Polar leaves it out or sends `null`.
     pub granted_account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantGitHubRepositoryProperties {
@@ -571,7 +608,7 @@ impl BenefitGrantGitHubRepositoryProperties {
         let mut f_repository_name = None;
         let mut f_permission = None;
         let mut f_granted_account_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_account_id,
@@ -588,6 +625,7 @@ impl BenefitGrantGitHubRepositoryProperties {
             permission: f_permission,
             granted_account_id: f_granted_account_id,
             extra,
+            nulls,
         })
     }
 }
@@ -595,11 +633,36 @@ impl BenefitGrantGitHubRepositoryProperties {
 impl ToJson for BenefitGrantGitHubRepositoryProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "account_id", &self.account_id);
-        json::put_opt(&mut obj, "repository_owner", &self.repository_owner);
-        json::put_opt(&mut obj, "repository_name", &self.repository_name);
-        json::put_opt(&mut obj, "permission", &self.permission);
-        json::put_opt(&mut obj, "granted_account_id", &self.granted_account_id);
+        json::put_opt(
+            &mut obj,
+            "account_id",
+            &self.account_id,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "repository_owner",
+            &self.repository_owner,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "repository_name",
+            &self.repository_name,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "permission",
+            &self.permission,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "granted_account_id",
+            &self.granted_account_id,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -616,10 +679,13 @@ pub struct BenefitGrantLicenseKeysProperties {
     pub license_key_id: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub display_key: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantLicenseKeysProperties {
@@ -647,7 +713,7 @@ impl BenefitGrantLicenseKeysProperties {
         let mut f_user_provided_key = None;
         let mut f_license_key_id = None;
         let mut f_display_key = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_user_provided_key,
@@ -660,6 +726,7 @@ impl BenefitGrantLicenseKeysProperties {
             license_key_id: f_license_key_id,
             display_key: f_display_key,
             extra,
+            nulls,
         })
     }
 }
@@ -667,9 +734,24 @@ impl BenefitGrantLicenseKeysProperties {
 impl ToJson for BenefitGrantLicenseKeysProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "user_provided_key", &self.user_provided_key);
-        json::put_opt(&mut obj, "license_key_id", &self.license_key_id);
-        json::put_opt(&mut obj, "display_key", &self.display_key);
+        json::put_opt(
+            &mut obj,
+            "user_provided_key",
+            &self.user_provided_key,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "license_key_id",
+            &self.license_key_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "display_key",
+            &self.display_key,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -867,10 +949,13 @@ pub struct BenefitGrantSlackSharedChannelProperties {
     pub invite_url: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub connected_team_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantSlackSharedChannelProperties {
@@ -910,7 +995,7 @@ impl BenefitGrantSlackSharedChannelProperties {
         let mut f_invite_id = None;
         let mut f_invite_url = None;
         let mut f_connected_team_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_invited_email,
@@ -929,6 +1014,7 @@ impl BenefitGrantSlackSharedChannelProperties {
             invite_url: f_invite_url,
             connected_team_id: f_connected_team_id,
             extra,
+            nulls,
         })
     }
 }
@@ -936,12 +1022,42 @@ impl BenefitGrantSlackSharedChannelProperties {
 impl ToJson for BenefitGrantSlackSharedChannelProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "invited_email", &self.invited_email);
-        json::put_opt(&mut obj, "channel_id", &self.channel_id);
-        json::put_opt(&mut obj, "channel_name", &self.channel_name);
-        json::put_opt(&mut obj, "invite_id", &self.invite_id);
-        json::put_opt(&mut obj, "invite_url", &self.invite_url);
-        json::put_opt(&mut obj, "connected_team_id", &self.connected_team_id);
+        json::put_opt(
+            &mut obj,
+            "invited_email",
+            &self.invited_email,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "channel_id",
+            &self.channel_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "channel_name",
+            &self.channel_name,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "invite_id",
+            &self.invite_id,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "invite_url",
+            &self.invite_url,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "connected_team_id",
+            &self.connected_team_id,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }

@@ -717,9 +717,8 @@ pub struct BenefitCustom {
     pub properties: BenefitCustomProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -780,7 +779,7 @@ impl BenefitCustom {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -896,10 +895,13 @@ pub struct BenefitCustomCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitCustomCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitCustomCreate {
@@ -923,6 +925,7 @@ impl BenefitCustomCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -951,7 +954,7 @@ impl BenefitCustomCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -972,6 +975,7 @@ impl BenefitCustomCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -979,7 +983,7 @@ impl BenefitCustomCreate {
 impl ToJson for BenefitCustomCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("custom"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -997,9 +1001,8 @@ impl ToJson for BenefitCustomCreate {
 pub struct BenefitCustomCreateProperties {
     /// Left out, `null`, or a value: see [`Patch`].
     pub note: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1028,7 +1031,7 @@ impl BenefitCustomCreateProperties {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_note = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_note])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_note])?;
         Some(Self {
             note: f_note,
             extra,
@@ -1052,9 +1055,8 @@ impl ToJson for BenefitCustomCreateProperties {
 pub struct BenefitCustomProperties {
     /// Required; `None` is sent as `null`.
     pub note: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1083,7 +1085,7 @@ impl BenefitCustomProperties {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_note = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_note])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_note])?;
         let (Some(f_note),) = (f_note,) else {
             return None;
         };
@@ -1126,10 +1128,13 @@ pub struct BenefitCustomUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitCustomProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitCustomUpdate {
@@ -1151,6 +1156,7 @@ impl BenefitCustomUpdate {
             visibility: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1177,7 +1183,7 @@ impl BenefitCustomUpdate {
         let mut f_description = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1193,6 +1199,7 @@ impl BenefitCustomUpdate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1200,7 +1207,7 @@ impl BenefitCustomUpdate {
 impl ToJson for BenefitCustomUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "visibility", &self.visibility);
         obj.insert("type".to_owned(), Value::from("custom"));
@@ -1241,9 +1248,8 @@ pub struct BenefitDiscord {
     pub properties: BenefitDiscordProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1304,7 +1310,7 @@ impl BenefitDiscord {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1420,10 +1426,13 @@ pub struct BenefitDiscordCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitDiscordCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitDiscordCreate {
@@ -1447,6 +1456,7 @@ impl BenefitDiscordCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1475,7 +1485,7 @@ impl BenefitDiscordCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1496,6 +1506,7 @@ impl BenefitDiscordCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1503,7 +1514,7 @@ impl BenefitDiscordCreate {
 impl ToJson for BenefitDiscordCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("discord"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -1525,9 +1536,8 @@ pub struct BenefitDiscordCreateProperties {
     pub role_id: String,
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1568,7 +1578,7 @@ impl BenefitDiscordCreateProperties {
         let mut f_guild_token = None;
         let mut f_role_id = None;
         let mut f_kick_member = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_guild_token, &mut f_role_id, &mut f_kick_member],
         )?;
@@ -1610,9 +1620,8 @@ pub struct BenefitDiscordProperties {
     pub kick_member: bool,
     /// Always present.
     pub guild_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1643,7 +1652,7 @@ impl BenefitDiscordProperties {
         let mut f_role_id = None;
         let mut f_kick_member = None;
         let mut f_guild_token = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_guild_id,
@@ -1700,10 +1709,13 @@ pub struct BenefitDiscordUpdate {
     pub description: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitDiscordCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitDiscordUpdate {
@@ -1718,6 +1730,7 @@ impl BenefitDiscordUpdate {
             description: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1742,7 +1755,7 @@ impl BenefitDiscordUpdate {
         let mut f_metadata = None;
         let mut f_description = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1756,6 +1769,7 @@ impl BenefitDiscordUpdate {
             description: f_description,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1763,7 +1777,7 @@ impl BenefitDiscordUpdate {
 impl ToJson for BenefitDiscordUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         obj.insert("type".to_owned(), Value::from("discord"));
         json::put_patch(&mut obj, "properties", &self.properties);
@@ -1813,9 +1827,8 @@ pub struct BenefitDownloadableFile {
     pub downloads: i64,
     /// Always present.
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1894,7 +1907,7 @@ impl BenefitDownloadableFile {
         let mut f_downloaders = None;
         let mut f_downloads = None;
         let mut f_size_readable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2044,9 +2057,8 @@ pub struct BenefitDownloadables {
     pub properties: BenefitDownloadablesProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2107,7 +2119,7 @@ impl BenefitDownloadables {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2223,10 +2235,13 @@ pub struct BenefitDownloadablesCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitDownloadablesCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitDownloadablesCreate {
@@ -2253,6 +2268,7 @@ impl BenefitDownloadablesCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2281,7 +2297,7 @@ impl BenefitDownloadablesCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2302,6 +2318,7 @@ impl BenefitDownloadablesCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2309,7 +2326,7 @@ impl BenefitDownloadablesCreate {
 impl ToJson for BenefitDownloadablesCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("downloadables"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -2329,10 +2346,13 @@ pub struct BenefitDownloadablesCreateProperties {
     pub archived: Option<BTreeMap<String, bool>>,
     /// Required.
     pub files: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitDownloadablesCreateProperties {
@@ -2344,6 +2364,7 @@ impl BenefitDownloadablesCreateProperties {
             archived: None,
             files,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2365,7 +2386,7 @@ impl BenefitDownloadablesCreateProperties {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_archived = None;
         let mut f_files = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_archived, &mut f_files])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_archived, &mut f_files])?;
         let (Some(f_files),) = (f_files,) else {
             return None;
         };
@@ -2373,6 +2394,7 @@ impl BenefitDownloadablesCreateProperties {
             archived: f_archived,
             files: f_files,
             extra,
+            nulls,
         })
     }
 }
@@ -2380,7 +2402,7 @@ impl BenefitDownloadablesCreateProperties {
 impl ToJson for BenefitDownloadablesCreateProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "archived", &self.archived);
+        json::put_opt(&mut obj, "archived", &self.archived, self.nulls.contains(0));
         json::put(&mut obj, "files", &self.files);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -2396,9 +2418,8 @@ pub struct BenefitDownloadablesProperties {
     pub archived: BTreeMap<String, bool>,
     /// Always present.
     pub files: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2424,7 +2445,7 @@ impl BenefitDownloadablesProperties {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_archived = None;
         let mut f_files = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_archived, &mut f_files])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_archived, &mut f_files])?;
         let (Some(f_archived), Some(f_files)) = (f_archived, f_files) else {
             return None;
         };
@@ -2467,10 +2488,13 @@ pub struct BenefitDownloadablesUpdate {
     pub description: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitDownloadablesCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitDownloadablesUpdate {
@@ -2485,6 +2509,7 @@ impl BenefitDownloadablesUpdate {
             description: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2509,7 +2534,7 @@ impl BenefitDownloadablesUpdate {
         let mut f_metadata = None;
         let mut f_description = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2523,6 +2548,7 @@ impl BenefitDownloadablesUpdate {
             description: f_description,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2530,7 +2556,7 @@ impl BenefitDownloadablesUpdate {
 impl ToJson for BenefitDownloadablesUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         obj.insert("type".to_owned(), Value::from("downloadables"));
         json::put_patch(&mut obj, "properties", &self.properties);
@@ -2571,9 +2597,8 @@ pub struct BenefitFeatureFlag {
     pub properties: BenefitFeatureFlagProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2634,7 +2659,7 @@ impl BenefitFeatureFlag {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2750,10 +2775,13 @@ pub struct BenefitFeatureFlagCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitFeatureFlagCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitFeatureFlagCreate {
@@ -2780,6 +2808,7 @@ impl BenefitFeatureFlagCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2808,7 +2837,7 @@ impl BenefitFeatureFlagCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2829,6 +2858,7 @@ impl BenefitFeatureFlagCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2836,7 +2866,7 @@ impl BenefitFeatureFlagCreate {
 impl ToJson for BenefitFeatureFlagCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("feature_flag"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -2852,9 +2882,8 @@ impl ToJson for BenefitFeatureFlagCreate {
 /// Spec: `#/components/schemas/BenefitFeatureFlagCreateProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitFeatureFlagCreateProperties {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2879,7 +2908,7 @@ impl BenefitFeatureFlagCreateProperties {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -2897,9 +2926,8 @@ impl ToJson for BenefitFeatureFlagCreateProperties {
 /// Spec: `#/components/schemas/BenefitFeatureFlagProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitFeatureFlagProperties {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2924,7 +2952,7 @@ impl BenefitFeatureFlagProperties {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -2960,10 +2988,13 @@ pub struct BenefitFeatureFlagUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitFeatureFlagProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitFeatureFlagUpdate {
@@ -2985,6 +3016,7 @@ impl BenefitFeatureFlagUpdate {
             visibility: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3011,7 +3043,7 @@ impl BenefitFeatureFlagUpdate {
         let mut f_description = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3027,6 +3059,7 @@ impl BenefitFeatureFlagUpdate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3034,7 +3067,7 @@ impl BenefitFeatureFlagUpdate {
 impl ToJson for BenefitFeatureFlagUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "visibility", &self.visibility);
         obj.insert("type".to_owned(), Value::from("feature_flag"));
@@ -3075,9 +3108,8 @@ pub struct BenefitGitHubRepository {
     pub properties: BenefitGitHubRepositoryProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3138,7 +3170,7 @@ impl BenefitGitHubRepository {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3254,10 +3286,13 @@ pub struct BenefitGitHubRepositoryCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitGitHubRepositoryCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGitHubRepositoryCreate {
@@ -3284,6 +3319,7 @@ impl BenefitGitHubRepositoryCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3312,7 +3348,7 @@ impl BenefitGitHubRepositoryCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3333,6 +3369,7 @@ impl BenefitGitHubRepositoryCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3340,7 +3377,7 @@ impl BenefitGitHubRepositoryCreate {
 impl ToJson for BenefitGitHubRepositoryCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("github_repository"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -3362,9 +3399,8 @@ pub struct BenefitGitHubRepositoryCreateProperties {
     pub repository_name: String,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: GitHubRepositoryPermission,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3406,7 +3442,7 @@ impl BenefitGitHubRepositoryCreateProperties {
         let mut f_repository_owner = None;
         let mut f_repository_name = None;
         let mut f_permission = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_repository_owner,
@@ -3450,9 +3486,8 @@ pub struct BenefitGitHubRepositoryProperties {
     pub repository_name: String,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: GitHubRepositoryPermission,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3481,7 +3516,7 @@ impl BenefitGitHubRepositoryProperties {
         let mut f_repository_owner = None;
         let mut f_repository_name = None;
         let mut f_permission = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_repository_owner,
@@ -3535,10 +3570,13 @@ pub struct BenefitGitHubRepositoryUpdate {
     pub description: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitGitHubRepositoryCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGitHubRepositoryUpdate {
@@ -3553,6 +3591,7 @@ impl BenefitGitHubRepositoryUpdate {
             description: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3577,7 +3616,7 @@ impl BenefitGitHubRepositoryUpdate {
         let mut f_metadata = None;
         let mut f_description = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3591,6 +3630,7 @@ impl BenefitGitHubRepositoryUpdate {
             description: f_description,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3598,7 +3638,7 @@ impl BenefitGitHubRepositoryUpdate {
 impl ToJson for BenefitGitHubRepositoryUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         obj.insert("type".to_owned(), Value::from("github_repository"));
         json::put_patch(&mut obj, "properties", &self.properties);
@@ -3616,9 +3656,8 @@ pub struct BenefitLicenseKeyActivationCreateProperties {
     pub limit: i64,
     /// Required.
     pub enable_customer_admin: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3652,7 +3691,7 @@ impl BenefitLicenseKeyActivationCreateProperties {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_limit = None;
         let mut f_enable_customer_admin = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_limit, &mut f_enable_customer_admin],
         )?;
@@ -3691,9 +3730,8 @@ pub struct BenefitLicenseKeyActivationProperties {
     pub limit: i64,
     /// Always present.
     pub enable_customer_admin: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3719,7 +3757,7 @@ impl BenefitLicenseKeyActivationProperties {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_limit = None;
         let mut f_enable_customer_admin = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_limit, &mut f_enable_customer_admin],
         )?;
@@ -3758,9 +3796,8 @@ pub struct BenefitLicenseKeyExpirationProperties {
     pub ttl: i64,
     /// Required.
     pub timeframe: LicenseKeyExpirationTimeframe,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3794,7 +3831,7 @@ impl BenefitLicenseKeyExpirationProperties {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_ttl = None;
         let mut f_timeframe = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_ttl, &mut f_timeframe])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_ttl, &mut f_timeframe])?;
         let (Some(f_ttl), Some(f_timeframe)) = (f_ttl, f_timeframe) else {
             return None;
         };
@@ -3845,9 +3882,8 @@ pub struct BenefitLicenseKeys {
     pub properties: BenefitLicenseKeysProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3908,7 +3944,7 @@ impl BenefitLicenseKeys {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -4024,10 +4060,13 @@ pub struct BenefitLicenseKeysCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitLicenseKeysCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitLicenseKeysCreate {
@@ -4054,6 +4093,7 @@ impl BenefitLicenseKeysCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4082,7 +4122,7 @@ impl BenefitLicenseKeysCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4103,6 +4143,7 @@ impl BenefitLicenseKeysCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4110,7 +4151,7 @@ impl BenefitLicenseKeysCreate {
 impl ToJson for BenefitLicenseKeysCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("license_keys"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -4134,9 +4175,8 @@ pub struct BenefitLicenseKeysCreateProperties {
     pub activations: Patch<BenefitLicenseKeyActivationCreateProperties>,
     /// Greater than 0.0, from -2147483648.0 to 2147483647.0. Left out, `null`, or a value: see [`Patch`].
     pub limit_usage: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4177,7 +4217,7 @@ impl BenefitLicenseKeysCreateProperties {
         let mut f_expires = Patch::Absent;
         let mut f_activations = Patch::Absent;
         let mut f_limit_usage = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_prefix,
@@ -4221,9 +4261,8 @@ pub struct BenefitLicenseKeysProperties {
     pub activations: Option<BenefitLicenseKeyActivationProperties>,
     /// Always sent; `None` when Polar sends `null`.
     pub limit_usage: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4254,7 +4293,7 @@ impl BenefitLicenseKeysProperties {
         let mut f_expires = None;
         let mut f_activations = None;
         let mut f_limit_usage = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_prefix,
@@ -4313,10 +4352,13 @@ pub struct BenefitLicenseKeysUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitLicenseKeysCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitLicenseKeysUpdate {
@@ -4338,6 +4380,7 @@ impl BenefitLicenseKeysUpdate {
             visibility: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4364,7 +4407,7 @@ impl BenefitLicenseKeysUpdate {
         let mut f_description = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4380,6 +4423,7 @@ impl BenefitLicenseKeysUpdate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4387,7 +4431,7 @@ impl BenefitLicenseKeysUpdate {
 impl ToJson for BenefitLicenseKeysUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "visibility", &self.visibility);
         obj.insert("type".to_owned(), Value::from("license_keys"));
@@ -4428,9 +4472,8 @@ pub struct BenefitMeterCredit {
     pub properties: BenefitMeterCreditProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4491,7 +4534,7 @@ impl BenefitMeterCredit {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -4607,10 +4650,13 @@ pub struct BenefitMeterCreditCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitMeterCreditCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitMeterCreditCreate {
@@ -4637,6 +4683,7 @@ impl BenefitMeterCreditCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4665,7 +4712,7 @@ impl BenefitMeterCreditCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4686,6 +4733,7 @@ impl BenefitMeterCreditCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4693,7 +4741,7 @@ impl BenefitMeterCreditCreate {
 impl ToJson for BenefitMeterCreditCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("meter_credit"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -4715,9 +4763,8 @@ pub struct BenefitMeterCreditCreateProperties {
     pub rollover: bool,
     /// A UUID. Required.
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4754,7 +4801,7 @@ impl BenefitMeterCreditCreateProperties {
         let mut f_units = None;
         let mut f_rollover = None;
         let mut f_meter_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_units, &mut f_rollover, &mut f_meter_id],
         )?;
@@ -4793,9 +4840,8 @@ pub struct BenefitMeterCreditProperties {
     pub rollover: bool,
     /// A UUID. Always present.
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4823,7 +4869,7 @@ impl BenefitMeterCreditProperties {
         let mut f_units = None;
         let mut f_rollover = None;
         let mut f_meter_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_units, &mut f_rollover, &mut f_meter_id],
         )?;
@@ -4874,10 +4920,13 @@ pub struct BenefitMeterCreditUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitMeterCreditCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitMeterCreditUpdate {
@@ -4899,6 +4948,7 @@ impl BenefitMeterCreditUpdate {
             visibility: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4925,7 +4975,7 @@ impl BenefitMeterCreditUpdate {
         let mut f_description = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4941,6 +4991,7 @@ impl BenefitMeterCreditUpdate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4948,7 +4999,7 @@ impl BenefitMeterCreditUpdate {
 impl ToJson for BenefitMeterCreditUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "visibility", &self.visibility);
         obj.insert("type".to_owned(), Value::from("meter_credit"));
@@ -4983,9 +5034,8 @@ pub struct BenefitPublic {
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5035,7 +5085,7 @@ impl BenefitPublic {
         let mut f_deletable = None;
         let mut f_is_deleted = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -5134,9 +5184,8 @@ pub struct BenefitSlackSharedChannel {
     pub properties: BenefitSlackSharedChannelProperties,
     /// Always present.
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5197,7 +5246,7 @@ impl BenefitSlackSharedChannel {
         let mut f_visibility = None;
         let mut f_properties = None;
         let mut f_visibility_configurable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -5313,10 +5362,13 @@ pub struct BenefitSlackSharedChannelCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
     pub properties: BenefitSlackSharedChannelCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitSlackSharedChannelCreate {
@@ -5343,6 +5395,7 @@ impl BenefitSlackSharedChannelCreate {
             visibility: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -5371,7 +5424,7 @@ impl BenefitSlackSharedChannelCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_visibility = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -5392,6 +5445,7 @@ impl BenefitSlackSharedChannelCreate {
             visibility: f_visibility,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -5399,7 +5453,7 @@ impl BenefitSlackSharedChannelCreate {
 impl ToJson for BenefitSlackSharedChannelCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("slack_shared_channel"));
         json::put(&mut obj, "description", &self.description);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
@@ -5427,10 +5481,13 @@ pub struct BenefitSlackSharedChannelCreateProperties {
     pub archive_on_revoke: Option<bool>,
     /// Optional; `None` leaves it out.
     pub team_invitees: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitSlackSharedChannelCreateProperties {
@@ -5456,6 +5513,7 @@ impl BenefitSlackSharedChannelCreateProperties {
             archive_on_revoke: None,
             team_invitees: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -5485,7 +5543,7 @@ impl BenefitSlackSharedChannelCreateProperties {
         let mut f_welcome_message = Patch::Absent;
         let mut f_archive_on_revoke = None;
         let mut f_team_invitees = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_slack_integration_id,
@@ -5509,6 +5567,7 @@ impl BenefitSlackSharedChannelCreateProperties {
             archive_on_revoke: f_archive_on_revoke,
             team_invitees: f_team_invitees,
             extra,
+            nulls,
         })
     }
 }
@@ -5522,10 +5581,20 @@ impl ToJson for BenefitSlackSharedChannelCreateProperties {
             "channel_name_template",
             &self.channel_name_template,
         );
-        json::put_opt(&mut obj, "private", &self.private);
+        json::put_opt(&mut obj, "private", &self.private, self.nulls.contains(2));
         json::put_patch(&mut obj, "welcome_message", &self.welcome_message);
-        json::put_opt(&mut obj, "archive_on_revoke", &self.archive_on_revoke);
-        json::put_opt(&mut obj, "team_invitees", &self.team_invitees);
+        json::put_opt(
+            &mut obj,
+            "archive_on_revoke",
+            &self.archive_on_revoke,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "team_invitees",
+            &self.team_invitees,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -5548,10 +5617,13 @@ pub struct BenefitSlackSharedChannelProperties {
     pub archive_on_revoke: Option<bool>,
     /// Slack user IDs from the merchant workspace to invite to every channel created for this benefit.
     pub team_invitees: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitSlackSharedChannelProperties {
@@ -5591,7 +5663,7 @@ impl BenefitSlackSharedChannelProperties {
         let mut f_welcome_message = None;
         let mut f_archive_on_revoke = None;
         let mut f_team_invitees = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_slack_integration_id,
@@ -5615,6 +5687,7 @@ impl BenefitSlackSharedChannelProperties {
             archive_on_revoke: f_archive_on_revoke,
             team_invitees: f_team_invitees,
             extra,
+            nulls,
         })
     }
 }
@@ -5628,10 +5701,25 @@ impl ToJson for BenefitSlackSharedChannelProperties {
             "channel_name_template",
             &self.channel_name_template,
         );
-        json::put_opt(&mut obj, "private", &self.private);
-        json::put_opt(&mut obj, "welcome_message", &self.welcome_message);
-        json::put_opt(&mut obj, "archive_on_revoke", &self.archive_on_revoke);
-        json::put_opt(&mut obj, "team_invitees", &self.team_invitees);
+        json::put_opt(&mut obj, "private", &self.private, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "welcome_message",
+            &self.welcome_message,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "archive_on_revoke",
+            &self.archive_on_revoke,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "team_invitees",
+            &self.team_invitees,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -5658,10 +5746,13 @@ pub struct BenefitSlackSharedChannelUpdate {
     pub description: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitSlackSharedChannelCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitSlackSharedChannelUpdate {
@@ -5676,6 +5767,7 @@ impl BenefitSlackSharedChannelUpdate {
             description: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -5700,7 +5792,7 @@ impl BenefitSlackSharedChannelUpdate {
         let mut f_metadata = None;
         let mut f_description = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -5714,6 +5806,7 @@ impl BenefitSlackSharedChannelUpdate {
             description: f_description,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -5721,7 +5814,7 @@ impl BenefitSlackSharedChannelUpdate {
 impl ToJson for BenefitSlackSharedChannelUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "description", &self.description);
         obj.insert("type".to_owned(), Value::from("slack_shared_channel"));
         json::put_patch(&mut obj, "properties", &self.properties);
@@ -6243,9 +6336,8 @@ pub struct ListResourceBenefit {
     pub items: Vec<Benefit>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6271,7 +6363,7 @@ impl ListResourceBenefit {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -6304,9 +6396,8 @@ pub struct ListResourceBenefitDownloadableFile {
     pub items: Vec<BenefitDownloadableFile>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6332,7 +6423,7 @@ impl ListResourceBenefitDownloadableFile {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

@@ -66,9 +66,8 @@ pub struct CheckoutLink {
     pub discount: Option<DiscountBase>,
     /// Always present.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -148,7 +147,7 @@ impl CheckoutLink {
         let mut f_products = None;
         let mut f_discount = None;
         let mut f_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -473,10 +472,13 @@ pub struct CheckoutLinkCreateProduct {
     pub return_url: Patch<String>,
     /// A UUID. Required.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutLinkCreateProduct {
@@ -512,6 +514,7 @@ impl CheckoutLinkCreateProduct {
             return_url: Patch::Absent,
             product_id: product_id.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -552,7 +555,7 @@ impl CheckoutLinkCreateProduct {
         let mut f_success_url = Patch::Absent;
         let mut f_return_url = Patch::Absent;
         let mut f_product_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -585,6 +588,7 @@ impl CheckoutLinkCreateProduct {
             return_url: f_return_url,
             product_id: f_product_id,
             extra,
+            nulls,
         })
     }
 }
@@ -592,16 +596,22 @@ impl CheckoutLinkCreateProduct {
 impl ToJson for CheckoutLinkCreateProduct {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
         obj.insert("payment_processor".to_owned(), Value::from("stripe"));
         json::put_patch(&mut obj, "label", &self.label);
-        json::put_opt(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
+        json::put_opt(
+            &mut obj,
+            "allow_discount_codes",
+            &self.allow_discount_codes,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "require_billing_address",
             &self.require_billing_address,
+            self.nulls.contains(6),
         );
         json::put_patch(&mut obj, "discount_id", &self.discount_id);
         json::put_patch(&mut obj, "seats", &self.seats);
@@ -652,10 +662,13 @@ pub struct CheckoutLinkCreateProductPrice {
     pub return_url: Patch<String>,
     /// A UUID. Required.
     pub product_price_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutLinkCreateProductPrice {
@@ -691,6 +704,7 @@ impl CheckoutLinkCreateProductPrice {
             return_url: Patch::Absent,
             product_price_id: product_price_id.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -731,7 +745,7 @@ impl CheckoutLinkCreateProductPrice {
         let mut f_success_url = Patch::Absent;
         let mut f_return_url = Patch::Absent;
         let mut f_product_price_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -764,6 +778,7 @@ impl CheckoutLinkCreateProductPrice {
             return_url: f_return_url,
             product_price_id: f_product_price_id,
             extra,
+            nulls,
         })
     }
 }
@@ -771,16 +786,22 @@ impl CheckoutLinkCreateProductPrice {
 impl ToJson for CheckoutLinkCreateProductPrice {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
         obj.insert("payment_processor".to_owned(), Value::from("stripe"));
         json::put_patch(&mut obj, "label", &self.label);
-        json::put_opt(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
+        json::put_opt(
+            &mut obj,
+            "allow_discount_codes",
+            &self.allow_discount_codes,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "require_billing_address",
             &self.require_billing_address,
+            self.nulls.contains(6),
         );
         json::put_patch(&mut obj, "discount_id", &self.discount_id);
         json::put_patch(&mut obj, "seats", &self.seats);
@@ -829,10 +850,13 @@ pub struct CheckoutLinkCreateProducts {
     pub return_url: Patch<String>,
     /// List of products that will be available to select at checkout.
     pub products: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutLinkCreateProducts {
@@ -868,6 +892,7 @@ impl CheckoutLinkCreateProducts {
             return_url: Patch::Absent,
             products,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -908,7 +933,7 @@ impl CheckoutLinkCreateProducts {
         let mut f_success_url = Patch::Absent;
         let mut f_return_url = Patch::Absent;
         let mut f_products = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -941,6 +966,7 @@ impl CheckoutLinkCreateProducts {
             return_url: f_return_url,
             products: f_products,
             extra,
+            nulls,
         })
     }
 }
@@ -948,16 +974,22 @@ impl CheckoutLinkCreateProducts {
 impl ToJson for CheckoutLinkCreateProducts {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
         obj.insert("payment_processor".to_owned(), Value::from("stripe"));
         json::put_patch(&mut obj, "label", &self.label);
-        json::put_opt(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
+        json::put_opt(
+            &mut obj,
+            "allow_discount_codes",
+            &self.allow_discount_codes,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "require_billing_address",
             &self.require_billing_address,
+            self.nulls.contains(6),
         );
         json::put_patch(&mut obj, "discount_id", &self.discount_id);
         json::put_patch(&mut obj, "seats", &self.seats);
@@ -1012,9 +1044,8 @@ pub struct CheckoutLinkProduct {
     pub benefits: Vec<BenefitPublic>,
     /// List of medias associated to the product.
     pub medias: Vec<ProductMediaFileRead>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1094,7 +1125,7 @@ impl CheckoutLinkProduct {
         let mut f_prices = None;
         let mut f_benefits = None;
         let mut f_medias = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1342,10 +1373,13 @@ pub struct CheckoutLinkUpdate {
     pub success_url: Patch<String>,
     /// When set, a back button will be shown in the checkout to return to this URL.
     pub return_url: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutLinkUpdate {
@@ -1378,6 +1412,7 @@ impl CheckoutLinkUpdate {
             success_url: Patch::Absent,
             return_url: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1417,7 +1452,7 @@ impl CheckoutLinkUpdate {
         let mut f_seats = Patch::Absent;
         let mut f_success_url = Patch::Absent;
         let mut f_return_url = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_trial_interval,
@@ -1446,6 +1481,7 @@ impl CheckoutLinkUpdate {
             success_url: f_success_url,
             return_url: f_return_url,
             extra,
+            nulls,
         })
     }
 }
@@ -1455,7 +1491,7 @@ impl ToJson for CheckoutLinkUpdate {
         let mut obj = Map::new();
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(2));
         json::put_patch(&mut obj, "products", &self.products);
         json::put_patch(&mut obj, "label", &self.label);
         json::put_patch(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
@@ -1484,9 +1520,8 @@ pub struct ListResourceCheckoutLink {
     pub items: Vec<CheckoutLink>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1512,7 +1547,7 @@ impl ListResourceCheckoutLink {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

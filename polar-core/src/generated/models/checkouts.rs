@@ -30,9 +30,8 @@ use time::{Date, OffsetDateTime};
 pub struct AlreadyActiveSubscriptionError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -61,7 +60,7 @@ impl AlreadyActiveSubscriptionError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -285,10 +284,13 @@ pub struct Checkout {
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Always present.
     pub customer_metadata: BTreeMap<String, StringOrIntegerOrBoolean>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Checkout {
@@ -493,7 +495,7 @@ impl Checkout {
         let mut f_subscription_id = None;
         let mut f_attached_custom_fields = None;
         let mut f_customer_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -740,6 +742,7 @@ impl Checkout {
             attached_custom_fields: f_attached_custom_fields,
             customer_metadata: f_customer_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -750,7 +753,12 @@ impl ToJson for Checkout {
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "payment_processor", &self.payment_processor);
         json::put(&mut obj, "status", &self.status);
         json::put(&mut obj, "client_secret", &self.client_secret);
@@ -760,9 +768,19 @@ impl ToJson for Checkout {
         json::put(&mut obj, "return_url", &self.return_url);
         json::put(&mut obj, "embed_origin", &self.embed_origin);
         json::put(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "min_seats", &self.min_seats);
-        json::put_opt(&mut obj, "max_seats", &self.max_seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(13));
+        json::put_opt(
+            &mut obj,
+            "min_seats",
+            &self.min_seats,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "max_seats",
+            &self.max_seats,
+            self.nulls.contains(15),
+        );
         json::put(&mut obj, "discount_amount", &self.discount_amount);
         json::put(&mut obj, "net_amount", &self.net_amount);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
@@ -828,7 +846,7 @@ impl ToJson for Checkout {
             &self.customer_billing_address,
         );
         json::put(&mut obj, "customer_tax_id", &self.customer_tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(45));
         json::put(&mut obj, "payment_method_type", &self.payment_method_type);
         json::put(
             &mut obj,
@@ -878,9 +896,8 @@ pub struct CheckoutBillingAddressFields {
     pub line1: BillingAddressFieldMode,
     /// Always present.
     pub line2: BillingAddressFieldMode,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -915,7 +932,7 @@ impl CheckoutBillingAddressFields {
         let mut f_postal_code = None;
         let mut f_line1 = None;
         let mut f_line2 = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_country,
@@ -1000,10 +1017,13 @@ pub struct CheckoutConfirmStripe {
     pub allow_trial: Patch<bool>,
     /// ID of the Stripe confirmation token. Required for fixed prices and custom prices.
     pub confirmation_token_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutConfirmStripe {
@@ -1046,6 +1066,7 @@ impl CheckoutConfirmStripe {
             allow_trial: Patch::Absent,
             confirmation_token_id: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1095,7 +1116,7 @@ impl CheckoutConfirmStripe {
         let mut f_discount_code = Patch::Absent;
         let mut f_allow_trial = Patch::Absent;
         let mut f_confirmation_token_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_custom_field_data,
@@ -1134,6 +1155,7 @@ impl CheckoutConfirmStripe {
             allow_trial: f_allow_trial,
             confirmation_token_id: f_confirmation_token_id,
             extra,
+            nulls,
         })
     }
 }
@@ -1141,7 +1163,12 @@ impl CheckoutConfirmStripe {
 impl ToJson for CheckoutConfirmStripe {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(0),
+        );
         json::put_patch(&mut obj, "product_id", &self.product_id);
         json::put_patch(&mut obj, "product_price_id", &self.product_price_id);
         json::put_patch(&mut obj, "amount", &self.amount);
@@ -1397,9 +1424,8 @@ pub struct CheckoutDiscountFixedOnceForeverDuration {
     pub name: String,
     /// Always sent; `None` when Polar sends `null`.
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1439,7 +1465,7 @@ impl CheckoutDiscountFixedOnceForeverDuration {
         let mut f_id = None;
         let mut f_name = None;
         let mut f_code = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -1523,9 +1549,8 @@ pub struct CheckoutDiscountFixedRepeatDuration {
     pub name: String,
     /// Always sent; `None` when Polar sends `null`.
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1575,7 +1600,7 @@ impl CheckoutDiscountFixedRepeatDuration {
         let mut f_id = None;
         let mut f_name = None;
         let mut f_code = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -1664,9 +1689,8 @@ pub struct CheckoutDiscountPercentageOnceForeverDuration {
     pub name: String,
     /// Always sent; `None` when Polar sends `null`.
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1701,7 +1725,7 @@ impl CheckoutDiscountPercentageOnceForeverDuration {
         let mut f_id = None;
         let mut f_name = None;
         let mut f_code = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -1771,9 +1795,8 @@ pub struct CheckoutDiscountPercentageRepeatDuration {
     pub name: String,
     /// Always sent; `None` when Polar sends `null`.
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1817,7 +1840,7 @@ impl CheckoutDiscountPercentageRepeatDuration {
         let mut f_id = None;
         let mut f_name = None;
         let mut f_code = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -2048,9 +2071,8 @@ pub struct CheckoutOrganization {
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2097,7 +2119,7 @@ impl CheckoutOrganization {
         let mut f_avatar_url = None;
         let mut f_proration_behavior = None;
         let mut f_allow_customer_updates = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2207,9 +2229,8 @@ pub struct CheckoutProduct {
     pub benefits: Vec<BenefitPublic>,
     /// List of medias associated to the product.
     pub medias: Vec<ProductMediaFileRead>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2286,7 +2307,7 @@ impl CheckoutProduct {
         let mut f_prices = None;
         let mut f_benefits = None;
         let mut f_medias = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2494,10 +2515,13 @@ pub struct CheckoutProductsCreate {
     pub products: Vec<String>,
     /// Optional mapping of product IDs to a list of ad-hoc prices to create for that product. If not set, catalog prices of the product will be used.
     pub prices: Patch<BTreeMap<String, Vec<ProductPriceCreate>>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutProductsCreate {
@@ -2568,6 +2592,7 @@ impl CheckoutProductsCreate {
             products,
             prices: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2645,7 +2670,7 @@ impl CheckoutProductsCreate {
         let mut f_currency = Patch::Absent;
         let mut f_products = None;
         let mut f_prices = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_trial_interval,
@@ -2715,6 +2740,7 @@ impl CheckoutProductsCreate {
             products: f_products,
             prices: f_prices,
             extra,
+            nulls,
         })
     }
 }
@@ -2724,22 +2750,43 @@ impl ToJson for CheckoutProductsCreate {
         let mut obj = Map::new();
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
         json::put_patch(&mut obj, "discount_id", &self.discount_id);
-        json::put_opt(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
+        json::put_opt(
+            &mut obj,
+            "allow_discount_codes",
+            &self.allow_discount_codes,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "require_billing_address",
             &self.require_billing_address,
+            self.nulls.contains(6),
         );
         json::put_patch(&mut obj, "amount", &self.amount);
         json::put_patch(&mut obj, "seats", &self.seats);
         json::put_patch(&mut obj, "min_seats", &self.min_seats);
         json::put_patch(&mut obj, "max_seats", &self.max_seats);
-        json::put_opt(&mut obj, "allow_trial", &self.allow_trial);
+        json::put_opt(
+            &mut obj,
+            "allow_trial",
+            &self.allow_trial,
+            self.nulls.contains(11),
+        );
         json::put_patch(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "is_business_customer", &self.is_business_customer);
+        json::put_opt(
+            &mut obj,
+            "is_business_customer",
+            &self.is_business_customer,
+            self.nulls.contains(13),
+        );
         json::put_patch(&mut obj, "external_customer_id", &self.external_customer_id);
         json::put_patch(&mut obj, "customer_name", &self.customer_name);
         json::put_patch(&mut obj, "customer_email", &self.customer_email);
@@ -2755,7 +2802,12 @@ impl ToJson for CheckoutProductsCreate {
             &self.customer_billing_address,
         );
         json::put_patch(&mut obj, "customer_tax_id", &self.customer_tax_id);
-        json::put_opt(&mut obj, "customer_metadata", &self.customer_metadata);
+        json::put_opt(
+            &mut obj,
+            "customer_metadata",
+            &self.customer_metadata,
+            self.nulls.contains(21),
+        );
         json::put_patch(&mut obj, "subscription_id", &self.subscription_id);
         json::put_patch(&mut obj, "success_url", &self.success_url);
         json::put_patch(&mut obj, "return_url", &self.return_url);
@@ -2892,10 +2944,13 @@ pub struct CheckoutPublic {
     pub organization: CheckoutOrganization,
     /// Always sent; `None` when Polar sends `null`.
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutPublic {
@@ -3085,7 +3140,7 @@ impl CheckoutPublic {
         let mut f_discount = None;
         let mut f_organization = None;
         let mut f_attached_custom_fields = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3312,6 +3367,7 @@ impl CheckoutPublic {
             organization: f_organization,
             attached_custom_fields: f_attached_custom_fields,
             extra,
+            nulls,
         })
     }
 }
@@ -3322,7 +3378,12 @@ impl ToJson for CheckoutPublic {
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "payment_processor", &self.payment_processor);
         json::put(&mut obj, "status", &self.status);
         json::put(&mut obj, "client_secret", &self.client_secret);
@@ -3332,9 +3393,19 @@ impl ToJson for CheckoutPublic {
         json::put(&mut obj, "return_url", &self.return_url);
         json::put(&mut obj, "embed_origin", &self.embed_origin);
         json::put(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "min_seats", &self.min_seats);
-        json::put_opt(&mut obj, "max_seats", &self.max_seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(13));
+        json::put_opt(
+            &mut obj,
+            "min_seats",
+            &self.min_seats,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "max_seats",
+            &self.max_seats,
+            self.nulls.contains(15),
+        );
         json::put(&mut obj, "discount_amount", &self.discount_amount);
         json::put(&mut obj, "net_amount", &self.net_amount);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
@@ -3400,7 +3471,7 @@ impl ToJson for CheckoutPublic {
             &self.customer_billing_address,
         );
         json::put(&mut obj, "customer_tax_id", &self.customer_tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(45));
         json::put(&mut obj, "payment_method_type", &self.payment_method_type);
         json::put(
             &mut obj,
@@ -3548,10 +3619,13 @@ pub struct CheckoutPublicConfirmed {
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_session_token: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutPublicConfirmed {
@@ -3743,7 +3817,7 @@ impl CheckoutPublicConfirmed {
         let mut f_organization = None;
         let mut f_attached_custom_fields = None;
         let mut f_customer_session_token = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3971,6 +4045,7 @@ impl CheckoutPublicConfirmed {
             attached_custom_fields: f_attached_custom_fields,
             customer_session_token: f_customer_session_token,
             extra,
+            nulls,
         })
     }
 }
@@ -3981,7 +4056,12 @@ impl ToJson for CheckoutPublicConfirmed {
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "payment_processor", &self.payment_processor);
         obj.insert("status".to_owned(), Value::from("confirmed"));
         json::put(&mut obj, "client_secret", &self.client_secret);
@@ -3991,9 +4071,19 @@ impl ToJson for CheckoutPublicConfirmed {
         json::put(&mut obj, "return_url", &self.return_url);
         json::put(&mut obj, "embed_origin", &self.embed_origin);
         json::put(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "min_seats", &self.min_seats);
-        json::put_opt(&mut obj, "max_seats", &self.max_seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(13));
+        json::put_opt(
+            &mut obj,
+            "min_seats",
+            &self.min_seats,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "max_seats",
+            &self.max_seats,
+            self.nulls.contains(15),
+        );
         json::put(&mut obj, "discount_amount", &self.discount_amount);
         json::put(&mut obj, "net_amount", &self.net_amount);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
@@ -4059,7 +4149,7 @@ impl ToJson for CheckoutPublicConfirmed {
             &self.customer_billing_address,
         );
         json::put(&mut obj, "customer_tax_id", &self.customer_tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(45));
         json::put(&mut obj, "payment_method_type", &self.payment_method_type);
         json::put(
             &mut obj,
@@ -4321,10 +4411,13 @@ pub struct CheckoutUpdate {
     pub return_url: Patch<String>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
     pub embed_origin: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutUpdate {
@@ -4385,6 +4478,7 @@ impl CheckoutUpdate {
             return_url: Patch::Absent,
             embed_origin: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4452,7 +4546,7 @@ impl CheckoutUpdate {
         let mut f_success_url = Patch::Absent;
         let mut f_return_url = Patch::Absent;
         let mut f_embed_origin = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_custom_field_data,
@@ -4509,6 +4603,7 @@ impl CheckoutUpdate {
             return_url: f_return_url,
             embed_origin: f_embed_origin,
             extra,
+            nulls,
         })
     }
 }
@@ -4516,7 +4611,12 @@ impl CheckoutUpdate {
 impl ToJson for CheckoutUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(0),
+        );
         json::put_patch(&mut obj, "product_id", &self.product_id);
         json::put_patch(&mut obj, "product_price_id", &self.product_price_id);
         json::put_patch(&mut obj, "amount", &self.amount);
@@ -4538,7 +4638,12 @@ impl ToJson for CheckoutUpdate {
         json::put_patch(&mut obj, "locale", &self.locale);
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(
+            &mut obj,
+            "metadata",
+            &self.metadata,
+            self.nulls.contains(14),
+        );
         json::put_patch(&mut obj, "currency", &self.currency);
         json::put_patch(&mut obj, "discount_id", &self.discount_id);
         json::put_patch(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
@@ -4593,10 +4698,13 @@ pub struct CheckoutUpdatePublic {
     pub discount_code: Patch<String>,
     /// Disable the trial period for the checkout session. It's mainly useful when the trial is blocked because the customer already redeemed one.
     pub allow_trial: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutUpdatePublic {
@@ -4637,6 +4745,7 @@ impl CheckoutUpdatePublic {
             discount_code: Patch::Absent,
             allow_trial: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4684,7 +4793,7 @@ impl CheckoutUpdatePublic {
         let mut f_payment_method_type = Patch::Absent;
         let mut f_discount_code = Patch::Absent;
         let mut f_allow_trial = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_custom_field_data,
@@ -4721,6 +4830,7 @@ impl CheckoutUpdatePublic {
             discount_code: f_discount_code,
             allow_trial: f_allow_trial,
             extra,
+            nulls,
         })
     }
 }
@@ -4728,7 +4838,12 @@ impl CheckoutUpdatePublic {
 impl ToJson for CheckoutUpdatePublic {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(0),
+        );
         json::put_patch(&mut obj, "product_id", &self.product_id);
         json::put_patch(&mut obj, "product_price_id", &self.product_price_id);
         json::put_patch(&mut obj, "amount", &self.amount);
@@ -4763,9 +4878,8 @@ impl ToJson for CheckoutUpdatePublic {
 pub struct DiscountRedemptionLimitReached {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4794,7 +4908,7 @@ impl DiscountRedemptionLimitReached {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -4825,9 +4939,8 @@ impl ToJson for DiscountRedemptionLimitReached {
 pub struct ExpiredCheckoutError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4852,7 +4965,7 @@ impl ExpiredCheckoutError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -4884,9 +4997,8 @@ pub struct ListResourceCheckout {
     pub items: Vec<Checkout>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4912,7 +5024,7 @@ impl ListResourceCheckout {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -4941,9 +5053,8 @@ impl ToJson for ListResourceCheckout {
 pub struct NotOpenCheckout {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4968,7 +5079,7 @@ impl NotOpenCheckout {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -4996,9 +5107,8 @@ impl ToJson for NotOpenCheckout {
 pub struct PaymentError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5023,7 +5133,7 @@ impl PaymentError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -5051,9 +5161,8 @@ impl ToJson for PaymentError {
 pub struct PaymentNotReady {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5078,7 +5187,7 @@ impl PaymentNotReady {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -5169,9 +5278,8 @@ impl JsonKey for TaxBehavior {
 pub struct TrialAlreadyRedeemed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5196,7 +5304,7 @@ impl TrialAlreadyRedeemed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

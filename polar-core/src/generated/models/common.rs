@@ -40,10 +40,13 @@ pub struct Address {
     pub state: Option<String>,
     /// CountryAlpha2
     pub country: CountryAlpha2,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Address {
@@ -77,7 +80,7 @@ impl Address {
         let mut f_city = None;
         let mut f_state = None;
         let mut f_country = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_line1,
@@ -99,6 +102,7 @@ impl Address {
             state: f_state,
             country: f_country,
             extra,
+            nulls,
         })
     }
 }
@@ -106,11 +110,16 @@ impl Address {
 impl ToJson for Address {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "line1", &self.line1);
-        json::put_opt(&mut obj, "line2", &self.line2);
-        json::put_opt(&mut obj, "postal_code", &self.postal_code);
-        json::put_opt(&mut obj, "city", &self.city);
-        json::put_opt(&mut obj, "state", &self.state);
+        json::put_opt(&mut obj, "line1", &self.line1, self.nulls.contains(0));
+        json::put_opt(&mut obj, "line2", &self.line2, self.nulls.contains(1));
+        json::put_opt(
+            &mut obj,
+            "postal_code",
+            &self.postal_code,
+            self.nulls.contains(2),
+        );
+        json::put_opt(&mut obj, "city", &self.city, self.nulls.contains(3));
+        json::put_opt(&mut obj, "state", &self.state, self.nulls.contains(4));
         json::put(&mut obj, "country", &self.country);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -134,9 +143,8 @@ pub struct AddressInput {
     pub state: Patch<String>,
     /// CountryAlpha2Input
     pub country: CountryAlpha2Input,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -183,7 +191,7 @@ impl AddressInput {
         let mut f_city = Patch::Absent;
         let mut f_state = Patch::Absent;
         let mut f_country = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_line1,
@@ -230,9 +238,8 @@ impl ToJson for AddressInput {
 pub struct AlreadyCanceledSubscription {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -261,7 +268,7 @@ impl AlreadyCanceledSubscription {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -535,9 +542,8 @@ pub struct AttachedCustomField {
     pub order: i64,
     /// Whether the value is required for this custom field.
     pub required: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -568,7 +574,7 @@ impl AttachedCustomField {
         let mut f_custom_field = None;
         let mut f_order = None;
         let mut f_required = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_custom_field_id,
@@ -1138,10 +1144,13 @@ impl JsonKey for GitHubRepositoryPermission {
 pub struct HttpValidationError {
     /// `None` when Polar leaves it out or sends `null`.
     pub detail: Option<Vec<ValidationError>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl HttpValidationError {
@@ -1162,10 +1171,11 @@ impl HttpValidationError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_detail])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_detail])?;
         Some(Self {
             detail: f_detail,
             extra,
+            nulls,
         })
     }
 }
@@ -1173,7 +1183,7 @@ impl HttpValidationError {
 impl ToJson for HttpValidationError {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "detail", &self.detail);
+        json::put_opt(&mut obj, "detail", &self.detail, self.nulls.contains(0));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1475,9 +1485,8 @@ pub struct LegacyRecurringProductPriceCustom {
     pub maximum_amount: Option<i64>,
     /// The initial amount shown to the customer.
     pub preset_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1542,7 +1551,7 @@ impl LegacyRecurringProductPriceCustom {
         let mut f_minimum_amount = None;
         let mut f_maximum_amount = None;
         let mut f_preset_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1660,9 +1669,8 @@ pub struct LegacyRecurringProductPriceFixed {
     pub recurring_interval: RecurringInterval,
     /// The price in cents.
     pub price_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1721,7 +1729,7 @@ impl LegacyRecurringProductPriceFixed {
         let mut f_product_id = None;
         let mut f_recurring_interval = None;
         let mut f_price_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1813,9 +1821,8 @@ pub struct ListResourceBenefitGrant {
     pub items: Vec<BenefitGrant>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1841,7 +1848,7 @@ impl ListResourceBenefitGrant {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -1874,9 +1881,8 @@ pub struct ListResourceCustomerSubscription {
     pub items: Vec<CustomerSubscription>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1902,7 +1908,7 @@ impl ListResourceCustomerSubscription {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -1935,9 +1941,8 @@ pub struct ListResourceLicenseKeyRead {
     pub items: Vec<LicenseKeyRead>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1963,7 +1968,7 @@ impl ListResourceLicenseKeyRead {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -2170,9 +2175,8 @@ impl ToJson for MetadataValue {
 pub struct MissingInvoiceBillingDetails {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2201,7 +2205,7 @@ impl MissingInvoiceBillingDetails {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2232,9 +2236,8 @@ impl ToJson for MissingInvoiceBillingDetails {
 pub struct NotPermitted {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2259,7 +2262,7 @@ impl NotPermitted {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2353,9 +2356,8 @@ pub struct Pagination {
     pub total_count: i64,
     /// Always present.
     pub max_page: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2381,7 +2383,7 @@ impl Pagination {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_total_count = None;
         let mut f_max_page = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_total_count, &mut f_max_page])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_total_count, &mut f_max_page])?;
         let (Some(f_total_count), Some(f_max_page)) = (f_total_count, f_max_page) else {
             return None;
         };
@@ -2420,9 +2422,8 @@ pub struct PendingSubscriptionUpdate {
     pub product_id: Option<String>,
     /// Number of seats to apply to the subscription. If `null`, the number of seats won't be changed.
     pub seats: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2463,7 +2464,7 @@ impl PendingSubscriptionUpdate {
         let mut f_applies_at = None;
         let mut f_product_id = None;
         let mut f_seats = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3169,9 +3170,8 @@ impl JsonKey for RecurringInterval {
 pub struct ResourceNotFound {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3196,7 +3196,7 @@ impl ResourceNotFound {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -3295,9 +3295,8 @@ pub struct SeatsList {
     pub available_seats: i64,
     /// Total number of seats for the subscription
     pub total_seats: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3325,7 +3324,7 @@ impl SeatsList {
         let mut f_seats = None;
         let mut f_available_seats = None;
         let mut f_total_seats = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_seats, &mut f_available_seats, &mut f_total_seats],
         )?;
@@ -6350,9 +6349,8 @@ impl JsonKey for TrialInterval {
 pub struct Unauthorized {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6377,7 +6375,7 @@ impl Unauthorized {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -6437,10 +6435,13 @@ pub struct ValidatedLicenseKey {
     pub expires_at: Option<OffsetDateTime>,
     /// `None` when Polar leaves it out or sends `null`.
     pub activation: Option<LicenseKeyActivationBase>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ValidatedLicenseKey {
@@ -6513,7 +6514,7 @@ impl ValidatedLicenseKey {
         let mut f_last_validated_at = None;
         let mut f_expires_at = None;
         let mut f_activation = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -6592,6 +6593,7 @@ impl ValidatedLicenseKey {
             expires_at: f_expires_at,
             activation: f_activation,
             extra,
+            nulls,
         })
     }
 }
@@ -6615,7 +6617,12 @@ impl ToJson for ValidatedLicenseKey {
         json::put(&mut obj, "validations", &self.validations);
         json::put(&mut obj, "last_validated_at", &self.last_validated_at);
         json::put(&mut obj, "expires_at", &self.expires_at);
-        json::put_opt(&mut obj, "activation", &self.activation);
+        json::put_opt(
+            &mut obj,
+            "activation",
+            &self.activation,
+            self.nulls.contains(16),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -6638,10 +6645,13 @@ pub struct ValidationError {
     pub input: Option<Value>,
     /// Context
     pub ctx: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ValidationError {
@@ -6672,7 +6682,7 @@ impl ValidationError {
         let mut f_type_ = None;
         let mut f_input = None;
         let mut f_ctx = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_loc,
@@ -6692,6 +6702,7 @@ impl ValidationError {
             input: f_input,
             ctx: f_ctx,
             extra,
+            nulls,
         })
     }
 }
@@ -6702,8 +6713,8 @@ impl ToJson for ValidationError {
         json::put(&mut obj, "loc", &self.loc);
         json::put(&mut obj, "msg", &self.msg);
         json::put(&mut obj, "type", &self.type_);
-        json::put_opt(&mut obj, "input", &self.input);
-        json::put_opt(&mut obj, "ctx", &self.ctx);
+        json::put_opt(&mut obj, "input", &self.input, self.nulls.contains(3));
+        json::put_opt(&mut obj, "ctx", &self.ctx, self.nulls.contains(4));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }

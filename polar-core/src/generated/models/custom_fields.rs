@@ -321,9 +321,8 @@ pub struct CustomFieldCheckbox {
     pub organization_id: String,
     /// Always present.
     pub properties: CustomFieldCheckboxProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -372,7 +371,7 @@ impl CustomFieldCheckbox {
         let mut f_name = None;
         let mut f_organization_id = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -450,10 +449,13 @@ pub struct CustomFieldCheckboxProperties {
     pub form_help_text: Option<String>,
     /// At least 1 characters. Optional; `None` leaves it out.
     pub form_placeholder: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldCheckboxProperties {
@@ -467,6 +469,7 @@ impl CustomFieldCheckboxProperties {
             form_help_text: None,
             form_placeholder: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -490,7 +493,7 @@ impl CustomFieldCheckboxProperties {
         let mut f_form_label = None;
         let mut f_form_help_text = None;
         let mut f_form_placeholder = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_form_label,
@@ -503,6 +506,7 @@ impl CustomFieldCheckboxProperties {
             form_help_text: f_form_help_text,
             form_placeholder: f_form_placeholder,
             extra,
+            nulls,
         })
     }
 }
@@ -510,9 +514,24 @@ impl CustomFieldCheckboxProperties {
 impl ToJson for CustomFieldCheckboxProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "form_label", &self.form_label);
-        json::put_opt(&mut obj, "form_help_text", &self.form_help_text);
-        json::put_opt(&mut obj, "form_placeholder", &self.form_placeholder);
+        json::put_opt(
+            &mut obj,
+            "form_label",
+            &self.form_label,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_help_text",
+            &self.form_help_text,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_placeholder",
+            &self.form_placeholder,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -753,10 +772,13 @@ pub struct CustomFieldCreateCheckbox {
     pub organization_id: Patch<String>,
     /// Required.
     pub properties: CustomFieldCheckboxProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldCreateCheckbox {
@@ -784,6 +806,7 @@ impl CustomFieldCreateCheckbox {
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -812,7 +835,7 @@ impl CustomFieldCreateCheckbox {
         let mut f_name = None;
         let mut f_organization_id = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -834,6 +857,7 @@ impl CustomFieldCreateCheckbox {
             organization_id: f_organization_id,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -841,7 +865,7 @@ impl CustomFieldCreateCheckbox {
 impl ToJson for CustomFieldCreateCheckbox {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("checkbox"));
         json::put(&mut obj, "slug", &self.slug);
         json::put(&mut obj, "name", &self.name);
@@ -877,10 +901,13 @@ pub struct CustomFieldCreateDate {
     pub organization_id: Patch<String>,
     /// Required.
     pub properties: CustomFieldDateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldCreateDate {
@@ -908,6 +935,7 @@ impl CustomFieldCreateDate {
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -936,7 +964,7 @@ impl CustomFieldCreateDate {
         let mut f_name = None;
         let mut f_organization_id = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -958,6 +986,7 @@ impl CustomFieldCreateDate {
             organization_id: f_organization_id,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -965,7 +994,7 @@ impl CustomFieldCreateDate {
 impl ToJson for CustomFieldCreateDate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("date"));
         json::put(&mut obj, "slug", &self.slug);
         json::put(&mut obj, "name", &self.name);
@@ -1001,10 +1030,13 @@ pub struct CustomFieldCreateNumber {
     pub organization_id: Patch<String>,
     /// Required.
     pub properties: CustomFieldNumberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldCreateNumber {
@@ -1032,6 +1064,7 @@ impl CustomFieldCreateNumber {
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1060,7 +1093,7 @@ impl CustomFieldCreateNumber {
         let mut f_name = None;
         let mut f_organization_id = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1082,6 +1115,7 @@ impl CustomFieldCreateNumber {
             organization_id: f_organization_id,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1089,7 +1123,7 @@ impl CustomFieldCreateNumber {
 impl ToJson for CustomFieldCreateNumber {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("number"));
         json::put(&mut obj, "slug", &self.slug);
         json::put(&mut obj, "name", &self.name);
@@ -1125,10 +1159,13 @@ pub struct CustomFieldCreateSelect {
     pub organization_id: Patch<String>,
     /// Required.
     pub properties: CustomFieldSelectProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldCreateSelect {
@@ -1156,6 +1193,7 @@ impl CustomFieldCreateSelect {
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1184,7 +1222,7 @@ impl CustomFieldCreateSelect {
         let mut f_name = None;
         let mut f_organization_id = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1206,6 +1244,7 @@ impl CustomFieldCreateSelect {
             organization_id: f_organization_id,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1213,7 +1252,7 @@ impl CustomFieldCreateSelect {
 impl ToJson for CustomFieldCreateSelect {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("select"));
         json::put(&mut obj, "slug", &self.slug);
         json::put(&mut obj, "name", &self.name);
@@ -1249,10 +1288,13 @@ pub struct CustomFieldCreateText {
     pub organization_id: Patch<String>,
     /// Required.
     pub properties: CustomFieldTextProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldCreateText {
@@ -1280,6 +1322,7 @@ impl CustomFieldCreateText {
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1308,7 +1351,7 @@ impl CustomFieldCreateText {
         let mut f_name = None;
         let mut f_organization_id = Patch::Absent;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1330,6 +1373,7 @@ impl CustomFieldCreateText {
             organization_id: f_organization_id,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1337,7 +1381,7 @@ impl CustomFieldCreateText {
 impl ToJson for CustomFieldCreateText {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         obj.insert("type".to_owned(), Value::from("text"));
         json::put(&mut obj, "slug", &self.slug);
         json::put(&mut obj, "name", &self.name);
@@ -1369,9 +1413,8 @@ pub struct CustomFieldDate {
     pub organization_id: String,
     /// Always present.
     pub properties: CustomFieldDateProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1420,7 +1463,7 @@ impl CustomFieldDate {
         let mut f_name = None;
         let mut f_organization_id = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1502,10 +1545,13 @@ pub struct CustomFieldDateProperties {
     pub ge: Option<i64>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
     pub le: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldDateProperties {
@@ -1526,6 +1572,7 @@ impl CustomFieldDateProperties {
             ge: None,
             le: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1553,7 +1600,7 @@ impl CustomFieldDateProperties {
         let mut f_form_placeholder = None;
         let mut f_ge = None;
         let mut f_le = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_form_label,
@@ -1570,6 +1617,7 @@ impl CustomFieldDateProperties {
             ge: f_ge,
             le: f_le,
             extra,
+            nulls,
         })
     }
 }
@@ -1577,11 +1625,26 @@ impl CustomFieldDateProperties {
 impl ToJson for CustomFieldDateProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "form_label", &self.form_label);
-        json::put_opt(&mut obj, "form_help_text", &self.form_help_text);
-        json::put_opt(&mut obj, "form_placeholder", &self.form_placeholder);
-        json::put_opt(&mut obj, "ge", &self.ge);
-        json::put_opt(&mut obj, "le", &self.le);
+        json::put_opt(
+            &mut obj,
+            "form_label",
+            &self.form_label,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_help_text",
+            &self.form_help_text,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_placeholder",
+            &self.form_placeholder,
+            self.nulls.contains(2),
+        );
+        json::put_opt(&mut obj, "ge", &self.ge, self.nulls.contains(3));
+        json::put_opt(&mut obj, "le", &self.le, self.nulls.contains(4));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1608,9 +1671,8 @@ pub struct CustomFieldNumber {
     pub organization_id: String,
     /// Always present.
     pub properties: CustomFieldNumberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1659,7 +1721,7 @@ impl CustomFieldNumber {
         let mut f_name = None;
         let mut f_organization_id = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1741,10 +1803,13 @@ pub struct CustomFieldNumberProperties {
     pub ge: Option<i64>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
     pub le: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldNumberProperties {
@@ -1765,6 +1830,7 @@ impl CustomFieldNumberProperties {
             ge: None,
             le: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1792,7 +1858,7 @@ impl CustomFieldNumberProperties {
         let mut f_form_placeholder = None;
         let mut f_ge = None;
         let mut f_le = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_form_label,
@@ -1809,6 +1875,7 @@ impl CustomFieldNumberProperties {
             ge: f_ge,
             le: f_le,
             extra,
+            nulls,
         })
     }
 }
@@ -1816,11 +1883,26 @@ impl CustomFieldNumberProperties {
 impl ToJson for CustomFieldNumberProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "form_label", &self.form_label);
-        json::put_opt(&mut obj, "form_help_text", &self.form_help_text);
-        json::put_opt(&mut obj, "form_placeholder", &self.form_placeholder);
-        json::put_opt(&mut obj, "ge", &self.ge);
-        json::put_opt(&mut obj, "le", &self.le);
+        json::put_opt(
+            &mut obj,
+            "form_label",
+            &self.form_label,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_help_text",
+            &self.form_help_text,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_placeholder",
+            &self.form_placeholder,
+            self.nulls.contains(2),
+        );
+        json::put_opt(&mut obj, "ge", &self.ge, self.nulls.contains(3));
+        json::put_opt(&mut obj, "le", &self.le, self.nulls.contains(4));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1847,9 +1929,8 @@ pub struct CustomFieldSelect {
     pub organization_id: String,
     /// Always present.
     pub properties: CustomFieldSelectProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1898,7 +1979,7 @@ impl CustomFieldSelect {
         let mut f_name = None;
         let mut f_organization_id = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1974,9 +2055,8 @@ pub struct CustomFieldSelectOption {
     pub value: String,
     /// At least 1 characters. Required.
     pub label: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2008,7 +2088,7 @@ impl CustomFieldSelectOption {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_value = None;
         let mut f_label = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_value, &mut f_label])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_value, &mut f_label])?;
         let (Some(f_value), Some(f_label)) = (f_value, f_label) else {
             return None;
         };
@@ -2043,10 +2123,13 @@ pub struct CustomFieldSelectProperties {
     pub form_placeholder: Option<String>,
     /// Required.
     pub options: Vec<CustomFieldSelectOption>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldSelectProperties {
@@ -2065,6 +2148,7 @@ impl CustomFieldSelectProperties {
             form_placeholder: None,
             options,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2090,7 +2174,7 @@ impl CustomFieldSelectProperties {
         let mut f_form_help_text = None;
         let mut f_form_placeholder = None;
         let mut f_options = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_form_label,
@@ -2108,6 +2192,7 @@ impl CustomFieldSelectProperties {
             form_placeholder: f_form_placeholder,
             options: f_options,
             extra,
+            nulls,
         })
     }
 }
@@ -2115,9 +2200,24 @@ impl CustomFieldSelectProperties {
 impl ToJson for CustomFieldSelectProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "form_label", &self.form_label);
-        json::put_opt(&mut obj, "form_help_text", &self.form_help_text);
-        json::put_opt(&mut obj, "form_placeholder", &self.form_placeholder);
+        json::put_opt(
+            &mut obj,
+            "form_label",
+            &self.form_label,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_help_text",
+            &self.form_help_text,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_placeholder",
+            &self.form_placeholder,
+            self.nulls.contains(2),
+        );
         json::put(&mut obj, "options", &self.options);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -2232,9 +2332,8 @@ pub struct CustomFieldText {
     pub organization_id: String,
     /// Always present.
     pub properties: CustomFieldTextProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2283,7 +2382,7 @@ impl CustomFieldText {
         let mut f_name = None;
         let mut f_organization_id = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2367,10 +2466,13 @@ pub struct CustomFieldTextProperties {
     pub min_length: Option<i64>,
     /// From 0.0 to 2147483647.0. Optional; `None` leaves it out.
     pub max_length: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldTextProperties {
@@ -2393,6 +2495,7 @@ impl CustomFieldTextProperties {
             min_length: None,
             max_length: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2422,7 +2525,7 @@ impl CustomFieldTextProperties {
         let mut f_textarea = None;
         let mut f_min_length = None;
         let mut f_max_length = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_form_label,
@@ -2441,6 +2544,7 @@ impl CustomFieldTextProperties {
             min_length: f_min_length,
             max_length: f_max_length,
             extra,
+            nulls,
         })
     }
 }
@@ -2448,12 +2552,37 @@ impl CustomFieldTextProperties {
 impl ToJson for CustomFieldTextProperties {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "form_label", &self.form_label);
-        json::put_opt(&mut obj, "form_help_text", &self.form_help_text);
-        json::put_opt(&mut obj, "form_placeholder", &self.form_placeholder);
-        json::put_opt(&mut obj, "textarea", &self.textarea);
-        json::put_opt(&mut obj, "min_length", &self.min_length);
-        json::put_opt(&mut obj, "max_length", &self.max_length);
+        json::put_opt(
+            &mut obj,
+            "form_label",
+            &self.form_label,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_help_text",
+            &self.form_help_text,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "form_placeholder",
+            &self.form_placeholder,
+            self.nulls.contains(2),
+        );
+        json::put_opt(&mut obj, "textarea", &self.textarea, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "min_length",
+            &self.min_length,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "max_length",
+            &self.max_length,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2730,10 +2859,13 @@ pub struct CustomFieldUpdateCheckbox {
     pub slug: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldCheckboxProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldUpdateCheckbox {
@@ -2749,6 +2881,7 @@ impl CustomFieldUpdateCheckbox {
             slug: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2775,7 +2908,7 @@ impl CustomFieldUpdateCheckbox {
         let mut f_name = Patch::Absent;
         let mut f_slug = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2791,6 +2924,7 @@ impl CustomFieldUpdateCheckbox {
             slug: f_slug,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2798,7 +2932,7 @@ impl CustomFieldUpdateCheckbox {
 impl ToJson for CustomFieldUpdateCheckbox {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "slug", &self.slug);
         obj.insert("type".to_owned(), Value::from("checkbox"));
@@ -2831,10 +2965,13 @@ pub struct CustomFieldUpdateDate {
     pub slug: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldDateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldUpdateDate {
@@ -2850,6 +2987,7 @@ impl CustomFieldUpdateDate {
             slug: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2876,7 +3014,7 @@ impl CustomFieldUpdateDate {
         let mut f_name = Patch::Absent;
         let mut f_slug = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2892,6 +3030,7 @@ impl CustomFieldUpdateDate {
             slug: f_slug,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2899,7 +3038,7 @@ impl CustomFieldUpdateDate {
 impl ToJson for CustomFieldUpdateDate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "slug", &self.slug);
         obj.insert("type".to_owned(), Value::from("date"));
@@ -2932,10 +3071,13 @@ pub struct CustomFieldUpdateNumber {
     pub slug: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldNumberProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldUpdateNumber {
@@ -2951,6 +3093,7 @@ impl CustomFieldUpdateNumber {
             slug: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2977,7 +3120,7 @@ impl CustomFieldUpdateNumber {
         let mut f_name = Patch::Absent;
         let mut f_slug = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2993,6 +3136,7 @@ impl CustomFieldUpdateNumber {
             slug: f_slug,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3000,7 +3144,7 @@ impl CustomFieldUpdateNumber {
 impl ToJson for CustomFieldUpdateNumber {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "slug", &self.slug);
         obj.insert("type".to_owned(), Value::from("number"));
@@ -3033,10 +3177,13 @@ pub struct CustomFieldUpdateSelect {
     pub slug: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldSelectProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldUpdateSelect {
@@ -3052,6 +3199,7 @@ impl CustomFieldUpdateSelect {
             slug: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3078,7 +3226,7 @@ impl CustomFieldUpdateSelect {
         let mut f_name = Patch::Absent;
         let mut f_slug = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3094,6 +3242,7 @@ impl CustomFieldUpdateSelect {
             slug: f_slug,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3101,7 +3250,7 @@ impl CustomFieldUpdateSelect {
 impl ToJson for CustomFieldUpdateSelect {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "slug", &self.slug);
         obj.insert("type".to_owned(), Value::from("select"));
@@ -3134,10 +3283,13 @@ pub struct CustomFieldUpdateText {
     pub slug: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldTextProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomFieldUpdateText {
@@ -3153,6 +3305,7 @@ impl CustomFieldUpdateText {
             slug: Patch::Absent,
             properties: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3179,7 +3332,7 @@ impl CustomFieldUpdateText {
         let mut f_name = Patch::Absent;
         let mut f_slug = Patch::Absent;
         let mut f_properties = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3195,6 +3348,7 @@ impl CustomFieldUpdateText {
             slug: f_slug,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3202,7 +3356,7 @@ impl CustomFieldUpdateText {
 impl ToJson for CustomFieldUpdateText {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "slug", &self.slug);
         obj.insert("type".to_owned(), Value::from("text"));
@@ -3223,9 +3377,8 @@ pub struct ListResourceCustomField {
     pub items: Vec<CustomField>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3251,7 +3404,7 @@ impl ListResourceCustomField {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

@@ -48,9 +48,8 @@ pub struct BenefitCustomSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitCustomSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -105,7 +104,7 @@ impl BenefitCustomSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -189,9 +188,8 @@ impl ToJson for BenefitCustomSubscriber {
 pub struct BenefitCustomSubscriberProperties {
     /// Always sent; `None` when Polar sends `null`.
     pub note: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -213,7 +211,7 @@ impl BenefitCustomSubscriberProperties {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_note = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_note])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_note])?;
         let (Some(f_note),) = (f_note,) else {
             return None;
         };
@@ -258,9 +256,8 @@ pub struct BenefitDiscordSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitDiscordSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -315,7 +312,7 @@ impl BenefitDiscordSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -399,9 +396,8 @@ impl ToJson for BenefitDiscordSubscriber {
 pub struct BenefitDiscordSubscriberProperties {
     /// The ID of the Discord server.
     pub guild_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -423,7 +419,7 @@ impl BenefitDiscordSubscriberProperties {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_guild_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_guild_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_guild_id])?;
         let (Some(f_guild_id),) = (f_guild_id,) else {
             return None;
         };
@@ -468,9 +464,8 @@ pub struct BenefitDownloadablesSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitDownloadablesSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -525,7 +520,7 @@ impl BenefitDownloadablesSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -609,9 +604,8 @@ impl ToJson for BenefitDownloadablesSubscriber {
 pub struct BenefitDownloadablesSubscriberProperties {
     /// Always present.
     pub active_files: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -633,7 +627,7 @@ impl BenefitDownloadablesSubscriberProperties {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_active_files = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_active_files])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_active_files])?;
         let (Some(f_active_files),) = (f_active_files,) else {
             return None;
         };
@@ -678,9 +672,8 @@ pub struct BenefitFeatureFlagSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitFeatureFlagSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -735,7 +728,7 @@ impl BenefitFeatureFlagSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -817,9 +810,8 @@ impl ToJson for BenefitFeatureFlagSubscriber {
 /// Spec: `#/components/schemas/BenefitFeatureFlagSubscriberProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitFeatureFlagSubscriberProperties {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -840,7 +832,7 @@ impl BenefitFeatureFlagSubscriberProperties {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -878,9 +870,8 @@ pub struct BenefitGitHubRepositorySubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitGitHubRepositorySubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -935,7 +926,7 @@ impl BenefitGitHubRepositorySubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1021,9 +1012,8 @@ pub struct BenefitGitHubRepositorySubscriberProperties {
     pub repository_owner: String,
     /// The name of the repository.
     pub repository_name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1049,7 +1039,7 @@ impl BenefitGitHubRepositorySubscriberProperties {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_repository_owner = None;
         let mut f_repository_name = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_repository_owner, &mut f_repository_name],
         )?;
@@ -1087,10 +1077,13 @@ pub struct BenefitGrantMeterCreditProperties {
     pub last_credited_units: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
     pub last_credited_at: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantMeterCreditProperties {
@@ -1121,7 +1114,7 @@ impl BenefitGrantMeterCreditProperties {
         let mut f_last_credited_meter_id = None;
         let mut f_last_credited_units = None;
         let mut f_last_credited_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_last_credited_meter_id,
@@ -1134,6 +1127,7 @@ impl BenefitGrantMeterCreditProperties {
             last_credited_units: f_last_credited_units,
             last_credited_at: f_last_credited_at,
             extra,
+            nulls,
         })
     }
 }
@@ -1145,9 +1139,20 @@ impl ToJson for BenefitGrantMeterCreditProperties {
             &mut obj,
             "last_credited_meter_id",
             &self.last_credited_meter_id,
+            self.nulls.contains(0),
         );
-        json::put_opt(&mut obj, "last_credited_units", &self.last_credited_units);
-        json::put_opt(&mut obj, "last_credited_at", &self.last_credited_at);
+        json::put_opt(
+            &mut obj,
+            "last_credited_units",
+            &self.last_credited_units,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "last_credited_at",
+            &self.last_credited_at,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1178,9 +1183,8 @@ pub struct BenefitLicenseKeysSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitLicenseKeysSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1235,7 +1239,7 @@ impl BenefitLicenseKeysSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1325,9 +1329,8 @@ pub struct BenefitLicenseKeysSubscriberProperties {
     pub activations: Option<BenefitLicenseKeyActivationProperties>,
     /// Always sent; `None` when Polar sends `null`.
     pub limit_usage: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1358,7 +1361,7 @@ impl BenefitLicenseKeysSubscriberProperties {
         let mut f_expires = None;
         let mut f_activations = None;
         let mut f_limit_usage = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_prefix,
@@ -1419,9 +1422,8 @@ pub struct BenefitMeterCreditSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitMeterCreditSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1476,7 +1478,7 @@ impl BenefitMeterCreditSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1564,9 +1566,8 @@ pub struct BenefitMeterCreditSubscriberProperties {
     pub rollover: bool,
     /// A UUID. Always present.
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1594,7 +1595,7 @@ impl BenefitMeterCreditSubscriberProperties {
         let mut f_units = None;
         let mut f_rollover = None;
         let mut f_meter_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_units, &mut f_rollover, &mut f_meter_id],
         )?;
@@ -1647,9 +1648,8 @@ pub struct BenefitSlackSharedChannelSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
     pub properties: BenefitSlackSharedChannelSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1704,7 +1704,7 @@ impl BenefitSlackSharedChannelSubscriber {
         let mut f_organization_id = None;
         let mut f_organization = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1786,9 +1786,8 @@ impl ToJson for BenefitSlackSharedChannelSubscriber {
 /// Spec: `#/components/schemas/BenefitSlackSharedChannelSubscriberProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitSlackSharedChannelSubscriberProperties {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1809,7 +1808,7 @@ impl BenefitSlackSharedChannelSubscriberProperties {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -1843,9 +1842,8 @@ pub struct BenefitSubscriberOrganization {
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1892,7 +1890,7 @@ impl BenefitSubscriberOrganization {
         let mut f_avatar_url = None;
         let mut f_proration_behavior = None;
         let mut f_allow_customer_updates = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2435,10 +2433,13 @@ pub struct CustomerBenefitGrantCustom {
     pub benefit: BenefitCustomSubscriber,
     /// Always present.
     pub properties: BenefitGrantCustomProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantCustom {
@@ -2508,7 +2509,7 @@ impl CustomerBenefitGrantCustom {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2581,6 +2582,7 @@ impl CustomerBenefitGrantCustom {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2594,13 +2596,18 @@ impl ToJson for CustomerBenefitGrantCustom {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -2614,9 +2621,8 @@ impl ToJson for CustomerBenefitGrantCustom {
 /// Spec: `#/components/schemas/CustomerBenefitGrantCustomUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantCustomUpdate {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2647,7 +2653,7 @@ impl CustomerBenefitGrantCustomUpdate {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -2698,10 +2704,13 @@ pub struct CustomerBenefitGrantDiscord {
     pub benefit: BenefitDiscordSubscriber,
     /// Always present.
     pub properties: BenefitGrantDiscordProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantDiscord {
@@ -2771,7 +2780,7 @@ impl CustomerBenefitGrantDiscord {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2844,6 +2853,7 @@ impl CustomerBenefitGrantDiscord {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -2857,13 +2867,18 @@ impl ToJson for CustomerBenefitGrantDiscord {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -2879,9 +2894,8 @@ impl ToJson for CustomerBenefitGrantDiscord {
 pub struct CustomerBenefitGrantDiscordPropertiesUpdate {
     /// Required; `None` is sent as `null`.
     pub account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2910,7 +2924,7 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_account_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_account_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_account_id])?;
         let (Some(f_account_id),) = (f_account_id,) else {
             return None;
         };
@@ -2937,9 +2951,8 @@ impl ToJson for CustomerBenefitGrantDiscordPropertiesUpdate {
 pub struct CustomerBenefitGrantDiscordUpdate {
     /// Required.
     pub properties: CustomerBenefitGrantDiscordPropertiesUpdate,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2973,7 +2986,7 @@ impl CustomerBenefitGrantDiscordUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_properties = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
         let (Some(f_properties),) = (f_properties,) else {
             return None;
         };
@@ -3031,10 +3044,13 @@ pub struct CustomerBenefitGrantDownloadables {
     pub benefit: BenefitDownloadablesSubscriber,
     /// Always present.
     pub properties: BenefitGrantDownloadablesProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantDownloadables {
@@ -3104,7 +3120,7 @@ impl CustomerBenefitGrantDownloadables {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3177,6 +3193,7 @@ impl CustomerBenefitGrantDownloadables {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3190,13 +3207,18 @@ impl ToJson for CustomerBenefitGrantDownloadables {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -3210,9 +3232,8 @@ impl ToJson for CustomerBenefitGrantDownloadables {
 /// Spec: `#/components/schemas/CustomerBenefitGrantDownloadablesUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantDownloadablesUpdate {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3243,7 +3264,7 @@ impl CustomerBenefitGrantDownloadablesUpdate {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -3294,10 +3315,13 @@ pub struct CustomerBenefitGrantFeatureFlag {
     pub benefit: BenefitFeatureFlagSubscriber,
     /// Always present.
     pub properties: BenefitGrantFeatureFlagProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantFeatureFlag {
@@ -3367,7 +3391,7 @@ impl CustomerBenefitGrantFeatureFlag {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3440,6 +3464,7 @@ impl CustomerBenefitGrantFeatureFlag {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3453,13 +3478,18 @@ impl ToJson for CustomerBenefitGrantFeatureFlag {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -3473,9 +3503,8 @@ impl ToJson for CustomerBenefitGrantFeatureFlag {
 /// Spec: `#/components/schemas/CustomerBenefitGrantFeatureFlagUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantFeatureFlagUpdate {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3506,7 +3535,7 @@ impl CustomerBenefitGrantFeatureFlagUpdate {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -3557,10 +3586,13 @@ pub struct CustomerBenefitGrantGitHubRepository {
     pub benefit: BenefitGitHubRepositorySubscriber,
     /// Always present.
     pub properties: BenefitGrantGitHubRepositoryProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantGitHubRepository {
@@ -3630,7 +3662,7 @@ impl CustomerBenefitGrantGitHubRepository {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3703,6 +3735,7 @@ impl CustomerBenefitGrantGitHubRepository {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -3716,13 +3749,18 @@ impl ToJson for CustomerBenefitGrantGitHubRepository {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -3738,9 +3776,8 @@ impl ToJson for CustomerBenefitGrantGitHubRepository {
 pub struct CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// Required; `None` is sent as `null`.
     pub account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3769,7 +3806,7 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_account_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_account_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_account_id])?;
         let (Some(f_account_id),) = (f_account_id,) else {
             return None;
         };
@@ -3796,9 +3833,8 @@ impl ToJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 pub struct CustomerBenefitGrantGitHubRepositoryUpdate {
     /// Required.
     pub properties: CustomerBenefitGrantGitHubRepositoryPropertiesUpdate,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3832,7 +3868,7 @@ impl CustomerBenefitGrantGitHubRepositoryUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_properties = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
         let (Some(f_properties),) = (f_properties,) else {
             return None;
         };
@@ -3890,10 +3926,13 @@ pub struct CustomerBenefitGrantLicenseKeys {
     pub benefit: BenefitLicenseKeysSubscriber,
     /// Always present.
     pub properties: BenefitGrantLicenseKeysProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantLicenseKeys {
@@ -3963,7 +4002,7 @@ impl CustomerBenefitGrantLicenseKeys {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -4036,6 +4075,7 @@ impl CustomerBenefitGrantLicenseKeys {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4049,13 +4089,18 @@ impl ToJson for CustomerBenefitGrantLicenseKeys {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -4069,9 +4114,8 @@ impl ToJson for CustomerBenefitGrantLicenseKeys {
 /// Spec: `#/components/schemas/CustomerBenefitGrantLicenseKeysUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantLicenseKeysUpdate {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4102,7 +4146,7 @@ impl CustomerBenefitGrantLicenseKeysUpdate {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -4153,10 +4197,13 @@ pub struct CustomerBenefitGrantMeterCredit {
     pub benefit: BenefitMeterCreditSubscriber,
     /// Always present.
     pub properties: BenefitGrantMeterCreditProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantMeterCredit {
@@ -4226,7 +4273,7 @@ impl CustomerBenefitGrantMeterCredit {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -4299,6 +4346,7 @@ impl CustomerBenefitGrantMeterCredit {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4312,13 +4360,18 @@ impl ToJson for CustomerBenefitGrantMeterCredit {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -4332,9 +4385,8 @@ impl ToJson for CustomerBenefitGrantMeterCredit {
 /// Spec: `#/components/schemas/CustomerBenefitGrantMeterCreditUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantMeterCreditUpdate {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4365,7 +4417,7 @@ impl CustomerBenefitGrantMeterCreditUpdate {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -4416,10 +4468,13 @@ pub struct CustomerBenefitGrantSlackSharedChannel {
     pub benefit: BenefitSlackSharedChannelSubscriber,
     /// Always present.
     pub properties: BenefitGrantSlackSharedChannelProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerBenefitGrantSlackSharedChannel {
@@ -4489,7 +4544,7 @@ impl CustomerBenefitGrantSlackSharedChannel {
         let mut f_customer = None;
         let mut f_benefit = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -4562,6 +4617,7 @@ impl CustomerBenefitGrantSlackSharedChannel {
             benefit: f_benefit,
             properties: f_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -4575,13 +4631,18 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannel {
         json::put(&mut obj, "granted_at", &self.granted_at);
         json::put(&mut obj, "revoked_at", &self.revoked_at);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_revoked", &self.is_revoked);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
@@ -4597,9 +4658,8 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannel {
 pub struct CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// An email address. Required.
     pub invited_email: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4628,7 +4688,7 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_invited_email = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_invited_email])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_invited_email])?;
         let (Some(f_invited_email),) = (f_invited_email,) else {
             return None;
         };
@@ -4655,9 +4715,8 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 pub struct CustomerBenefitGrantSlackSharedChannelUpdate {
     /// Required.
     pub properties: CustomerBenefitGrantSlackSharedChannelPropertiesUpdate,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4695,7 +4754,7 @@ impl CustomerBenefitGrantSlackSharedChannelUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_properties = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_properties])?;
         let (Some(f_properties),) = (f_properties,) else {
             return None;
         };
@@ -5053,9 +5112,8 @@ pub struct ListResourceCustomerBenefitGrant {
     pub items: Vec<CustomerBenefitGrant>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5081,7 +5139,7 @@ impl ListResourceCustomerBenefitGrant {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

@@ -32,9 +32,8 @@ pub struct CustomerCustomerSession {
     pub expires_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
     pub return_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -60,7 +59,7 @@ impl CustomerCustomerSession {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_expires_at = None;
         let mut f_return_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_expires_at, &mut f_return_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_expires_at, &mut f_return_url])?;
         let (Some(f_expires_at), Some(f_return_url)) = (f_expires_at, f_return_url) else {
             return None;
         };
@@ -101,10 +100,13 @@ pub struct PortalAuthenticatedUser {
     pub member_id: Option<String>,
     /// Member role (owner, billing_manager, member). Only set for members.
     pub role: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl PortalAuthenticatedUser {
@@ -138,7 +140,7 @@ impl PortalAuthenticatedUser {
         let mut f_customer_id = None;
         let mut f_member_id = None;
         let mut f_role = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -162,6 +164,7 @@ impl PortalAuthenticatedUser {
             member_id: f_member_id,
             role: f_role,
             extra,
+            nulls,
         })
     }
 }
@@ -173,8 +176,13 @@ impl ToJson for PortalAuthenticatedUser {
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "email", &self.email);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "role", &self.role);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "role", &self.role, self.nulls.contains(5));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }

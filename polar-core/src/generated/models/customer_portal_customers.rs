@@ -30,9 +30,8 @@ use time::{Date, OffsetDateTime};
 pub struct CustomerEmailUpdateRequest {
     /// An email address. Required.
     pub email: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -61,7 +60,7 @@ impl CustomerEmailUpdateRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_email = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_email])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_email])?;
         let (Some(f_email),) = (f_email,) else {
             return None;
         };
@@ -88,9 +87,8 @@ impl ToJson for CustomerEmailUpdateRequest {
 pub struct CustomerEmailUpdateVerifyRequest {
     /// Required.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -119,7 +117,7 @@ impl CustomerEmailUpdateVerifyRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_token])?;
         let (Some(f_token),) = (f_token,) else {
             return None;
         };
@@ -146,9 +144,8 @@ impl ToJson for CustomerEmailUpdateVerifyRequest {
 pub struct CustomerEmailUpdateVerifyResponse {
     /// Always present.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -170,7 +167,7 @@ impl CustomerEmailUpdateVerifyResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_token])?;
         let (Some(f_token),) = (f_token,) else {
             return None;
         };
@@ -197,9 +194,8 @@ impl ToJson for CustomerEmailUpdateVerifyResponse {
 pub struct CustomerNotReady {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -224,7 +220,7 @@ impl CustomerNotReady {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -410,9 +406,8 @@ pub struct CustomerPaymentMethodConfirm {
     pub setup_intent_id: String,
     /// Required.
     pub set_default: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -446,7 +441,7 @@ impl CustomerPaymentMethodConfirm {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_setup_intent_id = None;
         let mut f_set_default = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_setup_intent_id, &mut f_set_default],
         )?;
@@ -483,9 +478,8 @@ pub struct CustomerPaymentMethodCreate {
     pub set_default: bool,
     /// Required.
     pub return_url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -527,7 +521,7 @@ impl CustomerPaymentMethodCreate {
         let mut f_confirmation_token_id = None;
         let mut f_set_default = None;
         let mut f_return_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_confirmation_token_id,
@@ -571,9 +565,8 @@ impl ToJson for CustomerPaymentMethodCreate {
 pub struct CustomerPaymentMethodCreateRequiresActionResponse {
     /// Always present.
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -598,7 +591,7 @@ impl CustomerPaymentMethodCreateRequiresActionResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_client_secret = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_client_secret])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_client_secret])?;
         let (Some(f_client_secret),) = (f_client_secret,) else {
             return None;
         };
@@ -758,9 +751,8 @@ impl From<CustomerPaymentMethodCreateRequiresActionResponse>
 pub struct CustomerPaymentMethodCreateSucceededResponse {
     /// CustomerPaymentMethod
     pub payment_method: CustomerPaymentMethod,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -785,7 +777,7 @@ impl CustomerPaymentMethodCreateSucceededResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_payment_method = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_payment_method])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_payment_method])?;
         let (Some(f_payment_method),) = (f_payment_method,) else {
             return None;
         };
@@ -839,10 +831,13 @@ pub struct CustomerPortalCustomer {
     pub type_: Option<CustomerType>,
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerPortalCustomer {
@@ -903,7 +898,7 @@ impl CustomerPortalCustomer {
         let mut f_default_payment_method_id = None;
         let mut f_type_ = None;
         let mut f_locale = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -962,6 +957,7 @@ impl CustomerPortalCustomer {
             type_: f_type_,
             locale: f_locale,
             extra,
+            nulls,
         })
     }
 }
@@ -983,9 +979,10 @@ impl ToJson for CustomerPortalCustomer {
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(10),
         );
-        json::put_opt(&mut obj, "type", &self.type_);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(11));
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1004,9 +1001,8 @@ pub struct CustomerPortalCustomerUpdate {
     pub tax_id: Patch<String>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
     pub default_payment_method_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1051,7 +1047,7 @@ impl CustomerPortalCustomerUpdate {
         let mut f_billing_address = Patch::Absent;
         let mut f_tax_id = Patch::Absent;
         let mut f_default_payment_method_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_billing_name,
@@ -1095,9 +1091,8 @@ pub struct CustomerPortalOAuthAccount {
     pub account_id: String,
     /// Always sent; `None` when Polar sends `null`.
     pub account_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1123,7 +1118,7 @@ impl CustomerPortalOAuthAccount {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_account_id = None;
         let mut f_account_username = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_account_id, &mut f_account_username],
         )?;
@@ -1160,9 +1155,8 @@ pub struct ListResourceCustomerPaymentMethod {
     pub items: Vec<CustomerPaymentMethod>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1188,7 +1182,7 @@ impl ListResourceCustomerPaymentMethod {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -1227,9 +1221,8 @@ pub struct PaymentMethodCard {
     pub customer_id: String,
     /// Always present.
     pub method_metadata: PaymentMethodCardMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1272,7 +1265,7 @@ impl PaymentMethodCard {
         let mut f_processor = None;
         let mut f_customer_id = None;
         let mut f_method_metadata = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1348,9 +1341,8 @@ pub struct PaymentMethodGeneric {
     ///
     /// JSON: `type`
     pub type_: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1391,7 +1383,7 @@ impl PaymentMethodGeneric {
         let mut f_processor = None;
         let mut f_customer_id = None;
         let mut f_type_ = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1453,9 +1445,8 @@ impl ToJson for PaymentMethodGeneric {
 pub struct PaymentMethodInUseByActiveSubscription {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1484,7 +1475,7 @@ impl PaymentMethodInUseByActiveSubscription {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -1515,9 +1506,8 @@ impl ToJson for PaymentMethodInUseByActiveSubscription {
 pub struct PaymentMethodSetupFailed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1542,7 +1532,7 @@ impl PaymentMethodSetupFailed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

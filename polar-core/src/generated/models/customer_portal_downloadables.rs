@@ -34,9 +34,8 @@ pub struct DownloadableRead {
     pub benefit_id: String,
     /// Always present.
     pub file: FileDownload,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -64,7 +63,7 @@ impl DownloadableRead {
         let mut f_id = None;
         let mut f_benefit_id = None;
         let mut f_file = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_benefit_id, &mut f_file],
         )?;
@@ -128,9 +127,8 @@ pub struct FileDownload {
     pub service: FileServiceTypes,
     /// Always present.
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -201,7 +199,7 @@ impl FileDownload {
         let mut f_is_uploaded = None;
         let mut f_service = None;
         let mut f_size_readable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -321,9 +319,8 @@ pub struct ListResourceDownloadableRead {
     pub items: Vec<DownloadableRead>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -349,7 +346,7 @@ impl ListResourceDownloadableRead {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -382,10 +379,13 @@ pub struct S3DownloadUrl {
     pub headers: Option<BTreeMap<String, String>>,
     /// Always present.
     pub expires_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl S3DownloadUrl {
@@ -412,7 +412,7 @@ impl S3DownloadUrl {
         let mut f_url = None;
         let mut f_headers = None;
         let mut f_expires_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_url, &mut f_headers, &mut f_expires_at],
         )?;
@@ -424,6 +424,7 @@ impl S3DownloadUrl {
             headers: f_headers,
             expires_at: f_expires_at,
             extra,
+            nulls,
         })
     }
 }
@@ -432,7 +433,7 @@ impl ToJson for S3DownloadUrl {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "url", &self.url);
-        json::put_opt(&mut obj, "headers", &self.headers);
+        json::put_opt(&mut obj, "headers", &self.headers, self.nulls.contains(1));
         json::put(&mut obj, "expires_at", &self.expires_at);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)

@@ -40,9 +40,8 @@ pub struct CustomerPortalMember {
     pub name: Option<String>,
     /// The role of the member within the team.
     pub role: MemberRole,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -77,7 +76,7 @@ impl CustomerPortalMember {
         let mut f_email = None;
         let mut f_name = None;
         let mut f_role = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -136,10 +135,13 @@ pub struct CustomerPortalMemberCreate {
     pub name: Patch<String>,
     /// The role for the new member. Defaults to 'member'.
     pub role: Option<MemberRole>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerPortalMemberCreate {
@@ -152,6 +154,7 @@ impl CustomerPortalMemberCreate {
             name: Patch::Absent,
             role: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -175,7 +178,8 @@ impl CustomerPortalMemberCreate {
         let mut f_email = None;
         let mut f_name = Patch::Absent;
         let mut f_role = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_email, &mut f_name, &mut f_role])?;
+        let (extra, nulls) =
+            src.fields(Self::PROPS, &mut [&mut f_email, &mut f_name, &mut f_role])?;
         let (Some(f_email),) = (f_email,) else {
             return None;
         };
@@ -184,6 +188,7 @@ impl CustomerPortalMemberCreate {
             name: f_name,
             role: f_role,
             extra,
+            nulls,
         })
     }
 }
@@ -193,7 +198,7 @@ impl ToJson for CustomerPortalMemberCreate {
         let mut obj = Map::new();
         json::put(&mut obj, "email", &self.email);
         json::put_patch(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "role", &self.role);
+        json::put_opt(&mut obj, "role", &self.role, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -208,9 +213,8 @@ pub struct CustomerPortalMemberUpdate {
     pub name: Patch<String>,
     /// The new role for the member.
     pub role: Patch<MemberRole>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -242,7 +246,7 @@ impl CustomerPortalMemberUpdate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_name = Patch::Absent;
         let mut f_role = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_role])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_role])?;
         Some(Self {
             name: f_name,
             role: f_role,
@@ -272,9 +276,8 @@ pub struct ListResourceCustomerPortalMember {
     pub items: Vec<CustomerPortalMember>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -300,7 +303,7 @@ impl ListResourceCustomerPortalMember {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

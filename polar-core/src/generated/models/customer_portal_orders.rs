@@ -96,10 +96,13 @@ pub struct CustomerOrder {
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
     pub refundable_tax_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrder {
@@ -223,7 +226,7 @@ impl CustomerOrder {
         let mut f_description = None;
         let mut f_refundable_amount = None;
         let mut f_refundable_tax_amount = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -368,6 +371,7 @@ impl CustomerOrder {
             refundable_amount: f_refundable_amount,
             refundable_tax_amount: f_refundable_tax_amount,
             extra,
+            nulls,
         })
     }
 }
@@ -400,7 +404,7 @@ impl ToJson for CustomerOrder {
         json::put(&mut obj, "invoice_number", &self.invoice_number);
         json::put(&mut obj, "is_invoice_generated", &self.is_invoice_generated);
         json::put(&mut obj, "receipt_number", &self.receipt_number);
-        json::put_opt(&mut obj, "seats", &self.seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(21));
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "discount_id", &self.discount_id);
@@ -410,6 +414,7 @@ impl ToJson for CustomerOrder {
             &mut obj,
             "next_payment_attempt_at",
             &self.next_payment_attempt_at,
+            self.nulls.contains(27),
         );
         json::put(&mut obj, "product", &self.product);
         json::put(&mut obj, "subscription", &self.subscription);
@@ -437,10 +442,13 @@ pub struct CustomerOrderConfirmPayment {
     pub payment_method_id: Patch<String>,
     /// Payment processor used.
     pub payment_processor: Option<PaymentProcessor>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrderConfirmPayment {
@@ -457,6 +465,7 @@ impl CustomerOrderConfirmPayment {
             payment_method_id: Patch::Absent,
             payment_processor: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -480,7 +489,7 @@ impl CustomerOrderConfirmPayment {
         let mut f_confirmation_token_id = Patch::Absent;
         let mut f_payment_method_id = Patch::Absent;
         let mut f_payment_processor = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_confirmation_token_id,
@@ -493,6 +502,7 @@ impl CustomerOrderConfirmPayment {
             payment_method_id: f_payment_method_id,
             payment_processor: f_payment_processor,
             extra,
+            nulls,
         })
     }
 }
@@ -506,7 +516,12 @@ impl ToJson for CustomerOrderConfirmPayment {
             &self.confirmation_token_id,
         );
         json::put_patch(&mut obj, "payment_method_id", &self.payment_method_id);
-        json::put_opt(&mut obj, "payment_processor", &self.payment_processor);
+        json::put_opt(
+            &mut obj,
+            "payment_processor",
+            &self.payment_processor,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -519,9 +534,8 @@ impl ToJson for CustomerOrderConfirmPayment {
 pub struct CustomerOrderInvoice {
     /// The URL to the invoice.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -543,7 +557,7 @@ impl CustomerOrderInvoice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -571,10 +585,13 @@ pub struct CustomerOrderPaymentConfirmation {
     pub client_secret: Option<Secret>,
     /// Error message if confirmation failed.
     pub error: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrderPaymentConfirmation {
@@ -601,7 +618,7 @@ impl CustomerOrderPaymentConfirmation {
         let mut f_status = None;
         let mut f_client_secret = None;
         let mut f_error = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_status, &mut f_client_secret, &mut f_error],
         )?;
@@ -613,6 +630,7 @@ impl CustomerOrderPaymentConfirmation {
             client_secret: f_client_secret,
             error: f_error,
             extra,
+            nulls,
         })
     }
 }
@@ -621,8 +639,13 @@ impl ToJson for CustomerOrderPaymentConfirmation {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "client_secret", &self.client_secret);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(
+            &mut obj,
+            "client_secret",
+            &self.client_secret,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -637,10 +660,13 @@ pub struct CustomerOrderPaymentStatus {
     pub status: String,
     /// Error message if payment failed.
     pub error: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrderPaymentStatus {
@@ -665,7 +691,7 @@ impl CustomerOrderPaymentStatus {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_status = None;
         let mut f_error = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_status, &mut f_error])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_status, &mut f_error])?;
         let (Some(f_status),) = (f_status,) else {
             return None;
         };
@@ -673,6 +699,7 @@ impl CustomerOrderPaymentStatus {
             status: f_status,
             error: f_error,
             extra,
+            nulls,
         })
     }
 }
@@ -681,7 +708,7 @@ impl ToJson for CustomerOrderPaymentStatus {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(1));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -730,9 +757,8 @@ pub struct CustomerOrderProduct {
     pub medias: Vec<ProductMediaFileRead>,
     /// Always present.
     pub organization: CustomerOrganization,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -812,7 +838,7 @@ impl CustomerOrderProduct {
         let mut f_benefits = None;
         let mut f_medias = None;
         let mut f_organization = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -943,9 +969,8 @@ impl ToJson for CustomerOrderProduct {
 pub struct CustomerOrderReceipt {
     /// The URL to the receipt PDF.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -967,7 +992,7 @@ impl CustomerOrderReceipt {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -1144,10 +1169,13 @@ pub struct CustomerOrderSubscription {
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_comment: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrderSubscription {
@@ -1259,7 +1287,7 @@ impl CustomerOrderSubscription {
         let mut f_seats = None;
         let mut f_customer_cancellation_reason = None;
         let mut f_customer_cancellation_comment = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1388,6 +1416,7 @@ impl CustomerOrderSubscription {
             customer_cancellation_reason: f_customer_cancellation_reason,
             customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
+            nulls,
         })
     }
 }
@@ -1426,7 +1455,12 @@ impl ToJson for CustomerOrderSubscription {
         json::put(&mut obj, "started_at", &self.started_at);
         json::put(&mut obj, "ends_at", &self.ends_at);
         json::put(&mut obj, "ended_at", &self.ended_at);
-        json::put_opt(&mut obj, "past_due_at", &self.past_due_at);
+        json::put_opt(
+            &mut obj,
+            "past_due_at",
+            &self.past_due_at,
+            self.nulls.contains(19),
+        );
         json::put(&mut obj, "pause_at_period_end", &self.pause_at_period_end);
         json::put(&mut obj, "paused_at", &self.paused_at);
         json::put(&mut obj, "resumes_at", &self.resumes_at);
@@ -1434,7 +1468,7 @@ impl ToJson for CustomerOrderSubscription {
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "discount_id", &self.discount_id);
         json::put(&mut obj, "checkout_id", &self.checkout_id);
-        json::put_opt(&mut obj, "seats", &self.seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(27));
         json::put(
             &mut obj,
             "customer_cancellation_reason",
@@ -1459,9 +1493,8 @@ pub struct CustomerOrderUpdate {
     pub billing_name: Patch<String>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1495,7 +1528,7 @@ impl CustomerOrderUpdate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_billing_name = Patch::Absent;
         let mut f_billing_address = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_billing_name, &mut f_billing_address],
         )?;
@@ -1528,9 +1561,8 @@ pub struct ListResourceCustomerOrder {
     pub items: Vec<CustomerOrder>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1556,7 +1588,7 @@ impl ListResourceCustomerOrder {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -1585,9 +1617,8 @@ impl ToJson for ListResourceCustomerOrder {
 pub struct ManualRetryLimitExceeded {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1612,7 +1643,7 @@ impl ManualRetryLimitExceeded {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -1640,9 +1671,8 @@ impl ToJson for ManualRetryLimitExceeded {
 pub struct OrderNotEligibleForRetry {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1667,7 +1697,7 @@ impl OrderNotEligibleForRetry {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -1695,9 +1725,8 @@ impl ToJson for OrderNotEligibleForRetry {
 pub struct PaymentAlreadyInProgress {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1722,7 +1751,7 @@ impl PaymentAlreadyInProgress {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

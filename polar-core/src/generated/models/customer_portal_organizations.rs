@@ -48,10 +48,13 @@ pub struct CustomerOrganization {
     pub customer_portal_settings: OrganizationCustomerPortalSettings,
     /// Feature flags for the customer portal.
     pub organization_features: Option<CustomerOrganizationFeatureSettings>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrganization {
@@ -103,7 +106,7 @@ impl CustomerOrganization {
         let mut f_allow_customer_updates = None;
         let mut f_customer_portal_settings = None;
         let mut f_organization_features = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -154,6 +157,7 @@ impl CustomerOrganization {
             customer_portal_settings: f_customer_portal_settings,
             organization_features: f_organization_features,
             extra,
+            nulls,
         })
     }
 }
@@ -182,6 +186,7 @@ impl ToJson for CustomerOrganization {
             &mut obj,
             "organization_features",
             &self.organization_features,
+            self.nulls.contains(9),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -197,9 +202,8 @@ pub struct CustomerOrganizationData {
     pub organization: CustomerOrganization,
     /// Always present.
     pub products: Vec<CustomerProduct>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -225,7 +229,7 @@ impl CustomerOrganizationData {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_organization = None;
         let mut f_products = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_organization, &mut f_products])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_organization, &mut f_products])?;
         let (Some(f_organization), Some(f_products)) = (f_organization, f_products) else {
             return None;
         };
@@ -256,10 +260,13 @@ pub struct CustomerOrganizationFeatureSettings {
     pub member_model_enabled: Option<bool>,
     /// Whether localization is enabled for this organization.
     pub checkout_localization_enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerOrganizationFeatureSettings {
@@ -285,7 +292,7 @@ impl CustomerOrganizationFeatureSettings {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_member_model_enabled = None;
         let mut f_checkout_localization_enabled = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_member_model_enabled,
@@ -296,6 +303,7 @@ impl CustomerOrganizationFeatureSettings {
             member_model_enabled: f_member_model_enabled,
             checkout_localization_enabled: f_checkout_localization_enabled,
             extra,
+            nulls,
         })
     }
 }
@@ -303,11 +311,17 @@ impl CustomerOrganizationFeatureSettings {
 impl ToJson for CustomerOrganizationFeatureSettings {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "member_model_enabled", &self.member_model_enabled);
+        json::put_opt(
+            &mut obj,
+            "member_model_enabled",
+            &self.member_model_enabled,
+            self.nulls.contains(0),
+        );
         json::put_opt(
             &mut obj,
             "checkout_localization_enabled",
             &self.checkout_localization_enabled,
+            self.nulls.contains(1),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -355,9 +369,8 @@ pub struct CustomerProduct {
     pub benefits: Vec<BenefitPublic>,
     /// The medias associated to the product.
     pub medias: Vec<ProductMediaFileRead>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -434,7 +447,7 @@ impl CustomerProduct {
         let mut f_prices = None;
         let mut f_benefits = None;
         let mut f_medias = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,

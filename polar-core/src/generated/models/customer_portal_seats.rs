@@ -48,10 +48,13 @@ pub struct CustomerSeatAssign {
     pub immediate_claim: Option<bool>,
     /// Checkout ID. Resolves to the subscription or order produced by the checkout.
     pub checkout_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerSeatAssign {
@@ -82,6 +85,7 @@ impl CustomerSeatAssign {
             immediate_claim: None,
             checkout_id: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -119,7 +123,7 @@ impl CustomerSeatAssign {
         let mut f_metadata = Patch::Absent;
         let mut f_immediate_claim = None;
         let mut f_checkout_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -146,6 +150,7 @@ impl CustomerSeatAssign {
             immediate_claim: f_immediate_claim,
             checkout_id: f_checkout_id,
             extra,
+            nulls,
         })
     }
 }
@@ -161,7 +166,12 @@ impl ToJson for CustomerSeatAssign {
         json::put_patch(&mut obj, "external_member_id", &self.external_member_id);
         json::put_patch(&mut obj, "member_id", &self.member_id);
         json::put_patch(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "immediate_claim", &self.immediate_claim);
+        json::put_opt(
+            &mut obj,
+            "immediate_claim",
+            &self.immediate_claim,
+            self.nulls.contains(8),
+        );
         json::put_patch(&mut obj, "checkout_id", &self.checkout_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)

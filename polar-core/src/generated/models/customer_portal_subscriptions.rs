@@ -45,9 +45,8 @@ pub struct CustomerSubscriptionCancel {
     pub cancellation_reason: Patch<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
     pub cancellation_comment: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -88,7 +87,7 @@ impl CustomerSubscriptionCancel {
         let mut f_cancel_at_period_end = Patch::Absent;
         let mut f_cancellation_reason = Patch::Absent;
         let mut f_cancellation_comment = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_cancel_at_period_end,
@@ -128,9 +127,8 @@ pub struct CustomerSubscriptionPause {
     pub pause_at_period_end: bool,
     /// Date at which the paused subscription should automatically resume. If not set, it stays paused until resumed. Must be after the current period end.
     pub resumes_at: Patch<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -164,7 +162,7 @@ impl CustomerSubscriptionPause {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_pause_at_period_end = None;
         let mut f_resumes_at = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_pause_at_period_end, &mut f_resumes_at],
         )?;
@@ -194,9 +192,8 @@ impl ToJson for CustomerSubscriptionPause {
 /// Spec: `#/components/schemas/CustomerSubscriptionResume`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerSubscriptionResume {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -227,7 +224,7 @@ impl CustomerSubscriptionResume {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -482,9 +479,8 @@ impl From<CustomerSubscriptionUpdateClear> for CustomerSubscriptionUpdate {
 pub struct CustomerSubscriptionUpdateClear {
     /// Clear the pending subscription update.
     pub pending_update: Value,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -513,7 +509,7 @@ impl CustomerSubscriptionUpdateClear {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_pending_update = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_pending_update])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_pending_update])?;
         let (Some(f_pending_update),) = (f_pending_update,) else {
             return None;
         };
@@ -540,9 +536,8 @@ impl ToJson for CustomerSubscriptionUpdateClear {
 pub struct CustomerSubscriptionUpdateProduct {
     /// Update subscription to another product.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -571,7 +566,7 @@ impl CustomerSubscriptionUpdateProduct {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_product_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
         let (Some(f_product_id),) = (f_product_id,) else {
             return None;
         };
@@ -598,9 +593,8 @@ impl ToJson for CustomerSubscriptionUpdateProduct {
 pub struct CustomerSubscriptionUpdateSeats {
     /// Update the number of seats for this subscription.
     pub seats: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -629,7 +623,7 @@ impl CustomerSubscriptionUpdateSeats {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_seats = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_seats])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_seats])?;
         let (Some(f_seats),) = (f_seats,) else {
             return None;
         };
@@ -656,9 +650,8 @@ impl ToJson for CustomerSubscriptionUpdateSeats {
 pub struct PauseResumeNotAllowed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -683,7 +676,7 @@ impl PauseResumeNotAllowed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -711,9 +704,8 @@ impl ToJson for PauseResumeNotAllowed {
 pub struct PaymentMethodRequired {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -738,7 +730,7 @@ impl PaymentMethodRequired {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

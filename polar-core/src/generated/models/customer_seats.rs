@@ -58,9 +58,8 @@ pub struct CustomerSeat {
     pub revoked_at: Option<OffsetDateTime>,
     /// Additional metadata for the seat
     pub seat_metadata: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -128,7 +127,7 @@ impl CustomerSeat {
         let mut f_claimed_at = None;
         let mut f_revoked_at = None;
         let mut f_seat_metadata = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -241,9 +240,8 @@ pub struct CustomerSeatClaimResponse {
     pub seat: CustomerSeat,
     /// Session token for immediate customer portal access
     pub customer_session_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -269,7 +267,7 @@ impl CustomerSeatClaimResponse {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_seat = None;
         let mut f_customer_session_token = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_seat, &mut f_customer_session_token],
         )?;
@@ -322,10 +320,13 @@ pub struct SeatAssign {
     pub metadata: Patch<BTreeMap<String, Value>>,
     /// If true, the seat will be immediately claimed without sending an invitation email. API-only feature.
     pub immediate_claim: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SeatAssign {
@@ -354,6 +355,7 @@ impl SeatAssign {
             metadata: Patch::Absent,
             immediate_claim: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -389,7 +391,7 @@ impl SeatAssign {
         let mut f_member_id = Patch::Absent;
         let mut f_metadata = Patch::Absent;
         let mut f_immediate_claim = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -414,6 +416,7 @@ impl SeatAssign {
             metadata: f_metadata,
             immediate_claim: f_immediate_claim,
             extra,
+            nulls,
         })
     }
 }
@@ -429,7 +432,12 @@ impl ToJson for SeatAssign {
         json::put_patch(&mut obj, "external_member_id", &self.external_member_id);
         json::put_patch(&mut obj, "member_id", &self.member_id);
         json::put_patch(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "immediate_claim", &self.immediate_claim);
+        json::put_opt(
+            &mut obj,
+            "immediate_claim",
+            &self.immediate_claim,
+            self.nulls.contains(8),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -442,9 +450,8 @@ impl ToJson for SeatAssign {
 pub struct SeatClaim {
     /// Invitation token to claim the seat
     pub invitation_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -473,7 +480,7 @@ impl SeatClaim {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_invitation_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_invitation_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_invitation_token])?;
         let (Some(f_invitation_token),) = (f_invitation_token,) else {
             return None;
         };
@@ -511,9 +518,8 @@ pub struct SeatClaimInfo {
     pub customer_email: String,
     /// Whether the seat can be claimed
     pub can_claim: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -554,7 +560,7 @@ impl SeatClaimInfo {
         let mut f_organization_slug = None;
         let mut f_customer_email = None;
         let mut f_can_claim = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_product_name,

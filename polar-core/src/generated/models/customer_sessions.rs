@@ -46,9 +46,8 @@ pub struct CustomerSession {
     pub customer_id: String,
     /// Always present.
     pub customer: Customer,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -98,7 +97,7 @@ impl CustomerSession {
         let mut f_customer_portal_url = None;
         let mut f_customer_id = None;
         let mut f_customer = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -181,9 +180,8 @@ pub struct CustomerSessionCustomerExternalIdCreate {
     pub return_url: Patch<String>,
     /// External ID of the customer to create a session for.
     pub external_customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -228,7 +226,7 @@ impl CustomerSessionCustomerExternalIdCreate {
         let mut f_external_member_id = Patch::Absent;
         let mut f_return_url = Patch::Absent;
         let mut f_external_customer_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_member_id,
@@ -275,9 +273,8 @@ pub struct CustomerSessionCustomerIdCreate {
     pub return_url: Patch<String>,
     /// ID of the customer to create a session for.
     pub customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -322,7 +319,7 @@ impl CustomerSessionCustomerIdCreate {
         let mut f_external_member_id = Patch::Absent;
         let mut f_return_url = Patch::Absent;
         let mut f_customer_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_member_id,

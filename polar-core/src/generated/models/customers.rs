@@ -526,10 +526,13 @@ pub struct CustomerIndividual {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerIndividual {
@@ -604,7 +607,7 @@ impl CustomerIndividual {
         let mut f_deleted_at = None;
         let mut f_first_user_event_at = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -680,6 +683,7 @@ impl CustomerIndividual {
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -691,7 +695,12 @@ impl ToJson for CustomerIndividual {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
         json::put(&mut obj, "email", &self.email);
         json::put(&mut obj, "email_verified", &self.email_verified);
         obj.insert("type".to_owned(), Value::from("individual"));
@@ -699,12 +708,13 @@ impl ToJson for CustomerIndividual {
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -751,10 +761,13 @@ pub struct CustomerIndividualCreate {
     pub type_: Option<String>,
     /// The email address of the customer. This must be unique within the organization.
     pub email: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerIndividualCreate {
@@ -785,6 +798,7 @@ impl CustomerIndividualCreate {
             type_: None,
             email: email.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -822,7 +836,7 @@ impl CustomerIndividualCreate {
         let mut f_owner = Patch::Absent;
         let mut f_type_ = None;
         let mut f_email = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -852,6 +866,7 @@ impl CustomerIndividualCreate {
             type_: f_type_,
             email: f_email,
             extra,
+            nulls,
         })
     }
 }
@@ -859,7 +874,7 @@ impl CustomerIndividualCreate {
 impl ToJson for CustomerIndividualCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "external_id", &self.external_id);
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "billing_address", &self.billing_address);
@@ -867,7 +882,7 @@ impl ToJson for CustomerIndividualCreate {
         json::put_patch(&mut obj, "locale", &self.locale);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
         json::put_patch(&mut obj, "owner", &self.owner);
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(8));
         json::put(&mut obj, "email", &self.email);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -893,9 +908,8 @@ pub struct CustomerPaymentMethodCard {
     pub method_metadata: PaymentMethodCardMetadata,
     /// Whether this payment method is the customer's default payment method.
     pub is_default: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -941,7 +955,7 @@ impl CustomerPaymentMethodCard {
         let mut f_customer_id = None;
         let mut f_method_metadata = None;
         let mut f_is_default = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1024,9 +1038,8 @@ pub struct CustomerPaymentMethodGeneric {
     pub type_: String,
     /// Whether this payment method is the customer's default payment method.
     pub is_default: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1070,7 +1083,7 @@ impl CustomerPaymentMethodGeneric {
         let mut f_customer_id = None;
         let mut f_type_ = None;
         let mut f_is_default = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1616,9 +1629,8 @@ pub struct CustomerStateBenefitGrant {
     pub benefit_metadata: MetadataOutputType,
     /// Always present.
     pub properties: CustomerStateBenefitGrantProperties,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1665,7 +1677,7 @@ impl CustomerStateBenefitGrant {
         let mut f_benefit_type = None;
         let mut f_benefit_metadata = None;
         let mut f_properties = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1954,10 +1966,13 @@ pub struct CustomerStateIndividual {
     pub granted_benefits: Vec<CustomerStateBenefitGrant>,
     /// The customer's active meters.
     pub active_meters: Vec<CustomerStateMeter>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerStateIndividual {
@@ -2041,7 +2056,7 @@ impl CustomerStateIndividual {
         let mut f_active_subscriptions = None;
         let mut f_granted_benefits = None;
         let mut f_active_meters = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2129,6 +2144,7 @@ impl CustomerStateIndividual {
             granted_benefits: f_granted_benefits,
             active_meters: f_active_meters,
             extra,
+            nulls,
         })
     }
 }
@@ -2140,7 +2156,12 @@ impl ToJson for CustomerStateIndividual {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
         json::put(&mut obj, "email", &self.email);
         json::put(&mut obj, "email_verified", &self.email_verified);
         obj.insert("type".to_owned(), Value::from("individual"));
@@ -2148,12 +2169,13 @@ impl ToJson for CustomerStateIndividual {
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -2185,9 +2207,8 @@ pub struct CustomerStateMeter {
     pub credited_units: i64,
     /// The balance of the meter, i.e. the difference between credited and consumed units.
     pub balance: f64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2231,7 +2252,7 @@ impl CustomerStateMeter {
         let mut f_consumed_units = None;
         let mut f_credited_units = None;
         let mut f_balance = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2336,10 +2357,13 @@ pub struct CustomerStateSubscription {
     pub discount_id: Option<String>,
     /// List of meters associated with the subscription.
     pub meters: Vec<CustomerStateSubscriptionMeter>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerStateSubscription {
@@ -2421,7 +2445,7 @@ impl CustomerStateSubscription {
         let mut f_product_id = None;
         let mut f_discount_id = None;
         let mut f_meters = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2512,6 +2536,7 @@ impl CustomerStateSubscription {
             discount_id: f_discount_id,
             meters: f_meters,
             extra,
+            nulls,
         })
     }
 }
@@ -2522,7 +2547,12 @@ impl ToJson for CustomerStateSubscription {
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "metadata", &self.metadata);
         json::put(&mut obj, "status", &self.status);
         json::put(&mut obj, "amount", &self.amount);
@@ -2563,9 +2593,8 @@ pub struct CustomerStateSubscriptionMeter {
     pub amount: i64,
     /// The ID of the meter.
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2609,7 +2638,7 @@ impl CustomerStateSubscriptionMeter {
         let mut f_credited_units = None;
         let mut f_amount = None;
         let mut f_meter_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2781,10 +2810,13 @@ pub struct CustomerStateTeam {
     pub granted_benefits: Vec<CustomerStateBenefitGrant>,
     /// The customer's active meters.
     pub active_meters: Vec<CustomerStateMeter>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerStateTeam {
@@ -2868,7 +2900,7 @@ impl CustomerStateTeam {
         let mut f_active_subscriptions = None;
         let mut f_granted_benefits = None;
         let mut f_active_meters = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2954,6 +2986,7 @@ impl CustomerStateTeam {
             granted_benefits: f_granted_benefits,
             active_meters: f_active_meters,
             extra,
+            nulls,
         })
     }
 }
@@ -2965,20 +2998,26 @@ impl ToJson for CustomerStateTeam {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(5));
         json::put(&mut obj, "email_verified", &self.email_verified);
         obj.insert("type".to_owned(), Value::from("team"));
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -3064,10 +3103,13 @@ pub struct CustomerSubscription {
     pub meters: Vec<CustomerSubscriptionMeter>,
     /// Pending subscription update that will be applied at the beginning of the next period. If `null`, there is no pending update.
     pub pending_update: Option<PendingSubscriptionUpdate>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerSubscription {
@@ -3191,7 +3233,7 @@ impl CustomerSubscription {
         let mut f_prices = None;
         let mut f_meters = None;
         let mut f_pending_update = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3336,6 +3378,7 @@ impl CustomerSubscription {
             meters: f_meters,
             pending_update: f_pending_update,
             extra,
+            nulls,
         })
     }
 }
@@ -3374,7 +3417,12 @@ impl ToJson for CustomerSubscription {
         json::put(&mut obj, "started_at", &self.started_at);
         json::put(&mut obj, "ends_at", &self.ends_at);
         json::put(&mut obj, "ended_at", &self.ended_at);
-        json::put_opt(&mut obj, "past_due_at", &self.past_due_at);
+        json::put_opt(
+            &mut obj,
+            "past_due_at",
+            &self.past_due_at,
+            self.nulls.contains(19),
+        );
         json::put(&mut obj, "pause_at_period_end", &self.pause_at_period_end);
         json::put(&mut obj, "paused_at", &self.paused_at);
         json::put(&mut obj, "resumes_at", &self.resumes_at);
@@ -3382,7 +3430,7 @@ impl ToJson for CustomerSubscription {
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "discount_id", &self.discount_id);
         json::put(&mut obj, "checkout_id", &self.checkout_id);
-        json::put_opt(&mut obj, "seats", &self.seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(27));
         json::put(
             &mut obj,
             "customer_cancellation_reason",
@@ -3423,9 +3471,8 @@ pub struct CustomerSubscriptionMeter {
     pub meter_id: String,
     /// Always present.
     pub meter: CustomerSubscriptionMeterMeter,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3472,7 +3519,7 @@ impl CustomerSubscriptionMeter {
         let mut f_amount = None;
         let mut f_meter_id = None;
         let mut f_meter = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3550,9 +3597,8 @@ pub struct CustomerSubscriptionMeterMeter {
     pub id: String,
     /// The name of the meter. Will be shown on customer's invoices and usage.
     pub name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3582,7 +3628,7 @@ impl CustomerSubscriptionMeterMeter {
         let mut f_modified_at = None;
         let mut f_id = None;
         let mut f_name = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3661,9 +3707,8 @@ pub struct CustomerSubscriptionProduct {
     pub medias: Vec<ProductMediaFileRead>,
     /// Always present.
     pub organization: CustomerOrganization,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3743,7 +3788,7 @@ impl CustomerSubscriptionProduct {
         let mut f_benefits = None;
         let mut f_medias = None;
         let mut f_organization = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3906,10 +3951,13 @@ pub struct CustomerTeam {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerTeam {
@@ -3984,7 +4032,7 @@ impl CustomerTeam {
         let mut f_deleted_at = None;
         let mut f_first_user_event_at = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -4058,6 +4106,7 @@ impl CustomerTeam {
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -4069,20 +4118,26 @@ impl ToJson for CustomerTeam {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(5));
         json::put(&mut obj, "email_verified", &self.email_verified);
         obj.insert("type".to_owned(), Value::from("team"));
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -4125,10 +4180,13 @@ pub struct CustomerTeamCreate {
     pub owner: Patch<MemberOwnerCreate>,
     /// The email address of the team customer. Optional for team customers — if omitted, an owner with an email must be provided.
     pub email: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerTeamCreate {
@@ -4160,6 +4218,7 @@ impl CustomerTeamCreate {
             owner: Patch::Absent,
             email: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4196,7 +4255,7 @@ impl CustomerTeamCreate {
         let mut f_organization_id = Patch::Absent;
         let mut f_owner = Patch::Absent;
         let mut f_email = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4222,6 +4281,7 @@ impl CustomerTeamCreate {
             owner: f_owner,
             email: f_email,
             extra,
+            nulls,
         })
     }
 }
@@ -4229,7 +4289,7 @@ impl CustomerTeamCreate {
 impl ToJson for CustomerTeamCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "external_id", &self.external_id);
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "billing_address", &self.billing_address);
@@ -4340,10 +4400,13 @@ pub struct CustomerUpdate {
     ///
     /// JSON: `type`
     pub type_: Patch<CustomerType>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerUpdate {
@@ -4370,6 +4433,7 @@ impl CustomerUpdate {
             external_id: Patch::Absent,
             type_: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4403,7 +4467,7 @@ impl CustomerUpdate {
         let mut f_locale = Patch::Absent;
         let mut f_external_id = Patch::Absent;
         let mut f_type_ = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4426,6 +4490,7 @@ impl CustomerUpdate {
             external_id: f_external_id,
             type_: f_type_,
             extra,
+            nulls,
         })
     }
 }
@@ -4433,7 +4498,7 @@ impl CustomerUpdate {
 impl ToJson for CustomerUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "email", &self.email);
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "billing_address", &self.billing_address);
@@ -4473,10 +4538,13 @@ pub struct CustomerUpdateExternalId {
     pub tax_id: Patch<String>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
     pub locale: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerUpdateExternalId {
@@ -4499,6 +4567,7 @@ impl CustomerUpdateExternalId {
             tax_id: Patch::Absent,
             locale: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4528,7 +4597,7 @@ impl CustomerUpdateExternalId {
         let mut f_billing_address = Patch::Absent;
         let mut f_tax_id = Patch::Absent;
         let mut f_locale = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -4547,6 +4616,7 @@ impl CustomerUpdateExternalId {
             tax_id: f_tax_id,
             locale: f_locale,
             extra,
+            nulls,
         })
     }
 }
@@ -4554,7 +4624,7 @@ impl CustomerUpdateExternalId {
 impl ToJson for CustomerUpdateExternalId {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "email", &self.email);
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "billing_address", &self.billing_address);
@@ -4576,9 +4646,8 @@ pub struct ListResourceCustomer {
     pub items: Vec<Customer>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4604,7 +4673,7 @@ impl ListResourceCustomer {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -4637,9 +4706,8 @@ pub struct ListResourcePaymentMethod {
     pub items: Vec<PaymentMethod>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4665,7 +4733,7 @@ impl ListResourcePaymentMethod {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -4698,9 +4766,8 @@ pub struct MemberOwnerCreate {
     pub name: Patch<String>,
     /// The ID of the member in your system. This must be unique within the customer.
     pub external_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4737,7 +4804,7 @@ impl MemberOwnerCreate {
         let mut f_email = None;
         let mut f_name = Patch::Absent;
         let mut f_external_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_email, &mut f_name, &mut f_external_id],
         )?;

@@ -30,9 +30,8 @@ use time::{Date, OffsetDateTime};
 pub struct AmbiguousExternalCustomerId {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -61,7 +60,7 @@ impl AmbiguousExternalCustomerId {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -100,10 +99,13 @@ pub struct MemberCreateFromCustomer {
     pub external_id: Patch<String>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateRole>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MemberCreateFromCustomer {
@@ -117,6 +119,7 @@ impl MemberCreateFromCustomer {
             external_id: Patch::Absent,
             role: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -142,7 +145,7 @@ impl MemberCreateFromCustomer {
         let mut f_name = Patch::Absent;
         let mut f_external_id = Patch::Absent;
         let mut f_role = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_email, &mut f_name, &mut f_external_id, &mut f_role],
         )?;
@@ -155,6 +158,7 @@ impl MemberCreateFromCustomer {
             external_id: f_external_id,
             role: f_role,
             extra,
+            nulls,
         })
     }
 }
@@ -165,7 +169,7 @@ impl ToJson for MemberCreateFromCustomer {
         json::put(&mut obj, "email", &self.email);
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "role", &self.role);
+        json::put_opt(&mut obj, "role", &self.role, self.nulls.contains(3));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -243,9 +247,8 @@ pub struct MemberUpdate {
     pub email: Patch<String>,
     /// The role of the member within the customer.
     pub role: Patch<MemberRole>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -282,7 +285,7 @@ impl MemberUpdate {
         let mut f_name = Patch::Absent;
         let mut f_email = Patch::Absent;
         let mut f_role = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_email, &mut f_role])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_email, &mut f_role])?;
         Some(Self {
             name: f_name,
             email: f_email,

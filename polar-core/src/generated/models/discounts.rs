@@ -1009,10 +1009,13 @@ pub struct DiscountFixedCreate {
     pub currency: Patch<PresentmentCurrency>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub amounts: Patch<BTreeMap<PresentmentCurrency, i64>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DiscountFixedCreate {
@@ -1053,6 +1056,7 @@ impl DiscountFixedCreate {
             currency: Patch::Absent,
             amounts: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1100,7 +1104,7 @@ impl DiscountFixedCreate {
         let mut f_amount = Patch::Absent;
         let mut f_currency = Patch::Absent;
         let mut f_amounts = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1140,6 +1144,7 @@ impl DiscountFixedCreate {
             currency: f_currency,
             amounts: f_amounts,
             extra,
+            nulls,
         })
     }
 }
@@ -1147,7 +1152,7 @@ impl DiscountFixedCreate {
 impl ToJson for DiscountFixedCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "code", &self.code);
         json::put_patch(&mut obj, "starts_at", &self.starts_at);
@@ -1160,7 +1165,7 @@ impl ToJson for DiscountFixedCreate {
         );
         json::put_patch(&mut obj, "products", &self.products);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(9));
         json::put(&mut obj, "duration", &self.duration);
         json::put_patch(&mut obj, "duration_in_months", &self.duration_in_months);
         json::put_patch(&mut obj, "amount", &self.amount);
@@ -1214,9 +1219,8 @@ pub struct DiscountFixedOnceForeverDuration {
     pub organization_id: String,
     /// Always present.
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1293,7 +1297,7 @@ impl DiscountFixedOnceForeverDuration {
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
         let mut f_products = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -1453,9 +1457,8 @@ pub struct DiscountFixedOnceForeverDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1529,7 +1532,7 @@ impl DiscountFixedOnceForeverDurationBase {
         let mut f_max_redemptions_per_customer = None;
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -1689,9 +1692,8 @@ pub struct DiscountFixedRepeatDuration {
     pub organization_id: String,
     /// Always present.
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1771,7 +1773,7 @@ impl DiscountFixedRepeatDuration {
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
         let mut f_products = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -1938,9 +1940,8 @@ pub struct DiscountFixedRepeatDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2017,7 +2018,7 @@ impl DiscountFixedRepeatDurationBase {
         let mut f_max_redemptions_per_customer = None;
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -2187,10 +2188,13 @@ pub struct DiscountPercentageCreate {
     /// A basis point is 1/100th of a percent.
     /// For example, to create a 25.5% discount, set this to 2550.
     pub basis_points: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DiscountPercentageCreate {
@@ -2227,6 +2231,7 @@ impl DiscountPercentageCreate {
             duration_in_months: Patch::Absent,
             basis_points,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2270,7 +2275,7 @@ impl DiscountPercentageCreate {
         let mut f_duration = None;
         let mut f_duration_in_months = Patch::Absent;
         let mut f_basis_points = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2308,6 +2313,7 @@ impl DiscountPercentageCreate {
             duration_in_months: f_duration_in_months,
             basis_points: f_basis_points,
             extra,
+            nulls,
         })
     }
 }
@@ -2315,7 +2321,7 @@ impl DiscountPercentageCreate {
 impl ToJson for DiscountPercentageCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "code", &self.code);
         json::put_patch(&mut obj, "starts_at", &self.starts_at);
@@ -2328,7 +2334,7 @@ impl ToJson for DiscountPercentageCreate {
         );
         json::put_patch(&mut obj, "products", &self.products);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(9));
         json::put(&mut obj, "duration", &self.duration);
         json::put_patch(&mut obj, "duration_in_months", &self.duration_in_months);
         json::put(&mut obj, "basis_points", &self.basis_points);
@@ -2376,9 +2382,8 @@ pub struct DiscountPercentageOnceForeverDuration {
     pub organization_id: String,
     /// Always present.
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2449,7 +2454,7 @@ impl DiscountPercentageOnceForeverDuration {
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
         let mut f_products = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -2595,9 +2600,8 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2665,7 +2669,7 @@ impl DiscountPercentageOnceForeverDurationBase {
         let mut f_max_redemptions_per_customer = None;
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -2811,9 +2815,8 @@ pub struct DiscountPercentageRepeatDuration {
     pub organization_id: String,
     /// Always present.
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2887,7 +2890,7 @@ impl DiscountPercentageRepeatDuration {
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
         let mut f_products = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -3040,9 +3043,8 @@ pub struct DiscountPercentageRepeatDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3113,7 +3115,7 @@ impl DiscountPercentageRepeatDurationBase {
         let mut f_max_redemptions_per_customer = None;
         let mut f_redemptions_count = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_duration,
@@ -3259,9 +3261,8 @@ pub struct DiscountProduct {
     pub is_archived: bool,
     /// The ID of the organization owning the product.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3332,7 +3333,7 @@ impl DiscountProduct {
         let mut f_is_recurring = None;
         let mut f_is_archived = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3646,10 +3647,13 @@ pub struct DiscountUpdate {
     pub basis_points: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub products: Patch<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DiscountUpdate {
@@ -3690,6 +3694,7 @@ impl DiscountUpdate {
             basis_points: Patch::Absent,
             products: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3737,7 +3742,7 @@ impl DiscountUpdate {
         let mut f_amounts = Patch::Absent;
         let mut f_basis_points = Patch::Absent;
         let mut f_products = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3774,6 +3779,7 @@ impl DiscountUpdate {
             basis_points: f_basis_points,
             products: f_products,
             extra,
+            nulls,
         })
     }
 }
@@ -3781,7 +3787,7 @@ impl DiscountUpdate {
 impl ToJson for DiscountUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "code", &self.code);
         json::put_patch(&mut obj, "starts_at", &self.starts_at);
@@ -3816,9 +3822,8 @@ pub struct ListResourceDiscount {
     pub items: Vec<Discount>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3844,7 +3849,7 @@ impl ListResourceDiscount {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

@@ -62,9 +62,8 @@ pub struct Dispute {
     pub customer: DisputeCustomer,
     /// The ID of the support case for this dispute, if one was opened.
     pub case_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -135,7 +134,7 @@ impl Dispute {
         let mut f_payment_id = None;
         let mut f_customer = None;
         let mut f_case_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -283,10 +282,13 @@ pub struct DisputeCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DisputeCustomer {
@@ -362,7 +364,7 @@ impl DisputeCustomer {
         let mut f_deleted_at = None;
         let mut f_first_user_event_at = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -439,6 +441,7 @@ impl DisputeCustomer {
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -450,20 +453,26 @@ impl ToJson for DisputeCustomer {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(5));
         json::put(&mut obj, "email_verified", &self.email_verified);
         json::put(&mut obj, "type", &self.type_);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -480,9 +489,8 @@ impl ToJson for DisputeCustomer {
 pub struct DisputeNotOpenError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -507,7 +515,7 @@ impl DisputeNotOpenError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -689,9 +697,8 @@ pub struct ListResourceDispute {
     pub items: Vec<Dispute>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -717,7 +724,7 @@ impl ListResourceDispute {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

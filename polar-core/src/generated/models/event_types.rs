@@ -42,10 +42,13 @@ pub struct EventType {
     pub label_property_selector: Option<String>,
     /// The ID of the organization owning the event type.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventType {
@@ -88,7 +91,7 @@ impl EventType {
         let mut f_label = None;
         let mut f_label_property_selector = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -127,6 +130,7 @@ impl EventType {
             label_property_selector: f_label_property_selector,
             organization_id: f_organization_id,
             extra,
+            nulls,
         })
     }
 }
@@ -143,6 +147,7 @@ impl ToJson for EventType {
             &mut obj,
             "label_property_selector",
             &self.label_property_selector,
+            self.nulls.contains(5),
         );
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_extra(&mut obj, &self.extra);
@@ -159,9 +164,8 @@ pub struct EventTypeUpdate {
     pub label: String,
     /// Property path to extract dynamic label from event metadata (e.g., 'subject' or 'metadata.subject').
     pub label_property_selector: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -195,7 +199,7 @@ impl EventTypeUpdate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_label = None;
         let mut f_label_property_selector = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_label, &mut f_label_property_selector],
         )?;
@@ -251,10 +255,13 @@ pub struct EventTypeWithStats {
     pub first_seen: OffsetDateTime,
     /// The last time the event occurred.
     pub last_seen: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventTypeWithStats {
@@ -309,7 +316,7 @@ impl EventTypeWithStats {
         let mut f_occurrences = None;
         let mut f_first_seen = None;
         let mut f_last_seen = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -358,6 +365,7 @@ impl EventTypeWithStats {
             first_seen: f_first_seen,
             last_seen: f_last_seen,
             extra,
+            nulls,
         })
     }
 }
@@ -365,15 +373,26 @@ impl EventTypeWithStats {
 impl ToJson for EventTypeWithStats {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "created_at", &self.created_at);
-        json::put_opt(&mut obj, "modified_at", &self.modified_at);
+        json::put_opt(&mut obj, "id", &self.id, self.nulls.contains(0));
+        json::put_opt(
+            &mut obj,
+            "created_at",
+            &self.created_at,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "modified_at",
+            &self.modified_at,
+            self.nulls.contains(2),
+        );
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "label", &self.label);
         json::put_opt(
             &mut obj,
             "label_property_selector",
             &self.label_property_selector,
+            self.nulls.contains(5),
         );
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put(&mut obj, "source", &self.source);
@@ -491,9 +510,8 @@ pub struct ListResourceEventTypeWithStats {
     pub items: Vec<EventTypeWithStats>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -519,7 +537,7 @@ impl ListResourceEventTypeWithStats {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };

@@ -40,10 +40,13 @@ pub struct AddressDict {
     pub state: Option<String>,
     /// Always present.
     pub country: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AddressDict {
@@ -77,7 +80,7 @@ impl AddressDict {
         let mut f_city = None;
         let mut f_state = None;
         let mut f_country = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_line1,
@@ -99,6 +102,7 @@ impl AddressDict {
             state: f_state,
             country: f_country,
             extra,
+            nulls,
         })
     }
 }
@@ -106,11 +110,16 @@ impl AddressDict {
 impl ToJson for AddressDict {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "line1", &self.line1);
-        json::put_opt(&mut obj, "line2", &self.line2);
-        json::put_opt(&mut obj, "postal_code", &self.postal_code);
-        json::put_opt(&mut obj, "city", &self.city);
-        json::put_opt(&mut obj, "state", &self.state);
+        json::put_opt(&mut obj, "line1", &self.line1, self.nulls.contains(0));
+        json::put_opt(&mut obj, "line2", &self.line2, self.nulls.contains(1));
+        json::put_opt(
+            &mut obj,
+            "postal_code",
+            &self.postal_code,
+            self.nulls.contains(2),
+        );
+        json::put_opt(&mut obj, "city", &self.city, self.nulls.contains(3));
+        json::put_opt(&mut obj, "state", &self.state, self.nulls.contains(4));
         json::put(&mut obj, "country", &self.country);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -146,10 +155,13 @@ pub struct BalanceCreditOrderEvent {
     pub label: String,
     /// Always present.
     pub metadata: BalanceCreditOrderMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceCreditOrderEvent {
@@ -211,7 +223,7 @@ impl BalanceCreditOrderEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -266,6 +278,7 @@ impl BalanceCreditOrderEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -279,10 +292,30 @@ impl ToJson for BalanceCreditOrderEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("balance.credit_order"));
@@ -317,10 +350,13 @@ pub struct BalanceCreditOrderMetadata {
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceCreditOrderMetadata {
@@ -372,7 +408,7 @@ impl BalanceCreditOrderMetadata {
         let mut f_tax_country = None;
         let mut f_fee = None;
         let mut f_exchange_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_order_id,
@@ -404,6 +440,7 @@ impl BalanceCreditOrderMetadata {
             fee: f_fee,
             exchange_rate: f_exchange_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -412,15 +449,40 @@ impl ToJson for BalanceCreditOrderMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(2),
+        );
         json::put(&mut obj, "amount", &self.amount);
         json::put(&mut obj, "currency", &self.currency);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
-        json::put_opt(&mut obj, "tax_state", &self.tax_state);
-        json::put_opt(&mut obj, "tax_country", &self.tax_country);
+        json::put_opt(
+            &mut obj,
+            "tax_state",
+            &self.tax_state,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "tax_country",
+            &self.tax_country,
+            self.nulls.contains(7),
+        );
         json::put(&mut obj, "fee", &self.fee);
-        json::put_opt(&mut obj, "exchange_rate", &self.exchange_rate);
+        json::put_opt(
+            &mut obj,
+            "exchange_rate",
+            &self.exchange_rate,
+            self.nulls.contains(9),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -455,10 +517,13 @@ pub struct BalanceDisputeEvent {
     pub label: String,
     /// Always present.
     pub metadata: BalanceDisputeMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceDisputeEvent {
@@ -520,7 +585,7 @@ impl BalanceDisputeEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -575,6 +640,7 @@ impl BalanceDisputeEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -588,10 +654,30 @@ impl ToJson for BalanceDisputeEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("balance.dispute"));
@@ -636,10 +722,13 @@ pub struct BalanceDisputeMetadata {
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceDisputeMetadata {
@@ -706,7 +795,7 @@ impl BalanceDisputeMetadata {
         let mut f_tax_country = None;
         let mut f_fee = None;
         let mut f_exchange_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_transaction_id,
@@ -765,6 +854,7 @@ impl BalanceDisputeMetadata {
             fee: f_fee,
             exchange_rate: f_exchange_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -774,19 +864,49 @@ impl ToJson for BalanceDisputeMetadata {
         let mut obj = Map::new();
         json::put(&mut obj, "transaction_id", &self.transaction_id);
         json::put(&mut obj, "dispute_id", &self.dispute_id);
-        json::put_opt(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "order_created_at", &self.order_created_at);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
+        json::put_opt(&mut obj, "order_id", &self.order_id, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "order_created_at",
+            &self.order_created_at,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "amount", &self.amount);
         json::put(&mut obj, "currency", &self.currency);
         json::put(&mut obj, "presentment_amount", &self.presentment_amount);
         json::put(&mut obj, "presentment_currency", &self.presentment_currency);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
-        json::put_opt(&mut obj, "tax_state", &self.tax_state);
-        json::put_opt(&mut obj, "tax_country", &self.tax_country);
+        json::put_opt(
+            &mut obj,
+            "tax_state",
+            &self.tax_state,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "tax_country",
+            &self.tax_country,
+            self.nulls.contains(12),
+        );
         json::put(&mut obj, "fee", &self.fee);
-        json::put_opt(&mut obj, "exchange_rate", &self.exchange_rate);
+        json::put_opt(
+            &mut obj,
+            "exchange_rate",
+            &self.exchange_rate,
+            self.nulls.contains(14),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -821,10 +941,13 @@ pub struct BalanceDisputeReversalEvent {
     pub label: String,
     /// Always present.
     pub metadata: BalanceDisputeMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceDisputeReversalEvent {
@@ -886,7 +1009,7 @@ impl BalanceDisputeReversalEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -941,6 +1064,7 @@ impl BalanceDisputeReversalEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -954,10 +1078,30 @@ impl ToJson for BalanceDisputeReversalEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("balance.dispute_reversal"));
@@ -996,10 +1140,13 @@ pub struct BalanceOrderEvent {
     pub label: String,
     /// Always present.
     pub metadata: BalanceOrderMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceOrderEvent {
@@ -1061,7 +1208,7 @@ impl BalanceOrderEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1116,6 +1263,7 @@ impl BalanceOrderEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -1129,10 +1277,30 @@ impl ToJson for BalanceOrderEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("balance.order"));
@@ -1175,10 +1343,13 @@ pub struct BalanceOrderMetadata {
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceOrderMetadata {
@@ -1242,7 +1413,7 @@ impl BalanceOrderMetadata {
         let mut f_tax_country = None;
         let mut f_fee = None;
         let mut f_exchange_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_transaction_id,
@@ -1299,6 +1470,7 @@ impl BalanceOrderMetadata {
             fee: f_fee,
             exchange_rate: f_exchange_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -1308,18 +1480,48 @@ impl ToJson for BalanceOrderMetadata {
         let mut obj = Map::new();
         json::put(&mut obj, "transaction_id", &self.transaction_id);
         json::put(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "net_amount", &self.net_amount);
+        json::put_opt(
+            &mut obj,
+            "net_amount",
+            &self.net_amount,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "currency", &self.currency);
         json::put(&mut obj, "presentment_amount", &self.presentment_amount);
         json::put(&mut obj, "presentment_currency", &self.presentment_currency);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
-        json::put_opt(&mut obj, "tax_state", &self.tax_state);
-        json::put_opt(&mut obj, "tax_country", &self.tax_country);
+        json::put_opt(
+            &mut obj,
+            "tax_state",
+            &self.tax_state,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "tax_country",
+            &self.tax_country,
+            self.nulls.contains(11),
+        );
         json::put(&mut obj, "fee", &self.fee);
-        json::put_opt(&mut obj, "exchange_rate", &self.exchange_rate);
+        json::put_opt(
+            &mut obj,
+            "exchange_rate",
+            &self.exchange_rate,
+            self.nulls.contains(13),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1354,10 +1556,13 @@ pub struct BalanceRefundEvent {
     pub label: String,
     /// Always present.
     pub metadata: BalanceRefundMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceRefundEvent {
@@ -1419,7 +1624,7 @@ impl BalanceRefundEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1474,6 +1679,7 @@ impl BalanceRefundEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -1487,10 +1693,30 @@ impl ToJson for BalanceRefundEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("balance.refund"));
@@ -1537,10 +1763,13 @@ pub struct BalanceRefundMetadata {
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceRefundMetadata {
@@ -1610,7 +1839,7 @@ impl BalanceRefundMetadata {
         let mut f_tax_country = None;
         let mut f_fee = None;
         let mut f_exchange_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_transaction_id,
@@ -1671,6 +1900,7 @@ impl BalanceRefundMetadata {
             fee: f_fee,
             exchange_rate: f_exchange_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -1680,20 +1910,55 @@ impl ToJson for BalanceRefundMetadata {
         let mut obj = Map::new();
         json::put(&mut obj, "transaction_id", &self.transaction_id);
         json::put(&mut obj, "refund_id", &self.refund_id);
-        json::put_opt(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "order_created_at", &self.order_created_at);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
+        json::put_opt(&mut obj, "order_id", &self.order_id, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "order_created_at",
+            &self.order_created_at,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "amount", &self.amount);
         json::put(&mut obj, "currency", &self.currency);
         json::put(&mut obj, "presentment_amount", &self.presentment_amount);
         json::put(&mut obj, "presentment_currency", &self.presentment_currency);
-        json::put_opt(&mut obj, "refundable_amount", &self.refundable_amount);
+        json::put_opt(
+            &mut obj,
+            "refundable_amount",
+            &self.refundable_amount,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "tax_amount", &self.tax_amount);
-        json::put_opt(&mut obj, "tax_state", &self.tax_state);
-        json::put_opt(&mut obj, "tax_country", &self.tax_country);
+        json::put_opt(
+            &mut obj,
+            "tax_state",
+            &self.tax_state,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "tax_country",
+            &self.tax_country,
+            self.nulls.contains(13),
+        );
         json::put(&mut obj, "fee", &self.fee);
-        json::put_opt(&mut obj, "exchange_rate", &self.exchange_rate);
+        json::put_opt(
+            &mut obj,
+            "exchange_rate",
+            &self.exchange_rate,
+            self.nulls.contains(15),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1728,10 +1993,13 @@ pub struct BalanceRefundReversalEvent {
     pub label: String,
     /// Always present.
     pub metadata: BalanceRefundMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BalanceRefundReversalEvent {
@@ -1793,7 +2061,7 @@ impl BalanceRefundReversalEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1848,6 +2116,7 @@ impl BalanceRefundReversalEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -1861,10 +2130,30 @@ impl ToJson for BalanceRefundReversalEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("balance.refund_reversal"));
@@ -1903,10 +2192,13 @@ pub struct BenefitCycledEvent {
     pub label: String,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitCycledEvent {
@@ -1968,7 +2260,7 @@ impl BenefitCycledEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2023,6 +2315,7 @@ impl BenefitCycledEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -2036,10 +2329,30 @@ impl ToJson for BenefitCycledEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("benefit.cycled"));
@@ -2062,10 +2375,13 @@ pub struct BenefitGrantMetadata {
     pub benefit_type: BenefitType,
     /// `None` when Polar leaves it out or sends `null`.
     pub member_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantMetadata {
@@ -2099,7 +2415,7 @@ impl BenefitGrantMetadata {
         let mut f_benefit_grant_id = None;
         let mut f_benefit_type = None;
         let mut f_member_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_benefit_id,
@@ -2119,6 +2435,7 @@ impl BenefitGrantMetadata {
             benefit_type: f_benefit_type,
             member_id: f_member_id,
             extra,
+            nulls,
         })
     }
 }
@@ -2129,7 +2446,12 @@ impl ToJson for BenefitGrantMetadata {
         json::put(&mut obj, "benefit_id", &self.benefit_id);
         json::put(&mut obj, "benefit_grant_id", &self.benefit_grant_id);
         json::put(&mut obj, "benefit_type", &self.benefit_type);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2164,10 +2486,13 @@ pub struct BenefitGrantedEvent {
     pub label: String,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantedEvent {
@@ -2229,7 +2554,7 @@ impl BenefitGrantedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2284,6 +2609,7 @@ impl BenefitGrantedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -2297,10 +2623,30 @@ impl ToJson for BenefitGrantedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("benefit.granted"));
@@ -2339,10 +2685,13 @@ pub struct BenefitRevokedEvent {
     pub label: String,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitRevokedEvent {
@@ -2404,7 +2753,7 @@ impl BenefitRevokedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2459,6 +2808,7 @@ impl BenefitRevokedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -2472,10 +2822,30 @@ impl ToJson for BenefitRevokedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("benefit.revoked"));
@@ -2514,10 +2884,13 @@ pub struct BenefitUpdatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitUpdatedEvent {
@@ -2579,7 +2952,7 @@ impl BenefitUpdatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2634,6 +3007,7 @@ impl BenefitUpdatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -2647,10 +3021,30 @@ impl ToJson for BenefitUpdatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("benefit.updated"));
@@ -2689,10 +3083,13 @@ pub struct CheckoutCreatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: CheckoutCreatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutCreatedEvent {
@@ -2754,7 +3151,7 @@ impl CheckoutCreatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2809,6 +3206,7 @@ impl CheckoutCreatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -2822,10 +3220,30 @@ impl ToJson for CheckoutCreatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("checkout.created"));
@@ -2846,10 +3264,13 @@ pub struct CheckoutCreatedMetadata {
     pub checkout_status: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub product_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutCreatedMetadata {
@@ -2876,7 +3297,7 @@ impl CheckoutCreatedMetadata {
         let mut f_checkout_id = None;
         let mut f_checkout_status = None;
         let mut f_product_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_checkout_id,
@@ -2893,6 +3314,7 @@ impl CheckoutCreatedMetadata {
             checkout_status: f_checkout_status,
             product_id: f_product_id,
             extra,
+            nulls,
         })
     }
 }
@@ -2902,7 +3324,12 @@ impl ToJson for CheckoutCreatedMetadata {
         let mut obj = Map::new();
         json::put(&mut obj, "checkout_id", &self.checkout_id);
         json::put(&mut obj, "checkout_status", &self.checkout_status);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2917,9 +3344,8 @@ pub struct CostMetadataInput {
     pub amount: NumberOrString,
     /// The currency. Currently, only `usd` is supported.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2953,7 +3379,7 @@ impl CostMetadataInput {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
         let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
             return None;
         };
@@ -2984,9 +3410,8 @@ pub struct CostMetadataOutput {
     pub amount: String,
     /// The currency. Currently, only `usd` is supported.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3012,7 +3437,7 @@ impl CostMetadataOutput {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
         let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
             return None;
         };
@@ -3041,9 +3466,8 @@ impl ToJson for CostMetadataOutput {
 pub struct CursorPagination {
     /// Always present.
     pub has_next_page: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3065,7 +3489,7 @@ impl CursorPagination {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_has_next_page = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_has_next_page])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_has_next_page])?;
         let (Some(f_has_next_page),) = (f_has_next_page,) else {
             return None;
         };
@@ -3114,10 +3538,13 @@ pub struct CustomerCreatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: CustomerCreatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerCreatedEvent {
@@ -3179,7 +3606,7 @@ impl CustomerCreatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3234,6 +3661,7 @@ impl CustomerCreatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -3247,10 +3675,30 @@ impl ToJson for CustomerCreatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("customer.created"));
@@ -3273,9 +3721,8 @@ pub struct CustomerCreatedMetadata {
     pub customer_name: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_external_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3310,7 +3757,7 @@ impl CustomerCreatedMetadata {
         let mut f_customer_email = None;
         let mut f_customer_name = None;
         let mut f_customer_external_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_customer_id,
@@ -3384,10 +3831,13 @@ pub struct CustomerDeletedEvent {
     pub label: String,
     /// Always present.
     pub metadata: CustomerDeletedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerDeletedEvent {
@@ -3449,7 +3899,7 @@ impl CustomerDeletedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3504,6 +3954,7 @@ impl CustomerDeletedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -3517,10 +3968,30 @@ impl ToJson for CustomerDeletedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("customer.deleted"));
@@ -3543,9 +4014,8 @@ pub struct CustomerDeletedMetadata {
     pub customer_name: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_external_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3580,7 +4050,7 @@ impl CustomerDeletedMetadata {
         let mut f_customer_email = None;
         let mut f_customer_name = None;
         let mut f_customer_external_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_customer_id,
@@ -3654,10 +4124,13 @@ pub struct CustomerUpdatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: CustomerUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerUpdatedEvent {
@@ -3719,7 +4192,7 @@ impl CustomerUpdatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -3774,6 +4247,7 @@ impl CustomerUpdatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -3787,10 +4261,30 @@ impl ToJson for CustomerUpdatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("customer.updated"));
@@ -3817,10 +4311,13 @@ pub struct CustomerUpdatedFields {
     pub tax_id: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub metadata: Option<BTreeMap<String, StringOrIntegerOrBoolean>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerUpdatedFields {
@@ -3860,7 +4357,7 @@ impl CustomerUpdatedFields {
         let mut f_billing_address = None;
         let mut f_tax_id = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -3879,6 +4376,7 @@ impl CustomerUpdatedFields {
             tax_id: f_tax_id,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -3886,12 +4384,22 @@ impl CustomerUpdatedFields {
 impl ToJson for CustomerUpdatedFields {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "billing_name", &self.billing_name);
-        json::put_opt(&mut obj, "email", &self.email);
-        json::put_opt(&mut obj, "billing_address", &self.billing_address);
-        json::put_opt(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(0));
+        json::put_opt(
+            &mut obj,
+            "billing_name",
+            &self.billing_name,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "billing_address",
+            &self.billing_address,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "tax_id", &self.tax_id, self.nulls.contains(4));
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(5));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -3912,9 +4420,8 @@ pub struct CustomerUpdatedMetadata {
     pub customer_external_id: Option<String>,
     /// Always present.
     pub updated_fields: CustomerUpdatedFields,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3952,7 +4459,7 @@ impl CustomerUpdatedMetadata {
         let mut f_customer_name = None;
         let mut f_customer_external_id = None;
         let mut f_updated_fields = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_customer_id,
@@ -4294,10 +4801,13 @@ pub struct EventCreateCustomer {
     pub customer_id: String,
     /// ID of the member within the customer's organization who performed the action. Used for member-level attribution in B2B.
     pub member_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventCreateCustomer {
@@ -4324,6 +4834,7 @@ impl EventCreateCustomer {
             customer_id: customer_id.into(),
             member_id: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4357,7 +4868,7 @@ impl EventCreateCustomer {
         let mut f_metadata = None;
         let mut f_customer_id = None;
         let mut f_member_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_timestamp,
@@ -4383,6 +4894,7 @@ impl EventCreateCustomer {
             customer_id: f_customer_id,
             member_id: f_member_id,
             extra,
+            nulls,
         })
     }
 }
@@ -4390,12 +4902,17 @@ impl EventCreateCustomer {
 impl ToJson for EventCreateCustomer {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "timestamp", &self.timestamp);
+        json::put_opt(
+            &mut obj,
+            "timestamp",
+            &self.timestamp,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
         json::put_patch(&mut obj, "external_id", &self.external_id);
         json::put_patch(&mut obj, "parent_id", &self.parent_id);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(5));
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put_patch(&mut obj, "member_id", &self.member_id);
         json::put_extra(&mut obj, &self.extra);
@@ -4434,10 +4951,13 @@ pub struct EventCreateExternalCustomer {
     pub external_customer_id: String,
     /// ID of the member in your system within the customer's organization who performed the action. Used for member-level attribution in B2B.
     pub external_member_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventCreateExternalCustomer {
@@ -4464,6 +4984,7 @@ impl EventCreateExternalCustomer {
             external_customer_id: external_customer_id.into(),
             external_member_id: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4497,7 +5018,7 @@ impl EventCreateExternalCustomer {
         let mut f_metadata = None;
         let mut f_external_customer_id = None;
         let mut f_external_member_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_timestamp,
@@ -4523,6 +5044,7 @@ impl EventCreateExternalCustomer {
             external_customer_id: f_external_customer_id,
             external_member_id: f_external_member_id,
             extra,
+            nulls,
         })
     }
 }
@@ -4530,12 +5052,17 @@ impl EventCreateExternalCustomer {
 impl ToJson for EventCreateExternalCustomer {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "timestamp", &self.timestamp);
+        json::put_opt(
+            &mut obj,
+            "timestamp",
+            &self.timestamp,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
         json::put_patch(&mut obj, "external_id", &self.external_id);
         json::put_patch(&mut obj, "parent_id", &self.parent_id);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(5));
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
         json::put_patch(&mut obj, "external_member_id", &self.external_member_id);
         json::put_extra(&mut obj, &self.extra);
@@ -4556,10 +5083,13 @@ pub struct EventMetadataInput {
     ///
     /// JSON: `_llm`
     pub llm: Option<LlmMetadata>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventMetadataInput {
@@ -4571,6 +5101,7 @@ impl EventMetadataInput {
             cost: None,
             llm: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4590,11 +5121,12 @@ impl EventMetadataInput {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_cost = None;
         let mut f_llm = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_cost, &mut f_llm])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_cost, &mut f_llm])?;
         Some(Self {
             cost: f_cost,
             llm: f_llm,
             extra,
+            nulls,
         })
     }
 }
@@ -4602,8 +5134,8 @@ impl EventMetadataInput {
 impl ToJson for EventMetadataInput {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "_cost", &self.cost);
-        json::put_opt(&mut obj, "_llm", &self.llm);
+        json::put_opt(&mut obj, "_cost", &self.cost, self.nulls.contains(0));
+        json::put_opt(&mut obj, "_llm", &self.llm, self.nulls.contains(1));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -4622,10 +5154,13 @@ pub struct EventMetadataOutput {
     ///
     /// JSON: `_llm`
     pub llm: Option<LlmMetadata>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventMetadataOutput {
@@ -4648,11 +5183,12 @@ impl EventMetadataOutput {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_cost = None;
         let mut f_llm = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_cost, &mut f_llm])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_cost, &mut f_llm])?;
         Some(Self {
             cost: f_cost,
             llm: f_llm,
             extra,
+            nulls,
         })
     }
 }
@@ -4660,8 +5196,8 @@ impl EventMetadataOutput {
 impl ToJson for EventMetadataOutput {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "_cost", &self.cost);
-        json::put_opt(&mut obj, "_llm", &self.llm);
+        json::put_opt(&mut obj, "_cost", &self.cost, self.nulls.contains(0));
+        json::put_opt(&mut obj, "_llm", &self.llm, self.nulls.contains(1));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -4684,9 +5220,8 @@ pub struct EventName {
     pub first_seen: OffsetDateTime,
     /// The last time the event occurred.
     pub last_seen: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4727,7 +5262,7 @@ impl EventName {
         let mut f_occurrences = None;
         let mut f_first_seen = None;
         let mut f_last_seen = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -5002,9 +5537,8 @@ impl JsonKey for EventSource {
 pub struct EventsIngest {
     /// List of events to ingest.
     pub events: Vec<EventsIngestEventsItem>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5033,7 +5567,7 @@ impl EventsIngest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_events = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_events])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_events])?;
         let (Some(f_events),) = (f_events,) else {
             return None;
         };
@@ -5193,10 +5727,13 @@ pub struct EventsIngestResponse {
     pub inserted: i64,
     /// Number of duplicate events skipped.
     pub duplicates: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventsIngestResponse {
@@ -5221,7 +5758,7 @@ impl EventsIngestResponse {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_inserted = None;
         let mut f_duplicates = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_inserted, &mut f_duplicates])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_inserted, &mut f_duplicates])?;
         let (Some(f_inserted),) = (f_inserted,) else {
             return None;
         };
@@ -5229,6 +5766,7 @@ impl EventsIngestResponse {
             inserted: f_inserted,
             duplicates: f_duplicates,
             extra,
+            nulls,
         })
     }
 }
@@ -5237,7 +5775,12 @@ impl ToJson for EventsIngestResponse {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "inserted", &self.inserted);
-        json::put_opt(&mut obj, "duplicates", &self.duplicates);
+        json::put_opt(
+            &mut obj,
+            "duplicates",
+            &self.duplicates,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -5351,9 +5894,8 @@ pub struct ListResourceEvent {
     pub items: Vec<Event>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5379,7 +5921,7 @@ impl ListResourceEvent {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -5412,9 +5954,8 @@ pub struct ListResourceEventName {
     pub items: Vec<EventName>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5440,7 +5981,7 @@ impl ListResourceEventName {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -5473,9 +6014,8 @@ pub struct ListResourceWithCursorPaginationEvent {
     pub items: Vec<Event>,
     /// Always present.
     pub pagination: CursorPagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5501,7 +6041,7 @@ impl ListResourceWithCursorPaginationEvent {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -5544,10 +6084,13 @@ pub struct LlmMetadata {
     pub output_tokens: i64,
     /// The total number of LLM tokens used for the event.
     pub total_tokens: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl LlmMetadata {
@@ -5580,6 +6123,7 @@ impl LlmMetadata {
             output_tokens,
             total_tokens,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -5613,7 +6157,7 @@ impl LlmMetadata {
         let mut f_cached_input_tokens = None;
         let mut f_output_tokens = None;
         let mut f_total_tokens = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_vendor,
@@ -5652,6 +6196,7 @@ impl LlmMetadata {
             output_tokens: f_output_tokens,
             total_tokens: f_total_tokens,
             extra,
+            nulls,
         })
     }
 }
@@ -5664,7 +6209,12 @@ impl ToJson for LlmMetadata {
         json::put_patch(&mut obj, "prompt", &self.prompt);
         json::put_patch(&mut obj, "response", &self.response);
         json::put(&mut obj, "input_tokens", &self.input_tokens);
-        json::put_opt(&mut obj, "cached_input_tokens", &self.cached_input_tokens);
+        json::put_opt(
+            &mut obj,
+            "cached_input_tokens",
+            &self.cached_input_tokens,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "output_tokens", &self.output_tokens);
         json::put(&mut obj, "total_tokens", &self.total_tokens);
         json::put_extra(&mut obj, &self.extra);
@@ -5701,10 +6251,13 @@ pub struct MeterCreditEvent {
     pub label: String,
     /// Always present.
     pub metadata: MeterCreditedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MeterCreditEvent {
@@ -5766,7 +6319,7 @@ impl MeterCreditEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -5821,6 +6374,7 @@ impl MeterCreditEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -5834,10 +6388,30 @@ impl ToJson for MeterCreditEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("meter.credited"));
@@ -5858,9 +6432,8 @@ pub struct MeterCreditedMetadata {
     pub units: i64,
     /// Always present.
     pub rollover: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5888,7 +6461,7 @@ impl MeterCreditedMetadata {
         let mut f_meter_id = None;
         let mut f_units = None;
         let mut f_rollover = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_meter_id, &mut f_units, &mut f_rollover],
         )?;
@@ -5945,10 +6518,13 @@ pub struct MeterResetEvent {
     pub label: String,
     /// Always present.
     pub metadata: MeterResetMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MeterResetEvent {
@@ -6010,7 +6586,7 @@ impl MeterResetEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -6065,6 +6641,7 @@ impl MeterResetEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -6078,10 +6655,30 @@ impl ToJson for MeterResetEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("meter.reset"));
@@ -6098,9 +6695,8 @@ impl ToJson for MeterResetEvent {
 pub struct MeterResetMetadata {
     /// Always present.
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6122,7 +6718,7 @@ impl MeterResetMetadata {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_meter_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_meter_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_meter_id])?;
         let (Some(f_meter_id),) = (f_meter_id,) else {
             return None;
         };
@@ -6171,10 +6767,13 @@ pub struct OrderPaidEvent {
     pub label: String,
     /// Always present.
     pub metadata: OrderPaidMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderPaidEvent {
@@ -6236,7 +6835,7 @@ impl OrderPaidEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -6291,6 +6890,7 @@ impl OrderPaidEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -6304,10 +6904,30 @@ impl ToJson for OrderPaidEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("order.paid"));
@@ -6350,10 +6970,13 @@ pub struct OrderPaidMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderPaidMetadata {
@@ -6417,7 +7040,7 @@ impl OrderPaidMetadata {
         let mut f_subscription_id = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_order_id,
@@ -6455,6 +7078,7 @@ impl OrderPaidMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -6463,26 +7087,73 @@ impl ToJson for OrderPaidMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "billing_type", &self.billing_type);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "billing_type",
+            &self.billing_type,
+            self.nulls.contains(2),
+        );
         json::put(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "net_amount", &self.net_amount);
-        json::put_opt(&mut obj, "tax_amount", &self.tax_amount);
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(4));
+        json::put_opt(
+            &mut obj,
+            "net_amount",
+            &self.net_amount,
+            self.nulls.contains(5),
+        );
+        json::put_opt(
+            &mut obj,
+            "tax_amount",
+            &self.tax_amount,
+            self.nulls.contains(6),
+        );
         json::put_opt(
             &mut obj,
             "applied_balance_amount",
             &self.applied_balance_amount,
+            self.nulls.contains(7),
         );
-        json::put_opt(&mut obj, "discount_amount", &self.discount_amount);
-        json::put_opt(&mut obj, "discount_id", &self.discount_id);
-        json::put_opt(&mut obj, "platform_fee", &self.platform_fee);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "discount_amount",
+            &self.discount_amount,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "discount_id",
+            &self.discount_id,
+            self.nulls.contains(9),
+        );
+        json::put_opt(
+            &mut obj,
+            "platform_fee",
+            &self.platform_fee,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(12),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(13),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -6518,10 +7189,13 @@ pub struct OrderRefundedEvent {
     pub label: String,
     /// Always present.
     pub metadata: OrderRefundedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderRefundedEvent {
@@ -6583,7 +7257,7 @@ impl OrderRefundedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -6638,6 +7312,7 @@ impl OrderRefundedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -6651,10 +7326,30 @@ impl ToJson for OrderRefundedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("order.refunded"));
@@ -6675,9 +7370,8 @@ pub struct OrderRefundedMetadata {
     pub refunded_amount: i64,
     /// Always present.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6705,7 +7399,7 @@ impl OrderRefundedMetadata {
         let mut f_order_id = None;
         let mut f_refunded_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_order_id, &mut f_refunded_amount, &mut f_currency],
         )?;
@@ -6763,10 +7457,13 @@ pub struct OrderUnvoidedEvent {
     pub label: String,
     /// Always present.
     pub metadata: OrderUnvoidedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderUnvoidedEvent {
@@ -6828,7 +7525,7 @@ impl OrderUnvoidedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -6883,6 +7580,7 @@ impl OrderUnvoidedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -6896,10 +7594,30 @@ impl ToJson for OrderUnvoidedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("order.unvoided"));
@@ -6920,9 +7638,8 @@ pub struct OrderUnvoidedMetadata {
     pub amount: i64,
     /// Always present.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6950,7 +7667,7 @@ impl OrderUnvoidedMetadata {
         let mut f_order_id = None;
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_order_id, &mut f_amount, &mut f_currency],
         )?;
@@ -7008,10 +7725,13 @@ pub struct OrderVoidedEvent {
     pub label: String,
     /// Always present.
     pub metadata: OrderVoidedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderVoidedEvent {
@@ -7073,7 +7793,7 @@ impl OrderVoidedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -7128,6 +7848,7 @@ impl OrderVoidedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -7141,10 +7862,30 @@ impl ToJson for OrderVoidedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("order.voided"));
@@ -7165,9 +7906,8 @@ pub struct OrderVoidedMetadata {
     pub amount: i64,
     /// Always present.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7195,7 +7935,7 @@ impl OrderVoidedMetadata {
         let mut f_order_id = None;
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_order_id, &mut f_amount, &mut f_currency],
         )?;
@@ -7253,10 +7993,13 @@ pub struct SubscriptionBillingPeriodUpdatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionBillingPeriodUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionBillingPeriodUpdatedEvent {
@@ -7322,7 +8065,7 @@ impl SubscriptionBillingPeriodUpdatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -7377,6 +8120,7 @@ impl SubscriptionBillingPeriodUpdatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -7390,10 +8134,30 @@ impl ToJson for SubscriptionBillingPeriodUpdatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert(
@@ -7417,9 +8181,8 @@ pub struct SubscriptionBillingPeriodUpdatedMetadata {
     pub old_period_end: String,
     /// Always present.
     pub new_period_end: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7448,7 +8211,7 @@ impl SubscriptionBillingPeriodUpdatedMetadata {
         let mut f_subscription_id = None;
         let mut f_old_period_end = None;
         let mut f_new_period_end = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -7510,10 +8273,13 @@ pub struct SubscriptionCanceledEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionCanceledMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCanceledEvent {
@@ -7575,7 +8341,7 @@ impl SubscriptionCanceledEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -7630,6 +8396,7 @@ impl SubscriptionCanceledEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -7643,10 +8410,30 @@ impl ToJson for SubscriptionCanceledEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.canceled"));
@@ -7683,10 +8470,13 @@ pub struct SubscriptionCanceledMetadata {
     pub ends_at: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub cancel_at_period_end: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCanceledMetadata {
@@ -7741,7 +8531,7 @@ impl SubscriptionCanceledMetadata {
         let mut f_canceled_at = None;
         let mut f_ends_at = None;
         let mut f_cancel_at_period_end = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -7788,6 +8578,7 @@ impl SubscriptionCanceledMetadata {
             ends_at: f_ends_at,
             cancel_at_period_end: f_cancel_at_period_end,
             extra,
+            nulls,
         })
     }
 }
@@ -7796,7 +8587,12 @@ impl ToJson for SubscriptionCanceledMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
         json::put(&mut obj, "amount", &self.amount);
         json::put(&mut obj, "currency", &self.currency);
         json::put(&mut obj, "recurring_interval", &self.recurring_interval);
@@ -7809,15 +8605,22 @@ impl ToJson for SubscriptionCanceledMetadata {
             &mut obj,
             "customer_cancellation_reason",
             &self.customer_cancellation_reason,
+            self.nulls.contains(6),
         );
         json::put_opt(
             &mut obj,
             "customer_cancellation_comment",
             &self.customer_cancellation_comment,
+            self.nulls.contains(7),
         );
         json::put(&mut obj, "canceled_at", &self.canceled_at);
-        json::put_opt(&mut obj, "ends_at", &self.ends_at);
-        json::put_opt(&mut obj, "cancel_at_period_end", &self.cancel_at_period_end);
+        json::put_opt(&mut obj, "ends_at", &self.ends_at, self.nulls.contains(9));
+        json::put_opt(
+            &mut obj,
+            "cancel_at_period_end",
+            &self.cancel_at_period_end,
+            self.nulls.contains(10),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -7852,10 +8655,13 @@ pub struct SubscriptionCreatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionCreatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCreatedEvent {
@@ -7917,7 +8723,7 @@ impl SubscriptionCreatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -7972,6 +8778,7 @@ impl SubscriptionCreatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -7985,10 +8792,30 @@ impl ToJson for SubscriptionCreatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.created"));
@@ -8017,9 +8844,8 @@ pub struct SubscriptionCreatedMetadata {
     pub recurring_interval_count: i64,
     /// Always present.
     pub started_at: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8063,7 +8889,7 @@ impl SubscriptionCreatedMetadata {
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
         let mut f_started_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -8156,10 +8982,13 @@ pub struct SubscriptionCycledEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionCycledMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCycledEvent {
@@ -8221,7 +9050,7 @@ impl SubscriptionCycledEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -8276,6 +9105,7 @@ impl SubscriptionCycledEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -8289,10 +9119,30 @@ impl ToJson for SubscriptionCycledEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.cycled"));
@@ -8319,10 +9169,13 @@ pub struct SubscriptionCycledMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCycledMetadata {
@@ -8362,7 +9215,7 @@ impl SubscriptionCycledMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -8384,6 +9237,7 @@ impl SubscriptionCycledMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -8392,14 +9246,25 @@ impl ToJson for SubscriptionCycledMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(2));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -8435,10 +9300,13 @@ pub struct SubscriptionPastDueEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionPastDueMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionPastDueEvent {
@@ -8500,7 +9368,7 @@ impl SubscriptionPastDueEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -8555,6 +9423,7 @@ impl SubscriptionPastDueEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -8568,10 +9437,30 @@ impl ToJson for SubscriptionPastDueEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.past_due"));
@@ -8600,10 +9489,13 @@ pub struct SubscriptionPastDueMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionPastDueMetadata {
@@ -8646,7 +9538,7 @@ impl SubscriptionPastDueMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -8671,6 +9563,7 @@ impl SubscriptionPastDueMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -8679,15 +9572,26 @@ impl ToJson for SubscriptionPastDueMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
         json::put(&mut obj, "past_due_at", &self.past_due_at);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(3));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(4));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(6),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -8723,10 +9627,13 @@ pub struct SubscriptionPausedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionPausedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionPausedEvent {
@@ -8788,7 +9695,7 @@ impl SubscriptionPausedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -8843,6 +9750,7 @@ impl SubscriptionPausedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -8856,10 +9764,30 @@ impl ToJson for SubscriptionPausedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.paused"));
@@ -8890,10 +9818,13 @@ pub struct SubscriptionPausedMetadata {
     pub paused_at: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub resumes_at: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionPausedMetadata {
@@ -8939,7 +9870,7 @@ impl SubscriptionPausedMetadata {
         let mut f_recurring_interval_count = None;
         let mut f_paused_at = None;
         let mut f_resumes_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -8965,6 +9896,7 @@ impl SubscriptionPausedMetadata {
             paused_at: f_paused_at,
             resumes_at: f_resumes_at,
             extra,
+            nulls,
         })
     }
 }
@@ -8973,17 +9905,33 @@ impl ToJson for SubscriptionPausedMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(2));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put(&mut obj, "paused_at", &self.paused_at);
-        json::put_opt(&mut obj, "resumes_at", &self.resumes_at);
+        json::put_opt(
+            &mut obj,
+            "resumes_at",
+            &self.resumes_at,
+            self.nulls.contains(7),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -9018,10 +9966,13 @@ pub struct SubscriptionProductUpdatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionProductUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionProductUpdatedEvent {
@@ -9087,7 +10038,7 @@ impl SubscriptionProductUpdatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -9142,6 +10093,7 @@ impl SubscriptionProductUpdatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -9155,10 +10107,30 @@ impl ToJson for SubscriptionProductUpdatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert(
@@ -9182,9 +10154,8 @@ pub struct SubscriptionProductUpdatedMetadata {
     pub old_product_id: String,
     /// Always present.
     pub new_product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -9213,7 +10184,7 @@ impl SubscriptionProductUpdatedMetadata {
         let mut f_subscription_id = None;
         let mut f_old_product_id = None;
         let mut f_new_product_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -9275,10 +10246,13 @@ pub struct SubscriptionReactivatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionReactivatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionReactivatedEvent {
@@ -9340,7 +10314,7 @@ impl SubscriptionReactivatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -9395,6 +10369,7 @@ impl SubscriptionReactivatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -9408,10 +10383,30 @@ impl ToJson for SubscriptionReactivatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.reactivated"));
@@ -9438,10 +10433,13 @@ pub struct SubscriptionReactivatedMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionReactivatedMetadata {
@@ -9481,7 +10479,7 @@ impl SubscriptionReactivatedMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -9503,6 +10501,7 @@ impl SubscriptionReactivatedMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -9511,14 +10510,25 @@ impl ToJson for SubscriptionReactivatedMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(2));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -9554,10 +10564,13 @@ pub struct SubscriptionReinstatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionReinstatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionReinstatedEvent {
@@ -9619,7 +10632,7 @@ impl SubscriptionReinstatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -9674,6 +10687,7 @@ impl SubscriptionReinstatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -9687,10 +10701,30 @@ impl ToJson for SubscriptionReinstatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.reinstated"));
@@ -9717,10 +10751,13 @@ pub struct SubscriptionReinstatedMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionReinstatedMetadata {
@@ -9760,7 +10797,7 @@ impl SubscriptionReinstatedMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -9782,6 +10819,7 @@ impl SubscriptionReinstatedMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -9790,14 +10828,25 @@ impl ToJson for SubscriptionReinstatedMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(2));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -9833,10 +10882,13 @@ pub struct SubscriptionResumedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionResumedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionResumedEvent {
@@ -9898,7 +10950,7 @@ impl SubscriptionResumedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -9953,6 +11005,7 @@ impl SubscriptionResumedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -9966,10 +11019,30 @@ impl ToJson for SubscriptionResumedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.resumed"));
@@ -9996,10 +11069,13 @@ pub struct SubscriptionResumedMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionResumedMetadata {
@@ -10039,7 +11115,7 @@ impl SubscriptionResumedMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -10061,6 +11137,7 @@ impl SubscriptionResumedMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -10069,14 +11146,25 @@ impl ToJson for SubscriptionResumedMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(2));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -10112,10 +11200,13 @@ pub struct SubscriptionRevokedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionRevokedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionRevokedEvent {
@@ -10177,7 +11268,7 @@ impl SubscriptionRevokedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -10232,6 +11323,7 @@ impl SubscriptionRevokedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -10245,10 +11337,30 @@ impl ToJson for SubscriptionRevokedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.revoked"));
@@ -10275,10 +11387,13 @@ pub struct SubscriptionRevokedMetadata {
     pub recurring_interval: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionRevokedMetadata {
@@ -10318,7 +11433,7 @@ impl SubscriptionRevokedMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -10340,6 +11455,7 @@ impl SubscriptionRevokedMetadata {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -10348,14 +11464,25 @@ impl ToJson for SubscriptionRevokedMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(2));
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -10391,10 +11518,13 @@ pub struct SubscriptionSeatsUpdatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionSeatsUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionSeatsUpdatedEvent {
@@ -10460,7 +11590,7 @@ impl SubscriptionSeatsUpdatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -10515,6 +11645,7 @@ impl SubscriptionSeatsUpdatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -10528,10 +11659,30 @@ impl ToJson for SubscriptionSeatsUpdatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.seats_updated"));
@@ -10554,9 +11705,8 @@ pub struct SubscriptionSeatsUpdatedMetadata {
     pub new_seats: i64,
     /// Always present.
     pub proration_behavior: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10591,7 +11741,7 @@ impl SubscriptionSeatsUpdatedMetadata {
         let mut f_old_seats = None;
         let mut f_new_seats = None;
         let mut f_proration_behavior = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -10665,10 +11815,13 @@ pub struct SubscriptionUncanceledEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionUncanceledMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionUncanceledEvent {
@@ -10730,7 +11883,7 @@ impl SubscriptionUncanceledEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -10785,6 +11938,7 @@ impl SubscriptionUncanceledEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -10798,10 +11952,30 @@ impl ToJson for SubscriptionUncanceledEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.uncanceled"));
@@ -10828,9 +12002,8 @@ pub struct SubscriptionUncanceledMetadata {
     pub recurring_interval: String,
     /// Always present.
     pub recurring_interval_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10871,7 +12044,7 @@ impl SubscriptionUncanceledMetadata {
         let mut f_currency = None;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -10959,10 +12132,13 @@ pub struct SubscriptionUpdateClearedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionUpdateClearedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionUpdateClearedEvent {
@@ -11028,7 +12204,7 @@ impl SubscriptionUpdateClearedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -11083,6 +12259,7 @@ impl SubscriptionUpdateClearedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -11096,10 +12273,30 @@ impl ToJson for SubscriptionUpdateClearedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert(
@@ -11119,9 +12316,8 @@ impl ToJson for SubscriptionUpdateClearedEvent {
 pub struct SubscriptionUpdateClearedMetadata {
     /// Always present.
     pub subscription_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11143,7 +12339,7 @@ impl SubscriptionUpdateClearedMetadata {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_subscription_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_subscription_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_subscription_id])?;
         let (Some(f_subscription_id),) = (f_subscription_id,) else {
             return None;
         };
@@ -11192,10 +12388,13 @@ pub struct SubscriptionUpdatedEvent {
     pub label: String,
     /// Always present.
     pub metadata: SubscriptionUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionUpdatedEvent {
@@ -11257,7 +12456,7 @@ impl SubscriptionUpdatedEvent {
         let mut f_parent_id = None;
         let mut f_label = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -11312,6 +12511,7 @@ impl SubscriptionUpdatedEvent {
             label: f_label,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -11325,10 +12525,30 @@ impl ToJson for SubscriptionUpdatedEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         obj.insert("source".to_owned(), Value::from("system"));
         obj.insert("name".to_owned(), Value::from("subscription.updated"));
@@ -11357,10 +12577,13 @@ pub struct SubscriptionUpdatedMetadata {
     pub billing_period_end: Option<String>,
     /// Always present.
     pub subscription_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionUpdatedMetadata {
@@ -11403,7 +12626,7 @@ impl SubscriptionUpdatedMetadata {
         let mut f_seats = None;
         let mut f_billing_period_end = None;
         let mut f_subscription_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_product_id,
@@ -11427,6 +12650,7 @@ impl SubscriptionUpdatedMetadata {
             billing_period_end: f_billing_period_end,
             subscription_id: f_subscription_id,
             extra,
+            nulls,
         })
     }
 }
@@ -11434,12 +12658,37 @@ impl SubscriptionUpdatedMetadata {
 impl ToJson for SubscriptionUpdatedMetadata {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "proration_behavior", &self.proration_behavior);
-        json::put_opt(&mut obj, "discount_id", &self.discount_id);
-        json::put_opt(&mut obj, "trial_end", &self.trial_end);
-        json::put_opt(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "billing_period_end", &self.billing_period_end);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "proration_behavior",
+            &self.proration_behavior,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "discount_id",
+            &self.discount_id,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "trial_end",
+            &self.trial_end,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(4));
+        json::put_opt(
+            &mut obj,
+            "billing_period_end",
+            &self.billing_period_end,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -12629,10 +13878,13 @@ pub struct UserEvent {
     pub name: String,
     /// Always present.
     pub metadata: EventMetadataOutput,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UserEvent {
@@ -12695,7 +13947,7 @@ impl UserEvent {
         let mut f_label = None;
         let mut f_name = None;
         let mut f_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -12753,6 +14005,7 @@ impl UserEvent {
             name: f_name,
             metadata: f_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -12766,10 +14019,30 @@ impl ToJson for UserEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
-        json::put_opt(&mut obj, "external_member_id", &self.external_member_id);
-        json::put_opt(&mut obj, "child_count", &self.child_count);
-        json::put_opt(&mut obj, "parent_id", &self.parent_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_member_id",
+            &self.external_member_id,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "child_count",
+            &self.child_count,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "parent_id",
+            &self.parent_id,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "label", &self.label);
         json::put(&mut obj, "name", &self.name);
         obj.insert("source".to_owned(), Value::from("user"));

@@ -42,9 +42,8 @@ pub struct DownloadableFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -110,7 +109,7 @@ impl DownloadableFileCreate {
         let mut f_checksum_sha256_base64 = Patch::Absent;
         let mut f_upload = None;
         let mut f_version = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -198,9 +197,8 @@ pub struct DownloadableFileRead {
     pub flagged_malicious_at: Option<OffsetDateTime>,
     /// Always present.
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -273,7 +271,7 @@ impl DownloadableFileRead {
         let mut f_created_at = None;
         let mut f_flagged_malicious_at = None;
         let mut f_size_readable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -604,9 +602,8 @@ pub struct FilePatch {
     pub name: Patch<String>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -638,7 +635,7 @@ impl FilePatch {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_name = Patch::Absent;
         let mut f_version = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_version])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_version])?;
         Some(Self {
             name: f_name,
             version: f_version,
@@ -1143,10 +1140,13 @@ pub struct FileUpload {
     pub service: FileServiceTypes,
     /// Always present.
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl FileUpload {
@@ -1216,7 +1216,7 @@ impl FileUpload {
         let mut f_is_uploaded = None;
         let mut f_service = None;
         let mut f_size_readable = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1291,6 +1291,7 @@ impl FileUpload {
             service: f_service,
             size_readable: f_size_readable,
             extra,
+            nulls,
         })
     }
 }
@@ -1315,7 +1316,12 @@ impl ToJson for FileUpload {
         json::put(&mut obj, "last_modified_at", &self.last_modified_at);
         json::put(&mut obj, "upload", &self.upload);
         json::put(&mut obj, "version", &self.version);
-        json::put_opt(&mut obj, "is_uploaded", &self.is_uploaded);
+        json::put_opt(
+            &mut obj,
+            "is_uploaded",
+            &self.is_uploaded,
+            self.nulls.contains(13),
+        );
         json::put(&mut obj, "service", &self.service);
         json::put(&mut obj, "size_readable", &self.size_readable);
         json::put_extra(&mut obj, &self.extra);
@@ -1334,9 +1340,8 @@ pub struct FileUploadCompleted {
     pub path: String,
     /// Required.
     pub parts: Vec<S3FileUploadCompletedPart>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1377,7 +1382,7 @@ impl FileUploadCompleted {
         let mut f_id = None;
         let mut f_path = None;
         let mut f_parts = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_path, &mut f_parts])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_path, &mut f_parts])?;
         let (Some(f_id), Some(f_path), Some(f_parts)) = (f_id, f_path, f_parts) else {
             return None;
         };
@@ -1412,9 +1417,8 @@ pub struct ListResourceFileRead {
     pub items: Vec<FileRead>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1440,7 +1444,7 @@ impl ListResourceFileRead {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -1481,9 +1485,8 @@ pub struct OrganizationAvatarFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1549,7 +1552,7 @@ impl OrganizationAvatarFileCreate {
         let mut f_checksum_sha256_base64 = Patch::Absent;
         let mut f_upload = None;
         let mut f_version = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -1637,9 +1640,8 @@ pub struct OrganizationAvatarFileRead {
     pub size_readable: String,
     /// Always present.
     pub public_url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1712,7 +1714,7 @@ impl OrganizationAvatarFileRead {
         let mut f_created_at = None;
         let mut f_size_readable = None;
         let mut f_public_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1842,9 +1844,8 @@ pub struct ProductMediaFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1910,7 +1911,7 @@ impl ProductMediaFileCreate {
         let mut f_checksum_sha256_base64 = Patch::Absent;
         let mut f_upload = None;
         let mut f_version = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -1968,9 +1969,8 @@ impl ToJson for ProductMediaFileCreate {
 pub struct S3FileCreateMultipart {
     /// Required.
     pub parts: Vec<S3FileCreatePart>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1999,7 +1999,7 @@ impl S3FileCreateMultipart {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_parts = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_parts])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_parts])?;
         let (Some(f_parts),) = (f_parts,) else {
             return None;
         };
@@ -2032,9 +2032,8 @@ pub struct S3FileCreatePart {
     pub chunk_end: i64,
     /// Left out, `null`, or a value: see [`Patch`].
     pub checksum_sha256_base64: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2079,7 +2078,7 @@ impl S3FileCreatePart {
         let mut f_chunk_start = None;
         let mut f_chunk_end = None;
         let mut f_checksum_sha256_base64 = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_number,
@@ -2130,9 +2129,8 @@ pub struct S3FileUploadCompletedPart {
     pub checksum_etag: String,
     /// Required; `None` is sent as `null`.
     pub checksum_sha256_base64: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2174,7 +2172,7 @@ impl S3FileUploadCompletedPart {
         let mut f_number = None;
         let mut f_checksum_etag = None;
         let mut f_checksum_sha256_base64 = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_number,
@@ -2222,9 +2220,8 @@ pub struct S3FileUploadMultipart {
     pub path: String,
     /// Always present.
     pub parts: Vec<S3FileUploadPart>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2252,7 +2249,7 @@ impl S3FileUploadMultipart {
         let mut f_id = None;
         let mut f_path = None;
         let mut f_parts = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_path, &mut f_parts])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_path, &mut f_parts])?;
         let (Some(f_id), Some(f_path), Some(f_parts)) = (f_id, f_path, f_parts) else {
             return None;
         };
@@ -2295,10 +2292,13 @@ pub struct S3FileUploadPart {
     pub expires_at: OffsetDateTime,
     /// Polar's default is `{}`. `None` when Polar leaves it out or sends `null`.
     pub headers: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl S3FileUploadPart {
@@ -2341,7 +2341,7 @@ impl S3FileUploadPart {
         let mut f_url = None;
         let mut f_expires_at = None;
         let mut f_headers = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_number,
@@ -2372,6 +2372,7 @@ impl S3FileUploadPart {
             expires_at: f_expires_at,
             headers: f_headers,
             extra,
+            nulls,
         })
     }
 }
@@ -2386,10 +2387,11 @@ impl ToJson for S3FileUploadPart {
             &mut obj,
             "checksum_sha256_base64",
             &self.checksum_sha256_base64,
+            self.nulls.contains(3),
         );
         json::put(&mut obj, "url", &self.url);
         json::put(&mut obj, "expires_at", &self.expires_at);
-        json::put_opt(&mut obj, "headers", &self.headers);
+        json::put_opt(&mut obj, "headers", &self.headers, self.nulls.contains(6));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2414,9 +2416,8 @@ pub struct SupportCaseAttachmentFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2486,7 +2487,7 @@ impl SupportCaseAttachmentFileCreate {
         let mut f_checksum_sha256_base64 = Patch::Absent;
         let mut f_upload = None;
         let mut f_version = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -2572,9 +2573,8 @@ pub struct SupportCaseAttachmentFileRead {
     pub created_at: OffsetDateTime,
     /// Always present.
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2648,7 +2648,7 @@ impl SupportCaseAttachmentFileRead {
         let mut f_is_uploaded = None;
         let mut f_created_at = None;
         let mut f_size_readable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,

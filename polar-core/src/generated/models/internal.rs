@@ -50,9 +50,8 @@ pub struct Account {
     pub payout_interval: i64,
     /// Delay after which a transaction becomes available for payout.
     pub payout_transaction_delay: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -108,7 +107,7 @@ impl Account {
         let mut f_credit_balance = None;
         let mut f_payout_interval = None;
         let mut f_payout_transaction_delay = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -215,9 +214,8 @@ pub struct AccountCredit {
     pub expires_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -261,7 +259,7 @@ impl AccountCredit {
         let mut f_granted_at = None;
         let mut f_expires_at = None;
         let mut f_revoked_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -334,10 +332,13 @@ pub struct AccountUpdate {
     pub billing_additional_info: Option<String>,
     /// Notes that should appear on the reverse invoice.
     pub billing_notes: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AccountUpdate {
@@ -371,7 +372,7 @@ impl AccountUpdate {
         let mut f_billing_address = None;
         let mut f_billing_additional_info = None;
         let mut f_billing_notes = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_billing_name,
@@ -386,6 +387,7 @@ impl AccountUpdate {
             billing_additional_info: f_billing_additional_info,
             billing_notes: f_billing_notes,
             extra,
+            nulls,
         })
     }
 }
@@ -393,14 +395,30 @@ impl AccountUpdate {
 impl ToJson for AccountUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "billing_name", &self.billing_name);
-        json::put_opt(&mut obj, "billing_address", &self.billing_address);
+        json::put_opt(
+            &mut obj,
+            "billing_name",
+            &self.billing_name,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "billing_address",
+            &self.billing_address,
+            self.nulls.contains(1),
+        );
         json::put_opt(
             &mut obj,
             "billing_additional_info",
             &self.billing_additional_info,
+            self.nulls.contains(2),
         );
-        json::put_opt(&mut obj, "billing_notes", &self.billing_notes);
+        json::put_opt(
+            &mut obj,
+            "billing_notes",
+            &self.billing_notes,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -422,10 +440,13 @@ pub struct AddCurrencyAction {
     pub label: String,
     /// Lowercase ISO code of the suggested currency, e.g. `eur`.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AddCurrencyAction {
@@ -452,7 +473,7 @@ impl AddCurrencyAction {
         let mut f_type_ = None;
         let mut f_label = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_type_, &mut f_label, &mut f_currency],
         )?;
@@ -464,6 +485,7 @@ impl AddCurrencyAction {
             label: f_label,
             currency: f_currency,
             extra,
+            nulls,
         })
     }
 }
@@ -471,7 +493,7 @@ impl AddCurrencyAction {
 impl ToJson for AddCurrencyAction {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "label", &self.label);
         json::put(&mut obj, "currency", &self.currency);
         json::put_extra(&mut obj, &self.extra);
@@ -506,10 +528,13 @@ pub struct AdjustPriceAction {
     pub suggested_price_amount: Option<i64>,
     /// ISO currency code of the amounts.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AdjustPriceAction {
@@ -552,7 +577,7 @@ impl AdjustPriceAction {
         let mut f_current_price_amount = None;
         let mut f_suggested_price_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -591,6 +616,7 @@ impl AdjustPriceAction {
             suggested_price_amount: f_suggested_price_amount,
             currency: f_currency,
             extra,
+            nulls,
         })
     }
 }
@@ -598,7 +624,7 @@ impl AdjustPriceAction {
 impl ToJson for AdjustPriceAction {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "label", &self.label);
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "product_name", &self.product_name);
@@ -691,9 +717,8 @@ impl JsonKey for AppealDecision {
 pub struct AppealNotRejectedError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -718,7 +743,7 @@ impl AppealNotRejectedError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -748,10 +773,13 @@ pub struct AssistantBlockPart {
     pub kind: Option<String>,
     /// Always present.
     pub block: AssistantBlockPartBlock,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AssistantBlockPart {
@@ -776,7 +804,7 @@ impl AssistantBlockPart {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_kind = None;
         let mut f_block = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_kind, &mut f_block])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_kind, &mut f_block])?;
         let (Some(f_block),) = (f_block,) else {
             return None;
         };
@@ -784,6 +812,7 @@ impl AssistantBlockPart {
             kind: f_kind,
             block: f_block,
             extra,
+            nulls,
         })
     }
 }
@@ -791,7 +820,7 @@ impl AssistantBlockPart {
 impl ToJson for AssistantBlockPart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "kind", &self.kind);
+        json::put_opt(&mut obj, "kind", &self.kind, self.nulls.contains(0));
         json::put(&mut obj, "block", &self.block);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -986,10 +1015,13 @@ pub struct AssistantTextPart {
     pub kind: Option<String>,
     /// Always present.
     pub text: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AssistantTextPart {
@@ -1014,7 +1046,7 @@ impl AssistantTextPart {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_kind = None;
         let mut f_text = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_kind, &mut f_text])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_kind, &mut f_text])?;
         let (Some(f_text),) = (f_text,) else {
             return None;
         };
@@ -1022,6 +1054,7 @@ impl AssistantTextPart {
             kind: f_kind,
             text: f_text,
             extra,
+            nulls,
         })
     }
 }
@@ -1029,7 +1062,7 @@ impl AssistantTextPart {
 impl ToJson for AssistantTextPart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "kind", &self.kind);
+        json::put_opt(&mut obj, "kind", &self.kind, self.nulls.contains(0));
         json::put(&mut obj, "text", &self.text);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -1141,9 +1174,8 @@ pub struct AuthenticationSession {
     pub identity_id: Option<String>,
     /// Always present.
     pub available_factors: Vec<AuthenticationFactor>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1169,7 +1201,7 @@ impl AuthenticationSession {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_identity_id = None;
         let mut f_available_factors = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_identity_id, &mut f_available_factors],
         )?;
@@ -1202,10 +1234,13 @@ impl ToJson for AuthenticationSession {
 pub struct AuthenticationSessionStart {
     /// `None` when Polar leaves it out or sends `null`.
     pub return_to: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AuthenticationSessionStart {
@@ -1226,10 +1261,11 @@ impl AuthenticationSessionStart {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_return_to = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_return_to])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_return_to])?;
         Some(Self {
             return_to: f_return_to,
             extra,
+            nulls,
         })
     }
 }
@@ -1237,7 +1273,12 @@ impl AuthenticationSessionStart {
 impl ToJson for AuthenticationSessionStart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "return_to", &self.return_to);
+        json::put_opt(
+            &mut obj,
+            "return_to",
+            &self.return_to,
+            self.nulls.contains(0),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1250,9 +1291,8 @@ impl ToJson for AuthenticationSessionStart {
 pub struct AuthorizeResponse {
     /// Always present.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1274,7 +1314,7 @@ impl AuthorizeResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -1617,9 +1657,8 @@ impl JsonKey for AvailableScope {
 pub struct BackupCodesEnrollment {
     /// Always present.
     pub codes: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1641,7 +1680,7 @@ impl BackupCodesEnrollment {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_codes = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_codes])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_codes])?;
         let (Some(f_codes),) = (f_codes,) else {
             return None;
         };
@@ -1670,9 +1709,8 @@ pub struct BackupCodesStatus {
     pub codes: i64,
     /// Always present.
     pub used_codes: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1698,7 +1736,7 @@ impl BackupCodesStatus {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_codes = None;
         let mut f_used_codes = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_codes, &mut f_used_codes])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_codes, &mut f_used_codes])?;
         let (Some(f_codes), Some(f_used_codes)) = (f_codes, f_used_codes) else {
             return None;
         };
@@ -1727,9 +1765,8 @@ impl ToJson for BackupCodesStatus {
 pub struct BackupCodesVerify {
     /// Always present.
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1751,7 +1788,7 @@ impl BackupCodesVerify {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_code = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_code])?;
         let (Some(f_code),) = (f_code,) else {
             return None;
         };
@@ -1780,9 +1817,8 @@ pub struct BaseFactor {
     ///
     /// JSON: `type`
     pub type_: BaseFactorType,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1804,7 +1840,7 @@ impl BaseFactor {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_type_ = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_type_])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_type_])?;
         let (Some(f_type_),) = (f_type_,) else {
             return None;
         };
@@ -1914,9 +1950,8 @@ pub struct BlockingOrganization {
     pub slug: String,
     /// Always present.
     pub name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1944,7 +1979,7 @@ impl BlockingOrganization {
         let mut f_id = None;
         let mut f_slug = None;
         let mut f_name = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_slug, &mut f_name])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_slug, &mut f_name])?;
         let (Some(f_id), Some(f_slug), Some(f_name)) = (f_id, f_slug, f_name) else {
             return None;
         };
@@ -1975,9 +2010,8 @@ impl ToJson for BlockingOrganization {
 pub struct BodyEmailUpdateVerifyEmailUpdate {
     /// Always present.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1999,7 +2033,7 @@ impl BodyEmailUpdateVerifyEmailUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_token])?;
         let (Some(f_token),) = (f_token,) else {
             return None;
         };
@@ -2026,9 +2060,8 @@ impl ToJson for BodyEmailUpdateVerifyEmailUpdate {
 pub struct BodyOauth2Consent {
     /// Always present.
     pub action: BodyOauth2ConsentAction,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2050,7 +2083,7 @@ impl BodyOauth2Consent {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_action = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_action])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_action])?;
         let (Some(f_action),) = (f_action,) else {
             return None;
         };
@@ -2140,9 +2173,8 @@ impl JsonKey for BodyOauth2ConsentAction {
 pub struct CaseAlreadyExistsError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2167,7 +2199,7 @@ impl CaseAlreadyExistsError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2195,9 +2227,8 @@ impl ToJson for CaseAlreadyExistsError {
 pub struct CaseClosedError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2222,7 +2253,7 @@ impl CaseClosedError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2250,9 +2281,8 @@ impl ToJson for CaseClosedError {
 pub struct CaseRepliesNotSupportedError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2281,7 +2311,7 @@ impl CaseRepliesNotSupportedError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2312,9 +2342,8 @@ impl ToJson for CaseRepliesNotSupportedError {
 pub struct CatalogImportBlocked {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2339,7 +2368,7 @@ impl CatalogImportBlocked {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2367,9 +2396,8 @@ impl ToJson for CatalogImportBlocked {
 pub struct CatalogImportNotReady {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2394,7 +2422,7 @@ impl CatalogImportNotReady {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2430,10 +2458,13 @@ pub struct ChannelNamePreviewRequest {
     pub customer_email: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ChannelNamePreviewRequest {
@@ -2470,7 +2501,7 @@ impl ChannelNamePreviewRequest {
         let mut f_customer_name = None;
         let mut f_customer_email = None;
         let mut f_customer_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -2490,6 +2521,7 @@ impl ChannelNamePreviewRequest {
             customer_email: f_customer_email,
             customer_metadata: f_customer_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -2497,11 +2529,31 @@ impl ChannelNamePreviewRequest {
 impl ToJson for ChannelNamePreviewRequest {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "organization_id", &self.organization_id);
+        json::put_opt(
+            &mut obj,
+            "organization_id",
+            &self.organization_id,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "template", &self.template);
-        json::put_opt(&mut obj, "customer_name", &self.customer_name);
-        json::put_opt(&mut obj, "customer_email", &self.customer_email);
-        json::put_opt(&mut obj, "customer_metadata", &self.customer_metadata);
+        json::put_opt(
+            &mut obj,
+            "customer_name",
+            &self.customer_name,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_email",
+            &self.customer_email,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_metadata",
+            &self.customer_metadata,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2514,9 +2566,8 @@ impl ToJson for ChannelNamePreviewRequest {
 pub struct ChannelNamePreviewResponse {
     /// Always present.
     pub channel_name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2538,7 +2589,7 @@ impl ChannelNamePreviewResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_channel_name = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_channel_name])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_channel_name])?;
         let (Some(f_channel_name),) = (f_channel_name,) else {
             return None;
         };
@@ -2567,9 +2618,8 @@ pub struct ChannelNamePreviewValidationErrorResponse {
     pub error: String,
     /// Always present.
     pub detail: Vec<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2595,7 +2645,7 @@ impl ChannelNamePreviewValidationErrorResponse {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_error = None;
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_error, &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_error, &mut f_detail])?;
         let (Some(f_error), Some(f_detail)) = (f_error, f_detail) else {
             return None;
         };
@@ -2703,10 +2753,13 @@ pub struct CheckoutPriceCreate {
     pub locale: Option<String>,
     /// ID of the product price to checkout.
     pub product_price_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutPriceCreate {
@@ -2812,7 +2865,7 @@ impl CheckoutPriceCreate {
         let mut f_embed_origin = None;
         let mut f_locale = None;
         let mut f_product_price_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_trial_interval,
@@ -2878,6 +2931,7 @@ impl CheckoutPriceCreate {
             locale: f_locale,
             product_price_id: f_product_price_id,
             extra,
+            nulls,
         })
     }
 }
@@ -2885,45 +2939,148 @@ impl CheckoutPriceCreate {
 impl ToJson for CheckoutPriceCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "trial_interval", &self.trial_interval);
-        json::put_opt(&mut obj, "trial_interval_count", &self.trial_interval_count);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
-        json::put_opt(&mut obj, "discount_id", &self.discount_id);
-        json::put_opt(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
+        json::put_opt(
+            &mut obj,
+            "trial_interval",
+            &self.trial_interval,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "trial_interval_count",
+            &self.trial_interval_count,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "discount_id",
+            &self.discount_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "allow_discount_codes",
+            &self.allow_discount_codes,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "require_billing_address",
             &self.require_billing_address,
+            self.nulls.contains(6),
         );
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "min_seats", &self.min_seats);
-        json::put_opt(&mut obj, "max_seats", &self.max_seats);
-        json::put_opt(&mut obj, "allow_trial", &self.allow_trial);
-        json::put_opt(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "is_business_customer", &self.is_business_customer);
-        json::put_opt(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "customer_name", &self.customer_name);
-        json::put_opt(&mut obj, "customer_email", &self.customer_email);
-        json::put_opt(&mut obj, "customer_ip_address", &self.customer_ip_address);
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(7));
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(8));
+        json::put_opt(
+            &mut obj,
+            "min_seats",
+            &self.min_seats,
+            self.nulls.contains(9),
+        );
+        json::put_opt(
+            &mut obj,
+            "max_seats",
+            &self.max_seats,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "allow_trial",
+            &self.allow_trial,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_id",
+            &self.customer_id,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "is_business_customer",
+            &self.is_business_customer,
+            self.nulls.contains(13),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_customer_id",
+            &self.external_customer_id,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_name",
+            &self.customer_name,
+            self.nulls.contains(15),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_email",
+            &self.customer_email,
+            self.nulls.contains(16),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_ip_address",
+            &self.customer_ip_address,
+            self.nulls.contains(17),
+        );
         json::put_opt(
             &mut obj,
             "customer_billing_name",
             &self.customer_billing_name,
+            self.nulls.contains(18),
         );
         json::put_opt(
             &mut obj,
             "customer_billing_address",
             &self.customer_billing_address,
+            self.nulls.contains(19),
         );
-        json::put_opt(&mut obj, "customer_tax_id", &self.customer_tax_id);
-        json::put_opt(&mut obj, "customer_metadata", &self.customer_metadata);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "success_url", &self.success_url);
-        json::put_opt(&mut obj, "return_url", &self.return_url);
-        json::put_opt(&mut obj, "embed_origin", &self.embed_origin);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(
+            &mut obj,
+            "customer_tax_id",
+            &self.customer_tax_id,
+            self.nulls.contains(20),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_metadata",
+            &self.customer_metadata,
+            self.nulls.contains(21),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(22),
+        );
+        json::put_opt(
+            &mut obj,
+            "success_url",
+            &self.success_url,
+            self.nulls.contains(23),
+        );
+        json::put_opt(
+            &mut obj,
+            "return_url",
+            &self.return_url,
+            self.nulls.contains(24),
+        );
+        json::put_opt(
+            &mut obj,
+            "embed_origin",
+            &self.embed_origin,
+            self.nulls.contains(25),
+        );
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(26));
         json::put(&mut obj, "product_price_id", &self.product_price_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -3018,10 +3175,13 @@ pub struct CheckoutProductCreate {
     pub currency: Option<PresentmentCurrency>,
     /// ID of the product to checkout. First available price will be selected.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CheckoutProductCreate {
@@ -3130,7 +3290,7 @@ impl CheckoutProductCreate {
         let mut f_locale = None;
         let mut f_currency = None;
         let mut f_product_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_trial_interval,
@@ -3198,6 +3358,7 @@ impl CheckoutProductCreate {
             currency: f_currency,
             product_id: f_product_id,
             extra,
+            nulls,
         })
     }
 }
@@ -3205,46 +3366,154 @@ impl CheckoutProductCreate {
 impl ToJson for CheckoutProductCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "trial_interval", &self.trial_interval);
-        json::put_opt(&mut obj, "trial_interval_count", &self.trial_interval_count);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
-        json::put_opt(&mut obj, "discount_id", &self.discount_id);
-        json::put_opt(&mut obj, "allow_discount_codes", &self.allow_discount_codes);
+        json::put_opt(
+            &mut obj,
+            "trial_interval",
+            &self.trial_interval,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "trial_interval_count",
+            &self.trial_interval_count,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "discount_id",
+            &self.discount_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "allow_discount_codes",
+            &self.allow_discount_codes,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "require_billing_address",
             &self.require_billing_address,
+            self.nulls.contains(6),
         );
-        json::put_opt(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "min_seats", &self.min_seats);
-        json::put_opt(&mut obj, "max_seats", &self.max_seats);
-        json::put_opt(&mut obj, "allow_trial", &self.allow_trial);
-        json::put_opt(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "is_business_customer", &self.is_business_customer);
-        json::put_opt(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "customer_name", &self.customer_name);
-        json::put_opt(&mut obj, "customer_email", &self.customer_email);
-        json::put_opt(&mut obj, "customer_ip_address", &self.customer_ip_address);
+        json::put_opt(&mut obj, "amount", &self.amount, self.nulls.contains(7));
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(8));
+        json::put_opt(
+            &mut obj,
+            "min_seats",
+            &self.min_seats,
+            self.nulls.contains(9),
+        );
+        json::put_opt(
+            &mut obj,
+            "max_seats",
+            &self.max_seats,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "allow_trial",
+            &self.allow_trial,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_id",
+            &self.customer_id,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "is_business_customer",
+            &self.is_business_customer,
+            self.nulls.contains(13),
+        );
+        json::put_opt(
+            &mut obj,
+            "external_customer_id",
+            &self.external_customer_id,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_name",
+            &self.customer_name,
+            self.nulls.contains(15),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_email",
+            &self.customer_email,
+            self.nulls.contains(16),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_ip_address",
+            &self.customer_ip_address,
+            self.nulls.contains(17),
+        );
         json::put_opt(
             &mut obj,
             "customer_billing_name",
             &self.customer_billing_name,
+            self.nulls.contains(18),
         );
         json::put_opt(
             &mut obj,
             "customer_billing_address",
             &self.customer_billing_address,
+            self.nulls.contains(19),
         );
-        json::put_opt(&mut obj, "customer_tax_id", &self.customer_tax_id);
-        json::put_opt(&mut obj, "customer_metadata", &self.customer_metadata);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "success_url", &self.success_url);
-        json::put_opt(&mut obj, "return_url", &self.return_url);
-        json::put_opt(&mut obj, "embed_origin", &self.embed_origin);
-        json::put_opt(&mut obj, "locale", &self.locale);
-        json::put_opt(&mut obj, "currency", &self.currency);
+        json::put_opt(
+            &mut obj,
+            "customer_tax_id",
+            &self.customer_tax_id,
+            self.nulls.contains(20),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_metadata",
+            &self.customer_metadata,
+            self.nulls.contains(21),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(22),
+        );
+        json::put_opt(
+            &mut obj,
+            "success_url",
+            &self.success_url,
+            self.nulls.contains(23),
+        );
+        json::put_opt(
+            &mut obj,
+            "return_url",
+            &self.return_url,
+            self.nulls.contains(24),
+        );
+        json::put_opt(
+            &mut obj,
+            "embed_origin",
+            &self.embed_origin,
+            self.nulls.contains(25),
+        );
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(26));
+        json::put_opt(
+            &mut obj,
+            "currency",
+            &self.currency,
+            self.nulls.contains(27),
+        );
         json::put(&mut obj, "product_id", &self.product_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -3341,9 +3610,8 @@ pub struct CompassThreadMessageSchema {
     pub prompt: String,
     /// Always present.
     pub parts: Vec<CompassThreadMessageSchemaPartsItem>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3376,7 +3644,7 @@ impl CompassThreadMessageSchema {
         let mut f_id = None;
         let mut f_prompt = None;
         let mut f_parts = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3536,9 +3804,8 @@ pub struct CompassThreadSchema {
     pub organization_id: String,
     /// Always present.
     pub title: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3576,7 +3843,7 @@ impl CompassThreadSchema {
         let mut f_id = None;
         let mut f_organization_id = None;
         let mut f_title = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3633,10 +3900,13 @@ impl ToJson for CompassThreadSchema {
 pub struct CompassThreadUpdate {
     /// 1 to 80 characters. `None` when Polar leaves it out or sends `null`.
     pub title: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CompassThreadUpdate {
@@ -3657,10 +3927,11 @@ impl CompassThreadUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_title = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_title])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_title])?;
         Some(Self {
             title: f_title,
             extra,
+            nulls,
         })
     }
 }
@@ -3668,7 +3939,7 @@ impl CompassThreadUpdate {
 impl ToJson for CompassThreadUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "title", &self.title);
+        json::put_opt(&mut obj, "title", &self.title, self.nulls.contains(0));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -3759,10 +4030,13 @@ pub struct CustomerCardBlock {
     pub avatar_url: Option<String>,
     /// Always present.
     pub created_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerCardBlock {
@@ -3794,7 +4068,7 @@ impl CustomerCardBlock {
         let mut f_name = None;
         let mut f_avatar_url = None;
         let mut f_created_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -3816,6 +4090,7 @@ impl CustomerCardBlock {
             avatar_url: f_avatar_url,
             created_at: f_created_at,
             extra,
+            nulls,
         })
     }
 }
@@ -3823,7 +4098,7 @@ impl CustomerCardBlock {
 impl ToJson for CustomerCardBlock {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "email", &self.email);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "avatar_url", &self.avatar_url);
@@ -3844,9 +4119,8 @@ pub struct CustomerGrowthPeriod {
     pub new_customers: i64,
     /// The cumulative number of customers at the end of the period.
     pub total_customers: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3874,7 +4148,7 @@ impl CustomerGrowthPeriod {
         let mut f_timestamp = None;
         let mut f_new_customers = None;
         let mut f_total_customers = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_timestamp,
@@ -3979,9 +4253,8 @@ pub struct CustomerSelectionOption {
     pub id: String,
     /// The customer's name, if available.
     pub name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4005,7 +4278,7 @@ impl CustomerSelectionOption {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_id = None;
         let mut f_name = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_name])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_name])?;
         let (Some(f_id), Some(f_name)) = (f_id, f_name) else {
             return None;
         };
@@ -4038,10 +4311,13 @@ pub struct CustomerSelectionRequiredResponse {
     pub detail: Option<String>,
     /// List of customers to choose from.
     pub customers: Vec<CustomerSelectionOption>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerSelectionRequiredResponse {
@@ -4068,7 +4344,7 @@ impl CustomerSelectionRequiredResponse {
         let mut f_error = None;
         let mut f_detail = None;
         let mut f_customers = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_error, &mut f_detail, &mut f_customers],
         )?;
@@ -4080,6 +4356,7 @@ impl CustomerSelectionRequiredResponse {
             detail: f_detail,
             customers: f_customers,
             extra,
+            nulls,
         })
     }
 }
@@ -4087,8 +4364,8 @@ impl CustomerSelectionRequiredResponse {
 impl ToJson for CustomerSelectionRequiredResponse {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "error", &self.error);
-        json::put_opt(&mut obj, "detail", &self.detail);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(0));
+        json::put_opt(&mut obj, "detail", &self.detail, self.nulls.contains(1));
         json::put(&mut obj, "customers", &self.customers);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -4102,9 +4379,8 @@ impl ToJson for CustomerSelectionRequiredResponse {
 pub struct CustomerSessionCodeAuthenticateRequest {
     /// Always present.
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4126,7 +4402,7 @@ impl CustomerSessionCodeAuthenticateRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_code = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_code])?;
         let (Some(f_code),) = (f_code,) else {
             return None;
         };
@@ -4153,9 +4429,8 @@ impl ToJson for CustomerSessionCodeAuthenticateRequest {
 pub struct CustomerSessionCodeAuthenticateResponse {
     /// Always present.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4177,7 +4452,7 @@ impl CustomerSessionCodeAuthenticateResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_token])?;
         let (Some(f_token),) = (f_token,) else {
             return None;
         };
@@ -4204,9 +4479,8 @@ impl ToJson for CustomerSessionCodeAuthenticateResponse {
 pub struct CustomerSessionCodeInvalidOrExpired {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4235,7 +4509,7 @@ impl CustomerSessionCodeInvalidOrExpired {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -4270,10 +4544,13 @@ pub struct CustomerSessionCodeRequest {
     pub organization_id: String,
     /// Optional customer ID for disambiguation when multiple customers share the same email.
     pub customer_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerSessionCodeRequest {
@@ -4300,7 +4577,7 @@ impl CustomerSessionCodeRequest {
         let mut f_email = None;
         let mut f_organization_id = None;
         let mut f_customer_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_email, &mut f_organization_id, &mut f_customer_id],
         )?;
@@ -4312,6 +4589,7 @@ impl CustomerSessionCodeRequest {
             organization_id: f_organization_id,
             customer_id: f_customer_id,
             extra,
+            nulls,
         })
     }
 }
@@ -4321,7 +4599,12 @@ impl ToJson for CustomerSessionCodeRequest {
         let mut obj = Map::new();
         json::put(&mut obj, "email", &self.email);
         json::put(&mut obj, "organization_id", &self.organization_id);
-        json::put_opt(&mut obj, "customer_id", &self.customer_id);
+        json::put_opt(
+            &mut obj,
+            "customer_id",
+            &self.customer_id,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -4346,10 +4629,13 @@ pub struct CustomerStat {
     pub totals: Option<BTreeMap<String, String>>,
     /// This customer's share of the total cost across all customers (0–1).
     pub share: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerStat {
@@ -4392,7 +4678,7 @@ impl CustomerStat {
         let mut f_occurrences = None;
         let mut f_totals = None;
         let mut f_share = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_customer_id,
@@ -4418,6 +4704,7 @@ impl CustomerStat {
             totals: f_totals,
             share: f_share,
             extra,
+            nulls,
         })
     }
 }
@@ -4427,11 +4714,11 @@ impl ToJson for CustomerStat {
         let mut obj = Map::new();
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
-        json::put_opt(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(2));
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(3));
         json::put(&mut obj, "occurrences", &self.occurrences);
-        json::put_opt(&mut obj, "totals", &self.totals);
-        json::put_opt(&mut obj, "share", &self.share);
+        json::put_opt(&mut obj, "totals", &self.totals, self.nulls.contains(5));
+        json::put_opt(&mut obj, "share", &self.share, self.nulls.contains(6));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -4524,9 +4811,8 @@ impl From<CustomerSubscriptionChangePreviewSeats> for CustomerSubscriptionChange
 pub struct CustomerSubscriptionChangePreviewProduct {
     /// Preview a change of the subscription to this product.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4548,7 +4834,7 @@ impl CustomerSubscriptionChangePreviewProduct {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_product_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
         let (Some(f_product_id),) = (f_product_id,) else {
             return None;
         };
@@ -4575,9 +4861,8 @@ impl ToJson for CustomerSubscriptionChangePreviewProduct {
 pub struct CustomerSubscriptionChangePreviewSeats {
     /// Preview a change of the subscription to this number of seats.
     pub seats: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4599,7 +4884,7 @@ impl CustomerSubscriptionChangePreviewSeats {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_seats = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_seats])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_seats])?;
         let (Some(f_seats),) = (f_seats,) else {
             return None;
         };
@@ -4628,10 +4913,13 @@ pub struct CustomerSubscriptionRevoke {
     pub cancellation_reason: Option<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
     pub cancellation_comment: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerSubscriptionRevoke {
@@ -4656,7 +4944,7 @@ impl CustomerSubscriptionRevoke {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_cancellation_reason = None;
         let mut f_cancellation_comment = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_cancellation_reason, &mut f_cancellation_comment],
         )?;
@@ -4664,6 +4952,7 @@ impl CustomerSubscriptionRevoke {
             cancellation_reason: f_cancellation_reason,
             cancellation_comment: f_cancellation_comment,
             extra,
+            nulls,
         })
     }
 }
@@ -4671,8 +4960,18 @@ impl CustomerSubscriptionRevoke {
 impl ToJson for CustomerSubscriptionRevoke {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "cancellation_reason", &self.cancellation_reason);
-        json::put_opt(&mut obj, "cancellation_comment", &self.cancellation_comment);
+        json::put_opt(
+            &mut obj,
+            "cancellation_reason",
+            &self.cancellation_reason,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "cancellation_comment",
+            &self.cancellation_comment,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -4697,10 +4996,13 @@ pub struct DataTableBlock {
     pub rows: Vec<BTreeMap<String, Option<StringOrIntegerOrNumber>>>,
     /// Always present.
     pub total_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DataTableBlock {
@@ -4734,7 +5036,7 @@ impl DataTableBlock {
         let mut f_columns = None;
         let mut f_rows = None;
         let mut f_total_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -4758,6 +5060,7 @@ impl DataTableBlock {
             rows: f_rows,
             total_count: f_total_count,
             extra,
+            nulls,
         })
     }
 }
@@ -4765,7 +5068,7 @@ impl DataTableBlock {
 impl ToJson for DataTableBlock {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "entity", &self.entity);
         json::put(&mut obj, "title", &self.title);
         json::put(&mut obj, "columns", &self.columns);
@@ -4789,10 +5092,13 @@ pub struct DataTableColumn {
     pub label: String,
     /// Polar's default is `"text"`. `None` when Polar leaves it out or sends `null`.
     pub format: Option<ColumnFormat>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DataTableColumn {
@@ -4819,7 +5125,8 @@ impl DataTableColumn {
         let mut f_key = None;
         let mut f_label = None;
         let mut f_format = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_key, &mut f_label, &mut f_format])?;
+        let (extra, nulls) =
+            src.fields(Self::PROPS, &mut [&mut f_key, &mut f_label, &mut f_format])?;
         let (Some(f_key), Some(f_label)) = (f_key, f_label) else {
             return None;
         };
@@ -4828,6 +5135,7 @@ impl DataTableColumn {
             label: f_label,
             format: f_format,
             extra,
+            nulls,
         })
     }
 }
@@ -4837,7 +5145,7 @@ impl ToJson for DataTableColumn {
         let mut obj = Map::new();
         json::put(&mut obj, "key", &self.key);
         json::put(&mut obj, "label", &self.label);
-        json::put_opt(&mut obj, "format", &self.format);
+        json::put_opt(&mut obj, "format", &self.format, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -4852,9 +5160,8 @@ pub struct DiscordGuild {
     pub name: String,
     /// Always present.
     pub roles: Vec<DiscordGuildRole>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4878,7 +5185,7 @@ impl DiscordGuild {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_name = None;
         let mut f_roles = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_roles])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_roles])?;
         let (Some(f_name), Some(f_roles)) = (f_name, f_roles) else {
             return None;
         };
@@ -4915,9 +5222,8 @@ pub struct DiscordGuildRole {
     pub is_polar_bot: bool,
     /// A color. Always present.
     pub color: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4950,7 +5256,7 @@ impl DiscordGuildRole {
         let mut f_position = None;
         let mut f_is_polar_bot = None;
         let mut f_color = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -5002,9 +5308,8 @@ pub struct DisputeSupportCaseListItem {
     pub id: String,
     /// The dispute this case handles.
     pub dispute: Dispute,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5036,7 +5341,7 @@ impl DisputeSupportCaseListItem {
         let mut f_modified_at = None;
         let mut f_id = None;
         let mut f_dispute = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -5087,10 +5392,13 @@ pub struct DisputeSupportCaseMessageCreate {
     pub win_reason: Option<DisputeWinReason>,
     /// Free-text detail when `win_reason` is `other`.
     pub win_reason_other: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl DisputeSupportCaseMessageCreate {
@@ -5121,7 +5429,7 @@ impl DisputeSupportCaseMessageCreate {
         let mut f_file_ids = None;
         let mut f_win_reason = None;
         let mut f_win_reason_other = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_body,
@@ -5137,6 +5445,7 @@ impl DisputeSupportCaseMessageCreate {
             win_reason: f_win_reason,
             win_reason_other: f_win_reason_other,
             extra,
+            nulls,
         })
     }
 }
@@ -5144,11 +5453,21 @@ impl DisputeSupportCaseMessageCreate {
 impl ToJson for DisputeSupportCaseMessageCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "body", &self.body);
-        json::put_opt(&mut obj, "file_ids", &self.file_ids);
+        json::put_opt(&mut obj, "body", &self.body, self.nulls.contains(0));
+        json::put_opt(&mut obj, "file_ids", &self.file_ids, self.nulls.contains(1));
         obj.insert("type".to_owned(), Value::from("dispute"));
-        json::put_opt(&mut obj, "win_reason", &self.win_reason);
-        json::put_opt(&mut obj, "win_reason_other", &self.win_reason_other);
+        json::put_opt(
+            &mut obj,
+            "win_reason",
+            &self.win_reason,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "win_reason_other",
+            &self.win_reason_other,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -5237,9 +5556,8 @@ pub struct EmailOtpRequest {
     ///
     /// JSON: `cf-turnstile-response`
     pub cf_turnstile_response: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5265,7 +5583,7 @@ impl EmailOtpRequest {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_email = None;
         let mut f_cf_turnstile_response = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_email, &mut f_cf_turnstile_response],
         )?;
@@ -5302,9 +5620,8 @@ impl ToJson for EmailOtpRequest {
 pub struct EmailOtpVerify {
     /// Always present.
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5326,7 +5643,7 @@ impl EmailOtpVerify {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_code = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_code])?;
         let (Some(f_code),) = (f_code,) else {
             return None;
         };
@@ -5355,10 +5672,13 @@ pub struct EmailUpdateRequest {
     pub email: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub return_to: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EmailUpdateRequest {
@@ -5383,7 +5703,7 @@ impl EmailUpdateRequest {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_email = None;
         let mut f_return_to = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_email, &mut f_return_to])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_email, &mut f_return_to])?;
         let (Some(f_email),) = (f_email,) else {
             return None;
         };
@@ -5391,6 +5711,7 @@ impl EmailUpdateRequest {
             email: f_email,
             return_to: f_return_to,
             extra,
+            nulls,
         })
     }
 }
@@ -5399,7 +5720,12 @@ impl ToJson for EmailUpdateRequest {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "email", &self.email);
-        json::put_opt(&mut obj, "return_to", &self.return_to);
+        json::put_opt(
+            &mut obj,
+            "return_to",
+            &self.return_to,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -5425,10 +5751,13 @@ pub struct EntityListBlock {
     pub rows: Vec<BTreeMap<String, Option<StringOrIntegerOrNumber>>>,
     /// Always present.
     pub total_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EntityListBlock {
@@ -5462,7 +5791,7 @@ impl EntityListBlock {
         let mut f_columns = None;
         let mut f_rows = None;
         let mut f_total_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -5486,6 +5815,7 @@ impl EntityListBlock {
             rows: f_rows,
             total_count: f_total_count,
             extra,
+            nulls,
         })
     }
 }
@@ -5493,7 +5823,7 @@ impl EntityListBlock {
 impl ToJson for EntityListBlock {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "entity", &self.entity);
         json::put(&mut obj, "title", &self.title);
         json::put(&mut obj, "columns", &self.columns);
@@ -5529,10 +5859,13 @@ pub struct EventStatistics {
     pub p90: Option<BTreeMap<String, String>>,
     /// 99th percentile of per-hierarchy totals.
     pub p99: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl EventStatistics {
@@ -5584,7 +5917,7 @@ impl EventStatistics {
         let mut f_p10 = None;
         let mut f_p90 = None;
         let mut f_p99 = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -5621,6 +5954,7 @@ impl EventStatistics {
             p90: f_p90,
             p99: f_p99,
             extra,
+            nulls,
         })
     }
 }
@@ -5633,11 +5967,11 @@ impl ToJson for EventStatistics {
         json::put(&mut obj, "event_type_id", &self.event_type_id);
         json::put(&mut obj, "occurrences", &self.occurrences);
         json::put(&mut obj, "customers", &self.customers);
-        json::put_opt(&mut obj, "totals", &self.totals);
-        json::put_opt(&mut obj, "averages", &self.averages);
-        json::put_opt(&mut obj, "p10", &self.p10);
-        json::put_opt(&mut obj, "p90", &self.p90);
-        json::put_opt(&mut obj, "p99", &self.p99);
+        json::put_opt(&mut obj, "totals", &self.totals, self.nulls.contains(5));
+        json::put_opt(&mut obj, "averages", &self.averages, self.nulls.contains(6));
+        json::put_opt(&mut obj, "p10", &self.p10, self.nulls.contains(7));
+        json::put_opt(&mut obj, "p90", &self.p90, self.nulls.contains(8));
+        json::put_opt(&mut obj, "p99", &self.p99, self.nulls.contains(9));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -5771,9 +6105,8 @@ pub struct Feedback {
     pub user_id: String,
     /// A UUID. Always present.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5823,7 +6156,7 @@ impl Feedback {
         let mut f_client_context = None;
         let mut f_user_id = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -5908,10 +6241,13 @@ pub struct FeedbackCreate {
     pub organization_id: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub client_context: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl FeedbackCreate {
@@ -5941,7 +6277,7 @@ impl FeedbackCreate {
         let mut f_message = None;
         let mut f_organization_id = None;
         let mut f_client_context = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -5961,6 +6297,7 @@ impl FeedbackCreate {
             organization_id: f_organization_id,
             client_context: f_client_context,
             extra,
+            nulls,
         })
     }
 }
@@ -5971,7 +6308,12 @@ impl ToJson for FeedbackCreate {
         json::put(&mut obj, "type", &self.type_);
         json::put(&mut obj, "message", &self.message);
         json::put(&mut obj, "organization_id", &self.organization_id);
-        json::put_opt(&mut obj, "client_context", &self.client_context);
+        json::put_opt(
+            &mut obj,
+            "client_context",
+            &self.client_context,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -6122,9 +6464,8 @@ pub struct GitHubInvitesBenefitOrganization {
     pub plan_name: String,
     /// Always present.
     pub is_free: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6154,7 +6495,7 @@ impl GitHubInvitesBenefitOrganization {
         let mut f_is_personal = None;
         let mut f_plan_name = None;
         let mut f_is_free = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -6199,9 +6540,8 @@ pub struct GitHubInvitesBenefitRepositories {
     pub repositories: Vec<GitHubInvitesBenefitRepository>,
     /// Always present.
     pub organizations: Vec<GitHubInvitesBenefitOrganization>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6227,7 +6567,7 @@ impl GitHubInvitesBenefitRepositories {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_repositories = None;
         let mut f_organizations = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_repositories, &mut f_organizations],
         )?;
@@ -6262,9 +6602,8 @@ pub struct GitHubInvitesBenefitRepository {
     pub repository_owner: String,
     /// Always present.
     pub repository_name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6290,7 +6629,7 @@ impl GitHubInvitesBenefitRepository {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_repository_owner = None;
         let mut f_repository_name = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_repository_owner, &mut f_repository_name],
         )?;
@@ -6324,9 +6663,8 @@ impl ToJson for GitHubInvitesBenefitRepository {
 pub struct HumanReviewRequest {
     /// 50 to 5000 characters. Always present.
     pub reason: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6348,7 +6686,7 @@ impl HumanReviewRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_reason = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_reason])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_reason])?;
         let (Some(f_reason),) = (f_reason,) else {
             return None;
         };
@@ -6468,10 +6806,13 @@ pub struct Insight {
     pub suggested_prompt: Option<String>,
     /// Top contributors to the headline change.
     pub drivers: Option<Vec<InsightDriver>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Insight {
@@ -6529,7 +6870,7 @@ impl Insight {
         let mut f_primary_action = None;
         let mut f_suggested_prompt = None;
         let mut f_drivers = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -6584,6 +6925,7 @@ impl Insight {
             suggested_prompt: f_suggested_prompt,
             drivers: f_drivers,
             extra,
+            nulls,
         })
     }
 }
@@ -6598,11 +6940,16 @@ impl ToJson for Insight {
         json::put(&mut obj, "severity", &self.severity);
         json::put(&mut obj, "title", &self.title);
         json::put(&mut obj, "body", &self.body);
-        json::put_opt(&mut obj, "why", &self.why);
+        json::put_opt(&mut obj, "why", &self.why, self.nulls.contains(7));
         json::put(&mut obj, "confidence", &self.confidence);
-        json::put_opt(&mut obj, "primary_action", &self.primary_action);
+        json::put_opt(
+            &mut obj,
+            "primary_action",
+            &self.primary_action,
+            self.nulls.contains(9),
+        );
         json::put(&mut obj, "suggested_prompt", &self.suggested_prompt);
-        json::put_opt(&mut obj, "drivers", &self.drivers);
+        json::put_opt(&mut obj, "drivers", &self.drivers, self.nulls.contains(11));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -6619,10 +6966,13 @@ pub struct InsightCardsBlock {
     pub type_: Option<String>,
     /// Always present.
     pub insights: Vec<Insight>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl InsightCardsBlock {
@@ -6647,7 +6997,7 @@ impl InsightCardsBlock {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_type_ = None;
         let mut f_insights = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_type_, &mut f_insights])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_type_, &mut f_insights])?;
         let (Some(f_insights),) = (f_insights,) else {
             return None;
         };
@@ -6655,6 +7005,7 @@ impl InsightCardsBlock {
             type_: f_type_,
             insights: f_insights,
             extra,
+            nulls,
         })
     }
 }
@@ -6662,7 +7013,7 @@ impl InsightCardsBlock {
 impl ToJson for InsightCardsBlock {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "insights", &self.insights);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -6763,9 +7114,8 @@ pub struct InsightDriver {
     pub contribution_pct: f64,
     /// This driver's contribution in the metric's unit.
     pub value: f64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6796,7 +7146,7 @@ impl InsightDriver {
         let mut f_label = None;
         let mut f_contribution_pct = None;
         let mut f_value = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_dimension,
@@ -7071,9 +7421,8 @@ impl JsonKey for InsightSeverity {
 pub struct InsufficientBalance {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7098,7 +7447,7 @@ impl InsufficientBalance {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -7126,9 +7475,8 @@ impl ToJson for InsufficientBalance {
 pub struct InvalidAuthenticationSession {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7157,7 +7505,7 @@ impl InvalidAuthenticationSession {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -7188,9 +7536,8 @@ impl ToJson for InvalidAuthenticationSession {
 pub struct InvalidSourceCredentials {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7215,7 +7562,7 @@ impl InvalidSourceCredentials {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -7243,9 +7590,8 @@ impl ToJson for InvalidSourceCredentials {
 pub struct LastSsoConnectionRequired {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7274,7 +7620,7 @@ impl LastSsoConnectionRequired {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -7378,10 +7724,13 @@ pub struct LicenseKeyUser {
     pub public_name: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl LicenseKeyUser {
@@ -7410,7 +7759,7 @@ impl LicenseKeyUser {
         let mut f_email = None;
         let mut f_public_name = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -7428,6 +7777,7 @@ impl LicenseKeyUser {
             public_name: f_public_name,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -7436,9 +7786,14 @@ impl ToJson for LicenseKeyUser {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(1));
         json::put(&mut obj, "public_name", &self.public_name);
-        json::put_opt(&mut obj, "avatar_url", &self.avatar_url);
+        json::put_opt(
+            &mut obj,
+            "avatar_url",
+            &self.avatar_url,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -7451,9 +7806,8 @@ impl ToJson for LicenseKeyUser {
 pub struct ListCustomerStats {
     /// Customers ordered by the primary aggregate field descending.
     pub items: Vec<CustomerStat>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7475,7 +7829,7 @@ impl ListCustomerStats {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items])?;
         let (Some(f_items),) = (f_items,) else {
             return None;
         };
@@ -7502,9 +7856,8 @@ impl ToJson for ListCustomerStats {
 pub struct ListPropertyGroupStats {
     /// Stats grouped by property value, ordered by first aggregate field descending.
     pub items: Vec<PropertyGroupStat>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7526,7 +7879,7 @@ impl ListPropertyGroupStats {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items])?;
         let (Some(f_items),) = (f_items,) else {
             return None;
         };
@@ -7557,9 +7910,8 @@ pub struct ListResource {
     pub items: Vec<ListResourceItemsItem>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7585,7 +7937,7 @@ impl ListResource {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -7618,9 +7970,8 @@ pub struct ListResourceCompassThreadMessageSchema {
     pub items: Vec<CompassThreadMessageSchema>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7646,7 +7997,7 @@ impl ListResourceCompassThreadMessageSchema {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -7679,9 +8030,8 @@ pub struct ListResourceCompassThreadSchema {
     pub items: Vec<CompassThreadSchema>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7707,7 +8057,7 @@ impl ListResourceCompassThreadSchema {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -7848,9 +8198,8 @@ pub struct ListResourceMerchantMigration {
     pub items: Vec<MerchantMigration>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7876,7 +8225,7 @@ impl ListResourceMerchantMigration {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -7909,9 +8258,8 @@ pub struct ListResourceMerchantMigrationRecordItem {
     pub items: Vec<MerchantMigrationRecordItem>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7937,7 +8285,7 @@ impl ListResourceMerchantMigrationRecordItem {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -7970,9 +8318,8 @@ pub struct ListResourceNotificationRecipientSchema {
     pub items: Vec<NotificationRecipientSchema>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -7998,7 +8345,7 @@ impl ListResourceNotificationRecipientSchema {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8031,9 +8378,8 @@ pub struct ListResourceOAuth2Client {
     pub items: Vec<OAuth2Client>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8059,7 +8405,7 @@ impl ListResourceOAuth2Client {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8092,9 +8438,8 @@ pub struct ListResourceOrganizationAccessToken {
     pub items: Vec<OrganizationAccessToken>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8120,7 +8465,7 @@ impl ListResourceOrganizationAccessToken {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8153,9 +8498,8 @@ pub struct ListResourceOrganizationBenefitGrant {
     pub items: Vec<OrganizationBenefitGrant>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8181,7 +8525,7 @@ impl ListResourceOrganizationBenefitGrant {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8214,9 +8558,8 @@ pub struct ListResourceOrganizationMember {
     pub items: Vec<OrganizationMember>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8242,7 +8585,7 @@ impl ListResourceOrganizationMember {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8275,9 +8618,8 @@ pub struct ListResourceOrganizationOrder {
     pub items: Vec<OrganizationOrder>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8303,7 +8645,7 @@ impl ListResourceOrganizationOrder {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8336,9 +8678,8 @@ pub struct ListResourceOrganizationSsoConnection {
     pub items: Vec<OrganizationSsoConnection>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8364,7 +8705,7 @@ impl ListResourceOrganizationSsoConnection {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8397,9 +8738,8 @@ pub struct ListResourcePayout {
     pub items: Vec<Payout>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8425,7 +8765,7 @@ impl ListResourcePayout {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8458,9 +8798,8 @@ pub struct ListResourcePayoutAccount {
     pub items: Vec<PayoutAccount>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8486,7 +8825,7 @@ impl ListResourcePayoutAccount {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8519,9 +8858,8 @@ pub struct ListResourcePersonalAccessToken {
     pub items: Vec<PersonalAccessToken>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8547,7 +8885,7 @@ impl ListResourcePersonalAccessToken {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8580,9 +8918,8 @@ pub struct ListResourceSupportCaseListItem {
     pub items: Vec<SupportCaseListItem>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8608,7 +8945,7 @@ impl ListResourceSupportCaseListItem {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8641,9 +8978,8 @@ pub struct ListResourceTaxJurisdiction {
     pub items: Vec<TaxJurisdiction>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8669,7 +9005,7 @@ impl ListResourceTaxJurisdiction {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8702,9 +9038,8 @@ pub struct ListResourceTransaction {
     pub items: Vec<Transaction>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8730,7 +9065,7 @@ impl ListResourceTransaction {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8763,9 +9098,8 @@ pub struct ListResourceWallet {
     pub items: Vec<Wallet>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8791,7 +9125,7 @@ impl ListResourceWallet {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -8822,9 +9156,8 @@ pub struct ListStatisticsTimeseries {
     pub periods: Vec<StatisticsPeriod>,
     /// Overall stats across all periods.
     pub totals: Vec<EventStatistics>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8850,7 +9183,7 @@ impl ListStatisticsTimeseries {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_periods = None;
         let mut f_totals = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_periods, &mut f_totals])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_periods, &mut f_totals])?;
         let (Some(f_periods), Some(f_totals)) = (f_periods, f_totals) else {
             return None;
         };
@@ -8879,9 +9212,8 @@ impl ToJson for ListStatisticsTimeseries {
 pub struct ListVarianceEvents {
     /// Outlier events ordered by value descending.
     pub items: Vec<VarianceEvent>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8903,7 +9235,7 @@ impl ListVarianceEvents {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items])?;
         let (Some(f_items),) = (f_items,) else {
             return None;
         };
@@ -8934,9 +9266,8 @@ pub struct MaintainerAccountCreditsGrantedNotification {
     pub created_at: OffsetDateTime,
     /// Always present.
     pub payload: MaintainerAccountCreditsGrantedNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -8969,7 +9300,7 @@ impl MaintainerAccountCreditsGrantedNotification {
         let mut f_id = None;
         let mut f_created_at = None;
         let mut f_payload = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
         )?;
@@ -9014,10 +9345,13 @@ pub struct MaintainerAccountCreditsGrantedNotificationPayload {
     pub currency: Option<String>,
     /// Always present.
     pub formatted_amount: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MaintainerAccountCreditsGrantedNotificationPayload {
@@ -9051,7 +9385,7 @@ impl MaintainerAccountCreditsGrantedNotificationPayload {
         let mut f_amount = None;
         let mut f_currency = None;
         let mut f_formatted_amount = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_name,
@@ -9071,6 +9405,7 @@ impl MaintainerAccountCreditsGrantedNotificationPayload {
             currency: f_currency,
             formatted_amount: f_formatted_amount,
             extra,
+            nulls,
         })
     }
 }
@@ -9080,7 +9415,7 @@ impl ToJson for MaintainerAccountCreditsGrantedNotificationPayload {
         let mut obj = Map::new();
         json::put(&mut obj, "organization_name", &self.organization_name);
         json::put(&mut obj, "amount", &self.amount);
-        json::put_opt(&mut obj, "currency", &self.currency);
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(2));
         json::put(&mut obj, "formatted_amount", &self.formatted_amount);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -9098,9 +9433,8 @@ pub struct MaintainerFileFlaggedMaliciousNotification {
     pub created_at: OffsetDateTime,
     /// Always present.
     pub payload: MaintainerFileFlaggedMaliciousNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -9133,7 +9467,7 @@ impl MaintainerFileFlaggedMaliciousNotification {
         let mut f_id = None;
         let mut f_created_at = None;
         let mut f_payload = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
         )?;
@@ -9176,10 +9510,13 @@ pub struct MaintainerFileFlaggedMaliciousNotificationPayload {
     pub organization_name: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub organization_slug: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MaintainerFileFlaggedMaliciousNotificationPayload {
@@ -9207,7 +9544,7 @@ impl MaintainerFileFlaggedMaliciousNotificationPayload {
         let mut f_file_name = None;
         let mut f_organization_name = None;
         let mut f_organization_slug = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_file_name,
@@ -9224,6 +9561,7 @@ impl MaintainerFileFlaggedMaliciousNotificationPayload {
             organization_name: f_organization_name,
             organization_slug: f_organization_slug,
             extra,
+            nulls,
         })
     }
 }
@@ -9233,7 +9571,12 @@ impl ToJson for MaintainerFileFlaggedMaliciousNotificationPayload {
         let mut obj = Map::new();
         json::put(&mut obj, "file_name", &self.file_name);
         json::put(&mut obj, "organization_name", &self.organization_name);
-        json::put_opt(&mut obj, "organization_slug", &self.organization_slug);
+        json::put_opt(
+            &mut obj,
+            "organization_slug",
+            &self.organization_slug,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -9250,9 +9593,8 @@ pub struct MaintainerNewPaidSubscriptionNotification {
     pub created_at: OffsetDateTime,
     /// Always present.
     pub payload: MaintainerNewPaidSubscriptionNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -9285,7 +9627,7 @@ impl MaintainerNewPaidSubscriptionNotification {
         let mut f_id = None;
         let mut f_created_at = None;
         let mut f_payload = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
         )?;
@@ -9346,10 +9688,13 @@ pub struct MaintainerNewPaidSubscriptionNotificationPayload {
     pub formatted_price_amount: String,
     /// Always present.
     pub formatted_price_with_interval: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MaintainerNewPaidSubscriptionNotificationPayload {
@@ -9407,7 +9752,7 @@ impl MaintainerNewPaidSubscriptionNotificationPayload {
         let mut f_currency = None;
         let mut f_formatted_price_amount = None;
         let mut f_formatted_price_with_interval = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscriber_name,
@@ -9458,6 +9803,7 @@ impl MaintainerNewPaidSubscriptionNotificationPayload {
             formatted_price_amount: f_formatted_price_amount,
             formatted_price_with_interval: f_formatted_price_with_interval,
             extra,
+            nulls,
         })
     }
 }
@@ -9466,7 +9812,12 @@ impl ToJson for MaintainerNewPaidSubscriptionNotificationPayload {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "subscriber_name", &self.subscriber_name);
-        json::put_opt(&mut obj, "subscriber_email", &self.subscriber_email);
+        json::put_opt(
+            &mut obj,
+            "subscriber_email",
+            &self.subscriber_email,
+            self.nulls.contains(1),
+        );
         json::put(&mut obj, "tier_name", &self.tier_name);
         json::put(&mut obj, "tier_price_amount", &self.tier_price_amount);
         json::put(
@@ -9478,6 +9829,7 @@ impl ToJson for MaintainerNewPaidSubscriptionNotificationPayload {
             &mut obj,
             "tier_price_recurring_interval_count",
             &self.tier_price_recurring_interval_count,
+            self.nulls.contains(5),
         );
         json::put(
             &mut obj,
@@ -9488,9 +9840,15 @@ impl ToJson for MaintainerNewPaidSubscriptionNotificationPayload {
             &mut obj,
             "tier_organization_slug",
             &self.tier_organization_slug,
+            self.nulls.contains(7),
         );
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
-        json::put_opt(&mut obj, "currency", &self.currency);
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(8),
+        );
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(9));
         json::put(
             &mut obj,
             "formatted_price_amount",
@@ -9517,9 +9875,8 @@ pub struct MaintainerNewProductSaleNotification {
     pub created_at: OffsetDateTime,
     /// Always present.
     pub payload: MaintainerNewProductSaleNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -9552,7 +9909,7 @@ impl MaintainerNewProductSaleNotification {
         let mut f_id = None;
         let mut f_created_at = None;
         let mut f_payload = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
         )?;
@@ -9625,10 +9982,13 @@ pub struct MaintainerNewProductSaleNotificationPayload {
     pub formatted_address_country: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub order_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MaintainerNewProductSaleNotificationPayload {
@@ -9704,7 +10064,7 @@ impl MaintainerNewProductSaleNotificationPayload {
         let mut f_formatted_billing_reason = None;
         let mut f_formatted_address_country = None;
         let mut f_order_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_product_name,
@@ -9765,6 +10125,7 @@ impl MaintainerNewProductSaleNotificationPayload {
             formatted_address_country: f_formatted_address_country,
             order_url: f_order_url,
             extra,
+            nulls,
         })
     }
 }
@@ -9774,26 +10135,73 @@ impl ToJson for MaintainerNewProductSaleNotificationPayload {
         let mut obj = Map::new();
         json::put(&mut obj, "product_name", &self.product_name);
         json::put(&mut obj, "product_price_amount", &self.product_price_amount);
-        json::put_opt(&mut obj, "customer_name", &self.customer_name);
-        json::put_opt(&mut obj, "organization_name", &self.organization_name);
-        json::put_opt(&mut obj, "customer_email", &self.customer_email);
+        json::put_opt(
+            &mut obj,
+            "customer_name",
+            &self.customer_name,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "organization_name",
+            &self.organization_name,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_email",
+            &self.customer_email,
+            self.nulls.contains(4),
+        );
         json::put_opt(
             &mut obj,
             "billing_address_country",
             &self.billing_address_country,
+            self.nulls.contains(5),
         );
-        json::put_opt(&mut obj, "billing_address_city", &self.billing_address_city);
+        json::put_opt(
+            &mut obj,
+            "billing_address_city",
+            &self.billing_address_city,
+            self.nulls.contains(6),
+        );
         json::put_opt(
             &mut obj,
             "billing_address_line1",
             &self.billing_address_line1,
+            self.nulls.contains(7),
         );
-        json::put_opt(&mut obj, "product_image_url", &self.product_image_url);
-        json::put_opt(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "order_date", &self.order_date);
-        json::put_opt(&mut obj, "organization_slug", &self.organization_slug);
-        json::put_opt(&mut obj, "billing_reason", &self.billing_reason);
-        json::put_opt(&mut obj, "currency", &self.currency);
+        json::put_opt(
+            &mut obj,
+            "product_image_url",
+            &self.product_image_url,
+            self.nulls.contains(8),
+        );
+        json::put_opt(&mut obj, "order_id", &self.order_id, self.nulls.contains(9));
+        json::put_opt(
+            &mut obj,
+            "order_date",
+            &self.order_date,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "organization_slug",
+            &self.organization_slug,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "billing_reason",
+            &self.billing_reason,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "currency",
+            &self.currency,
+            self.nulls.contains(13),
+        );
         json::put(
             &mut obj,
             "formatted_price_amount",
@@ -9826,9 +10234,8 @@ pub struct MaintainerSubscriptionRenewalNotification {
     pub created_at: OffsetDateTime,
     /// Always present.
     pub payload: MaintainerSubscriptionRenewalNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -9861,7 +10268,7 @@ impl MaintainerSubscriptionRenewalNotification {
         let mut f_id = None;
         let mut f_created_at = None;
         let mut f_payload = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_created_at, &mut (), &mut f_payload],
         )?;
@@ -9920,10 +10327,13 @@ pub struct MaintainerSubscriptionRenewalNotificationPayload {
     pub formatted_price_amount: String,
     /// Always present.
     pub formatted_recurring_interval: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MaintainerSubscriptionRenewalNotificationPayload {
@@ -9978,7 +10388,7 @@ impl MaintainerSubscriptionRenewalNotificationPayload {
         let mut f_currency = None;
         let mut f_formatted_price_amount = None;
         let mut f_formatted_recurring_interval = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_product_name,
@@ -10023,6 +10433,7 @@ impl MaintainerSubscriptionRenewalNotificationPayload {
             formatted_price_amount: f_formatted_price_amount,
             formatted_recurring_interval: f_formatted_recurring_interval,
             extra,
+            nulls,
         })
     }
 }
@@ -10032,17 +10443,38 @@ impl ToJson for MaintainerSubscriptionRenewalNotificationPayload {
         let mut obj = Map::new();
         json::put(&mut obj, "product_name", &self.product_name);
         json::put(&mut obj, "product_price_amount", &self.product_price_amount);
-        json::put_opt(&mut obj, "customer_name", &self.customer_name);
-        json::put_opt(&mut obj, "customer_email", &self.customer_email);
-        json::put_opt(&mut obj, "organization_slug", &self.organization_slug);
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
+        json::put_opt(
+            &mut obj,
+            "customer_name",
+            &self.customer_name,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "customer_email",
+            &self.customer_email,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "organization_slug",
+            &self.organization_slug,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "recurring_interval", &self.recurring_interval);
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(7),
         );
-        json::put_opt(&mut obj, "currency", &self.currency);
+        json::put_opt(&mut obj, "currency", &self.currency, self.nulls.contains(8));
         json::put(
             &mut obj,
             "formatted_price_amount",
@@ -10073,10 +10505,13 @@ pub struct MemberCreate {
     pub role: Option<MemberCreateRole>,
     /// The ID of the customer this member belongs to.
     pub customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MemberCreate {
@@ -10108,7 +10543,7 @@ impl MemberCreate {
         let mut f_external_id = None;
         let mut f_role = None;
         let mut f_customer_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_email,
@@ -10128,6 +10563,7 @@ impl MemberCreate {
             role: f_role,
             customer_id: f_customer_id,
             extra,
+            nulls,
         })
     }
 }
@@ -10136,9 +10572,14 @@ impl ToJson for MemberCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "email", &self.email);
-        json::put_opt(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "role", &self.role);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(1));
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(2),
+        );
+        json::put_opt(&mut obj, "role", &self.role, self.nulls.contains(3));
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -10160,9 +10601,8 @@ pub struct MemberOrganization {
     pub avatar_url: Option<String>,
     /// Whether this organization enforces SSO.
     pub requires_sso: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10195,7 +10635,7 @@ impl MemberOrganization {
         let mut f_name = None;
         let mut f_avatar_url = None;
         let mut f_requires_sso = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -10255,9 +10695,8 @@ pub struct MerchantMigration {
     pub source_connected: bool,
     /// Non-secret metadata about the connected source. The shape varies by provider (e.g. Stripe exposes `stripe_user_id`, `livemode`).
     pub source: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10304,7 +10743,7 @@ impl MerchantMigration {
         let mut f_step = None;
         let mut f_source_connected = None;
         let mut f_source = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -10380,9 +10819,8 @@ pub struct MerchantMigrationCreate {
     pub source_platform: MerchantMigrationSourcePlatform,
     /// A Stripe API key for the source account (a restricted `rk_...` key is recommended). It is validated for all required permissions before the migration is saved.
     pub api_key: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10410,7 +10848,7 @@ impl MerchantMigrationCreate {
         let mut f_organization_id = None;
         let mut f_source_platform = None;
         let mut f_api_key = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -10452,9 +10890,8 @@ pub struct MerchantMigrationImportReport {
     pub step: MerchantMigrationStep,
     /// Per-entity counts of what was imported vs skipped.
     pub results: Vec<MerchantMigrationImportResult>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10480,7 +10917,7 @@ impl MerchantMigrationImportReport {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_step = None;
         let mut f_results = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_step, &mut f_results])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_step, &mut f_results])?;
         let (Some(f_step), Some(f_results)) = (f_step, f_results) else {
             return None;
         };
@@ -10511,10 +10948,13 @@ pub struct MerchantMigrationImportRequest {
     pub record_ids: Option<Vec<String>>,
     /// Import every importable record except these — the opt-out selection for large catalogs. Ignored when `record_ids` is set.
     pub exclude_record_ids: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MerchantMigrationImportRequest {
@@ -10539,7 +10979,7 @@ impl MerchantMigrationImportRequest {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_record_ids = None;
         let mut f_exclude_record_ids = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_record_ids, &mut f_exclude_record_ids],
         )?;
@@ -10547,6 +10987,7 @@ impl MerchantMigrationImportRequest {
             record_ids: f_record_ids,
             exclude_record_ids: f_exclude_record_ids,
             extra,
+            nulls,
         })
     }
 }
@@ -10554,8 +10995,18 @@ impl MerchantMigrationImportRequest {
 impl ToJson for MerchantMigrationImportRequest {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "record_ids", &self.record_ids);
-        json::put_opt(&mut obj, "exclude_record_ids", &self.exclude_record_ids);
+        json::put_opt(
+            &mut obj,
+            "record_ids",
+            &self.record_ids,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "exclude_record_ids",
+            &self.exclude_record_ids,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -10572,9 +11023,8 @@ pub struct MerchantMigrationImportResult {
     pub imported: i64,
     /// How many were left on the source (not importable).
     pub skipped: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10602,7 +11052,7 @@ impl MerchantMigrationImportResult {
         let mut f_entity = None;
         let mut f_imported = None;
         let mut f_skipped = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_entity, &mut f_imported, &mut f_skipped],
         )?;
@@ -10637,9 +11087,8 @@ impl ToJson for MerchantMigrationImportResult {
 pub struct MerchantMigrationNotEnabled {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10668,7 +11117,7 @@ impl MerchantMigrationNotEnabled {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -10699,9 +11148,8 @@ impl ToJson for MerchantMigrationNotEnabled {
 pub struct MerchantMigrationNotFound {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10730,7 +11178,7 @@ impl MerchantMigrationNotFound {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -10782,9 +11230,8 @@ pub struct MerchantMigrationRecordItem {
     pub reason_code: Option<String>,
     /// How urgent `reason` is: `action_required` when the merchant has to fix something, `info` when there is nothing to fix. Null without a reason.
     pub reason_level: Option<PrecheckReasonLevel>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -10846,7 +11293,7 @@ impl MerchantMigrationRecordItem {
         let mut f_reason = None;
         let mut f_reason_code = None;
         let mut f_reason_level = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_record_id,
@@ -11016,9 +11463,8 @@ pub struct MerchantMigrationRecordSummary {
     pub entities: Vec<MerchantMigrationRecordSummaryEntity>,
     /// How many records the pre-check flagged for the merchant to fix, across entities. Classification only, so a flagged record that has since been imported still counts.
     pub action_required: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11044,7 +11490,7 @@ impl MerchantMigrationRecordSummary {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_entities = None;
         let mut f_action_required = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_entities, &mut f_action_required])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_entities, &mut f_action_required])?;
         let (Some(f_entities), Some(f_action_required)) = (f_entities, f_action_required) else {
             return None;
         };
@@ -11083,9 +11529,8 @@ pub struct MerchantMigrationRecordSummaryEntity {
     pub imported: i64,
     /// How many an import would actually move: importable by the pre-check and still pending in the ledger.
     pub selectable: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11126,7 +11571,7 @@ impl MerchantMigrationRecordSummaryEntity {
         let mut f_skipped = None;
         let mut f_imported = None;
         let mut f_selectable = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_entity,
@@ -11352,10 +11797,13 @@ pub struct MetricChartBlock {
     pub unit: String,
     /// Always present.
     pub points: Vec<MetricChartPoint>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MetricChartBlock {
@@ -11386,7 +11834,7 @@ impl MetricChartBlock {
         let mut f_label = None;
         let mut f_unit = None;
         let mut f_points = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -11408,6 +11856,7 @@ impl MetricChartBlock {
             unit: f_unit,
             points: f_points,
             extra,
+            nulls,
         })
     }
 }
@@ -11415,7 +11864,7 @@ impl MetricChartBlock {
 impl ToJson for MetricChartBlock {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "metric", &self.metric);
         json::put(&mut obj, "label", &self.label);
         json::put(&mut obj, "unit", &self.unit);
@@ -11434,9 +11883,8 @@ pub struct MetricChartPoint {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub value: f64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11462,7 +11910,7 @@ impl MetricChartPoint {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_value = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_timestamp, &mut f_value])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_timestamp, &mut f_value])?;
         let (Some(f_timestamp), Some(f_value)) = (f_timestamp, f_value) else {
             return None;
         };
@@ -11491,9 +11939,8 @@ impl ToJson for MetricChartPoint {
 pub struct MissingPaymentMethodError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11522,7 +11969,7 @@ impl MissingPaymentMethodError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -11550,9 +11997,8 @@ impl ToJson for MissingPaymentMethodError {
 pub struct MissingStripeScopes {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11577,7 +12023,7 @@ impl MissingStripeScopes {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -11605,9 +12051,8 @@ impl ToJson for MissingStripeScopes {
 pub struct NotASeatBasedSubscription {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11636,7 +12081,7 @@ impl NotASeatBasedSubscription {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -11666,9 +12111,8 @@ pub struct NotificationRecipientCreate {
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
     pub expo_push_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11694,7 +12138,7 @@ impl NotificationRecipientCreate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_platform = None;
         let mut f_expo_push_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_platform, &mut f_expo_push_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_platform, &mut f_expo_push_token])?;
         let (Some(f_platform), Some(f_expo_push_token)) = (f_platform, f_expo_push_token) else {
             return None;
         };
@@ -11798,9 +12242,8 @@ pub struct NotificationRecipientSchema {
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
     pub expo_push_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11841,7 +12284,7 @@ impl NotificationRecipientSchema {
         let mut f_user_id = None;
         let mut f_platform = None;
         let mut f_expo_push_token = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -11905,9 +12348,8 @@ pub struct NotificationsList {
     pub notifications: Vec<NotificationsListNotificationsItem>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
     pub last_read_notification_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -11933,7 +12375,7 @@ impl NotificationsList {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_notifications = None;
         let mut f_last_read_notification_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_notifications, &mut f_last_read_notification_id],
         )?;
@@ -12206,9 +12648,8 @@ impl From<MaintainerFileFlaggedMaliciousNotification> for NotificationsListNotif
 pub struct NotificationsMarkRead {
     /// A UUID. Always present.
     pub notification_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -12230,7 +12671,7 @@ impl NotificationsMarkRead {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_notification_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_notification_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_notification_id])?;
         let (Some(f_notification_id),) = (f_notification_id,) else {
             return None;
         };
@@ -12289,10 +12730,13 @@ pub struct OAuth2Client {
     pub client_id_issued_at: i64,
     /// Always present.
     pub client_secret_expires_at: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OAuth2Client {
@@ -12365,7 +12809,7 @@ impl OAuth2Client {
         let mut f_client_secret = None;
         let mut f_client_id_issued_at = None;
         let mut f_client_secret_expires_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_redirect_uris,
@@ -12428,6 +12872,7 @@ impl OAuth2Client {
             client_id_issued_at: f_client_id_issued_at,
             client_secret_expires_at: f_client_secret_expires_at,
             extra,
+            nulls,
         })
     }
 }
@@ -12440,16 +12885,42 @@ impl ToJson for OAuth2Client {
             &mut obj,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
+            self.nulls.contains(1),
         );
-        json::put_opt(&mut obj, "grant_types", &self.grant_types);
-        json::put_opt(&mut obj, "response_types", &self.response_types);
-        json::put_opt(&mut obj, "scope", &self.scope);
+        json::put_opt(
+            &mut obj,
+            "grant_types",
+            &self.grant_types,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "response_types",
+            &self.response_types,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "scope", &self.scope, self.nulls.contains(4));
         json::put(&mut obj, "client_name", &self.client_name);
-        json::put_opt(&mut obj, "client_uri", &self.client_uri);
-        json::put_opt(&mut obj, "logo_uri", &self.logo_uri);
-        json::put_opt(&mut obj, "tos_uri", &self.tos_uri);
-        json::put_opt(&mut obj, "policy_uri", &self.policy_uri);
-        json::put_opt(&mut obj, "default_sub_type", &self.default_sub_type);
+        json::put_opt(
+            &mut obj,
+            "client_uri",
+            &self.client_uri,
+            self.nulls.contains(6),
+        );
+        json::put_opt(&mut obj, "logo_uri", &self.logo_uri, self.nulls.contains(7));
+        json::put_opt(&mut obj, "tos_uri", &self.tos_uri, self.nulls.contains(8));
+        json::put_opt(
+            &mut obj,
+            "policy_uri",
+            &self.policy_uri,
+            self.nulls.contains(9),
+        );
+        json::put_opt(
+            &mut obj,
+            "default_sub_type",
+            &self.default_sub_type,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "client_id", &self.client_id);
@@ -12482,9 +12953,8 @@ pub struct OAuthAccountRead {
     pub account_email: String,
     /// Always sent; `None` when Polar sends `null`.
     pub account_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -12525,7 +12995,7 @@ impl OAuthAccountRead {
         let mut f_account_id = None;
         let mut f_account_email = None;
         let mut f_account_username = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -12727,10 +13197,13 @@ pub struct OidcConfigurationClientSecret {
     pub authorization_parameters: Option<BTreeMap<String, String>>,
     /// Client secret used to authenticate against the identity provider.
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OidcConfigurationClientSecret {
@@ -12766,7 +13239,7 @@ impl OidcConfigurationClientSecret {
         let mut f_client_id = None;
         let mut f_authorization_parameters = None;
         let mut f_client_secret = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_issuer,
@@ -12787,6 +13260,7 @@ impl OidcConfigurationClientSecret {
             authorization_parameters: f_authorization_parameters,
             client_secret: f_client_secret,
             extra,
+            nulls,
         })
     }
 }
@@ -12800,6 +13274,7 @@ impl ToJson for OidcConfigurationClientSecret {
             &mut obj,
             "authorization_parameters",
             &self.authorization_parameters,
+            self.nulls.contains(2),
         );
         obj.insert("auth_method".to_owned(), Value::from("client_secret"));
         json::put(&mut obj, "client_secret", &self.client_secret);
@@ -12819,10 +13294,13 @@ pub struct OidcConfigurationPrivateKeyJwt {
     pub client_id: String,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
     pub authorization_parameters: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OidcConfigurationPrivateKeyJwt {
@@ -12855,7 +13333,7 @@ impl OidcConfigurationPrivateKeyJwt {
         let mut f_issuer = None;
         let mut f_client_id = None;
         let mut f_authorization_parameters = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_issuer,
@@ -12872,6 +13350,7 @@ impl OidcConfigurationPrivateKeyJwt {
             client_id: f_client_id,
             authorization_parameters: f_authorization_parameters,
             extra,
+            nulls,
         })
     }
 }
@@ -12885,6 +13364,7 @@ impl ToJson for OidcConfigurationPrivateKeyJwt {
             &mut obj,
             "authorization_parameters",
             &self.authorization_parameters,
+            self.nulls.contains(2),
         );
         obj.insert("auth_method".to_owned(), Value::from("private_key_jwt"));
         json::put_extra(&mut obj, &self.extra);
@@ -12905,9 +13385,8 @@ pub struct OidcConfigurationRead {
     pub auth_method: OidcAuthMethod,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
     pub authorization_parameters: BTreeMap<String, String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -12942,7 +13421,7 @@ impl OidcConfigurationRead {
         let mut f_client_id = None;
         let mut f_auth_method = None;
         let mut f_authorization_parameters = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_issuer,
@@ -13087,10 +13566,13 @@ pub struct OrderUser {
     pub avatar_url: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub github_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderUser {
@@ -13127,7 +13609,7 @@ impl OrderUser {
         let mut f_public_name = None;
         let mut f_avatar_url = None;
         let mut f_github_username = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -13147,6 +13629,7 @@ impl OrderUser {
             avatar_url: f_avatar_url,
             github_username: f_github_username,
             extra,
+            nulls,
         })
     }
 }
@@ -13155,10 +13638,20 @@ impl ToJson for OrderUser {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(1));
         json::put(&mut obj, "public_name", &self.public_name);
-        json::put_opt(&mut obj, "avatar_url", &self.avatar_url);
-        json::put_opt(&mut obj, "github_username", &self.github_username);
+        json::put_opt(
+            &mut obj,
+            "avatar_url",
+            &self.avatar_url,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "github_username",
+            &self.github_username,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -13187,9 +13680,8 @@ pub struct OrganizationAccessToken {
     pub last_used_at: Option<OffsetDateTime>,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -13236,7 +13728,7 @@ impl OrganizationAccessToken {
         let mut f_comment = None;
         let mut f_last_used_at = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -13314,10 +13806,13 @@ pub struct OrganizationAccessTokenCreate {
     pub expires_in: Option<String>,
     /// Always present.
     pub scopes: Vec<AvailableScope>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationAccessTokenCreate {
@@ -13347,7 +13842,7 @@ impl OrganizationAccessTokenCreate {
         let mut f_comment = None;
         let mut f_expires_in = None;
         let mut f_scopes = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -13365,6 +13860,7 @@ impl OrganizationAccessTokenCreate {
             expires_in: f_expires_in,
             scopes: f_scopes,
             extra,
+            nulls,
         })
     }
 }
@@ -13372,9 +13868,19 @@ impl OrganizationAccessTokenCreate {
 impl ToJson for OrganizationAccessTokenCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "organization_id", &self.organization_id);
+        json::put_opt(
+            &mut obj,
+            "organization_id",
+            &self.organization_id,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "comment", &self.comment);
-        json::put_opt(&mut obj, "expires_in", &self.expires_in);
+        json::put_opt(
+            &mut obj,
+            "expires_in",
+            &self.expires_in,
+            self.nulls.contains(2),
+        );
         json::put(&mut obj, "scopes", &self.scopes);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -13390,9 +13896,8 @@ pub struct OrganizationAccessTokenCreateResponse {
     pub organization_access_token: OrganizationAccessToken,
     /// Always present.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -13418,7 +13923,7 @@ impl OrganizationAccessTokenCreateResponse {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_organization_access_token = None;
         let mut f_token = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_organization_access_token, &mut f_token],
         )?;
@@ -13545,10 +14050,13 @@ pub struct OrganizationAccessTokenUpdate {
     pub comment: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub scopes: Option<Vec<AvailableScope>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationAccessTokenUpdate {
@@ -13573,11 +14081,12 @@ impl OrganizationAccessTokenUpdate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_comment = None;
         let mut f_scopes = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_comment, &mut f_scopes])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_comment, &mut f_scopes])?;
         Some(Self {
             comment: f_comment,
             scopes: f_scopes,
             extra,
+            nulls,
         })
     }
 }
@@ -13585,8 +14094,8 @@ impl OrganizationAccessTokenUpdate {
 impl ToJson for OrganizationAccessTokenUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "comment", &self.comment);
-        json::put_opt(&mut obj, "scopes", &self.scopes);
+        json::put_opt(&mut obj, "comment", &self.comment, self.nulls.contains(0));
+        json::put_opt(&mut obj, "scopes", &self.scopes, self.nulls.contains(1));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -13599,9 +14108,8 @@ impl ToJson for OrganizationAccessTokenUpdate {
 pub struct OrganizationAppealRequest {
     /// Detailed explanation of why this organization should be approved. Minimum 50 characters.
     pub reason: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -13623,7 +14131,7 @@ impl OrganizationAppealRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_reason = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_reason])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_reason])?;
         let (Some(f_reason),) = (f_reason,) else {
             return None;
         };
@@ -13654,9 +14162,8 @@ pub struct OrganizationAppealResponse {
     pub message: String,
     /// When the appeal was submitted
     pub appeal_submitted_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -13684,7 +14191,7 @@ impl OrganizationAppealResponse {
         let mut f_success = None;
         let mut f_message = None;
         let mut f_appeal_submitted_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_success, &mut f_message, &mut f_appeal_submitted_at],
         )?;
@@ -13734,10 +14241,13 @@ pub struct OrganizationBenefitGrant {
     pub channel_name: Option<String>,
     /// Message of the last provisioning error, if any.
     pub error_message: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationBenefitGrant {
@@ -13783,7 +14293,7 @@ impl OrganizationBenefitGrant {
         let mut f_invite_url = None;
         let mut f_channel_name = None;
         let mut f_error_message = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -13811,6 +14321,7 @@ impl OrganizationBenefitGrant {
             channel_name: f_channel_name,
             error_message: f_error_message,
             extra,
+            nulls,
         })
     }
 }
@@ -13822,10 +14333,30 @@ impl ToJson for OrganizationBenefitGrant {
         json::put(&mut obj, "benefit_description", &self.benefit_description);
         json::put(&mut obj, "is_granted", &self.is_granted);
         json::put(&mut obj, "is_connected", &self.is_connected);
-        json::put_opt(&mut obj, "invited_email", &self.invited_email);
-        json::put_opt(&mut obj, "invite_url", &self.invite_url);
-        json::put_opt(&mut obj, "channel_name", &self.channel_name);
-        json::put_opt(&mut obj, "error_message", &self.error_message);
+        json::put_opt(
+            &mut obj,
+            "invited_email",
+            &self.invited_email,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "invite_url",
+            &self.invite_url,
+            self.nulls.contains(5),
+        );
+        json::put_opt(
+            &mut obj,
+            "channel_name",
+            &self.channel_name,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "error_message",
+            &self.error_message,
+            self.nulls.contains(7),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -13838,9 +14369,8 @@ impl ToJson for OrganizationBenefitGrant {
 pub struct OrganizationBenefitGrantUpdate {
     /// Email of an admin in the customer's Slack workspace who should receive the Slack Connect invite.
     pub invited_email: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -13862,7 +14392,7 @@ impl OrganizationBenefitGrantUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_invited_email = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_invited_email])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_invited_email])?;
         let (Some(f_invited_email),) = (f_invited_email,) else {
             return None;
         };
@@ -13893,10 +14423,13 @@ pub struct OrganizationBillingDetails {
     pub billing_address: Option<AddressInput>,
     /// Tax identifier value (without the format suffix).
     pub tax_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationBillingDetails {
@@ -13923,7 +14456,7 @@ impl OrganizationBillingDetails {
         let mut f_billing_name = None;
         let mut f_billing_address = None;
         let mut f_tax_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_billing_name, &mut f_billing_address, &mut f_tax_id],
         )?;
@@ -13932,6 +14465,7 @@ impl OrganizationBillingDetails {
             billing_address: f_billing_address,
             tax_id: f_tax_id,
             extra,
+            nulls,
         })
     }
 }
@@ -13939,9 +14473,19 @@ impl OrganizationBillingDetails {
 impl ToJson for OrganizationBillingDetails {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "billing_name", &self.billing_name);
-        json::put_opt(&mut obj, "billing_address", &self.billing_address);
-        json::put_opt(&mut obj, "tax_id", &self.tax_id);
+        json::put_opt(
+            &mut obj,
+            "billing_name",
+            &self.billing_name,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "billing_address",
+            &self.billing_address,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "tax_id", &self.tax_id, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -13958,10 +14502,13 @@ pub struct OrganizationBillingDetailsUpdate {
     pub billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
     pub tax_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationBillingDetailsUpdate {
@@ -13988,7 +14535,7 @@ impl OrganizationBillingDetailsUpdate {
         let mut f_billing_name = None;
         let mut f_billing_address = None;
         let mut f_tax_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_billing_name, &mut f_billing_address, &mut f_tax_id],
         )?;
@@ -13997,6 +14544,7 @@ impl OrganizationBillingDetailsUpdate {
             billing_address: f_billing_address,
             tax_id: f_tax_id,
             extra,
+            nulls,
         })
     }
 }
@@ -14004,9 +14552,19 @@ impl OrganizationBillingDetailsUpdate {
 impl ToJson for OrganizationBillingDetailsUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "billing_name", &self.billing_name);
-        json::put_opt(&mut obj, "billing_address", &self.billing_address);
-        json::put_opt(&mut obj, "tax_id", &self.tax_id);
+        json::put_opt(
+            &mut obj,
+            "billing_name",
+            &self.billing_name,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "billing_address",
+            &self.billing_address,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "tax_id", &self.tax_id, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -14025,10 +14583,13 @@ pub struct OrganizationCheckoutRequest {
     pub return_url: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub embed_origin: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationCheckoutRequest {
@@ -14058,7 +14619,7 @@ impl OrganizationCheckoutRequest {
         let mut f_success_url = None;
         let mut f_return_url = None;
         let mut f_embed_origin = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_product_id,
@@ -14076,6 +14637,7 @@ impl OrganizationCheckoutRequest {
             return_url: f_return_url,
             embed_origin: f_embed_origin,
             extra,
+            nulls,
         })
     }
 }
@@ -14084,9 +14646,24 @@ impl ToJson for OrganizationCheckoutRequest {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "success_url", &self.success_url);
-        json::put_opt(&mut obj, "return_url", &self.return_url);
-        json::put_opt(&mut obj, "embed_origin", &self.embed_origin);
+        json::put_opt(
+            &mut obj,
+            "success_url",
+            &self.success_url,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "return_url",
+            &self.return_url,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "embed_origin",
+            &self.embed_origin,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -14103,9 +14680,8 @@ pub struct OrganizationCheckoutResponse {
     pub url: String,
     /// Always present.
     pub expires_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -14133,7 +14709,7 @@ impl OrganizationCheckoutResponse {
         let mut f_checkout_id = None;
         let mut f_url = None;
         let mut f_expires_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_checkout_id, &mut f_url, &mut f_expires_at],
         )?;
@@ -14169,9 +14745,8 @@ impl ToJson for OrganizationCheckoutResponse {
 pub struct OrganizationCustomerSession {
     /// Short-lived customer session token bound to this organization's mirrored Polar billing customer. Authenticates against `/v1/customer-portal/customers/me/*` for the duration of its TTL.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -14193,7 +14768,7 @@ impl OrganizationCustomerSession {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_token = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_token])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_token])?;
         let (Some(f_token),) = (f_token,) else {
             return None;
         };
@@ -14289,10 +14864,13 @@ pub struct OrganizationDeletionResponse {
     pub requires_support: bool,
     /// Reasons why immediate deletion is blocked
     pub blocked_reasons: Option<Vec<OrganizationDeletionBlockedReason>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationDeletionResponse {
@@ -14319,7 +14897,7 @@ impl OrganizationDeletionResponse {
         let mut f_deleted = None;
         let mut f_requires_support = None;
         let mut f_blocked_reasons = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_deleted,
@@ -14335,6 +14913,7 @@ impl OrganizationDeletionResponse {
             requires_support: f_requires_support,
             blocked_reasons: f_blocked_reasons,
             extra,
+            nulls,
         })
     }
 }
@@ -14344,7 +14923,12 @@ impl ToJson for OrganizationDeletionResponse {
         let mut obj = Map::new();
         json::put(&mut obj, "deleted", &self.deleted);
         json::put(&mut obj, "requires_support", &self.requires_support);
-        json::put_opt(&mut obj, "blocked_reasons", &self.blocked_reasons);
+        json::put_opt(
+            &mut obj,
+            "blocked_reasons",
+            &self.blocked_reasons,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -14365,9 +14949,8 @@ pub struct OrganizationEmbedStatus {
     pub shared_hosts: Vec<String>,
     /// Hosts seen embedding this organization's checkout that `embed_hosts` would refuse. Anyone can name an origin when they create a checkout, so these are observations, not hosts we vouch for.
     pub uncovered_hosts: Vec<OrganizationUncoveredHost>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -14405,7 +14988,7 @@ impl OrganizationEmbedStatus {
         let mut f_embed_hosts_enforced = None;
         let mut f_shared_hosts = None;
         let mut f_uncovered_hosts = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_has_embedded,
@@ -14518,10 +15101,13 @@ pub struct OrganizationKyc {
     pub capabilities: OrganizationCapabilities,
     /// Organization compliance details. Only visible to organization members.
     pub details: Option<OrganizationDetails>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationKyc {
@@ -14630,7 +15216,7 @@ impl OrganizationKyc {
         let mut f_payout_account_id = None;
         let mut f_capabilities = None;
         let mut f_details = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -14755,6 +15341,7 @@ impl OrganizationKyc {
             capabilities: f_capabilities,
             details: f_details,
             extra,
+            nulls,
         })
     }
 }
@@ -14810,11 +15397,11 @@ impl ToJson for OrganizationKyc {
         json::put(&mut obj, "dispute_settings", &self.dispute_settings);
         json::put(&mut obj, "embed_hosts", &self.embed_hosts);
         json::put(&mut obj, "embed_hosts_enforced", &self.embed_hosts_enforced);
-        json::put_opt(&mut obj, "country", &self.country);
+        json::put_opt(&mut obj, "country", &self.country, self.nulls.contains(24));
         json::put(&mut obj, "account_id", &self.account_id);
         json::put(&mut obj, "payout_account_id", &self.payout_account_id);
         json::put(&mut obj, "capabilities", &self.capabilities);
-        json::put_opt(&mut obj, "details", &self.details);
+        json::put_opt(&mut obj, "details", &self.details, self.nulls.contains(28));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -14835,9 +15422,8 @@ pub struct OrganizationMember {
     pub avatar_url: Option<String>,
     /// The user's role on the organization.
     pub role: OrganizationRole,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -14870,7 +15456,7 @@ impl OrganizationMember {
         let mut f_email = None;
         let mut f_avatar_url = None;
         let mut f_role = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_user_id,
@@ -14916,9 +15502,8 @@ impl ToJson for OrganizationMember {
 pub struct OrganizationMemberInvite {
     /// Email address of the user to invite
     pub email: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -14940,7 +15525,7 @@ impl OrganizationMemberInvite {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_email = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_email])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_email])?;
         let (Some(f_email),) = (f_email,) else {
             return None;
         };
@@ -14967,9 +15552,8 @@ impl ToJson for OrganizationMemberInvite {
 pub struct OrganizationMemberRoleUpdate {
     /// The role to assign. `owner` is rejected — ownership transfers go through a separate flow.
     pub role: OrganizationMemberRoleUpdateRole,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -14991,7 +15575,7 @@ impl OrganizationMemberRoleUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_role = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_role])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_role])?;
         let (Some(f_role),) = (f_role,) else {
             return None;
         };
@@ -15091,9 +15675,8 @@ pub struct OrganizationNotificationSettings {
     pub chargeback_prevention: bool,
     /// Always present.
     pub subscription_renewal: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15128,7 +15711,7 @@ impl OrganizationNotificationSettings {
         let mut f_new_subscription = None;
         let mut f_chargeback_prevention = None;
         let mut f_subscription_renewal = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_new_order,
@@ -15204,9 +15787,8 @@ pub struct OrganizationOrder {
     pub product_name: String,
     /// Always present.
     pub is_invoice_generated: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15262,7 +15844,7 @@ impl OrganizationOrder {
         let mut f_billing_reason = None;
         let mut f_product_name = None;
         let mut f_is_invoice_generated = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -15349,9 +15931,8 @@ impl ToJson for OrganizationOrder {
 pub struct OrganizationOrderInvoice {
     /// Always present.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15373,7 +15954,7 @@ impl OrganizationOrderInvoice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -15405,10 +15986,13 @@ pub struct OrganizationPaymentMethodCard {
     pub default: bool,
     /// Always present.
     pub method_metadata: OrganizationPaymentMethodCardMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationPaymentMethodCard {
@@ -15437,7 +16021,7 @@ impl OrganizationPaymentMethodCard {
         let mut f_type_ = None;
         let mut f_default = None;
         let mut f_method_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -15457,6 +16041,7 @@ impl OrganizationPaymentMethodCard {
             default: f_default,
             method_metadata: f_method_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -15465,7 +16050,7 @@ impl ToJson for OrganizationPaymentMethodCard {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(1));
         json::put(&mut obj, "default", &self.default);
         json::put(&mut obj, "method_metadata", &self.method_metadata);
         json::put_extra(&mut obj, &self.extra);
@@ -15486,9 +16071,8 @@ pub struct OrganizationPaymentMethodCardMetadata {
     pub exp_month: i64,
     /// Always present.
     pub exp_year: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15518,7 +16102,7 @@ impl OrganizationPaymentMethodCardMetadata {
         let mut f_last4 = None;
         let mut f_exp_month = None;
         let mut f_exp_year = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_brand,
@@ -15567,9 +16151,8 @@ pub struct OrganizationPaymentMethodGeneric {
     pub type_: String,
     /// Always present.
     pub default: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15597,7 +16180,7 @@ impl OrganizationPaymentMethodGeneric {
         let mut f_id = None;
         let mut f_type_ = None;
         let mut f_default = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_type_, &mut f_default])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_type_, &mut f_default])?;
         let (Some(f_id), Some(f_type_), Some(f_default)) = (f_id, f_type_, f_default) else {
             return None;
         };
@@ -15632,9 +16215,8 @@ pub struct OrganizationPaymentStatus {
     pub organization_status: OrganizationStatus,
     /// When Polar requested that the organization review and resubmit its onboarding information, if applicable. Null for organizations that have never been reset for review.
     pub onboarding_resubmission_requested_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15666,7 +16248,7 @@ impl OrganizationPaymentStatus {
         let mut f_payment_ready = None;
         let mut f_organization_status = None;
         let mut f_onboarding_resubmission_requested_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_payment_ready,
@@ -15717,9 +16299,8 @@ impl ToJson for OrganizationPaymentStatus {
 pub struct OrganizationPayoutAccountSet {
     /// ID of the payout account to set on the organization.
     pub payout_account_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -15741,7 +16322,7 @@ impl OrganizationPayoutAccountSet {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_payout_account_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_payout_account_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_payout_account_id])?;
         let (Some(f_payout_account_id),) = (f_payout_account_id,) else {
             return None;
         };
@@ -15916,10 +16497,13 @@ pub struct OrganizationPlan {
     pub custom: Option<bool>,
     /// `None` when Polar leaves it out or sends `null`.
     pub features: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationPlan {
@@ -15968,7 +16552,7 @@ impl OrganizationPlan {
         let mut f_highlight = None;
         let mut f_custom = None;
         let mut f_features = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_product_id,
@@ -15996,6 +16580,7 @@ impl OrganizationPlan {
             custom: f_custom,
             features: f_features,
             extra,
+            nulls,
         })
     }
 }
@@ -16003,15 +16588,40 @@ impl OrganizationPlan {
 impl ToJson for OrganizationPlan {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "product_id", &self.product_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "description", &self.description);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
-        json::put_opt(&mut obj, "price", &self.price);
-        json::put_opt(&mut obj, "transaction_fee", &self.transaction_fee);
-        json::put_opt(&mut obj, "highlight", &self.highlight);
-        json::put_opt(&mut obj, "custom", &self.custom);
-        json::put_opt(&mut obj, "features", &self.features);
+        json::put_opt(
+            &mut obj,
+            "description",
+            &self.description,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "price", &self.price, self.nulls.contains(4));
+        json::put_opt(
+            &mut obj,
+            "transaction_fee",
+            &self.transaction_fee,
+            self.nulls.contains(5),
+        );
+        json::put_opt(
+            &mut obj,
+            "highlight",
+            &self.highlight,
+            self.nulls.contains(6),
+        );
+        json::put_opt(&mut obj, "custom", &self.custom, self.nulls.contains(7));
+        json::put_opt(&mut obj, "features", &self.features, self.nulls.contains(8));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -16026,9 +16636,8 @@ pub struct OrganizationPlanFee {
     pub percent: i64,
     /// Fixed fee in cents.
     pub fixed: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -16054,7 +16663,7 @@ impl OrganizationPlanFee {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_percent = None;
         let mut f_fixed = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_percent, &mut f_fixed])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_percent, &mut f_fixed])?;
         let (Some(f_percent), Some(f_fixed)) = (f_percent, f_fixed) else {
             return None;
         };
@@ -16085,9 +16694,8 @@ pub struct OrganizationPlanPrice {
     pub amount: i64,
     /// Always present.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -16113,7 +16721,7 @@ impl OrganizationPlanPrice {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
         let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
             return None;
         };
@@ -16146,10 +16754,13 @@ pub struct OrganizationReviewAppeal {
     pub reviewed_at: Option<OffsetDateTime>,
     /// `None` when Polar leaves it out or sends `null`.
     pub decision: Option<AppealDecision>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationReviewAppeal {
@@ -16176,7 +16787,7 @@ impl OrganizationReviewAppeal {
         let mut f_submitted_at = None;
         let mut f_reviewed_at = None;
         let mut f_decision = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_submitted_at, &mut f_reviewed_at, &mut f_decision],
         )?;
@@ -16188,6 +16799,7 @@ impl OrganizationReviewAppeal {
             reviewed_at: f_reviewed_at,
             decision: f_decision,
             extra,
+            nulls,
         })
     }
 }
@@ -16196,8 +16808,13 @@ impl ToJson for OrganizationReviewAppeal {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "submitted_at", &self.submitted_at);
-        json::put_opt(&mut obj, "reviewed_at", &self.reviewed_at);
-        json::put_opt(&mut obj, "decision", &self.decision);
+        json::put_opt(
+            &mut obj,
+            "reviewed_at",
+            &self.reviewed_at,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "decision", &self.decision, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -16218,10 +16835,13 @@ pub struct OrganizationReviewCheck {
     pub value: Option<String>,
     /// Per-component breakdown, populated only for aggregate checks (currently `setup_readiness`). The parent `status` is the source of truth for gating.
     pub sub_checks: Option<Vec<OrganizationReviewSubCheck>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationReviewCheck {
@@ -16253,7 +16873,7 @@ impl OrganizationReviewCheck {
         let mut f_reasons = None;
         let mut f_value = None;
         let mut f_sub_checks = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_key,
@@ -16273,6 +16893,7 @@ impl OrganizationReviewCheck {
             value: f_value,
             sub_checks: f_sub_checks,
             extra,
+            nulls,
         })
     }
 }
@@ -16282,9 +16903,14 @@ impl ToJson for OrganizationReviewCheck {
         let mut obj = Map::new();
         json::put(&mut obj, "key", &self.key);
         json::put(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "reasons", &self.reasons);
-        json::put_opt(&mut obj, "value", &self.value);
-        json::put_opt(&mut obj, "sub_checks", &self.sub_checks);
+        json::put_opt(&mut obj, "reasons", &self.reasons, self.nulls.contains(2));
+        json::put_opt(&mut obj, "value", &self.value, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "sub_checks",
+            &self.sub_checks,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -16569,10 +17195,13 @@ pub struct OrganizationReviewState {
     pub appeal: Option<OrganizationReviewAppeal>,
     /// `None` when Polar leaves it out or sends `null`.
     pub preliminary_steps: Option<Vec<OrganizationReviewCheck>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationReviewState {
@@ -16609,7 +17238,7 @@ impl OrganizationReviewState {
         let mut f_verdict = None;
         let mut f_appeal = None;
         let mut f_preliminary_steps = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_can_submit,
@@ -16629,6 +17258,7 @@ impl OrganizationReviewState {
             appeal: f_appeal,
             preliminary_steps: f_preliminary_steps,
             extra,
+            nulls,
         })
     }
 }
@@ -16637,10 +17267,20 @@ impl ToJson for OrganizationReviewState {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "can_submit", &self.can_submit);
-        json::put_opt(&mut obj, "submitted_at", &self.submitted_at);
-        json::put_opt(&mut obj, "verdict", &self.verdict);
-        json::put_opt(&mut obj, "appeal", &self.appeal);
-        json::put_opt(&mut obj, "preliminary_steps", &self.preliminary_steps);
+        json::put_opt(
+            &mut obj,
+            "submitted_at",
+            &self.submitted_at,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "verdict", &self.verdict, self.nulls.contains(2));
+        json::put_opt(&mut obj, "appeal", &self.appeal, self.nulls.contains(3));
+        json::put_opt(
+            &mut obj,
+            "preliminary_steps",
+            &self.preliminary_steps,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -16728,10 +17368,13 @@ pub struct OrganizationReviewStatus {
     pub appeal_reviewed_at: Option<OffsetDateTime>,
     /// ID of the human-review support case, if one was opened
     pub appeal_case_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationReviewStatus {
@@ -16774,7 +17417,7 @@ impl OrganizationReviewStatus {
         let mut f_appeal_decision = None;
         let mut f_appeal_reviewed_at = None;
         let mut f_appeal_case_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_verdict,
@@ -16795,6 +17438,7 @@ impl OrganizationReviewStatus {
             appeal_reviewed_at: f_appeal_reviewed_at,
             appeal_case_id: f_appeal_case_id,
             extra,
+            nulls,
         })
     }
 }
@@ -16802,13 +17446,38 @@ impl OrganizationReviewStatus {
 impl ToJson for OrganizationReviewStatus {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "verdict", &self.verdict);
-        json::put_opt(&mut obj, "reason", &self.reason);
-        json::put_opt(&mut obj, "appeal_submitted_at", &self.appeal_submitted_at);
-        json::put_opt(&mut obj, "appeal_reason", &self.appeal_reason);
-        json::put_opt(&mut obj, "appeal_decision", &self.appeal_decision);
-        json::put_opt(&mut obj, "appeal_reviewed_at", &self.appeal_reviewed_at);
-        json::put_opt(&mut obj, "appeal_case_id", &self.appeal_case_id);
+        json::put_opt(&mut obj, "verdict", &self.verdict, self.nulls.contains(0));
+        json::put_opt(&mut obj, "reason", &self.reason, self.nulls.contains(1));
+        json::put_opt(
+            &mut obj,
+            "appeal_submitted_at",
+            &self.appeal_submitted_at,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "appeal_reason",
+            &self.appeal_reason,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "appeal_decision",
+            &self.appeal_decision,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "appeal_reviewed_at",
+            &self.appeal_reviewed_at,
+            self.nulls.contains(5),
+        );
+        json::put_opt(
+            &mut obj,
+            "appeal_case_id",
+            &self.appeal_case_id,
+            self.nulls.contains(6),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -16899,10 +17568,13 @@ pub struct OrganizationReviewSubCheck {
     pub reasons: Option<Vec<OrganizationReviewCheckReason>>,
     /// Optional contextual value associated with the sub-check.
     pub value: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationReviewSubCheck {
@@ -16931,7 +17603,7 @@ impl OrganizationReviewSubCheck {
         let mut f_status = None;
         let mut f_reasons = None;
         let mut f_value = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_key, &mut f_status, &mut f_reasons, &mut f_value],
         )?;
@@ -16944,6 +17616,7 @@ impl OrganizationReviewSubCheck {
             reasons: f_reasons,
             value: f_value,
             extra,
+            nulls,
         })
     }
 }
@@ -16953,8 +17626,8 @@ impl ToJson for OrganizationReviewSubCheck {
         let mut obj = Map::new();
         json::put(&mut obj, "key", &self.key);
         json::put(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "reasons", &self.reasons);
-        json::put_opt(&mut obj, "value", &self.value);
+        json::put_opt(&mut obj, "reasons", &self.reasons, self.nulls.contains(2));
+        json::put_opt(&mut obj, "value", &self.value, self.nulls.contains(3));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -17107,9 +17780,8 @@ pub struct OrganizationRoleDefinition {
     pub id: OrganizationRole,
     /// The permissions this role grants in the organization.
     pub permissions: Vec<OrganizationPermission>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -17135,7 +17807,7 @@ impl OrganizationRoleDefinition {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_id = None;
         let mut f_permissions = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_permissions])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_permissions])?;
         let (Some(f_id), Some(f_permissions)) = (f_id, f_permissions) else {
             return None;
         };
@@ -17164,9 +17836,8 @@ impl ToJson for OrganizationRoleDefinition {
 pub struct OrganizationSlugAvailability {
     /// Whether the slug is available for a new organization.
     pub available: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -17188,7 +17859,7 @@ impl OrganizationSlugAvailability {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_available = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_available])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_available])?;
         let (Some(f_available),) = (f_available,) else {
             return None;
         };
@@ -17215,9 +17886,8 @@ impl ToJson for OrganizationSlugAvailability {
 pub struct OrganizationSlugCheck {
     /// The slug to check availability for.
     pub slug: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -17239,7 +17909,7 @@ impl OrganizationSlugCheck {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_slug = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_slug])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_slug])?;
         let (Some(f_slug),) = (f_slug,) else {
             return None;
         };
@@ -17282,9 +17952,8 @@ pub struct OrganizationSsoConnection {
     pub configuration: OidcConfigurationRead,
     /// Whether the connection can be used to sign in.
     pub enabled: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -17331,7 +18000,7 @@ impl OrganizationSsoConnection {
         let mut f_type_ = None;
         let mut f_configuration = None;
         let mut f_enabled = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -17411,10 +18080,13 @@ pub struct OrganizationSsoConnectionCreate {
     pub configuration: SsoConnectionConfiguration,
     /// Whether the connection can be used to sign in.
     pub enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationSsoConnectionCreate {
@@ -17443,7 +18115,7 @@ impl OrganizationSsoConnectionCreate {
         let mut f_type_ = None;
         let mut f_configuration = None;
         let mut f_enabled = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -17461,6 +18133,7 @@ impl OrganizationSsoConnectionCreate {
             configuration: f_configuration,
             enabled: f_enabled,
             extra,
+            nulls,
         })
     }
 }
@@ -17468,10 +18141,10 @@ impl OrganizationSsoConnectionCreate {
 impl ToJson for OrganizationSsoConnectionCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(0));
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(1));
         json::put(&mut obj, "configuration", &self.configuration);
-        json::put_opt(&mut obj, "enabled", &self.enabled);
+        json::put_opt(&mut obj, "enabled", &self.enabled, self.nulls.contains(3));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -17547,10 +18220,13 @@ pub struct OrganizationSsoConnectionUpdate {
     pub configuration: Option<SsoConnectionConfiguration>,
     /// Whether the connection can be used to sign in.
     pub enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationSsoConnectionUpdate {
@@ -17577,7 +18253,7 @@ impl OrganizationSsoConnectionUpdate {
         let mut f_name = None;
         let mut f_configuration = None;
         let mut f_enabled = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_name, &mut f_configuration, &mut f_enabled],
         )?;
@@ -17586,6 +18262,7 @@ impl OrganizationSsoConnectionUpdate {
             configuration: f_configuration,
             enabled: f_enabled,
             extra,
+            nulls,
         })
     }
 }
@@ -17593,9 +18270,14 @@ impl OrganizationSsoConnectionUpdate {
 impl ToJson for OrganizationSsoConnectionUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "configuration", &self.configuration);
-        json::put_opt(&mut obj, "enabled", &self.enabled);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(0));
+        json::put_opt(
+            &mut obj,
+            "configuration",
+            &self.configuration,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "enabled", &self.enabled, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -17616,10 +18298,13 @@ pub struct OrganizationStartupProgramClaimRequest {
     pub return_url: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub embed_origin: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationStartupProgramClaimRequest {
@@ -17646,7 +18331,7 @@ impl OrganizationStartupProgramClaimRequest {
         let mut f_success_url = None;
         let mut f_return_url = None;
         let mut f_embed_origin = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_success_url, &mut f_return_url, &mut f_embed_origin],
         )?;
@@ -17655,6 +18340,7 @@ impl OrganizationStartupProgramClaimRequest {
             return_url: f_return_url,
             embed_origin: f_embed_origin,
             extra,
+            nulls,
         })
     }
 }
@@ -17662,9 +18348,24 @@ impl OrganizationStartupProgramClaimRequest {
 impl ToJson for OrganizationStartupProgramClaimRequest {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "success_url", &self.success_url);
-        json::put_opt(&mut obj, "return_url", &self.return_url);
-        json::put_opt(&mut obj, "embed_origin", &self.embed_origin);
+        json::put_opt(
+            &mut obj,
+            "success_url",
+            &self.success_url,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "return_url",
+            &self.return_url,
+            self.nulls.contains(1),
+        );
+        json::put_opt(
+            &mut obj,
+            "embed_origin",
+            &self.embed_origin,
+            self.nulls.contains(2),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -17685,10 +18386,13 @@ pub struct OrganizationStartupProgramClaimResponse {
     pub checkout: Option<OrganizationCheckoutResponse>,
     /// `None` when Polar leaves it out or sends `null`.
     pub subscription: Option<OrganizationSubscription>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationStartupProgramClaimResponse {
@@ -17713,11 +18417,13 @@ impl OrganizationStartupProgramClaimResponse {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_checkout = None;
         let mut f_subscription = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_checkout, &mut f_subscription])?;
+        let (extra, nulls) =
+            src.fields(Self::PROPS, &mut [&mut f_checkout, &mut f_subscription])?;
         Some(Self {
             checkout: f_checkout,
             subscription: f_subscription,
             extra,
+            nulls,
         })
     }
 }
@@ -17725,8 +18431,13 @@ impl OrganizationStartupProgramClaimResponse {
 impl ToJson for OrganizationStartupProgramClaimResponse {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "checkout", &self.checkout);
-        json::put_opt(&mut obj, "subscription", &self.subscription);
+        json::put_opt(&mut obj, "checkout", &self.checkout, self.nulls.contains(0));
+        json::put_opt(
+            &mut obj,
+            "subscription",
+            &self.subscription,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -17773,10 +18484,13 @@ pub struct OrganizationSubscription {
     pub startup_program_status: Option<String>,
     /// Polar product id of the Scale plan, against which the Startup Program discount applies. Null when the feature is disabled.
     pub startup_program_scale_product_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationSubscription {
@@ -17852,7 +18566,7 @@ impl OrganizationSubscription {
         let mut f_discount = None;
         let mut f_startup_program_status = None;
         let mut f_startup_program_scale_product_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_subscription_id,
@@ -17900,6 +18614,7 @@ impl OrganizationSubscription {
             startup_program_status: f_startup_program_status,
             startup_program_scale_product_id: f_startup_program_scale_product_id,
             extra,
+            nulls,
         })
     }
 }
@@ -17907,35 +18622,88 @@ impl OrganizationSubscription {
 impl ToJson for OrganizationSubscription {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "subscription_id", &self.subscription_id);
+        json::put_opt(
+            &mut obj,
+            "subscription_id",
+            &self.subscription_id,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "product_id", &self.product_id);
+        json::put_opt(
+            &mut obj,
+            "product_id",
+            &self.product_id,
+            self.nulls.contains(2),
+        );
         json::put(&mut obj, "plan", &self.plan);
         json::put(&mut obj, "amount", &self.amount);
         json::put(&mut obj, "currency", &self.currency);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(6),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(7),
         );
-        json::put_opt(&mut obj, "current_period_start", &self.current_period_start);
-        json::put_opt(&mut obj, "current_period_end", &self.current_period_end);
-        json::put_opt(&mut obj, "cancel_at_period_end", &self.cancel_at_period_end);
-        json::put_opt(&mut obj, "canceled_at", &self.canceled_at);
-        json::put_opt(&mut obj, "started_at", &self.started_at);
-        json::put_opt(&mut obj, "ends_at", &self.ends_at);
-        json::put_opt(&mut obj, "pending_change", &self.pending_change);
-        json::put_opt(&mut obj, "discount", &self.discount);
+        json::put_opt(
+            &mut obj,
+            "current_period_start",
+            &self.current_period_start,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "current_period_end",
+            &self.current_period_end,
+            self.nulls.contains(9),
+        );
+        json::put_opt(
+            &mut obj,
+            "cancel_at_period_end",
+            &self.cancel_at_period_end,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "canceled_at",
+            &self.canceled_at,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "started_at",
+            &self.started_at,
+            self.nulls.contains(12),
+        );
+        json::put_opt(&mut obj, "ends_at", &self.ends_at, self.nulls.contains(13));
+        json::put_opt(
+            &mut obj,
+            "pending_change",
+            &self.pending_change,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "discount",
+            &self.discount,
+            self.nulls.contains(15),
+        );
         json::put_opt(
             &mut obj,
             "startup_program_status",
             &self.startup_program_status,
+            self.nulls.contains(16),
         );
         json::put_opt(
             &mut obj,
             "startup_program_scale_product_id",
             &self.startup_program_scale_product_id,
+            self.nulls.contains(17),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -17965,10 +18733,13 @@ pub struct OrganizationSubscriptionDiscount {
     pub amounts: Option<BTreeMap<String, i64>>,
     /// Estimated date the discount stops applying. Computed for 'repeating' discounts from the subscription's started_at + duration_in_months; null for 'once' and 'forever' durations.
     pub ends_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationSubscriptionDiscount {
@@ -18014,7 +18785,7 @@ impl OrganizationSubscriptionDiscount {
         let mut f_basis_points = None;
         let mut f_amounts = None;
         let mut f_ends_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_discount_id,
@@ -18042,6 +18813,7 @@ impl OrganizationSubscriptionDiscount {
             amounts: f_amounts,
             ends_at: f_ends_at,
             extra,
+            nulls,
         })
     }
 }
@@ -18053,10 +18825,20 @@ impl ToJson for OrganizationSubscriptionDiscount {
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "type", &self.type_);
         json::put(&mut obj, "duration", &self.duration);
-        json::put_opt(&mut obj, "duration_in_months", &self.duration_in_months);
-        json::put_opt(&mut obj, "basis_points", &self.basis_points);
-        json::put_opt(&mut obj, "amounts", &self.amounts);
-        json::put_opt(&mut obj, "ends_at", &self.ends_at);
+        json::put_opt(
+            &mut obj,
+            "duration_in_months",
+            &self.duration_in_months,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "basis_points",
+            &self.basis_points,
+            self.nulls.contains(5),
+        );
+        json::put_opt(&mut obj, "amounts", &self.amounts, self.nulls.contains(6));
+        json::put_opt(&mut obj, "ends_at", &self.ends_at, self.nulls.contains(7));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -18071,9 +18853,8 @@ pub struct OrganizationSubscriptionPendingChange {
     pub product_id: String,
     /// Always present.
     pub applies_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -18099,7 +18880,7 @@ impl OrganizationSubscriptionPendingChange {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_product_id = None;
         let mut f_applies_at = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id, &mut f_applies_at])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_product_id, &mut f_applies_at])?;
         let (Some(f_product_id), Some(f_applies_at)) = (f_product_id, f_applies_at) else {
             return None;
         };
@@ -18128,9 +18909,8 @@ impl ToJson for OrganizationSubscriptionPendingChange {
 pub struct OrganizationSubscriptionUpdate {
     /// Polar product ID to switch the plan to.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -18152,7 +18932,7 @@ impl OrganizationSubscriptionUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_product_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_product_id])?;
         let (Some(f_product_id),) = (f_product_id,) else {
             return None;
         };
@@ -18185,9 +18965,8 @@ pub struct OrganizationUncoveredHost {
     pub checkouts: i64,
     /// When it last opened one.
     pub last_seen_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -18217,7 +18996,7 @@ impl OrganizationUncoveredHost {
         let mut f_origin = None;
         let mut f_checkouts = None;
         let mut f_last_seen_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_host,
@@ -18260,9 +19039,8 @@ impl ToJson for OrganizationUncoveredHost {
 pub struct OrganizationValidateWebsiteRequest {
     /// The URL to validate.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -18284,7 +19062,7 @@ impl OrganizationValidateWebsiteRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -18312,10 +19090,13 @@ pub struct OrganizationValidateWebsiteResponse {
     pub status: Option<i64>,
     /// Error message if the URL is not reachable.
     pub error: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationValidateWebsiteResponse {
@@ -18342,7 +19123,7 @@ impl OrganizationValidateWebsiteResponse {
         let mut f_reachable = None;
         let mut f_status = None;
         let mut f_error = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_reachable, &mut f_status, &mut f_error],
         )?;
@@ -18354,6 +19135,7 @@ impl OrganizationValidateWebsiteResponse {
             status: f_status,
             error: f_error,
             extra,
+            nulls,
         })
     }
 }
@@ -18362,8 +19144,8 @@ impl ToJson for OrganizationValidateWebsiteResponse {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "reachable", &self.reachable);
-        json::put_opt(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "status", &self.status, self.nulls.contains(1));
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -18435,10 +19217,13 @@ pub struct OrganizationWithRole {
     pub role: OrganizationRole,
     /// The permissions the user's role grants on this organization.
     pub permissions: Vec<OrganizationPermission>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationWithRole {
@@ -18550,7 +19335,7 @@ impl OrganizationWithRole {
         let mut f_capabilities = None;
         let mut f_role = None;
         let mut f_permissions = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -18681,6 +19466,7 @@ impl OrganizationWithRole {
             role: f_role,
             permissions: f_permissions,
             extra,
+            nulls,
         })
     }
 }
@@ -18736,7 +19522,7 @@ impl ToJson for OrganizationWithRole {
         json::put(&mut obj, "dispute_settings", &self.dispute_settings);
         json::put(&mut obj, "embed_hosts", &self.embed_hosts);
         json::put(&mut obj, "embed_hosts_enforced", &self.embed_hosts_enforced);
-        json::put_opt(&mut obj, "country", &self.country);
+        json::put_opt(&mut obj, "country", &self.country, self.nulls.contains(24));
         json::put(&mut obj, "account_id", &self.account_id);
         json::put(&mut obj, "payout_account_id", &self.payout_account_id);
         json::put(&mut obj, "capabilities", &self.capabilities);
@@ -18884,9 +19670,8 @@ impl JsonKey for PanStepKind {
 pub struct PanStepNotActionable {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -18911,7 +19696,7 @@ impl PanStepNotActionable {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -18939,9 +19724,8 @@ impl ToJson for PanStepNotActionable {
 pub struct PanStepNotFound {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -18966,7 +19750,7 @@ impl PanStepNotFound {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -18994,9 +19778,8 @@ impl ToJson for PanStepNotFound {
 pub struct PanStepNotOwned {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19021,7 +19804,7 @@ impl PanStepNotOwned {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -19193,9 +19976,8 @@ impl JsonKey for PanStepStatus {
 pub struct PanTransferAlreadyStarted {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19224,7 +20006,7 @@ impl PanTransferAlreadyStarted {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -19260,9 +20042,8 @@ pub struct PanTransferChecklist {
     pub destination_account_id: Option<String>,
     /// The ordered checklist. Titles and guidance live in the client, keyed by `key`.
     pub steps: Vec<PanTransferStep>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19300,7 +20081,7 @@ impl PanTransferChecklist {
         let mut f_current_step_key = None;
         let mut f_destination_account_id = None;
         let mut f_steps = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_method,
@@ -19422,9 +20203,8 @@ impl JsonKey for PanTransferMethod {
 pub struct PanTransferNotReady {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19449,7 +20229,7 @@ impl PanTransferNotReady {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -19477,9 +20257,8 @@ impl ToJson for PanTransferNotReady {
 pub struct PanTransferNotStarted {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19504,7 +20283,7 @@ impl PanTransferNotStarted {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -19556,9 +20335,8 @@ pub struct PanTransferStep {
     pub completed_at: Option<OffsetDateTime>,
     /// Who completed the step.
     pub completed_by: Option<PanStepActor>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19611,7 +20389,7 @@ impl PanTransferStep {
         let mut f_started_at = None;
         let mut f_completed_at = None;
         let mut f_completed_by = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_key,
@@ -19693,10 +20471,13 @@ impl ToJson for PanTransferStep {
 pub struct PanTransferStepComplete {
     /// Values the step collects. Which keys it accepts depends on the step; unknown keys are rejected.
     pub inputs: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl PanTransferStepComplete {
@@ -19717,10 +20498,11 @@ impl PanTransferStepComplete {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_inputs = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_inputs])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_inputs])?;
         Some(Self {
             inputs: f_inputs,
             extra,
+            nulls,
         })
     }
 }
@@ -19728,7 +20510,7 @@ impl PanTransferStepComplete {
 impl ToJson for PanTransferStepComplete {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "inputs", &self.inputs);
+        json::put_opt(&mut obj, "inputs", &self.inputs, self.nulls.contains(0));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -19741,9 +20523,8 @@ impl ToJson for PanTransferStepComplete {
 pub struct PanTransferUnavailable {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19768,7 +20549,7 @@ impl PanTransferUnavailable {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -19796,9 +20577,8 @@ impl ToJson for PanTransferUnavailable {
 pub struct PaymentIntentFailedError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -19823,7 +20603,7 @@ impl PaymentIntentFailedError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -19885,10 +20665,13 @@ pub struct Payout {
     pub fees_transactions: Vec<TransactionEmbedded>,
     /// Always present.
     pub attempts: Vec<PayoutAttempt>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Payout {
@@ -19964,7 +20747,7 @@ impl Payout {
         let mut f_transaction_id = None;
         let mut f_fees_transactions = None;
         let mut f_attempts = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -20047,6 +20830,7 @@ impl Payout {
             fees_transactions: f_fees_transactions,
             attempts: f_attempts,
             extra,
+            nulls,
         })
     }
 }
@@ -20067,7 +20851,12 @@ impl ToJson for Payout {
         json::put(&mut obj, "account_currency", &self.account_currency);
         json::put(&mut obj, "account_amount", &self.account_amount);
         json::put(&mut obj, "account_id", &self.account_id);
-        json::put_opt(&mut obj, "invoice_number", &self.invoice_number);
+        json::put_opt(
+            &mut obj,
+            "invoice_number",
+            &self.invoice_number,
+            self.nulls.contains(13),
+        );
         json::put(&mut obj, "is_invoice_generated", &self.is_invoice_generated);
         json::put(&mut obj, "transaction_id", &self.transaction_id);
         json::put(&mut obj, "fees_transactions", &self.fees_transactions);
@@ -20102,9 +20891,8 @@ pub struct PayoutAccount {
     pub is_payout_ready: bool,
     /// Always present.
     pub status: PayoutAccountStatus,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20154,7 +20942,7 @@ impl PayoutAccount {
         let mut f_currency = None;
         let mut f_is_payout_ready = None;
         let mut f_status = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -20233,9 +21021,8 @@ pub struct PayoutAccountCreate {
     pub organization_id: String,
     /// Always present.
     pub country: StripeAccountCountry,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20262,7 +21049,7 @@ impl PayoutAccountCreate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_organization_id = None;
         let mut f_country = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut (), &mut f_organization_id, &mut f_country],
         )?;
@@ -20295,9 +21082,8 @@ impl ToJson for PayoutAccountCreate {
 pub struct PayoutAccountLink {
     /// Always present.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20319,7 +21105,7 @@ impl PayoutAccountLink {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -20414,9 +21200,8 @@ impl JsonKey for PayoutAccountStatus {
 pub struct PayoutAccountStripeAccountDoesNotExist {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20445,7 +21230,7 @@ impl PayoutAccountStripeAccountDoesNotExist {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -20476,9 +21261,8 @@ impl ToJson for PayoutAccountStripeAccountDoesNotExist {
 pub struct PayoutAccountSyncFailed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20503,7 +21287,7 @@ impl PayoutAccountSyncFailed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -20531,9 +21315,8 @@ impl ToJson for PayoutAccountSyncFailed {
 pub struct PayoutAccountSyncUnsupported {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20562,7 +21345,7 @@ impl PayoutAccountSyncUnsupported {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -20678,9 +21461,8 @@ pub struct PayoutAttempt {
     pub failed_reason: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub paid_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20736,7 +21518,7 @@ impl PayoutAttempt {
         let mut f_currency = None;
         let mut f_failed_reason = None;
         let mut f_paid_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -20894,9 +21676,8 @@ impl JsonKey for PayoutAttemptStatus {
 pub struct PayoutCreate {
     /// A UUID. Always present.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20918,7 +21699,7 @@ impl PayoutCreate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_organization_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_organization_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_organization_id])?;
         let (Some(f_organization_id),) = (f_organization_id,) else {
             return None;
         };
@@ -20953,9 +21734,8 @@ pub struct PayoutEstimate {
     pub fees_amount: i64,
     /// Always present.
     pub net_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -20993,7 +21773,7 @@ impl PayoutEstimate {
         let mut f_gross_amount = None;
         let mut f_fees_amount = None;
         let mut f_net_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_account_id,
@@ -21050,10 +21830,13 @@ impl ToJson for PayoutEstimate {
 pub struct PayoutGenerateInvoice {
     /// `None` when Polar leaves it out or sends `null`.
     pub invoice_number: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl PayoutGenerateInvoice {
@@ -21074,10 +21857,11 @@ impl PayoutGenerateInvoice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_invoice_number = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_invoice_number])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_invoice_number])?;
         Some(Self {
             invoice_number: f_invoice_number,
             extra,
+            nulls,
         })
     }
 }
@@ -21085,7 +21869,12 @@ impl PayoutGenerateInvoice {
 impl ToJson for PayoutGenerateInvoice {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "invoice_number", &self.invoice_number);
+        json::put_opt(
+            &mut obj,
+            "invoice_number",
+            &self.invoice_number,
+            self.nulls.contains(0),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -21098,9 +21887,8 @@ impl ToJson for PayoutGenerateInvoice {
 pub struct PayoutInvoice {
     /// Always present.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -21122,7 +21910,7 @@ impl PayoutInvoice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -21332,9 +22120,8 @@ pub struct PersonalAccessToken {
     pub comment: String,
     /// Always sent; `None` when Polar sends `null`.
     pub last_used_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -21378,7 +22165,7 @@ impl PersonalAccessToken {
         let mut f_expires_at = None;
         let mut f_comment = None;
         let mut f_last_used_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -21621,9 +22408,8 @@ impl JsonKey for PledgeState {
 pub struct PolarAuthError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -21648,7 +22434,7 @@ impl PolarAuthError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -21676,9 +22462,8 @@ impl ToJson for PolarAuthError {
 pub struct PolarSelfPaymentMethodInUse {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -21707,7 +22492,7 @@ impl PolarSelfPaymentMethodInUse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -21817,9 +22602,8 @@ pub struct PrecheckEntitySummary {
     pub importable: i64,
     /// How many won't be imported and stay on the source.
     pub skipped: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -21849,7 +22633,7 @@ impl PrecheckEntitySummary {
         let mut f_total = None;
         let mut f_importable = None;
         let mut f_skipped = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_entity,
@@ -21898,9 +22682,8 @@ pub struct PrecheckIssue {
     pub message: String,
     /// Always sent; `None` when Polar sends `null`.
     pub source_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -21930,7 +22713,7 @@ impl PrecheckIssue {
         let mut f_code = None;
         let mut f_message = None;
         let mut f_source_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_level, &mut f_code, &mut f_message, &mut f_source_id],
         )?;
@@ -22161,9 +22944,8 @@ pub struct PrecheckReport {
     pub issues: Vec<PrecheckIssue>,
     /// Per-entity counts of what will be imported vs stay on the source.
     pub entities: Vec<PrecheckEntitySummary>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -22191,7 +22973,7 @@ impl PrecheckReport {
         let mut f_can_start = None;
         let mut f_issues = None;
         let mut f_entities = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_can_start, &mut f_issues, &mut f_entities],
         )?;
@@ -22357,10 +23139,13 @@ pub struct PropertyGroupStat {
     pub customers: i64,
     /// Sum of each aggregate field across all matching events.
     pub totals: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl PropertyGroupStat {
@@ -22389,7 +23174,7 @@ impl PropertyGroupStat {
         let mut f_occurrences = None;
         let mut f_customers = None;
         let mut f_totals = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_value,
@@ -22409,6 +23194,7 @@ impl PropertyGroupStat {
             customers: f_customers,
             totals: f_totals,
             extra,
+            nulls,
         })
     }
 }
@@ -22419,7 +23205,7 @@ impl ToJson for PropertyGroupStat {
         json::put(&mut obj, "value", &self.value);
         json::put(&mut obj, "occurrences", &self.occurrences);
         json::put(&mut obj, "customers", &self.customers);
-        json::put_opt(&mut obj, "totals", &self.totals);
+        json::put_opt(&mut obj, "totals", &self.totals, self.nulls.contains(3));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -22436,9 +23222,8 @@ pub struct ReviewAppealSupportCaseListItem {
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
     pub id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -22467,7 +23252,7 @@ impl ReviewAppealSupportCaseListItem {
         let mut f_created_at = None;
         let mut f_modified_at = None;
         let mut f_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_created_at, &mut f_modified_at, &mut f_id, &mut ()],
         )?;
@@ -22506,10 +23291,13 @@ pub struct ReviewAppealSupportCaseMessageCreate {
     pub body: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub file_ids: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ReviewAppealSupportCaseMessageCreate {
@@ -22535,11 +23323,13 @@ impl ReviewAppealSupportCaseMessageCreate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_body = None;
         let mut f_file_ids = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_body, &mut f_file_ids, &mut ()])?;
+        let (extra, nulls) =
+            src.fields(Self::PROPS, &mut [&mut f_body, &mut f_file_ids, &mut ()])?;
         Some(Self {
             body: f_body,
             file_ids: f_file_ids,
             extra,
+            nulls,
         })
     }
 }
@@ -22547,8 +23337,8 @@ impl ReviewAppealSupportCaseMessageCreate {
 impl ToJson for ReviewAppealSupportCaseMessageCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "body", &self.body);
-        json::put_opt(&mut obj, "file_ids", &self.file_ids);
+        json::put_opt(&mut obj, "body", &self.body, self.nulls.contains(0));
+        json::put_opt(&mut obj, "file_ids", &self.file_ids, self.nulls.contains(1));
         obj.insert("type".to_owned(), Value::from("review_appeal"));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -22562,9 +23352,8 @@ impl ToJson for ReviewAppealSupportCaseMessageCreate {
 pub struct RevokeNotAllowed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -22589,7 +23378,7 @@ impl RevokeNotAllowed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -22625,10 +23414,13 @@ pub struct SearchResultCustomer {
     pub name: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub email: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SearchResultCustomer {
@@ -22657,7 +23449,7 @@ impl SearchResultCustomer {
         let mut f_id = None;
         let mut f_name = None;
         let mut f_email = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_type_, &mut f_id, &mut f_name, &mut f_email],
         )?;
@@ -22670,6 +23462,7 @@ impl SearchResultCustomer {
             name: f_name,
             email: f_email,
             extra,
+            nulls,
         })
     }
 }
@@ -22677,7 +23470,7 @@ impl SearchResultCustomer {
 impl ToJson for SearchResultCustomer {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "email", &self.email);
@@ -22707,10 +23500,13 @@ pub struct SearchResultOrder {
     pub amount: i64,
     /// Always present.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SearchResultOrder {
@@ -22753,7 +23549,7 @@ impl SearchResultOrder {
         let mut f_product_name = None;
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -22792,6 +23588,7 @@ impl SearchResultOrder {
             amount: f_amount,
             currency: f_currency,
             extra,
+            nulls,
         })
     }
 }
@@ -22799,7 +23596,7 @@ impl SearchResultOrder {
 impl ToJson for SearchResultOrder {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "customer_name", &self.customer_name);
         json::put(&mut obj, "customer_email", &self.customer_email);
@@ -22826,10 +23623,13 @@ pub struct SearchResultProduct {
     pub name: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub description: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SearchResultProduct {
@@ -22858,7 +23658,7 @@ impl SearchResultProduct {
         let mut f_id = None;
         let mut f_name = None;
         let mut f_description = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_type_, &mut f_id, &mut f_name, &mut f_description],
         )?;
@@ -22871,6 +23671,7 @@ impl SearchResultProduct {
             name: f_name,
             description: f_description,
             extra,
+            nulls,
         })
     }
 }
@@ -22878,10 +23679,15 @@ impl SearchResultProduct {
 impl ToJson for SearchResultProduct {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "description", &self.description);
+        json::put_opt(
+            &mut obj,
+            "description",
+            &self.description,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -22910,10 +23716,13 @@ pub struct SearchResultSubscription {
     pub amount: i64,
     /// Always present.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SearchResultSubscription {
@@ -22959,7 +23768,7 @@ impl SearchResultSubscription {
         let mut f_status = None;
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -23002,6 +23811,7 @@ impl SearchResultSubscription {
             amount: f_amount,
             currency: f_currency,
             extra,
+            nulls,
         })
     }
 }
@@ -23009,7 +23819,7 @@ impl SearchResultSubscription {
 impl ToJson for SearchResultSubscription {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "customer_name", &self.customer_name);
         json::put(&mut obj, "customer_email", &self.customer_email);
@@ -23029,9 +23839,8 @@ impl ToJson for SearchResultSubscription {
 pub struct SearchResults {
     /// Always present.
     pub results: Vec<SearchResultsResultsItem>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23053,7 +23862,7 @@ impl SearchResults {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_results = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_results])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_results])?;
         let (Some(f_results),) = (f_results,) else {
             return None;
         };
@@ -23240,9 +24049,8 @@ impl From<SearchResultSubscription> for SearchResultsResultsItem {
 pub struct SessionNotFreshError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23267,7 +24075,7 @@ impl SessionNotFreshError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -23327,9 +24135,8 @@ pub struct SlackIntegration {
     pub installed_at: Option<OffsetDateTime>,
     /// Timestamp when the Slack app was revoked or uninstalled.
     pub revoked_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23403,7 +24210,7 @@ impl SlackIntegration {
         let mut f_scopes = None;
         let mut f_installed_at = None;
         let mut f_revoked_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -23534,10 +24341,13 @@ pub struct SlackIntegrationCredentialsUpdate {
     pub client_secret: Option<Secret>,
     /// Signing Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
     pub signing_secret: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SlackIntegrationCredentialsUpdate {
@@ -23577,7 +24387,7 @@ impl SlackIntegrationCredentialsUpdate {
         let mut f_client_id = None;
         let mut f_client_secret = None;
         let mut f_signing_secret = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_organization_id,
@@ -23610,6 +24420,7 @@ impl SlackIntegrationCredentialsUpdate {
             client_secret: f_client_secret,
             signing_secret: f_signing_secret,
             extra,
+            nulls,
         })
     }
 }
@@ -23621,8 +24432,18 @@ impl ToJson for SlackIntegrationCredentialsUpdate {
         json::put(&mut obj, "display_name", &self.display_name);
         json::put(&mut obj, "slack_app_id", &self.slack_app_id);
         json::put(&mut obj, "client_id", &self.client_id);
-        json::put_opt(&mut obj, "client_secret", &self.client_secret);
-        json::put_opt(&mut obj, "signing_secret", &self.signing_secret);
+        json::put_opt(
+            &mut obj,
+            "client_secret",
+            &self.client_secret,
+            self.nulls.contains(4),
+        );
+        json::put_opt(
+            &mut obj,
+            "signing_secret",
+            &self.signing_secret,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -23635,9 +24456,8 @@ impl ToJson for SlackIntegrationCredentialsUpdate {
 pub struct SlackIntegrationManifest {
     /// YAML manifest to paste into Slack.
     pub manifest: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23659,7 +24479,7 @@ impl SlackIntegrationManifest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_manifest = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_manifest])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_manifest])?;
         let (Some(f_manifest),) = (f_manifest,) else {
             return None;
         };
@@ -23686,9 +24506,8 @@ impl ToJson for SlackIntegrationManifest {
 pub struct SlackIntegrationManifestRequest {
     /// Name shown in your Slack workspace for the app and bot user. Defaults to your organization name; customize before pasting into Slack.
     pub display_name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23710,7 +24529,7 @@ impl SlackIntegrationManifestRequest {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_display_name = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_display_name])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_display_name])?;
         let (Some(f_display_name),) = (f_display_name,) else {
             return None;
         };
@@ -23737,9 +24556,8 @@ impl ToJson for SlackIntegrationManifestRequest {
 pub struct SlackIntegrationsResponse {
     /// Slack apps configured for the organization.
     pub integrations: Vec<SlackIntegration>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23761,7 +24579,7 @@ impl SlackIntegrationsResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_integrations = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_integrations])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_integrations])?;
         let (Some(f_integrations),) = (f_integrations,) else {
             return None;
         };
@@ -23796,10 +24614,13 @@ pub struct SlackWorkspaceUser {
     pub image_url: Option<String>,
     /// Whether the user is a workspace admin.
     pub is_admin: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SlackWorkspaceUser {
@@ -23831,7 +24652,7 @@ impl SlackWorkspaceUser {
         let mut f_real_name = None;
         let mut f_image_url = None;
         let mut f_is_admin = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -23851,6 +24672,7 @@ impl SlackWorkspaceUser {
             image_url: f_image_url,
             is_admin: f_is_admin,
             extra,
+            nulls,
         })
     }
 }
@@ -23860,9 +24682,19 @@ impl ToJson for SlackWorkspaceUser {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "real_name", &self.real_name);
-        json::put_opt(&mut obj, "image_url", &self.image_url);
-        json::put_opt(&mut obj, "is_admin", &self.is_admin);
+        json::put_opt(
+            &mut obj,
+            "real_name",
+            &self.real_name,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "image_url",
+            &self.image_url,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "is_admin", &self.is_admin, self.nulls.contains(4));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -23875,9 +24707,8 @@ impl ToJson for SlackWorkspaceUser {
 pub struct SlackWorkspaceUsersResponse {
     /// Active, non-bot users in the connected Slack workspace.
     pub users: Vec<SlackWorkspaceUser>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23899,7 +24730,7 @@ impl SlackWorkspaceUsersResponse {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_users = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_users])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_users])?;
         let (Some(f_users),) = (f_users,) else {
             return None;
         };
@@ -23926,9 +24757,8 @@ impl ToJson for SlackWorkspaceUsersResponse {
 pub struct SourceAccountNotMigratable {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -23957,7 +24787,7 @@ impl SourceAccountNotMigratable {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -23988,9 +24818,8 @@ impl ToJson for SourceAccountNotMigratable {
 pub struct SourceKeyModeMismatch {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -24015,7 +24844,7 @@ impl SourceKeyModeMismatch {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -24043,9 +24872,8 @@ impl ToJson for SourceKeyModeMismatch {
 pub struct SourceNotConnected {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -24070,7 +24898,7 @@ impl SourceNotConnected {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -24098,9 +24926,8 @@ impl ToJson for SourceNotConnected {
 pub struct SourceVerificationUnavailable {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -24129,7 +24956,7 @@ impl SourceVerificationUnavailable {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -24330,10 +25157,13 @@ pub struct SsoFactor {
     pub organization_slug: String,
     /// Human-friendly label for the connection, shown on the login page.
     pub name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SsoFactor {
@@ -24363,7 +25193,7 @@ impl SsoFactor {
         let mut f_connection_id = None;
         let mut f_organization_slug = None;
         let mut f_name = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_type_,
@@ -24383,6 +25213,7 @@ impl SsoFactor {
             organization_slug: f_organization_slug,
             name: f_name,
             extra,
+            nulls,
         })
     }
 }
@@ -24390,7 +25221,7 @@ impl SsoFactor {
 impl ToJson for SsoFactor {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "connection_id", &self.connection_id);
         json::put(&mut obj, "organization_slug", &self.organization_slug);
         json::put(&mut obj, "name", &self.name);
@@ -24412,9 +25243,8 @@ pub struct StatisticsPeriod {
     pub period_end: OffsetDateTime,
     /// Stats grouped by event name for this period
     pub stats: Vec<EventStatistics>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -24445,7 +25275,7 @@ impl StatisticsPeriod {
         let mut f_period_start = None;
         let mut f_period_end = None;
         let mut f_stats = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_timestamp,
@@ -25044,9 +25874,8 @@ pub struct SubscriptionCancelPreview {
     pub stops_collection: bool,
     /// Amount in cents still due on the pending order that would be voided, or null when nothing would be dropped.
     pub outstanding_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -25072,7 +25901,7 @@ impl SubscriptionCancelPreview {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_stops_collection = None;
         let mut f_outstanding_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_stops_collection, &mut f_outstanding_amount],
         )?;
@@ -25206,10 +26035,13 @@ pub struct SubscriptionChangePreviewProduct {
     pub product_id: String,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionChangePreviewProduct {
@@ -25234,7 +26066,7 @@ impl SubscriptionChangePreviewProduct {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_product_id = None;
         let mut f_proration_behavior = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_product_id, &mut f_proration_behavior],
         )?;
@@ -25245,6 +26077,7 @@ impl SubscriptionChangePreviewProduct {
             product_id: f_product_id,
             proration_behavior: f_proration_behavior,
             extra,
+            nulls,
         })
     }
 }
@@ -25253,7 +26086,12 @@ impl ToJson for SubscriptionChangePreviewProduct {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "product_id", &self.product_id);
-        json::put_opt(&mut obj, "proration_behavior", &self.proration_behavior);
+        json::put_opt(
+            &mut obj,
+            "proration_behavior",
+            &self.proration_behavior,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -25268,10 +26106,13 @@ pub struct SubscriptionChangePreviewSeats {
     pub seats: i64,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionChangePreviewSeats {
@@ -25296,7 +26137,8 @@ impl SubscriptionChangePreviewSeats {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_seats = None;
         let mut f_proration_behavior = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_seats, &mut f_proration_behavior])?;
+        let (extra, nulls) =
+            src.fields(Self::PROPS, &mut [&mut f_seats, &mut f_proration_behavior])?;
         let (Some(f_seats),) = (f_seats,) else {
             return None;
         };
@@ -25304,6 +26146,7 @@ impl SubscriptionChangePreviewSeats {
             seats: f_seats,
             proration_behavior: f_proration_behavior,
             extra,
+            nulls,
         })
     }
 }
@@ -25312,7 +26155,12 @@ impl ToJson for SubscriptionChangePreviewSeats {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "seats", &self.seats);
-        json::put_opt(&mut obj, "proration_behavior", &self.proration_behavior);
+        json::put_opt(
+            &mut obj,
+            "proration_behavior",
+            &self.proration_behavior,
+            self.nulls.contains(1),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -25345,9 +26193,8 @@ pub struct SubscriptionChargePreview {
     pub applied_balance_amount: i64,
     /// Amount actually due in cents: total_amount plus the applied wallet balance, floored at zero. This is the figure charged today.
     pub due_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -25403,7 +26250,7 @@ impl SubscriptionChargePreview {
         let mut f_total_amount = None;
         let mut f_applied_balance_amount = None;
         let mut f_due_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_base_amount,
@@ -25496,9 +26343,8 @@ pub struct SubscriptionChargePreviewProration {
     pub label: String,
     /// Signed amount in cents: positive to charge, negative to credit.
     pub amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -25524,7 +26370,7 @@ impl SubscriptionChargePreviewProration {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_label = None;
         let mut f_amount = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_label, &mut f_amount])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_label, &mut f_amount])?;
         let (Some(f_label), Some(f_amount)) = (f_label, f_amount) else {
             return None;
         };
@@ -25561,10 +26407,13 @@ pub struct SubscriptionUser {
     pub avatar_url: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub github_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionUser {
@@ -25601,7 +26450,7 @@ impl SubscriptionUser {
         let mut f_public_name = None;
         let mut f_avatar_url = None;
         let mut f_github_username = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -25621,6 +26470,7 @@ impl SubscriptionUser {
             avatar_url: f_avatar_url,
             github_username: f_github_username,
             extra,
+            nulls,
         })
     }
 }
@@ -25629,10 +26479,20 @@ impl ToJson for SubscriptionUser {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(1));
         json::put(&mut obj, "public_name", &self.public_name);
-        json::put_opt(&mut obj, "avatar_url", &self.avatar_url);
-        json::put_opt(&mut obj, "github_username", &self.github_username);
+        json::put_opt(
+            &mut obj,
+            "avatar_url",
+            &self.avatar_url,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "github_username",
+            &self.github_username,
+            self.nulls.contains(4),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -25653,9 +26513,8 @@ pub struct SupportCase {
     ///
     /// JSON: `type`
     pub type_: SupportCaseType,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -25685,7 +26544,7 @@ impl SupportCase {
         let mut f_modified_at = None;
         let mut f_id = None;
         let mut f_type_ = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -25736,9 +26595,8 @@ pub struct SupportCaseAttachment {
     pub message_id: Option<String>,
     /// Always present.
     pub file: SupportCaseAttachmentFile,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -25771,7 +26629,7 @@ impl SupportCaseAttachment {
         let mut f_id = None;
         let mut f_message_id = None;
         let mut f_file = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -25821,9 +26679,8 @@ pub struct SupportCaseAttachmentFile {
     pub mime_type: String,
     /// Always present.
     pub size: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -25851,7 +26708,7 @@ impl SupportCaseAttachmentFile {
         let mut f_name = None;
         let mut f_mime_type = None;
         let mut f_size = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_name, &mut f_mime_type, &mut f_size],
         )?;
@@ -26055,9 +26912,8 @@ pub struct SupportCaseMessage {
     pub author_kind: SupportCaseMessageAuthorKind,
     /// Always sent; `None` when Polar sends `null`.
     pub body: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -26098,7 +26954,7 @@ impl SupportCaseMessage {
         let mut f_type_ = None;
         let mut f_author_kind = None;
         let mut f_body = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -26577,9 +27433,8 @@ pub struct SupportCaseThread {
     pub attachments: Vec<SupportCaseAttachment>,
     /// Always present.
     pub is_open: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -26609,7 +27464,7 @@ impl SupportCaseThread {
         let mut f_messages = None;
         let mut f_attachments = None;
         let mut f_is_open = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_case,
@@ -26732,10 +27587,13 @@ pub struct TaxJurisdiction {
     pub country_name: String,
     /// Human-readable state/province name. Only set for US and Canadian jurisdictions.
     pub state_name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl TaxJurisdiction {
@@ -26781,7 +27639,7 @@ impl TaxJurisdiction {
         let mut f_order_count = None;
         let mut f_country_name = None;
         let mut f_state_name = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -26824,6 +27682,7 @@ impl TaxJurisdiction {
             country_name: f_country_name,
             state_name: f_state_name,
             extra,
+            nulls,
         })
     }
 }
@@ -26833,7 +27692,7 @@ impl ToJson for TaxJurisdiction {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "country", &self.country);
-        json::put_opt(&mut obj, "state", &self.state);
+        json::put_opt(&mut obj, "state", &self.state, self.nulls.contains(2));
         json::put(&mut obj, "currency", &self.currency);
         json::put(&mut obj, "tax_amount", &self.tax_amount);
         json::put(&mut obj, "order_count", &self.order_count);
@@ -26939,9 +27798,8 @@ pub struct TaxSummary {
     pub order_count: i64,
     /// Number of distinct jurisdictions tax was remitted in.
     pub jurisdiction_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -26976,7 +27834,7 @@ impl TaxSummary {
         let mut f_tax_amount = None;
         let mut f_order_count = None;
         let mut f_jurisdiction_count = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_currency,
@@ -27026,10 +27884,13 @@ pub struct TextBlock {
     pub type_: Option<String>,
     /// Always present.
     pub text: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl TextBlock {
@@ -27054,7 +27915,7 @@ impl TextBlock {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_type_ = None;
         let mut f_text = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_type_, &mut f_text])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_type_, &mut f_text])?;
         let (Some(f_text),) = (f_text,) else {
             return None;
         };
@@ -27062,6 +27923,7 @@ impl TextBlock {
             type_: f_type_,
             text: f_text,
             extra,
+            nulls,
         })
     }
 }
@@ -27069,7 +27931,7 @@ impl TextBlock {
 impl ToJson for TextBlock {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "text", &self.text);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -27093,9 +27955,8 @@ pub struct TopCustomer {
     pub order_count: i64,
     /// The net revenue from this customer in the period, in cents, with refunded amounts subtracted.
     pub net_revenue: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -27136,7 +27997,7 @@ impl TopCustomer {
         let mut f_avatar_url = None;
         let mut f_order_count = None;
         let mut f_net_revenue = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -27198,9 +28059,8 @@ impl ToJson for TopCustomer {
 pub struct TotpEnable {
     /// Always present.
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -27222,7 +28082,7 @@ impl TotpEnable {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_code = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_code])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_code])?;
         let (Some(f_code),) = (f_code,) else {
             return None;
         };
@@ -27257,9 +28117,8 @@ pub struct TotpEnrollment {
     pub period: i64,
     /// Always present.
     pub provisioning_uri: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -27297,7 +28156,7 @@ impl TotpEnrollment {
         let mut f_digits = None;
         let mut f_period = None;
         let mut f_provisioning_uri = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_secret,
@@ -27354,9 +28213,8 @@ impl ToJson for TotpEnrollment {
 pub struct TotpStatus {
     /// Always present.
     pub enabled: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -27378,7 +28236,7 @@ impl TotpStatus {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_enabled = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_enabled])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_enabled])?;
         let (Some(f_enabled),) = (f_enabled,) else {
             return None;
         };
@@ -27461,9 +28319,8 @@ pub struct Transaction {
     pub gross_amount: i64,
     /// Always present.
     pub net_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -27570,7 +28427,7 @@ impl Transaction {
         let mut f_incurred_amount = None;
         let mut f_gross_amount = None;
         let mut f_net_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -27800,9 +28657,8 @@ pub struct TransactionEmbedded {
     pub payout_transaction_id: Option<String>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
     pub incurred_by_transaction_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -27885,7 +28741,7 @@ impl TransactionEmbedded {
         let mut f_order_id = None;
         let mut f_payout_transaction_id = None;
         let mut f_incurred_by_transaction_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -28037,9 +28893,8 @@ pub struct TransactionIssueReward {
     pub issue_reference: String,
     /// Always present.
     pub share_thousands: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28077,7 +28932,7 @@ impl TransactionIssueReward {
         let mut f_id = None;
         let mut f_issue_reference = None;
         let mut f_share_thousands = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -28142,9 +28997,8 @@ pub struct TransactionOrder {
     pub product: Option<TransactionProduct>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
     pub subscription_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28182,7 +29036,7 @@ impl TransactionOrder {
         let mut f_id = None;
         let mut f_product = None;
         let mut f_subscription_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -28249,9 +29103,8 @@ pub struct TransactionOrganization {
     pub slug: String,
     /// Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28292,7 +29145,7 @@ impl TransactionOrganization {
         let mut f_name = None;
         let mut f_slug = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -28362,9 +29215,8 @@ pub struct TransactionPledge {
     pub state: PledgeState,
     /// Always present.
     pub issue_reference: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28402,7 +29254,7 @@ impl TransactionPledge {
         let mut f_id = None;
         let mut f_state = None;
         let mut f_issue_reference = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -28471,9 +29323,8 @@ pub struct TransactionProduct {
     pub organization_id: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub organization: Option<TransactionOrganization>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28517,7 +29368,7 @@ impl TransactionProduct {
         let mut f_recurring_interval = None;
         let mut f_organization_id = None;
         let mut f_organization = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -28750,9 +29601,8 @@ pub struct TransactionsBalance {
     pub account_currency: String,
     /// Always present.
     pub account_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28783,7 +29633,7 @@ impl TransactionsBalance {
         let mut f_amount = None;
         let mut f_account_currency = None;
         let mut f_account_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_currency,
@@ -28840,9 +29690,8 @@ pub struct TransactionsHeldBalance {
     pub next_release_account_amount: i64,
     /// When the whole held balance has become available for payout.
     pub fully_available_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -28889,7 +29738,7 @@ impl TransactionsHeldBalance {
         let mut f_next_release_amount = None;
         let mut f_next_release_account_amount = None;
         let mut f_fully_available_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_currency,
@@ -28971,9 +29820,8 @@ pub struct TransactionsSummary {
     pub held_balance: TransactionsHeldBalance,
     /// Always present.
     pub payout: TransactionsBalance,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29004,7 +29852,7 @@ impl TransactionsSummary {
         let mut f_available_balance = None;
         let mut f_held_balance = None;
         let mut f_payout = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_balance,
@@ -29047,9 +29895,8 @@ impl ToJson for TransactionsSummary {
 pub struct UnsupportedMigrationSource {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29078,7 +29925,7 @@ impl UnsupportedMigrationSource {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -29109,9 +29956,8 @@ impl ToJson for UnsupportedMigrationSource {
 pub struct UpdateSubscriptionPlanNotAllowed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29140,7 +29986,7 @@ impl UpdateSubscriptionPlanNotAllowed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -29171,9 +30017,8 @@ impl ToJson for UpdateSubscriptionPlanNotAllowed {
 pub struct UpdateSubscriptionSeatsNotAllowed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29202,7 +30047,7 @@ impl UpdateSubscriptionSeatsNotAllowed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -29294,10 +30139,13 @@ pub struct UserDeletionResponse {
     pub blocked_reasons: Option<Vec<UserDeletionBlockedReason>>,
     /// Organizations that must be deleted first
     pub blocking_organizations: Option<Vec<BlockingOrganization>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UserDeletionResponse {
@@ -29325,7 +30173,7 @@ impl UserDeletionResponse {
         let mut f_deleted = None;
         let mut f_blocked_reasons = None;
         let mut f_blocking_organizations = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_deleted,
@@ -29341,6 +30189,7 @@ impl UserDeletionResponse {
             blocked_reasons: f_blocked_reasons,
             blocking_organizations: f_blocking_organizations,
             extra,
+            nulls,
         })
     }
 }
@@ -29349,11 +30198,17 @@ impl ToJson for UserDeletionResponse {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "deleted", &self.deleted);
-        json::put_opt(&mut obj, "blocked_reasons", &self.blocked_reasons);
+        json::put_opt(
+            &mut obj,
+            "blocked_reasons",
+            &self.blocked_reasons,
+            self.nulls.contains(1),
+        );
         json::put_opt(
             &mut obj,
             "blocking_organizations",
             &self.blocking_organizations,
+            self.nulls.contains(2),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -29369,9 +30224,8 @@ pub struct UserIdentityVerification {
     pub id: String,
     /// Always present.
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29397,7 +30251,7 @@ impl UserIdentityVerification {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_id = None;
         let mut f_client_secret = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_client_secret])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id, &mut f_client_secret])?;
         let (Some(f_id), Some(f_client_secret)) = (f_id, f_client_secret) else {
             return None;
         };
@@ -29426,9 +30280,8 @@ impl ToJson for UserIdentityVerification {
 pub struct UserOrganizationNotificationSettings {
     /// The authenticated user's notification preferences for this organization.
     pub notification_settings: OrganizationNotificationSettings,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29451,7 +30304,7 @@ impl UserOrganizationNotificationSettings {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_notification_settings = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_notification_settings])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_notification_settings])?;
         let (Some(f_notification_settings),) = (f_notification_settings,) else {
             return None;
         };
@@ -29482,9 +30335,8 @@ impl ToJson for UserOrganizationNotificationSettings {
 pub struct UserOrganizationNotificationSettingsUpdate {
     /// The notification settings to store for the current user on this organization.
     pub notification_settings: OrganizationNotificationSettings,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29507,7 +30359,7 @@ impl UserOrganizationNotificationSettingsUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_notification_settings = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_notification_settings])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_notification_settings])?;
         let (Some(f_notification_settings),) = (f_notification_settings,) else {
             return None;
         };
@@ -29574,10 +30426,13 @@ pub struct UserRead {
     pub organization_scoped: Option<bool>,
     /// Always sent; `None` when Polar sends `null`.
     pub email_hash: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UserRead {
@@ -29656,7 +30511,7 @@ impl UserRead {
         let mut f_member_organizations = None;
         let mut f_organization_scoped = None;
         let mut f_email_hash = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -29739,6 +30594,7 @@ impl UserRead {
             organization_scoped: f_organization_scoped,
             email_hash: f_email_hash,
             extra,
+            nulls,
         })
     }
 }
@@ -29769,9 +30625,24 @@ impl ToJson for UserRead {
         json::put(&mut obj, "country", &self.country);
         json::put(&mut obj, "date_of_birth", &self.date_of_birth);
         json::put(&mut obj, "oauth_accounts", &self.oauth_accounts);
-        json::put_opt(&mut obj, "organizations", &self.organizations);
-        json::put_opt(&mut obj, "member_organizations", &self.member_organizations);
-        json::put_opt(&mut obj, "organization_scoped", &self.organization_scoped);
+        json::put_opt(
+            &mut obj,
+            "organizations",
+            &self.organizations,
+            self.nulls.contains(15),
+        );
+        json::put_opt(
+            &mut obj,
+            "member_organizations",
+            &self.member_organizations,
+            self.nulls.contains(16),
+        );
+        json::put_opt(
+            &mut obj,
+            "organization_scoped",
+            &self.organization_scoped,
+            self.nulls.contains(17),
+        );
         json::put(&mut obj, "email_hash", &self.email_hash);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -29785,9 +30656,8 @@ impl ToJson for UserRead {
 pub struct UserScopes {
     /// Always present.
     pub scopes: Vec<Scope>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -29809,7 +30679,7 @@ impl UserScopes {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_scopes = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_scopes])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_scopes])?;
         let (Some(f_scopes),) = (f_scopes,) else {
             return None;
         };
@@ -29844,10 +30714,13 @@ pub struct UserUpdate {
     pub date_of_birth: Option<Date>,
     /// `None` when Polar leaves it out or sends `null`.
     pub accepted_terms_of_service: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UserUpdate {
@@ -29884,7 +30757,7 @@ impl UserUpdate {
         let mut f_country = None;
         let mut f_date_of_birth = None;
         let mut f_accepted_terms_of_service = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_first_name,
@@ -29901,6 +30774,7 @@ impl UserUpdate {
             date_of_birth: f_date_of_birth,
             accepted_terms_of_service: f_accepted_terms_of_service,
             extra,
+            nulls,
         })
     }
 }
@@ -29908,14 +30782,30 @@ impl UserUpdate {
 impl ToJson for UserUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "first_name", &self.first_name);
-        json::put_opt(&mut obj, "last_name", &self.last_name);
-        json::put_opt(&mut obj, "country", &self.country);
-        json::put_opt(&mut obj, "date_of_birth", &self.date_of_birth);
+        json::put_opt(
+            &mut obj,
+            "first_name",
+            &self.first_name,
+            self.nulls.contains(0),
+        );
+        json::put_opt(
+            &mut obj,
+            "last_name",
+            &self.last_name,
+            self.nulls.contains(1),
+        );
+        json::put_opt(&mut obj, "country", &self.country, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "date_of_birth",
+            &self.date_of_birth,
+            self.nulls.contains(3),
+        );
         json::put_opt(
             &mut obj,
             "accepted_terms_of_service",
             &self.accepted_terms_of_service,
+            self.nulls.contains(4),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -29943,10 +30833,13 @@ pub struct VarianceEvent {
     pub averages: Option<BTreeMap<String, String>>,
     /// p99 per-trace value for this event name.
     pub p99: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl VarianceEvent {
@@ -29992,7 +30885,7 @@ impl VarianceEvent {
         let mut f_values = None;
         let mut f_averages = None;
         let mut f_p99 = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_event_id,
@@ -30031,6 +30924,7 @@ impl VarianceEvent {
             averages: f_averages,
             p99: f_p99,
             extra,
+            nulls,
         })
     }
 }
@@ -30043,9 +30937,9 @@ impl ToJson for VarianceEvent {
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
         json::put(&mut obj, "timestamp", &self.timestamp);
-        json::put_opt(&mut obj, "values", &self.values);
-        json::put_opt(&mut obj, "averages", &self.averages);
-        json::put_opt(&mut obj, "p99", &self.p99);
+        json::put_opt(&mut obj, "values", &self.values, self.nulls.contains(5));
+        json::put_opt(&mut obj, "averages", &self.averages, self.nulls.contains(6));
+        json::put_opt(&mut obj, "p99", &self.p99, self.nulls.contains(7));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -30069,10 +30963,13 @@ pub struct ViewCostsAction {
     pub label: String,
     /// Root event id of the single largest outlier trace, deep-linked to its span. Null routes to the costs overview instead.
     pub event_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ViewCostsAction {
@@ -30099,7 +30996,7 @@ impl ViewCostsAction {
         let mut f_type_ = None;
         let mut f_label = None;
         let mut f_event_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_type_, &mut f_label, &mut f_event_id],
         )?;
@@ -30111,6 +31008,7 @@ impl ViewCostsAction {
             label: f_label,
             event_id: f_event_id,
             extra,
+            nulls,
         })
     }
 }
@@ -30118,7 +31016,7 @@ impl ViewCostsAction {
 impl ToJson for ViewCostsAction {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "label", &self.label);
         json::put(&mut obj, "event_id", &self.event_id);
         json::put_extra(&mut obj, &self.extra);
@@ -30139,10 +31037,13 @@ pub struct ViewMetricAction {
     pub label: String,
     /// Slug of the metric this insight is about (e.g. `monthly_recurring_revenue`). The client owns the routing and resolves it to the matching analytics page.
     pub metric: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ViewMetricAction {
@@ -30169,7 +31070,7 @@ impl ViewMetricAction {
         let mut f_type_ = None;
         let mut f_label = None;
         let mut f_metric = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_type_, &mut f_label, &mut f_metric],
         )?;
@@ -30181,6 +31082,7 @@ impl ViewMetricAction {
             label: f_label,
             metric: f_metric,
             extra,
+            nulls,
         })
     }
 }
@@ -30188,7 +31090,7 @@ impl ViewMetricAction {
 impl ToJson for ViewMetricAction {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "type", &self.type_);
+        json::put_opt(&mut obj, "type", &self.type_, self.nulls.contains(0));
         json::put(&mut obj, "label", &self.label);
         json::put(&mut obj, "metric", &self.metric);
         json::put_extra(&mut obj, &self.extra);
@@ -30282,9 +31184,8 @@ pub struct Wallet {
     pub balance: i64,
     /// The currency of the wallet.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -30325,7 +31226,7 @@ impl Wallet {
         let mut f_customer_id = None;
         let mut f_balance = None;
         let mut f_currency = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -30460,9 +31361,8 @@ pub struct WalletTopUpCreate {
     pub amount: i64,
     /// The currency. Currently, only `usd` is supported. It should match the wallet's currency.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -30488,7 +31388,7 @@ impl WalletTopUpCreate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_amount = None;
         let mut f_currency = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_amount, &mut f_currency])?;
         let (Some(f_amount), Some(f_currency)) = (f_amount, f_currency) else {
             return None;
         };

@@ -58,10 +58,13 @@ pub struct LicenseKeyActivate {
     ///
     /// You can store up to **50 key-value pairs**.
     pub meta: Option<BTreeMap<String, MetadataValue>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl LicenseKeyActivate {
@@ -81,6 +84,7 @@ impl LicenseKeyActivate {
             conditions: None,
             meta: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -108,7 +112,7 @@ impl LicenseKeyActivate {
         let mut f_label = None;
         let mut f_conditions = None;
         let mut f_meta = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_key,
@@ -130,6 +134,7 @@ impl LicenseKeyActivate {
             conditions: f_conditions,
             meta: f_meta,
             extra,
+            nulls,
         })
     }
 }
@@ -140,8 +145,13 @@ impl ToJson for LicenseKeyActivate {
         json::put(&mut obj, "key", &self.key);
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put(&mut obj, "label", &self.label);
-        json::put_opt(&mut obj, "conditions", &self.conditions);
-        json::put_opt(&mut obj, "meta", &self.meta);
+        json::put_opt(
+            &mut obj,
+            "conditions",
+            &self.conditions,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "meta", &self.meta, self.nulls.contains(4));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -164,9 +174,8 @@ pub struct LicenseKeyActivationBase {
     pub created_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
     pub modified_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -207,7 +216,7 @@ impl LicenseKeyActivationBase {
         let mut f_meta = None;
         let mut f_created_at = None;
         let mut f_modified_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -281,9 +290,8 @@ pub struct LicenseKeyActivationRead {
     pub modified_at: Option<OffsetDateTime>,
     /// Always present.
     pub license_key: LicenseKeyRead,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -327,7 +335,7 @@ impl LicenseKeyActivationRead {
         let mut f_created_at = None;
         let mut f_modified_at = None;
         let mut f_license_key = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -430,10 +438,13 @@ pub struct LicenseKeyCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl LicenseKeyCustomer {
@@ -509,7 +520,7 @@ impl LicenseKeyCustomer {
         let mut f_deleted_at = None;
         let mut f_first_user_event_at = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -586,6 +597,7 @@ impl LicenseKeyCustomer {
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -597,20 +609,26 @@ impl ToJson for LicenseKeyCustomer {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(5));
         json::put(&mut obj, "email_verified", &self.email_verified);
         json::put(&mut obj, "type", &self.type_);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -631,9 +649,8 @@ pub struct LicenseKeyDeactivate {
     pub organization_id: String,
     /// A UUID. Required.
     pub activation_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -674,7 +691,7 @@ impl LicenseKeyDeactivate {
         let mut f_key = None;
         let mut f_organization_id = None;
         let mut f_activation_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_key, &mut f_organization_id, &mut f_activation_id],
         )?;
@@ -740,9 +757,8 @@ pub struct LicenseKeyRead {
     pub last_validated_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -813,7 +829,7 @@ impl LicenseKeyRead {
         let mut f_validations = None;
         let mut f_last_validated_at = None;
         let mut f_expires_at = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1000,10 +1016,13 @@ pub struct LicenseKeyUpdate {
     pub limit_usage: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub expires_at: Patch<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl LicenseKeyUpdate {
@@ -1024,6 +1043,7 @@ impl LicenseKeyUpdate {
             limit_usage: Patch::Absent,
             expires_at: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1051,7 +1071,7 @@ impl LicenseKeyUpdate {
         let mut f_limit_activations = Patch::Absent;
         let mut f_limit_usage = Patch::Absent;
         let mut f_expires_at = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_status,
@@ -1068,6 +1088,7 @@ impl LicenseKeyUpdate {
             limit_usage: f_limit_usage,
             expires_at: f_expires_at,
             extra,
+            nulls,
         })
     }
 }
@@ -1076,7 +1097,7 @@ impl ToJson for LicenseKeyUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put_patch(&mut obj, "status", &self.status);
-        json::put_opt(&mut obj, "usage", &self.usage);
+        json::put_opt(&mut obj, "usage", &self.usage, self.nulls.contains(1));
         json::put_patch(&mut obj, "limit_activations", &self.limit_activations);
         json::put_patch(&mut obj, "limit_usage", &self.limit_usage);
         json::put_patch(&mut obj, "expires_at", &self.expires_at);
@@ -1114,10 +1135,13 @@ pub struct LicenseKeyValidate {
     ///
     /// You can store up to **50 key-value pairs**.
     pub conditions: Option<BTreeMap<String, MetadataValue>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl LicenseKeyValidate {
@@ -1142,6 +1166,7 @@ impl LicenseKeyValidate {
             increment_usage: Patch::Absent,
             conditions: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1173,7 +1198,7 @@ impl LicenseKeyValidate {
         let mut f_customer_id = Patch::Absent;
         let mut f_increment_usage = Patch::Absent;
         let mut f_conditions = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_key,
@@ -1197,6 +1222,7 @@ impl LicenseKeyValidate {
             increment_usage: f_increment_usage,
             conditions: f_conditions,
             extra,
+            nulls,
         })
     }
 }
@@ -1210,7 +1236,12 @@ impl ToJson for LicenseKeyValidate {
         json::put_patch(&mut obj, "benefit_id", &self.benefit_id);
         json::put_patch(&mut obj, "customer_id", &self.customer_id);
         json::put_patch(&mut obj, "increment_usage", &self.increment_usage);
-        json::put_opt(&mut obj, "conditions", &self.conditions);
+        json::put_opt(
+            &mut obj,
+            "conditions",
+            &self.conditions,
+            self.nulls.contains(6),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1255,9 +1286,8 @@ pub struct LicenseKeyWithActivations {
     pub expires_at: Option<OffsetDateTime>,
     /// Always present.
     pub activations: Vec<LicenseKeyActivationBase>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1331,7 +1361,7 @@ impl LicenseKeyWithActivations {
         let mut f_last_validated_at = None;
         let mut f_expires_at = None;
         let mut f_activations = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,

@@ -215,10 +215,13 @@ impl JsonKey for AggregationFunction {
 pub struct CountAggregation {
     /// `"count"` when present.
     pub func: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CountAggregation {
@@ -229,6 +232,7 @@ impl CountAggregation {
         Self {
             func: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -250,10 +254,11 @@ impl CountAggregation {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_func = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_func])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_func])?;
         Some(Self {
             func: f_func,
             extra,
+            nulls,
         })
     }
 }
@@ -261,7 +266,7 @@ impl CountAggregation {
 impl ToJson for CountAggregation {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "func", &self.func);
+        json::put_opt(&mut obj, "func", &self.func, self.nulls.contains(0));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -276,9 +281,8 @@ pub struct Filter {
     pub conjunction: FilterConjunction,
     /// Required.
     pub clauses: Vec<FilterClausesItem>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -312,7 +316,7 @@ impl Filter {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_conjunction = None;
         let mut f_clauses = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_conjunction, &mut f_clauses])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_conjunction, &mut f_clauses])?;
         let (Some(f_conjunction), Some(f_clauses)) = (f_conjunction, f_clauses) else {
             return None;
         };
@@ -345,9 +349,8 @@ pub struct FilterClause {
     pub operator: FilterOperator,
     /// At most 1000 characters, from -2147483648.0 to 2147483647.0. Required.
     pub value: StringOrIntegerOrBoolean,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -388,7 +391,7 @@ impl FilterClause {
         let mut f_property = None;
         let mut f_operator = None;
         let mut f_value = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_property, &mut f_operator, &mut f_value],
         )?;
@@ -656,9 +659,8 @@ pub struct ListResourceMeter {
     pub items: Vec<Meter>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -684,7 +686,7 @@ impl ListResourceMeter {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -735,10 +737,13 @@ pub struct Meter {
     pub organization_id: String,
     /// Whether the meter is archived and the time it was archived.
     pub archived_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Meter {
@@ -796,7 +801,7 @@ impl Meter {
         let mut f_aggregation = None;
         let mut f_organization_id = None;
         let mut f_archived_at = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -851,6 +856,7 @@ impl Meter {
             organization_id: f_organization_id,
             archived_at: f_archived_at,
             extra,
+            nulls,
         })
     }
 }
@@ -864,12 +870,27 @@ impl ToJson for Meter {
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "unit", &self.unit);
-        json::put_opt(&mut obj, "custom_label", &self.custom_label);
-        json::put_opt(&mut obj, "custom_multiplier", &self.custom_multiplier);
+        json::put_opt(
+            &mut obj,
+            "custom_label",
+            &self.custom_label,
+            self.nulls.contains(6),
+        );
+        json::put_opt(
+            &mut obj,
+            "custom_multiplier",
+            &self.custom_multiplier,
+            self.nulls.contains(7),
+        );
         json::put(&mut obj, "filter", &self.filter);
         json::put(&mut obj, "aggregation", &self.aggregation);
         json::put(&mut obj, "organization_id", &self.organization_id);
-        json::put_opt(&mut obj, "archived_at", &self.archived_at);
+        json::put_opt(
+            &mut obj,
+            "archived_at",
+            &self.archived_at,
+            self.nulls.contains(11),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -906,10 +927,13 @@ pub struct MeterCreate {
     pub aggregation: Aggregation,
     /// The ID of the organization owning the meter. **Required unless you use an organization token.**
     pub organization_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MeterCreate {
@@ -936,6 +960,7 @@ impl MeterCreate {
             aggregation,
             organization_id: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -969,7 +994,7 @@ impl MeterCreate {
         let mut f_filter = None;
         let mut f_aggregation = None;
         let mut f_organization_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -996,6 +1021,7 @@ impl MeterCreate {
             aggregation: f_aggregation,
             organization_id: f_organization_id,
             extra,
+            nulls,
         })
     }
 }
@@ -1003,9 +1029,9 @@ impl MeterCreate {
 impl ToJson for MeterCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "unit", &self.unit);
+        json::put_opt(&mut obj, "unit", &self.unit, self.nulls.contains(2));
         json::put_patch(&mut obj, "custom_label", &self.custom_label);
         json::put_patch(&mut obj, "custom_multiplier", &self.custom_multiplier);
         json::put(&mut obj, "filter", &self.filter);
@@ -1025,9 +1051,8 @@ pub struct MeterQuantities {
     pub quantities: Vec<MeterQuantity>,
     /// The total quantity for the period.
     pub total: f64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1053,7 +1078,7 @@ impl MeterQuantities {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_quantities = None;
         let mut f_total = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_quantities, &mut f_total])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_quantities, &mut f_total])?;
         let (Some(f_quantities), Some(f_total)) = (f_quantities, f_total) else {
             return None;
         };
@@ -1084,9 +1109,8 @@ pub struct MeterQuantity {
     pub timestamp: OffsetDateTime,
     /// The quantity for the current period.
     pub quantity: f64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1112,7 +1136,7 @@ impl MeterQuantity {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_quantity = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_timestamp, &mut f_quantity])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_timestamp, &mut f_quantity])?;
         let (Some(f_timestamp), Some(f_quantity)) = (f_timestamp, f_quantity) else {
             return None;
         };
@@ -1303,10 +1327,13 @@ pub struct MeterUpdate {
     pub aggregation: Patch<Aggregation>,
     /// Whether the meter is archived. Archived meters are no longer used for billing.
     pub is_archived: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MeterUpdate {
@@ -1333,6 +1360,7 @@ impl MeterUpdate {
             aggregation: Patch::Absent,
             is_archived: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1366,7 +1394,7 @@ impl MeterUpdate {
         let mut f_filter = Patch::Absent;
         let mut f_aggregation = Patch::Absent;
         let mut f_is_archived = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1389,6 +1417,7 @@ impl MeterUpdate {
             aggregation: f_aggregation,
             is_archived: f_is_archived,
             extra,
+            nulls,
         })
     }
 }
@@ -1396,7 +1425,7 @@ impl MeterUpdate {
 impl ToJson for MeterUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "unit", &self.unit);
         json::put_patch(&mut obj, "custom_label", &self.custom_label);
@@ -1418,9 +1447,8 @@ pub struct PropertyAggregation {
     pub func: PropertyAggregationFunc,
     /// Required.
     pub property: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1454,7 +1482,7 @@ impl PropertyAggregation {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_func = None;
         let mut f_property = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_func, &mut f_property])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_func, &mut f_property])?;
         let (Some(f_func), Some(f_property)) = (f_func, f_property) else {
             return None;
         };
@@ -1556,10 +1584,13 @@ pub struct UniqueAggregation {
     pub func: Option<String>,
     /// Required.
     pub property: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UniqueAggregation {
@@ -1571,6 +1602,7 @@ impl UniqueAggregation {
             func: None,
             property: property.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1592,7 +1624,7 @@ impl UniqueAggregation {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_func = None;
         let mut f_property = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_func, &mut f_property])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_func, &mut f_property])?;
         let (Some(f_property),) = (f_property,) else {
             return None;
         };
@@ -1600,6 +1632,7 @@ impl UniqueAggregation {
             func: f_func,
             property: f_property,
             extra,
+            nulls,
         })
     }
 }
@@ -1607,7 +1640,7 @@ impl UniqueAggregation {
 impl ToJson for UniqueAggregation {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "func", &self.func);
+        json::put_opt(&mut obj, "func", &self.func, self.nulls.contains(0));
         json::put(&mut obj, "property", &self.property);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)

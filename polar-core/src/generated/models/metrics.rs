@@ -36,9 +36,8 @@ pub struct Metric {
     ///
     /// JSON: `type`
     pub type_: MetricType,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -66,7 +65,7 @@ impl Metric {
         let mut f_slug = None;
         let mut f_display_name = None;
         let mut f_type_ = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_slug, &mut f_display_name, &mut f_type_],
         )?;
@@ -105,10 +104,13 @@ pub struct MetricDashboardCreate {
     pub metrics: Option<Vec<String>>,
     /// The ID of the organization owning this dashboard. **Required unless you use an organization token.**
     pub organization_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MetricDashboardCreate {
@@ -121,6 +123,7 @@ impl MetricDashboardCreate {
             metrics: None,
             organization_id: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -144,7 +147,7 @@ impl MetricDashboardCreate {
         let mut f_name = None;
         let mut f_metrics = None;
         let mut f_organization_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_name, &mut f_metrics, &mut f_organization_id],
         )?;
@@ -156,6 +159,7 @@ impl MetricDashboardCreate {
             metrics: f_metrics,
             organization_id: f_organization_id,
             extra,
+            nulls,
         })
     }
 }
@@ -164,7 +168,7 @@ impl ToJson for MetricDashboardCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "metrics", &self.metrics);
+        json::put_opt(&mut obj, "metrics", &self.metrics, self.nulls.contains(1));
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -188,9 +192,8 @@ pub struct MetricDashboardSchema {
     pub metrics: Vec<String>,
     /// The ID of the organization owning this dashboard.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -231,7 +234,7 @@ impl MetricDashboardSchema {
         let mut f_name = None;
         let mut f_metrics = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -295,9 +298,8 @@ pub struct MetricDashboardUpdate {
     pub name: Patch<String>,
     /// List of metric slugs to display in this dashboard.
     pub metrics: Patch<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -329,7 +331,7 @@ impl MetricDashboardUpdate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_name = Patch::Absent;
         let mut f_metrics = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_metrics])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_name, &mut f_metrics])?;
         Some(Self {
             name: f_name,
             metrics: f_metrics,
@@ -465,10 +467,13 @@ pub struct MetricPeriod {
     pub average_seats_per_customer: Option<Number>,
     /// `None` when Polar leaves it out or sends `null`.
     pub seat_utilization_rate: Option<Number>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MetricPeriod {
@@ -658,7 +663,7 @@ impl MetricPeriod {
         let mut f_cashflow = None;
         let mut f_average_seats_per_customer = None;
         let mut f_seat_utilization_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_timestamp,
@@ -780,6 +785,7 @@ impl MetricPeriod {
             average_seats_per_customer: f_average_seats_per_customer,
             seat_utilization_rate: f_seat_utilization_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -788,184 +794,315 @@ impl ToJson for MetricPeriod {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "timestamp", &self.timestamp);
-        json::put_opt(&mut obj, "active_subscriptions", &self.active_subscriptions);
+        json::put_opt(
+            &mut obj,
+            "active_subscriptions",
+            &self.active_subscriptions,
+            self.nulls.contains(1),
+        );
         json::put_opt(
             &mut obj,
             "committed_subscriptions",
             &self.committed_subscriptions,
+            self.nulls.contains(2),
         );
         json::put_opt(
             &mut obj,
             "monthly_recurring_revenue",
             &self.monthly_recurring_revenue,
+            self.nulls.contains(3),
         );
         json::put_opt(
             &mut obj,
             "trial_monthly_recurring_revenue",
             &self.trial_monthly_recurring_revenue,
+            self.nulls.contains(4),
         );
         json::put_opt(
             &mut obj,
             "committed_monthly_recurring_revenue",
             &self.committed_monthly_recurring_revenue,
+            self.nulls.contains(5),
         );
         json::put_opt(
             &mut obj,
             "trial_committed_monthly_recurring_revenue",
             &self.trial_committed_monthly_recurring_revenue,
+            self.nulls.contains(6),
         );
         json::put_opt(
             &mut obj,
             "average_revenue_per_user",
             &self.average_revenue_per_user,
+            self.nulls.contains(7),
         );
-        json::put_opt(&mut obj, "checkouts", &self.checkouts);
-        json::put_opt(&mut obj, "succeeded_checkouts", &self.succeeded_checkouts);
+        json::put_opt(
+            &mut obj,
+            "checkouts",
+            &self.checkouts,
+            self.nulls.contains(8),
+        );
+        json::put_opt(
+            &mut obj,
+            "succeeded_checkouts",
+            &self.succeeded_checkouts,
+            self.nulls.contains(9),
+        );
         json::put_opt(
             &mut obj,
             "churned_subscriptions",
             &self.churned_subscriptions,
+            self.nulls.contains(10),
         );
-        json::put_opt(&mut obj, "churn_rate", &self.churn_rate);
-        json::put_opt(&mut obj, "seats_total", &self.seats_total);
-        json::put_opt(&mut obj, "seats_claimed", &self.seats_claimed);
-        json::put_opt(&mut obj, "seats_pending", &self.seats_pending);
-        json::put_opt(&mut obj, "seat_customers", &self.seat_customers);
-        json::put_opt(&mut obj, "new_seat_customers", &self.new_seat_customers);
+        json::put_opt(
+            &mut obj,
+            "churn_rate",
+            &self.churn_rate,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_total",
+            &self.seats_total,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_claimed",
+            &self.seats_claimed,
+            self.nulls.contains(13),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_pending",
+            &self.seats_pending,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "seat_customers",
+            &self.seat_customers,
+            self.nulls.contains(15),
+        );
+        json::put_opt(
+            &mut obj,
+            "new_seat_customers",
+            &self.new_seat_customers,
+            self.nulls.contains(16),
+        );
         json::put_opt(
             &mut obj,
             "churned_seat_customers",
             &self.churned_seat_customers,
+            self.nulls.contains(17),
         );
-        json::put_opt(&mut obj, "orders", &self.orders);
-        json::put_opt(&mut obj, "revenue", &self.revenue);
-        json::put_opt(&mut obj, "net_revenue", &self.net_revenue);
-        json::put_opt(&mut obj, "cumulative_revenue", &self.cumulative_revenue);
+        json::put_opt(&mut obj, "orders", &self.orders, self.nulls.contains(18));
+        json::put_opt(&mut obj, "revenue", &self.revenue, self.nulls.contains(19));
+        json::put_opt(
+            &mut obj,
+            "net_revenue",
+            &self.net_revenue,
+            self.nulls.contains(20),
+        );
+        json::put_opt(
+            &mut obj,
+            "cumulative_revenue",
+            &self.cumulative_revenue,
+            self.nulls.contains(21),
+        );
         json::put_opt(
             &mut obj,
             "net_cumulative_revenue",
             &self.net_cumulative_revenue,
+            self.nulls.contains(22),
         );
-        json::put_opt(&mut obj, "costs", &self.costs);
-        json::put_opt(&mut obj, "cumulative_costs", &self.cumulative_costs);
-        json::put_opt(&mut obj, "average_order_value", &self.average_order_value);
+        json::put_opt(&mut obj, "costs", &self.costs, self.nulls.contains(23));
+        json::put_opt(
+            &mut obj,
+            "cumulative_costs",
+            &self.cumulative_costs,
+            self.nulls.contains(24),
+        );
+        json::put_opt(
+            &mut obj,
+            "average_order_value",
+            &self.average_order_value,
+            self.nulls.contains(25),
+        );
         json::put_opt(
             &mut obj,
             "net_average_order_value",
             &self.net_average_order_value,
+            self.nulls.contains(26),
         );
-        json::put_opt(&mut obj, "cost_per_user", &self.cost_per_user);
-        json::put_opt(&mut obj, "active_user_by_event", &self.active_user_by_event);
-        json::put_opt(&mut obj, "one_time_products", &self.one_time_products);
+        json::put_opt(
+            &mut obj,
+            "cost_per_user",
+            &self.cost_per_user,
+            self.nulls.contains(27),
+        );
+        json::put_opt(
+            &mut obj,
+            "active_user_by_event",
+            &self.active_user_by_event,
+            self.nulls.contains(28),
+        );
+        json::put_opt(
+            &mut obj,
+            "one_time_products",
+            &self.one_time_products,
+            self.nulls.contains(29),
+        );
         json::put_opt(
             &mut obj,
             "one_time_products_revenue",
             &self.one_time_products_revenue,
+            self.nulls.contains(30),
         );
         json::put_opt(
             &mut obj,
             "one_time_products_net_revenue",
             &self.one_time_products_net_revenue,
+            self.nulls.contains(31),
         );
-        json::put_opt(&mut obj, "new_subscriptions", &self.new_subscriptions);
+        json::put_opt(
+            &mut obj,
+            "new_subscriptions",
+            &self.new_subscriptions,
+            self.nulls.contains(32),
+        );
         json::put_opt(
             &mut obj,
             "new_subscriptions_revenue",
             &self.new_subscriptions_revenue,
+            self.nulls.contains(33),
         );
         json::put_opt(
             &mut obj,
             "new_subscriptions_net_revenue",
             &self.new_subscriptions_net_revenue,
+            self.nulls.contains(34),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions",
             &self.renewed_subscriptions,
+            self.nulls.contains(35),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions_revenue",
             &self.renewed_subscriptions_revenue,
+            self.nulls.contains(36),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions_net_revenue",
             &self.renewed_subscriptions_net_revenue,
+            self.nulls.contains(37),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions",
             &self.canceled_subscriptions,
+            self.nulls.contains(38),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_customer_service",
             &self.canceled_subscriptions_customer_service,
+            self.nulls.contains(39),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_low_quality",
             &self.canceled_subscriptions_low_quality,
+            self.nulls.contains(40),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_missing_features",
             &self.canceled_subscriptions_missing_features,
+            self.nulls.contains(41),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_switched_service",
             &self.canceled_subscriptions_switched_service,
+            self.nulls.contains(42),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_too_complex",
             &self.canceled_subscriptions_too_complex,
+            self.nulls.contains(43),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_too_expensive",
             &self.canceled_subscriptions_too_expensive,
+            self.nulls.contains(44),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_unused",
             &self.canceled_subscriptions_unused,
+            self.nulls.contains(45),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_other",
             &self.canceled_subscriptions_other,
+            self.nulls.contains(46),
         );
         json::put_opt(
             &mut obj,
             "annual_recurring_revenue",
             &self.annual_recurring_revenue,
+            self.nulls.contains(47),
         );
         json::put_opt(
             &mut obj,
             "committed_annual_recurring_revenue",
             &self.committed_annual_recurring_revenue,
+            self.nulls.contains(48),
         );
-        json::put_opt(&mut obj, "checkouts_conversion", &self.checkouts_conversion);
-        json::put_opt(&mut obj, "ltv", &self.ltv);
-        json::put_opt(&mut obj, "gross_margin", &self.gross_margin);
+        json::put_opt(
+            &mut obj,
+            "checkouts_conversion",
+            &self.checkouts_conversion,
+            self.nulls.contains(49),
+        );
+        json::put_opt(&mut obj, "ltv", &self.ltv, self.nulls.contains(50));
+        json::put_opt(
+            &mut obj,
+            "gross_margin",
+            &self.gross_margin,
+            self.nulls.contains(51),
+        );
         json::put_opt(
             &mut obj,
             "gross_margin_percentage",
             &self.gross_margin_percentage,
+            self.nulls.contains(52),
         );
-        json::put_opt(&mut obj, "cashflow", &self.cashflow);
+        json::put_opt(
+            &mut obj,
+            "cashflow",
+            &self.cashflow,
+            self.nulls.contains(53),
+        );
         json::put_opt(
             &mut obj,
             "average_seats_per_customer",
             &self.average_seats_per_customer,
+            self.nulls.contains(54),
         );
         json::put_opt(
             &mut obj,
             "seat_utilization_rate",
             &self.seat_utilization_rate,
+            self.nulls.contains(55),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -1158,10 +1295,13 @@ pub struct Metrics {
     pub average_seats_per_customer: Option<Metric>,
     /// `None` when Polar leaves it out or sends `null`.
     pub seat_utilization_rate: Option<Metric>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Metrics {
@@ -1348,7 +1488,7 @@ impl Metrics {
         let mut f_cashflow = None;
         let mut f_average_seats_per_customer = None;
         let mut f_seat_utilization_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_active_subscriptions,
@@ -1465,6 +1605,7 @@ impl Metrics {
             average_seats_per_customer: f_average_seats_per_customer,
             seat_utilization_rate: f_seat_utilization_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -1472,184 +1613,315 @@ impl Metrics {
 impl ToJson for Metrics {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "active_subscriptions", &self.active_subscriptions);
+        json::put_opt(
+            &mut obj,
+            "active_subscriptions",
+            &self.active_subscriptions,
+            self.nulls.contains(0),
+        );
         json::put_opt(
             &mut obj,
             "committed_subscriptions",
             &self.committed_subscriptions,
+            self.nulls.contains(1),
         );
         json::put_opt(
             &mut obj,
             "monthly_recurring_revenue",
             &self.monthly_recurring_revenue,
+            self.nulls.contains(2),
         );
         json::put_opt(
             &mut obj,
             "trial_monthly_recurring_revenue",
             &self.trial_monthly_recurring_revenue,
+            self.nulls.contains(3),
         );
         json::put_opt(
             &mut obj,
             "committed_monthly_recurring_revenue",
             &self.committed_monthly_recurring_revenue,
+            self.nulls.contains(4),
         );
         json::put_opt(
             &mut obj,
             "trial_committed_monthly_recurring_revenue",
             &self.trial_committed_monthly_recurring_revenue,
+            self.nulls.contains(5),
         );
         json::put_opt(
             &mut obj,
             "average_revenue_per_user",
             &self.average_revenue_per_user,
+            self.nulls.contains(6),
         );
-        json::put_opt(&mut obj, "checkouts", &self.checkouts);
-        json::put_opt(&mut obj, "succeeded_checkouts", &self.succeeded_checkouts);
+        json::put_opt(
+            &mut obj,
+            "checkouts",
+            &self.checkouts,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "succeeded_checkouts",
+            &self.succeeded_checkouts,
+            self.nulls.contains(8),
+        );
         json::put_opt(
             &mut obj,
             "churned_subscriptions",
             &self.churned_subscriptions,
+            self.nulls.contains(9),
         );
-        json::put_opt(&mut obj, "churn_rate", &self.churn_rate);
-        json::put_opt(&mut obj, "seats_total", &self.seats_total);
-        json::put_opt(&mut obj, "seats_claimed", &self.seats_claimed);
-        json::put_opt(&mut obj, "seats_pending", &self.seats_pending);
-        json::put_opt(&mut obj, "seat_customers", &self.seat_customers);
-        json::put_opt(&mut obj, "new_seat_customers", &self.new_seat_customers);
+        json::put_opt(
+            &mut obj,
+            "churn_rate",
+            &self.churn_rate,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_total",
+            &self.seats_total,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_claimed",
+            &self.seats_claimed,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_pending",
+            &self.seats_pending,
+            self.nulls.contains(13),
+        );
+        json::put_opt(
+            &mut obj,
+            "seat_customers",
+            &self.seat_customers,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "new_seat_customers",
+            &self.new_seat_customers,
+            self.nulls.contains(15),
+        );
         json::put_opt(
             &mut obj,
             "churned_seat_customers",
             &self.churned_seat_customers,
+            self.nulls.contains(16),
         );
-        json::put_opt(&mut obj, "orders", &self.orders);
-        json::put_opt(&mut obj, "revenue", &self.revenue);
-        json::put_opt(&mut obj, "net_revenue", &self.net_revenue);
-        json::put_opt(&mut obj, "cumulative_revenue", &self.cumulative_revenue);
+        json::put_opt(&mut obj, "orders", &self.orders, self.nulls.contains(17));
+        json::put_opt(&mut obj, "revenue", &self.revenue, self.nulls.contains(18));
+        json::put_opt(
+            &mut obj,
+            "net_revenue",
+            &self.net_revenue,
+            self.nulls.contains(19),
+        );
+        json::put_opt(
+            &mut obj,
+            "cumulative_revenue",
+            &self.cumulative_revenue,
+            self.nulls.contains(20),
+        );
         json::put_opt(
             &mut obj,
             "net_cumulative_revenue",
             &self.net_cumulative_revenue,
+            self.nulls.contains(21),
         );
-        json::put_opt(&mut obj, "costs", &self.costs);
-        json::put_opt(&mut obj, "cumulative_costs", &self.cumulative_costs);
-        json::put_opt(&mut obj, "average_order_value", &self.average_order_value);
+        json::put_opt(&mut obj, "costs", &self.costs, self.nulls.contains(22));
+        json::put_opt(
+            &mut obj,
+            "cumulative_costs",
+            &self.cumulative_costs,
+            self.nulls.contains(23),
+        );
+        json::put_opt(
+            &mut obj,
+            "average_order_value",
+            &self.average_order_value,
+            self.nulls.contains(24),
+        );
         json::put_opt(
             &mut obj,
             "net_average_order_value",
             &self.net_average_order_value,
+            self.nulls.contains(25),
         );
-        json::put_opt(&mut obj, "cost_per_user", &self.cost_per_user);
-        json::put_opt(&mut obj, "active_user_by_event", &self.active_user_by_event);
-        json::put_opt(&mut obj, "one_time_products", &self.one_time_products);
+        json::put_opt(
+            &mut obj,
+            "cost_per_user",
+            &self.cost_per_user,
+            self.nulls.contains(26),
+        );
+        json::put_opt(
+            &mut obj,
+            "active_user_by_event",
+            &self.active_user_by_event,
+            self.nulls.contains(27),
+        );
+        json::put_opt(
+            &mut obj,
+            "one_time_products",
+            &self.one_time_products,
+            self.nulls.contains(28),
+        );
         json::put_opt(
             &mut obj,
             "one_time_products_revenue",
             &self.one_time_products_revenue,
+            self.nulls.contains(29),
         );
         json::put_opt(
             &mut obj,
             "one_time_products_net_revenue",
             &self.one_time_products_net_revenue,
+            self.nulls.contains(30),
         );
-        json::put_opt(&mut obj, "new_subscriptions", &self.new_subscriptions);
+        json::put_opt(
+            &mut obj,
+            "new_subscriptions",
+            &self.new_subscriptions,
+            self.nulls.contains(31),
+        );
         json::put_opt(
             &mut obj,
             "new_subscriptions_revenue",
             &self.new_subscriptions_revenue,
+            self.nulls.contains(32),
         );
         json::put_opt(
             &mut obj,
             "new_subscriptions_net_revenue",
             &self.new_subscriptions_net_revenue,
+            self.nulls.contains(33),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions",
             &self.renewed_subscriptions,
+            self.nulls.contains(34),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions_revenue",
             &self.renewed_subscriptions_revenue,
+            self.nulls.contains(35),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions_net_revenue",
             &self.renewed_subscriptions_net_revenue,
+            self.nulls.contains(36),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions",
             &self.canceled_subscriptions,
+            self.nulls.contains(37),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_customer_service",
             &self.canceled_subscriptions_customer_service,
+            self.nulls.contains(38),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_low_quality",
             &self.canceled_subscriptions_low_quality,
+            self.nulls.contains(39),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_missing_features",
             &self.canceled_subscriptions_missing_features,
+            self.nulls.contains(40),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_switched_service",
             &self.canceled_subscriptions_switched_service,
+            self.nulls.contains(41),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_too_complex",
             &self.canceled_subscriptions_too_complex,
+            self.nulls.contains(42),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_too_expensive",
             &self.canceled_subscriptions_too_expensive,
+            self.nulls.contains(43),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_unused",
             &self.canceled_subscriptions_unused,
+            self.nulls.contains(44),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_other",
             &self.canceled_subscriptions_other,
+            self.nulls.contains(45),
         );
         json::put_opt(
             &mut obj,
             "annual_recurring_revenue",
             &self.annual_recurring_revenue,
+            self.nulls.contains(46),
         );
         json::put_opt(
             &mut obj,
             "committed_annual_recurring_revenue",
             &self.committed_annual_recurring_revenue,
+            self.nulls.contains(47),
         );
-        json::put_opt(&mut obj, "checkouts_conversion", &self.checkouts_conversion);
-        json::put_opt(&mut obj, "ltv", &self.ltv);
-        json::put_opt(&mut obj, "gross_margin", &self.gross_margin);
+        json::put_opt(
+            &mut obj,
+            "checkouts_conversion",
+            &self.checkouts_conversion,
+            self.nulls.contains(48),
+        );
+        json::put_opt(&mut obj, "ltv", &self.ltv, self.nulls.contains(49));
+        json::put_opt(
+            &mut obj,
+            "gross_margin",
+            &self.gross_margin,
+            self.nulls.contains(50),
+        );
         json::put_opt(
             &mut obj,
             "gross_margin_percentage",
             &self.gross_margin_percentage,
+            self.nulls.contains(51),
         );
-        json::put_opt(&mut obj, "cashflow", &self.cashflow);
+        json::put_opt(
+            &mut obj,
+            "cashflow",
+            &self.cashflow,
+            self.nulls.contains(52),
+        );
         json::put_opt(
             &mut obj,
             "average_seats_per_customer",
             &self.average_seats_per_customer,
+            self.nulls.contains(53),
         );
         json::put_opt(
             &mut obj,
             "seat_utilization_rate",
             &self.seat_utilization_rate,
+            self.nulls.contains(54),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -1665,9 +1937,8 @@ pub struct MetricsIntervalLimit {
     pub min_days: i64,
     /// Maximum number of days for this interval.
     pub max_days: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1693,7 +1964,7 @@ impl MetricsIntervalLimit {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_min_days = None;
         let mut f_max_days = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_min_days, &mut f_max_days])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_min_days, &mut f_max_days])?;
         let (Some(f_min_days), Some(f_max_days)) = (f_min_days, f_max_days) else {
             return None;
         };
@@ -1730,9 +2001,8 @@ pub struct MetricsIntervalsLimits {
     pub month: MetricsIntervalLimit,
     /// Limits for the year interval.
     pub year: MetricsIntervalLimit,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1764,7 +2034,7 @@ impl MetricsIntervalsLimits {
         let mut f_week = None;
         let mut f_month = None;
         let mut f_year = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_hour,
@@ -1812,9 +2082,8 @@ pub struct MetricsLimits {
     pub min_date: Date,
     /// Limits for each interval.
     pub intervals: MetricsIntervalsLimits,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1840,7 +2109,7 @@ impl MetricsLimits {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_min_date = None;
         let mut f_intervals = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_min_date, &mut f_intervals])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_min_date, &mut f_intervals])?;
         let (Some(f_min_date), Some(f_intervals)) = (f_min_date, f_intervals) else {
             return None;
         };
@@ -1873,9 +2142,8 @@ pub struct MetricsResponse {
     pub totals: MetricsTotals,
     /// Information about the returned metrics.
     pub metrics: Metrics,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1903,7 +2171,7 @@ impl MetricsResponse {
         let mut f_periods = None;
         let mut f_totals = None;
         let mut f_metrics = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_periods, &mut f_totals, &mut f_metrics],
         )?;
@@ -2046,10 +2314,13 @@ pub struct MetricsTotals {
     pub average_seats_per_customer: Option<Number>,
     /// `None` when Polar leaves it out or sends `null`.
     pub seat_utilization_rate: Option<Number>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl MetricsTotals {
@@ -2236,7 +2507,7 @@ impl MetricsTotals {
         let mut f_cashflow = None;
         let mut f_average_seats_per_customer = None;
         let mut f_seat_utilization_rate = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_active_subscriptions,
@@ -2353,6 +2624,7 @@ impl MetricsTotals {
             average_seats_per_customer: f_average_seats_per_customer,
             seat_utilization_rate: f_seat_utilization_rate,
             extra,
+            nulls,
         })
     }
 }
@@ -2360,184 +2632,315 @@ impl MetricsTotals {
 impl ToJson for MetricsTotals {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "active_subscriptions", &self.active_subscriptions);
+        json::put_opt(
+            &mut obj,
+            "active_subscriptions",
+            &self.active_subscriptions,
+            self.nulls.contains(0),
+        );
         json::put_opt(
             &mut obj,
             "committed_subscriptions",
             &self.committed_subscriptions,
+            self.nulls.contains(1),
         );
         json::put_opt(
             &mut obj,
             "monthly_recurring_revenue",
             &self.monthly_recurring_revenue,
+            self.nulls.contains(2),
         );
         json::put_opt(
             &mut obj,
             "trial_monthly_recurring_revenue",
             &self.trial_monthly_recurring_revenue,
+            self.nulls.contains(3),
         );
         json::put_opt(
             &mut obj,
             "committed_monthly_recurring_revenue",
             &self.committed_monthly_recurring_revenue,
+            self.nulls.contains(4),
         );
         json::put_opt(
             &mut obj,
             "trial_committed_monthly_recurring_revenue",
             &self.trial_committed_monthly_recurring_revenue,
+            self.nulls.contains(5),
         );
         json::put_opt(
             &mut obj,
             "average_revenue_per_user",
             &self.average_revenue_per_user,
+            self.nulls.contains(6),
         );
-        json::put_opt(&mut obj, "checkouts", &self.checkouts);
-        json::put_opt(&mut obj, "succeeded_checkouts", &self.succeeded_checkouts);
+        json::put_opt(
+            &mut obj,
+            "checkouts",
+            &self.checkouts,
+            self.nulls.contains(7),
+        );
+        json::put_opt(
+            &mut obj,
+            "succeeded_checkouts",
+            &self.succeeded_checkouts,
+            self.nulls.contains(8),
+        );
         json::put_opt(
             &mut obj,
             "churned_subscriptions",
             &self.churned_subscriptions,
+            self.nulls.contains(9),
         );
-        json::put_opt(&mut obj, "churn_rate", &self.churn_rate);
-        json::put_opt(&mut obj, "seats_total", &self.seats_total);
-        json::put_opt(&mut obj, "seats_claimed", &self.seats_claimed);
-        json::put_opt(&mut obj, "seats_pending", &self.seats_pending);
-        json::put_opt(&mut obj, "seat_customers", &self.seat_customers);
-        json::put_opt(&mut obj, "new_seat_customers", &self.new_seat_customers);
+        json::put_opt(
+            &mut obj,
+            "churn_rate",
+            &self.churn_rate,
+            self.nulls.contains(10),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_total",
+            &self.seats_total,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_claimed",
+            &self.seats_claimed,
+            self.nulls.contains(12),
+        );
+        json::put_opt(
+            &mut obj,
+            "seats_pending",
+            &self.seats_pending,
+            self.nulls.contains(13),
+        );
+        json::put_opt(
+            &mut obj,
+            "seat_customers",
+            &self.seat_customers,
+            self.nulls.contains(14),
+        );
+        json::put_opt(
+            &mut obj,
+            "new_seat_customers",
+            &self.new_seat_customers,
+            self.nulls.contains(15),
+        );
         json::put_opt(
             &mut obj,
             "churned_seat_customers",
             &self.churned_seat_customers,
+            self.nulls.contains(16),
         );
-        json::put_opt(&mut obj, "orders", &self.orders);
-        json::put_opt(&mut obj, "revenue", &self.revenue);
-        json::put_opt(&mut obj, "net_revenue", &self.net_revenue);
-        json::put_opt(&mut obj, "cumulative_revenue", &self.cumulative_revenue);
+        json::put_opt(&mut obj, "orders", &self.orders, self.nulls.contains(17));
+        json::put_opt(&mut obj, "revenue", &self.revenue, self.nulls.contains(18));
+        json::put_opt(
+            &mut obj,
+            "net_revenue",
+            &self.net_revenue,
+            self.nulls.contains(19),
+        );
+        json::put_opt(
+            &mut obj,
+            "cumulative_revenue",
+            &self.cumulative_revenue,
+            self.nulls.contains(20),
+        );
         json::put_opt(
             &mut obj,
             "net_cumulative_revenue",
             &self.net_cumulative_revenue,
+            self.nulls.contains(21),
         );
-        json::put_opt(&mut obj, "costs", &self.costs);
-        json::put_opt(&mut obj, "cumulative_costs", &self.cumulative_costs);
-        json::put_opt(&mut obj, "average_order_value", &self.average_order_value);
+        json::put_opt(&mut obj, "costs", &self.costs, self.nulls.contains(22));
+        json::put_opt(
+            &mut obj,
+            "cumulative_costs",
+            &self.cumulative_costs,
+            self.nulls.contains(23),
+        );
+        json::put_opt(
+            &mut obj,
+            "average_order_value",
+            &self.average_order_value,
+            self.nulls.contains(24),
+        );
         json::put_opt(
             &mut obj,
             "net_average_order_value",
             &self.net_average_order_value,
+            self.nulls.contains(25),
         );
-        json::put_opt(&mut obj, "cost_per_user", &self.cost_per_user);
-        json::put_opt(&mut obj, "active_user_by_event", &self.active_user_by_event);
-        json::put_opt(&mut obj, "one_time_products", &self.one_time_products);
+        json::put_opt(
+            &mut obj,
+            "cost_per_user",
+            &self.cost_per_user,
+            self.nulls.contains(26),
+        );
+        json::put_opt(
+            &mut obj,
+            "active_user_by_event",
+            &self.active_user_by_event,
+            self.nulls.contains(27),
+        );
+        json::put_opt(
+            &mut obj,
+            "one_time_products",
+            &self.one_time_products,
+            self.nulls.contains(28),
+        );
         json::put_opt(
             &mut obj,
             "one_time_products_revenue",
             &self.one_time_products_revenue,
+            self.nulls.contains(29),
         );
         json::put_opt(
             &mut obj,
             "one_time_products_net_revenue",
             &self.one_time_products_net_revenue,
+            self.nulls.contains(30),
         );
-        json::put_opt(&mut obj, "new_subscriptions", &self.new_subscriptions);
+        json::put_opt(
+            &mut obj,
+            "new_subscriptions",
+            &self.new_subscriptions,
+            self.nulls.contains(31),
+        );
         json::put_opt(
             &mut obj,
             "new_subscriptions_revenue",
             &self.new_subscriptions_revenue,
+            self.nulls.contains(32),
         );
         json::put_opt(
             &mut obj,
             "new_subscriptions_net_revenue",
             &self.new_subscriptions_net_revenue,
+            self.nulls.contains(33),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions",
             &self.renewed_subscriptions,
+            self.nulls.contains(34),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions_revenue",
             &self.renewed_subscriptions_revenue,
+            self.nulls.contains(35),
         );
         json::put_opt(
             &mut obj,
             "renewed_subscriptions_net_revenue",
             &self.renewed_subscriptions_net_revenue,
+            self.nulls.contains(36),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions",
             &self.canceled_subscriptions,
+            self.nulls.contains(37),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_customer_service",
             &self.canceled_subscriptions_customer_service,
+            self.nulls.contains(38),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_low_quality",
             &self.canceled_subscriptions_low_quality,
+            self.nulls.contains(39),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_missing_features",
             &self.canceled_subscriptions_missing_features,
+            self.nulls.contains(40),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_switched_service",
             &self.canceled_subscriptions_switched_service,
+            self.nulls.contains(41),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_too_complex",
             &self.canceled_subscriptions_too_complex,
+            self.nulls.contains(42),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_too_expensive",
             &self.canceled_subscriptions_too_expensive,
+            self.nulls.contains(43),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_unused",
             &self.canceled_subscriptions_unused,
+            self.nulls.contains(44),
         );
         json::put_opt(
             &mut obj,
             "canceled_subscriptions_other",
             &self.canceled_subscriptions_other,
+            self.nulls.contains(45),
         );
         json::put_opt(
             &mut obj,
             "annual_recurring_revenue",
             &self.annual_recurring_revenue,
+            self.nulls.contains(46),
         );
         json::put_opt(
             &mut obj,
             "committed_annual_recurring_revenue",
             &self.committed_annual_recurring_revenue,
+            self.nulls.contains(47),
         );
-        json::put_opt(&mut obj, "checkouts_conversion", &self.checkouts_conversion);
-        json::put_opt(&mut obj, "ltv", &self.ltv);
-        json::put_opt(&mut obj, "gross_margin", &self.gross_margin);
+        json::put_opt(
+            &mut obj,
+            "checkouts_conversion",
+            &self.checkouts_conversion,
+            self.nulls.contains(48),
+        );
+        json::put_opt(&mut obj, "ltv", &self.ltv, self.nulls.contains(49));
+        json::put_opt(
+            &mut obj,
+            "gross_margin",
+            &self.gross_margin,
+            self.nulls.contains(50),
+        );
         json::put_opt(
             &mut obj,
             "gross_margin_percentage",
             &self.gross_margin_percentage,
+            self.nulls.contains(51),
         );
-        json::put_opt(&mut obj, "cashflow", &self.cashflow);
+        json::put_opt(
+            &mut obj,
+            "cashflow",
+            &self.cashflow,
+            self.nulls.contains(52),
+        );
         json::put_opt(
             &mut obj,
             "average_seats_per_customer",
             &self.average_seats_per_customer,
+            self.nulls.contains(53),
         );
         json::put_opt(
             &mut obj,
             "seat_utilization_rate",
             &self.seat_utilization_rate,
+            self.nulls.contains(54),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)

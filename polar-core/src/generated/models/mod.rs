@@ -11,8 +11,8 @@
 //! Types convert to and from JSON with [`crate::json::from_slice`] / [`crate::json::to_vec`]
 //! and implement serde's `Serialize`/`Deserialize`. Open by construction: enums and unions
 //! have an `Unknown` variant that keeps what Polar sent, and structs keep properties the
-//! spec does not describe, and explicit `null`s, in `extra`. Unions have accessors for the
-//! properties all their variants share (`customer.email()`).
+//! spec does not describe in `extra`, and which optional ones came as `null` in `nulls`.
+//! Unions have accessors for the properties all their variants share (`customer.email()`).
 
 pub mod benefit_grants;
 #[doc(hidden)]

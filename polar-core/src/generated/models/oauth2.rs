@@ -38,10 +38,13 @@ pub struct AuthorizationCodeTokenRequest {
     pub redirect_uri: String,
     /// The PKCE code verifier (RFC 7636), when the authorization request sent a code challenge.
     pub code_verifier: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AuthorizationCodeTokenRequest {
@@ -70,6 +73,7 @@ impl AuthorizationCodeTokenRequest {
             redirect_uri: redirect_uri.into(),
             code_verifier: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -98,7 +102,7 @@ impl AuthorizationCodeTokenRequest {
         let mut f_code = None;
         let mut f_redirect_uri = None;
         let mut f_code_verifier = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -121,6 +125,7 @@ impl AuthorizationCodeTokenRequest {
             redirect_uri: f_redirect_uri,
             code_verifier: f_code_verifier,
             extra,
+            nulls,
         })
     }
 }
@@ -133,7 +138,12 @@ impl ToJson for AuthorizationCodeTokenRequest {
         json::put(&mut obj, "client_secret", &self.client_secret);
         json::put(&mut obj, "code", &self.code);
         json::put(&mut obj, "redirect_uri", &self.redirect_uri);
-        json::put_opt(&mut obj, "code_verifier", &self.code_verifier);
+        json::put_opt(
+            &mut obj,
+            "code_verifier",
+            &self.code_verifier,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -150,9 +160,8 @@ pub struct AuthorizeOrganization {
     pub slug: String,
     /// Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -180,7 +189,7 @@ impl AuthorizeOrganization {
         let mut f_id = None;
         let mut f_slug = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_slug, &mut f_avatar_url],
         )?;
@@ -224,10 +233,13 @@ pub struct AuthorizeResponseOrganization {
     pub requires_single_organization: Option<bool>,
     /// Polar's default is `{"benefits:read":"Read benefits","benefits:write":"Create or modify benefits","checkout_links:read":"Read checkout links","checkout_links:write":"Create or modify checkout links","checkouts:read":"Read checkout sessions","checkouts:write":"Create or modify checkout sessions","custom_fields:read":"Read custom fields","custom_fields:write":"Create or modify custom fields","customer_meters:read":"Read customer meters","customer_portal:read":"Read your orders, subscriptions and benefits","customer_portal:write":"Create or modify your orders, subscriptions and benefits","customer_seats:read":"Read customer seats","customer_seats:write":"Create or modify customer seats","customer_sessions:write":"Create or modify customer sessions","customers:read":"Read customers","customers:write":"Create or modify customers","discounts:read":"Read discounts","discounts:write":"Create or modify discounts","disputes:read":"Read disputes","disputes:write":"Create or modify disputes","email":"Read your email address","events:read":"Read events","events:write":"Create events","files:read":"Read file uploads","files:write":"Create or modify file uploads","license_keys:read":"Read license keys","license_keys:write":"Modify license keys","member_sessions:write":"Create or modify member sessions","members:read":"Read members","members:write":"Create or modify members","meters:read":"Read meters","meters:write":"Create or modify meters","metrics:read":"Read metrics","metrics:write":"Create or modify metric definitions","notification_recipients:read":"Read notification recipients","notification_recipients:write":"Create or modify notification recipients","notifications:read":"Read notifications","notifications:write":"Mark notifications as read","openid":"OpenID","orders:read":"Read orders made on your organizations","orders:write":"Modify orders made on your organizations","organization_access_tokens:read":"Read organization access tokens","organization_access_tokens:write":"Create or modify organization access tokens","organizations:read":"Read your organizations","organizations:write":"Create or modify organizations","payments:read":"Read payments made on your organizations","payouts:read":"Read payouts","payouts:write":"Create or modify payouts","products:read":"Read products","products:write":"Create or modify products","profile":"Read your profile","refunds:read":"Read refunds made on your organizations","refunds:write":"Create or modify refunds","subscriptions:read":"Read subscriptions made on your organizations","subscriptions:write":"Create or modify subscriptions made on your organizations","transactions:read":"Read transactions","transactions:write":"Create or modify transactions","user:read":"Read your user account","user:write":"Manage your user account","wallets:read":"Read wallets","wallets:write":"Create or modify wallets","webhooks:read":"Read webhooks","webhooks:write":"Create or modify webhooks"}`. `None` when Polar leaves it out or sends `null`.
     pub scope_display_names: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AuthorizeResponseOrganization {
@@ -269,7 +281,7 @@ impl AuthorizeResponseOrganization {
         let mut f_organizations = None;
         let mut f_requires_single_organization = None;
         let mut f_scope_display_names = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_client,
@@ -294,6 +306,7 @@ impl AuthorizeResponseOrganization {
             requires_single_organization: f_requires_single_organization,
             scope_display_names: f_scope_display_names,
             extra,
+            nulls,
         })
     }
 }
@@ -310,8 +323,14 @@ impl ToJson for AuthorizeResponseOrganization {
             &mut obj,
             "requires_single_organization",
             &self.requires_single_organization,
+            self.nulls.contains(5),
         );
-        json::put_opt(&mut obj, "scope_display_names", &self.scope_display_names);
+        json::put_opt(
+            &mut obj,
+            "scope_display_names",
+            &self.scope_display_names,
+            self.nulls.contains(6),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -334,10 +353,13 @@ pub struct AuthorizeResponseUser {
     pub requires_single_organization: Option<bool>,
     /// Polar's default is `{"benefits:read":"Read benefits","benefits:write":"Create or modify benefits","checkout_links:read":"Read checkout links","checkout_links:write":"Create or modify checkout links","checkouts:read":"Read checkout sessions","checkouts:write":"Create or modify checkout sessions","custom_fields:read":"Read custom fields","custom_fields:write":"Create or modify custom fields","customer_meters:read":"Read customer meters","customer_portal:read":"Read your orders, subscriptions and benefits","customer_portal:write":"Create or modify your orders, subscriptions and benefits","customer_seats:read":"Read customer seats","customer_seats:write":"Create or modify customer seats","customer_sessions:write":"Create or modify customer sessions","customers:read":"Read customers","customers:write":"Create or modify customers","discounts:read":"Read discounts","discounts:write":"Create or modify discounts","disputes:read":"Read disputes","disputes:write":"Create or modify disputes","email":"Read your email address","events:read":"Read events","events:write":"Create events","files:read":"Read file uploads","files:write":"Create or modify file uploads","license_keys:read":"Read license keys","license_keys:write":"Modify license keys","member_sessions:write":"Create or modify member sessions","members:read":"Read members","members:write":"Create or modify members","meters:read":"Read meters","meters:write":"Create or modify meters","metrics:read":"Read metrics","metrics:write":"Create or modify metric definitions","notification_recipients:read":"Read notification recipients","notification_recipients:write":"Create or modify notification recipients","notifications:read":"Read notifications","notifications:write":"Mark notifications as read","openid":"OpenID","orders:read":"Read orders made on your organizations","orders:write":"Modify orders made on your organizations","organization_access_tokens:read":"Read organization access tokens","organization_access_tokens:write":"Create or modify organization access tokens","organizations:read":"Read your organizations","organizations:write":"Create or modify organizations","payments:read":"Read payments made on your organizations","payouts:read":"Read payouts","payouts:write":"Create or modify payouts","products:read":"Read products","products:write":"Create or modify products","profile":"Read your profile","refunds:read":"Read refunds made on your organizations","refunds:write":"Create or modify refunds","subscriptions:read":"Read subscriptions made on your organizations","subscriptions:write":"Create or modify subscriptions made on your organizations","transactions:read":"Read transactions","transactions:write":"Create or modify transactions","user:read":"Read your user account","user:write":"Manage your user account","wallets:read":"Read wallets","wallets:write":"Create or modify wallets","webhooks:read":"Read webhooks","webhooks:write":"Create or modify webhooks"}`. `None` when Polar leaves it out or sends `null`.
     pub scope_display_names: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl AuthorizeResponseUser {
@@ -379,7 +401,7 @@ impl AuthorizeResponseUser {
         let mut f_organizations = None;
         let mut f_requires_single_organization = None;
         let mut f_scope_display_names = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_client,
@@ -404,6 +426,7 @@ impl AuthorizeResponseUser {
             requires_single_organization: f_requires_single_organization,
             scope_display_names: f_scope_display_names,
             extra,
+            nulls,
         })
     }
 }
@@ -420,8 +443,14 @@ impl ToJson for AuthorizeResponseUser {
             &mut obj,
             "requires_single_organization",
             &self.requires_single_organization,
+            self.nulls.contains(5),
         );
-        json::put_opt(&mut obj, "scope_display_names", &self.scope_display_names);
+        json::put_opt(
+            &mut obj,
+            "scope_display_names",
+            &self.scope_display_names,
+            self.nulls.contains(6),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -438,9 +467,8 @@ pub struct AuthorizeUser {
     pub email: String,
     /// Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -468,7 +496,7 @@ impl AuthorizeUser {
         let mut f_id = None;
         let mut f_email = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_id, &mut f_email, &mut f_avatar_url],
         )?;
@@ -508,9 +536,8 @@ pub struct IntrospectTokenRequest {
     pub client_id: String,
     /// Required.
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -555,7 +582,7 @@ impl IntrospectTokenRequest {
         let mut f_token_type_hint = Patch::Absent;
         let mut f_client_id = None;
         let mut f_client_secret = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_token,
@@ -618,9 +645,8 @@ pub struct IntrospectTokenResponse {
     pub exp: i64,
     /// Always present.
     pub iat: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -676,7 +702,7 @@ impl IntrospectTokenResponse {
         let mut f_iss = None;
         let mut f_exp = None;
         let mut f_iat = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_active,
@@ -777,9 +803,8 @@ pub struct OAuth2ClientPublic {
     pub tos_uri: Option<String>,
     /// Always sent; `None` when Polar sends `null`.
     pub policy_uri: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -826,7 +851,7 @@ impl OAuth2ClientPublic {
         let mut f_logo_uri = None;
         let mut f_tos_uri = None;
         let mut f_policy_uri = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1400,9 +1425,8 @@ pub struct RefreshTokenRequest {
     pub client_secret: Secret,
     /// Required.
     pub refresh_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1447,7 +1471,7 @@ impl RefreshTokenRequest {
         let mut f_client_id = None;
         let mut f_client_secret = None;
         let mut f_refresh_token = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -1495,9 +1519,8 @@ pub struct RevokeTokenRequest {
     pub client_id: String,
     /// Required.
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1542,7 +1565,7 @@ impl RevokeTokenRequest {
         let mut f_token_type_hint = Patch::Absent;
         let mut f_client_id = None;
         let mut f_client_secret = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_token,
@@ -1583,9 +1606,8 @@ impl ToJson for RevokeTokenRequest {
 /// Spec: `#/components/schemas/RevokeTokenResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeTokenResponse {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1606,7 +1628,7 @@ impl RevokeTokenResponse {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [])?;
         Some(Self { extra })
     }
 }
@@ -1959,10 +1981,13 @@ pub struct TokenResponse {
     pub scope: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub id_token: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl TokenResponse {
@@ -2001,7 +2026,7 @@ impl TokenResponse {
         let mut f_refresh_token = None;
         let mut f_scope = None;
         let mut f_id_token = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_access_token,
@@ -2024,6 +2049,7 @@ impl TokenResponse {
             scope: f_scope,
             id_token: f_id_token,
             extra,
+            nulls,
         })
     }
 }
@@ -2034,9 +2060,14 @@ impl ToJson for TokenResponse {
         json::put(&mut obj, "access_token", &self.access_token);
         obj.insert("token_type".to_owned(), Value::from("Bearer"));
         json::put(&mut obj, "expires_in", &self.expires_in);
-        json::put_opt(&mut obj, "refresh_token", &self.refresh_token);
+        json::put_opt(
+            &mut obj,
+            "refresh_token",
+            &self.refresh_token,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "scope", &self.scope);
-        json::put_opt(&mut obj, "id_token", &self.id_token);
+        json::put_opt(&mut obj, "id_token", &self.id_token, self.nulls.contains(5));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2051,10 +2082,13 @@ pub struct UserInfoOrganization {
     pub sub: String,
     /// `None` when Polar leaves it out or sends `null`.
     pub name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UserInfoOrganization {
@@ -2077,7 +2111,7 @@ impl UserInfoOrganization {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_sub = None;
         let mut f_name = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_sub, &mut f_name])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_sub, &mut f_name])?;
         let (Some(f_sub),) = (f_sub,) else {
             return None;
         };
@@ -2085,6 +2119,7 @@ impl UserInfoOrganization {
             sub: f_sub,
             name: f_name,
             extra,
+            nulls,
         })
     }
 }
@@ -2093,7 +2128,7 @@ impl ToJson for UserInfoOrganization {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "sub", &self.sub);
-        json::put_opt(&mut obj, "name", &self.name);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(1));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2112,10 +2147,13 @@ pub struct UserInfoUser {
     pub email: Option<String>,
     /// `None` when Polar leaves it out or sends `null`.
     pub email_verified: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl UserInfoUser {
@@ -2144,7 +2182,7 @@ impl UserInfoUser {
         let mut f_name = None;
         let mut f_email = None;
         let mut f_email_verified = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_sub, &mut f_name, &mut f_email, &mut f_email_verified],
         )?;
@@ -2157,6 +2195,7 @@ impl UserInfoUser {
             email: f_email,
             email_verified: f_email_verified,
             extra,
+            nulls,
         })
     }
 }
@@ -2165,9 +2204,14 @@ impl ToJson for UserInfoUser {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "sub", &self.sub);
-        json::put_opt(&mut obj, "name", &self.name);
-        json::put_opt(&mut obj, "email", &self.email);
-        json::put_opt(&mut obj, "email_verified", &self.email_verified);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(1));
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(2));
+        json::put_opt(
+            &mut obj,
+            "email_verified",
+            &self.email_verified,
+            self.nulls.contains(3),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2190,10 +2234,13 @@ pub struct WebTokenRequest {
     pub sub: Patch<String>,
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub scope: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl WebTokenRequest {
@@ -2223,6 +2270,7 @@ impl WebTokenRequest {
             sub: Patch::Absent,
             scope: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2253,7 +2301,7 @@ impl WebTokenRequest {
         let mut f_sub_type = None;
         let mut f_sub = Patch::Absent;
         let mut f_scope = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -2278,6 +2326,7 @@ impl WebTokenRequest {
             sub: f_sub,
             scope: f_scope,
             extra,
+            nulls,
         })
     }
 }
@@ -2289,7 +2338,7 @@ impl ToJson for WebTokenRequest {
         json::put(&mut obj, "client_id", &self.client_id);
         json::put(&mut obj, "client_secret", &self.client_secret);
         json::put(&mut obj, "session_token", &self.session_token);
-        json::put_opt(&mut obj, "sub_type", &self.sub_type);
+        json::put_opt(&mut obj, "sub_type", &self.sub_type, self.nulls.contains(4));
         json::put_patch(&mut obj, "sub", &self.sub);
         json::put_patch(&mut obj, "scope", &self.scope);
         json::put_extra(&mut obj, &self.extra);

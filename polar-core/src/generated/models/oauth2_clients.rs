@@ -50,10 +50,13 @@ pub struct OAuth2ClientConfiguration {
     pub policy_uri: Patch<String>,
     /// Polar's default is `"user"`. Optional; `None` leaves it out.
     pub default_sub_type: Option<SubType>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OAuth2ClientConfiguration {
@@ -86,6 +89,7 @@ impl OAuth2ClientConfiguration {
             policy_uri: Patch::Absent,
             default_sub_type: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -125,7 +129,7 @@ impl OAuth2ClientConfiguration {
         let mut f_tos_uri = Patch::Absent;
         let mut f_policy_uri = Patch::Absent;
         let mut f_default_sub_type = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_redirect_uris,
@@ -157,6 +161,7 @@ impl OAuth2ClientConfiguration {
             policy_uri: f_policy_uri,
             default_sub_type: f_default_sub_type,
             extra,
+            nulls,
         })
     }
 }
@@ -169,16 +174,32 @@ impl ToJson for OAuth2ClientConfiguration {
             &mut obj,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
+            self.nulls.contains(1),
         );
-        json::put_opt(&mut obj, "grant_types", &self.grant_types);
-        json::put_opt(&mut obj, "response_types", &self.response_types);
-        json::put_opt(&mut obj, "scope", &self.scope);
+        json::put_opt(
+            &mut obj,
+            "grant_types",
+            &self.grant_types,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "response_types",
+            &self.response_types,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "scope", &self.scope, self.nulls.contains(4));
         json::put(&mut obj, "client_name", &self.client_name);
         json::put_patch(&mut obj, "client_uri", &self.client_uri);
         json::put_patch(&mut obj, "logo_uri", &self.logo_uri);
         json::put_patch(&mut obj, "tos_uri", &self.tos_uri);
         json::put_patch(&mut obj, "policy_uri", &self.policy_uri);
-        json::put_opt(&mut obj, "default_sub_type", &self.default_sub_type);
+        json::put_opt(
+            &mut obj,
+            "default_sub_type",
+            &self.default_sub_type,
+            self.nulls.contains(10),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -213,10 +234,13 @@ pub struct OAuth2ClientConfigurationUpdate {
     pub default_sub_type: Option<SubType>,
     /// Required.
     pub client_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OAuth2ClientConfigurationUpdate {
@@ -255,6 +279,7 @@ impl OAuth2ClientConfigurationUpdate {
             default_sub_type: None,
             client_id: client_id.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -296,7 +321,7 @@ impl OAuth2ClientConfigurationUpdate {
         let mut f_policy_uri = Patch::Absent;
         let mut f_default_sub_type = None;
         let mut f_client_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_redirect_uris,
@@ -332,6 +357,7 @@ impl OAuth2ClientConfigurationUpdate {
             default_sub_type: f_default_sub_type,
             client_id: f_client_id,
             extra,
+            nulls,
         })
     }
 }
@@ -344,16 +370,32 @@ impl ToJson for OAuth2ClientConfigurationUpdate {
             &mut obj,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
+            self.nulls.contains(1),
         );
-        json::put_opt(&mut obj, "grant_types", &self.grant_types);
-        json::put_opt(&mut obj, "response_types", &self.response_types);
-        json::put_opt(&mut obj, "scope", &self.scope);
+        json::put_opt(
+            &mut obj,
+            "grant_types",
+            &self.grant_types,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "response_types",
+            &self.response_types,
+            self.nulls.contains(3),
+        );
+        json::put_opt(&mut obj, "scope", &self.scope, self.nulls.contains(4));
         json::put(&mut obj, "client_name", &self.client_name);
         json::put_patch(&mut obj, "client_uri", &self.client_uri);
         json::put_patch(&mut obj, "logo_uri", &self.logo_uri);
         json::put_patch(&mut obj, "tos_uri", &self.tos_uri);
         json::put_patch(&mut obj, "policy_uri", &self.policy_uri);
-        json::put_opt(&mut obj, "default_sub_type", &self.default_sub_type);
+        json::put_opt(
+            &mut obj,
+            "default_sub_type",
+            &self.default_sub_type,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "client_id", &self.client_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)

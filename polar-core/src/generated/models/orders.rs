@@ -34,9 +34,8 @@ pub struct ListResourceOrder {
     pub items: Vec<Order>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -62,7 +61,7 @@ impl ListResourceOrder {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -91,9 +90,8 @@ impl ToJson for ListResourceOrder {
 pub struct OffSessionChargesNotEnabled {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -122,7 +120,7 @@ impl OffSessionChargesNotEnabled {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -231,10 +229,13 @@ pub struct Order {
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
     pub refundable_tax_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Order {
@@ -376,7 +377,7 @@ impl Order {
         let mut f_description = None;
         let mut f_refundable_amount = None;
         let mut f_refundable_tax_amount = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -543,6 +544,7 @@ impl Order {
             refundable_amount: f_refundable_amount,
             refundable_tax_amount: f_refundable_tax_amount,
             extra,
+            nulls,
         })
     }
 }
@@ -575,7 +577,7 @@ impl ToJson for Order {
         json::put(&mut obj, "invoice_number", &self.invoice_number);
         json::put(&mut obj, "is_invoice_generated", &self.is_invoice_generated);
         json::put(&mut obj, "receipt_number", &self.receipt_number);
-        json::put_opt(&mut obj, "seats", &self.seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(21));
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "discount_id", &self.discount_id);
@@ -585,9 +587,15 @@ impl ToJson for Order {
             &mut obj,
             "next_payment_attempt_at",
             &self.next_payment_attempt_at,
+            self.nulls.contains(27),
         );
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(29),
+        );
         json::put(&mut obj, "platform_fee_amount", &self.platform_fee_amount);
         json::put(
             &mut obj,
@@ -717,10 +725,13 @@ pub struct OrderCreate {
     pub amount: Patch<i64>,
     /// A custom description for the order's line item, shown on the invoice and receipt (e.g. `5,000 tokens`). Defaults to the product name.
     pub description: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderCreate {
@@ -747,6 +758,7 @@ impl OrderCreate {
             amount: Patch::Absent,
             description: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -780,7 +792,7 @@ impl OrderCreate {
         let mut f_currency = Patch::Absent;
         let mut f_amount = Patch::Absent;
         let mut f_description = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_custom_field_data,
@@ -806,6 +818,7 @@ impl OrderCreate {
             amount: f_amount,
             description: f_description,
             extra,
+            nulls,
         })
     }
 }
@@ -813,8 +826,13 @@ impl OrderCreate {
 impl ToJson for OrderCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(0),
+        );
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(1));
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put(&mut obj, "product_id", &self.product_id);
@@ -869,10 +887,13 @@ pub struct OrderCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderCustomer {
@@ -948,7 +969,7 @@ impl OrderCustomer {
         let mut f_deleted_at = None;
         let mut f_first_user_event_at = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1025,6 +1046,7 @@ impl OrderCustomer {
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -1036,20 +1058,26 @@ impl ToJson for OrderCustomer {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(5));
         json::put(&mut obj, "email_verified", &self.email_verified);
         json::put(&mut obj, "type", &self.type_);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -1196,9 +1224,8 @@ impl JsonKey for OrderExportColumn {
 pub struct OrderFinalize {
     /// ID of the payment method to charge. Must belong to the order's customer. Falls back to the customer's default payment method when unset.
     pub payment_method_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1227,7 +1254,7 @@ impl OrderFinalize {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_payment_method_id = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_payment_method_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_payment_method_id])?;
         Some(Self {
             payment_method_id: f_payment_method_id,
             extra,
@@ -1251,9 +1278,8 @@ impl ToJson for OrderFinalize {
 pub struct OrderInvoice {
     /// The URL to the invoice.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1275,7 +1301,7 @@ impl OrderInvoice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -1313,9 +1339,8 @@ pub struct OrderItemSchema {
     pub proration: bool,
     /// Associated price ID, if any.
     pub product_price_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1362,7 +1387,7 @@ impl OrderItemSchema {
         let mut f_tax_amount = None;
         let mut f_proration = None;
         let mut f_product_price_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1434,9 +1459,8 @@ impl ToJson for OrderItemSchema {
 pub struct OrderNotDraft {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1461,7 +1485,7 @@ impl OrderNotDraft {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -1489,9 +1513,8 @@ impl ToJson for OrderNotDraft {
 pub struct OrderNotEligibleForInvoice {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1520,7 +1543,7 @@ impl OrderNotEligibleForInvoice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -1581,9 +1604,8 @@ pub struct OrderProduct {
     pub is_archived: bool,
     /// The ID of the organization owning the product.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1654,7 +1676,7 @@ impl OrderProduct {
         let mut f_is_recurring = None;
         let mut f_is_archived = None;
         let mut f_organization_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1770,9 +1792,8 @@ impl ToJson for OrderProduct {
 pub struct OrderReceipt {
     /// The URL to the receipt PDF.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1794,7 +1815,7 @@ impl OrderReceipt {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_url])?;
         let (Some(f_url),) = (f_url,) else {
             return None;
         };
@@ -2096,10 +2117,13 @@ pub struct OrderSubscription {
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_comment: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrderSubscription {
@@ -2214,7 +2238,7 @@ impl OrderSubscription {
         let mut f_seats = None;
         let mut f_customer_cancellation_reason = None;
         let mut f_customer_cancellation_comment = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2347,6 +2371,7 @@ impl OrderSubscription {
             customer_cancellation_reason: f_customer_cancellation_reason,
             customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
+            nulls,
         })
     }
 }
@@ -2386,7 +2411,12 @@ impl ToJson for OrderSubscription {
         json::put(&mut obj, "started_at", &self.started_at);
         json::put(&mut obj, "ends_at", &self.ends_at);
         json::put(&mut obj, "ended_at", &self.ended_at);
-        json::put_opt(&mut obj, "past_due_at", &self.past_due_at);
+        json::put_opt(
+            &mut obj,
+            "past_due_at",
+            &self.past_due_at,
+            self.nulls.contains(20),
+        );
         json::put(&mut obj, "pause_at_period_end", &self.pause_at_period_end);
         json::put(&mut obj, "paused_at", &self.paused_at);
         json::put(&mut obj, "resumes_at", &self.resumes_at);
@@ -2394,7 +2424,7 @@ impl ToJson for OrderSubscription {
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "discount_id", &self.discount_id);
         json::put(&mut obj, "checkout_id", &self.checkout_id);
-        json::put_opt(&mut obj, "seats", &self.seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(28));
         json::put(
             &mut obj,
             "customer_cancellation_reason",
@@ -2419,9 +2449,8 @@ pub struct OrderUpdate {
     pub billing_name: Patch<String>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2455,7 +2484,7 @@ impl OrderUpdate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_billing_name = Patch::Absent;
         let mut f_billing_address = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_billing_name, &mut f_billing_address],
         )?;
@@ -2693,9 +2722,8 @@ impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponse403 {
 pub struct OrganizationNotReadyForPayments {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2724,7 +2752,7 @@ impl OrganizationNotReadyForPayments {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2755,9 +2783,8 @@ impl ToJson for OrganizationNotReadyForPayments {
 pub struct PaymentActionRequired {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2782,7 +2809,7 @@ impl PaymentActionRequired {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

@@ -30,9 +30,8 @@ use time::{Date, OffsetDateTime};
 pub struct CannotCreateOrganizationError {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -61,7 +60,7 @@ impl CannotCreateOrganizationError {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2215,10 +2214,13 @@ impl JsonKey for CountryAlpha2Input {
 pub struct CustomerPortalCustomerSettings {
     /// Optional; `None` leaves it out.
     pub allow_email_change: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerPortalCustomerSettings {
@@ -2229,6 +2231,7 @@ impl CustomerPortalCustomerSettings {
         Self {
             allow_email_change: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2246,10 +2249,11 @@ impl CustomerPortalCustomerSettings {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_allow_email_change = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_allow_email_change])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_allow_email_change])?;
         Some(Self {
             allow_email_change: f_allow_email_change,
             extra,
+            nulls,
         })
     }
 }
@@ -2257,7 +2261,12 @@ impl CustomerPortalCustomerSettings {
 impl ToJson for CustomerPortalCustomerSettings {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "allow_email_change", &self.allow_email_change);
+        json::put_opt(
+            &mut obj,
+            "allow_email_change",
+            &self.allow_email_change,
+            self.nulls.contains(0),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2274,10 +2283,13 @@ pub struct CustomerPortalSubscriptionSettings {
     pub update_plan: bool,
     /// Optional; `None` leaves it out.
     pub pause: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CustomerPortalSubscriptionSettings {
@@ -2290,6 +2302,7 @@ impl CustomerPortalSubscriptionSettings {
             update_plan,
             pause: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2313,7 +2326,7 @@ impl CustomerPortalSubscriptionSettings {
         let mut f_update_seats = None;
         let mut f_update_plan = None;
         let mut f_pause = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_update_seats, &mut f_update_plan, &mut f_pause],
         )?;
@@ -2325,6 +2338,7 @@ impl CustomerPortalSubscriptionSettings {
             update_plan: f_update_plan,
             pause: f_pause,
             extra,
+            nulls,
         })
     }
 }
@@ -2334,7 +2348,7 @@ impl ToJson for CustomerPortalSubscriptionSettings {
         let mut obj = Map::new();
         json::put(&mut obj, "update_seats", &self.update_seats);
         json::put(&mut obj, "update_plan", &self.update_plan);
-        json::put_opt(&mut obj, "pause", &self.pause);
+        json::put_opt(&mut obj, "pause", &self.pause, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2347,9 +2361,8 @@ impl ToJson for CustomerPortalSubscriptionSettings {
 pub struct CustomerPortalUsageSettings {
     /// Required.
     pub show: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2378,7 +2391,7 @@ impl CustomerPortalUsageSettings {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_show = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_show])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_show])?;
         let (Some(f_show),) = (f_show,) else {
             return None;
         };
@@ -2405,9 +2418,8 @@ impl ToJson for CustomerPortalUsageSettings {
 pub struct DisputeAutoAcceptNotEnabled {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2436,7 +2448,7 @@ impl DisputeAutoAcceptNotEnabled {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -2471,9 +2483,8 @@ pub struct ListResourceOrganization {
     pub items: Vec<Organization>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2499,7 +2510,7 @@ impl ListResourceOrganization {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -2582,10 +2593,13 @@ pub struct Organization {
     pub payout_account_id: Option<String>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Organization {
@@ -2691,7 +2705,7 @@ impl Organization {
         let mut f_account_id = None;
         let mut f_payout_account_id = None;
         let mut f_capabilities = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2814,6 +2828,7 @@ impl Organization {
             payout_account_id: f_payout_account_id,
             capabilities: f_capabilities,
             extra,
+            nulls,
         })
     }
 }
@@ -2869,7 +2884,7 @@ impl ToJson for Organization {
         json::put(&mut obj, "dispute_settings", &self.dispute_settings);
         json::put(&mut obj, "embed_hosts", &self.embed_hosts);
         json::put(&mut obj, "embed_hosts_enforced", &self.embed_hosts_enforced);
-        json::put_opt(&mut obj, "country", &self.country);
+        json::put_opt(&mut obj, "country", &self.country, self.nulls.contains(24));
         json::put(&mut obj, "account_id", &self.account_id);
         json::put(&mut obj, "payout_account_id", &self.payout_account_id);
         json::put(&mut obj, "capabilities", &self.capabilities);
@@ -2895,9 +2910,8 @@ pub struct OrganizationCapabilities {
     pub api_access: bool,
     /// Whether the organization can access the dashboard.
     pub dashboard_access: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2938,7 +2952,7 @@ impl OrganizationCapabilities {
         let mut f_refunds = None;
         let mut f_api_access = None;
         let mut f_dashboard_access = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_checkout_payments,
@@ -3004,9 +3018,8 @@ impl ToJson for OrganizationCapabilities {
 pub struct OrganizationCompanyLegalEntitySchema {
     /// Required.
     pub registered_name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3040,7 +3053,7 @@ impl OrganizationCompanyLegalEntitySchema {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_registered_name = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_registered_name])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_registered_name])?;
         let (Some(f_registered_name),) = (f_registered_name,) else {
             return None;
         };
@@ -3096,10 +3109,13 @@ pub struct OrganizationCreate {
     pub default_presentment_currency: Option<PresentmentCurrency>,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: Option<TaxBehaviorOption>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationCreate {
@@ -3140,6 +3156,7 @@ impl OrganizationCreate {
             default_presentment_currency: None,
             default_tax_behavior: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3187,7 +3204,7 @@ impl OrganizationCreate {
         let mut f_customer_portal_settings = Patch::Absent;
         let mut f_default_presentment_currency = None;
         let mut f_default_tax_behavior = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -3227,6 +3244,7 @@ impl OrganizationCreate {
             default_presentment_currency: f_default_presentment_currency,
             default_tax_behavior: f_default_tax_behavior,
             extra,
+            nulls,
         })
     }
 }
@@ -3263,8 +3281,14 @@ impl ToJson for OrganizationCreate {
             &mut obj,
             "default_presentment_currency",
             &self.default_presentment_currency,
+            self.nulls.contains(13),
         );
-        json::put_opt(&mut obj, "default_tax_behavior", &self.default_tax_behavior);
+        json::put_opt(
+            &mut obj,
+            "default_tax_behavior",
+            &self.default_tax_behavior,
+            self.nulls.contains(14),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -3429,9 +3453,8 @@ pub struct OrganizationCustomerEmailSettings {
     pub subscription_uncanceled: bool,
     /// Required.
     pub subscription_updated: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3531,7 +3554,7 @@ impl OrganizationCustomerEmailSettings {
         let mut f_subscription_trial_conversion_reminder = None;
         let mut f_subscription_uncanceled = None;
         let mut f_subscription_updated = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_order_confirmation,
@@ -3669,10 +3692,13 @@ pub struct OrganizationCustomerPortalSettings {
     pub subscription: CustomerPortalSubscriptionSettings,
     /// Optional; `None` leaves it out.
     pub customer: Option<CustomerPortalCustomerSettings>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationCustomerPortalSettings {
@@ -3688,6 +3714,7 @@ impl OrganizationCustomerPortalSettings {
             subscription,
             customer: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3711,7 +3738,7 @@ impl OrganizationCustomerPortalSettings {
         let mut f_usage = None;
         let mut f_subscription = None;
         let mut f_customer = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_usage, &mut f_subscription, &mut f_customer],
         )?;
@@ -3723,6 +3750,7 @@ impl OrganizationCustomerPortalSettings {
             subscription: f_subscription,
             customer: f_customer,
             extra,
+            nulls,
         })
     }
 }
@@ -3732,7 +3760,7 @@ impl ToJson for OrganizationCustomerPortalSettings {
         let mut obj = Map::new();
         json::put(&mut obj, "usage", &self.usage);
         json::put(&mut obj, "subscription", &self.subscription);
-        json::put_opt(&mut obj, "customer", &self.customer);
+        json::put_opt(&mut obj, "customer", &self.customer, self.nulls.contains(2));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -3763,10 +3791,13 @@ pub struct OrganizationDetails {
     pub switching_from: Patch<OrganizationDetailsSwitchingFrom>,
     /// Revenue from last year if applicable.
     pub previous_annual_revenue: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationDetails {
@@ -3797,6 +3828,7 @@ impl OrganizationDetails {
             switching_from: Patch::Absent,
             previous_annual_revenue: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3834,7 +3866,7 @@ impl OrganizationDetails {
         let mut f_switching = None;
         let mut f_switching_from = Patch::Absent;
         let mut f_previous_annual_revenue = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_about,
@@ -3861,6 +3893,7 @@ impl OrganizationDetails {
             switching_from: f_switching_from,
             previous_annual_revenue: f_previous_annual_revenue,
             extra,
+            nulls,
         })
     }
 }
@@ -3870,16 +3903,36 @@ impl ToJson for OrganizationDetails {
         let mut obj = Map::new();
         json::put_patch(&mut obj, "about", &self.about);
         json::put_patch(&mut obj, "product_description", &self.product_description);
-        json::put_opt(&mut obj, "selling_categories", &self.selling_categories);
-        json::put_opt(&mut obj, "pricing_models", &self.pricing_models);
+        json::put_opt(
+            &mut obj,
+            "selling_categories",
+            &self.selling_categories,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "pricing_models",
+            &self.pricing_models,
+            self.nulls.contains(3),
+        );
         json::put_patch(&mut obj, "intended_use", &self.intended_use);
-        json::put_opt(&mut obj, "customer_acquisition", &self.customer_acquisition);
+        json::put_opt(
+            &mut obj,
+            "customer_acquisition",
+            &self.customer_acquisition,
+            self.nulls.contains(5),
+        );
         json::put_patch(
             &mut obj,
             "future_annual_revenue",
             &self.future_annual_revenue,
         );
-        json::put_opt(&mut obj, "switching", &self.switching);
+        json::put_opt(
+            &mut obj,
+            "switching",
+            &self.switching,
+            self.nulls.contains(7),
+        );
         json::put_patch(&mut obj, "switching_from", &self.switching_from);
         json::put_patch(
             &mut obj,
@@ -3973,9 +4026,8 @@ impl JsonKey for OrganizationDetailsSwitchingFrom {
 pub struct OrganizationDisputeSettings {
     /// Always sent; `None` when Polar sends `null`.
     pub auto_accept_below_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3998,7 +4050,7 @@ impl OrganizationDisputeSettings {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_auto_accept_below_amount = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_auto_accept_below_amount])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_auto_accept_below_amount])?;
         let (Some(f_auto_accept_below_amount),) = (f_auto_accept_below_amount,) else {
             return None;
         };
@@ -4029,9 +4081,8 @@ impl ToJson for OrganizationDisputeSettings {
 pub struct OrganizationDisputeSettingsUpdate {
     /// Concede disputes below this amount, in USD cents, without asking the organization. A dispute charged in another currency converts at the rate its payment settled at. `null` turns it off. The disputed amount and the processor's dispute fee are still deducted.
     pub auto_accept_below_amount: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4061,7 +4112,7 @@ impl OrganizationDisputeSettingsUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_auto_accept_below_amount = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_auto_accept_below_amount])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_auto_accept_below_amount])?;
         Some(Self {
             auto_accept_below_amount: f_auto_accept_below_amount,
             extra,
@@ -4119,10 +4170,13 @@ pub struct OrganizationFeatureSettings {
     pub compass_enabled: Option<bool>,
     /// If this organization can migrate its billing from another provider (e.g. Stripe) to Polar.
     pub merchant_migration_enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationFeatureSettings {
@@ -4192,7 +4246,7 @@ impl OrganizationFeatureSettings {
         let mut f_dispute_auto_accept_enabled = None;
         let mut f_compass_enabled = None;
         let mut f_merchant_migration_enabled = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_issue_funding_enabled,
@@ -4231,6 +4285,7 @@ impl OrganizationFeatureSettings {
             compass_enabled: f_compass_enabled,
             merchant_migration_enabled: f_merchant_migration_enabled,
             extra,
+            nulls,
         })
     }
 }
@@ -4242,57 +4297,97 @@ impl ToJson for OrganizationFeatureSettings {
             &mut obj,
             "issue_funding_enabled",
             &self.issue_funding_enabled,
+            self.nulls.contains(0),
         );
         json::put_opt(
             &mut obj,
             "seat_based_pricing_enabled",
             &self.seat_based_pricing_enabled,
+            self.nulls.contains(1),
         );
-        json::put_opt(&mut obj, "wallets_enabled", &self.wallets_enabled);
-        json::put_opt(&mut obj, "member_model_enabled", &self.member_model_enabled);
+        json::put_opt(
+            &mut obj,
+            "wallets_enabled",
+            &self.wallets_enabled,
+            self.nulls.contains(2),
+        );
+        json::put_opt(
+            &mut obj,
+            "member_model_enabled",
+            &self.member_model_enabled,
+            self.nulls.contains(3),
+        );
         json::put_opt(
             &mut obj,
             "checkout_localization_enabled",
             &self.checkout_localization_enabled,
+            self.nulls.contains(4),
         );
-        json::put_opt(&mut obj, "overview_metrics", &self.overview_metrics);
+        json::put_opt(
+            &mut obj,
+            "overview_metrics",
+            &self.overview_metrics,
+            self.nulls.contains(5),
+        );
         json::put_opt(
             &mut obj,
             "reset_proration_behavior_enabled",
             &self.reset_proration_behavior_enabled,
+            self.nulls.contains(6),
         );
         json::put_opt(
             &mut obj,
             "off_session_charges_enabled",
             &self.off_session_charges_enabled,
+            self.nulls.contains(7),
         );
         json::put_opt(
             &mut obj,
             "meter_cycling_enabled",
             &self.meter_cycling_enabled,
+            self.nulls.contains(8),
         );
         json::put_opt(
             &mut obj,
             "slack_benefit_enabled",
             &self.slack_benefit_enabled,
+            self.nulls.contains(9),
         );
         json::put_opt(
             &mut obj,
             "preview_access_enabled",
             &self.preview_access_enabled,
+            self.nulls.contains(10),
         );
-        json::put_opt(&mut obj, "disputes_enabled", &self.disputes_enabled);
-        json::put_opt(&mut obj, "sso_enabled", &self.sso_enabled);
+        json::put_opt(
+            &mut obj,
+            "disputes_enabled",
+            &self.disputes_enabled,
+            self.nulls.contains(11),
+        );
+        json::put_opt(
+            &mut obj,
+            "sso_enabled",
+            &self.sso_enabled,
+            self.nulls.contains(12),
+        );
         json::put_opt(
             &mut obj,
             "dispute_auto_accept_enabled",
             &self.dispute_auto_accept_enabled,
+            self.nulls.contains(13),
         );
-        json::put_opt(&mut obj, "compass_enabled", &self.compass_enabled);
+        json::put_opt(
+            &mut obj,
+            "compass_enabled",
+            &self.compass_enabled,
+            self.nulls.contains(14),
+        );
         json::put_opt(
             &mut obj,
             "merchant_migration_enabled",
             &self.merchant_migration_enabled,
+            self.nulls.contains(15),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -4315,10 +4410,13 @@ pub struct OrganizationFeatureSettingsUpdate {
     pub checkout_localization_enabled: Option<bool>,
     /// Ordered list of metric slugs shown on the dashboard overview.
     pub overview_metrics: Patch<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl OrganizationFeatureSettingsUpdate {
@@ -4337,6 +4435,7 @@ impl OrganizationFeatureSettingsUpdate {
             checkout_localization_enabled: None,
             overview_metrics: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -4362,7 +4461,7 @@ impl OrganizationFeatureSettingsUpdate {
         let mut f_member_model_enabled = None;
         let mut f_checkout_localization_enabled = None;
         let mut f_overview_metrics = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_seat_based_pricing_enabled,
@@ -4377,6 +4476,7 @@ impl OrganizationFeatureSettingsUpdate {
             checkout_localization_enabled: f_checkout_localization_enabled,
             overview_metrics: f_overview_metrics,
             extra,
+            nulls,
         })
     }
 }
@@ -4388,12 +4488,19 @@ impl ToJson for OrganizationFeatureSettingsUpdate {
             &mut obj,
             "seat_based_pricing_enabled",
             &self.seat_based_pricing_enabled,
+            self.nulls.contains(0),
         );
-        json::put_opt(&mut obj, "member_model_enabled", &self.member_model_enabled);
+        json::put_opt(
+            &mut obj,
+            "member_model_enabled",
+            &self.member_model_enabled,
+            self.nulls.contains(1),
+        );
         json::put_opt(
             &mut obj,
             "checkout_localization_enabled",
             &self.checkout_localization_enabled,
+            self.nulls.contains(2),
         );
         json::put_patch(&mut obj, "overview_metrics", &self.overview_metrics);
         json::put_extra(&mut obj, &self.extra);
@@ -4406,9 +4513,8 @@ impl ToJson for OrganizationFeatureSettingsUpdate {
 /// Spec: `#/components/schemas/OrganizationIndividualLegalEntitySchema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationIndividualLegalEntitySchema {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4439,7 +4545,7 @@ impl OrganizationIndividualLegalEntitySchema {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -4462,9 +4568,8 @@ pub struct OrganizationSocialLink {
     pub platform: OrganizationSocialPlatforms,
     /// The URL to the organization profile
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4498,7 +4603,7 @@ impl OrganizationSocialLink {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_platform = None;
         let mut f_url = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_platform, &mut f_url])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_platform, &mut f_url])?;
         let (Some(f_platform), Some(f_url)) = (f_platform, f_url) else {
             return None;
         };
@@ -4812,9 +4917,8 @@ pub struct OrganizationSubscriptionSettings {
     pub prevent_trial_abuse: bool,
     /// Required.
     pub allow_customer_updates: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4869,7 +4973,7 @@ impl OrganizationSubscriptionSettings {
         let mut f_benefit_revocation_grace_period = None;
         let mut f_prevent_trial_abuse = None;
         let mut f_allow_customer_updates = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_allow_multiple_subscriptions,
@@ -4968,9 +5072,8 @@ pub struct OrganizationUpdate {
     pub default_tax_behavior: Patch<TaxBehaviorOption>,
     /// Whether members must access this organization through its SSO connection. Turning this on requires an active SSO session for this organization and at least one enabled SSO connection.
     pub sso_enforced: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5063,7 +5166,7 @@ impl OrganizationUpdate {
         let mut f_default_presentment_currency = Patch::Absent;
         let mut f_default_tax_behavior = Patch::Absent;
         let mut f_sso_enforced = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_name,
@@ -5324,9 +5427,8 @@ impl JsonKey for PublicSubscriptionProrationBehavior {
 pub struct SsoEnforcementRequiresConnection {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5355,7 +5457,7 @@ impl SsoEnforcementRequiresConnection {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

@@ -58,10 +58,13 @@ pub struct CardPayment {
     pub processor_metadata: Option<BTreeMap<String, Value>>,
     /// Additional metadata for the card payment method.
     pub method_metadata: CardPaymentMetadata,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl CardPayment {
@@ -130,7 +133,7 @@ impl CardPayment {
         let mut f_order_id = None;
         let mut f_processor_metadata = None;
         let mut f_method_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -202,6 +205,7 @@ impl CardPayment {
             processor_metadata: f_processor_metadata,
             method_metadata: f_method_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -223,7 +227,12 @@ impl ToJson for CardPayment {
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put(&mut obj, "checkout_id", &self.checkout_id);
         json::put(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "processor_metadata", &self.processor_metadata);
+        json::put_opt(
+            &mut obj,
+            "processor_metadata",
+            &self.processor_metadata,
+            self.nulls.contains(14),
+        );
         json::put(&mut obj, "method_metadata", &self.method_metadata);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -239,9 +248,8 @@ pub struct CardPaymentMetadata {
     pub brand: String,
     /// The last 4 digits of the card number.
     pub last4: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -265,7 +273,7 @@ impl CardPaymentMetadata {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_brand = None;
         let mut f_last4 = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_brand, &mut f_last4])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_brand, &mut f_last4])?;
         let (Some(f_brand), Some(f_last4)) = (f_brand, f_last4) else {
             return None;
         };
@@ -322,10 +330,13 @@ pub struct GenericPayment {
     pub order_id: Option<String>,
     /// Additional metadata from the payment processor for internal use.
     pub processor_metadata: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl GenericPayment {
@@ -392,7 +403,7 @@ impl GenericPayment {
         let mut f_checkout_id = None;
         let mut f_order_id = None;
         let mut f_processor_metadata = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -463,6 +474,7 @@ impl GenericPayment {
             order_id: f_order_id,
             processor_metadata: f_processor_metadata,
             extra,
+            nulls,
         })
     }
 }
@@ -484,7 +496,12 @@ impl ToJson for GenericPayment {
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put(&mut obj, "checkout_id", &self.checkout_id);
         json::put(&mut obj, "order_id", &self.order_id);
-        json::put_opt(&mut obj, "processor_metadata", &self.processor_metadata);
+        json::put_opt(
+            &mut obj,
+            "processor_metadata",
+            &self.processor_metadata,
+            self.nulls.contains(14),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -501,9 +518,8 @@ pub struct ListResourcePayment {
     pub items: Vec<Payment>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -529,7 +545,7 @@ impl ListResourcePayment {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -835,9 +851,8 @@ impl From<GenericPayment> for Payment {
 pub struct PaymentFailed {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -862,7 +877,7 @@ impl PaymentFailed {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -898,10 +913,13 @@ pub struct PaymentMethodCardMetadata {
     pub exp_year: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub wallet: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl PaymentMethodCardMetadata {
@@ -933,7 +951,7 @@ impl PaymentMethodCardMetadata {
         let mut f_exp_month = None;
         let mut f_exp_year = None;
         let mut f_wallet = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_brand,
@@ -955,6 +973,7 @@ impl PaymentMethodCardMetadata {
             exp_year: f_exp_year,
             wallet: f_wallet,
             extra,
+            nulls,
         })
     }
 }
@@ -966,7 +985,7 @@ impl ToJson for PaymentMethodCardMetadata {
         json::put(&mut obj, "last4", &self.last4);
         json::put(&mut obj, "exp_month", &self.exp_month);
         json::put(&mut obj, "exp_year", &self.exp_year);
-        json::put_opt(&mut obj, "wallet", &self.wallet);
+        json::put_opt(&mut obj, "wallet", &self.wallet, self.nulls.contains(4));
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }

@@ -32,9 +32,8 @@ pub struct AttachedCustomFieldCreate {
     pub custom_field_id: String,
     /// Whether the value is required for this custom field.
     pub required: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -68,7 +67,7 @@ impl AttachedCustomFieldCreate {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_custom_field_id = None;
         let mut f_required = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_custom_field_id, &mut f_required])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_custom_field_id, &mut f_required])?;
         let (Some(f_custom_field_id), Some(f_required)) = (f_custom_field_id, f_required) else {
             return None;
         };
@@ -99,9 +98,8 @@ impl ToJson for AttachedCustomFieldCreate {
 pub struct ExistingProductPrice {
     /// A UUID. Required.
     pub id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -130,7 +128,7 @@ impl ExistingProductPrice {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_id = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_id])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_id])?;
         let (Some(f_id),) = (f_id,) else {
             return None;
         };
@@ -158,9 +156,8 @@ pub struct ListResourceProduct {
     pub items: Vec<Product>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -186,7 +183,7 @@ impl ListResourceProduct {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -253,9 +250,8 @@ pub struct Product {
     pub medias: Vec<ProductMediaFileRead>,
     /// List of custom fields attached to the product.
     pub attached_custom_fields: Vec<AttachedCustomField>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -338,7 +334,7 @@ impl Product {
         let mut f_benefits = None;
         let mut f_medias = None;
         let mut f_attached_custom_fields = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -478,9 +474,8 @@ impl ToJson for Product {
 pub struct ProductBenefitsUpdate {
     /// List of benefit IDs. Each one must be on the same organization as the product.
     pub benefits: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -509,7 +504,7 @@ impl ProductBenefitsUpdate {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_benefits = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_benefits])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_benefits])?;
         let (Some(f_benefits),) = (f_benefits,) else {
             return None;
         };
@@ -786,10 +781,13 @@ pub struct ProductCreateOneTime {
     pub recurring_interval: Option<Value>,
     /// One-time products don't have a recurring interval count.
     pub recurring_interval_count: Option<Value>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductCreateOneTime {
@@ -820,6 +818,7 @@ impl ProductCreateOneTime {
             recurring_interval: None,
             recurring_interval_count: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -857,7 +856,7 @@ impl ProductCreateOneTime {
         let mut f_organization_id = Patch::Absent;
         let mut f_recurring_interval = None;
         let mut f_recurring_interval_count = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -887,6 +886,7 @@ impl ProductCreateOneTime {
             recurring_interval: f_recurring_interval,
             recurring_interval_count: f_recurring_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -894,23 +894,35 @@ impl ProductCreateOneTime {
 impl ToJson for ProductCreateOneTime {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "description", &self.description);
-        json::put_opt(&mut obj, "visibility", &self.visibility);
+        json::put_opt(
+            &mut obj,
+            "visibility",
+            &self.visibility,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "prices", &self.prices);
         json::put_patch(&mut obj, "medias", &self.medias);
         json::put_opt(
             &mut obj,
             "attached_custom_fields",
             &self.attached_custom_fields,
+            self.nulls.contains(6),
         );
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
-        json::put_opt(&mut obj, "recurring_interval", &self.recurring_interval);
+        json::put_opt(
+            &mut obj,
+            "recurring_interval",
+            &self.recurring_interval,
+            self.nulls.contains(8),
+        );
         json::put_opt(
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(9),
         );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -960,10 +972,13 @@ pub struct ProductCreateRecurring {
     pub meter_interval: Patch<RecurringInterval>,
     /// Number of meter interval units. Defaults to 1 when `meter_interval` is set. Ignored when `meter_interval` is `None`.
     pub meter_interval_count: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductCreateRecurring {
@@ -1006,6 +1021,7 @@ impl ProductCreateRecurring {
             meter_interval: Patch::Absent,
             meter_interval_count: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -1051,7 +1067,7 @@ impl ProductCreateRecurring {
         let mut f_recurring_interval_count = None;
         let mut f_meter_interval = Patch::Absent;
         let mut f_meter_interval_count = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -1091,6 +1107,7 @@ impl ProductCreateRecurring {
             meter_interval: f_meter_interval,
             meter_interval_count: f_meter_interval_count,
             extra,
+            nulls,
         })
     }
 }
@@ -1098,16 +1115,22 @@ impl ProductCreateRecurring {
 impl ToJson for ProductCreateRecurring {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "name", &self.name);
         json::put_patch(&mut obj, "description", &self.description);
-        json::put_opt(&mut obj, "visibility", &self.visibility);
+        json::put_opt(
+            &mut obj,
+            "visibility",
+            &self.visibility,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "prices", &self.prices);
         json::put_patch(&mut obj, "medias", &self.medias);
         json::put_opt(
             &mut obj,
             "attached_custom_fields",
             &self.attached_custom_fields,
+            self.nulls.contains(6),
         );
         json::put_patch(&mut obj, "organization_id", &self.organization_id);
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
@@ -1117,6 +1140,7 @@ impl ToJson for ProductCreateRecurring {
             &mut obj,
             "recurring_interval_count",
             &self.recurring_interval_count,
+            self.nulls.contains(11),
         );
         json::put_patch(&mut obj, "meter_interval", &self.meter_interval);
         json::put_patch(&mut obj, "meter_interval_count", &self.meter_interval_count);
@@ -1162,9 +1186,8 @@ pub struct ProductMediaFileRead {
     pub size_readable: String,
     /// Always present.
     pub public_url: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1237,7 +1260,7 @@ impl ProductMediaFileRead {
         let mut f_created_at = None;
         let mut f_size_readable = None;
         let mut f_public_url = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1831,9 +1854,8 @@ pub struct ProductPriceCustom {
     pub maximum_amount: Option<i64>,
     /// The initial amount shown to the customer.
     pub preset_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1891,7 +1913,7 @@ impl ProductPriceCustom {
         let mut f_minimum_amount = None;
         let mut f_maximum_amount = None;
         let mut f_preset_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2258,10 +2280,13 @@ pub struct ProductPriceCustomCreate {
     /// - ZMW: 10
     /// - Other currencies: 50 minor units
     pub preset_amount: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductPriceCustomCreate {
@@ -2285,6 +2310,7 @@ impl ProductPriceCustomCreate {
             maximum_amount: Patch::Absent,
             preset_amount: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2313,7 +2339,7 @@ impl ProductPriceCustomCreate {
         let mut f_minimum_amount = None;
         let mut f_maximum_amount = Patch::Absent;
         let mut f_preset_amount = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -2331,6 +2357,7 @@ impl ProductPriceCustomCreate {
             maximum_amount: f_maximum_amount,
             preset_amount: f_preset_amount,
             extra,
+            nulls,
         })
     }
 }
@@ -2339,9 +2366,19 @@ impl ToJson for ProductPriceCustomCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("amount_type".to_owned(), Value::from("custom"));
-        json::put_opt(&mut obj, "price_currency", &self.price_currency);
+        json::put_opt(
+            &mut obj,
+            "price_currency",
+            &self.price_currency,
+            self.nulls.contains(1),
+        );
         json::put_patch(&mut obj, "tax_behavior", &self.tax_behavior);
-        json::put_opt(&mut obj, "minimum_amount", &self.minimum_amount);
+        json::put_opt(
+            &mut obj,
+            "minimum_amount",
+            &self.minimum_amount,
+            self.nulls.contains(3),
+        );
         json::put_patch(&mut obj, "maximum_amount", &self.maximum_amount);
         json::put_patch(&mut obj, "preset_amount", &self.preset_amount);
         json::put_extra(&mut obj, &self.extra);
@@ -2372,9 +2409,8 @@ pub struct ProductPriceFixed {
     pub product_id: String,
     /// The price in cents.
     pub price_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2426,7 +2462,7 @@ impl ProductPriceFixed {
         let mut f_is_archived = None;
         let mut f_product_id = None;
         let mut f_price_amount = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -2637,10 +2673,13 @@ pub struct ProductPriceFixedCreate {
     /// - ZMW: 10
     /// - Other currencies: 50 minor units
     pub price_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductPriceFixedCreate {
@@ -2660,6 +2699,7 @@ impl ProductPriceFixedCreate {
             tax_behavior: Patch::Absent,
             price_amount,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2684,7 +2724,7 @@ impl ProductPriceFixedCreate {
         let mut f_price_currency = None;
         let mut f_tax_behavior = Patch::Absent;
         let mut f_price_amount = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -2701,6 +2741,7 @@ impl ProductPriceFixedCreate {
             tax_behavior: f_tax_behavior,
             price_amount: f_price_amount,
             extra,
+            nulls,
         })
     }
 }
@@ -2709,7 +2750,12 @@ impl ToJson for ProductPriceFixedCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("amount_type".to_owned(), Value::from("fixed"));
-        json::put_opt(&mut obj, "price_currency", &self.price_currency);
+        json::put_opt(
+            &mut obj,
+            "price_currency",
+            &self.price_currency,
+            self.nulls.contains(1),
+        );
         json::put_patch(&mut obj, "tax_behavior", &self.tax_behavior);
         json::put(&mut obj, "price_amount", &self.price_amount);
         json::put_extra(&mut obj, &self.extra);
@@ -2732,9 +2778,8 @@ pub struct ProductPriceMeter {
     pub custom_label: Option<String>,
     /// The multiplier to convert from base unit to display scale.
     pub custom_multiplier: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2767,7 +2812,7 @@ impl ProductPriceMeter {
         let mut f_unit = None;
         let mut f_custom_label = None;
         let mut f_custom_multiplier = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -2840,9 +2885,8 @@ pub struct ProductPriceMeteredUnit {
     pub meter_id: String,
     /// The meter associated to the price.
     pub meter: ProductPriceMeter,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2903,7 +2947,7 @@ impl ProductPriceMeteredUnit {
         let mut f_cap_amount = None;
         let mut f_meter_id = None;
         let mut f_meter = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3005,10 +3049,13 @@ pub struct ProductPriceMeteredUnitCreate {
     pub unit_amount: NumberOrString,
     /// Optional maximum amount in cents that can be charged, regardless of the number of units consumed.
     pub cap_amount: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductPriceMeteredUnitCreate {
@@ -3032,6 +3079,7 @@ impl ProductPriceMeteredUnitCreate {
             unit_amount,
             cap_amount: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3060,7 +3108,7 @@ impl ProductPriceMeteredUnitCreate {
         let mut f_meter_id = None;
         let mut f_unit_amount = None;
         let mut f_cap_amount = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -3081,6 +3129,7 @@ impl ProductPriceMeteredUnitCreate {
             unit_amount: f_unit_amount,
             cap_amount: f_cap_amount,
             extra,
+            nulls,
         })
     }
 }
@@ -3089,7 +3138,12 @@ impl ToJson for ProductPriceMeteredUnitCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("amount_type".to_owned(), Value::from("metered_unit"));
-        json::put_opt(&mut obj, "price_currency", &self.price_currency);
+        json::put_opt(
+            &mut obj,
+            "price_currency",
+            &self.price_currency,
+            self.nulls.contains(1),
+        );
         json::put_patch(&mut obj, "tax_behavior", &self.tax_behavior);
         json::put(&mut obj, "meter_id", &self.meter_id);
         json::put(&mut obj, "unit_amount", &self.unit_amount);
@@ -3122,9 +3176,8 @@ pub struct ProductPriceSeatBased {
     pub product_id: String,
     /// Tiered pricing based on seat quantity
     pub seat_tiers: ProductPriceSeatTiersOutput,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3176,7 +3229,7 @@ impl ProductPriceSeatBased {
         let mut f_is_archived = None;
         let mut f_product_id = None;
         let mut f_seat_tiers = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3259,10 +3312,13 @@ pub struct ProductPriceSeatBasedCreate {
     pub tax_behavior: Patch<TaxBehaviorOption>,
     /// Tiered pricing based on seat quantity
     pub seat_tiers: ProductPriceSeatTiersInput,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductPriceSeatBasedCreate {
@@ -3282,6 +3338,7 @@ impl ProductPriceSeatBasedCreate {
             tax_behavior: Patch::Absent,
             seat_tiers,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3306,7 +3363,7 @@ impl ProductPriceSeatBasedCreate {
         let mut f_price_currency = None;
         let mut f_tax_behavior = Patch::Absent;
         let mut f_seat_tiers = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut (),
@@ -3323,6 +3380,7 @@ impl ProductPriceSeatBasedCreate {
             tax_behavior: f_tax_behavior,
             seat_tiers: f_seat_tiers,
             extra,
+            nulls,
         })
     }
 }
@@ -3331,7 +3389,12 @@ impl ToJson for ProductPriceSeatBasedCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("amount_type".to_owned(), Value::from("seat_based"));
-        json::put_opt(&mut obj, "price_currency", &self.price_currency);
+        json::put_opt(
+            &mut obj,
+            "price_currency",
+            &self.price_currency,
+            self.nulls.contains(1),
+        );
         json::put_patch(&mut obj, "tax_behavior", &self.tax_behavior);
         json::put(&mut obj, "seat_tiers", &self.seat_tiers);
         json::put_extra(&mut obj, &self.extra);
@@ -3350,9 +3413,8 @@ pub struct ProductPriceSeatTier {
     pub max_seats: Patch<i64>,
     /// Price per seat in cents for this tier
     pub price_per_seat: i64,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3389,7 +3451,7 @@ impl ProductPriceSeatTier {
         let mut f_min_seats = None;
         let mut f_max_seats = Patch::Absent;
         let mut f_price_per_seat = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_min_seats, &mut f_max_seats, &mut f_price_per_seat],
         )?;
@@ -3429,10 +3491,13 @@ pub struct ProductPriceSeatTiersInput {
     pub seat_tier_type: Option<SeatTierType>,
     /// List of pricing tiers
     pub tiers: Vec<ProductPriceSeatTier>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductPriceSeatTiersInput {
@@ -3444,6 +3509,7 @@ impl ProductPriceSeatTiersInput {
             seat_tier_type: None,
             tiers,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3465,7 +3531,7 @@ impl ProductPriceSeatTiersInput {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_seat_tier_type = None;
         let mut f_tiers = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_seat_tier_type, &mut f_tiers])?;
+        let (extra, nulls) = src.fields(Self::PROPS, &mut [&mut f_seat_tier_type, &mut f_tiers])?;
         let (Some(f_tiers),) = (f_tiers,) else {
             return None;
         };
@@ -3473,6 +3539,7 @@ impl ProductPriceSeatTiersInput {
             seat_tier_type: f_seat_tier_type,
             tiers: f_tiers,
             extra,
+            nulls,
         })
     }
 }
@@ -3480,7 +3547,12 @@ impl ProductPriceSeatTiersInput {
 impl ToJson for ProductPriceSeatTiersInput {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "seat_tier_type", &self.seat_tier_type);
+        json::put_opt(
+            &mut obj,
+            "seat_tier_type",
+            &self.seat_tier_type,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "tiers", &self.tiers);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
@@ -3504,10 +3576,13 @@ pub struct ProductPriceSeatTiersOutput {
     pub minimum_seats: i64,
     /// Maximum number of seats allowed for purchase, derived from last tier. None for unlimited.
     pub maximum_seats: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductPriceSeatTiersOutput {
@@ -3537,7 +3612,7 @@ impl ProductPriceSeatTiersOutput {
         let mut f_tiers = None;
         let mut f_minimum_seats = None;
         let mut f_maximum_seats = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_seat_tier_type,
@@ -3557,6 +3632,7 @@ impl ProductPriceSeatTiersOutput {
             minimum_seats: f_minimum_seats,
             maximum_seats: f_maximum_seats,
             extra,
+            nulls,
         })
     }
 }
@@ -3564,7 +3640,12 @@ impl ProductPriceSeatTiersOutput {
 impl ToJson for ProductPriceSeatTiersOutput {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "seat_tier_type", &self.seat_tier_type);
+        json::put_opt(
+            &mut obj,
+            "seat_tier_type",
+            &self.seat_tier_type,
+            self.nulls.contains(0),
+        );
         json::put(&mut obj, "tiers", &self.tiers);
         json::put(&mut obj, "minimum_seats", &self.minimum_seats);
         json::put(&mut obj, "maximum_seats", &self.maximum_seats);
@@ -3762,10 +3843,13 @@ pub struct ProductUpdate {
     pub medias: Patch<Vec<String>>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub attached_custom_fields: Patch<Vec<AttachedCustomFieldCreate>>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl ProductUpdate {
@@ -3800,6 +3884,7 @@ impl ProductUpdate {
             medias: Patch::Absent,
             attached_custom_fields: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -3841,7 +3926,7 @@ impl ProductUpdate {
         let mut f_prices = Patch::Absent;
         let mut f_medias = Patch::Absent;
         let mut f_attached_custom_fields = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -3872,6 +3957,7 @@ impl ProductUpdate {
             medias: f_medias,
             attached_custom_fields: f_attached_custom_fields,
             extra,
+            nulls,
         })
     }
 }
@@ -3879,7 +3965,7 @@ impl ProductUpdate {
 impl ToJson for ProductUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "trial_interval", &self.trial_interval);
         json::put_patch(&mut obj, "trial_interval_count", &self.trial_interval_count);
         json::put_patch(&mut obj, "name", &self.name);

@@ -34,9 +34,8 @@ pub struct ListResourceRefund {
     pub items: Vec<Refund>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -62,7 +61,7 @@ impl ListResourceRefund {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -119,9 +118,8 @@ pub struct Refund {
     pub revoke_benefits: bool,
     /// Always sent; `None` when Polar sends `null`.
     pub dispute: Option<RefundDispute>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -189,7 +187,7 @@ impl Refund {
         let mut f_customer_id = None;
         let mut f_revoke_benefits = None;
         let mut f_dispute = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -321,10 +319,13 @@ pub struct RefundCreate {
     /// Subscriptions automatically revoke customer benefits once the
     /// subscription itself is revoked, i.e fully canceled.
     pub revoke_benefits: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl RefundCreate {
@@ -347,6 +348,7 @@ impl RefundCreate {
             comment: Patch::Absent,
             revoke_benefits: None,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -376,7 +378,7 @@ impl RefundCreate {
         let mut f_amount = None;
         let mut f_comment = Patch::Absent;
         let mut f_revoke_benefits = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -399,6 +401,7 @@ impl RefundCreate {
             comment: f_comment,
             revoke_benefits: f_revoke_benefits,
             extra,
+            nulls,
         })
     }
 }
@@ -406,12 +409,17 @@ impl RefundCreate {
 impl ToJson for RefundCreate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "reason", &self.reason);
         json::put(&mut obj, "amount", &self.amount);
         json::put_patch(&mut obj, "comment", &self.comment);
-        json::put_opt(&mut obj, "revoke_benefits", &self.revoke_benefits);
+        json::put_opt(
+            &mut obj,
+            "revoke_benefits",
+            &self.revoke_benefits,
+            self.nulls.contains(5),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -528,9 +536,8 @@ pub struct RefundDispute {
     pub order_id: String,
     /// The ID of the payment associated with the dispute.
     pub payment_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -595,7 +602,7 @@ impl RefundDispute {
         let mut f_past_due = None;
         let mut f_order_id = None;
         let mut f_payment_id = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -922,9 +929,8 @@ impl JsonKey for RefundStatus {
 pub struct RefundedAlready {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -949,7 +955,7 @@ impl RefundedAlready {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };

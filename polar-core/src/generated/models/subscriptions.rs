@@ -117,9 +117,8 @@ impl JsonKey for CustomerCancellationReason {
 pub struct InactiveSubscription {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -144,7 +143,7 @@ impl InactiveSubscription {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -176,9 +175,8 @@ pub struct ListResourceSubscription {
     pub items: Vec<Subscription>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -204,7 +202,7 @@ impl ListResourceSubscription {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -307,10 +305,13 @@ pub struct Subscription {
     pub meters: Vec<SubscriptionMeter>,
     /// Pending subscription update that will be applied at the beginning of the next period. If `null`, there is no pending update.
     pub pending_update: Option<PendingSubscriptionUpdate>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl Subscription {
@@ -446,7 +447,7 @@ impl Subscription {
         let mut f_prices = None;
         let mut f_meters = None;
         let mut f_pending_update = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -605,6 +606,7 @@ impl Subscription {
             meters: f_meters,
             pending_update: f_pending_update,
             extra,
+            nulls,
         })
     }
 }
@@ -643,7 +645,12 @@ impl ToJson for Subscription {
         json::put(&mut obj, "started_at", &self.started_at);
         json::put(&mut obj, "ends_at", &self.ends_at);
         json::put(&mut obj, "ended_at", &self.ended_at);
-        json::put_opt(&mut obj, "past_due_at", &self.past_due_at);
+        json::put_opt(
+            &mut obj,
+            "past_due_at",
+            &self.past_due_at,
+            self.nulls.contains(19),
+        );
         json::put(&mut obj, "pause_at_period_end", &self.pause_at_period_end);
         json::put(&mut obj, "paused_at", &self.paused_at);
         json::put(&mut obj, "resumes_at", &self.resumes_at);
@@ -651,7 +658,7 @@ impl ToJson for Subscription {
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "discount_id", &self.discount_id);
         json::put(&mut obj, "checkout_id", &self.checkout_id);
-        json::put_opt(&mut obj, "seats", &self.seats);
+        json::put_opt(&mut obj, "seats", &self.seats, self.nulls.contains(27));
         json::put(
             &mut obj,
             "customer_cancellation_reason",
@@ -663,7 +670,12 @@ impl ToJson for Subscription {
             &self.customer_cancellation_comment,
         );
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "custom_field_data", &self.custom_field_data);
+        json::put_opt(
+            &mut obj,
+            "custom_field_data",
+            &self.custom_field_data,
+            self.nulls.contains(31),
+        );
         json::put(&mut obj, "customer", &self.customer);
         json::put(&mut obj, "product", &self.product);
         json::put(&mut obj, "discount", &self.discount);
@@ -712,9 +724,8 @@ pub struct SubscriptionCancel {
     ///
     /// Or uncancel a subscription currently set to be revoked at period end.
     pub cancel_at_period_end: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -755,7 +766,7 @@ impl SubscriptionCancel {
         let mut f_customer_cancellation_reason = Patch::Absent;
         let mut f_customer_cancellation_comment = Patch::Absent;
         let mut f_cancel_at_period_end = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_customer_cancellation_reason,
@@ -815,10 +826,13 @@ pub struct SubscriptionCreateCustomer {
     pub product_id: String,
     /// The ID of the customer to create the subscription for.
     pub customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCreateCustomer {
@@ -831,6 +845,7 @@ impl SubscriptionCreateCustomer {
             product_id: product_id.into(),
             customer_id: customer_id.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -854,7 +869,7 @@ impl SubscriptionCreateCustomer {
         let mut f_metadata = None;
         let mut f_product_id = None;
         let mut f_customer_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [&mut f_metadata, &mut f_product_id, &mut f_customer_id],
         )?;
@@ -866,6 +881,7 @@ impl SubscriptionCreateCustomer {
             product_id: f_product_id,
             customer_id: f_customer_id,
             extra,
+            nulls,
         })
     }
 }
@@ -873,7 +889,7 @@ impl SubscriptionCreateCustomer {
 impl ToJson for SubscriptionCreateCustomer {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
         json::put_extra(&mut obj, &self.extra);
@@ -902,10 +918,13 @@ pub struct SubscriptionCreateExternalCustomer {
     pub product_id: String,
     /// The ID of the customer in your system to create the subscription for. It must already exist in Polar.
     pub external_customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCreateExternalCustomer {
@@ -918,6 +937,7 @@ impl SubscriptionCreateExternalCustomer {
             product_id: product_id.into(),
             external_customer_id: external_customer_id.into(),
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -941,7 +961,7 @@ impl SubscriptionCreateExternalCustomer {
         let mut f_metadata = None;
         let mut f_product_id = None;
         let mut f_external_customer_id = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -959,6 +979,7 @@ impl SubscriptionCreateExternalCustomer {
             product_id: f_product_id,
             external_customer_id: f_external_customer_id,
             extra,
+            nulls,
         })
     }
 }
@@ -966,7 +987,7 @@ impl SubscriptionCreateExternalCustomer {
 impl ToJson for SubscriptionCreateExternalCustomer {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put(&mut obj, "product_id", &self.product_id);
         json::put(&mut obj, "external_customer_id", &self.external_customer_id);
         json::put_extra(&mut obj, &self.extra);
@@ -1017,10 +1038,13 @@ pub struct SubscriptionCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionCustomer {
@@ -1096,7 +1120,7 @@ impl SubscriptionCustomer {
         let mut f_deleted_at = None;
         let mut f_first_user_event_at = None;
         let mut f_avatar_url = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_id,
@@ -1173,6 +1197,7 @@ impl SubscriptionCustomer {
             first_user_event_at: f_first_user_event_at,
             avatar_url: f_avatar_url,
             extra,
+            nulls,
         })
     }
 }
@@ -1184,20 +1209,26 @@ impl ToJson for SubscriptionCustomer {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "metadata", &self.metadata);
-        json::put_opt(&mut obj, "external_id", &self.external_id);
-        json::put_opt(&mut obj, "email", &self.email);
+        json::put_opt(
+            &mut obj,
+            "external_id",
+            &self.external_id,
+            self.nulls.contains(4),
+        );
+        json::put_opt(&mut obj, "email", &self.email, self.nulls.contains(5));
         json::put(&mut obj, "email_verified", &self.email_verified);
         json::put(&mut obj, "type", &self.type_);
         json::put(&mut obj, "name", &self.name);
         json::put(&mut obj, "billing_name", &self.billing_name);
         json::put(&mut obj, "billing_address", &self.billing_address);
         json::put(&mut obj, "tax_id", &self.tax_id);
-        json::put_opt(&mut obj, "locale", &self.locale);
+        json::put_opt(&mut obj, "locale", &self.locale, self.nulls.contains(12));
         json::put(&mut obj, "organization_id", &self.organization_id);
         json::put_opt(
             &mut obj,
             "default_payment_method_id",
             &self.default_payment_method_id,
+            self.nulls.contains(14),
         );
         json::put(&mut obj, "deleted_at", &self.deleted_at);
         json::put(&mut obj, "first_user_event_at", &self.first_user_event_at);
@@ -1371,9 +1402,8 @@ impl JsonKey for SubscriptionExportColumn {
 pub struct SubscriptionLocked {
     /// Always present.
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1398,7 +1428,7 @@ impl SubscriptionLocked {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_detail = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_detail])?;
         let (Some(f_detail),) = (f_detail,) else {
             return None;
         };
@@ -1440,9 +1470,8 @@ pub struct SubscriptionMeter {
     pub meter_id: String,
     /// The meter associated with this subscription.
     pub meter: Meter,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1489,7 +1518,7 @@ impl SubscriptionMeter {
         let mut f_amount = None;
         let mut f_meter_id = None;
         let mut f_meter = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1569,9 +1598,8 @@ pub struct SubscriptionPause {
     /// If not set, the subscription stays paused until it is resumed manually.
     /// Must be after the current period end.
     pub resumes_at: Patch<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1605,7 +1633,7 @@ impl SubscriptionPause {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_pause_at_period_end = None;
         let mut f_resumes_at = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [&mut f_pause_at_period_end, &mut f_resumes_at],
         )?;
@@ -1635,9 +1663,8 @@ impl ToJson for SubscriptionPause {
 /// Spec: `#/components/schemas/SubscriptionResume`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionResume {
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1668,7 +1695,7 @@ impl SubscriptionResume {
 
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
-        let extra = src.fields(Self::PROPS, &mut [&mut ()])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut ()])?;
         Some(Self { extra })
     }
 }
@@ -1715,9 +1742,8 @@ pub struct SubscriptionRevoke {
     /// customer. Or you copy a message directly from a customer
     /// conversation, i.e support.
     pub customer_cancellation_comment: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -1758,7 +1784,7 @@ impl SubscriptionRevoke {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_customer_cancellation_reason = Patch::Absent;
         let mut f_customer_cancellation_comment = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_customer_cancellation_reason,
@@ -2211,10 +2237,13 @@ pub struct SubscriptionUpdateBase {
     pub discount_id: Patch<String>,
     /// Set or extend the trial period of the subscription. If set to `now`, the trial will end immediately.
     pub trial_end: Patch<SubscriptionUpdateBaseTrialEnd>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl SubscriptionUpdateBase {
@@ -2235,6 +2264,7 @@ impl SubscriptionUpdateBase {
             discount_id: Patch::Absent,
             trial_end: Patch::Absent,
             extra: Map::new(),
+            nulls: json::Nulls::NONE,
         }
     }
 }
@@ -2262,7 +2292,7 @@ impl SubscriptionUpdateBase {
         let mut f_proration_behavior = Patch::Absent;
         let mut f_discount_id = Patch::Absent;
         let mut f_trial_end = Patch::Absent;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_metadata,
@@ -2279,6 +2309,7 @@ impl SubscriptionUpdateBase {
             discount_id: f_discount_id,
             trial_end: f_trial_end,
             extra,
+            nulls,
         })
     }
 }
@@ -2286,7 +2317,7 @@ impl SubscriptionUpdateBase {
 impl ToJson for SubscriptionUpdateBase {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
-        json::put_opt(&mut obj, "metadata", &self.metadata);
+        json::put_opt(&mut obj, "metadata", &self.metadata, self.nulls.contains(0));
         json::put_patch(&mut obj, "product_id", &self.product_id);
         json::put_patch(&mut obj, "proration_behavior", &self.proration_behavior);
         json::put_patch(&mut obj, "discount_id", &self.discount_id);
@@ -2369,9 +2400,8 @@ pub struct SubscriptionUpdateBillingPeriod {
     ///
     /// It is not possible to update the current billing period on a canceled subscription.
     pub current_billing_period_end: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2401,7 +2431,7 @@ impl SubscriptionUpdateBillingPeriod {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_current_billing_period_end = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_current_billing_period_end])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_current_billing_period_end])?;
         let (Some(f_current_billing_period_end),) = (f_current_billing_period_end,) else {
             return None;
         };
@@ -2432,9 +2462,8 @@ impl ToJson for SubscriptionUpdateBillingPeriod {
 pub struct SubscriptionUpdateClear {
     /// Clear the pending subscription update. Set to null to remove scheduled changes.
     pub pending_update: Value,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2463,7 +2492,7 @@ impl SubscriptionUpdateClear {
     /// Reads `PROPS` from tokens or a document (`json::Source`), each into its local.
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_pending_update = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_pending_update])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_pending_update])?;
         let (Some(f_pending_update),) = (f_pending_update,) else {
             return None;
         };
@@ -2492,9 +2521,8 @@ pub struct SubscriptionUpdateSeats {
     pub seats: i64,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Patch<SubscriptionProrationBehavior>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2528,7 +2556,7 @@ impl SubscriptionUpdateSeats {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_seats = None;
         let mut f_proration_behavior = Patch::Absent;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_seats, &mut f_proration_behavior])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_seats, &mut f_proration_behavior])?;
         let (Some(f_seats),) = (f_seats,) else {
             return None;
         };

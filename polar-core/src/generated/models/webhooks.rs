@@ -65,10 +65,13 @@ pub struct BenefitGrantCustomWebhook {
     pub properties: BenefitGrantCustomProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantCustomProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantCustomWebhook {
@@ -144,7 +147,7 @@ impl BenefitGrantCustomWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -217,6 +220,7 @@ impl BenefitGrantCustomWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -227,21 +231,41 @@ impl ToJson for BenefitGrantCustomWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -288,10 +312,13 @@ pub struct BenefitGrantDiscordWebhook {
     pub properties: BenefitGrantDiscordProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantDiscordProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantDiscordWebhook {
@@ -367,7 +394,7 @@ impl BenefitGrantDiscordWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -440,6 +467,7 @@ impl BenefitGrantDiscordWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -450,21 +478,41 @@ impl ToJson for BenefitGrantDiscordWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -511,10 +559,13 @@ pub struct BenefitGrantDownloadablesWebhook {
     pub properties: BenefitGrantDownloadablesProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantDownloadablesProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantDownloadablesWebhook {
@@ -590,7 +641,7 @@ impl BenefitGrantDownloadablesWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -663,6 +714,7 @@ impl BenefitGrantDownloadablesWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -673,21 +725,41 @@ impl ToJson for BenefitGrantDownloadablesWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -734,10 +806,13 @@ pub struct BenefitGrantFeatureFlagWebhook {
     pub properties: BenefitGrantFeatureFlagProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantFeatureFlagProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantFeatureFlagWebhook {
@@ -813,7 +888,7 @@ impl BenefitGrantFeatureFlagWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -886,6 +961,7 @@ impl BenefitGrantFeatureFlagWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -896,21 +972,41 @@ impl ToJson for BenefitGrantFeatureFlagWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -957,10 +1053,13 @@ pub struct BenefitGrantGitHubRepositoryWebhook {
     pub properties: BenefitGrantGitHubRepositoryProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantGitHubRepositoryProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantGitHubRepositoryWebhook {
@@ -1036,7 +1135,7 @@ impl BenefitGrantGitHubRepositoryWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1109,6 +1208,7 @@ impl BenefitGrantGitHubRepositoryWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1119,21 +1219,41 @@ impl ToJson for BenefitGrantGitHubRepositoryWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1180,10 +1300,13 @@ pub struct BenefitGrantLicenseKeysWebhook {
     pub properties: BenefitGrantLicenseKeysProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantLicenseKeysProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantLicenseKeysWebhook {
@@ -1259,7 +1382,7 @@ impl BenefitGrantLicenseKeysWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1332,6 +1455,7 @@ impl BenefitGrantLicenseKeysWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1342,21 +1466,41 @@ impl ToJson for BenefitGrantLicenseKeysWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1403,10 +1547,13 @@ pub struct BenefitGrantMeterCreditWebhook {
     pub properties: BenefitGrantMeterCreditProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantMeterCreditProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantMeterCreditWebhook {
@@ -1482,7 +1629,7 @@ impl BenefitGrantMeterCreditWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1555,6 +1702,7 @@ impl BenefitGrantMeterCreditWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1565,21 +1713,41 @@ impl ToJson for BenefitGrantMeterCreditWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -1626,10 +1794,13 @@ pub struct BenefitGrantSlackSharedChannelWebhook {
     pub properties: BenefitGrantSlackSharedChannelProperties,
     /// `None` when Polar leaves it out or sends `null`.
     pub previous_properties: Option<BenefitGrantSlackSharedChannelProperties>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl BenefitGrantSlackSharedChannelWebhook {
@@ -1705,7 +1876,7 @@ impl BenefitGrantSlackSharedChannelWebhook {
         let mut f_benefit = None;
         let mut f_properties = None;
         let mut f_previous_properties = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -1778,6 +1949,7 @@ impl BenefitGrantSlackSharedChannelWebhook {
             properties: f_properties,
             previous_properties: f_previous_properties,
             extra,
+            nulls,
         })
     }
 }
@@ -1788,21 +1960,41 @@ impl ToJson for BenefitGrantSlackSharedChannelWebhook {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "granted_at", &self.granted_at);
+        json::put_opt(
+            &mut obj,
+            "granted_at",
+            &self.granted_at,
+            self.nulls.contains(3),
+        );
         json::put(&mut obj, "is_granted", &self.is_granted);
-        json::put_opt(&mut obj, "revoked_at", &self.revoked_at);
+        json::put_opt(
+            &mut obj,
+            "revoked_at",
+            &self.revoked_at,
+            self.nulls.contains(5),
+        );
         json::put(&mut obj, "is_revoked", &self.is_revoked);
         json::put(&mut obj, "subscription_id", &self.subscription_id);
         json::put(&mut obj, "order_id", &self.order_id);
         json::put(&mut obj, "customer_id", &self.customer_id);
-        json::put_opt(&mut obj, "member_id", &self.member_id);
+        json::put_opt(
+            &mut obj,
+            "member_id",
+            &self.member_id,
+            self.nulls.contains(10),
+        );
         json::put(&mut obj, "benefit_id", &self.benefit_id);
-        json::put_opt(&mut obj, "error", &self.error);
+        json::put_opt(&mut obj, "error", &self.error, self.nulls.contains(12));
         json::put(&mut obj, "customer", &self.customer);
-        json::put_opt(&mut obj, "member", &self.member);
+        json::put_opt(&mut obj, "member", &self.member, self.nulls.contains(14));
         json::put(&mut obj, "benefit", &self.benefit);
         json::put(&mut obj, "properties", &self.properties);
-        json::put_opt(&mut obj, "previous_properties", &self.previous_properties);
+        json::put_opt(
+            &mut obj,
+            "previous_properties",
+            &self.previous_properties,
+            self.nulls.contains(17),
+        );
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -2355,9 +2547,8 @@ pub struct ListResourceWebhookDelivery {
     pub items: Vec<WebhookDelivery>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2383,7 +2574,7 @@ impl ListResourceWebhookDelivery {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -2416,9 +2607,8 @@ pub struct ListResourceWebhookEndpoint {
     pub items: Vec<WebhookEndpoint>,
     /// Always present.
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2444,7 +2634,7 @@ impl ListResourceWebhookEndpoint {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_items = None;
         let mut f_pagination = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut f_items, &mut f_pagination])?;
         let (Some(f_items), Some(f_pagination)) = (f_items, f_pagination) else {
             return None;
         };
@@ -2477,9 +2667,8 @@ pub struct WebhookBenefitCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Benefit
     pub data: Benefit,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2506,7 +2695,7 @@ impl WebhookBenefitCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2540,9 +2729,8 @@ pub struct WebhookBenefitGrantCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2569,7 +2757,7 @@ impl WebhookBenefitGrantCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2604,9 +2792,8 @@ pub struct WebhookBenefitGrantCycledPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2633,7 +2820,7 @@ impl WebhookBenefitGrantCycledPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2667,9 +2854,8 @@ pub struct WebhookBenefitGrantRevokedPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2696,7 +2882,7 @@ impl WebhookBenefitGrantRevokedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2730,9 +2916,8 @@ pub struct WebhookBenefitGrantUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2759,7 +2944,7 @@ impl WebhookBenefitGrantUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2793,9 +2978,8 @@ pub struct WebhookBenefitUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Benefit
     pub data: Benefit,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2822,7 +3006,7 @@ impl WebhookBenefitUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2856,9 +3040,8 @@ pub struct WebhookCheckoutCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Checkout,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2885,7 +3068,7 @@ impl WebhookCheckoutCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2922,9 +3105,8 @@ pub struct WebhookCheckoutExpiredPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Checkout,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -2951,7 +3133,7 @@ impl WebhookCheckoutExpiredPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -2985,9 +3167,8 @@ pub struct WebhookCheckoutUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Checkout,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3014,7 +3195,7 @@ impl WebhookCheckoutUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3053,9 +3234,8 @@ pub struct WebhookCustomerCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Customer,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3082,7 +3262,7 @@ impl WebhookCustomerCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3116,9 +3296,8 @@ pub struct WebhookCustomerDeletedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Customer,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3145,7 +3324,7 @@ impl WebhookCustomerDeletedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3180,9 +3359,8 @@ pub struct WebhookCustomerSeatAssignedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: CustomerSeat,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3209,7 +3387,7 @@ impl WebhookCustomerSeatAssignedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3243,9 +3421,8 @@ pub struct WebhookCustomerSeatClaimedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: CustomerSeat,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3272,7 +3449,7 @@ impl WebhookCustomerSeatClaimedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3306,9 +3483,8 @@ pub struct WebhookCustomerSeatRevokedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: CustomerSeat,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3335,7 +3511,7 @@ impl WebhookCustomerSeatRevokedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3375,9 +3551,8 @@ pub struct WebhookCustomerStateChangedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: CustomerState,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3404,7 +3579,7 @@ impl WebhookCustomerStateChangedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3442,9 +3617,8 @@ pub struct WebhookCustomerUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Customer,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3471,7 +3645,7 @@ impl WebhookCustomerUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3513,9 +3687,8 @@ pub struct WebhookDelivery {
     pub response: Option<String>,
     /// The webhook event sent by this delivery.
     pub webhook_event: WebhookEvent,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3559,7 +3732,7 @@ impl WebhookDelivery {
         let mut f_http_code = None;
         let mut f_response = None;
         let mut f_webhook_event = None;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3630,9 +3803,8 @@ pub struct WebhookDiscountCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Discount
     pub data: Discount,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3659,7 +3831,7 @@ impl WebhookDiscountCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3693,9 +3865,8 @@ pub struct WebhookDiscountDeletedPayload {
     pub timestamp: OffsetDateTime,
     /// Discount
     pub data: Discount,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3722,7 +3893,7 @@ impl WebhookDiscountDeletedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3756,9 +3927,8 @@ pub struct WebhookDiscountUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Discount
     pub data: Discount,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -3785,7 +3955,7 @@ impl WebhookDiscountUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -3833,10 +4003,13 @@ pub struct WebhookEndpoint {
     pub events: Vec<WebhookEventType>,
     /// Whether the webhook endpoint is enabled and will receive events.
     pub enabled: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl WebhookEndpoint {
@@ -3888,7 +4061,7 @@ impl WebhookEndpoint {
         let mut f_organization_id = None;
         let mut f_events = None;
         let mut f_enabled = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -3939,6 +4112,7 @@ impl WebhookEndpoint {
             events: f_events,
             enabled: f_enabled,
             extra,
+            nulls,
         })
     }
 }
@@ -3950,7 +4124,7 @@ impl ToJson for WebhookEndpoint {
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
         json::put(&mut obj, "url", &self.url);
-        json::put_opt(&mut obj, "name", &self.name);
+        json::put_opt(&mut obj, "name", &self.name, self.nulls.contains(4));
         json::put(&mut obj, "format", &self.format);
         json::put(&mut obj, "secret", &self.secret);
         json::put(&mut obj, "organization_id", &self.organization_id);
@@ -3976,9 +4150,8 @@ pub struct WebhookEndpointCreate {
     pub events: Vec<WebhookEventType>,
     /// The organization ID associated with the webhook endpoint. **Required unless you use an organization token.**
     pub organization_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4026,7 +4199,7 @@ impl WebhookEndpointCreate {
         let mut f_format = None;
         let mut f_events = None;
         let mut f_organization_id = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_url,
@@ -4078,9 +4251,8 @@ pub struct WebhookEndpointUpdate {
     pub events: Patch<Vec<WebhookEventType>>,
     /// Whether the webhook endpoint is enabled.
     pub enabled: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4123,7 +4295,7 @@ impl WebhookEndpointUpdate {
         let mut f_format = Patch::Absent;
         let mut f_events = Patch::Absent;
         let mut f_enabled = Patch::Absent;
-        let extra = src.fields(
+        let (extra, _) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_url,
@@ -4188,10 +4360,13 @@ pub struct WebhookEvent {
     pub type_: WebhookEventType,
     /// Whether this event is archived. Archived events can't be redelivered, and the payload is not accessible anymore.
     pub is_archived: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
+    /// The optional properties Polar sent as an explicit `null` (their fields read `None`,
+    /// as when left out), by their place in [`FIELDS`](Self::FIELDS): written back as `null`
+    /// while the field is `None`, so that the value goes back as it came.
+    pub nulls: json::Nulls,
 }
 
 impl WebhookEvent {
@@ -4240,7 +4415,7 @@ impl WebhookEvent {
         let mut f_payload = None;
         let mut f_type_ = None;
         let mut f_is_archived = None;
-        let extra = src.fields(
+        let (extra, nulls) = src.fields(
             Self::PROPS,
             &mut [
                 &mut f_created_at,
@@ -4285,6 +4460,7 @@ impl WebhookEvent {
             type_: f_type_,
             is_archived: f_is_archived,
             extra,
+            nulls,
         })
     }
 }
@@ -4295,8 +4471,18 @@ impl ToJson for WebhookEvent {
         json::put(&mut obj, "created_at", &self.created_at);
         json::put(&mut obj, "modified_at", &self.modified_at);
         json::put(&mut obj, "id", &self.id);
-        json::put_opt(&mut obj, "last_http_code", &self.last_http_code);
-        json::put_opt(&mut obj, "succeeded", &self.succeeded);
+        json::put_opt(
+            &mut obj,
+            "last_http_code",
+            &self.last_http_code,
+            self.nulls.contains(3),
+        );
+        json::put_opt(
+            &mut obj,
+            "succeeded",
+            &self.succeeded,
+            self.nulls.contains(4),
+        );
         json::put(&mut obj, "skipped", &self.skipped);
         json::put(&mut obj, "payload", &self.payload);
         json::put(&mut obj, "type", &self.type_);
@@ -4624,9 +4810,8 @@ pub struct WebhookMemberCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Member,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4653,7 +4838,7 @@ impl WebhookMemberCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -4690,9 +4875,8 @@ pub struct WebhookMemberDeletedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Member,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4719,7 +4903,7 @@ impl WebhookMemberDeletedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -4756,9 +4940,8 @@ pub struct WebhookMemberUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Member,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4785,7 +4968,7 @@ impl WebhookMemberUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -4829,9 +5012,8 @@ pub struct WebhookOrderCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4858,7 +5040,7 @@ impl WebhookOrderCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -4894,9 +5076,8 @@ pub struct WebhookOrderPaidPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4923,7 +5104,7 @@ impl WebhookOrderPaidPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -4957,9 +5138,8 @@ pub struct WebhookOrderRefundedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -4986,7 +5166,7 @@ impl WebhookOrderRefundedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5025,9 +5205,8 @@ pub struct WebhookOrderUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5054,7 +5233,7 @@ impl WebhookOrderUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5088,9 +5267,8 @@ pub struct WebhookOrganizationUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Organization,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5117,7 +5295,7 @@ impl WebhookOrganizationUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5528,9 +5706,8 @@ pub struct WebhookProductCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Product,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5557,7 +5734,7 @@ impl WebhookProductCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5591,9 +5768,8 @@ pub struct WebhookProductUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Product,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5620,7 +5796,7 @@ impl WebhookProductUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5654,9 +5830,8 @@ pub struct WebhookRefundCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Refund,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5683,7 +5858,7 @@ impl WebhookRefundCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5717,9 +5892,8 @@ pub struct WebhookRefundUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Refund,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5746,7 +5920,7 @@ impl WebhookRefundUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5781,9 +5955,8 @@ pub struct WebhookSubscriptionActivePayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5810,7 +5983,7 @@ impl WebhookSubscriptionActivePayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5845,9 +6018,8 @@ pub struct WebhookSubscriptionCanceledPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5874,7 +6046,7 @@ impl WebhookSubscriptionCanceledPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5910,9 +6082,8 @@ pub struct WebhookSubscriptionCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -5939,7 +6110,7 @@ impl WebhookSubscriptionCreatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -5981,9 +6152,8 @@ pub struct WebhookSubscriptionCycledPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6010,7 +6180,7 @@ impl WebhookSubscriptionCycledPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -6049,9 +6219,8 @@ pub struct WebhookSubscriptionPastDuePayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6078,7 +6247,7 @@ impl WebhookSubscriptionPastDuePayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -6115,9 +6284,8 @@ pub struct WebhookSubscriptionPausedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6144,7 +6312,7 @@ impl WebhookSubscriptionPausedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -6180,9 +6348,8 @@ pub struct WebhookSubscriptionResumedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6209,7 +6376,7 @@ impl WebhookSubscriptionResumedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -6246,9 +6413,8 @@ pub struct WebhookSubscriptionRevokedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6275,7 +6441,7 @@ impl WebhookSubscriptionRevokedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -6313,9 +6479,8 @@ pub struct WebhookSubscriptionUncanceledPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6342,7 +6507,7 @@ impl WebhookSubscriptionUncanceledPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };
@@ -6380,9 +6545,8 @@ pub struct WebhookSubscriptionUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Always present.
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    /// Properties the spec does not describe (newer than this SDK): kept so that nothing
+    /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
 }
 
@@ -6409,7 +6573,7 @@ impl WebhookSubscriptionUpdatedPayload {
     fn load(src: &mut json::Source<'_, '_>) -> Option<Self> {
         let mut f_timestamp = None;
         let mut f_data = None;
-        let extra = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
+        let (extra, _) = src.fields(Self::PROPS, &mut [&mut (), &mut f_timestamp, &mut f_data])?;
         let (Some(f_timestamp), Some(f_data)) = (f_timestamp, f_data) else {
             return None;
         };

@@ -38,6 +38,7 @@ pub use write::write;
 // calls depends on its spec and features (`by-id` reads parameters as JSON).
 #[allow(unused_imports)]
 pub(crate) use object::{put, put_extra, put_opt, put_patch};
+pub use table::Nulls;
 #[allow(unused_imports)]
 pub(crate) use table::{read_struct, Konst, Many, Prop, Source};
 #[allow(unused_imports)]

@@ -9,10 +9,17 @@ pub fn put<T: ToJson + ?Sized>(obj: &mut Map<String, Value>, key: &str, value: &
     obj.insert(key.to_owned(), value.to_json());
 }
 
-/// Writes an optional property; `None` leaves it out.
-pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, key: &str, value: &Option<T>) {
-    if let Some(v) = value {
-        obj.insert(key.to_owned(), v.to_json());
+/// Writes an optional property; `None` leaves it out, or writes `null` where it came as
+/// `null` (`null`: the struct's `nulls` has it).
+pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, key: &str, value: &Option<T>, null: bool) {
+    match value {
+        Some(v) => {
+            obj.insert(key.to_owned(), v.to_json());
+        }
+        None if null => {
+            obj.insert(key.to_owned(), Value::Null);
+        }
+        None => {}
     }
 }
 
@@ -29,8 +36,7 @@ pub fn put_patch<T: ToJson>(obj: &mut Map<String, Value>, key: &str, value: &Pat
     }
 }
 
-/// Writes back the unknown properties and the remembered `null`s; a known property already
-/// written wins (a value set after decoding replaces the `null` that came, and no key is
+/// Writes back the unknown properties; a known property already written wins (no key is
 /// written twice).
 pub fn put_extra(obj: &mut Map<String, Value>, extra: &Map<String, Value>) {
     for (k, v) in extra {

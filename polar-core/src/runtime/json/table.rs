@@ -56,8 +56,8 @@ impl Konst {
 enum Rule {
     /// Absent is an error; `null` goes to the type (so a nullable one accepts it).
     Required,
-    /// Absent or `null` is `None`; an explicit `null` is kept in `extra` too, so that it is
-    /// written back as it came.
+    /// Absent or `null` is `None`; an explicit `null` is kept in the struct's `nulls` too,
+    /// so that it is written back as it came.
     Optional,
     /// Absent, `null` or a value: three states, the type's (`Patch`).
     Patch,
@@ -208,13 +208,13 @@ pub fn read_struct<T>(r: &mut Reader<'_>, load: Load<T>) -> Result<T, Miss> {
 
 impl Source<'_, '_> {
     /// Reads the properties `props` into their `slots` (one each, in the same order) and
-    /// gives the rest (unknown properties, optional ones sent as `null`) for `extra`.
-    /// `None`: it failed (why is kept).
+    /// gives the rest: the unknown properties (for `extra`), and the optional ones sent as
+    /// `null` (for `nulls`). `None`: it failed (why is kept).
     pub fn fields(
         &mut self,
         props: &[Prop],
         slots: &mut [&mut dyn Slot],
-    ) -> Option<Map<String, Value>> {
+    ) -> Option<(Map<String, Value>, Nulls)> {
         self.read(props, slots, false)
     }
 
@@ -230,7 +230,7 @@ impl Source<'_, '_> {
         props: &[Prop],
         slots: &mut [&mut dyn Slot],
         deny: bool,
-    ) -> Option<Map<String, Value>> {
+    ) -> Option<(Map<String, Value>, Nulls)> {
         let result = match props.len() == slots.len() && props.len() <= MAX_PROPS {
             true => read_props(self.r, props, slots, deny),
             false => Err(Miss::UNSURE),
@@ -241,6 +241,7 @@ impl Source<'_, '_> {
 
 /// A bit per property, for up to [`MAX_PROPS`] of them (the generator refuses a schema
 /// with more): fixed, so that reading an object allocates nothing for it.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 struct Bits([u64; MAX_PROPS / 64]);
 
 /// The most properties a generated struct has room for (Polar's largest schema has 61;
@@ -248,9 +249,7 @@ struct Bits([u64; MAX_PROPS / 64]);
 const MAX_PROPS: usize = 256;
 
 impl Bits {
-    fn new() -> Self {
-        Bits([0; MAX_PROPS / 64])
-    }
+    const NONE: Bits = Bits([0; MAX_PROPS / 64]);
 
     /// How many are set.
     fn count(&self) -> usize {
@@ -271,6 +270,43 @@ impl Bits {
     }
 }
 
+/// Which optional properties of a struct Polar sent as an explicit `null`, by their place
+/// in the struct's `FIELDS`: their fields read `None`, as when left out, and this keeps
+/// the difference, so that the value is written back as it came. Fixed size (no
+/// allocation, whichever properties are `null`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Nulls(Bits);
+
+impl Nulls {
+    /// No property sent as `null`: what a value built in code has.
+    pub const NONE: Nulls = Nulls(Bits::NONE);
+
+    /// Whether property `i` (the struct's `FIELDS[i]`) came as `null`.
+    pub fn contains(&self, i: usize) -> bool {
+        self.0.get(i)
+    }
+
+    /// Marks property `i` as sent as `null` (written back as `null` while its field is
+    /// `None`), or unmarks it (left out while `None`).
+    pub fn set(&mut self, i: usize, null: bool) {
+        self.0.set(i, null);
+    }
+
+    /// Whether no property came as `null`.
+    pub fn is_empty(&self) -> bool {
+        self.0.count() == 0
+    }
+}
+
+impl std::fmt::Debug for Nulls {
+    /// The places set, as a set: `{3, 14}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries((0..MAX_PROPS).filter(|&i| self.0.get(i)))
+            .finish()
+    }
+}
+
 /// The loop, both modes: each property read into its slot as its key comes. Keys usually
 /// come in the order the spec declares them, so the next row's key is tried first, as
 /// bytes. The fast pass gives up at the first surprise (a value that does not fit, a
@@ -282,14 +318,12 @@ fn read_props(
     table: &[Prop],
     slots: &mut [&mut dyn Slot],
     deny: bool,
-) -> Result<Map<String, Value>, Miss> {
+) -> Result<(Map<String, Value>, Nulls), Miss> {
     let exact = r.is_exact();
     let mut extra = Map::new();
-    let mut seen = Bits::new();
-    // Optional properties whose (last) value was `null`: kept in `extra` at the end, so
-    // that a repeated key's earlier `null` needs no removal (`BTreeMap::remove` alone
-    // would add kilobytes to a wasm module).
-    let mut nulls = Bits::new();
+    let mut seen = Bits::NONE;
+    // Optional properties whose (last) value was `null`.
+    let mut nulls = Bits::NONE;
     let mut faults = Faults::default();
     let mut next = 0;
     r.begin_object()?;
@@ -369,14 +403,7 @@ fn read_props(
         }
         return Err(faults.first(r, table, &seen));
     }
-    if nulls.count() > 0 {
-        for (i, f) in table.iter().enumerate() {
-            if nulls.get(i) {
-                extra.insert(f.key.to_owned(), Value::Null);
-            }
-        }
-    }
-    Ok(extra)
+    Ok((extra, Nulls(nulls)))
 }
 
 /// Exact mode's record of an object's errors: the properties whose value failed (`true`:
