@@ -62,6 +62,7 @@ pub fn unknown_tagged(r: &mut Reader<'_>, key: &str, tag: &str) -> Result<Value,
 /// tag it is read by (a required constant, or `unknown_tagged`), so that a read that
 /// succeeds is the read the walk leads to; one that fails is undone (`None`), and the
 /// caller walks.
+#[inline]
 pub fn guessed<T>(
     r: &mut Reader<'_>,
     key: &str,
