@@ -1199,7 +1199,7 @@ fn emit_union(
     });
     let _ = writeln!(
         out,
-        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: what each knows of an object's\n    /// keys (a struct's property table, or names), and its read.\n    const MEMBERS: &'static [json::Member<Self>] = &["
+        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: what each knows of an object's\n    /// keys (a struct's property table, or names), and its read.\n    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &["
     );
     for i in order {
         let m = &members[i];
@@ -1245,6 +1245,24 @@ fn emit_union(
         }
     }
     out.push_str("    ];\n\n");
+    // Where a member is a struct (only a struct can be tried first), and up to 8 members
+    // (Polar's untagged unions have at most 8; the larger ones are tagged unions, weighed
+    // only without their tag): square in their number, and built by the compiler.
+    let structs = members.iter().any(|m| match &m.ty {
+        Ty::Named(n) => matches!(
+            model.defs.get(n).map(|d| &d.kind),
+            Some(Kind::Struct { .. })
+        ),
+        _ => false,
+    });
+    let cross = match structs && members.len() <= 8 {
+        true => members.len() * members.len(),
+        false => 0,
+    };
+    let _ = writeln!(
+        out,
+        "    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).\n    pub(crate) const CROSS: [(u64, u64, bool); {cross}] = json::cross(Self::MEMBERS);\n"
+    );
     let tagged = match discriminator {
         Some((prop, _)) => format!(
             "        // A tag this SDK does not know is a newer variant, not a mismatch.\n        if matches!(r.tag({}), Ok(Some(_))) {{\n            return None;\n        }}\n",
@@ -1257,7 +1275,7 @@ fn emit_union(
         "    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK\n    /// does not know): the decode error of the variant that came closest, its path relative\n    /// to this value. `None` for a known variant.\n    pub fn unknown_reason(&self) -> Option<DecodeError> {{\n        match self {{\n            Self::Unknown(v) => json::unknown_reason(v, Self::closest_error),\n            _ => None,\n        }}\n    }}\n\n    /// The decode error of the variant closest to the value `r` is at (in exact mode), when\n    /// none fits (see [`json::closest_error`]).\n    #[doc(hidden)]\n    pub fn closest_error(r: &Reader<'_>) -> Option<DecodeError> {{\n{tagged}        json::closest_error(r, Self::MEMBERS)\n    }}\n}}\n"
     );
 
-    let fit = "json::best_fit(r, Self::MEMBERS, Self::Unknown)";
+    let fit = "json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)";
     out.push_str(&format!("impl FromJson for {name} {{"));
     if let Some((prop, mapping)) = discriminator {
         // Find the tag, then the member reads the object. Where every member checks the

@@ -612,6 +612,14 @@ pub struct Reader<'a> {
     /// The text was written from a `serde_json::Value`: where each float starts, and the
     /// float (see [`Reader::written`]). Empty for a body from Polar.
     written: &'a [(usize, f64)],
+    /// Fast pass: the union member that fitted last, with no key left over, as (the
+    /// union's members, where they are; the member): the one a union of the same kind
+    /// tries first (see `json::best_fit`).
+    fitted: Option<(usize, usize)>,
+    /// Fast pass: the struct read last, as (its table's length; the properties it had, of
+    /// the table's first 64; how many keys were not in the table): how `best_fit` checks a
+    /// member tried first.
+    last: (usize, u64, usize),
 }
 
 // A copy starts with no failure: it reads ahead, or tries a union member, on its own.
@@ -626,6 +634,8 @@ impl Clone for Reader<'_> {
             exact: self.exact,
             fail: None,
             written: self.written,
+            fitted: self.fitted,
+            last: self.last,
         }
     }
 }
@@ -641,6 +651,8 @@ impl<'a> Reader<'a> {
             exact: false,
             fail: None,
             written: &[],
+            fitted: None,
+            last: (0, 0, 0),
         })
     }
 
@@ -657,6 +669,8 @@ impl<'a> Reader<'a> {
             exact: true,
             fail: None,
             written: &[],
+            fitted: None,
+            last: (0, 0, 0),
         })
     }
 
@@ -667,6 +681,30 @@ impl<'a> Reader<'a> {
     pub fn written(mut self, floats: &'a [(usize, f64)]) -> Self {
         self.written = floats;
         self
+    }
+
+    /// The member of the union whose members are at `union` that fitted last (fast pass).
+    pub fn fitted(&self, union: usize) -> Option<usize> {
+        match self.fitted {
+            Some((u, member)) if u == union && !self.exact => Some(member),
+            _ => None,
+        }
+    }
+
+    /// Remembers that `member` of the union whose members are at `union` fitted.
+    pub fn remember_fit(&mut self, union: usize, member: usize) {
+        self.fitted = Some((union, member));
+    }
+
+    /// The struct read last: its table's length, its properties found (of the first 64)
+    /// and how many keys it did not know.
+    pub fn last_struct(&self) -> (usize, u64, usize) {
+        self.last
+    }
+
+    /// Records the struct just read (see [`Reader::last_struct`]).
+    pub fn read_struct_as(&mut self, len: usize, seen: u64, unknown: usize) {
+        self.last = (len, seen, unknown);
     }
 
     /// Whether this reader is in exact mode.

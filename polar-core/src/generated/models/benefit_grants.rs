@@ -808,7 +808,7 @@ impl BenefitGrantProperties {
 impl BenefitGrantProperties {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(BenefitGrantDiscordProperties::PROPS),
             |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
@@ -851,6 +851,9 @@ impl BenefitGrantProperties {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 49] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -871,7 +874,7 @@ impl BenefitGrantProperties {
 
 impl FromJson for BenefitGrantProperties {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

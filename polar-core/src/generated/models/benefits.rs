@@ -298,7 +298,7 @@ impl Benefit {
 impl Benefit {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(BenefitCustom::PROPS), |r| {
             Ok(Self::Custom(FromJson::read(r)?))
         }),
@@ -324,6 +324,9 @@ impl Benefit {
             Ok(Self::SlackSharedChannel(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -354,7 +357,7 @@ impl FromJson for Benefit {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -541,7 +544,7 @@ impl BenefitCreate {
 impl BenefitCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(BenefitCustomCreate::PROPS), |r| {
             Ok(Self::BenefitCustomCreate(FromJson::read(r)?))
         }),
@@ -569,6 +572,9 @@ impl BenefitCreate {
             |r| Ok(Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -599,7 +605,7 @@ impl FromJson for BenefitCreate {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -6141,7 +6147,7 @@ impl BenefitsUpdateBody {
 impl BenefitsUpdateBody {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(BenefitCustomUpdate::PROPS), |r| {
             Ok(Self::BenefitCustomUpdate(FromJson::read(r)?))
         }),
@@ -6170,6 +6176,9 @@ impl BenefitsUpdateBody {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -6190,7 +6199,7 @@ impl BenefitsUpdateBody {
 
 impl FromJson for BenefitsUpdateBody {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

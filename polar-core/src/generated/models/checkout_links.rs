@@ -367,7 +367,7 @@ impl CheckoutLinkCreate {
 impl CheckoutLinkCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(CheckoutLinkCreateProductPrice::PROPS),
             |r| Ok(Self::ProductPrice(FromJson::read(r)?)),
@@ -379,6 +379,9 @@ impl CheckoutLinkCreate {
             Ok(Self::Products(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 9] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -400,7 +403,7 @@ impl CheckoutLinkCreate {
 
 impl FromJson for CheckoutLinkCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

@@ -1322,7 +1322,7 @@ impl CheckoutDiscount {
 impl CheckoutDiscount {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(CheckoutDiscountFixedRepeatDuration::PROPS),
             |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
@@ -1340,6 +1340,9 @@ impl CheckoutDiscount {
             |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1361,7 +1364,7 @@ impl CheckoutDiscount {
 
 impl FromJson for CheckoutDiscount {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -1963,7 +1966,7 @@ impl CheckoutForbiddenError {
 impl CheckoutForbiddenError {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(AlreadyActiveSubscriptionError::PROPS),
             |r| Ok(Self::AlreadyActiveSubscriptionError(FromJson::read(r)?)),
@@ -1982,6 +1985,9 @@ impl CheckoutForbiddenError {
             |r| Ok(Self::DiscountRedemptionLimitReached(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 25] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2003,7 +2009,7 @@ impl CheckoutForbiddenError {
 
 impl FromJson for CheckoutForbiddenError {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

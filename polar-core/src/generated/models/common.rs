@@ -457,7 +457,7 @@ impl AnyProductPrice {
 impl AnyProductPrice {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Names(LegacyRecurringProductPrice::FIELDS),
             |r| {
@@ -483,6 +483,9 @@ impl AnyProductPrice {
         }),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -503,7 +506,7 @@ impl AnyProductPrice {
 
 impl FromJson for AnyProductPrice {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -689,7 +692,7 @@ impl ErrorBody {
 impl ErrorBody {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(AlreadyCanceledSubscription::PROPS), |r| {
             Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?))
         }),
@@ -813,6 +816,9 @@ impl ErrorBody {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -833,7 +839,7 @@ impl ErrorBody {
 
 impl FromJson for ErrorBody {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -1375,7 +1381,7 @@ impl LegacyRecurringProductPrice {
 impl LegacyRecurringProductPrice {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(LegacyRecurringProductPriceCustom::PROPS),
             |r| Ok(Self::Custom(FromJson::read(r)?)),
@@ -1385,6 +1391,9 @@ impl LegacyRecurringProductPrice {
             |r| Ok(Self::Fixed(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1415,7 +1424,7 @@ impl FromJson for LegacyRecurringProductPrice {
             return Ok(v);
         }
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -2031,7 +2040,7 @@ impl MetadataQueryValue {
 impl MetadataQueryValue {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::String(FromJson::read(r)?))
         }),
@@ -2051,6 +2060,9 @@ impl MetadataQueryValue {
             Ok(Self::BooleanList(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2072,7 +2084,7 @@ impl MetadataQueryValue {
 
 impl FromJson for MetadataQueryValue {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -2117,7 +2129,7 @@ impl MetadataValue {
 impl MetadataValue {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::String(FromJson::read(r)?))
         }),
@@ -2131,6 +2143,9 @@ impl MetadataValue {
             Ok(Self::Boolean(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2152,7 +2167,7 @@ impl MetadataValue {
 
 impl FromJson for MetadataValue {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -2304,7 +2319,7 @@ impl NumberOrString {
 impl NumberOrString {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::Number(FromJson::read(r)?))
         }),
@@ -2312,6 +2327,9 @@ impl NumberOrString {
             Ok(Self::String(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2333,7 +2351,7 @@ impl NumberOrString {
 
 impl FromJson for NumberOrString {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -3376,7 +3394,7 @@ impl StringOrInteger {
 impl StringOrInteger {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::String(FromJson::read(r)?))
         }),
@@ -3384,6 +3402,9 @@ impl StringOrInteger {
             Ok(Self::Integer(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -3405,7 +3426,7 @@ impl StringOrInteger {
 
 impl FromJson for StringOrInteger {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -3444,7 +3465,7 @@ impl StringOrIntegerOrBoolean {
 impl StringOrIntegerOrBoolean {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::String(FromJson::read(r)?))
         }),
@@ -3455,6 +3476,9 @@ impl StringOrIntegerOrBoolean {
             Ok(Self::Boolean(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -3476,7 +3500,7 @@ impl StringOrIntegerOrBoolean {
 
 impl FromJson for StringOrIntegerOrBoolean {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -3518,7 +3542,7 @@ impl StringOrIntegerOrBooleanOrDateTime {
 impl StringOrIntegerOrBooleanOrDateTime {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::String(FromJson::read(r)?))
         }),
@@ -3532,6 +3556,9 @@ impl StringOrIntegerOrBooleanOrDateTime {
             Ok(Self::DateTime(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -3553,7 +3580,7 @@ impl StringOrIntegerOrBooleanOrDateTime {
 
 impl FromJson for StringOrIntegerOrBooleanOrDateTime {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -3594,7 +3621,7 @@ impl StringOrIntegerOrNumber {
 impl StringOrIntegerOrNumber {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::String(FromJson::read(r)?))
         }),
@@ -3605,6 +3632,9 @@ impl StringOrIntegerOrNumber {
             Ok(Self::Number(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -3626,7 +3656,7 @@ impl StringOrIntegerOrNumber {
 
 impl FromJson for StringOrIntegerOrNumber {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

@@ -190,7 +190,7 @@ impl CustomField {
 impl CustomField {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomFieldText::PROPS), |r| {
             Ok(Self::Text(FromJson::read(r)?))
         }),
@@ -207,6 +207,9 @@ impl CustomField {
             Ok(Self::Select(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 25] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -237,7 +240,7 @@ impl FromJson for CustomField {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -637,7 +640,7 @@ impl CustomFieldCreate {
 impl CustomFieldCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomFieldCreateText::PROPS), |r| {
             Ok(Self::Text(FromJson::read(r)?))
         }),
@@ -654,6 +657,9 @@ impl CustomFieldCreate {
             Ok(Self::Select(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 25] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -684,7 +690,7 @@ impl FromJson for CustomFieldCreate {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -2726,7 +2732,7 @@ impl CustomFieldUpdate {
 impl CustomFieldUpdate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomFieldUpdateText::PROPS), |r| {
             Ok(Self::Text(FromJson::read(r)?))
         }),
@@ -2743,6 +2749,9 @@ impl CustomFieldUpdate {
             Ok(Self::Select(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 25] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2773,7 +2782,7 @@ impl FromJson for CustomFieldUpdate {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }

@@ -2275,7 +2275,7 @@ impl CustomerBenefitGrant {
 impl CustomerBenefitGrant {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomerBenefitGrantDiscord::PROPS), |r| {
             Ok(Self::Discord(FromJson::read(r)?))
         }),
@@ -2308,6 +2308,9 @@ impl CustomerBenefitGrant {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2328,7 +2331,7 @@ impl CustomerBenefitGrant {
 
 impl FromJson for CustomerBenefitGrant {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -4922,7 +4925,7 @@ impl CustomerBenefitGrantUpdate {
 impl CustomerBenefitGrantUpdate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(CustomerBenefitGrantDiscordUpdate::PROPS),
             |r| Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?)),
@@ -4981,6 +4984,9 @@ impl CustomerBenefitGrantUpdate {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -5010,7 +5016,7 @@ impl FromJson for CustomerBenefitGrantUpdate {
             return Ok(v);
         }
         let Some(tag) = r.tag("benefit_type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }

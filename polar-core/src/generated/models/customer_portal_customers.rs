@@ -342,7 +342,7 @@ impl CustomerPaymentMethod {
 impl CustomerPaymentMethod {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(PaymentMethodCard::PROPS), |r| {
             Ok(Self::PaymentMethodCard(FromJson::read(r)?))
         }),
@@ -350,6 +350,9 @@ impl CustomerPaymentMethod {
             Ok(Self::PaymentMethodGeneric(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -371,7 +374,7 @@ impl CustomerPaymentMethod {
 
 impl FromJson for CustomerPaymentMethod {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -653,7 +656,7 @@ impl CustomerPaymentMethodCreateResponse {
 impl CustomerPaymentMethodCreateResponse {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(CustomerPaymentMethodCreateSucceededResponse::PROPS),
             |r| {
@@ -671,6 +674,9 @@ impl CustomerPaymentMethodCreateResponse {
             },
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -701,7 +707,7 @@ impl FromJson for CustomerPaymentMethodCreateResponse {
             return Ok(v);
         }
         let Some(tag) = r.tag("status")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }

@@ -374,7 +374,7 @@ impl CustomerSubscriptionUpdate {
 impl CustomerSubscriptionUpdate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomerSubscriptionResume::PROPS), |r| {
             Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?))
         }),
@@ -398,6 +398,9 @@ impl CustomerSubscriptionUpdate {
         }),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 36] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -418,7 +421,7 @@ impl CustomerSubscriptionUpdate {
 
 impl FromJson for CustomerSubscriptionUpdate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -802,7 +805,7 @@ impl PortalSubscriptionUpdateError {
 impl PortalSubscriptionUpdateError {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(AlreadyCanceledSubscription::PROPS), |r| {
             Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?))
         }),
@@ -810,6 +813,9 @@ impl PortalSubscriptionUpdateError {
             Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -831,7 +837,7 @@ impl PortalSubscriptionUpdateError {
 
 impl FromJson for PortalSubscriptionUpdateError {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

@@ -380,7 +380,7 @@ impl CustomerSessionsCreateBody {
 impl CustomerSessionsCreateBody {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(CustomerSessionCustomerIdCreate::PROPS),
             |r| Ok(Self::CustomerSessionCustomerIdCreate(FromJson::read(r)?)),
@@ -394,6 +394,9 @@ impl CustomerSessionsCreateBody {
             },
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -415,7 +418,7 @@ impl CustomerSessionsCreateBody {
 
 impl FromJson for CustomerSessionsCreateBody {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

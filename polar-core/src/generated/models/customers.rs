@@ -293,7 +293,7 @@ impl Customer {
 impl Customer {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomerIndividual::PROPS), |r| {
             Ok(Self::Individual(FromJson::read(r)?))
         }),
@@ -301,6 +301,9 @@ impl Customer {
             Ok(Self::Team(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -331,7 +334,7 @@ impl FromJson for Customer {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -432,7 +435,7 @@ impl CustomerCreate {
 impl CustomerCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomerTeamCreate::PROPS), |r| {
             Ok(Self::CustomerTeamCreate(FromJson::read(r)?))
         }),
@@ -440,6 +443,9 @@ impl CustomerCreate {
             Ok(Self::CustomerIndividualCreate(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -461,7 +467,7 @@ impl CustomerCreate {
 
 impl FromJson for CustomerCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -1531,7 +1537,7 @@ impl CustomerState {
 impl CustomerState {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomerStateIndividual::PROPS), |r| {
             Ok(Self::Individual(FromJson::read(r)?))
         }),
@@ -1539,6 +1545,9 @@ impl CustomerState {
             Ok(Self::Team(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1569,7 +1578,7 @@ impl FromJson for CustomerState {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -1793,7 +1802,7 @@ impl CustomerStateBenefitGrantProperties {
 impl CustomerStateBenefitGrantProperties {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(BenefitGrantDiscordProperties::PROPS),
             |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
@@ -1836,6 +1845,9 @@ impl CustomerStateBenefitGrantProperties {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 49] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1856,7 +1868,7 @@ impl CustomerStateBenefitGrantProperties {
 
 impl FromJson for CustomerStateBenefitGrantProperties {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -4945,7 +4957,7 @@ impl PaymentMethod {
 impl PaymentMethod {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(CustomerPaymentMethodCard::PROPS), |r| {
             Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?))
         }),
@@ -4954,6 +4966,9 @@ impl PaymentMethod {
             |r| Ok(Self::CustomerPaymentMethodGeneric(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -4975,7 +4990,7 @@ impl PaymentMethod {
 
 impl FromJson for PaymentMethod {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

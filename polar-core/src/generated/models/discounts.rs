@@ -299,7 +299,7 @@ impl Discount {
 impl Discount {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(DiscountFixedRepeatDuration::PROPS), |r| {
             Ok(Self::FixedRepeatDuration(FromJson::read(r)?))
         }),
@@ -316,6 +316,9 @@ impl Discount {
             |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -337,7 +340,7 @@ impl Discount {
 
 impl FromJson for Discount {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -638,7 +641,7 @@ impl DiscountBase {
 impl DiscountBase {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(DiscountFixedRepeatDurationBase::PROPS),
             |r| Ok(Self::DiscountFixedRepeatDurationBase(FromJson::read(r)?)),
@@ -669,6 +672,9 @@ impl DiscountBase {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -689,7 +695,7 @@ impl DiscountBase {
 
 impl FromJson for DiscountBase {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -823,7 +829,7 @@ impl DiscountCreate {
 impl DiscountCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(DiscountPercentageCreate::PROPS), |r| {
             Ok(Self::DiscountPercentageCreate(FromJson::read(r)?))
         }),
@@ -831,6 +837,9 @@ impl DiscountCreate {
             Ok(Self::DiscountFixedCreate(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -857,7 +866,7 @@ impl DiscountCreate {
 impl FromJson for DiscountCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {

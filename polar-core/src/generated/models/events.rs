@@ -4697,7 +4697,7 @@ impl Event {
 impl Event {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(UserEvent::PROPS), |r| {
             Ok(Self::UserEvent(FromJson::read(r)?))
         }),
@@ -4711,6 +4711,9 @@ impl Event {
             }
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -4737,7 +4740,7 @@ impl Event {
 impl FromJson for Event {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("source")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -5663,7 +5666,7 @@ impl EventsIngestEventsItem {
 impl EventsIngestEventsItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(EventCreateCustomer::PROPS), |r| {
             Ok(Self::EventCreateCustomer(FromJson::read(r)?))
         }),
@@ -5671,6 +5674,9 @@ impl EventsIngestEventsItem {
             Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -5692,7 +5698,7 @@ impl EventsIngestEventsItem {
 
 impl FromJson for EventsIngestEventsItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -5823,7 +5829,7 @@ impl EventsListResponse200 {
 impl EventsListResponse200 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(ListResourceEvent::PROPS), |r| {
             Ok(Self::ListResourceEvent(FromJson::read(r)?))
         }),
@@ -5836,6 +5842,9 @@ impl EventsListResponse200 {
             },
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -5857,7 +5866,7 @@ impl EventsListResponse200 {
 
 impl FromJson for EventsListResponse200 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -13392,7 +13401,7 @@ impl SystemEvent {
 impl SystemEvent {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(MeterCreditEvent::PROPS), |r| {
             Ok(Self::MeterCreditEvent(FromJson::read(r)?))
         }),
@@ -13509,6 +13518,9 @@ impl SystemEvent {
         }),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -13538,7 +13550,7 @@ impl FromJson for SystemEvent {
             return Ok(v);
         }
         let Some(tag) = r.tag("name")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }

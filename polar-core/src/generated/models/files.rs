@@ -492,7 +492,7 @@ impl FileCreate {
 impl FileCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(DownloadableFileCreate::PROPS), |r| {
             Ok(Self::DownloadableFileCreate(FromJson::read(r)?))
         }),
@@ -508,6 +508,9 @@ impl FileCreate {
             |r| Ok(Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -538,7 +541,7 @@ impl FromJson for FileCreate {
             return Ok(v);
         }
         let Some(tag) = r.tag("service")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -932,7 +935,7 @@ impl FileRead {
 impl FileRead {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(DownloadableFileRead::PROPS), |r| {
             Ok(Self::DownloadableFileRead(FromJson::read(r)?))
         }),
@@ -947,6 +950,9 @@ impl FileRead {
             |r| Ok(Self::SupportCaseAttachmentFileRead(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -977,7 +983,7 @@ impl FromJson for FileRead {
             return Ok(v);
         }
         let Some(tag) = r.tag("service")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }

@@ -895,7 +895,7 @@ impl AssistantBlockPartBlock {
 impl AssistantBlockPartBlock {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(EntityListBlock::PROPS), |r| {
             Ok(Self::EntityListBlock(FromJson::read(r)?))
         }),
@@ -915,6 +915,9 @@ impl AssistantBlockPartBlock {
             Ok(Self::InsightCardsBlock(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 36] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -941,7 +944,7 @@ impl AssistantBlockPartBlock {
 impl FromJson for AssistantBlockPartBlock {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -1093,7 +1096,7 @@ impl AuthenticationFactor {
 impl AuthenticationFactor {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(SsoFactor::PROPS), |r| {
             Ok(Self::SsoFactor(FromJson::read(r)?))
         }),
@@ -1101,6 +1104,9 @@ impl AuthenticationFactor {
             Ok(Self::BaseFactor(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1127,7 +1133,7 @@ impl AuthenticationFactor {
 impl FromJson for AuthenticationFactor {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -3722,7 +3728,7 @@ impl CompassThreadMessageSchemaPartsItem {
 impl CompassThreadMessageSchemaPartsItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(AssistantTextPart::PROPS), |r| {
             Ok(Self::AssistantTextPart(FromJson::read(r)?))
         }),
@@ -3730,6 +3736,9 @@ impl CompassThreadMessageSchemaPartsItem {
             Ok(Self::AssistantBlockPart(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -3756,7 +3765,7 @@ impl CompassThreadMessageSchemaPartsItem {
 impl FromJson for CompassThreadMessageSchemaPartsItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("kind")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -4747,7 +4756,7 @@ impl CustomerSubscriptionChangePreview {
 impl CustomerSubscriptionChangePreview {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(CustomerSubscriptionChangePreviewProduct::PROPS),
             |r| Ok(Self::Product(FromJson::read(r)?)),
@@ -4757,6 +4766,9 @@ impl CustomerSubscriptionChangePreview {
             |r| Ok(Self::Seats(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -4778,7 +4790,7 @@ impl CustomerSubscriptionChangePreview {
 
 impl FromJson for CustomerSubscriptionChangePreview {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -7251,7 +7263,7 @@ impl InsightPrimaryAction {
 impl InsightPrimaryAction {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(AdjustPriceAction::PROPS), |r| {
             Ok(Self::AdjustPriceAction(FromJson::read(r)?))
         }),
@@ -7265,6 +7277,9 @@ impl InsightPrimaryAction {
             Ok(Self::AddCurrencyAction(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -7291,7 +7306,7 @@ impl InsightPrimaryAction {
 impl FromJson for InsightPrimaryAction {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -8130,7 +8145,7 @@ impl ListResourceItemsItem {
 impl ListResourceItemsItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(OrganizationPaymentMethodCard::PROPS),
             |r| Ok(Self::OrganizationPaymentMethodCard(FromJson::read(r)?)),
@@ -8140,6 +8155,9 @@ impl ListResourceItemsItem {
             |r| Ok(Self::OrganizationPaymentMethodGeneric(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -8161,7 +8179,7 @@ impl ListResourceItemsItem {
 
 impl FromJson for ListResourceItemsItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -12496,7 +12514,7 @@ impl NotificationsListNotificationsItem {
 impl NotificationsListNotificationsItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(MaintainerNewPaidSubscriptionNotification::PROPS),
             |r| {
@@ -12539,6 +12557,9 @@ impl NotificationsListNotificationsItem {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 25] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -12568,7 +12589,7 @@ impl FromJson for NotificationsListNotificationsItem {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -23953,7 +23974,7 @@ impl SearchResultsResultsItem {
 impl SearchResultsResultsItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(SearchResultSubscription::PROPS), |r| {
             Ok(Self::SearchResultSubscription(FromJson::read(r)?))
         }),
@@ -23967,6 +23988,9 @@ impl SearchResultsResultsItem {
             Ok(Self::SearchResultProduct(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -23993,7 +24017,7 @@ impl SearchResultsResultsItem {
 impl FromJson for SearchResultsResultsItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -25063,7 +25087,7 @@ impl SsoConnectionConfiguration {
 impl SsoConnectionConfiguration {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(OidcConfigurationClientSecret::PROPS),
             |r| Ok(Self::OidcConfigurationClientSecret(FromJson::read(r)?)),
@@ -25073,6 +25097,9 @@ impl SsoConnectionConfiguration {
             |r| Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -25103,7 +25130,7 @@ impl FromJson for SsoConnectionConfiguration {
             return Ok(v);
         }
         let Some(tag) = r.tag("auth_method")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -25969,7 +25996,7 @@ impl SubscriptionChangePreview {
 impl SubscriptionChangePreview {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(SubscriptionChangePreviewProduct::PROPS),
             |r| Ok(Self::Product(FromJson::read(r)?)),
@@ -25979,6 +26006,9 @@ impl SubscriptionChangePreview {
             |r| Ok(Self::Seats(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -26000,7 +26030,7 @@ impl SubscriptionChangePreview {
 
 impl FromJson for SubscriptionChangePreview {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -26815,7 +26845,7 @@ impl SupportCaseListItem {
 impl SupportCaseListItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(DisputeSupportCaseListItem::PROPS), |r| {
             Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?))
         }),
@@ -26824,6 +26854,9 @@ impl SupportCaseListItem {
             |r| Ok(Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -26854,7 +26887,7 @@ impl FromJson for SupportCaseListItem {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -27144,7 +27177,7 @@ impl SupportCaseMessageCreate {
 impl SupportCaseMessageCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(ReviewAppealSupportCaseMessageCreate::PROPS),
             |r| {
@@ -27158,6 +27191,9 @@ impl SupportCaseMessageCreate {
             |r| Ok(Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -27188,7 +27224,7 @@ impl FromJson for SupportCaseMessageCreate {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }

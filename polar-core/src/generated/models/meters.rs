@@ -48,7 +48,7 @@ impl Aggregation {
 impl Aggregation {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(PropertyAggregation::PROPS), |r| {
             Ok(Self::PropertyAggregation(FromJson::read(r)?))
         }),
@@ -59,6 +59,9 @@ impl Aggregation {
             Ok(Self::CountAggregation(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 9] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -85,7 +88,7 @@ impl Aggregation {
 impl FromJson for Aggregation {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let Some(tag) = r.tag("func")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         let tag = &*tag;
         Ok(match tag {
@@ -443,7 +446,7 @@ impl FilterClausesItem {
 impl FilterClausesItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(FilterClause::PROPS), |r| {
             Ok(Self::FilterClause(FromJson::read(r)?))
         }),
@@ -451,6 +454,9 @@ impl FilterClausesItem {
             Ok(Self::Filter(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -472,7 +478,7 @@ impl FilterClausesItem {
 
 impl FromJson for FilterClausesItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

@@ -1086,7 +1086,7 @@ impl Oauth2AuthorizeResponse200 {
 impl Oauth2AuthorizeResponse200 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(AuthorizeResponseUser::PROPS), |r| {
             Ok(Self::AuthorizeResponseUser(FromJson::read(r)?))
         }),
@@ -1095,6 +1095,9 @@ impl Oauth2AuthorizeResponse200 {
             |r| Ok(Self::AuthorizeResponseOrganization(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1125,7 +1128,7 @@ impl FromJson for Oauth2AuthorizeResponse200 {
             return Ok(v);
         }
         let Some(tag) = r.tag("sub_type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -1244,7 +1247,7 @@ impl Oauth2TokenBody {
 impl Oauth2TokenBody {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(AuthorizationCodeTokenRequest::PROPS),
             |r| Ok(Self::AuthorizationCodeTokenRequest(FromJson::read(r)?)),
@@ -1256,6 +1259,9 @@ impl Oauth2TokenBody {
             Ok(Self::WebTokenRequest(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 9] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1277,7 +1283,7 @@ impl Oauth2TokenBody {
 
 impl FromJson for Oauth2TokenBody {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -1359,7 +1365,7 @@ impl Oauth2UserinfoResponse200 {
 impl Oauth2UserinfoResponse200 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(UserInfoUser::PROPS), |r| {
             Ok(Self::UserInfoUser(FromJson::read(r)?))
         }),
@@ -1367,6 +1373,9 @@ impl Oauth2UserinfoResponse200 {
             Ok(Self::UserInfoOrganization(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1388,7 +1397,7 @@ impl Oauth2UserinfoResponse200 {
 
 impl FromJson for Oauth2UserinfoResponse200 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

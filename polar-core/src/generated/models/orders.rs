@@ -2555,7 +2555,7 @@ impl OrdersFinalizeResponse402 {
 impl OrdersFinalizeResponse402 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(PaymentFailed::PROPS), |r| {
             Ok(Self::PaymentFailed(FromJson::read(r)?))
         }),
@@ -2563,6 +2563,9 @@ impl OrdersFinalizeResponse402 {
             Ok(Self::PaymentActionRequired(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2584,7 +2587,7 @@ impl OrdersFinalizeResponse402 {
 
 impl FromJson for OrdersFinalizeResponse402 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -2659,7 +2662,7 @@ impl OrdersFinalizeResponse403 {
 impl OrdersFinalizeResponse403 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(OffSessionChargesNotEnabled::PROPS), |r| {
             Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?))
         }),
@@ -2668,6 +2671,9 @@ impl OrdersFinalizeResponse403 {
             |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2689,7 +2695,7 @@ impl OrdersFinalizeResponse403 {
 
 impl FromJson for OrdersFinalizeResponse403 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

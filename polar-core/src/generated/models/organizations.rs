@@ -3333,7 +3333,7 @@ impl OrganizationCreateLegalEntity {
 impl OrganizationCreateLegalEntity {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(OrganizationCompanyLegalEntitySchema::PROPS),
             |r| {
@@ -3351,6 +3351,9 @@ impl OrganizationCreateLegalEntity {
             },
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -3381,7 +3384,7 @@ impl FromJson for OrganizationCreateLegalEntity {
             return Ok(v);
         }
         let Some(tag) = r.tag("type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -5298,7 +5301,7 @@ impl OrganizationsUpdateResponse403 {
 impl OrganizationsUpdateResponse403 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(NotPermitted::PROPS), |r| {
             Ok(Self::NotPermitted(FromJson::read(r)?))
         }),
@@ -5306,6 +5309,9 @@ impl OrganizationsUpdateResponse403 {
             Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -5327,7 +5333,7 @@ impl OrganizationsUpdateResponse403 {
 
 impl FromJson for OrganizationsUpdateResponse403 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

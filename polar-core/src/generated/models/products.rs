@@ -691,7 +691,7 @@ impl ProductCreate {
 impl ProductCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(ProductCreateRecurring::PROPS), |r| {
             Ok(Self::Recurring(FromJson::read(r)?))
         }),
@@ -699,6 +699,9 @@ impl ProductCreate {
             Ok(Self::OneTime(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -720,7 +723,7 @@ impl ProductCreate {
 
 impl FromJson for ProductCreate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -1555,7 +1558,7 @@ impl ProductPrice {
 impl ProductPrice {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(ProductPriceMeteredUnit::PROPS), |r| {
             Ok(Self::MeteredUnit(FromJson::read(r)?))
         }),
@@ -1569,6 +1572,9 @@ impl ProductPrice {
             Ok(Self::SeatBased(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1599,7 +1605,7 @@ impl FromJson for ProductPrice {
             return Ok(v);
         }
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -1727,7 +1733,7 @@ impl ProductPriceCreate {
 impl ProductPriceCreate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (
             json::Keys::Props(ProductPriceMeteredUnitCreate::PROPS),
             |r| Ok(Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?)),
@@ -1742,6 +1748,9 @@ impl ProductPriceCreate {
             Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 16] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -1772,7 +1781,7 @@ impl FromJson for ProductPriceCreate {
             return Ok(v);
         }
         let Some(tag) = r.tag("amount_type")? else {
-            return json::best_fit(r, Self::MEMBERS, Self::Unknown);
+            return json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown);
         };
         Self::by_tag(r, &tag)
     }
@@ -4026,7 +4035,7 @@ impl ProductUpdatePricesItem {
 impl ProductUpdatePricesItem {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(ExistingProductPrice::PROPS), |r| {
             Ok(Self::ExistingProductPrice(FromJson::read(r)?))
         }),
@@ -4042,6 +4051,9 @@ impl ProductUpdatePricesItem {
             }
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -4063,7 +4075,7 @@ impl ProductUpdatePricesItem {
 
 impl FromJson for ProductUpdatePricesItem {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

@@ -2096,7 +2096,7 @@ impl SubscriptionUpdate {
 impl SubscriptionUpdate {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(SubscriptionRevoke::PROPS), |r| {
             Ok(Self::SubscriptionRevoke(FromJson::read(r)?))
         }),
@@ -2124,6 +2124,9 @@ impl SubscriptionUpdate {
         }),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2144,7 +2147,7 @@ impl SubscriptionUpdate {
 
 impl FromJson for SubscriptionUpdate {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -2348,7 +2351,7 @@ impl SubscriptionUpdateBaseTrialEnd {
 impl SubscriptionUpdateBaseTrialEnd {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Names(&[]), |r| {
             Ok(Self::DateTime(FromJson::read(r)?))
         }),
@@ -2356,6 +2359,9 @@ impl SubscriptionUpdateBaseTrialEnd {
             Ok(Self::String(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 0] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2377,7 +2383,7 @@ impl SubscriptionUpdateBaseTrialEnd {
 
 impl FromJson for SubscriptionUpdateBaseTrialEnd {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -2632,7 +2638,7 @@ impl SubscriptionsCreateBody {
 impl SubscriptionsCreateBody {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(SubscriptionCreateCustomer::PROPS), |r| {
             Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?))
         }),
@@ -2641,6 +2647,9 @@ impl SubscriptionsCreateBody {
             |r| Ok(Self::SubscriptionCreateExternalCustomer(FromJson::read(r)?)),
         ),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2662,7 +2671,7 @@ impl SubscriptionsCreateBody {
 
 impl FromJson for SubscriptionsCreateBody {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 
@@ -2737,7 +2746,7 @@ impl SubscriptionsUpdateResponse403 {
 impl SubscriptionsUpdateResponse403 {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(AlreadyCanceledSubscription::PROPS), |r| {
             Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?))
         }),
@@ -2745,6 +2754,9 @@ impl SubscriptionsUpdateResponse403 {
             Ok(Self::InactiveSubscription(FromJson::read(r)?))
         }),
     ];
+
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 4] = json::cross(Self::MEMBERS);
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
@@ -2766,7 +2778,7 @@ impl SubscriptionsUpdateResponse403 {
 
 impl FromJson for SubscriptionsUpdateResponse403 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

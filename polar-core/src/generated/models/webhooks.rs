@@ -2336,7 +2336,7 @@ impl BenefitGrantWebhook {
 impl BenefitGrantWebhook {
     /// The members `best_fit` tries, most specific first: what each knows of an object's
     /// keys (a struct's property table, or names), and its read.
-    const MEMBERS: &'static [json::Member<Self>] = &[
+    pub(crate) const MEMBERS: &'static [json::Member<Self>] = &[
         (json::Keys::Props(BenefitGrantDiscordWebhook::PROPS), |r| {
             Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?))
         }),
@@ -2377,6 +2377,9 @@ impl BenefitGrantWebhook {
         ),
     ];
 
+    /// What `MEMBERS` know of each other, at compile time (see `json::cross`).
+    pub(crate) const CROSS: [(u64, u64, bool); 64] = json::cross(Self::MEMBERS);
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2397,7 +2400,7 @@ impl BenefitGrantWebhook {
 
 impl FromJson for BenefitGrantWebhook {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        json::best_fit(r, Self::MEMBERS, Self::Unknown)
+        json::best_fit(r, Self::MEMBERS, &Self::CROSS, Self::Unknown)
     }
 }
 

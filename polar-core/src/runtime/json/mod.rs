@@ -43,8 +43,8 @@ pub use table::Nulls;
 pub(crate) use table::{read_struct, Konst, Many, Prop, Source};
 #[allow(unused_imports)]
 pub(crate) use union::{
-    best_fit, closest_error, event_type, guessed, no_variant, unknown_reason, unknown_tagged,
-    Closest, Keys, Member,
+    best_fit, closest_error, cross, event_type, guessed, no_variant, unknown_reason,
+    unknown_tagged, Closest, Keys, Member,
 };
 pub(crate) use write::{push_decimal, quoted, text};
 

@@ -178,12 +178,12 @@ impl Prop {
     }
 
     /// Its key.
-    pub(super) fn key(&self) -> &'static str {
+    pub(super) const fn key(&self) -> &'static str {
         self.key
     }
 
     /// Whether an object must have it.
-    pub(super) fn is_required(&self) -> bool {
+    pub(super) const fn is_required(&self) -> bool {
         matches!(self.rule, Rule::Required | Rule::Const(_, true))
     }
 }
@@ -325,6 +325,8 @@ fn read_props(
     // Optional properties whose (last) value was `null`.
     let mut nulls = Bits::NONE;
     let mut faults = Faults::default();
+    // Keys the table does not have (each time one comes).
+    let mut unknown = 0;
     let mut next = 0;
     r.begin_object()?;
     let mut first = true;
@@ -343,6 +345,7 @@ fn read_props(
                             }
                             faults.refused(&key, table);
                         }
+                        unknown += 1;
                         let value = r.value()?;
                         extra.insert(key.into_owned(), value);
                         continue;
@@ -403,6 +406,8 @@ fn read_props(
         }
         return Err(faults.first(r, table, &seen));
     }
+    // For a union that tries this struct first next time (`best_fit`): what it had.
+    r.read_struct_as(table.len(), seen.0[0], unknown);
     Ok((extra, Nulls(nulls)))
 }
 

@@ -21,6 +21,15 @@ pub enum Keys {
 }
 
 impl Keys {
+    /// Name `i`, and whether it is required, in a `const fn`.
+    const fn nth(&self, i: usize) -> Option<(&'static str, bool)> {
+        match self {
+            Keys::Props(p) if i < p.len() => Some((p[i].key(), p[i].is_required())),
+            Keys::Names(n) if i < n.len() => Some((n[i], false)),
+            _ => None,
+        }
+    }
+
     fn name(&self, i: usize) -> Option<&'static str> {
         match self {
             Keys::Props(p) => p.get(i).map(Prop::key),
@@ -111,21 +120,120 @@ pub fn event_type<'a>(r: &mut Reader<'a>) -> Result<Cow<'a, str>, Miss> {
     Err(r.fail_with(error))
 }
 
+/// What a union's members know of each other, for trying first the member that fitted
+/// last (see [`best_fit`]): entry `j * n + k` (`n` members) holds, over member `k`'s
+/// property table (its first 64), the properties member `j` knows and the ones it
+/// requires, and whether `j` requires a name `k` does not have. Computed at compile time
+/// from the members' [`Keys`].
+pub type Cross = [(u64, u64, bool)];
+
+/// [`Cross`] of `members` (`N` = their number squared).
+pub const fn cross<const N: usize, T>(members: &[Member<T>]) -> [(u64, u64, bool); N] {
+    let mut out = [(0, 0, false); N];
+    let n = members.len();
+    if n * n != N {
+        return out;
+    }
+    let mut k = 0;
+    while k < n {
+        let Keys::Props(props) = &members[k].0 else {
+            k += 1;
+            continue;
+        };
+        let mut j = 0;
+        while j < n {
+            let entry = &mut out[j * n + k];
+            let mut i = 0;
+            while let Some((name, required)) = members[j].0.nth(i) {
+                let mut p = 0;
+                while p < props.len() && !same(props[p].key(), name) {
+                    p += 1;
+                }
+                if p < props.len() && p < 64 {
+                    entry.0 |= 1 << p;
+                    if required {
+                        entry.1 |= 1 << p;
+                    }
+                } else if required {
+                    entry.2 = true;
+                }
+                i += 1;
+            }
+            j += 1;
+        }
+        k += 1;
+    }
+    out
+}
+
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// After member `k` of `members` (`known`: its keys) read the value, the reader just past
+/// it: whether [`best_fit`] would have chosen it. So when `k` is a struct that found no key
+/// it does not know (a score of 0, which ends the search), and no earlier member could
+/// score 0 without lacking a key it requires (it might read the value first).
+fn first_fit(r: &Reader<'_>, known: &Keys, k: usize, n: usize, cross: &Cross) -> bool {
+    let Keys::Props(props) = known else {
+        return false;
+    };
+    // The struct read last is `k`'s own (its read ends with its table's): its size is a
+    // check, not an identity (a constant table may sit at more than one address).
+    let (len, seen, unknown) = r.last_struct();
+    if len != props.len() || len > 64 || unknown != 0 || cross.len() != n * n {
+        return false;
+    }
+    (0..k).all(|j| match cross.get(j * n + k) {
+        Some(&(knows, requires, outside)) => outside || requires & !seen != 0 || seen & !knows != 0,
+        None => false,
+    })
+}
+
 /// Chooses the member that fits the value best: among the members that read it, the one
 /// leaving the fewest of its keys unknown (not in the member's known list) wins, ties
 /// going to the earliest; a member leaving none ends the search; none: `unknown` of the
 /// value. The object's keys are listed once first, so that a member missing a required
-/// key, or unable to beat the best so far, is not read at all.
+/// key, or unable to beat the best so far, is not read at all. In the fast pass, the
+/// member that fitted last with no key left over is tried first, without the list, and
+/// kept where its read shows that the search would have ended at it (`cross`: see
+/// [`first_fit`]): the members of a list of unions are usually one kind.
 pub fn best_fit<T>(
     r: &mut Reader<'_>,
     members: &[Member<T>],
+    cross: &Cross,
     unknown: fn(Value) -> T,
 ) -> Result<T, Miss> {
     // Each member reads from here; the best one's end is where the reader goes.
     let start = r.mark();
+    // Only where the members' `cross` was built (see `first_fit`).
+    let union = match cross.len() == members.len() * members.len() {
+        true => members.as_ptr() as usize,
+        false => 0,
+    };
+    if let Some((k, (known, read))) = r.fitted(union).and_then(|k| Some((k, members.get(k)?))) {
+        if let Ok(v) = read(r) {
+            if first_fit(r, known, k, members.len(), cross) {
+                return Ok(v);
+            }
+        }
+        r.rewind(start);
+    }
     let keys = r.keys()?;
     let mut best: Option<(usize, T, (usize, usize))> = None;
-    for (known, read) in members {
+    for (i, (known, read)) in members.iter().enumerate() {
         if known.lacks_one_of(&keys) {
             continue;
         }
@@ -136,7 +244,14 @@ pub fn best_fit<T>(
             continue;
         }
         match read(r) {
-            Ok(v) if score == 0 => return Ok(v),
+            Ok(v) if score == 0 => {
+                // Only a struct can be checked (`first_fit`): a scalar union nested in it
+                // must not take its place.
+                if union != 0 && matches!(known, Keys::Props(_)) {
+                    r.remember_fit(union, i);
+                }
+                return Ok(v);
+            }
             Ok(v) => best = Some((score, v, r.mark())),
             // A member that cannot tell may be the one exact mode picks.
             Err(m) if m.unsure => return Err(m),
@@ -265,7 +380,7 @@ mod tests {
 
     const CUSTOMER: &[u8] = br#"{"id":"c1","created_at":"2026-01-01T00:00:00Z","modified_at":null,"metadata":{"plan":"pro","seats":3,"n":1.5,"ok":true},"external_id":null,"email":"a@b.c","email_verified":true,"type":"individual","name":"N\u00e9","billing_name":null,"billing_address":{"line1":null,"country":"US","x":[1,{"y":null}]},"tax_id":["1","us_ein"],"organization_id":"o","deleted_at":null,"first_user_event_at":null,"avatar_url":null,"new":{"a":[true]}}"#;
     const EVENT: &[u8] = br#"{"type":"customer.created","timestamp":"2026-01-01T00:00:00Z","data":{"id":"c1","created_at":"2026-01-01T00:00:00Z","modified_at":null,"metadata":{},"email":"a@b.c","email_verified":false,"type":"team","name":null,"billing_name":null,"billing_address":null,"tax_id":null,"organization_id":"o","deleted_at":null,"first_user_event_at":null,"avatar_url":null}}"#;
-    const DISCOUNT: &[u8] = br#"{"duration":"repeating","duration_in_months":3,"type":"percentage","basis_points":1000,"created_at":"2026-01-01T00:00:00Z","modified_at":null,"id":"d","metadata":{},"name":"n","code":null,"starts_at":null,"ends_at":null,"max_redemptions":null,"max_redemptions_per_customer":null,"redemptions_count":0,"organization_id":"o"}"#;
+    pub(super) const DISCOUNT: &[u8] = br#"{"duration":"repeating","duration_in_months":3,"type":"percentage","basis_points":1000,"created_at":"2026-01-01T00:00:00Z","modified_at":null,"id":"d","metadata":{},"name":"n","code":null,"starts_at":null,"ends_at":null,"max_redemptions":null,"max_redemptions_per_customer":null,"redemptions_count":0,"organization_id":"o"}"#;
 
     fn mutations<T: FromJson + PartialEq + std::fmt::Debug>(doc: &[u8]) {
         assert!(agree::<T>(doc), "the one-pass read misses the original");
@@ -303,6 +418,81 @@ mod tests {
             assert!(agree::<M>(text));
             assert_eq!(read_slice::<M>(text), Some(want));
         }
+    }
+
+    /// In a list, the member that fitted the item before is tried first: every item reads
+    /// as it reads alone (and as exact mode reads the list), whichever member, mutation or
+    /// unknown key came before it.
+    #[test]
+    fn the_member_tried_first_reads_as_the_search_would() {
+        let doc = std::str::from_utf8(DISCOUNT).expect("UTF-8");
+        let fixed = doc.replacen(
+            r#""basis_points":1000"#,
+            r#""amount":5,"currency":"usd""#,
+            1,
+        );
+        let fixed = fixed.replacen(r#""type":"percentage""#, r#""type":"fixed""#, 1);
+        let mut items = vec![doc.to_owned(), fixed.clone()];
+        for base in [doc, fixed.as_str()] {
+            let once = base.replacen(r#""duration_in_months":3,"#, "", 1);
+            items.push(once.replacen("repeating", "once", 1));
+            items.push(base.replacen('{', r#"{"new":true,"#, 1));
+            items.push(base.replacen(r#""code":null,"#, "", 1));
+            items.push(base.replacen(r#""duration":"repeating","#, "", 1));
+            items.push(base.replacen(r#""metadata":{}"#, r#""metadata":{"k":"v","n":1}"#, 1));
+            items.push(base.replacen("1000", "\"x\"", 1));
+            items.push(base.replacen(r#""name":"n""#, r#""name":"n","name":"m""#, 1));
+        }
+        let mut read = 0;
+        for a in &items {
+            for b in &items {
+                let list = format!("[{a},{b},{a}]");
+                agree::<Vec<DiscountBase>>(list.as_bytes());
+                let Some(got) = read_slice::<Vec<DiscountBase>>(list.as_bytes()) else {
+                    continue;
+                };
+                let alone: Vec<Option<DiscountBase>> =
+                    [a, b, a].iter().map(|i| read_slice(i.as_bytes())).collect();
+                let got: Vec<Option<DiscountBase>> = got.into_iter().map(Some).collect();
+                assert_eq!(got, alone, "{list}");
+                read += 1;
+            }
+        }
+        assert!(read > 100, "{read} lists read");
+    }
+
+    /// The member tried first gives way where an earlier member could have ended the
+    /// search: here the first member (an integer `a`, an optional `b`) reads `{"a":1}` as
+    /// well as the second (any `a`), which fitted the item before.
+    #[test]
+    fn the_member_tried_first_gives_way_to_an_earlier_fit() {
+        use super::super::table::{read_struct, Prop, Source};
+        use super::{best_fit, cross, Keys, Member};
+        const J: &[Prop] = &[Prop::required("a"), Prop::optional("b")];
+        const K: &[Prop] = &[Prop::required("a")];
+        fn load_j(src: &mut Source<'_, '_>) -> Option<u8> {
+            let (mut a, mut b) = (None::<i64>, None::<String>);
+            src.fields(J, &mut [&mut a, &mut b])?;
+            a.map(|_| 0)
+        }
+        fn load_k(src: &mut Source<'_, '_>) -> Option<u8> {
+            let mut a = None::<serde_json::Value>;
+            src.fields(K, &mut [&mut a])?;
+            a.map(|_| 1)
+        }
+        const MEMBERS: &[Member<u8>] = &[
+            (Keys::Props(J), |r| read_struct(r, load_j)),
+            (Keys::Props(K), |r| read_struct(r, load_k)),
+        ];
+        const CROSS: [(u64, u64, bool); 4] = cross(MEMBERS);
+        let mut r = Reader::new(br#"[{"a":"s"},{"a":1},{"a":"s"},{"a":"t"}]"#).expect("UTF-8");
+        let mut got = Vec::new();
+        r.array(&mut |r| {
+            got.push(best_fit(r, MEMBERS, &CROSS, |_| 9)?);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(got, [1, 0, 1, 1]);
     }
 
     #[test]
