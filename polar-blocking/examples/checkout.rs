@@ -28,9 +28,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let email = args.next().unwrap_or_else(|| "ada@example.com".into());
     let client = client();
 
-    let mut body = CheckoutProductsCreate::new(vec![product_id.clone()]);
+    let mut body = CheckoutProductsCreate::new(vec![product_id.as_str().into()]);
     body.customer_email = email.into();
-    body.success_url = "https://example.com/thanks".to_owned().into();
+    body.success_url = "https://example.com/thanks".into();
     // A create is not retried once it reached Polar (no idempotency keys): a failure here
     // is reported, never silently duplicated.
     let checkout = client.checkouts().create(body).send()?;

@@ -62,7 +62,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             raw.get("id")
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
-                .to_owned()
+                .into()
         }
     };
 

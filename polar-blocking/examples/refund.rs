@@ -44,7 +44,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let mut body = RefundCreate::new(&order.id, RefundCreateReason::CustomerRequest, amount);
-    body.comment = "Refunded from the polar-rs example".to_owned().into();
+    body.comment = "Refunded from the polar-rs example".into();
     // Not retried once it reached Polar: a refund must not be issued twice.
     let refund = client.refunds().create(body).send()?;
     println!(

@@ -32,7 +32,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .subscriptions()
         .list()
         .with(|op| {
-            op.customer_id = Some(vec![customer_id.clone()]);
+            op.customer_id = Some(vec![customer_id.as_str().into()]);
             op.limit = Some(100);
         })
         .pages();

@@ -29,8 +29,8 @@ fn main() {
             "request_list" => {
                 // A list with a query: organization, email, page and limit.
                 let mut op = operations::customers::List::new();
-                op.organization_id = Some(vec![black_box(common::CUSTOMER_ID).to_owned()]);
-                op.email = Some(black_box("customer@example.com").to_owned());
+                op.organization_id = Some(vec![black_box(common::CUSTOMER_ID).into()]);
+                op.email = Some(black_box("customer@example.com").into());
                 op.page = Some(2);
                 op.limit = Some(100);
                 black_box(op.request(&config, Some(&credential)).is_ok());

@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
 /// `GET /checkout/{product_id}`: a checkout session, then off to Polar's page.
 async fn checkout(State(state): State<AppState>, Path(product_id): Path<String>) -> Response {
-    let mut body = CheckoutProductsCreate::new(vec![product_id]);
+    let mut body = CheckoutProductsCreate::new(vec![product_id.into()]);
     body.success_url = state.success_url.clone().into();
     // A create is not retried once it reached Polar: a failure shows, never a duplicate.
     match state.polar.checkouts().create(body).send().await {

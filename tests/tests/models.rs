@@ -13,7 +13,7 @@ use polarsh_core::models::{
     ProductPrice, Scope, StringOrIntegerOrBoolean, SubscriptionUpdate, SystemEvent, TaxIdFormat,
     WebhookEventType, WebhookPayload,
 };
-use polarsh_core::Patch;
+use polarsh_core::{Patch, SmolStr};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -296,7 +296,7 @@ fn discriminated_unions_dispatch_on_the_tag() {
     assert_eq!(b.description, "Priority support");
     assert_eq!(
         b.properties.note,
-        Some("Write to support@example.com".to_owned())
+        Some("Write to support@example.com".into())
     );
 
     let discord: Benefit = round_trip(&benefit_discord_json());
@@ -391,7 +391,7 @@ fn union_decided_by_a_const() {
     let CustomerCreate::CustomerTeamCreate(t) = &c else {
         panic!("expected CustomerTeamCreate, got {c:?}")
     };
-    assert_eq!(t.name, Patch::Set("Acme".to_owned()));
+    assert_eq!(t.name, Patch::Set("Acme".into()));
 
     // A team without an email is still a team (email is optional there).
     let v = json!({"type": "team", "name": "Acme"});
@@ -709,7 +709,7 @@ fn union_decided_by_shape() {
     };
     assert_eq!(
         b.product_id,
-        Patch::Set("d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23".to_owned())
+        Patch::Set("d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23".into())
     );
 
     let v = json!({"cancel_at_period_end": true});
@@ -725,10 +725,7 @@ fn union_decided_by_shape() {
     let SubscriptionUpdate::SubscriptionRevoke(r) = &u else {
         panic!("expected SubscriptionRevoke, got {u:?}")
     };
-    assert_eq!(
-        r.customer_cancellation_comment,
-        Patch::Set("bye".to_owned())
-    );
+    assert_eq!(r.customer_cancellation_comment, Patch::Set("bye".into()));
 
     let v = json!({"seats": 5});
     let u: SubscriptionUpdate = round_trip(&v);
@@ -784,7 +781,7 @@ fn request_fields_have_three_states() {
     assert_eq!(update.to_json(), json!({"name": null}));
 
     // Set: the value is sent.
-    update.name = Patch::Set("Ada".to_owned());
+    update.name = Patch::Set("Ada".into());
     update.billing_address = Patch::Null;
     assert_eq!(
         update.to_json(),
@@ -805,7 +802,7 @@ fn request_fields_have_three_states() {
     let u: CustomerUpdate = round_trip(&json!({"name": null}));
     assert_eq!(u.name, Patch::Null);
     let u: CustomerUpdate = round_trip(&json!({"name": "Ada", "tax_id": null}));
-    assert_eq!(u.name, Patch::Set("Ada".to_owned()));
+    assert_eq!(u.name, Patch::Set("Ada".into()));
     assert_eq!(u.tax_id, Patch::Null);
     assert_eq!(u.email, Patch::Absent);
 
@@ -813,9 +810,9 @@ fn request_fields_have_three_states() {
     let Customer::Individual(c) = decode::<Customer>(&individual_json()) else {
         panic!("expected an individual customer")
     };
-    let billing_name: Option<String> = c.billing_name;
+    let billing_name: Option<SmolStr> = c.billing_name;
     assert_eq!(billing_name, None);
-    let name: Option<String> = c.name;
+    let name: Option<SmolStr> = c.name;
     assert_eq!(name.as_deref(), Some("Ada Lovelace"));
 }
 
@@ -830,7 +827,7 @@ fn metadata_values_keep_their_json_type() {
     };
     assert_eq!(
         c.metadata.get("plan"),
-        Some(&MetadataValue::String("pro".to_owned()))
+        Some(&MetadataValue::String("pro".into()))
     );
     assert_eq!(c.metadata.get("seats"), Some(&MetadataValue::Integer(3)));
     assert_eq!(c.metadata.get("ratio"), Some(&MetadataValue::Number(1.5)));
@@ -839,10 +836,10 @@ fn metadata_values_keep_their_json_type() {
     // In a request body, built in Rust.
     let mut update = CustomerUpdate::new();
     update.metadata = Some(BTreeMap::from([
-        ("plan".to_owned(), MetadataValue::String("pro".to_owned())),
-        ("seats".to_owned(), MetadataValue::Integer(3)),
-        ("ratio".to_owned(), MetadataValue::Number(0.25)),
-        ("vip".to_owned(), MetadataValue::Boolean(false)),
+        ("plan".into(), MetadataValue::String("pro".into())),
+        ("seats".into(), MetadataValue::Integer(3)),
+        ("ratio".into(), MetadataValue::Number(0.25)),
+        ("vip".into(), MetadataValue::Boolean(false)),
     ]));
     assert_eq!(
         update.to_json(),
@@ -880,11 +877,8 @@ fn prefix_items_are_tuples() {
     let Customer::Individual(c) = decode::<Customer>(&individual_json()) else {
         panic!("expected an individual customer")
     };
-    let tax_id: Option<(String, TaxIdFormat)> = c.tax_id;
-    assert_eq!(
-        tax_id,
-        Some(("FR40303265045".to_owned(), TaxIdFormat::EuVat))
-    );
+    let tax_id: Option<(SmolStr, TaxIdFormat)> = c.tax_id;
+    assert_eq!(tax_id, Some(("FR40303265045".into(), TaxIdFormat::EuVat)));
 
     // An unknown format is kept.
     let v = with(individual_json(), json!({"tax_id": ["123", "xx_new"]}));
@@ -893,7 +887,7 @@ fn prefix_items_are_tuples() {
     };
     assert_eq!(
         c.tax_id,
-        Some(("123".to_owned(), TaxIdFormat::Unknown("xx_new".to_owned())))
+        Some(("123".into(), TaxIdFormat::Unknown("xx_new".to_owned())))
     );
 
     // Wrong length or item type: an error at the tuple or at the item.
@@ -929,10 +923,7 @@ fn recursive_filter() {
     };
     assert_eq!(c.property, "name");
     assert_eq!(c.operator, FilterOperator::Eq);
-    assert_eq!(
-        c.value,
-        StringOrIntegerOrBoolean::String("api_call".to_owned())
-    );
+    assert_eq!(c.value, StringOrIntegerOrBoolean::String("api_call".into()));
 
     let FilterClausesItem::Filter(inner) = &f.clauses[1] else {
         panic!("expected a nested filter, got {:?}", f.clauses[1])

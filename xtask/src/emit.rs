@@ -22,7 +22,12 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
     }
     let ext = cx == Ctx::External;
     match t {
-        Ty::String => "String".into(),
+        Ty::String => if ext {
+            "polarsh_core::SmolStr"
+        } else {
+            "SmolStr"
+        }
+        .into(),
         Ty::Bool => "bool".into(),
         Ty::I64 => "i64".into(),
         Ty::F64 => "f64".into(),
@@ -43,7 +48,11 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
             } else {
                 "BTreeMap"
             },
-            render(k, cx),
+            // Keys stay `String`: one B-tree instantiation shared with `extra`'s maps.
+            match &**k {
+                Ty::String => "String".into(),
+                k => render(k, cx),
+            },
             render(v, cx)
         ),
         Ty::Option(i) => format!("Option<{}>", render(i, cx)),
@@ -192,7 +201,10 @@ fn render_snippet(t: &Ty) -> String {
         Ty::Vec(i) => format!("Vec<{}>", render_snippet(i)),
         Ty::Map(k, v) => format!(
             "std::collections::BTreeMap<{}, {}>",
-            render_snippet(k),
+            match &**k {
+                Ty::String => "String".into(),
+                k => render_snippet(k),
+            },
             render_snippet(v)
         ),
         Ty::Option(i) => format!("Option<{}>", render_snippet(i)),
@@ -454,6 +466,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
              use super::*;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
+             use smol_str::SmolStr;\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
              use time::{Date, OffsetDateTime};\n\n",
@@ -903,14 +916,13 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         let mut inits = Vec::new();
         for f in fields {
             match f.kind {
-                FieldKind::Required if f.ty == Ty::String || f.ty == Ty::Secret => {
-                    let t = if f.ty == Ty::Secret {
-                        "Secret"
-                    } else {
-                        "String"
-                    };
-                    args.push(format!("{}: impl Into<{t}>", f.rust));
-                    inits.push(format!("{}: {}.into()", f.rust, f.rust));
+                FieldKind::Required if f.ty == Ty::String => {
+                    args.push(format!("{}: impl AsRef<str>", f.rust));
+                    inits.push(format!("{0}: SmolStr::new({0})", f.rust));
+                }
+                FieldKind::Required if f.ty == Ty::Secret => {
+                    args.push(format!("{}: impl Into<Secret>", f.rust));
+                    inits.push(format!("{0}: {0}.into()", f.rust));
                 }
                 FieldKind::Required | FieldKind::RequiredNullable => {
                     args.push(format!("{}: {}", f.rust, render(&f.ty, Ctx::Core)));
@@ -1588,6 +1600,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
              use crate::models::*;\n\
              use crate::runtime::config::CredentialKind;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
+             use smol_str::SmolStr;\n\
              use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
              use crate::runtime::Patch;\n\
              use http::{Method, Response};\n\
@@ -1803,8 +1816,8 @@ fn ctor(op: &OpDef) -> (Vec<String>, Vec<String>) {
     for p in &op.params {
         if p.required {
             if p.ty == Ty::String {
-                args.push(format!("{}: impl Into<String>", p.rust));
-                inits.push(format!("{0}: {0}.into()", p.rust));
+                args.push(format!("{}: impl AsRef<str>", p.rust));
+                inits.push(format!("{0}: SmolStr::new({0})", p.rust));
             } else {
                 args.push(format!("{}: {}", p.rust, render(&p.ty, Ctx::Core)));
                 inits.push(p.rust.clone());

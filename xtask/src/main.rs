@@ -363,6 +363,7 @@ bytes = \"1\"
 http = \"1\"
 serde = \"1\"
 serde_json = \"1\"
+smol_str = \"0.3.2\"
 thiserror = \"2\"
 time = { version = \"0.3\", features = [\"formatting\", \"parsing\", \"macros\"] }
 

@@ -153,19 +153,19 @@ impl<'c, C> Benefits<'c, C> {
         Call::new(self.client, operations::benefits::Create::new(body))
     }
     /// Delete Benefit (`benefits:delete`, `DELETE /v1/benefits/{id}`); see [`operations::benefits::Delete`].
-    pub fn delete(&self, id: impl Into<String>) -> Call<'c, C, operations::benefits::Delete> {
+    pub fn delete(&self, id: impl AsRef<str>) -> Call<'c, C, operations::benefits::Delete> {
         Call::new(self.client, operations::benefits::Delete::new(id))
     }
     /// List Benefit Files (`benefits:files`, `GET /v1/benefits/{id}/files`); see [`operations::benefits::Files`].
-    pub fn files(&self, id: impl Into<String>) -> Call<'c, C, operations::benefits::Files> {
+    pub fn files(&self, id: impl AsRef<str>) -> Call<'c, C, operations::benefits::Files> {
         Call::new(self.client, operations::benefits::Files::new(id))
     }
     /// Get Benefit (`benefits:get`, `GET /v1/benefits/{id}`); see [`operations::benefits::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::benefits::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::benefits::Get> {
         Call::new(self.client, operations::benefits::Get::new(id))
     }
     /// List Benefit Grants (`benefits:grants`, `GET /v1/benefits/{id}/grants`); see [`operations::benefits::Grants`].
-    pub fn grants(&self, id: impl Into<String>) -> Call<'c, C, operations::benefits::Grants> {
+    pub fn grants(&self, id: impl AsRef<str>) -> Call<'c, C, operations::benefits::Grants> {
         Call::new(self.client, operations::benefits::Grants::new(id))
     }
     /// List Benefits (`benefits:list`, `GET /v1/benefits/`); see [`operations::benefits::List`].
@@ -175,7 +175,7 @@ impl<'c, C> Benefits<'c, C> {
     /// Update Benefit (`benefits:update`, `PATCH /v1/benefits/{id}`); see [`operations::benefits::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<BenefitsUpdateBody>,
     ) -> Call<'c, C, operations::benefits::Update> {
         Call::new(self.client, operations::benefits::Update::new(id, body))
@@ -196,11 +196,11 @@ impl<'c, C> CheckoutLinks<'c, C> {
         Call::new(self.client, operations::checkout_links::Create::new(body))
     }
     /// Delete Checkout Link (`checkout-links:delete`, `DELETE /v1/checkout-links/{id}`); see [`operations::checkout_links::Delete`].
-    pub fn delete(&self, id: impl Into<String>) -> Call<'c, C, operations::checkout_links::Delete> {
+    pub fn delete(&self, id: impl AsRef<str>) -> Call<'c, C, operations::checkout_links::Delete> {
         Call::new(self.client, operations::checkout_links::Delete::new(id))
     }
     /// Get Checkout Link (`checkout-links:get`, `GET /v1/checkout-links/{id}`); see [`operations::checkout_links::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::checkout_links::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::checkout_links::Get> {
         Call::new(self.client, operations::checkout_links::Get::new(id))
     }
     /// List Checkout Links (`checkout-links:list`, `GET /v1/checkout-links/`); see [`operations::checkout_links::List`].
@@ -210,7 +210,7 @@ impl<'c, C> CheckoutLinks<'c, C> {
     /// Update Checkout Link (`checkout-links:update`, `PATCH /v1/checkout-links/{id}`); see [`operations::checkout_links::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CheckoutLinkUpdate>,
     ) -> Call<'c, C, operations::checkout_links::Update> {
         Call::new(
@@ -229,7 +229,7 @@ impl<'c, C> Checkouts<'c, C> {
     /// Confirm Checkout Session from Client (`checkouts:client_confirm`, `POST /v1/checkouts/client/{client_secret}/confirm`); see [`operations::checkouts::ClientConfirm`].
     pub fn client_confirm(
         &self,
-        client_secret: impl Into<String>,
+        client_secret: impl AsRef<str>,
         body: impl Into<CheckoutConfirmStripe>,
     ) -> Call<'c, C, operations::checkouts::ClientConfirm> {
         Call::new(
@@ -240,7 +240,7 @@ impl<'c, C> Checkouts<'c, C> {
     /// Get Checkout Session from Client (`checkouts:client_get`, `GET /v1/checkouts/client/{client_secret}`); see [`operations::checkouts::ClientGet`].
     pub fn client_get(
         &self,
-        client_secret: impl Into<String>,
+        client_secret: impl AsRef<str>,
     ) -> Call<'c, C, operations::checkouts::ClientGet> {
         Call::new(
             self.client,
@@ -250,7 +250,7 @@ impl<'c, C> Checkouts<'c, C> {
     /// Update Checkout Session from Client (`checkouts:client_update`, `PATCH /v1/checkouts/client/{client_secret}`); see [`operations::checkouts::ClientUpdate`].
     pub fn client_update(
         &self,
-        client_secret: impl Into<String>,
+        client_secret: impl AsRef<str>,
         body: impl Into<CheckoutUpdatePublic>,
     ) -> Call<'c, C, operations::checkouts::ClientUpdate> {
         Call::new(
@@ -266,7 +266,7 @@ impl<'c, C> Checkouts<'c, C> {
         Call::new(self.client, operations::checkouts::Create::new(body))
     }
     /// Get Checkout Session (`checkouts:get`, `GET /v1/checkouts/{id}`); see [`operations::checkouts::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::checkouts::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::checkouts::Get> {
         Call::new(self.client, operations::checkouts::Get::new(id))
     }
     /// List Checkout Sessions (`checkouts:list`, `GET /v1/checkouts/`); see [`operations::checkouts::List`].
@@ -276,7 +276,7 @@ impl<'c, C> Checkouts<'c, C> {
     /// Update Checkout Session (`checkouts:update`, `PATCH /v1/checkouts/{id}`); see [`operations::checkouts::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CheckoutUpdate>,
     ) -> Call<'c, C, operations::checkouts::Update> {
         Call::new(self.client, operations::checkouts::Update::new(id, body))
@@ -297,11 +297,11 @@ impl<'c, C> CustomFields<'c, C> {
         Call::new(self.client, operations::custom_fields::Create::new(body))
     }
     /// Delete Custom Field (`custom-fields:delete`, `DELETE /v1/custom-fields/{id}`); see [`operations::custom_fields::Delete`].
-    pub fn delete(&self, id: impl Into<String>) -> Call<'c, C, operations::custom_fields::Delete> {
+    pub fn delete(&self, id: impl AsRef<str>) -> Call<'c, C, operations::custom_fields::Delete> {
         Call::new(self.client, operations::custom_fields::Delete::new(id))
     }
     /// Get Custom Field (`custom-fields:get`, `GET /v1/custom-fields/{id}`); see [`operations::custom_fields::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::custom_fields::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::custom_fields::Get> {
         Call::new(self.client, operations::custom_fields::Get::new(id))
     }
     /// List Custom Fields (`custom-fields:list`, `GET /v1/custom-fields/`); see [`operations::custom_fields::List`].
@@ -311,7 +311,7 @@ impl<'c, C> CustomFields<'c, C> {
     /// Update Custom Field (`custom-fields:update`, `PATCH /v1/custom-fields/{id}`); see [`operations::custom_fields::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomFieldUpdate>,
     ) -> Call<'c, C, operations::custom_fields::Update> {
         Call::new(
@@ -328,7 +328,7 @@ pub struct CustomerMeters<'c, C> {
 
 impl<'c, C> CustomerMeters<'c, C> {
     /// Get Customer Meter (`customer_meters:get`, `GET /v1/customer-meters/{id}`); see [`operations::customer_meters::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::customer_meters::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::customer_meters::Get> {
         Call::new(self.client, operations::customer_meters::Get::new(id))
     }
     /// List Customer Meters (`customer_meters:list`, `GET /v1/customer-meters/`); see [`operations::customer_meters::List`].
@@ -426,7 +426,7 @@ impl<'c, C> CustomerPortalBenefitGrants<'c, C> {
     /// Get Benefit Grant (`customer_portal:benefit-grants:get`, `GET /v1/customer-portal/benefit-grants/{id}`); see [`operations::customer_portal_benefit_grants::Get`].
     pub fn get(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_benefit_grants::Get> {
         Call::new(
             self.client,
@@ -443,7 +443,7 @@ impl<'c, C> CustomerPortalBenefitGrants<'c, C> {
     /// Update Benefit Grant (`customer_portal:benefit-grants:update`, `PATCH /v1/customer-portal/benefit-grants/{id}`); see [`operations::customer_portal_benefit_grants::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomerBenefitGrantUpdate>,
     ) -> Call<'c, C, operations::customer_portal_benefit_grants::Update> {
         Call::new(
@@ -462,7 +462,7 @@ impl<'c, C> CustomerPortalCustomerMeters<'c, C> {
     /// Get Customer Meter (`customer_portal:customer_meters:get`, `GET /v1/customer-portal/meters/{id}`); see [`operations::customer_portal_customer_meters::Get`].
     pub fn get(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_customer_meters::Get> {
         Call::new(
             self.client,
@@ -523,7 +523,7 @@ impl<'c, C> CustomerPortalCustomers<'c, C> {
     /// Check Email Change Token (`customer_portal:customers:check_email_update`, `GET /v1/customer-portal/customers/me/email-update/check`); see [`operations::customer_portal_customers::CheckEmailUpdate`].
     pub fn check_email_update(
         &self,
-        token: impl Into<String>,
+        token: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_customers::CheckEmailUpdate> {
         Call::new(
             self.client,
@@ -543,7 +543,7 @@ impl<'c, C> CustomerPortalCustomers<'c, C> {
     /// Delete Customer Payment Method (`customer_portal:customers:delete_payment_method`, `DELETE /v1/customer-portal/customers/me/payment-methods/{id}`); see [`operations::customer_portal_customers::DeletePaymentMethod`].
     pub fn delete_payment_method(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_customers::DeletePaymentMethod> {
         Call::new(
             self.client,
@@ -642,7 +642,7 @@ impl<'c, C> CustomerPortalLicenseKeys<'c, C> {
     /// Get License Key (`customer_portal:license_keys:get`, `GET /v1/customer-portal/license-keys/{id}`); see [`operations::customer_portal_license_keys::Get`].
     pub fn get(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_license_keys::Get> {
         Call::new(
             self.client,
@@ -694,7 +694,7 @@ impl<'c, C> CustomerPortalMembers<'c, C> {
     /// Remove Member (`customer_portal:members:remove_member`, `DELETE /v1/customer-portal/members/{id}`); see [`operations::customer_portal_members::RemoveMember`].
     pub fn remove_member(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_members::RemoveMember> {
         Call::new(
             self.client,
@@ -704,7 +704,7 @@ impl<'c, C> CustomerPortalMembers<'c, C> {
     /// Update Member (`customer_portal:members:update_member`, `PATCH /v1/customer-portal/members/{id}`); see [`operations::customer_portal_members::UpdateMember`].
     pub fn update_member(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomerPortalMemberUpdate>,
     ) -> Call<'c, C, operations::customer_portal_members::UpdateMember> {
         Call::new(
@@ -723,7 +723,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
     /// Confirm Retry Payment (`customer_portal:orders:confirm_retry_payment`, `POST /v1/customer-portal/orders/{id}/confirm-payment`); see [`operations::customer_portal_orders::ConfirmRetryPayment`].
     pub fn confirm_retry_payment(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomerOrderConfirmPayment>,
     ) -> Call<'c, C, operations::customer_portal_orders::ConfirmRetryPayment> {
         Call::new(
@@ -734,7 +734,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
     /// Generate Order Invoice (`customer_portal:orders:generate_invoice`, `POST /v1/customer-portal/orders/{id}/invoice`); see [`operations::customer_portal_orders::GenerateInvoice`].
     pub fn generate_invoice(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_orders::GenerateInvoice> {
         Call::new(
             self.client,
@@ -742,10 +742,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
         )
     }
     /// Get Order (`customer_portal:orders:get`, `GET /v1/customer-portal/orders/{id}`); see [`operations::customer_portal_orders::Get`].
-    pub fn get(
-        &self,
-        id: impl Into<String>,
-    ) -> Call<'c, C, operations::customer_portal_orders::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::customer_portal_orders::Get> {
         Call::new(
             self.client,
             operations::customer_portal_orders::Get::new(id),
@@ -754,7 +751,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
     /// Get Order Payment Status (`customer_portal:orders:get_payment_status`, `GET /v1/customer-portal/orders/{id}/payment-status`); see [`operations::customer_portal_orders::GetPaymentStatus`].
     pub fn get_payment_status(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_orders::GetPaymentStatus> {
         Call::new(
             self.client,
@@ -764,7 +761,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
     /// Get Order Invoice (`customer_portal:orders:invoice`, `GET /v1/customer-portal/orders/{id}/invoice`); see [`operations::customer_portal_orders::Invoice`].
     pub fn invoice(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_orders::Invoice> {
         Call::new(
             self.client,
@@ -778,7 +775,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
     /// Get Order Receipt (`customer_portal:orders:receipt`, `GET /v1/customer-portal/orders/{id}/receipt`); see [`operations::customer_portal_orders::Receipt`].
     pub fn receipt(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_orders::Receipt> {
         Call::new(
             self.client,
@@ -788,7 +785,7 @@ impl<'c, C> CustomerPortalOrders<'c, C> {
     /// Update Order (`customer_portal:orders:update`, `PATCH /v1/customer-portal/orders/{id}`); see [`operations::customer_portal_orders::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomerOrderUpdate>,
     ) -> Call<'c, C, operations::customer_portal_orders::Update> {
         Call::new(
@@ -807,7 +804,7 @@ impl<'c, C> CustomerPortalOrganizations<'c, C> {
     /// Get Organization (`customer_portal:organizations:get`, `GET /v1/customer-portal/organizations/{slug}`); see [`operations::customer_portal_organizations::Get`].
     pub fn get(
         &self,
-        slug: impl Into<String>,
+        slug: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_organizations::Get> {
         Call::new(
             self.client,
@@ -851,7 +848,7 @@ impl<'c, C> CustomerPortalSeats<'c, C> {
     /// Resend Invitation (`customer_portal:seats:resend_invitation`, `POST /v1/customer-portal/seats/{seat_id}/resend`); see [`operations::customer_portal_seats::ResendInvitation`].
     pub fn resend_invitation(
         &self,
-        seat_id: impl Into<String>,
+        seat_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_seats::ResendInvitation> {
         Call::new(
             self.client,
@@ -861,7 +858,7 @@ impl<'c, C> CustomerPortalSeats<'c, C> {
     /// Revoke Seat (`customer_portal:seats:revoke_seat`, `DELETE /v1/customer-portal/seats/{seat_id}`); see [`operations::customer_portal_seats::RevokeSeat`].
     pub fn revoke_seat(
         &self,
-        seat_id: impl Into<String>,
+        seat_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_seats::RevokeSeat> {
         Call::new(
             self.client,
@@ -879,7 +876,7 @@ impl<'c, C> CustomerPortalSubscriptions<'c, C> {
     /// Cancel Subscription (`customer_portal:subscriptions:cancel`, `DELETE /v1/customer-portal/subscriptions/{id}`); see [`operations::customer_portal_subscriptions::Cancel`].
     pub fn cancel(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_subscriptions::Cancel> {
         Call::new(
             self.client,
@@ -889,7 +886,7 @@ impl<'c, C> CustomerPortalSubscriptions<'c, C> {
     /// Get Subscription (`customer_portal:subscriptions:get`, `GET /v1/customer-portal/subscriptions/{id}`); see [`operations::customer_portal_subscriptions::Get`].
     pub fn get(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_subscriptions::Get> {
         Call::new(
             self.client,
@@ -906,7 +903,7 @@ impl<'c, C> CustomerPortalSubscriptions<'c, C> {
     /// Update Subscription (`customer_portal:subscriptions:update`, `PATCH /v1/customer-portal/subscriptions/{id}`); see [`operations::customer_portal_subscriptions::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomerSubscriptionUpdate>,
     ) -> Call<'c, C, operations::customer_portal_subscriptions::Update> {
         Call::new(
@@ -925,7 +922,7 @@ impl<'c, C> CustomerPortalWallets<'c, C> {
     /// Get Wallet (`customer_portal:wallets:get`, `GET /v1/customer-portal/wallets/{id}`); see [`operations::customer_portal_wallets::Get`].
     pub fn get(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_portal_wallets::Get> {
         Call::new(
             self.client,
@@ -970,7 +967,7 @@ impl<'c, C> CustomerSeats<'c, C> {
     /// Get Claim Info (`customer-seats:get_claim_info`, `GET /v1/customer-seats/claim/{invitation_token}`); see [`operations::customer_seats::GetClaimInfo`].
     pub fn get_claim_info(
         &self,
-        invitation_token: impl Into<String>,
+        invitation_token: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_seats::GetClaimInfo> {
         Call::new(
             self.client,
@@ -984,7 +981,7 @@ impl<'c, C> CustomerSeats<'c, C> {
     /// Resend Invitation (`customer-seats:resend_invitation`, `POST /v1/customer-seats/{seat_id}/resend`); see [`operations::customer_seats::ResendInvitation`].
     pub fn resend_invitation(
         &self,
-        seat_id: impl Into<String>,
+        seat_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_seats::ResendInvitation> {
         Call::new(
             self.client,
@@ -994,7 +991,7 @@ impl<'c, C> CustomerSeats<'c, C> {
     /// Revoke Seat (`customer-seats:revoke_seat`, `DELETE /v1/customer-seats/{seat_id}`); see [`operations::customer_seats::RevokeSeat`].
     pub fn revoke_seat(
         &self,
-        seat_id: impl Into<String>,
+        seat_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customer_seats::RevokeSeat> {
         Call::new(
             self.client,
@@ -1035,13 +1032,13 @@ impl<'c, C> Customers<'c, C> {
         Call::new(self.client, operations::customers::Create::new(body))
     }
     /// Delete Customer (`customers:delete`, `DELETE /v1/customers/{id}`); see [`operations::customers::Delete`].
-    pub fn delete(&self, id: impl Into<String>) -> Call<'c, C, operations::customers::Delete> {
+    pub fn delete(&self, id: impl AsRef<str>) -> Call<'c, C, operations::customers::Delete> {
         Call::new(self.client, operations::customers::Delete::new(id))
     }
     /// Delete Customer by External ID (`customers:delete_external`, `DELETE /v1/customers/external/{external_id}`); see [`operations::customers::DeleteExternal`].
     pub fn delete_external(
         &self,
-        external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers::DeleteExternal> {
         Call::new(
             self.client,
@@ -1053,13 +1050,13 @@ impl<'c, C> Customers<'c, C> {
         Call::new(self.client, operations::customers::Export::new())
     }
     /// Get Customer (`customers:get`, `GET /v1/customers/{id}`); see [`operations::customers::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::customers::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::customers::Get> {
         Call::new(self.client, operations::customers::Get::new(id))
     }
     /// Get Customer by External ID (`customers:get_external`, `GET /v1/customers/external/{external_id}`); see [`operations::customers::GetExternal`].
     pub fn get_external(
         &self,
-        external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers::GetExternal> {
         Call::new(
             self.client,
@@ -1067,13 +1064,13 @@ impl<'c, C> Customers<'c, C> {
         )
     }
     /// Get Customer State (`customers:get_state`, `GET /v1/customers/{id}/state`); see [`operations::customers::GetState`].
-    pub fn get_state(&self, id: impl Into<String>) -> Call<'c, C, operations::customers::GetState> {
+    pub fn get_state(&self, id: impl AsRef<str>) -> Call<'c, C, operations::customers::GetState> {
         Call::new(self.client, operations::customers::GetState::new(id))
     }
     /// Get Customer State by External ID (`customers:get_state_external`, `GET /v1/customers/external/{external_id}/state`); see [`operations::customers::GetStateExternal`].
     pub fn get_state_external(
         &self,
-        external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers::GetStateExternal> {
         Call::new(
             self.client,
@@ -1087,7 +1084,7 @@ impl<'c, C> Customers<'c, C> {
     /// List Customer Payment Methods (`customers:list_payment_methods`, `GET /v1/customers/{id}/payment-methods`); see [`operations::customers::ListPaymentMethods`].
     pub fn list_payment_methods(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers::ListPaymentMethods> {
         Call::new(
             self.client,
@@ -1097,7 +1094,7 @@ impl<'c, C> Customers<'c, C> {
     /// List Customer Payment Methods by External ID (`customers:list_payment_methods_external`, `GET /v1/customers/external/{external_id}/payment-methods`); see [`operations::customers::ListPaymentMethodsExternal`].
     pub fn list_payment_methods_external(
         &self,
-        external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers::ListPaymentMethodsExternal> {
         Call::new(
             self.client,
@@ -1107,7 +1104,7 @@ impl<'c, C> Customers<'c, C> {
     /// Update Customer (`customers:update`, `PATCH /v1/customers/{id}`); see [`operations::customers::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<CustomerUpdate>,
     ) -> Call<'c, C, operations::customers::Update> {
         Call::new(self.client, operations::customers::Update::new(id, body))
@@ -1115,7 +1112,7 @@ impl<'c, C> Customers<'c, C> {
     /// Update Customer by External ID (`customers:update_external`, `PATCH /v1/customers/external/{external_id}`); see [`operations::customers::UpdateExternal`].
     pub fn update_external(
         &self,
-        external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
         body: impl Into<CustomerUpdateExternalId>,
     ) -> Call<'c, C, operations::customers::UpdateExternal> {
         Call::new(
@@ -1140,7 +1137,7 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Create Member (`customers:members:create`, `POST /v1/customers/{id}/members`); see [`operations::customers_members::Create`].
     pub fn create(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<MemberCreateFromCustomer>,
     ) -> Call<'c, C, operations::customers_members::Create> {
         Call::new(
@@ -1151,7 +1148,7 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Create Member by Customer External ID (`customers:members:create_external`, `POST /v1/customers/external/{external_id}/members`); see [`operations::customers_members::CreateExternal`].
     pub fn create_external(
         &self,
-        external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
         body: impl Into<MemberCreateFromCustomer>,
     ) -> Call<'c, C, operations::customers_members::CreateExternal> {
         Call::new(
@@ -1162,8 +1159,8 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Delete Member (`customers:members:delete`, `DELETE /v1/customers/{id}/members/{member_id}`); see [`operations::customers_members::Delete`].
     pub fn delete(
         &self,
-        id: impl Into<String>,
-        member_id: impl Into<String>,
+        id: impl AsRef<str>,
+        member_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers_members::Delete> {
         Call::new(
             self.client,
@@ -1173,8 +1170,8 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Delete Member by External ID (`customers:members:delete_external`, `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`); see [`operations::customers_members::DeleteExternal`].
     pub fn delete_external(
         &self,
-        external_id: impl Into<String>,
-        member_external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
+        member_external_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers_members::DeleteExternal> {
         Call::new(
             self.client,
@@ -1184,8 +1181,8 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Get Member (`customers:members:get`, `GET /v1/customers/{id}/members/{member_id}`); see [`operations::customers_members::Get`].
     pub fn get(
         &self,
-        id: impl Into<String>,
-        member_id: impl Into<String>,
+        id: impl AsRef<str>,
+        member_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers_members::Get> {
         Call::new(
             self.client,
@@ -1195,8 +1192,8 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Get Member by External ID (`customers:members:get_external`, `GET /v1/customers/external/{external_id}/members/{member_external_id}`); see [`operations::customers_members::GetExternal`].
     pub fn get_external(
         &self,
-        external_id: impl Into<String>,
-        member_external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
+        member_external_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::customers_members::GetExternal> {
         Call::new(
             self.client,
@@ -1206,8 +1203,8 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Update Member (`customers:members:update`, `PATCH /v1/customers/{id}/members/{member_id}`); see [`operations::customers_members::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
-        member_id: impl Into<String>,
+        id: impl AsRef<str>,
+        member_id: impl AsRef<str>,
         body: impl Into<MemberUpdate>,
     ) -> Call<'c, C, operations::customers_members::Update> {
         Call::new(
@@ -1218,8 +1215,8 @@ impl<'c, C> CustomersMembers<'c, C> {
     /// Update Member by External ID (`customers:members:update_external`, `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`); see [`operations::customers_members::UpdateExternal`].
     pub fn update_external(
         &self,
-        external_id: impl Into<String>,
-        member_external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
+        member_external_id: impl AsRef<str>,
         body: impl Into<MemberUpdate>,
     ) -> Call<'c, C, operations::customers_members::UpdateExternal> {
         Call::new(
@@ -1247,11 +1244,11 @@ impl<'c, C> Discounts<'c, C> {
         Call::new(self.client, operations::discounts::Create::new(body))
     }
     /// Delete Discount (`discounts:delete`, `DELETE /v1/discounts/{id}`); see [`operations::discounts::Delete`].
-    pub fn delete(&self, id: impl Into<String>) -> Call<'c, C, operations::discounts::Delete> {
+    pub fn delete(&self, id: impl AsRef<str>) -> Call<'c, C, operations::discounts::Delete> {
         Call::new(self.client, operations::discounts::Delete::new(id))
     }
     /// Get Discount (`discounts:get`, `GET /v1/discounts/{id}`); see [`operations::discounts::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::discounts::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::discounts::Get> {
         Call::new(self.client, operations::discounts::Get::new(id))
     }
     /// List Discounts (`discounts:list`, `GET /v1/discounts/`); see [`operations::discounts::List`].
@@ -1261,7 +1258,7 @@ impl<'c, C> Discounts<'c, C> {
     /// Update Discount (`discounts:update`, `PATCH /v1/discounts/{id}`); see [`operations::discounts::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<DiscountUpdate>,
     ) -> Call<'c, C, operations::discounts::Update> {
         Call::new(self.client, operations::discounts::Update::new(id, body))
@@ -1275,11 +1272,11 @@ pub struct Disputes<'c, C> {
 
 impl<'c, C> Disputes<'c, C> {
     /// Accept Dispute (`disputes:accept`, `POST /v1/disputes/{id}/accept`); see [`operations::disputes::Accept`].
-    pub fn accept(&self, id: impl Into<String>) -> Call<'c, C, operations::disputes::Accept> {
+    pub fn accept(&self, id: impl AsRef<str>) -> Call<'c, C, operations::disputes::Accept> {
         Call::new(self.client, operations::disputes::Accept::new(id))
     }
     /// Get Dispute (`disputes:get`, `GET /v1/disputes/{id}`); see [`operations::disputes::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::disputes::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::disputes::Get> {
         Call::new(self.client, operations::disputes::Get::new(id))
     }
     /// List Disputes (`disputes:list`, `GET /v1/disputes/`); see [`operations::disputes::List`].
@@ -1301,7 +1298,7 @@ impl<'c, C> EventTypes<'c, C> {
     /// Update Event Type (`event-types:update`, `PATCH /v1/event-types/{id}`); see [`operations::event_types::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<EventTypeUpdate>,
     ) -> Call<'c, C, operations::event_types::Update> {
         Call::new(self.client, operations::event_types::Update::new(id, body))
@@ -1315,7 +1312,7 @@ pub struct Events<'c, C> {
 
 impl<'c, C> Events<'c, C> {
     /// Get Event (`events:get`, `GET /v1/events/{id}`); see [`operations::events::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::events::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::events::Get> {
         Call::new(self.client, operations::events::Get::new(id))
     }
     /// Ingest Events (`events:ingest`, `POST /v1/events/ingest`); see [`operations::events::Ingest`].
@@ -1343,7 +1340,7 @@ impl<'c, C> Files<'c, C> {
         Call::new(self.client, operations::files::Create::new(body))
     }
     /// Delete File (`files:delete`, `DELETE /v1/files/{id}`); see [`operations::files::Delete`].
-    pub fn delete(&self, id: impl Into<String>) -> Call<'c, C, operations::files::Delete> {
+    pub fn delete(&self, id: impl AsRef<str>) -> Call<'c, C, operations::files::Delete> {
         Call::new(self.client, operations::files::Delete::new(id))
     }
     /// List Files (`files:list`, `GET /v1/files/`); see [`operations::files::List`].
@@ -1353,7 +1350,7 @@ impl<'c, C> Files<'c, C> {
     /// Update File (`files:update`, `PATCH /v1/files/{id}`); see [`operations::files::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<FilePatch>,
     ) -> Call<'c, C, operations::files::Update> {
         Call::new(self.client, operations::files::Update::new(id, body))
@@ -1361,7 +1358,7 @@ impl<'c, C> Files<'c, C> {
     /// Complete File Upload (`files:uploaded`, `POST /v1/files/{id}/uploaded`); see [`operations::files::Uploaded`].
     pub fn uploaded(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<FileUploadCompleted>,
     ) -> Call<'c, C, operations::files::Uploaded> {
         Call::new(self.client, operations::files::Uploaded::new(id, body))
@@ -1389,14 +1386,14 @@ impl<'c, C> LicenseKeys<'c, C> {
         Call::new(self.client, operations::license_keys::Deactivate::new(body))
     }
     /// Get License Key (`license_keys:get`, `GET /v1/license-keys/{id}`); see [`operations::license_keys::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::license_keys::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::license_keys::Get> {
         Call::new(self.client, operations::license_keys::Get::new(id))
     }
     /// Get Activation (`license_keys:get_activation`, `GET /v1/license-keys/{id}/activations/{activation_id}`); see [`operations::license_keys::GetActivation`].
     pub fn get_activation(
         &self,
-        id: impl Into<String>,
-        activation_id: impl Into<String>,
+        id: impl AsRef<str>,
+        activation_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::license_keys::GetActivation> {
         Call::new(
             self.client,
@@ -1410,7 +1407,7 @@ impl<'c, C> LicenseKeys<'c, C> {
     /// Update License Key (`license_keys:update`, `PATCH /v1/license-keys/{id}`); see [`operations::license_keys::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<LicenseKeyUpdate>,
     ) -> Call<'c, C, operations::license_keys::Update> {
         Call::new(self.client, operations::license_keys::Update::new(id, body))
@@ -1447,7 +1444,7 @@ impl<'c, C> Meters<'c, C> {
         Call::new(self.client, operations::meters::Create::new(body))
     }
     /// Get Meter (`meters:get`, `GET /v1/meters/{id}`); see [`operations::meters::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::meters::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::meters::Get> {
         Call::new(self.client, operations::meters::Get::new(id))
     }
     /// List Meters (`meters:list`, `GET /v1/meters/`); see [`operations::meters::List`].
@@ -1457,7 +1454,7 @@ impl<'c, C> Meters<'c, C> {
     /// Get Meter Quantities (`meters:quantities`, `GET /v1/meters/{id}/quantities`); see [`operations::meters::Quantities`].
     pub fn quantities(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         start_timestamp: OffsetDateTime,
         end_timestamp: OffsetDateTime,
         interval: TimeInterval,
@@ -1470,7 +1467,7 @@ impl<'c, C> Meters<'c, C> {
     /// Update Meter (`meters:update`, `PATCH /v1/meters/{id}`); see [`operations::meters::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<MeterUpdate>,
     ) -> Call<'c, C, operations::meters::Update> {
         Call::new(self.client, operations::meters::Update::new(id, body))
@@ -1493,7 +1490,7 @@ impl<'c, C> Metrics<'c, C> {
     /// Delete Metric Dashboard (`metrics:delete_dashboard`, `DELETE /v1/metrics/dashboards/{id}`); see [`operations::metrics::DeleteDashboard`].
     pub fn delete_dashboard(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::metrics::DeleteDashboard> {
         Call::new(self.client, operations::metrics::DeleteDashboard::new(id))
     }
@@ -1524,7 +1521,7 @@ impl<'c, C> Metrics<'c, C> {
     /// Get Metric Dashboard (`metrics:get_dashboard`, `GET /v1/metrics/dashboards/{id}`); see [`operations::metrics::GetDashboard`].
     pub fn get_dashboard(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::metrics::GetDashboard> {
         Call::new(self.client, operations::metrics::GetDashboard::new(id))
     }
@@ -1539,7 +1536,7 @@ impl<'c, C> Metrics<'c, C> {
     /// Update Metric Dashboard (`metrics:update_dashboard`, `PATCH /v1/metrics/dashboards/{id}`); see [`operations::metrics::UpdateDashboard`].
     pub fn update_dashboard(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<MetricDashboardUpdate>,
     ) -> Call<'c, C, operations::metrics::UpdateDashboard> {
         Call::new(
@@ -1608,7 +1605,7 @@ impl<'c, C> Oauth2Clients<'c, C> {
     /// Delete Client (`oauth2:clients:oauth2:delete_client`, `DELETE /v1/oauth2/register/{client_id}`); see [`operations::oauth2_clients::Delete`].
     pub fn delete(
         &self,
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
     ) -> Call<'c, C, operations::oauth2_clients::Delete> {
         Call::new(
             self.client,
@@ -1616,16 +1613,13 @@ impl<'c, C> Oauth2Clients<'c, C> {
         )
     }
     /// Get Client (`oauth2:clients:oauth2:get_client`, `GET /v1/oauth2/register/{client_id}`); see [`operations::oauth2_clients::Get`].
-    pub fn get(
-        &self,
-        client_id: impl Into<String>,
-    ) -> Call<'c, C, operations::oauth2_clients::Get> {
+    pub fn get(&self, client_id: impl AsRef<str>) -> Call<'c, C, operations::oauth2_clients::Get> {
         Call::new(self.client, operations::oauth2_clients::Get::new(client_id))
     }
     /// Update Client (`oauth2:clients:oauth2:update_client`, `PUT /v1/oauth2/register/{client_id}`); see [`operations::oauth2_clients::Update`].
     pub fn update(
         &self,
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         body: impl Into<OAuth2ClientConfigurationUpdate>,
     ) -> Call<'c, C, operations::oauth2_clients::Update> {
         Call::new(
@@ -1650,22 +1644,22 @@ impl<'c, C> Orders<'c, C> {
         Call::new(self.client, operations::orders::Export::new())
     }
     /// Finalize Order (`orders:finalize`, `POST /v1/orders/{id}/finalize`); see [`operations::orders::Finalize`].
-    pub fn finalize(&self, id: impl Into<String>) -> Call<'c, C, operations::orders::Finalize> {
+    pub fn finalize(&self, id: impl AsRef<str>) -> Call<'c, C, operations::orders::Finalize> {
         Call::new(self.client, operations::orders::Finalize::new(id))
     }
     /// Generate Order Invoice (`orders:generate_invoice`, `POST /v1/orders/{id}/invoice`); see [`operations::orders::GenerateInvoice`].
     pub fn generate_invoice(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::orders::GenerateInvoice> {
         Call::new(self.client, operations::orders::GenerateInvoice::new(id))
     }
     /// Get Order (`orders:get`, `GET /v1/orders/{id}`); see [`operations::orders::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::orders::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::orders::Get> {
         Call::new(self.client, operations::orders::Get::new(id))
     }
     /// Get Order Invoice (`orders:invoice`, `GET /v1/orders/{id}/invoice`); see [`operations::orders::Invoice`].
-    pub fn invoice(&self, id: impl Into<String>) -> Call<'c, C, operations::orders::Invoice> {
+    pub fn invoice(&self, id: impl AsRef<str>) -> Call<'c, C, operations::orders::Invoice> {
         Call::new(self.client, operations::orders::Invoice::new(id))
     }
     /// List Orders (`orders:list`, `GET /v1/orders/`); see [`operations::orders::List`].
@@ -1673,13 +1667,13 @@ impl<'c, C> Orders<'c, C> {
         Call::new(self.client, operations::orders::List::new())
     }
     /// Get Order Receipt (`orders:receipt`, `GET /v1/orders/{id}/receipt`); see [`operations::orders::Receipt`].
-    pub fn receipt(&self, id: impl Into<String>) -> Call<'c, C, operations::orders::Receipt> {
+    pub fn receipt(&self, id: impl AsRef<str>) -> Call<'c, C, operations::orders::Receipt> {
         Call::new(self.client, operations::orders::Receipt::new(id))
     }
     /// Update Order (`orders:update`, `PATCH /v1/orders/{id}`); see [`operations::orders::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<OrderUpdate>,
     ) -> Call<'c, C, operations::orders::Update> {
         Call::new(self.client, operations::orders::Update::new(id, body))
@@ -1700,7 +1694,7 @@ impl<'c, C> Organizations<'c, C> {
         Call::new(self.client, operations::organizations::Create::new(body))
     }
     /// Get Organization (`organizations:get`, `GET /v1/organizations/{id}`); see [`operations::organizations::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::organizations::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::organizations::Get> {
         Call::new(self.client, operations::organizations::Get::new(id))
     }
     /// List Organizations (`organizations:list`, `GET /v1/organizations/`); see [`operations::organizations::ListOrganizations`].
@@ -1713,7 +1707,7 @@ impl<'c, C> Organizations<'c, C> {
     /// Update Organization (`organizations:update`, `PATCH /v1/organizations/{id}`); see [`operations::organizations::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<OrganizationUpdate>,
     ) -> Call<'c, C, operations::organizations::Update> {
         Call::new(
@@ -1730,7 +1724,7 @@ pub struct Payments<'c, C> {
 
 impl<'c, C> Payments<'c, C> {
     /// Get Payment (`payments:get`, `GET /v1/payments/{id}`); see [`operations::payments::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::payments::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::payments::Get> {
         Call::new(self.client, operations::payments::Get::new(id))
     }
     /// List Payments (`payments:list`, `GET /v1/payments/`); see [`operations::payments::List`].
@@ -1753,7 +1747,7 @@ impl<'c, C> Products<'c, C> {
         Call::new(self.client, operations::products::Create::new(body))
     }
     /// Get Product (`products:get`, `GET /v1/products/{id}`); see [`operations::products::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::products::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::products::Get> {
         Call::new(self.client, operations::products::Get::new(id))
     }
     /// List Products (`products:list`, `GET /v1/products/`); see [`operations::products::List`].
@@ -1763,7 +1757,7 @@ impl<'c, C> Products<'c, C> {
     /// Update Product (`products:update`, `PATCH /v1/products/{id}`); see [`operations::products::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<ProductUpdate>,
     ) -> Call<'c, C, operations::products::Update> {
         Call::new(self.client, operations::products::Update::new(id, body))
@@ -1771,7 +1765,7 @@ impl<'c, C> Products<'c, C> {
     /// Update Product Benefits (`products:update_benefits`, `POST /v1/products/{id}/benefits`); see [`operations::products::UpdateBenefits`].
     pub fn update_benefits(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<ProductBenefitsUpdate>,
     ) -> Call<'c, C, operations::products::UpdateBenefits> {
         Call::new(
@@ -1818,7 +1812,7 @@ impl<'c, C> Subscriptions<'c, C> {
         Call::new(self.client, operations::subscriptions::Export::new())
     }
     /// Get Subscription (`subscriptions:get`, `GET /v1/subscriptions/{id}`); see [`operations::subscriptions::Get`].
-    pub fn get(&self, id: impl Into<String>) -> Call<'c, C, operations::subscriptions::Get> {
+    pub fn get(&self, id: impl AsRef<str>) -> Call<'c, C, operations::subscriptions::Get> {
         Call::new(self.client, operations::subscriptions::Get::new(id))
     }
     /// List Subscriptions (`subscriptions:list`, `GET /v1/subscriptions/`); see [`operations::subscriptions::List`].
@@ -1826,13 +1820,13 @@ impl<'c, C> Subscriptions<'c, C> {
         Call::new(self.client, operations::subscriptions::List::new())
     }
     /// Revoke Subscription (`subscriptions:revoke`, `DELETE /v1/subscriptions/{id}`); see [`operations::subscriptions::Revoke`].
-    pub fn revoke(&self, id: impl Into<String>) -> Call<'c, C, operations::subscriptions::Revoke> {
+    pub fn revoke(&self, id: impl AsRef<str>) -> Call<'c, C, operations::subscriptions::Revoke> {
         Call::new(self.client, operations::subscriptions::Revoke::new(id))
     }
     /// Update Subscription (`subscriptions:update`, `PATCH /v1/subscriptions/{id}`); see [`operations::subscriptions::Update`].
     pub fn update(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<SubscriptionUpdate>,
     ) -> Call<'c, C, operations::subscriptions::Update> {
         Call::new(
@@ -1861,7 +1855,7 @@ impl<'c, C> Webhooks<'c, C> {
     /// Delete Webhook Endpoint (`webhooks:delete_webhook_endpoint`, `DELETE /v1/webhooks/endpoints/{id}`); see [`operations::webhooks::DeleteWebhookEndpoint`].
     pub fn delete_webhook_endpoint(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::webhooks::DeleteWebhookEndpoint> {
         Call::new(
             self.client,
@@ -1871,7 +1865,7 @@ impl<'c, C> Webhooks<'c, C> {
     /// Get Webhook Endpoint (`webhooks:get_webhook_endpoint`, `GET /v1/webhooks/endpoints/{id}`); see [`operations::webhooks::GetWebhookEndpoint`].
     pub fn get_webhook_endpoint(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::webhooks::GetWebhookEndpoint> {
         Call::new(
             self.client,
@@ -1899,7 +1893,7 @@ impl<'c, C> Webhooks<'c, C> {
     /// Redeliver Webhook Event (`webhooks:redeliver_webhook_event`, `POST /v1/webhooks/events/{id}/redeliver`); see [`operations::webhooks::RedeliverWebhookEvent`].
     pub fn redeliver_webhook_event(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::webhooks::RedeliverWebhookEvent> {
         Call::new(
             self.client,
@@ -1909,7 +1903,7 @@ impl<'c, C> Webhooks<'c, C> {
     /// Reset Webhook Endpoint Secret (`webhooks:reset_webhook_endpoint_secret`, `PATCH /v1/webhooks/endpoints/{id}/secret`); see [`operations::webhooks::ResetWebhookEndpointSecret`].
     pub fn reset_webhook_endpoint_secret(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
     ) -> Call<'c, C, operations::webhooks::ResetWebhookEndpointSecret> {
         Call::new(
             self.client,
@@ -1919,7 +1913,7 @@ impl<'c, C> Webhooks<'c, C> {
     /// Update Webhook Endpoint (`webhooks:update_webhook_endpoint`, `PATCH /v1/webhooks/endpoints/{id}`); see [`operations::webhooks::UpdateWebhookEndpoint`].
     pub fn update_webhook_endpoint(
         &self,
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         body: impl Into<WebhookEndpointUpdate>,
     ) -> Call<'c, C, operations::webhooks::UpdateWebhookEndpoint> {
         Call::new(

@@ -53,3 +53,17 @@ impl<T> From<T> for Patch<T> {
         Patch::Set(value)
     }
 }
+
+/// `"text".into()` sets a string field.
+impl From<&str> for Patch<smol_str::SmolStr> {
+    fn from(value: &str) -> Self {
+        Patch::Set(value.into())
+    }
+}
+
+/// A `String` sets a string field.
+impl From<String> for Patch<smol_str::SmolStr> {
+    fn from(value: String) -> Self {
+        Patch::Set(value.into())
+    }
+}

@@ -26,7 +26,7 @@ pub async fn create_customer_session(
         .create(CustomerSessionCustomerIdCreate::new(customer_id))
         .send()
         .await
-        .map(|session| session.customer_portal_url)
+        .map(|session| session.customer_portal_url.into())
         .map_err(|e| JsValue::from_str(&e.to_string()))
 }
 

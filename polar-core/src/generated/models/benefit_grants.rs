@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,7 +34,7 @@ pub struct BenefitGrant {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -43,15 +44,15 @@ pub struct BenefitGrant {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -303,13 +304,13 @@ impl ToJson for BenefitGrantCustomProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantDiscordProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub guild_id: Option<String>,
+    pub guild_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub role_id: Option<String>,
+    pub role_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub granted_account_id: Option<String>,
+    pub granted_account_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -394,7 +395,7 @@ impl ToJson for BenefitGrantDiscordProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantDownloadablesProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub files: Option<Vec<String>>,
+    pub files: Option<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -446,13 +447,13 @@ impl ToJson for BenefitGrantDownloadablesProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGrantError {
     /// Always present.
-    pub message: String,
+    pub message: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// Always present.
-    pub timestamp: String,
+    pub timestamp: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -556,15 +557,15 @@ impl ToJson for BenefitGrantFeatureFlagProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantGitHubRepositoryProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub repository_owner: Option<String>,
+    pub repository_owner: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub repository_name: Option<String>,
+    pub repository_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub permission: Option<GitHubRepositoryPermission>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub granted_account_id: Option<String>,
+    pub granted_account_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -674,11 +675,11 @@ impl ToJson for BenefitGrantGitHubRepositoryProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantLicenseKeysProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub user_provided_key: Option<String>,
+    pub user_provided_key: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub license_key_id: Option<String>,
+    pub license_key_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub display_key: Option<String>,
+    pub display_key: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -941,17 +942,17 @@ impl From<BenefitGrantSlackSharedChannelProperties> for BenefitGrantProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantSlackSharedChannelProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub invited_email: Option<String>,
+    pub invited_email: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub channel_id: Option<String>,
+    pub channel_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub channel_name: Option<String>,
+    pub channel_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub invite_id: Option<String>,
+    pub invite_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub invite_url: Option<String>,
+    pub invite_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub connected_team_id: Option<String>,
+    pub connected_team_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -700,13 +701,13 @@ impl From<BenefitSlackSharedChannelCreate> for BenefitCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustom {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -714,7 +715,7 @@ pub struct BenefitCustom {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -894,9 +895,9 @@ pub struct BenefitCustomCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -923,10 +924,10 @@ impl BenefitCustomCreate {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `type` is always sent as `"custom"`.
-    pub fn new(description: impl Into<String>, properties: BenefitCustomCreateProperties) -> Self {
+    pub fn new(description: impl AsRef<str>, properties: BenefitCustomCreateProperties) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -1006,7 +1007,7 @@ impl ToJson for BenefitCustomCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitCustomCreateProperties {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub note: Patch<String>,
+    pub note: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1060,7 +1061,7 @@ impl ToJson for BenefitCustomCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomProperties {
     /// Required; `None` is sent as `null`.
-    pub note: Option<String>,
+    pub note: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1070,7 +1071,7 @@ impl BenefitCustomProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["note"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(note: Option<String>) -> Self {
+    pub fn new(note: Option<SmolStr>) -> Self {
         Self {
             note,
             extra: Map::new(),
@@ -1129,7 +1130,7 @@ pub struct BenefitCustomUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -1231,13 +1232,13 @@ impl ToJson for BenefitCustomUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscord {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1245,7 +1246,7 @@ pub struct BenefitDiscord {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -1425,9 +1426,9 @@ pub struct BenefitDiscordCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -1454,10 +1455,10 @@ impl BenefitDiscordCreate {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `type` is always sent as `"discord"`.
-    pub fn new(description: impl Into<String>, properties: BenefitDiscordCreateProperties) -> Self {
+    pub fn new(description: impl AsRef<str>, properties: BenefitDiscordCreateProperties) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -1539,7 +1540,7 @@ pub struct BenefitDiscordCreateProperties {
     /// Required.
     pub guild_token: Secret,
     /// The ID of the Discord role to grant.
-    pub role_id: String,
+    pub role_id: SmolStr,
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1553,12 +1554,12 @@ impl BenefitDiscordCreateProperties {
     /// A value with the required properties set and every optional one left out.
     pub fn new(
         guild_token: impl Into<Secret>,
-        role_id: impl Into<String>,
+        role_id: impl AsRef<str>,
         kick_member: bool,
     ) -> Self {
         Self {
             guild_token: guild_token.into(),
-            role_id: role_id.into(),
+            role_id: SmolStr::new(role_id),
             kick_member,
             extra: Map::new(),
         }
@@ -1619,9 +1620,9 @@ impl ToJson for BenefitDiscordCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordProperties {
     /// The ID of the Discord server.
-    pub guild_id: String,
+    pub guild_id: SmolStr,
     /// The ID of the Discord role to grant.
-    pub role_id: String,
+    pub role_id: SmolStr,
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
     /// Always present.
@@ -1712,7 +1713,7 @@ pub struct BenefitDiscordUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitDiscordCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1798,29 +1799,29 @@ impl ToJson for BenefitDiscordUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadableFile {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
@@ -1832,7 +1833,7 @@ pub struct BenefitDownloadableFile {
     /// Total number of downloads for the file.
     pub downloads: i64,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2040,13 +2041,13 @@ impl ToJson for BenefitDownloadableFile {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadables {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -2054,7 +2055,7 @@ pub struct BenefitDownloadables {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -2234,9 +2235,9 @@ pub struct BenefitDownloadablesCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -2264,12 +2265,12 @@ impl BenefitDownloadablesCreate {
     ///
     /// `type` is always sent as `"downloadables"`.
     pub fn new(
-        description: impl Into<String>,
+        description: impl AsRef<str>,
         properties: BenefitDownloadablesCreateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -2351,7 +2352,7 @@ pub struct BenefitDownloadablesCreateProperties {
     /// Polar's default is `{}`. Optional; `None` leaves it out.
     pub archived: Option<BTreeMap<String, bool>>,
     /// Required.
-    pub files: Vec<String>,
+    pub files: Vec<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2365,7 +2366,7 @@ impl BenefitDownloadablesCreateProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["archived", "files"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(files: Vec<String>) -> Self {
+    pub fn new(files: Vec<SmolStr>) -> Self {
         Self {
             archived: None,
             files,
@@ -2423,7 +2424,7 @@ pub struct BenefitDownloadablesProperties {
     /// Always present.
     pub archived: BTreeMap<String, bool>,
     /// Always present.
-    pub files: Vec<String>,
+    pub files: Vec<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2491,7 +2492,7 @@ pub struct BenefitDownloadablesUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitDownloadablesCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2580,13 +2581,13 @@ impl ToJson for BenefitDownloadablesUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitFeatureFlag {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -2594,7 +2595,7 @@ pub struct BenefitFeatureFlag {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -2774,9 +2775,9 @@ pub struct BenefitFeatureFlagCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -2804,12 +2805,12 @@ impl BenefitFeatureFlagCreate {
     ///
     /// `type` is always sent as `"feature_flag"`.
     pub fn new(
-        description: impl Into<String>,
+        description: impl AsRef<str>,
         properties: BenefitFeatureFlagCreateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -2989,7 +2990,7 @@ pub struct BenefitFeatureFlagUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -3091,13 +3092,13 @@ impl ToJson for BenefitFeatureFlagUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepository {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -3105,7 +3106,7 @@ pub struct BenefitGitHubRepository {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -3285,9 +3286,9 @@ pub struct BenefitGitHubRepositoryCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -3315,12 +3316,12 @@ impl BenefitGitHubRepositoryCreate {
     ///
     /// `type` is always sent as `"github_repository"`.
     pub fn new(
-        description: impl Into<String>,
+        description: impl AsRef<str>,
         properties: BenefitGitHubRepositoryCreateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -3400,9 +3401,9 @@ impl ToJson for BenefitGitHubRepositoryCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositoryCreateProperties {
     /// The owner of the repository.
-    pub repository_owner: String,
+    pub repository_owner: SmolStr,
     /// The name of the repository.
-    pub repository_name: String,
+    pub repository_name: SmolStr,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: GitHubRepositoryPermission,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3416,13 +3417,13 @@ impl BenefitGitHubRepositoryCreateProperties {
         &["repository_owner", "repository_name", "permission"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        repository_owner: impl Into<String>,
-        repository_name: impl Into<String>,
+        repository_owner: impl AsRef<str>,
+        repository_name: impl AsRef<str>,
         permission: GitHubRepositoryPermission,
     ) -> Self {
         Self {
-            repository_owner: repository_owner.into(),
-            repository_name: repository_name.into(),
+            repository_owner: SmolStr::new(repository_owner),
+            repository_name: SmolStr::new(repository_name),
             permission,
             extra: Map::new(),
         }
@@ -3487,9 +3488,9 @@ impl ToJson for BenefitGitHubRepositoryCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositoryProperties {
     /// The owner of the repository.
-    pub repository_owner: String,
+    pub repository_owner: SmolStr,
     /// The name of the repository.
-    pub repository_name: String,
+    pub repository_name: SmolStr,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: GitHubRepositoryPermission,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3573,7 +3574,7 @@ pub struct BenefitGitHubRepositoryUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitGitHubRepositoryCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3865,13 +3866,13 @@ impl ToJson for BenefitLicenseKeyExpirationProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeys {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -3879,7 +3880,7 @@ pub struct BenefitLicenseKeys {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -4059,9 +4060,9 @@ pub struct BenefitLicenseKeysCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -4089,12 +4090,12 @@ impl BenefitLicenseKeysCreate {
     ///
     /// `type` is always sent as `"license_keys"`.
     pub fn new(
-        description: impl Into<String>,
+        description: impl AsRef<str>,
         properties: BenefitLicenseKeysCreateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -4174,7 +4175,7 @@ impl ToJson for BenefitLicenseKeysCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitLicenseKeysCreateProperties {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub prefix: Patch<String>,
+    pub prefix: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub expires: Patch<BenefitLicenseKeyExpirationProperties>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -4260,7 +4261,7 @@ impl ToJson for BenefitLicenseKeysCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeysProperties {
     /// Always sent; `None` when Polar sends `null`.
-    pub prefix: Option<String>,
+    pub prefix: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires: Option<BenefitLicenseKeyExpirationProperties>,
     /// Always sent; `None` when Polar sends `null`.
@@ -4353,7 +4354,7 @@ pub struct BenefitLicenseKeysUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -4455,13 +4456,13 @@ impl ToJson for BenefitLicenseKeysUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitMeterCredit {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -4469,7 +4470,7 @@ pub struct BenefitMeterCredit {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -4649,9 +4650,9 @@ pub struct BenefitMeterCreditCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -4679,12 +4680,12 @@ impl BenefitMeterCreditCreate {
     ///
     /// `type` is always sent as `"meter_credit"`.
     pub fn new(
-        description: impl Into<String>,
+        description: impl AsRef<str>,
         properties: BenefitMeterCreditCreateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -4768,7 +4769,7 @@ pub struct BenefitMeterCreditCreateProperties {
     /// Required.
     pub rollover: bool,
     /// A UUID. Required.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4778,11 +4779,11 @@ impl BenefitMeterCreditCreateProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["units", "rollover", "meter_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(units: i64, rollover: bool, meter_id: impl Into<String>) -> Self {
+    pub fn new(units: i64, rollover: bool, meter_id: impl AsRef<str>) -> Self {
         Self {
             units,
             rollover,
-            meter_id: meter_id.into(),
+            meter_id: SmolStr::new(meter_id),
             extra: Map::new(),
         }
     }
@@ -4845,7 +4846,7 @@ pub struct BenefitMeterCreditProperties {
     /// Always present.
     pub rollover: bool,
     /// A UUID. Always present.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4921,7 +4922,7 @@ pub struct BenefitMeterCreditUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -5021,7 +5022,7 @@ impl ToJson for BenefitMeterCreditUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitPublic {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -5031,7 +5032,7 @@ pub struct BenefitPublic {
     /// JSON: `type`
     pub type_: BenefitType,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -5039,7 +5040,7 @@ pub struct BenefitPublic {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5167,13 +5168,13 @@ impl ToJson for BenefitPublic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannel {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -5181,7 +5182,7 @@ pub struct BenefitSlackSharedChannel {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -5361,9 +5362,9 @@ pub struct BenefitSlackSharedChannelCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -5391,12 +5392,12 @@ impl BenefitSlackSharedChannelCreate {
     ///
     /// `type` is always sent as `"slack_shared_channel"`.
     pub fn new(
-        description: impl Into<String>,
+        description: impl AsRef<str>,
         properties: BenefitSlackSharedChannelCreateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            description: description.into(),
+            description: SmolStr::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -5476,17 +5477,17 @@ impl ToJson for BenefitSlackSharedChannelCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannelCreateProperties {
     /// Polar Slack integration to use for this benefit.
-    pub slack_integration_id: String,
+    pub slack_integration_id: SmolStr,
     /// 1 to 80 characters. Required.
-    pub channel_name_template: String,
+    pub channel_name_template: SmolStr,
     /// Polar's default is `true`. Optional; `None` leaves it out.
     pub private: Option<bool>,
     /// At most 4000 characters. Left out, `null`, or a value: see [`Patch`].
-    pub welcome_message: Patch<String>,
+    pub welcome_message: Patch<SmolStr>,
     /// Polar's default is `true`. Optional; `None` leaves it out.
     pub archive_on_revoke: Option<bool>,
     /// Optional; `None` leaves it out.
-    pub team_invitees: Option<Vec<String>>,
+    pub team_invitees: Option<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5508,12 +5509,12 @@ impl BenefitSlackSharedChannelCreateProperties {
     ];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        slack_integration_id: impl Into<String>,
-        channel_name_template: impl Into<String>,
+        slack_integration_id: impl AsRef<str>,
+        channel_name_template: impl AsRef<str>,
     ) -> Self {
         Self {
-            slack_integration_id: slack_integration_id.into(),
-            channel_name_template: channel_name_template.into(),
+            slack_integration_id: SmolStr::new(slack_integration_id),
+            channel_name_template: SmolStr::new(channel_name_template),
             private: None,
             welcome_message: Patch::Absent,
             archive_on_revoke: None,
@@ -5612,17 +5613,17 @@ impl ToJson for BenefitSlackSharedChannelCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannelProperties {
     /// Polar Slack integration linked to this benefit.
-    pub slack_integration_id: String,
+    pub slack_integration_id: SmolStr,
     /// Template for the channel name. Supports placeholders: {customer_name}, {customer_email_local}, and {metadata.\<key>} for any value stored in customer user metadata.
-    pub channel_name_template: String,
+    pub channel_name_template: SmolStr,
     /// Create the channel as private (recommended).
     pub private: Option<bool>,
     /// Optional message posted to the channel right after creation.
-    pub welcome_message: Option<String>,
+    pub welcome_message: Option<SmolStr>,
     /// Archive the channel when the benefit is revoked.
     pub archive_on_revoke: Option<bool>,
     /// Slack user IDs from the merchant workspace to invite to every channel created for this benefit.
-    pub team_invitees: Option<Vec<String>>,
+    pub team_invitees: Option<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5749,7 +5750,7 @@ pub struct BenefitSlackSharedChannelUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitSlackSharedChannelCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutLink {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -45,27 +46,27 @@ pub struct CheckoutLink {
     /// Client secret used to access the checkout link.
     pub client_secret: Secret,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: Option<String>,
+    pub success_url: Option<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// Optional label to distinguish links internally
-    pub label: Option<String>,
+    pub label: Option<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: bool,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Option<i64>,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub products: Vec<CheckoutLinkProduct>,
     /// Always sent; `None` when Polar sends `null`.
     pub discount: Option<DiscountBase>,
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -460,21 +461,21 @@ pub struct CheckoutLinkCreateProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// Optional label to distinguish links internally
-    pub label: Patch<String>,
+    pub label: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Option<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<String>,
+    pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// A UUID. Required.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -503,7 +504,7 @@ impl CheckoutLinkCreateProduct {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `payment_processor` is always sent as `"stripe"`.
-    pub fn new(product_id: impl Into<String>) -> Self {
+    pub fn new(product_id: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
             trial_interval: Patch::Absent,
@@ -515,7 +516,7 @@ impl CheckoutLinkCreateProduct {
             seats: Patch::Absent,
             success_url: Patch::Absent,
             return_url: Patch::Absent,
-            product_id: product_id.into(),
+            product_id: SmolStr::new(product_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -650,21 +651,21 @@ pub struct CheckoutLinkCreateProductPrice {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// Optional label to distinguish links internally
-    pub label: Patch<String>,
+    pub label: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Option<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<String>,
+    pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// A UUID. Required.
-    pub product_price_id: String,
+    pub product_price_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -693,7 +694,7 @@ impl CheckoutLinkCreateProductPrice {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `payment_processor` is always sent as `"stripe"`.
-    pub fn new(product_price_id: impl Into<String>) -> Self {
+    pub fn new(product_price_id: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
             trial_interval: Patch::Absent,
@@ -705,7 +706,7 @@ impl CheckoutLinkCreateProductPrice {
             seats: Patch::Absent,
             success_url: Patch::Absent,
             return_url: Patch::Absent,
-            product_price_id: product_price_id.into(),
+            product_price_id: SmolStr::new(product_price_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -838,21 +839,21 @@ pub struct CheckoutLinkCreateProducts {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// Optional label to distinguish links internally
-    pub label: Patch<String>,
+    pub label: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Option<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<String>,
+    pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// List of products that will be available to select at checkout.
-    pub products: Vec<String>,
+    pub products: Vec<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -881,7 +882,7 @@ impl CheckoutLinkCreateProducts {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `payment_processor` is always sent as `"stripe"`.
-    pub fn new(products: Vec<String>) -> Self {
+    pub fn new(products: Vec<SmolStr>) -> Self {
         Self {
             metadata: None,
             trial_interval: Patch::Absent,
@@ -1012,7 +1013,7 @@ pub struct CheckoutLinkProduct {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1022,9 +1023,9 @@ pub struct CheckoutLinkProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -1040,7 +1041,7 @@ pub struct CheckoutLinkProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -1361,21 +1362,21 @@ pub struct CheckoutLinkUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// List of products that will be available to select at checkout.
-    pub products: Patch<Vec<String>>,
+    pub products: Patch<Vec<SmolStr>>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub label: Patch<String>,
+    pub label: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Patch<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Patch<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<String>,
+    pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlreadyActiveSubscriptionError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -157,7 +158,7 @@ impl JsonKey for BillingAddressFieldMode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkout {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -177,15 +178,15 @@ pub struct Checkout {
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
-    pub url: String,
+    pub url: SmolStr,
     /// Expiration date and time of the checkout session.
     pub expires_at: OffsetDateTime,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: String,
+    pub success_url: SmolStr,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// When checkout is embedded, represents the Origin of the page embedding the checkout. Used as a security measure to send messages only to the embedding page.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Predefined number of seats (works with seat-based pricing only)
@@ -205,7 +206,7 @@ pub struct Checkout {
     /// Amount in cents, after discounts and taxes.
     pub total_amount: i64,
     /// Currency code of the checkout session.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// Interval unit of the trial period, if any. This value is either set from the checkout, if `trial_interval` is set, or from the selected product.
@@ -215,13 +216,13 @@ pub struct Checkout {
     /// End date and time of the trial period, if any.
     pub trial_end: Option<OffsetDateTime>,
     /// ID of the organization owning the checkout session.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the product to checkout.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// ID of the product price to checkout.
-    pub product_price_id: Option<String>,
+    pub product_price_id: Option<SmolStr>,
     /// ID of the discount applied to the checkout.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -237,27 +238,27 @@ pub struct Checkout {
     /// Whether the checkout requires a payment form, whether because of a payment or payment method setup.
     pub is_payment_form_required: bool,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Email address of the customer.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// An IP address. Always sent; `None` when Polar sends `null`.
-    pub customer_ip_address: Option<String>,
+    pub customer_ip_address: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_billing_name: Option<String>,
+    pub customer_billing_name: Option<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_tax_id: Option<String>,
+    pub customer_tax_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Option<String>,
+    pub payment_method_type: Option<SmolStr>,
     /// Always present.
-    pub payment_processor_metadata: BTreeMap<String, String>,
+    pub payment_processor_metadata: BTreeMap<String, SmolStr>,
     /// Determine which billing address fields should be disabled, optional or required in the checkout form.
     pub billing_address_fields: CheckoutBillingAddressFields,
     /// The interval unit for the trial period.
@@ -267,7 +268,7 @@ pub struct Checkout {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// List of products available to select.
     pub products: Vec<CheckoutProduct>,
     /// Product selected to checkout.
@@ -279,7 +280,7 @@ pub struct Checkout {
     /// Always sent; `None` when Polar sends `null`.
     pub discount: Option<CheckoutDiscount>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Always present.
@@ -988,9 +989,9 @@ pub struct CheckoutConfirmStripe {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the product to checkout. Must be present in the checkout's product list.
-    pub product_id: Patch<String>,
+    pub product_id: Patch<SmolStr>,
     /// ID of the product price to checkout. Must correspond to a price present in the checkout's product list.
-    pub product_price_id: Patch<String>,
+    pub product_price_id: Patch<SmolStr>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub amount: Patch<i64>,
     /// Number of seats for seat-based pricing.
@@ -998,25 +999,25 @@ pub struct CheckoutConfirmStripe {
     /// Left out, `null`, or a value: see [`Patch`].
     pub is_business_customer: Patch<bool>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<String>,
+    pub customer_name: Patch<SmolStr>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<String>,
+    pub customer_email: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<String>,
+    pub customer_billing_name: Patch<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<String>,
+    pub customer_tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Patch<String>,
+    pub payment_method_type: Patch<SmolStr>,
     /// Discount code to apply to the checkout.
-    pub discount_code: Patch<String>,
+    pub discount_code: Patch<SmolStr>,
     /// Disable the trial period for the checkout session. It's mainly useful when the trial is blocked because the customer already redeemed one.
     pub allow_trial: Patch<bool>,
     /// ID of the Stripe confirmation token. Required for fixed prices and custom prices.
-    pub confirmation_token_id: Patch<String>,
+    pub confirmation_token_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1418,15 +1419,15 @@ pub struct CheckoutDiscountFixedOnceForeverDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1543,15 +1544,15 @@ pub struct CheckoutDiscountFixedRepeatDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1687,11 +1688,11 @@ pub struct CheckoutDiscountPercentageOnceForeverDuration {
     /// Discount percentage in basis points. A basis point is 1/100th of a percent. For example, 1000 basis points equals a 10% discount.
     pub basis_points: i64,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1793,11 +1794,11 @@ pub struct CheckoutDiscountPercentageRepeatDuration {
     /// Discount percentage in basis points. A basis point is 1/100th of a percent. For example, 1000 basis points equals a 10% discount.
     pub basis_points: i64,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2066,13 +2067,13 @@ pub struct CheckoutOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
+    pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
@@ -2200,7 +2201,7 @@ impl ToJson for CheckoutOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutProduct {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2210,9 +2211,9 @@ pub struct CheckoutProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -2228,7 +2229,7 @@ pub struct CheckoutProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -2460,7 +2461,7 @@ pub struct CheckoutProductsCreate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -2476,23 +2477,23 @@ pub struct CheckoutProductsCreate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// ID of an existing customer in the organization. The customer data will be pre-filled in the checkout form. The resulting order will be linked to this customer.
-    pub customer_id: Patch<String>,
+    pub customer_id: Patch<SmolStr>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Patch<String>,
+    pub external_customer_id: Patch<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<String>,
+    pub customer_name: Patch<SmolStr>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<String>,
+    pub customer_email: Patch<SmolStr>,
     /// An IP address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_ip_address: Patch<String>,
+    pub customer_ip_address: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<String>,
+    pub customer_billing_name: Patch<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<String>,
+    pub customer_tax_id: Patch<SmolStr>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -2506,19 +2507,19 @@ pub struct CheckoutProductsCreate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
-    pub subscription_id: Patch<String>,
+    pub subscription_id: Patch<SmolStr>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<String>,
+    pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Patch<String>,
+    pub embed_origin: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// 3 to 3 characters. Left out, `null`, or a value: see [`Patch`].
     pub currency: Patch<PresentmentCurrency>,
     /// List of product IDs available to select at that checkout. The first one will be selected by default.
-    pub products: Vec<String>,
+    pub products: Vec<SmolStr>,
     /// Optional mapping of product IDs to a list of ad-hoc prices to create for that product. If not set, catalog prices of the product will be used.
     pub prices: Patch<BTreeMap<String, Vec<ProductPriceCreate>>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2565,7 +2566,7 @@ impl CheckoutProductsCreate {
         "prices",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(products: Vec<String>) -> Self {
+    pub fn new(products: Vec<SmolStr>) -> Self {
         Self {
             trial_interval: Patch::Absent,
             trial_interval_count: Patch::Absent,
@@ -2833,7 +2834,7 @@ impl ToJson for CheckoutProductsCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutPublic {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2853,15 +2854,15 @@ pub struct CheckoutPublic {
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
-    pub url: String,
+    pub url: SmolStr,
     /// Expiration date and time of the checkout session.
     pub expires_at: OffsetDateTime,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: String,
+    pub success_url: SmolStr,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// When checkout is embedded, represents the Origin of the page embedding the checkout. Used as a security measure to send messages only to the embedding page.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Predefined number of seats (works with seat-based pricing only)
@@ -2881,7 +2882,7 @@ pub struct CheckoutPublic {
     /// Amount in cents, after discounts and taxes.
     pub total_amount: i64,
     /// Currency code of the checkout session.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// Interval unit of the trial period, if any. This value is either set from the checkout, if `trial_interval` is set, or from the selected product.
@@ -2891,13 +2892,13 @@ pub struct CheckoutPublic {
     /// End date and time of the trial period, if any.
     pub trial_end: Option<OffsetDateTime>,
     /// ID of the organization owning the checkout session.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the product to checkout.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// ID of the product price to checkout.
-    pub product_price_id: Option<String>,
+    pub product_price_id: Option<SmolStr>,
     /// ID of the discount applied to the checkout.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -2913,27 +2914,27 @@ pub struct CheckoutPublic {
     /// Whether the checkout requires a payment form, whether because of a payment or payment method setup.
     pub is_payment_form_required: bool,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Email address of the customer.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// An IP address. Always sent; `None` when Polar sends `null`.
-    pub customer_ip_address: Option<String>,
+    pub customer_ip_address: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_billing_name: Option<String>,
+    pub customer_billing_name: Option<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_tax_id: Option<String>,
+    pub customer_tax_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Option<String>,
+    pub payment_method_type: Option<SmolStr>,
     /// Always present.
-    pub payment_processor_metadata: BTreeMap<String, String>,
+    pub payment_processor_metadata: BTreeMap<String, SmolStr>,
     /// Determine which billing address fields should be disabled, optional or required in the checkout form.
     pub billing_address_fields: CheckoutBillingAddressFields,
     /// List of products available to select.
@@ -3514,7 +3515,7 @@ impl ToJson for CheckoutPublic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutPublicConfirmed {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3526,15 +3527,15 @@ pub struct CheckoutPublicConfirmed {
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
-    pub url: String,
+    pub url: SmolStr,
     /// Expiration date and time of the checkout session.
     pub expires_at: OffsetDateTime,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: String,
+    pub success_url: SmolStr,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// When checkout is embedded, represents the Origin of the page embedding the checkout. Used as a security measure to send messages only to the embedding page.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Predefined number of seats (works with seat-based pricing only)
@@ -3554,7 +3555,7 @@ pub struct CheckoutPublicConfirmed {
     /// Amount in cents, after discounts and taxes.
     pub total_amount: i64,
     /// Currency code of the checkout session.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// Interval unit of the trial period, if any. This value is either set from the checkout, if `trial_interval` is set, or from the selected product.
@@ -3564,13 +3565,13 @@ pub struct CheckoutPublicConfirmed {
     /// End date and time of the trial period, if any.
     pub trial_end: Option<OffsetDateTime>,
     /// ID of the organization owning the checkout session.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the product to checkout.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// ID of the product price to checkout.
-    pub product_price_id: Option<String>,
+    pub product_price_id: Option<SmolStr>,
     /// ID of the discount applied to the checkout.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -3586,27 +3587,27 @@ pub struct CheckoutPublicConfirmed {
     /// Whether the checkout requires a payment form, whether because of a payment or payment method setup.
     pub is_payment_form_required: bool,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Email address of the customer.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// An IP address. Always sent; `None` when Polar sends `null`.
-    pub customer_ip_address: Option<String>,
+    pub customer_ip_address: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_billing_name: Option<String>,
+    pub customer_billing_name: Option<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_tax_id: Option<String>,
+    pub customer_tax_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Option<String>,
+    pub payment_method_type: Option<SmolStr>,
     /// Always present.
-    pub payment_processor_metadata: BTreeMap<String, String>,
+    pub payment_processor_metadata: BTreeMap<String, SmolStr>,
     /// Determine which billing address fields should be disabled, optional or required in the checkout form.
     pub billing_address_fields: CheckoutBillingAddressFields,
     /// List of products available to select.
@@ -4350,9 +4351,9 @@ pub struct CheckoutUpdate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the product to checkout. Must be present in the checkout's product list.
-    pub product_id: Patch<String>,
+    pub product_id: Patch<SmolStr>,
     /// ID of the product price to checkout. Must correspond to a price present in the checkout's product list.
-    pub product_price_id: Patch<String>,
+    pub product_price_id: Patch<SmolStr>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub amount: Patch<i64>,
     /// Number of seats for seat-based pricing.
@@ -4360,17 +4361,17 @@ pub struct CheckoutUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
     pub is_business_customer: Patch<bool>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<String>,
+    pub customer_name: Patch<SmolStr>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<String>,
+    pub customer_email: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<String>,
+    pub customer_billing_name: Patch<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<String>,
+    pub customer_tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// The interval unit for the trial period.
     pub trial_interval: Patch<TrialInterval>,
     /// The number of interval units for the trial period.
@@ -4390,7 +4391,7 @@ pub struct CheckoutUpdate {
     /// 3 to 3 characters. Left out, `null`, or a value: see [`Patch`].
     pub currency: Patch<PresentmentCurrency>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Patch<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -4398,7 +4399,7 @@ pub struct CheckoutUpdate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Patch<bool>,
     /// An IP address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_ip_address: Patch<String>,
+    pub customer_ip_address: Patch<SmolStr>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -4412,11 +4413,11 @@ pub struct CheckoutUpdate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Patch<BTreeMap<String, MetadataValue>>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<String>,
+    pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Patch<String>,
+    pub embed_origin: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4677,9 +4678,9 @@ pub struct CheckoutUpdatePublic {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the product to checkout. Must be present in the checkout's product list.
-    pub product_id: Patch<String>,
+    pub product_id: Patch<SmolStr>,
     /// ID of the product price to checkout. Must correspond to a price present in the checkout's product list.
-    pub product_price_id: Patch<String>,
+    pub product_price_id: Patch<SmolStr>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub amount: Patch<i64>,
     /// Number of seats for seat-based pricing.
@@ -4687,21 +4688,21 @@ pub struct CheckoutUpdatePublic {
     /// Left out, `null`, or a value: see [`Patch`].
     pub is_business_customer: Patch<bool>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<String>,
+    pub customer_name: Patch<SmolStr>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<String>,
+    pub customer_email: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<String>,
+    pub customer_billing_name: Patch<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<String>,
+    pub customer_tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Patch<String>,
+    pub payment_method_type: Patch<SmolStr>,
     /// Discount code to apply to the checkout.
-    pub discount_code: Patch<String>,
+    pub discount_code: Patch<SmolStr>,
     /// Disable the trial period for the checkout session. It's mainly useful when the trial is blocked because the customer already redeemed one.
     pub allow_trial: Patch<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4883,7 +4884,7 @@ impl ToJson for CheckoutUpdatePublic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscountRedemptionLimitReached {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4944,7 +4945,7 @@ impl ToJson for DiscountRedemptionLimitReached {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiredCheckoutError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5058,7 +5059,7 @@ impl ToJson for ListResourceCheckout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotOpenCheckout {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5112,7 +5113,7 @@ impl ToJson for NotOpenCheckout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5166,7 +5167,7 @@ impl ToJson for PaymentError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentNotReady {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5283,7 +5284,7 @@ impl JsonKey for TaxBehavior {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrialAlreadyRedeemed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

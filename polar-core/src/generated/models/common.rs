@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,15 +30,15 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Address {
     /// `None` when Polar leaves it out or sends `null`.
-    pub line1: Option<String>,
+    pub line1: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub line2: Option<String>,
+    pub line2: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub postal_code: Option<String>,
+    pub postal_code: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub city: Option<String>,
+    pub city: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub state: Option<String>,
+    pub state: Option<SmolStr>,
     /// CountryAlpha2
     pub country: CountryAlpha2,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -132,15 +133,15 @@ impl ToJson for Address {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressInput {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub line1: Patch<String>,
+    pub line1: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub line2: Patch<String>,
+    pub line2: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub postal_code: Patch<String>,
+    pub postal_code: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub city: Patch<String>,
+    pub city: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub state: Patch<String>,
+    pub state: Patch<SmolStr>,
     /// CountryAlpha2Input
     pub country: CountryAlpha2Input,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -237,7 +238,7 @@ impl ToJson for AddressInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlreadyCanceledSubscription {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -538,7 +539,7 @@ impl From<ProductPrice> for AnyProductPrice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachedCustomField {
     /// ID of the custom field.
-    pub custom_field_id: String,
+    pub custom_field_id: SmolStr,
     /// Always present.
     pub custom_field: CustomField,
     /// Order of the custom field in the resource.
@@ -1475,17 +1476,17 @@ pub struct LegacyRecurringProductPriceCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: String,
+    pub id: SmolStr,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: String,
+    pub price_currency: SmolStr,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The recurring interval of the price.
     pub recurring_interval: RecurringInterval,
     /// The minimum amount the customer can pay. If 0, the price is 'free or pay what you want'.
@@ -1663,17 +1664,17 @@ pub struct LegacyRecurringProductPriceFixed {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: String,
+    pub id: SmolStr,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: String,
+    pub price_currency: SmolStr,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The recurring interval of the price.
     pub recurring_interval: RecurringInterval,
     /// The price in cents.
@@ -2009,21 +2010,21 @@ pub type MetadataOutputType = BTreeMap<String, MetadataValue>;
 /// Spec: `#/components/schemas/MetadataQuery`
 pub type MetadataQuery = BTreeMap<String, MetadataQueryValue>;
 
-/// One of `String`, `i64`, and 4 more variants; a shape this SDK does not know is kept in `Unknown`.
+/// One of `SmolStr`, `i64`, and 4 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`MetadataQuery`].
 ///
 /// Spec: `#/components/schemas/MetadataQuery/anyOf/0/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetadataQueryValue {
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `bool`.
     Boolean(bool),
-    /// A value of type `Vec<String>`.
-    StringList(Vec<String>),
+    /// A value of type `Vec<SmolStr>`.
+    StringList(Vec<SmolStr>),
     /// A value of type `Vec<i64>`.
     IntegerList(Vec<i64>),
     /// A value of type `Vec<bool>`.
@@ -2102,15 +2103,15 @@ impl ToJson for MetadataQueryValue {
     }
 }
 
-/// One of `String`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
+/// One of `SmolStr`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`BenefitCustomCreate`], [`BenefitCustomUpdate`], and 55 more types.
 ///
 /// Spec: `#/components/schemas/BenefitCustomCreate/properties/metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetadataValue {
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `f64`.
@@ -2189,7 +2190,7 @@ impl ToJson for MetadataValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingInvoiceBillingDetails {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2250,7 +2251,7 @@ impl ToJson for MissingInvoiceBillingDetails {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotPermitted {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2305,8 +2306,8 @@ impl ToJson for NotPermitted {
 pub enum NumberOrString {
     /// A value of type `f64`.
     Number(f64),
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
     Unknown(Value),
 }
@@ -2433,11 +2434,11 @@ pub struct PendingSubscriptionUpdate {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The date and time when the subscription update will be applied.
     pub applies_at: OffsetDateTime,
     /// ID of the new product to apply to the subscription. If `null`, the product won't be changed.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// Number of seats to apply to the subscription. If `null`, the number of seats won't be changed.
     pub seats: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3187,7 +3188,7 @@ impl JsonKey for RecurringInterval {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceNotFound {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3371,15 +3372,15 @@ impl ToJson for SeatsList {
     }
 }
 
-/// Either `String` or `i64`; a shape this SDK does not know is kept in `Unknown`.
+/// Either `SmolStr` or `i64`; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// The `loc` of [`ValidationError`].
 ///
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrInteger {
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A value of type `i64`.
     Integer(i64),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
@@ -3440,15 +3441,15 @@ impl ToJson for StringOrInteger {
     }
 }
 
-/// One of `String`, `i64` and `bool`; a shape this SDK does not know is kept in `Unknown`.
+/// One of `SmolStr`, `i64` and `bool`; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`Checkout`], [`CustomerUpdatedFields`] and [`FilterClause`].
 ///
 /// Spec: `#/components/schemas/Checkout/properties/customer_metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrIntegerOrBoolean {
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `bool`.
@@ -3515,15 +3516,15 @@ impl ToJson for StringOrIntegerOrBoolean {
     }
 }
 
-/// One of `String`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
+/// One of `SmolStr`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`Checkout`], [`CheckoutConfirmStripe`], and 11 more types.
 ///
 /// Spec: `#/components/schemas/Checkout/properties/custom_field_data/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrIntegerOrBooleanOrDateTime {
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `bool`.
@@ -3596,15 +3597,15 @@ impl ToJson for StringOrIntegerOrBooleanOrDateTime {
     }
 }
 
-/// One of `String`, `i64` and `f64`; a shape this SDK does not know is kept in `Unknown`.
+/// One of `SmolStr`, `i64` and `f64`; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`DataTableBlock`] and [`EntityListBlock`].
 ///
 /// Spec: `#/components/schemas/DataTableBlock/properties/rows/items/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrIntegerOrNumber {
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `f64`.
@@ -6378,7 +6379,7 @@ impl JsonKey for TrialInterval {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unauthorized {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6432,23 +6433,23 @@ impl ToJson for Unauthorized {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidatedLicenseKey {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub customer: LicenseKeyCustomer,
     /// The benefit ID.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// Always present.
-    pub key: String,
+    pub key: SmolStr,
     /// Always present.
-    pub display_key: String,
+    pub display_key: SmolStr,
     /// Always present.
     pub status: LicenseKeyStatus,
     /// Always sent; `None` when Polar sends `null`.
@@ -6666,11 +6667,11 @@ pub struct ValidationError {
     /// Location
     pub loc: Vec<StringOrInteger>,
     /// Message
-    pub msg: String,
+    pub msg: SmolStr,
     /// Error Type
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
     pub input: Option<Value>,
     /// Context

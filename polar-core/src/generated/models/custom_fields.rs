@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -313,15 +314,15 @@ pub struct CustomFieldCheckbox {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub properties: CustomFieldCheckboxProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -447,11 +448,11 @@ impl ToJson for CustomFieldCheckbox {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldCheckboxProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<String>,
+    pub form_label: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<String>,
+    pub form_help_text: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<String>,
+    pub form_placeholder: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -771,11 +772,11 @@ pub struct CustomFieldCreateCheckbox {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
     pub properties: CustomFieldCheckboxProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -801,14 +802,14 @@ impl CustomFieldCreateCheckbox {
     ///
     /// `type` is always sent as `"checkbox"`.
     pub fn new(
-        slug: impl Into<String>,
-        name: impl Into<String>,
+        slug: impl AsRef<str>,
+        name: impl AsRef<str>,
         properties: CustomFieldCheckboxProperties,
     ) -> Self {
         Self {
             metadata: None,
-            slug: slug.into(),
-            name: name.into(),
+            slug: SmolStr::new(slug),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -900,11 +901,11 @@ pub struct CustomFieldCreateDate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
     pub properties: CustomFieldDateProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -930,14 +931,14 @@ impl CustomFieldCreateDate {
     ///
     /// `type` is always sent as `"date"`.
     pub fn new(
-        slug: impl Into<String>,
-        name: impl Into<String>,
+        slug: impl AsRef<str>,
+        name: impl AsRef<str>,
         properties: CustomFieldDateProperties,
     ) -> Self {
         Self {
             metadata: None,
-            slug: slug.into(),
-            name: name.into(),
+            slug: SmolStr::new(slug),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1029,11 +1030,11 @@ pub struct CustomFieldCreateNumber {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
     pub properties: CustomFieldNumberProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1059,14 +1060,14 @@ impl CustomFieldCreateNumber {
     ///
     /// `type` is always sent as `"number"`.
     pub fn new(
-        slug: impl Into<String>,
-        name: impl Into<String>,
+        slug: impl AsRef<str>,
+        name: impl AsRef<str>,
         properties: CustomFieldNumberProperties,
     ) -> Self {
         Self {
             metadata: None,
-            slug: slug.into(),
-            name: name.into(),
+            slug: SmolStr::new(slug),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1158,11 +1159,11 @@ pub struct CustomFieldCreateSelect {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
     pub properties: CustomFieldSelectProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1188,14 +1189,14 @@ impl CustomFieldCreateSelect {
     ///
     /// `type` is always sent as `"select"`.
     pub fn new(
-        slug: impl Into<String>,
-        name: impl Into<String>,
+        slug: impl AsRef<str>,
+        name: impl AsRef<str>,
         properties: CustomFieldSelectProperties,
     ) -> Self {
         Self {
             metadata: None,
-            slug: slug.into(),
-            name: name.into(),
+            slug: SmolStr::new(slug),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1287,11 +1288,11 @@ pub struct CustomFieldCreateText {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
     pub properties: CustomFieldTextProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1317,14 +1318,14 @@ impl CustomFieldCreateText {
     ///
     /// `type` is always sent as `"text"`.
     pub fn new(
-        slug: impl Into<String>,
-        name: impl Into<String>,
+        slug: impl AsRef<str>,
+        name: impl AsRef<str>,
         properties: CustomFieldTextProperties,
     ) -> Self {
         Self {
             metadata: None,
-            slug: slug.into(),
-            name: name.into(),
+            slug: SmolStr::new(slug),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1408,15 +1409,15 @@ pub struct CustomFieldDate {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub properties: CustomFieldDateProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1542,11 +1543,11 @@ impl ToJson for CustomFieldDate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldDateProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<String>,
+    pub form_label: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<String>,
+    pub form_help_text: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<String>,
+    pub form_placeholder: Option<SmolStr>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
     pub ge: Option<i64>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
@@ -1666,15 +1667,15 @@ pub struct CustomFieldNumber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub properties: CustomFieldNumberProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1800,11 +1801,11 @@ impl ToJson for CustomFieldNumber {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldNumberProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<String>,
+    pub form_label: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<String>,
+    pub form_help_text: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<String>,
+    pub form_placeholder: Option<SmolStr>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
     pub ge: Option<i64>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
@@ -1924,15 +1925,15 @@ pub struct CustomFieldSelect {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub properties: CustomFieldSelectProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2058,9 +2059,9 @@ impl ToJson for CustomFieldSelect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomFieldSelectOption {
     /// At least 1 characters. Required.
-    pub value: String,
+    pub value: SmolStr,
     /// At least 1 characters. Required.
-    pub label: String,
+    pub label: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2070,10 +2071,10 @@ impl CustomFieldSelectOption {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["value", "label"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+    pub fn new(value: impl AsRef<str>, label: impl AsRef<str>) -> Self {
         Self {
-            value: value.into(),
-            label: label.into(),
+            value: SmolStr::new(value),
+            label: SmolStr::new(label),
             extra: Map::new(),
         }
     }
@@ -2122,11 +2123,11 @@ impl ToJson for CustomFieldSelectOption {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomFieldSelectProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<String>,
+    pub form_label: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<String>,
+    pub form_help_text: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<String>,
+    pub form_placeholder: Option<SmolStr>,
     /// Required.
     pub options: Vec<CustomFieldSelectOption>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2327,15 +2328,15 @@ pub struct CustomFieldText {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Name of the custom field.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub properties: CustomFieldTextProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2461,11 +2462,11 @@ impl ToJson for CustomFieldText {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldTextProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<String>,
+    pub form_label: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<String>,
+    pub form_help_text: Option<SmolStr>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<String>,
+    pub form_placeholder: Option<SmolStr>,
     /// Optional; `None` leaves it out.
     pub textarea: Option<bool>,
     /// From 0.0 to 2147483647.0. Optional; `None` leaves it out.
@@ -2863,9 +2864,9 @@ pub struct CustomFieldUpdateCheckbox {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<String>,
+    pub slug: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldCheckboxProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2969,9 +2970,9 @@ pub struct CustomFieldUpdateDate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<String>,
+    pub slug: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldDateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3075,9 +3076,9 @@ pub struct CustomFieldUpdateNumber {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<String>,
+    pub slug: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldNumberProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3181,9 +3182,9 @@ pub struct CustomFieldUpdateSelect {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<String>,
+    pub slug: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldSelectProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3287,9 +3288,9 @@ pub struct CustomFieldUpdateText {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<String>,
+    pub slug: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldTextProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

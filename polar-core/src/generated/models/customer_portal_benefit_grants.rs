@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,13 +30,13 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -43,7 +44,7 @@ pub struct BenefitCustomSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -187,7 +188,7 @@ impl ToJson for BenefitCustomSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomSubscriberProperties {
     /// Always sent; `None` when Polar sends `null`.
-    pub note: Option<String>,
+    pub note: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -237,13 +238,13 @@ impl ToJson for BenefitCustomSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -251,7 +252,7 @@ pub struct BenefitDiscordSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -395,7 +396,7 @@ impl ToJson for BenefitDiscordSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordSubscriberProperties {
     /// The ID of the Discord server.
-    pub guild_id: String,
+    pub guild_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -445,13 +446,13 @@ impl ToJson for BenefitDiscordSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadablesSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -459,7 +460,7 @@ pub struct BenefitDownloadablesSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -603,7 +604,7 @@ impl ToJson for BenefitDownloadablesSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadablesSubscriberProperties {
     /// Always present.
-    pub active_files: Vec<String>,
+    pub active_files: Vec<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -653,13 +654,13 @@ impl ToJson for BenefitDownloadablesSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitFeatureFlagSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -667,7 +668,7 @@ pub struct BenefitFeatureFlagSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -851,13 +852,13 @@ impl ToJson for BenefitFeatureFlagSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositorySubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -865,7 +866,7 @@ pub struct BenefitGitHubRepositorySubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1009,9 +1010,9 @@ impl ToJson for BenefitGitHubRepositorySubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositorySubscriberProperties {
     /// The owner of the repository.
-    pub repository_owner: String,
+    pub repository_owner: SmolStr,
     /// The name of the repository.
-    pub repository_name: String,
+    pub repository_name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1072,11 +1073,11 @@ impl ToJson for BenefitGitHubRepositorySubscriberProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantMeterCreditProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub last_credited_meter_id: Option<String>,
+    pub last_credited_meter_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub last_credited_units: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub last_credited_at: Option<String>,
+    pub last_credited_at: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1164,13 +1165,13 @@ impl ToJson for BenefitGrantMeterCreditProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeysSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1178,7 +1179,7 @@ pub struct BenefitLicenseKeysSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1322,7 +1323,7 @@ impl ToJson for BenefitLicenseKeysSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeysSubscriberProperties {
     /// Always sent; `None` when Polar sends `null`.
-    pub prefix: Option<String>,
+    pub prefix: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires: Option<BenefitLicenseKeyExpirationProperties>,
     /// Always sent; `None` when Polar sends `null`.
@@ -1403,13 +1404,13 @@ impl ToJson for BenefitLicenseKeysSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitMeterCreditSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1417,7 +1418,7 @@ pub struct BenefitMeterCreditSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1565,7 +1566,7 @@ pub struct BenefitMeterCreditSubscriberProperties {
     /// Always present.
     pub rollover: bool,
     /// A UUID. Always present.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1629,13 +1630,13 @@ impl ToJson for BenefitMeterCreditSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannelSubscriber {
     /// The ID of the benefit.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: String,
+    pub description: SmolStr,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1643,7 +1644,7 @@ pub struct BenefitSlackSharedChannelSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1831,13 +1832,13 @@ pub struct BenefitSubscriberOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
+    pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
@@ -2409,21 +2410,21 @@ pub struct CustomerBenefitGrantCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -2680,21 +2681,21 @@ pub struct CustomerBenefitGrantDiscord {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -2896,7 +2897,7 @@ impl ToJson for CustomerBenefitGrantDiscord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerBenefitGrantDiscordPropertiesUpdate {
     /// Required; `None` is sent as `null`.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2906,7 +2907,7 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["account_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(account_id: Option<String>) -> Self {
+    pub fn new(account_id: Option<SmolStr>) -> Self {
         Self {
             account_id,
             extra: Map::new(),
@@ -3020,21 +3021,21 @@ pub struct CustomerBenefitGrantDownloadables {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3291,21 +3292,21 @@ pub struct CustomerBenefitGrantFeatureFlag {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3562,21 +3563,21 @@ pub struct CustomerBenefitGrantGitHubRepository {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3778,7 +3779,7 @@ impl ToJson for CustomerBenefitGrantGitHubRepository {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// Required; `None` is sent as `null`.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3788,7 +3789,7 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["account_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(account_id: Option<String>) -> Self {
+    pub fn new(account_id: Option<SmolStr>) -> Self {
         Self {
             account_id,
             extra: Map::new(),
@@ -3902,21 +3903,21 @@ pub struct CustomerBenefitGrantLicenseKeys {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -4173,21 +4174,21 @@ pub struct CustomerBenefitGrantMeterCredit {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -4444,21 +4445,21 @@ pub struct CustomerBenefitGrantSlackSharedChannel {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -4660,7 +4661,7 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// An email address. Required.
-    pub invited_email: String,
+    pub invited_email: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4670,9 +4671,9 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["invited_email"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(invited_email: impl Into<String>) -> Self {
+    pub fn new(invited_email: impl AsRef<str>) -> Self {
         Self {
-            invited_email: invited_email.into(),
+            invited_email: SmolStr::new(invited_email),
             extra: Map::new(),
         }
     }

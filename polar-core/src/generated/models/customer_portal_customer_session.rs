@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,7 +32,7 @@ pub struct CustomerCustomerSession {
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -89,17 +90,17 @@ pub struct PortalAuthenticatedUser {
     /// Type of authenticated user: 'customer' or 'member'
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// User's name, if available.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// User's email address.
-    pub email: String,
+    pub email: SmolStr,
     /// Associated customer ID.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Member ID. Only set for members.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// Member role (owner, billing_manager, member). Only set for members.
-    pub role: Option<String>,
+    pub role: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerEmailUpdateRequest {
     /// An email address. Required.
-    pub email: String,
+    pub email: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -39,9 +40,9 @@ impl CustomerEmailUpdateRequest {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["email"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(email: impl Into<String>) -> Self {
+    pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: email.into(),
+            email: SmolStr::new(email),
             extra: Map::new(),
         }
     }
@@ -193,7 +194,7 @@ impl ToJson for CustomerEmailUpdateVerifyResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerNotReady {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -406,7 +407,7 @@ impl From<PaymentMethodGeneric> for CustomerPaymentMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodConfirm {
     /// Required.
-    pub setup_intent_id: String,
+    pub setup_intent_id: SmolStr,
     /// Required.
     pub set_default: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -418,9 +419,9 @@ impl CustomerPaymentMethodConfirm {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["setup_intent_id", "set_default"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(setup_intent_id: impl Into<String>, set_default: bool) -> Self {
+    pub fn new(setup_intent_id: impl AsRef<str>, set_default: bool) -> Self {
         Self {
-            setup_intent_id: setup_intent_id.into(),
+            setup_intent_id: SmolStr::new(setup_intent_id),
             set_default,
             extra: Map::new(),
         }
@@ -476,11 +477,11 @@ impl ToJson for CustomerPaymentMethodConfirm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodCreate {
     /// Required.
-    pub confirmation_token_id: String,
+    pub confirmation_token_id: SmolStr,
     /// Required.
     pub set_default: bool,
     /// Required.
-    pub return_url: String,
+    pub return_url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -492,14 +493,14 @@ impl CustomerPaymentMethodCreate {
         &["confirmation_token_id", "set_default", "return_url"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        confirmation_token_id: impl Into<String>,
+        confirmation_token_id: impl AsRef<str>,
         set_default: bool,
-        return_url: impl Into<String>,
+        return_url: impl AsRef<str>,
     ) -> Self {
         Self {
-            confirmation_token_id: confirmation_token_id.into(),
+            confirmation_token_id: SmolStr::new(confirmation_token_id),
             set_default,
-            return_url: return_url.into(),
+            return_url: SmolStr::new(return_url),
             extra: Map::new(),
         }
     }
@@ -814,29 +815,29 @@ pub struct CustomerPortalCustomer {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Always present.
     pub email_verified: bool,
     /// Always sent; `None` when Polar sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// Always present.
     pub oauth_accounts: BTreeMap<String, CustomerPortalOAuthAccount>,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     ///
     /// JSON: `type`
     pub type_: Option<CustomerType>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1000,13 +1001,13 @@ impl ToJson for CustomerPortalCustomer {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerPortalCustomerUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub billing_name: Patch<String>,
+    pub billing_name: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<String>,
+    pub tax_id: Patch<SmolStr>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub default_payment_method_id: Patch<String>,
+    pub default_payment_method_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1094,9 +1095,9 @@ impl ToJson for CustomerPortalCustomerUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPortalOAuthAccount {
     /// Always present.
-    pub account_id: String,
+    pub account_id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub account_username: Option<String>,
+    pub account_username: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1216,7 +1217,7 @@ impl ToJson for ListResourceCustomerPaymentMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodCard {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1224,7 +1225,7 @@ pub struct PaymentMethodCard {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub method_metadata: PaymentMethodCardMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1334,7 +1335,7 @@ impl ToJson for PaymentMethodCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodGeneric {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1342,11 +1343,11 @@ pub struct PaymentMethodGeneric {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1450,7 +1451,7 @@ impl ToJson for PaymentMethodGeneric {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodInUseByActiveSubscription {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1511,7 +1512,7 @@ impl ToJson for PaymentMethodInUseByActiveSubscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodSetupFailed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

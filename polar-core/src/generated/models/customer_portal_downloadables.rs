@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,9 +30,9 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadableRead {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// Always present.
     pub file: FileDownload,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -96,37 +97,37 @@ impl ToJson for DownloadableRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileDownload {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always present.
     pub download: S3DownloadUrl,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub service: FileServiceTypes,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -374,9 +375,9 @@ impl ToJson for ListResourceDownloadableRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct S3DownloadUrl {
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Polar's default is `{}`. `None` when Polar leaves it out or sends `null`.
-    pub headers: Option<BTreeMap<String, String>>,
+    pub headers: Option<BTreeMap<String, SmolStr>>,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,11 +34,11 @@ pub struct CustomerPortalMember {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The email address of the member.
-    pub email: String,
+    pub email: SmolStr,
     /// The name of the member.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The role of the member within the team.
     pub role: MemberRole,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -130,9 +131,9 @@ impl ToJson for CustomerPortalMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPortalMemberCreate {
     /// The email address of the new member.
-    pub email: String,
+    pub email: SmolStr,
     /// The name of the new member (optional).
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The role for the new member. Defaults to 'member'.
     pub role: Option<MemberRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -148,9 +149,9 @@ impl CustomerPortalMemberCreate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["email", "name", "role"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(email: impl Into<String>) -> Self {
+    pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: email.into(),
+            email: SmolStr::new(email),
             name: Patch::Absent,
             role: None,
             extra: Map::new(),
@@ -210,7 +211,7 @@ impl ToJson for CustomerPortalMemberCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerPortalMemberUpdate {
     /// The new name for the member.
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The new role for the member.
     pub role: Patch<MemberRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

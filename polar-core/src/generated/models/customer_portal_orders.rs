@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrder {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -57,31 +58,31 @@ pub struct CustomerOrder {
     /// Sales tax refunded in cents.
     pub refunded_tax_amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub billing_reason: OrderBillingReason,
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// The invoice number associated with this order. `null` while the order is in `draft` status; assigned at finalize.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<SmolStr>,
     /// Whether an invoice has been generated for this order.
     pub is_invoice_generated: bool,
     /// The receipt number for this order. Set once the order is paid for organizations with receipts enabled. When set, a downloadable receipt PDF can be obtained via the receipt endpoint.
-    pub receipt_number: Option<String>,
+    pub receipt_number: Option<SmolStr>,
     /// Number of seats purchased (for seat-based one-time orders).
     pub seats: Option<i64>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// When the next automatic payment retry is scheduled. `null` if the order is not in dunning or all retries have been exhausted.
     pub next_payment_attempt_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
@@ -91,7 +92,7 @@ pub struct CustomerOrder {
     /// Line items composing the order.
     pub items: Vec<OrderItemSchema>,
     /// A summary description of the order.
-    pub description: String,
+    pub description: SmolStr,
     /// Amount in cents that can still be refunded (net, before taxes). Accounts for any applied customer balance and previous refunds.
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
@@ -437,9 +438,9 @@ impl ToJson for CustomerOrder {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerOrderConfirmPayment {
     /// ID of the Stripe confirmation token for new payment methods.
-    pub confirmation_token_id: Patch<String>,
+    pub confirmation_token_id: Patch<SmolStr>,
     /// ID of an existing saved payment method.
-    pub payment_method_id: Patch<String>,
+    pub payment_method_id: Patch<SmolStr>,
     /// Payment processor used.
     pub payment_processor: Option<PaymentProcessor>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -533,7 +534,7 @@ impl ToJson for CustomerOrderConfirmPayment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderInvoice {
     /// The URL to the invoice.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -580,11 +581,11 @@ impl ToJson for CustomerOrderInvoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderPaymentConfirmation {
     /// Payment status after confirmation.
-    pub status: String,
+    pub status: SmolStr,
     /// Client secret for handling additional actions.
     pub client_secret: Option<Secret>,
     /// Error message if confirmation failed.
-    pub error: Option<String>,
+    pub error: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -657,9 +658,9 @@ impl ToJson for CustomerOrderPaymentConfirmation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderPaymentStatus {
     /// Current payment status.
-    pub status: String,
+    pub status: SmolStr,
     /// Error message if payment failed.
-    pub error: Option<String>,
+    pub error: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -720,7 +721,7 @@ impl ToJson for CustomerOrderPaymentStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderProduct {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -730,9 +731,9 @@ pub struct CustomerOrderProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -748,7 +749,7 @@ pub struct CustomerOrderProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -968,7 +969,7 @@ impl ToJson for CustomerOrderProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderReceipt {
     /// The URL to the receipt PDF.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1114,11 +1115,11 @@ pub struct CustomerOrderSubscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -1156,19 +1157,19 @@ pub struct CustomerOrderSubscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the subscribed product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<String>,
+    pub customer_cancellation_comment: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1490,7 +1491,7 @@ impl ToJson for CustomerOrderSubscription {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerOrderUpdate {
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Patch<String>,
+    pub billing_name: Patch<SmolStr>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1616,7 +1617,7 @@ impl ToJson for ListResourceCustomerOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManualRetryLimitExceeded {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1670,7 +1671,7 @@ impl ToJson for ManualRetryLimitExceeded {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderNotEligibleForRetry {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1724,7 +1725,7 @@ impl ToJson for OrderNotEligibleForRetry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentAlreadyInProgress {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

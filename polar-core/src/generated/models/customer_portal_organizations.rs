@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,13 +34,13 @@ pub struct CustomerOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
+    pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
@@ -334,7 +335,7 @@ impl ToJson for CustomerOrganizationFeatureSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerProduct {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -344,9 +345,9 @@ pub struct CustomerProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -362,7 +363,7 @@ pub struct CustomerProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// List of available prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.

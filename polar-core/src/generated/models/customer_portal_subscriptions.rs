@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -44,7 +45,7 @@ pub struct CustomerSubscriptionCancel {
     /// * `other`: Other reason(s).
     pub cancellation_reason: Patch<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
-    pub cancellation_comment: Patch<String>,
+    pub cancellation_comment: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -538,7 +539,7 @@ impl ToJson for CustomerSubscriptionUpdateClear {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSubscriptionUpdateProduct {
     /// Update subscription to another product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -548,9 +549,9 @@ impl CustomerSubscriptionUpdateProduct {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["product_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(product_id: impl Into<String>) -> Self {
+    pub fn new(product_id: impl AsRef<str>) -> Self {
         Self {
-            product_id: product_id.into(),
+            product_id: SmolStr::new(product_id),
             extra: Map::new(),
         }
     }
@@ -652,7 +653,7 @@ impl ToJson for CustomerSubscriptionUpdateSeats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PauseResumeNotAllowed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -706,7 +707,7 @@ impl ToJson for PauseResumeNotAllowed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodRequired {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,23 +34,23 @@ pub struct CustomerSeat {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The seat ID
-    pub id: String,
+    pub id: SmolStr,
     /// The subscription ID (for recurring seats)
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The order ID (for one-time purchase seats)
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Status of the seat
     pub status: SeatStatus,
     /// The customer ID. When member_model_enabled is true, this is the billing customer (purchaser). When false, this is the seat member customer.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The member ID of the seat occupant
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The member associated with this seat
     pub member: Option<Member>,
     /// Email of the seat member (set when member_model_enabled is true)
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// The assigned customer email
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// When the invitation token expires
     pub invitation_token_expires_at: Option<OffsetDateTime>,
     /// When the seat was claimed
@@ -303,19 +304,19 @@ impl ToJson for CustomerSeatClaimResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SeatAssign {
     /// Subscription ID. Required if neither order_id nor checkout_id is provided.
-    pub subscription_id: Patch<String>,
+    pub subscription_id: Patch<SmolStr>,
     /// Order ID for one-time purchases. Required if subscription_id is not provided.
-    pub order_id: Patch<String>,
+    pub order_id: Patch<SmolStr>,
     /// Email of the customer to assign the seat to
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// External customer ID for the seat assignment
-    pub external_customer_id: Patch<String>,
+    pub external_customer_id: Patch<SmolStr>,
     /// Customer ID for the seat assignment
-    pub customer_id: Patch<String>,
+    pub customer_id: Patch<SmolStr>,
     /// External member ID for the seat assignment. Can be used alone (lookup existing member) or with email (create/validate member).
-    pub external_member_id: Patch<String>,
+    pub external_member_id: Patch<SmolStr>,
     /// Member ID for the seat assignment.
-    pub member_id: Patch<String>,
+    pub member_id: Patch<SmolStr>,
     /// Additional metadata for the seat (max 10 keys, 1KB total)
     pub metadata: Patch<BTreeMap<String, Value>>,
     /// If true, the seat will be immediately claimed without sending an invitation email. API-only feature.
@@ -507,15 +508,15 @@ impl ToJson for SeatClaim {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeatClaimInfo {
     /// Name of the product
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// ID of the product
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Name of the organization
-    pub organization_name: String,
+    pub organization_name: SmolStr,
     /// Slug of the organization
-    pub organization_slug: String,
+    pub organization_slug: SmolStr,
     /// Email of the customer assigned to this seat
-    pub customer_email: String,
+    pub customer_email: SmolStr,
     /// Whether the seat can be claimed
     pub can_claim: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

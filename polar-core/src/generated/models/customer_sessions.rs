@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,17 +34,17 @@ pub struct CustomerSession {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub token: Secret,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// Always present.
-    pub customer_portal_url: String,
+    pub customer_portal_url: SmolStr,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub customer: Customer,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -173,13 +174,13 @@ impl ToJson for CustomerSession {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCustomerExternalIdCreate {
     /// ID of the member to create a session for. When not provided and the organization has `member_model_enabled`, the owner member of the customer will be used for individual customers.
-    pub member_id: Patch<String>,
+    pub member_id: Patch<SmolStr>,
     /// External ID of the member to create a session for. Alternative to `member_id`.
-    pub external_member_id: Patch<String>,
+    pub external_member_id: Patch<SmolStr>,
     /// When set, a back button will be shown in the customer portal to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// External ID of the customer to create a session for.
-    pub external_customer_id: String,
+    pub external_customer_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -194,12 +195,12 @@ impl CustomerSessionCustomerExternalIdCreate {
         "external_customer_id",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(external_customer_id: impl Into<String>) -> Self {
+    pub fn new(external_customer_id: impl AsRef<str>) -> Self {
         Self {
             member_id: Patch::Absent,
             external_member_id: Patch::Absent,
             return_url: Patch::Absent,
-            external_customer_id: external_customer_id.into(),
+            external_customer_id: SmolStr::new(external_customer_id),
             extra: Map::new(),
         }
     }
@@ -266,13 +267,13 @@ impl ToJson for CustomerSessionCustomerExternalIdCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCustomerIdCreate {
     /// ID of the member to create a session for. When not provided and the organization has `member_model_enabled`, the owner member of the customer will be used for individual customers.
-    pub member_id: Patch<String>,
+    pub member_id: Patch<SmolStr>,
     /// External ID of the member to create a session for. Alternative to `member_id`.
-    pub external_member_id: Patch<String>,
+    pub external_member_id: Patch<SmolStr>,
     /// When set, a back button will be shown in the customer portal to return to this URL.
-    pub return_url: Patch<String>,
+    pub return_url: Patch<SmolStr>,
     /// ID of the customer to create a session for.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -287,12 +288,12 @@ impl CustomerSessionCustomerIdCreate {
         "customer_id",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(customer_id: impl Into<String>) -> Self {
+    pub fn new(customer_id: impl AsRef<str>) -> Self {
         Self {
             member_id: Patch::Absent,
             external_member_id: Patch::Absent,
             return_url: Patch::Absent,
-            customer_id: customer_id.into(),
+            customer_id: SmolStr::new(customer_id),
             extra: Map::new(),
         }
     }

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -205,7 +206,7 @@ impl Customer {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn tax_id(&self) -> Option<&(String, TaxIdFormat)> {
+    pub fn tax_id(&self) -> Option<&(SmolStr, TaxIdFormat)> {
         match self {
             Self::Individual(v) => v.tax_id.as_ref(),
             Self::Team(v) => v.tax_id.as_ref(),
@@ -499,7 +500,7 @@ impl From<CustomerTeamCreate> for CustomerCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerIndividual {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -507,31 +508,31 @@ pub struct CustomerIndividual {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: String,
+    pub email: SmolStr,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -748,25 +749,25 @@ pub struct CustomerIndividualCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<String>,
+    pub tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// The ID of the organization owning the customer. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Optional owner member to create with the customer. If not provided, an owner member will be automatically created using the customer's email and name.
     pub owner: Patch<MemberOwnerCreate>,
     /// `"individual"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: String,
+    pub email: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -791,7 +792,7 @@ impl CustomerIndividualCreate {
         "email",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(email: impl Into<String>) -> Self {
+    pub fn new(email: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
             external_id: Patch::Absent,
@@ -802,7 +803,7 @@ impl CustomerIndividualCreate {
             organization_id: Patch::Absent,
             owner: Patch::Absent,
             type_: None,
-            email: email.into(),
+            email: SmolStr::new(email),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -901,7 +902,7 @@ impl ToJson for CustomerIndividualCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodCard {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -909,7 +910,7 @@ pub struct CustomerPaymentMethodCard {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub method_metadata: PaymentMethodCardMetadata,
     /// Whether this payment method is the customer's default payment method.
@@ -1029,7 +1030,7 @@ impl ToJson for CustomerPaymentMethodCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodGeneric {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1037,11 +1038,11 @@ pub struct CustomerPaymentMethodGeneric {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// Whether this payment method is the customer's default payment method.
     pub is_default: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1413,7 +1414,7 @@ impl CustomerState {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn tax_id(&self) -> Option<&(String, TaxIdFormat)> {
+    pub fn tax_id(&self) -> Option<&(SmolStr, TaxIdFormat)> {
         match self {
             Self::Individual(v) => v.tax_id.as_ref(),
             Self::Team(v) => v.tax_id.as_ref(),
@@ -1623,7 +1624,7 @@ impl From<CustomerStateTeam> for CustomerState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateBenefitGrant {
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1631,7 +1632,7 @@ pub struct CustomerStateBenefitGrant {
     /// The timestamp when the benefit was granted.
     pub granted_at: OffsetDateTime,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The type of the benefit concerned by this grant.
     pub benefit_type: BenefitType,
     /// The metadata of the benefit concerned by this grant.
@@ -1939,7 +1940,7 @@ impl From<BenefitGrantSlackSharedChannelProperties> for CustomerStateBenefitGran
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateIndividual {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1947,31 +1948,31 @@ pub struct CustomerStateIndividual {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: String,
+    pub email: SmolStr,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// The customer's active subscriptions.
     pub active_subscriptions: Vec<CustomerStateSubscription>,
     /// The customer's active benefit grants.
@@ -2206,13 +2207,13 @@ impl ToJson for CustomerStateIndividual {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateMeter {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the meter.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// The number of consumed units.
     pub consumed_units: f64,
     /// The number of credited units.
@@ -2330,7 +2331,7 @@ impl ToJson for CustomerStateMeter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateSubscription {
     /// The ID of the subscription.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2344,7 +2345,7 @@ pub struct CustomerStateSubscription {
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// The start timestamp of the current billing period.
@@ -2364,9 +2365,9 @@ pub struct CustomerStateSubscription {
     /// The timestamp when the subscription will end.
     pub ends_at: Option<OffsetDateTime>,
     /// The ID of the subscribed product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// List of meters associated with the subscription.
     pub meters: Vec<CustomerStateSubscriptionMeter>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2596,7 +2597,7 @@ pub struct CustomerStateSubscriptionMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The number of consumed units so far in this billing period.
     pub consumed_units: f64,
     /// The number of credited units so far in this billing period.
@@ -2604,7 +2605,7 @@ pub struct CustomerStateSubscriptionMeter {
     /// The amount due in cents so far in this billing period.
     pub amount: i64,
     /// The ID of the meter.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2783,7 +2784,7 @@ impl JsonKey for CustomerStateSubscriptionStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateTeam {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2791,31 +2792,31 @@ pub struct CustomerStateTeam {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// The customer's active subscriptions.
     pub active_subscriptions: Vec<CustomerStateSubscription>,
     /// The customer's active benefit grants.
@@ -3052,11 +3053,11 @@ pub struct CustomerSubscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -3094,19 +3095,19 @@ pub struct CustomerSubscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the subscribed product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<String>,
+    pub customer_cancellation_comment: Option<SmolStr>,
     /// Always present.
     pub product: CustomerSubscriptionProduct,
     /// List of enabled prices for the subscription.
@@ -3472,7 +3473,7 @@ pub struct CustomerSubscriptionMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The number of consumed units so far in this billing period.
     pub consumed_units: f64,
     /// The number of credited units so far in this billing period.
@@ -3480,7 +3481,7 @@ pub struct CustomerSubscriptionMeter {
     /// The amount due in cents so far in this billing period.
     pub amount: i64,
     /// The ID of the meter.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Always present.
     pub meter: CustomerSubscriptionMeterMeter,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3606,9 +3607,9 @@ pub struct CustomerSubscriptionMeterMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: String,
+    pub name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3682,7 +3683,7 @@ impl ToJson for CustomerSubscriptionMeterMeter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSubscriptionProduct {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3692,9 +3693,9 @@ pub struct CustomerSubscriptionProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -3710,7 +3711,7 @@ pub struct CustomerSubscriptionProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -3930,7 +3931,7 @@ impl ToJson for CustomerSubscriptionProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerTeam {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3938,31 +3939,31 @@ pub struct CustomerTeam {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4177,21 +4178,21 @@ pub struct CustomerTeamCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<String>,
+    pub tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// The ID of the organization owning the customer. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Optional owner member to create with the customer. If not provided, an owner member will be automatically created using the customer's email and name.
     pub owner: Patch<MemberOwnerCreate>,
     /// The email address of the team customer. Optional for team customers — if omitted, an owner with an email must be provided.
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4397,17 +4398,17 @@ pub struct CustomerUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<String>,
+    pub tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// The customer type. Can only be upgraded from 'individual' to 'team', never downgraded.
     ///
     /// JSON: `type`
@@ -4541,15 +4542,15 @@ pub struct CustomerUpdateExternalId {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<String>,
+    pub tax_id: Patch<SmolStr>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<String>,
+    pub locale: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4773,11 +4774,11 @@ impl ToJson for ListResourcePaymentMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberOwnerCreate {
     /// The email address of the member.
-    pub email: String,
+    pub email: SmolStr,
     /// At most 256 characters, e.g. `"Jane Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4787,9 +4788,9 @@ impl MemberOwnerCreate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["email", "name", "external_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(email: impl Into<String>) -> Self {
+    pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: email.into(),
+            email: SmolStr::new(email),
             name: Patch::Absent,
             external_id: Patch::Absent,
             extra: Map::new(),

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmbiguousExternalCustomerId {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -92,11 +93,11 @@ impl ToJson for AmbiguousExternalCustomerId {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberCreateFromCustomer {
     /// The email address of the member.
-    pub email: String,
+    pub email: SmolStr,
     /// At most 256 characters, e.g. `"Jane Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -112,9 +113,9 @@ impl MemberCreateFromCustomer {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["email", "name", "external_id", "role"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(email: impl Into<String>) -> Self {
+    pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: email.into(),
+            email: SmolStr::new(email),
             name: Patch::Absent,
             external_id: Patch::Absent,
             role: None,
@@ -242,9 +243,9 @@ impl JsonKey for MemberCreateRole {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberUpdate {
     /// At most 256 characters, e.g. `"Jane Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// The role of the member within the customer.
     pub role: Patch<MemberRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -984,9 +985,9 @@ pub struct DiscountFixedCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout. Must be between 3 and 256 characters long and contain only alphanumeric characters.If not provided, the discount can only be applied via the API.
-    pub code: Patch<String>,
+    pub code: Patch<SmolStr>,
     /// Optional timestamp after which the discount is redeemable.
     pub starts_at: Patch<OffsetDateTime>,
     /// Optional timestamp after which the discount is no longer redeemable.
@@ -996,13 +997,13 @@ pub struct DiscountFixedCreate {
     /// Optional maximum number of times the discount can be redeemed by a single customer.
     pub max_redemptions_per_customer: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub products: Patch<Vec<String>>,
+    pub products: Patch<Vec<SmolStr>>,
     /// The ID of the organization owning the discount. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// `"fixed"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// For subscriptions, determines if the discount should be applied once on the first invoice, forever, or for a certain number of months determined by `duration_in_months`.
     pub duration: DiscountDuration,
     /// Number of months the discount should be applied.
@@ -1047,10 +1048,10 @@ impl DiscountFixedCreate {
         "amounts",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, duration: DiscountDuration) -> Self {
+    pub fn new(name: impl AsRef<str>, duration: DiscountDuration) -> Self {
         Self {
             metadata: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             code: Patch::Absent,
             starts_at: Patch::Absent,
             ends_at: Patch::Absent,
@@ -1199,7 +1200,7 @@ pub struct DiscountFixedOnceForeverDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1207,13 +1208,13 @@ pub struct DiscountFixedOnceForeverDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1225,7 +1226,7 @@ pub struct DiscountFixedOnceForeverDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1439,7 +1440,7 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1447,13 +1448,13 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1465,7 +1466,7 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1672,7 +1673,7 @@ pub struct DiscountFixedRepeatDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1680,13 +1681,13 @@ pub struct DiscountFixedRepeatDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1698,7 +1699,7 @@ pub struct DiscountFixedRepeatDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1922,7 +1923,7 @@ pub struct DiscountFixedRepeatDurationBase {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1930,13 +1931,13 @@ pub struct DiscountFixedRepeatDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1948,7 +1949,7 @@ pub struct DiscountFixedRepeatDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2164,9 +2165,9 @@ pub struct DiscountPercentageCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout. Must be between 3 and 256 characters long and contain only alphanumeric characters.If not provided, the discount can only be applied via the API.
-    pub code: Patch<String>,
+    pub code: Patch<SmolStr>,
     /// Optional timestamp after which the discount is redeemable.
     pub starts_at: Patch<OffsetDateTime>,
     /// Optional timestamp after which the discount is no longer redeemable.
@@ -2176,13 +2177,13 @@ pub struct DiscountPercentageCreate {
     /// Optional maximum number of times the discount can be redeemed by a single customer.
     pub max_redemptions_per_customer: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub products: Patch<Vec<String>>,
+    pub products: Patch<Vec<SmolStr>>,
     /// The ID of the organization owning the discount. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// `"percentage"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// For subscriptions, determines if the discount should be applied once on the first invoice, forever, or for a certain number of months determined by `duration_in_months`.
     pub duration: DiscountDuration,
     /// Number of months the discount should be applied.
@@ -2224,10 +2225,10 @@ impl DiscountPercentageCreate {
         "basis_points",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, duration: DiscountDuration, basis_points: i64) -> Self {
+    pub fn new(name: impl AsRef<str>, duration: DiscountDuration, basis_points: i64) -> Self {
         Self {
             metadata: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             code: Patch::Absent,
             starts_at: Patch::Absent,
             ends_at: Patch::Absent,
@@ -2370,13 +2371,13 @@ pub struct DiscountPercentageOnceForeverDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -2388,7 +2389,7 @@ pub struct DiscountPercentageOnceForeverDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2590,13 +2591,13 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -2608,7 +2609,7 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2803,13 +2804,13 @@ pub struct DiscountPercentageRepeatDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -2821,7 +2822,7 @@ pub struct DiscountPercentageRepeatDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3033,13 +3034,13 @@ pub struct DiscountPercentageRepeatDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: String,
+    pub name: SmolStr,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<String>,
+    pub code: Option<SmolStr>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -3051,7 +3052,7 @@ pub struct DiscountPercentageRepeatDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3241,7 +3242,7 @@ pub struct DiscountProduct {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3251,9 +3252,9 @@ pub struct DiscountProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -3269,7 +3270,7 @@ pub struct DiscountProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3627,9 +3628,9 @@ pub struct DiscountUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// Code customers can use to apply the discount during checkout. Must be between 3 and 256 characters long and contain only alphanumeric characters.If not provided, the discount can only be applied via the API.
-    pub code: Patch<String>,
+    pub code: Patch<SmolStr>,
     /// Optional timestamp after which the discount is redeemable.
     pub starts_at: Patch<OffsetDateTime>,
     /// Optional timestamp after which the discount is no longer redeemable.
@@ -3655,7 +3656,7 @@ pub struct DiscountUpdate {
     /// From 1.0 to 10000.0. Left out, `null`, or a value: see [`Patch`].
     pub basis_points: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub products: Patch<Vec<String>>,
+    pub products: Patch<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -35,7 +36,7 @@ pub struct Dispute {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Status of the dispute. `prevented` means we issued a refund before the dispute was escalated, avoiding any fees.
     pub status: DisputeStatus,
     /// Whether the dispute has been resolved (won or lost).
@@ -47,21 +48,21 @@ pub struct Dispute {
     /// Tax amount in cents disputed.
     pub tax_amount: i64,
     /// Currency code of the dispute.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The reason for the dispute as reported by the card network (e.g. `fraudulent`, `product_not_received`). `None` until the processor reports it.
-    pub reason: Option<String>,
+    pub reason: Option<SmolStr>,
     /// Deadline to submit evidence in response to the dispute. `None` when no response is required.
     pub evidence_due_by: Option<OffsetDateTime>,
     /// Whether the evidence submission deadline has passed.
     pub past_due: bool,
     /// The ID of the order associated with the dispute.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// The ID of the payment associated with the dispute.
-    pub payment_id: String,
+    pub payment_id: SmolStr,
     /// The customer who was charged for the disputed payment.
     pub customer: DisputeCustomer,
     /// The ID of the support case for this dispute, if one was opened.
-    pub case_id: Option<String>,
+    pub case_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -245,7 +246,7 @@ impl ToJson for Dispute {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisputeCustomer {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -253,9 +254,9 @@ pub struct DisputeCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -263,25 +264,25 @@ pub struct DisputeCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -488,7 +489,7 @@ impl ToJson for DisputeCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisputeNotOpenError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

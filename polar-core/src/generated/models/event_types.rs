@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,15 +34,15 @@ pub struct EventType {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The name of the event type.
-    pub name: String,
+    pub name: SmolStr,
     /// The label for the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Property path to extract dynamic label from event metadata.
-    pub label_property_selector: Option<String>,
+    pub label_property_selector: Option<SmolStr>,
     /// The ID of the organization owning the event type.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -161,9 +162,9 @@ impl ToJson for EventType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventTypeUpdate {
     /// The label for the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Property path to extract dynamic label from event metadata (e.g., 'subject' or 'metadata.subject').
-    pub label_property_selector: Patch<String>,
+    pub label_property_selector: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -173,9 +174,9 @@ impl EventTypeUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["label", "label_property_selector"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(label: impl Into<String>) -> Self {
+    pub fn new(label: impl AsRef<str>) -> Self {
         Self {
-            label: label.into(),
+            label: SmolStr::new(label),
             label_property_selector: Patch::Absent,
             extra: Map::new(),
         }
@@ -234,19 +235,19 @@ impl ToJson for EventTypeUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventTypeWithStats {
     /// The ID of the event type. Null for system event types.
-    pub id: Option<String>,
+    pub id: Option<SmolStr>,
     /// Creation timestamp of the event type. Null for system event types.
     pub created_at: Option<OffsetDateTime>,
     /// Last modification timestamp of the event type. Null for system event types.
     pub modified_at: Option<OffsetDateTime>,
     /// The name of the event type.
-    pub name: String,
+    pub name: SmolStr,
     /// The label for the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Property path to extract dynamic label from event metadata.
-    pub label_property_selector: Option<String>,
+    pub label_property_selector: Option<SmolStr>,
     /// The ID of the organization owning the event type.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The source of the events (system or user).
     pub source: EventSource,
     /// Number of times the event has occurred.

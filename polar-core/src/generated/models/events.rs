@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,17 +30,17 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressDict {
     /// `None` when Polar leaves it out or sends `null`.
-    pub line1: Option<String>,
+    pub line1: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub line2: Option<String>,
+    pub line2: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub postal_code: Option<String>,
+    pub postal_code: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub city: Option<String>,
+    pub city: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub state: Option<String>,
+    pub state: Option<SmolStr>,
     /// Always present.
-    pub country: String,
+    pub country: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -132,27 +133,27 @@ impl ToJson for AddressDict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceCreditOrderEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BalanceCreditOrderMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -331,21 +332,21 @@ impl ToJson for BalanceCreditOrderEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceCreditOrderMetadata {
     /// Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<String>,
+    pub tax_state: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<String>,
+    pub tax_country: Option<SmolStr>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -494,27 +495,27 @@ impl ToJson for BalanceCreditOrderMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceDisputeEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BalanceDisputeMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -693,31 +694,31 @@ impl ToJson for BalanceDisputeEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceDisputeMetadata {
     /// Always present.
-    pub transaction_id: String,
+    pub transaction_id: SmolStr,
     /// Always present.
-    pub dispute_id: String,
+    pub dispute_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_created_at: Option<String>,
+    pub order_created_at: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub presentment_amount: i64,
     /// Always present.
-    pub presentment_currency: String,
+    pub presentment_currency: SmolStr,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<String>,
+    pub tax_state: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<String>,
+    pub tax_country: Option<SmolStr>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -918,27 +919,27 @@ impl ToJson for BalanceDisputeMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceDisputeReversalEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BalanceDisputeMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1117,27 +1118,27 @@ impl ToJson for BalanceDisputeReversalEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceOrderEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BalanceOrderMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1316,29 +1317,29 @@ impl ToJson for BalanceOrderEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceOrderMetadata {
     /// Always present.
-    pub transaction_id: String,
+    pub transaction_id: SmolStr,
     /// Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always present.
     pub amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub net_amount: Option<i64>,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub presentment_amount: i64,
     /// Always present.
-    pub presentment_currency: String,
+    pub presentment_currency: SmolStr,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<String>,
+    pub tax_state: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<String>,
+    pub tax_country: Option<SmolStr>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -1533,27 +1534,27 @@ impl ToJson for BalanceOrderMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRefundEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BalanceRefundMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1732,33 +1733,33 @@ impl ToJson for BalanceRefundEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRefundMetadata {
     /// Always present.
-    pub transaction_id: String,
+    pub transaction_id: SmolStr,
     /// Always present.
-    pub refund_id: String,
+    pub refund_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_created_at: Option<String>,
+    pub order_created_at: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub presentment_amount: i64,
     /// Always present.
-    pub presentment_currency: String,
+    pub presentment_currency: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
     pub refundable_amount: Option<i64>,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<String>,
+    pub tax_state: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<String>,
+    pub tax_country: Option<SmolStr>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -1970,27 +1971,27 @@ impl ToJson for BalanceRefundMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRefundReversalEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BalanceRefundMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2169,27 +2170,27 @@ impl ToJson for BalanceRefundReversalEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCycledEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2368,13 +2369,13 @@ impl ToJson for BenefitCycledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGrantMetadata {
     /// Always present.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// Always present.
-    pub benefit_grant_id: String,
+    pub benefit_grant_id: SmolStr,
     /// Always present.
     pub benefit_type: BenefitType,
     /// `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2463,27 +2464,27 @@ impl ToJson for BenefitGrantMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGrantedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2662,27 +2663,27 @@ impl ToJson for BenefitGrantedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitRevokedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2861,27 +2862,27 @@ impl ToJson for BenefitRevokedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitUpdatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3060,27 +3061,27 @@ impl ToJson for BenefitUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutCreatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: CheckoutCreatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3259,11 +3260,11 @@ impl ToJson for CheckoutCreatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutCreatedMetadata {
     /// Always present.
-    pub checkout_id: String,
+    pub checkout_id: SmolStr,
     /// Always present.
-    pub checkout_status: String,
+    pub checkout_status: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3343,7 +3344,7 @@ pub struct CostMetadataInput {
     /// The amount in cents.
     pub amount: NumberOrString,
     /// The currency. Currently, only `usd` is supported.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3353,10 +3354,10 @@ impl CostMetadataInput {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["amount", "currency"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(amount: NumberOrString, currency: impl Into<String>) -> Self {
+    pub fn new(amount: NumberOrString, currency: impl AsRef<str>) -> Self {
         Self {
             amount,
-            currency: currency.into(),
+            currency: SmolStr::new(currency),
             extra: Map::new(),
         }
     }
@@ -3407,9 +3408,9 @@ impl ToJson for CostMetadataInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostMetadataOutput {
     /// The amount in cents.
-    pub amount: String,
+    pub amount: SmolStr,
     /// The currency. Currently, only `usd` is supported.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3515,27 +3516,27 @@ impl ToJson for CursorPagination {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerCreatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: CustomerCreatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3714,13 +3715,13 @@ impl ToJson for CustomerCreatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerCreatedMetadata {
     /// Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_external_id: Option<String>,
+    pub customer_external_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3808,27 +3809,27 @@ impl ToJson for CustomerCreatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerDeletedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: CustomerDeletedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4007,13 +4008,13 @@ impl ToJson for CustomerDeletedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerDeletedMetadata {
     /// Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_external_id: Option<String>,
+    pub customer_external_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4101,27 +4102,27 @@ impl ToJson for CustomerDeletedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerUpdatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: CustomerUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4300,15 +4301,15 @@ impl ToJson for CustomerUpdatedEvent {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerUpdatedFields {
     /// `None` when Polar leaves it out or sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub billing_address: Option<AddressDict>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_id: Option<String>,
+    pub tax_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub metadata: Option<BTreeMap<String, StringOrIntegerOrBoolean>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4411,13 +4412,13 @@ impl ToJson for CustomerUpdatedFields {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerUpdatedMetadata {
     /// Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_external_id: Option<String>,
+    pub customer_external_id: Option<SmolStr>,
     /// Always present.
     pub updated_fields: CustomerUpdatedFields,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4781,13 +4782,13 @@ pub struct EventCreateCustomer {
     /// The timestamp of the event.
     pub timestamp: Option<OffsetDateTime>,
     /// The name of the event.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the event. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Your unique identifier for this event. Useful for deduplication and parent-child relationships.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// The ID of the parent event. Can be either a Polar event ID (UUID) or an external event ID.
-    pub parent_id: Patch<String>,
+    pub parent_id: Patch<SmolStr>,
     /// Key-value object allowing you to store additional information about the event. Some keys like `_llm` are structured data that are handled specially by Polar.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -4801,9 +4802,9 @@ pub struct EventCreateCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<EventMetadataInput>,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// ID of the member within the customer's organization who performed the action. Used for member-level attribution in B2B.
-    pub member_id: Patch<String>,
+    pub member_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4826,15 +4827,15 @@ impl EventCreateCustomer {
         "member_id",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, customer_id: impl Into<String>) -> Self {
+    pub fn new(name: impl AsRef<str>, customer_id: impl AsRef<str>) -> Self {
         Self {
             timestamp: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             external_id: Patch::Absent,
             parent_id: Patch::Absent,
             metadata: None,
-            customer_id: customer_id.into(),
+            customer_id: SmolStr::new(customer_id),
             member_id: Patch::Absent,
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -4931,13 +4932,13 @@ pub struct EventCreateExternalCustomer {
     /// The timestamp of the event.
     pub timestamp: Option<OffsetDateTime>,
     /// The name of the event.
-    pub name: String,
+    pub name: SmolStr,
     /// The ID of the organization owning the event. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Your unique identifier for this event. Useful for deduplication and parent-child relationships.
-    pub external_id: Patch<String>,
+    pub external_id: Patch<SmolStr>,
     /// The ID of the parent event. Can be either a Polar event ID (UUID) or an external event ID.
-    pub parent_id: Patch<String>,
+    pub parent_id: Patch<SmolStr>,
     /// Key-value object allowing you to store additional information about the event. Some keys like `_llm` are structured data that are handled specially by Polar.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -4951,9 +4952,9 @@ pub struct EventCreateExternalCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<EventMetadataInput>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: String,
+    pub external_customer_id: SmolStr,
     /// ID of the member in your system within the customer's organization who performed the action. Used for member-level attribution in B2B.
-    pub external_member_id: Patch<String>,
+    pub external_member_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4976,15 +4977,15 @@ impl EventCreateExternalCustomer {
         "external_member_id",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, external_customer_id: impl Into<String>) -> Self {
+    pub fn new(name: impl AsRef<str>, external_customer_id: impl AsRef<str>) -> Self {
         Self {
             timestamp: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             organization_id: Patch::Absent,
             external_id: Patch::Absent,
             parent_id: Patch::Absent,
             metadata: None,
-            external_customer_id: external_customer_id.into(),
+            external_customer_id: SmolStr::new(external_customer_id),
             external_member_id: Patch::Absent,
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -5212,9 +5213,9 @@ impl ToJson for EventMetadataOutput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventName {
     /// The name of the event.
-    pub name: String,
+    pub name: SmolStr,
     /// Human readable label of the event.
-    pub label: String,
+    pub label: SmolStr,
     /// The source of the event. `system` events are created by Polar. `user` events are the one you create through our ingestion API.
     pub source: EventSource,
     /// Number of times the event has occurred.
@@ -6078,13 +6079,13 @@ impl ToJson for ListResourceWithCursorPaginationEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmMetadata {
     /// The vendor of the event.
-    pub vendor: String,
+    pub vendor: SmolStr,
     /// The model used for the event.
-    pub model: String,
+    pub model: SmolStr,
     /// The LLM prompt used for the event.
-    pub prompt: Patch<String>,
+    pub prompt: Patch<SmolStr>,
     /// The LLM response used for the event.
-    pub response: Patch<String>,
+    pub response: Patch<SmolStr>,
     /// The number of LLM input tokens used for the event.
     pub input_tokens: i64,
     /// The number of LLM cached tokens that were used for the event.
@@ -6116,15 +6117,15 @@ impl LlmMetadata {
     ];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        vendor: impl Into<String>,
-        model: impl Into<String>,
+        vendor: impl AsRef<str>,
+        model: impl AsRef<str>,
         input_tokens: i64,
         output_tokens: i64,
         total_tokens: i64,
     ) -> Self {
         Self {
-            vendor: vendor.into(),
-            model: model.into(),
+            vendor: SmolStr::new(vendor),
+            model: SmolStr::new(model),
             prompt: Patch::Absent,
             response: Patch::Absent,
             input_tokens,
@@ -6237,27 +6238,27 @@ impl ToJson for LlmMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterCreditEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: MeterCreditedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6436,7 +6437,7 @@ impl ToJson for MeterCreditEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterCreditedMetadata {
     /// Always present.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Always present.
     pub units: i64,
     /// Always present.
@@ -6504,27 +6505,27 @@ impl ToJson for MeterCreditedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterResetEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: MeterResetMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6703,7 +6704,7 @@ impl ToJson for MeterResetEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterResetMetadata {
     /// Always present.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6753,27 +6754,27 @@ impl ToJson for MeterResetMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderPaidEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: OrderPaidMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6952,15 +6953,15 @@ impl ToJson for OrderPaidEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderPaidMetadata {
     /// Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_type: Option<String>,
+    pub billing_type: Option<SmolStr>,
     /// Always present.
     pub amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub net_amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -6970,13 +6971,13 @@ pub struct OrderPaidMetadata {
     /// `None` when Polar leaves it out or sends `null`.
     pub discount_amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub platform_fee: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7175,27 +7176,27 @@ impl ToJson for OrderPaidMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderRefundedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: OrderRefundedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7374,11 +7375,11 @@ impl ToJson for OrderRefundedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderRefundedMetadata {
     /// Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// Always present.
     pub refunded_amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7443,27 +7444,27 @@ impl ToJson for OrderRefundedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUnvoidedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: OrderUnvoidedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7642,11 +7643,11 @@ impl ToJson for OrderUnvoidedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUnvoidedMetadata {
     /// Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7711,27 +7712,27 @@ impl ToJson for OrderUnvoidedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderVoidedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: OrderVoidedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7910,11 +7911,11 @@ impl ToJson for OrderVoidedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderVoidedMetadata {
     /// Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7979,27 +7980,27 @@ impl ToJson for OrderVoidedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionBillingPeriodUpdatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionBillingPeriodUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8185,11 +8186,11 @@ impl ToJson for SubscriptionBillingPeriodUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionBillingPeriodUpdatedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Always present.
-    pub old_period_end: String,
+    pub old_period_end: SmolStr,
     /// Always present.
-    pub new_period_end: String,
+    pub new_period_end: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -8259,27 +8260,27 @@ impl ToJson for SubscriptionBillingPeriodUpdatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCanceledEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionCanceledMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8458,25 +8459,25 @@ impl ToJson for SubscriptionCanceledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCanceledMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
-    pub recurring_interval: String,
+    pub recurring_interval: SmolStr,
     /// Always present.
     pub recurring_interval_count: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_cancellation_reason: Option<String>,
+    pub customer_cancellation_reason: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_cancellation_comment: Option<String>,
+    pub customer_cancellation_comment: Option<SmolStr>,
     /// Always present.
-    pub canceled_at: String,
+    pub canceled_at: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub ends_at: Option<String>,
+    pub ends_at: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub cancel_at_period_end: Option<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8641,27 +8642,27 @@ impl ToJson for SubscriptionCanceledMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCreatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionCreatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8840,19 +8841,19 @@ impl ToJson for SubscriptionCreatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCreatedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Always present.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
-    pub recurring_interval: String,
+    pub recurring_interval: SmolStr,
     /// Always present.
     pub recurring_interval_count: i64,
     /// Always present.
-    pub started_at: String,
+    pub started_at: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -8968,27 +8969,27 @@ impl ToJson for SubscriptionCreatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCycledEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionCycledMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9167,15 +9168,15 @@ impl ToJson for SubscriptionCycledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCycledMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9286,27 +9287,27 @@ impl ToJson for SubscriptionCycledMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPastDueEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionPastDueMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9485,17 +9486,17 @@ impl ToJson for SubscriptionPastDueEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPastDueMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// Always present.
-    pub past_due_at: String,
+    pub past_due_at: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9613,27 +9614,27 @@ impl ToJson for SubscriptionPastDueMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPausedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionPausedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9812,21 +9813,21 @@ impl ToJson for SubscriptionPausedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPausedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Always present.
-    pub paused_at: String,
+    pub paused_at: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub resumes_at: Option<String>,
+    pub resumes_at: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9952,27 +9953,27 @@ impl ToJson for SubscriptionPausedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionProductUpdatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionProductUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10158,11 +10159,11 @@ impl ToJson for SubscriptionProductUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionProductUpdatedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Always present.
-    pub old_product_id: String,
+    pub old_product_id: SmolStr,
     /// Always present.
-    pub new_product_id: String,
+    pub new_product_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10232,27 +10233,27 @@ impl ToJson for SubscriptionProductUpdatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReactivatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionReactivatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10431,15 +10432,15 @@ impl ToJson for SubscriptionReactivatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReactivatedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10550,27 +10551,27 @@ impl ToJson for SubscriptionReactivatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReinstatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionReinstatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10749,15 +10750,15 @@ impl ToJson for SubscriptionReinstatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReinstatedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10868,27 +10869,27 @@ impl ToJson for SubscriptionReinstatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionResumedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionResumedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11067,15 +11068,15 @@ impl ToJson for SubscriptionResumedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionResumedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11186,27 +11187,27 @@ impl ToJson for SubscriptionResumedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionRevokedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionRevokedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11385,15 +11386,15 @@ impl ToJson for SubscriptionRevokedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionRevokedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11504,27 +11505,27 @@ impl ToJson for SubscriptionRevokedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionSeatsUpdatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionSeatsUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11707,13 +11708,13 @@ impl ToJson for SubscriptionSeatsUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionSeatsUpdatedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Always present.
     pub old_seats: i64,
     /// Always present.
     pub new_seats: i64,
     /// Always present.
-    pub proration_behavior: String,
+    pub proration_behavior: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11801,27 +11802,27 @@ impl ToJson for SubscriptionSeatsUpdatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUncanceledEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionUncanceledMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12000,15 +12001,15 @@ impl ToJson for SubscriptionUncanceledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUncanceledMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Always present.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
-    pub recurring_interval: String,
+    pub recurring_interval: SmolStr,
     /// Always present.
     pub recurring_interval_count: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12118,27 +12119,27 @@ impl ToJson for SubscriptionUncanceledMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdateClearedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionUpdateClearedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12324,7 +12325,7 @@ impl ToJson for SubscriptionUpdateClearedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdateClearedMetadata {
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12374,27 +12375,27 @@ impl ToJson for SubscriptionUpdateClearedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdatedEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub metadata: SubscriptionUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12573,19 +12574,19 @@ impl ToJson for SubscriptionUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdatedMetadata {
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub trial_end: Option<String>,
+    pub trial_end: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub seats: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_period_end: Option<String>,
+    pub billing_period_end: Option<SmolStr>,
     /// Always present.
-    pub subscription_id: String,
+    pub subscription_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13865,29 +13866,29 @@ impl From<BalanceDisputeReversalEvent> for SystemEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserEvent {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<String>,
+    pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Human readable label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// The name of the event.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
     pub metadata: EventMetadataOutput,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,19 +30,19 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadableFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
-    pub name: String,
+    pub name: SmolStr,
     /// Required.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Required.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<String>,
+    pub checksum_sha256_base64: Patch<SmolStr>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<String>,
+    pub version: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -63,15 +64,15 @@ impl DownloadableFileCreate {
     ///
     /// `service` is always sent as `"downloadable"`.
     pub fn new(
-        name: impl Into<String>,
-        mime_type: impl Into<String>,
+        name: impl AsRef<str>,
+        mime_type: impl AsRef<str>,
         size: i64,
         upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: name.into(),
-            mime_type: mime_type.into(),
+            name: SmolStr::new(name),
+            mime_type: SmolStr::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -166,29 +167,29 @@ impl ToJson for DownloadableFileCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadableFileRead {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
@@ -196,7 +197,7 @@ pub struct DownloadableFileRead {
     /// Always sent; `None` when Polar sends `null`.
     pub flagged_malicious_at: Option<OffsetDateTime>,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -602,9 +603,9 @@ impl From<SupportCaseAttachmentFileCreate> for FileCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilePatch {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<String>,
+    pub version: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1115,37 +1116,37 @@ impl JsonKey for FileServiceTypes {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileUpload {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always present.
     pub upload: S3FileUploadMultipart,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub is_uploaded: Option<bool>,
     /// Always present.
     pub service: FileServiceTypes,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1341,9 +1342,9 @@ impl ToJson for FileUpload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileUploadCompleted {
     /// Required.
-    pub id: String,
+    pub id: SmolStr,
     /// Required.
-    pub path: String,
+    pub path: SmolStr,
     /// Required.
     pub parts: Vec<S3FileUploadCompletedPart>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1356,13 +1357,13 @@ impl FileUploadCompleted {
     pub const FIELDS: &'static [&'static str] = &["id", "path", "parts"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        id: impl Into<String>,
-        path: impl Into<String>,
+        id: impl AsRef<str>,
+        path: impl AsRef<str>,
         parts: Vec<S3FileUploadCompletedPart>,
     ) -> Self {
         Self {
-            id: id.into(),
-            path: path.into(),
+            id: SmolStr::new(id),
+            path: SmolStr::new(path),
             parts,
             extra: Map::new(),
         }
@@ -1478,19 +1479,19 @@ impl ToJson for ListResourceFileRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAvatarFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
-    pub name: String,
+    pub name: SmolStr,
     /// MIME type of the file. Only images are supported for this type of file.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Size of the file. A maximum of 1 MB is allowed for this type of file.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<String>,
+    pub checksum_sha256_base64: Patch<SmolStr>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<String>,
+    pub version: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1512,15 +1513,15 @@ impl OrganizationAvatarFileCreate {
     ///
     /// `service` is always sent as `"organization_avatar"`.
     pub fn new(
-        name: impl Into<String>,
-        mime_type: impl Into<String>,
+        name: impl AsRef<str>,
+        mime_type: impl AsRef<str>,
         size: i64,
         upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: name.into(),
-            mime_type: mime_type.into(),
+            name: SmolStr::new(name),
+            mime_type: SmolStr::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -1615,37 +1616,37 @@ impl ToJson for OrganizationAvatarFileCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAvatarFileRead {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Always present.
-    pub public_url: String,
+    pub public_url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1837,19 +1838,19 @@ impl ToJson for OrganizationAvatarFileRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductMediaFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
-    pub name: String,
+    pub name: SmolStr,
     /// MIME type of the file. Only images are supported for this type of file.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Size of the file. A maximum of 10 MB is allowed for this type of file.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<String>,
+    pub checksum_sha256_base64: Patch<SmolStr>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<String>,
+    pub version: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1871,15 +1872,15 @@ impl ProductMediaFileCreate {
     ///
     /// `service` is always sent as `"product_media"`.
     pub fn new(
-        name: impl Into<String>,
-        mime_type: impl Into<String>,
+        name: impl AsRef<str>,
+        mime_type: impl AsRef<str>,
         size: i64,
         upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: name.into(),
-            mime_type: mime_type.into(),
+            name: SmolStr::new(name),
+            mime_type: SmolStr::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -2037,7 +2038,7 @@ pub struct S3FileCreatePart {
     /// Required.
     pub chunk_end: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<String>,
+    pub checksum_sha256_base64: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2132,9 +2133,9 @@ pub struct S3FileUploadCompletedPart {
     /// Required.
     pub number: i64,
     /// Required.
-    pub checksum_etag: String,
+    pub checksum_etag: SmolStr,
     /// Required; `None` is sent as `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2147,12 +2148,12 @@ impl S3FileUploadCompletedPart {
     /// A value with the required properties set and every optional one left out.
     pub fn new(
         number: i64,
-        checksum_etag: impl Into<String>,
-        checksum_sha256_base64: Option<String>,
+        checksum_etag: impl AsRef<str>,
+        checksum_sha256_base64: Option<SmolStr>,
     ) -> Self {
         Self {
             number,
-            checksum_etag: checksum_etag.into(),
+            checksum_etag: SmolStr::new(checksum_etag),
             checksum_sha256_base64,
             extra: Map::new(),
         }
@@ -2221,9 +2222,9 @@ impl ToJson for S3FileUploadCompletedPart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct S3FileUploadMultipart {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
     pub parts: Vec<S3FileUploadPart>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2291,13 +2292,13 @@ pub struct S3FileUploadPart {
     /// Always present.
     pub chunk_end: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Polar's default is `{}`. `None` when Polar leaves it out or sends `null`.
-    pub headers: Option<BTreeMap<String, String>>,
+    pub headers: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2409,19 +2410,19 @@ impl ToJson for S3FileUploadPart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportCaseAttachmentFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Required.
-    pub name: String,
+    pub name: SmolStr,
     /// MIME type of the file. Images, videos, PDF, CSV, plain text, Word and Excel documents are supported.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Size of the file. A maximum of 250 MB is allowed for this type of file.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<String>,
+    pub checksum_sha256_base64: Patch<SmolStr>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<String>,
+    pub version: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2443,15 +2444,15 @@ impl SupportCaseAttachmentFileCreate {
     ///
     /// `service` is always sent as `"support_case_attachment"`.
     pub fn new(
-        name: impl Into<String>,
-        mime_type: impl Into<String>,
+        name: impl AsRef<str>,
+        mime_type: impl AsRef<str>,
         size: i64,
         upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: name.into(),
-            mime_type: mime_type.into(),
+            name: SmolStr::new(name),
+            mime_type: SmolStr::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -2550,35 +2551,35 @@ impl ToJson for SupportCaseAttachmentFileCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportCaseAttachmentFileRead {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

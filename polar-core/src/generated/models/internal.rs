@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,27 +30,27 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_additional_info: Option<String>,
+    pub billing_additional_info: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_notes: Option<String>,
+    pub billing_notes: Option<SmolStr>,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub credit_balance: i64,
     /// Minimum delay, in seconds, between two payout requests.
     pub payout_interval: i64,
     /// Delay after which a transaction becomes available for payout.
-    pub payout_transaction_delay: String,
+    pub payout_transaction_delay: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -201,9 +202,9 @@ impl ToJson for Account {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountCredit {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub title: String,
+    pub title: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
@@ -325,13 +326,13 @@ impl ToJson for AccountCredit {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountUpdate {
     /// Billing name that should appear on the reverse invoice.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Billing address that should appear on the reverse invoice.
     pub billing_address: Option<AddressInput>,
     /// Additional information that should appear on the reverse invoice.
-    pub billing_additional_info: Option<String>,
+    pub billing_additional_info: Option<SmolStr>,
     /// Notes that should appear on the reverse invoice.
-    pub billing_notes: Option<String>,
+    pub billing_notes: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -435,11 +436,11 @@ pub struct AddCurrencyAction {
     /// `"add_currency"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Button label.
-    pub label: String,
+    pub label: SmolStr,
     /// Lowercase ISO code of the suggested currency, e.g. `eur`.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -515,19 +516,19 @@ pub struct AdjustPriceAction {
     /// `"adjust_price"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Button label.
-    pub label: String,
+    pub label: SmolStr,
     /// The product whose pricing to review.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Display name of the product.
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// The product's current list price, in cents.
     pub current_price_amount: i64,
     /// Reference list price (cents) that would restore the target gross margin at the current cost to serve. Null when no meaningful suggestion can be computed.
     pub suggested_price_amount: Option<i64>,
     /// ISO currency code of the amounts.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -643,7 +644,7 @@ impl ToJson for AdjustPriceAction {
 /// No operation or webhook uses it (one of Polar's internal schemas).
 ///
 /// Spec: `#/components/schemas/AggregateField`
-pub type AggregateField = String;
+pub type AggregateField = SmolStr;
 
 /// A string, one of `approved`, `rejected`; a value this SDK does not know is kept in `Unknown`.
 ///
@@ -716,7 +717,7 @@ impl JsonKey for AppealDecision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppealNotRejectedError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -770,7 +771,7 @@ impl ToJson for AppealNotRejectedError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistantBlockPart {
     /// `"block"` when present.
-    pub kind: Option<String>,
+    pub kind: Option<SmolStr>,
     /// Always present.
     pub block: AssistantBlockPartBlock,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1015,9 +1016,9 @@ impl From<CustomerCardBlock> for AssistantBlockPartBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistantTextPart {
     /// `"text"` when present.
-    pub kind: Option<String>,
+    pub kind: Option<SmolStr>,
     /// Always present.
-    pub text: String,
+    pub text: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1177,7 +1178,7 @@ impl From<SsoFactor> for AuthenticationFactor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthenticationSession {
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub identity_id: Option<String>,
+    pub identity_id: Option<SmolStr>,
     /// Always present.
     pub available_factors: Vec<AuthenticationFactor>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1239,7 +1240,7 @@ impl ToJson for AuthenticationSession {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthenticationSessionStart {
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_to: Option<String>,
+    pub return_to: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1296,7 +1297,7 @@ impl ToJson for AuthenticationSessionStart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeResponse {
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1662,7 +1663,7 @@ impl JsonKey for AvailableScope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupCodesEnrollment {
     /// Always present.
-    pub codes: Vec<String>,
+    pub codes: Vec<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1770,7 +1771,7 @@ impl ToJson for BackupCodesStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupCodesVerify {
     /// Always present.
-    pub code: String,
+    pub code: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1951,11 +1952,11 @@ impl JsonKey for BaseFactorType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockingOrganization {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2178,7 +2179,7 @@ impl JsonKey for BodyOauth2ConsentAction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseAlreadyExistsError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2232,7 +2233,7 @@ impl ToJson for CaseAlreadyExistsError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseClosedError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2286,7 +2287,7 @@ impl ToJson for CaseClosedError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseRepliesNotSupportedError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2347,7 +2348,7 @@ impl ToJson for CaseRepliesNotSupportedError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogImportBlocked {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2401,7 +2402,7 @@ impl ToJson for CatalogImportBlocked {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogImportNotReady {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2455,13 +2456,13 @@ impl ToJson for CatalogImportNotReady {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelNamePreviewRequest {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. `None` when Polar leaves it out or sends `null`.
-    pub organization_id: Option<String>,
+    pub organization_id: Option<SmolStr>,
     /// 1 to 80 characters. Always present.
-    pub template: String,
+    pub template: SmolStr,
     /// Polar's default is `"Sample Customer"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Polar's default is `"customer@example.com"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2571,7 +2572,7 @@ impl ToJson for ChannelNamePreviewRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelNamePreviewResponse {
     /// Always present.
-    pub channel_name: String,
+    pub channel_name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2621,7 +2622,7 @@ impl ToJson for ChannelNamePreviewResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelNamePreviewValidationErrorResponse {
     /// Always present.
-    pub error: String,
+    pub error: SmolStr,
     /// Always present.
     pub detail: Vec<BTreeMap<String, Value>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2702,7 +2703,7 @@ pub struct CheckoutPriceCreate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -2718,23 +2719,23 @@ pub struct CheckoutPriceCreate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// ID of an existing customer in the organization. The customer data will be pre-filled in the checkout form. The resulting order will be linked to this customer.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// An email address. `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// An IP address. `None` when Polar leaves it out or sends `null`.
-    pub customer_ip_address: Option<String>,
+    pub customer_ip_address: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_billing_name: Option<String>,
+    pub customer_billing_name: Option<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_tax_id: Option<String>,
+    pub customer_tax_id: Option<SmolStr>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -2748,17 +2749,17 @@ pub struct CheckoutPriceCreate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Option<String>,
+    pub success_url: Option<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// E.g. `"en"`. `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// ID of the product price to checkout.
-    pub product_price_id: String,
+    pub product_price_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3122,7 +3123,7 @@ pub struct CheckoutProductCreate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -3138,23 +3139,23 @@ pub struct CheckoutProductCreate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// ID of an existing customer in the organization. The customer data will be pre-filled in the checkout form. The resulting order will be linked to this customer.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// At most 256 characters, e.g. `"John Doe"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// An email address. `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// An IP address. `None` when Polar leaves it out or sends `null`.
-    pub customer_ip_address: Option<String>,
+    pub customer_ip_address: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_billing_name: Option<String>,
+    pub customer_billing_name: Option<SmolStr>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_tax_id: Option<String>,
+    pub customer_tax_id: Option<SmolStr>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -3168,19 +3169,19 @@ pub struct CheckoutProductCreate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Option<String>,
+    pub success_url: Option<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// E.g. `"en"`. `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// 3 to 3 characters. `None` when Polar leaves it out or sends `null`.
     pub currency: Option<PresentmentCurrency>,
     /// ID of the product to checkout. First available price will be selected.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3611,9 +3612,9 @@ pub struct CompassThreadMessageSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub prompt: String,
+    pub prompt: SmolStr,
     /// Always present.
     pub parts: Vec<CompassThreadMessageSchemaPartsItem>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3808,11 +3809,11 @@ pub struct CompassThreadSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub title: String,
+    pub title: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3908,7 +3909,7 @@ impl ToJson for CompassThreadSchema {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompassThreadUpdate {
     /// 1 to 80 characters. `None` when Polar leaves it out or sends `null`.
-    pub title: Option<String>,
+    pub title: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4030,13 +4031,13 @@ pub struct CustomerCardBlock {
     /// `"customer_card"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4259,9 +4260,9 @@ impl JsonKey for CustomerOAuthPlatform {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSelectionOption {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The customer's name, if available.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4315,9 +4316,9 @@ impl ToJson for CustomerSelectionOption {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSelectionRequiredResponse {
     /// Polar's default is `"customer_selection_required"`. `None` when Polar leaves it out or sends `null`.
-    pub error: Option<String>,
+    pub error: Option<SmolStr>,
     /// Polar's default is `"Multiple customers found for this email. Please select one."`. `None` when Polar leaves it out or sends `null`.
-    pub detail: Option<String>,
+    pub detail: Option<SmolStr>,
     /// List of customers to choose from.
     pub customers: Vec<CustomerSelectionOption>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4387,7 +4388,7 @@ impl ToJson for CustomerSelectionRequiredResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeAuthenticateRequest {
     /// Always present.
-    pub code: String,
+    pub code: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4487,7 +4488,7 @@ impl ToJson for CustomerSessionCodeAuthenticateResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeInvalidOrExpired {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4548,11 +4549,11 @@ impl ToJson for CustomerSessionCodeInvalidOrExpired {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeRequest {
     /// An email address. Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Optional customer ID for disambiguation when multiple customers share the same email.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4625,19 +4626,19 @@ impl ToJson for CustomerSessionCodeRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStat {
     /// Polar customer ID.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// Customer name.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Customer email.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Number of root events for this customer.
     pub occurrences: i64,
     /// Aggregated totals per requested field.
-    pub totals: Option<BTreeMap<String, String>>,
+    pub totals: Option<BTreeMap<String, SmolStr>>,
     /// This customer's share of the total cost across all customers (0–1).
-    pub share: Option<String>,
+    pub share: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4822,7 +4823,7 @@ impl From<CustomerSubscriptionChangePreviewSeats> for CustomerSubscriptionChange
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSubscriptionChangePreviewProduct {
     /// Preview a change of the subscription to this product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4924,7 +4925,7 @@ pub struct CustomerSubscriptionRevoke {
     /// Customer's reason for cancellation.
     pub cancellation_reason: Option<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
-    pub cancellation_comment: Option<String>,
+    pub cancellation_comment: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4997,11 +4998,11 @@ pub struct DataTableBlock {
     /// `"data_table"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// What the rows are, e.g. `subscriptions`.
-    pub entity: String,
+    pub entity: SmolStr,
     /// Heading rendered above the table.
-    pub title: Option<String>,
+    pub title: Option<SmolStr>,
     /// Always present.
     pub columns: Vec<DataTableColumn>,
     /// Always present.
@@ -5099,9 +5100,9 @@ impl ToJson for DataTableBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataTableColumn {
     /// Always present.
-    pub key: String,
+    pub key: SmolStr,
     /// Always present.
-    pub label: String,
+    pub label: SmolStr,
     /// Polar's default is `"text"`. `None` when Polar leaves it out or sends `null`.
     pub format: Option<ColumnFormat>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -5169,7 +5170,7 @@ impl ToJson for DataTableColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscordGuild {
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
     pub roles: Vec<DiscordGuildRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -5225,15 +5226,15 @@ impl ToJson for DiscordGuild {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscordGuildRole {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
     pub position: i64,
     /// Always present.
     pub is_polar_bot: bool,
     /// A color. Always present.
-    pub color: String,
+    pub color: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5317,7 +5318,7 @@ pub struct DisputeSupportCaseListItem {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The dispute this case handles.
     pub dispute: Dispute,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -5397,13 +5398,13 @@ impl ToJson for DisputeSupportCaseListItem {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisputeSupportCaseMessageCreate {
     /// 1 to 5000 characters. `None` when Polar leaves it out or sends `null`.
-    pub body: Option<String>,
+    pub body: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub file_ids: Option<Vec<String>>,
+    pub file_ids: Option<Vec<SmolStr>>,
     /// The merchant's stated grounds for contesting, set on the counter submission.
     pub win_reason: Option<DisputeWinReason>,
     /// Free-text detail when `win_reason` is `other`.
-    pub win_reason_other: Option<String>,
+    pub win_reason_other: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5563,11 +5564,11 @@ impl JsonKey for DisputeWinReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailOtpRequest {
     /// An email address. Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// Always present.
     ///
     /// JSON: `cf-turnstile-response`
-    pub cf_turnstile_response: String,
+    pub cf_turnstile_response: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5631,7 +5632,7 @@ impl ToJson for EmailOtpRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailOtpVerify {
     /// Always present.
-    pub code: String,
+    pub code: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5681,9 +5682,9 @@ impl ToJson for EmailOtpVerify {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailUpdateRequest {
     /// An email address. Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_to: Option<String>,
+    pub return_to: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5752,11 +5753,11 @@ pub struct EntityListBlock {
     /// `"entity_list"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// What the items are, e.g. `orders`.
-    pub entity: String,
+    pub entity: SmolStr,
     /// Heading rendered above the list.
-    pub title: Option<String>,
+    pub title: Option<SmolStr>,
     /// Always present.
     pub columns: Vec<DataTableColumn>,
     /// Always present.
@@ -5852,25 +5853,25 @@ impl ToJson for EntityListBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventStatistics {
     /// The name of the root event.
-    pub name: String,
+    pub name: SmolStr,
     /// The label of the event type.
-    pub label: String,
+    pub label: SmolStr,
     /// The ID of the event type
-    pub event_type_id: String,
+    pub event_type_id: SmolStr,
     /// Number of root events with this name (i.e., number of traces).
     pub occurrences: i64,
     /// Number of distinct customers associated with events.
     pub customers: i64,
     /// Sum of each field across all events in all hierarchies.
-    pub totals: Option<BTreeMap<String, String>>,
+    pub totals: Option<BTreeMap<String, SmolStr>>,
     /// Average of per-hierarchy totals (i.e., average cost per trace).
-    pub averages: Option<BTreeMap<String, String>>,
+    pub averages: Option<BTreeMap<String, SmolStr>>,
     /// 10th percentile of per-hierarchy totals.
-    pub p10: Option<BTreeMap<String, String>>,
+    pub p10: Option<BTreeMap<String, SmolStr>>,
     /// 90th percentile of per-hierarchy totals.
-    pub p90: Option<BTreeMap<String, String>>,
+    pub p90: Option<BTreeMap<String, SmolStr>>,
     /// 99th percentile of per-hierarchy totals.
-    pub p99: Option<BTreeMap<String, String>>,
+    pub p99: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6102,7 +6103,7 @@ pub struct Feedback {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
@@ -6110,13 +6111,13 @@ pub struct Feedback {
     /// Always present.
     pub status: FeedbackStatus,
     /// Always present.
-    pub message: String,
+    pub message: SmolStr,
     /// Always present.
     pub client_context: BTreeMap<String, Value>,
     /// A UUID. Always present.
-    pub user_id: String,
+    pub user_id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6248,9 +6249,9 @@ pub struct FeedbackCreate {
     /// JSON: `type`
     pub type_: FeedbackType,
     /// 10 to 5000 characters. Always present.
-    pub message: String,
+    pub message: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
     pub client_context: Option<BTreeMap<String, Value>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6469,11 +6470,11 @@ impl JsonKey for FeedbackType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GitHubInvitesBenefitOrganization {
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
     pub is_personal: bool,
     /// Always present.
-    pub plan_name: String,
+    pub plan_name: SmolStr,
     /// Always present.
     pub is_free: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6611,9 +6612,9 @@ impl ToJson for GitHubInvitesBenefitRepositories {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GitHubInvitesBenefitRepository {
     /// Always present.
-    pub repository_owner: String,
+    pub repository_owner: SmolStr,
     /// Always present.
-    pub repository_name: String,
+    pub repository_name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6674,7 +6675,7 @@ impl ToJson for GitHubInvitesBenefitRepository {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HumanReviewRequest {
     /// 50 to 5000 characters. Always present.
-    pub reason: String,
+    pub reason: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6795,27 +6796,27 @@ impl JsonKey for IdentityVerificationStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Insight {
     /// Deterministic insight key (`detector_id:organization_id:period_bucket`). Stable across recomputes so dismissals and feedback re-attach.
-    pub id: String,
+    pub id: SmolStr,
     /// The detector that produced this insight.
-    pub detector_id: String,
+    pub detector_id: SmolStr,
     /// Always present.
     pub category: InsightCategory,
     /// Visible label next to the category dot.
-    pub category_label: String,
+    pub category_label: SmolStr,
     /// How much the merchant should care; the feed sorts on this first.
     pub severity: InsightSeverity,
     /// Always present.
-    pub title: String,
+    pub title: SmolStr,
     /// Always present.
-    pub body: String,
+    pub body: SmolStr,
     /// Explanation surfaced via the 'Why you're seeing this' link.
-    pub why: Option<String>,
+    pub why: Option<SmolStr>,
     /// Always present.
     pub confidence: ConfidenceLevel,
     /// `None` when Polar leaves it out or sends `null`.
     pub primary_action: Option<InsightPrimaryAction>,
     /// A natural follow-up question this finding invites, offered to the merchant as a one-tap prompt for the assistant. None when the finding has no obvious next question.
-    pub suggested_prompt: Option<String>,
+    pub suggested_prompt: Option<SmolStr>,
     /// Top contributors to the headline change.
     pub drivers: Option<Vec<InsightDriver>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6975,7 +6976,7 @@ pub struct InsightCardsBlock {
     /// `"insight_cards"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Always present.
     pub insights: Vec<Insight>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7119,9 +7120,9 @@ impl JsonKey for InsightCategory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsightDriver {
     /// What the drivers are grouped by, e.g. `product`.
-    pub dimension: String,
+    pub dimension: SmolStr,
     /// Human-readable name of this driver.
-    pub label: String,
+    pub label: SmolStr,
     /// Share of the headline change attributable to this driver (0-1).
     pub contribution_pct: f64,
     /// This driver's contribution in the metric's unit.
@@ -7435,7 +7436,7 @@ impl JsonKey for InsightSeverity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsufficientBalance {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7489,7 +7490,7 @@ impl ToJson for InsufficientBalance {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidAuthenticationSession {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7550,7 +7551,7 @@ impl ToJson for InvalidAuthenticationSession {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidSourceCredentials {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7604,7 +7605,7 @@ impl ToJson for InvalidSourceCredentials {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastSsoConnectionRequired {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7732,13 +7733,13 @@ impl JsonKey for LegacyOrganizationStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyUser {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Always present.
-    pub public_name: String,
+    pub public_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9279,7 +9280,7 @@ impl ToJson for ListVarianceEvents {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerAccountCreditsGrantedNotification {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9356,13 +9357,13 @@ impl ToJson for MaintainerAccountCreditsGrantedNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerAccountCreditsGrantedNotificationPayload {
     /// Always present.
-    pub organization_name: String,
+    pub organization_name: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// Always present.
-    pub formatted_amount: String,
+    pub formatted_amount: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9446,7 +9447,7 @@ impl ToJson for MaintainerAccountCreditsGrantedNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerFileFlaggedMaliciousNotification {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9523,11 +9524,11 @@ impl ToJson for MaintainerFileFlaggedMaliciousNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerFileFlaggedMaliciousNotificationPayload {
     /// Always present.
-    pub file_name: String,
+    pub file_name: SmolStr,
     /// Always present.
-    pub organization_name: String,
+    pub organization_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub organization_slug: Option<String>,
+    pub organization_slug: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9606,7 +9607,7 @@ impl ToJson for MaintainerFileFlaggedMaliciousNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewPaidSubscriptionNotification {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9683,29 +9684,29 @@ impl ToJson for MaintainerNewPaidSubscriptionNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewPaidSubscriptionNotificationPayload {
     /// Always present.
-    pub subscriber_name: String,
+    pub subscriber_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscriber_email: Option<String>,
+    pub subscriber_email: Option<SmolStr>,
     /// Always present.
-    pub tier_name: String,
+    pub tier_name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub tier_price_amount: Option<i64>,
     /// Always present.
-    pub tier_price_recurring_interval: String,
+    pub tier_price_recurring_interval: SmolStr,
     /// Polar's default is `1`. `None` when Polar leaves it out or sends `null`.
     pub tier_price_recurring_interval_count: Option<i64>,
     /// Always present.
-    pub tier_organization_name: String,
+    pub tier_organization_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tier_organization_slug: Option<String>,
+    pub tier_organization_slug: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// Always present.
-    pub formatted_price_amount: String,
+    pub formatted_price_amount: SmolStr,
     /// Always present.
-    pub formatted_price_with_interval: String,
+    pub formatted_price_with_interval: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9888,7 +9889,7 @@ impl ToJson for MaintainerNewPaidSubscriptionNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewProductSaleNotification {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9965,41 +9966,41 @@ impl ToJson for MaintainerNewProductSaleNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewProductSaleNotificationPayload {
     /// Always present.
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// Always present.
     pub product_price_amount: i64,
     /// Polar's default is `""`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Polar's default is `""`. `None` when Polar leaves it out or sends `null`.
-    pub organization_name: Option<String>,
+    pub organization_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_address_country: Option<String>,
+    pub billing_address_country: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_address_city: Option<String>,
+    pub billing_address_city: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_address_line1: Option<String>,
+    pub billing_address_line1: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_image_url: Option<String>,
+    pub product_image_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_date: Option<String>,
+    pub order_date: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub organization_slug: Option<String>,
+    pub organization_slug: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub billing_reason: Option<OrderBillingReasonInternal>,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// Always present.
-    pub formatted_price_amount: String,
+    pub formatted_price_amount: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub formatted_billing_reason: Option<String>,
+    pub formatted_billing_reason: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub formatted_address_country: Option<String>,
+    pub formatted_address_country: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub order_url: Option<String>,
+    pub order_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10247,7 +10248,7 @@ impl ToJson for MaintainerNewProductSaleNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerSubscriptionRenewalNotification {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -10324,27 +10325,27 @@ impl ToJson for MaintainerSubscriptionRenewalNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerSubscriptionRenewalNotificationPayload {
     /// Always present.
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// Always present.
     pub product_price_amount: i64,
     /// Polar's default is `""`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub organization_slug: Option<String>,
+    pub organization_slug: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always present.
-    pub recurring_interval: String,
+    pub recurring_interval: SmolStr,
     /// Polar's default is `1`. `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// Always present.
-    pub formatted_price_amount: String,
+    pub formatted_price_amount: SmolStr,
     /// Always present.
-    pub formatted_recurring_interval: String,
+    pub formatted_recurring_interval: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10514,15 +10515,15 @@ impl ToJson for MaintainerSubscriptionRenewalNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberCreate {
     /// The email address of the member.
-    pub email: String,
+    pub email: SmolStr,
     /// At most 256 characters, e.g. `"Jane Doe"`. `None` when Polar leaves it out or sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateRole>,
     /// The ID of the customer this member belongs to.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10610,13 +10611,13 @@ impl ToJson for MemberCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberOrganization {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Whether this organization enforces SSO.
     pub requires_sso: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10702,9 +10703,9 @@ pub struct MerchantMigration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The provider the billing is being migrated from.
     pub source_platform: MerchantMigrationSourcePlatform,
     /// The current step of the migration.
@@ -10832,7 +10833,7 @@ impl ToJson for MerchantMigration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationCreate {
     /// The organization the migration belongs to.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The provider to migrate the billing from.
     pub source_platform: MerchantMigrationSourcePlatform,
     /// A Stripe API key for the source account (a restricted `rk_...` key is recommended). It is validated for all required permissions before the migration is saved.
@@ -10963,9 +10964,9 @@ impl ToJson for MerchantMigrationImportReport {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MerchantMigrationImportRequest {
     /// The ledger record ids to import (from the records listing). When omitted, every importable record is imported (subject to `exclude_record_ids`). Records not selected stay pending.
-    pub record_ids: Option<Vec<String>>,
+    pub record_ids: Option<Vec<SmolStr>>,
     /// Import every importable record except these — the opt-out selection for large catalogs. Ignored when `record_ids` is set.
-    pub exclude_record_ids: Option<Vec<String>>,
+    pub exclude_record_ids: Option<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11104,7 +11105,7 @@ impl ToJson for MerchantMigrationImportResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationNotEnabled {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11165,7 +11166,7 @@ impl ToJson for MerchantMigrationNotEnabled {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationNotFound {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11223,29 +11224,29 @@ impl ToJson for MerchantMigrationNotFound {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationRecordItem {
     /// The ledger record id, used to select this row for import. Null for price rows, which are imported together with their product.
-    pub record_id: Option<String>,
+    pub record_id: Option<SmolStr>,
     /// The source entity type.
     pub entity: PrecheckEntity,
     /// The source identifier (e.g. Stripe `sub_…`).
-    pub source_id: String,
+    pub source_id: SmolStr,
     /// Primary label (name, email or product).
-    pub title: String,
+    pub title: SmolStr,
     /// Secondary detail (lifecycle status, country).
-    pub subtitle: Option<String>,
+    pub subtitle: Option<SmolStr>,
     /// Recurring price in the currency's smallest unit (cents for USD), for priced rows.
     pub amount: Option<i64>,
     /// ISO currency for `amount`.
-    pub currency: Option<String>,
+    pub currency: Option<SmolStr>,
     /// Billing interval for `amount` (e.g. `month`, `year`).
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// Whether this record will be imported or stays on the source.
     pub status: PrecheckRecordStatus,
     /// The ledger status of this record: `pending` (not imported yet), `imported`, `skipped` or `failed`. Null for price rows, which import with their product.
     pub import_status: Option<MerchantMigrationRecordStatus>,
     /// Why the record is skipped, or what to know about it if it isn't.
-    pub reason: Option<String>,
+    pub reason: Option<SmolStr>,
     /// Stable code for `reason`, if any.
-    pub reason_code: Option<String>,
+    pub reason_code: Option<SmolStr>,
     /// How urgent `reason` is: `action_required` when the merchant has to fix something, `info` when there is nothing to fix. Null without a reason.
     pub reason_level: Option<PrecheckReasonLevel>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11806,13 +11807,13 @@ pub struct MetricChartBlock {
     /// `"metric_chart"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Metric slug, e.g. `monthly_recurring_revenue`.
-    pub metric: String,
+    pub metric: SmolStr,
     /// Human-readable metric name.
-    pub label: String,
+    pub label: SmolStr,
     /// Metric unit type, e.g. `currency` or `scalar`.
-    pub unit: String,
+    pub unit: SmolStr,
     /// Always present.
     pub points: Vec<MetricChartPoint>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11956,7 +11957,7 @@ impl ToJson for MetricChartPoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingPaymentMethodError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12014,7 +12015,7 @@ impl ToJson for MissingPaymentMethodError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingStripeScopes {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12068,7 +12069,7 @@ impl ToJson for MissingStripeScopes {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotASeatBasedSubscription {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12253,9 +12254,9 @@ pub struct NotificationRecipientSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// ID of the user the notification recipient belongs to.
-    pub user_id: String,
+    pub user_id: SmolStr,
     /// Platform of the notification recipient.
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
@@ -12365,7 +12366,7 @@ pub struct NotificationsList {
     /// Always present.
     pub notifications: Vec<NotificationsListNotificationsItem>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub last_read_notification_id: Option<String>,
+    pub last_read_notification_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12668,7 +12669,7 @@ impl From<MaintainerFileFlaggedMaliciousNotification> for NotificationsListNotif
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotificationsMarkRead {
     /// A UUID. Always present.
-    pub notification_id: String,
+    pub notification_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12718,25 +12719,25 @@ impl ToJson for NotificationsMarkRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuth2Client {
     /// Always present.
-    pub redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Polar's default is `["authorization_code","refresh_token"]`. `None` when Polar leaves it out or sends `null`.
     pub grant_types: Option<Vec<OAuth2GrantType>>,
     /// Polar's default is `["code"]`. `None` when Polar leaves it out or sends `null`.
-    pub response_types: Option<Vec<String>>,
+    pub response_types: Option<Vec<SmolStr>>,
     /// Polar's default is `"openid profile email user:read user:write organizations:read organizations:write custom_fields:read custom_fields:write discounts:read discounts:write checkout_links:read checkout_links:write checkouts:read checkouts:write transactions:read transactions:write payouts:read payouts:write products:read products:write benefits:read benefits:write events:read events:write meters:read meters:write files:read files:write subscriptions:read subscriptions:write customers:read customers:write members:read members:write wallets:read wallets:write disputes:read disputes:write customer_meters:read customer_sessions:write member_sessions:write customer_seats:read customer_seats:write orders:read orders:write refunds:read refunds:write payments:read metrics:read metrics:write webhooks:read webhooks:write license_keys:read license_keys:write customer_portal:read customer_portal:write notifications:read notifications:write notification_recipients:read notification_recipients:write"`. `None` when Polar leaves it out or sends `null`.
-    pub scope: Option<String>,
+    pub scope: Option<SmolStr>,
     /// Always present.
-    pub client_name: String,
+    pub client_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub client_uri: Option<String>,
+    pub client_uri: Option<SmolStr>,
     /// A URL, 1 to 2083 characters. `None` when Polar leaves it out or sends `null`.
-    pub logo_uri: Option<String>,
+    pub logo_uri: Option<SmolStr>,
     /// A URL, 1 to 2083 characters. `None` when Polar leaves it out or sends `null`.
-    pub tos_uri: Option<String>,
+    pub tos_uri: Option<SmolStr>,
     /// A URL, 1 to 2083 characters. `None` when Polar leaves it out or sends `null`.
-    pub policy_uri: Option<String>,
+    pub policy_uri: Option<SmolStr>,
     /// Polar's default is `"user"`. `None` when Polar leaves it out or sends `null`.
     pub default_sub_type: Option<SubType>,
     /// Creation timestamp of the object.
@@ -12744,7 +12745,7 @@ pub struct OAuth2Client {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// Always present.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Always present.
     pub client_secret: Secret,
     /// Always present.
@@ -12969,11 +12970,11 @@ pub struct OAuthAccountRead {
     /// Always present.
     pub platform: OAuthPlatform,
     /// Always present.
-    pub account_id: String,
+    pub account_id: SmolStr,
     /// Always present.
-    pub account_email: String,
+    pub account_email: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub account_username: Option<String>,
+    pub account_username: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13211,11 +13212,11 @@ impl JsonKey for OidcAuthMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfigurationClientSecret {
     /// OIDC issuer URL of the identity provider.
-    pub issuer: String,
+    pub issuer: SmolStr,
     /// OAuth client ID registered with the identity provider.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
-    pub authorization_parameters: Option<BTreeMap<String, String>>,
+    pub authorization_parameters: Option<BTreeMap<String, SmolStr>>,
     /// Client secret used to authenticate against the identity provider.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -13310,11 +13311,11 @@ impl ToJson for OidcConfigurationClientSecret {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfigurationPrivateKeyJwt {
     /// OIDC issuer URL of the identity provider.
-    pub issuer: String,
+    pub issuer: SmolStr,
     /// OAuth client ID registered with the identity provider.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
-    pub authorization_parameters: Option<BTreeMap<String, String>>,
+    pub authorization_parameters: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13399,13 +13400,13 @@ impl ToJson for OidcConfigurationPrivateKeyJwt {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfigurationRead {
     /// OIDC issuer URL of the identity provider.
-    pub issuer: String,
+    pub issuer: SmolStr,
     /// OAuth client ID registered with the identity provider.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Authentication method used against the identity provider.
     pub auth_method: OidcAuthMethod,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
-    pub authorization_parameters: BTreeMap<String, String>,
+    pub authorization_parameters: BTreeMap<String, SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13578,15 +13579,15 @@ impl JsonKey for OrderBillingReasonInternal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUser {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Always present.
-    pub public_name: String,
+    pub public_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub github_username: Option<String>,
+    pub github_username: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13690,17 +13691,17 @@ pub struct OrganizationAccessToken {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub scopes: Vec<Scope>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires_at: Option<OffsetDateTime>,
     /// Always present.
-    pub comment: String,
+    pub comment: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub last_used_at: Option<OffsetDateTime>,
     /// The organization ID.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13820,11 +13821,11 @@ impl ToJson for OrganizationAccessToken {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAccessTokenCreate {
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub organization_id: Option<String>,
+    pub organization_id: Option<SmolStr>,
     /// Always present.
-    pub comment: String,
+    pub comment: SmolStr,
     /// An ISO 8601 duration. `None` when Polar leaves it out or sends `null`.
-    pub expires_in: Option<String>,
+    pub expires_in: Option<SmolStr>,
     /// Always present.
     pub scopes: Vec<AvailableScope>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14068,7 +14069,7 @@ impl JsonKey for OrganizationAccessTokenSortProperty {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationAccessTokenUpdate {
     /// `None` when Polar leaves it out or sends `null`.
-    pub comment: Option<String>,
+    pub comment: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub scopes: Option<Vec<AvailableScope>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14128,7 +14129,7 @@ impl ToJson for OrganizationAccessTokenUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAppealRequest {
     /// Detailed explanation of why this organization should be approved. Minimum 50 characters.
-    pub reason: String,
+    pub reason: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14180,7 +14181,7 @@ pub struct OrganizationAppealResponse {
     /// Whether the appeal was successfully submitted
     pub success: bool,
     /// Success or error message
-    pub message: String,
+    pub message: SmolStr,
     /// When the appeal was submitted
     pub appeal_submitted_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14247,21 +14248,21 @@ impl ToJson for OrganizationAppealResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationBenefitGrant {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub benefit_description: String,
+    pub benefit_description: SmolStr,
     /// Whether the channel is provisioned and the invite sent.
     pub is_granted: bool,
     /// Whether the invite was accepted by the customer's workspace.
     pub is_connected: bool,
     /// Email of the Slack workspace admin the invite was sent to.
-    pub invited_email: Option<String>,
+    pub invited_email: Option<SmolStr>,
     /// Slack Connect invite URL. Not always available: Slack omits it for some email invites.
-    pub invite_url: Option<String>,
+    pub invite_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub channel_name: Option<String>,
+    pub channel_name: Option<SmolStr>,
     /// Message of the last provisioning error, if any.
-    pub error_message: Option<String>,
+    pub error_message: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14389,7 +14390,7 @@ impl ToJson for OrganizationBenefitGrant {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationBenefitGrantUpdate {
     /// Email of an admin in the customer's Slack workspace who should receive the Slack Connect invite.
-    pub invited_email: String,
+    pub invited_email: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14439,11 +14440,11 @@ impl ToJson for OrganizationBenefitGrantUpdate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationBillingDetails {
     /// The name shown on invoices. Falls back to the customer name.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Postal address used on invoices.
     pub billing_address: Option<AddressInput>,
     /// Tax identifier value (without the format suffix).
-    pub tax_id: Option<String>,
+    pub tax_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14518,11 +14519,11 @@ impl ToJson for OrganizationBillingDetails {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationBillingDetailsUpdate {
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_id: Option<String>,
+    pub tax_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14597,13 +14598,13 @@ impl ToJson for OrganizationBillingDetailsUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCheckoutRequest {
     /// Polar product ID to subscribe to.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub success_url: Option<String>,
+    pub success_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14696,9 +14697,9 @@ impl ToJson for OrganizationCheckoutRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCheckoutResponse {
     /// Always present.
-    pub checkout_id: String,
+    pub checkout_id: SmolStr,
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14963,11 +14964,11 @@ pub struct OrganizationEmbedStatus {
     /// Whether this organization has ever opened an embedded checkout.
     pub has_embedded: bool,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<String>,
+    pub embed_hosts: Vec<SmolStr>,
     /// Whether an embedding page's origin must match `embed_hosts`.
     pub embed_hosts_enforced: bool,
     /// Entries of `embed_hosts` admitting every tenant of a platform, such as `*.vercel.app`.
-    pub shared_hosts: Vec<String>,
+    pub shared_hosts: Vec<SmolStr>,
     /// Hosts seen embedding this organization's checkout that `embed_hosts` would refuse. Anyone can name an origin when they create a checkout, so these are observations, not hosts we vouch for.
     pub uncovered_hosts: Vec<OrganizationUncoveredHost>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -15069,21 +15070,21 @@ pub struct OrganizationKyc {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
+    pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
     /// Public support email.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Official website of the organization.
-    pub website: Option<String>,
+    pub website: Option<SmolStr>,
     /// Links to social profiles.
     pub socials: Vec<OrganizationSocialLink>,
     /// Current organization status
@@ -15095,7 +15096,7 @@ pub struct OrganizationKyc {
     /// Whether members must access this organization through its SSO connection.
     pub sso_enforced: bool,
     /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: String,
+    pub default_presentment_currency: SmolStr,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: TaxBehaviorOption,
     /// Organization feature settings
@@ -15109,15 +15110,15 @@ pub struct OrganizationKyc {
     /// Settings related to disputes
     pub dispute_settings: OrganizationDisputeSettings,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<String>,
+    pub embed_hosts: Vec<SmolStr>,
     /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
     pub embed_hosts_enforced: bool,
     /// Two-letter country code (ISO 3166-1 alpha-2).
     pub country: Option<CountryAlpha2>,
     /// ID of the transactions account.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// ID of the payout account.
-    pub payout_account_id: Option<String>,
+    pub payout_account_id: Option<SmolStr>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
     /// Organization compliance details. Only visible to organization members.
@@ -15434,13 +15435,13 @@ impl ToJson for OrganizationKyc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationMember {
     /// The ID of the user.
-    pub user_id: String,
+    pub user_id: SmolStr,
     /// The time the OrganizationMember was created.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// The user's role on the organization.
     pub role: OrganizationRole,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -15522,7 +15523,7 @@ impl ToJson for OrganizationMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationMemberInvite {
     /// Email address of the user to invite
-    pub email: String,
+    pub email: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -15787,13 +15788,13 @@ impl ToJson for OrganizationNotificationSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationOrder {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<SmolStr>,
     /// Always present.
-    pub status: String,
+    pub status: SmolStr,
     /// Always present.
     pub paid: bool,
     /// Total amount in cents, after discount and tax.
@@ -15801,11 +15802,11 @@ pub struct OrganizationOrder {
     /// Refunded amount in cents.
     pub refunded_amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
-    pub billing_reason: String,
+    pub billing_reason: SmolStr,
     /// Always present.
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// Always present.
     pub is_invoice_generated: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -15951,7 +15952,7 @@ impl ToJson for OrganizationOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationOrderInvoice {
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -15998,11 +15999,11 @@ impl ToJson for OrganizationOrderInvoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPaymentMethodCard {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// `"card"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Always present.
     pub default: bool,
     /// Always present.
@@ -16085,9 +16086,9 @@ impl ToJson for OrganizationPaymentMethodCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPaymentMethodCardMetadata {
     /// Always present.
-    pub brand: String,
+    pub brand: SmolStr,
     /// Always present.
-    pub last4: String,
+    pub last4: SmolStr,
     /// Always present.
     pub exp_month: i64,
     /// Always present.
@@ -16165,11 +16166,11 @@ impl ToJson for OrganizationPaymentMethodCardMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPaymentMethodGeneric {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// Always present.
     pub default: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -16319,7 +16320,7 @@ impl ToJson for OrganizationPaymentStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPayoutAccountSet {
     /// ID of the payout account to set on the organization.
-    pub payout_account_id: String,
+    pub payout_account_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -16501,13 +16502,13 @@ impl JsonKey for OrganizationPermission {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPlan {
     /// Polar product ID. Null for the synthesized free plan, which has no underlying Polar product.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub price: Option<OrganizationPlanPrice>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -16517,7 +16518,7 @@ pub struct OrganizationPlan {
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub custom: Option<bool>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub features: Option<Vec<String>>,
+    pub features: Option<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -16714,7 +16715,7 @@ pub struct OrganizationPlanPrice {
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -16853,7 +16854,7 @@ pub struct OrganizationReviewCheck {
     /// Reasons for the current status. Empty when `passed`.
     pub reasons: Option<Vec<OrganizationReviewCheckReason>>,
     /// Optional contextual value associated with the check, e.g. the product URL for the `product_url` check.
-    pub value: Option<String>,
+    pub value: Option<SmolStr>,
     /// Per-component breakdown, populated only for aggregate checks (currently `setup_readiness`). The parent `status` is the source of truth for gating.
     pub sub_checks: Option<Vec<OrganizationReviewSubCheck>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -17378,17 +17379,17 @@ pub struct OrganizationReviewStatus {
     /// AI validation verdict
     pub verdict: Option<OrganizationReviewStatusVerdict>,
     /// Reason for the verdict
-    pub reason: Option<String>,
+    pub reason: Option<SmolStr>,
     /// When appeal was submitted
     pub appeal_submitted_at: Option<OffsetDateTime>,
     /// Reason for the appeal
-    pub appeal_reason: Option<String>,
+    pub appeal_reason: Option<SmolStr>,
     /// Decision on the appeal (approved/rejected)
     pub appeal_decision: Option<AppealDecision>,
     /// When appeal was reviewed
     pub appeal_reviewed_at: Option<OffsetDateTime>,
     /// ID of the human-review support case, if one was opened
-    pub appeal_case_id: Option<String>,
+    pub appeal_case_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17588,7 +17589,7 @@ pub struct OrganizationReviewSubCheck {
     /// Reasons for the sub-check's current status. Empty when `passed`.
     pub reasons: Option<Vec<OrganizationReviewCheckReason>>,
     /// Optional contextual value associated with the sub-check.
-    pub value: Option<String>,
+    pub value: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17906,7 +17907,7 @@ impl ToJson for OrganizationSlugAvailability {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSlugCheck {
     /// The slug to check availability for.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17960,11 +17961,11 @@ pub struct OrganizationSsoConnection {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// ID of the organization the connection belongs to.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Type of the SSO connection.
     ///
     /// JSON: `type`
@@ -18092,11 +18093,11 @@ impl ToJson for OrganizationSsoConnection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSsoConnectionCreate {
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Type of the SSO connection.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Provider-specific configuration of the connection.
     pub configuration: SsoConnectionConfiguration,
     /// Whether the connection can be used to sign in.
@@ -18236,7 +18237,7 @@ impl JsonKey for OrganizationSsoConnectionType {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationSsoConnectionUpdate {
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Provider-specific configuration of the connection.
     pub configuration: Option<SsoConnectionConfiguration>,
     /// Whether the connection can be used to sign in.
@@ -18314,11 +18315,11 @@ impl ToJson for OrganizationSsoConnectionUpdate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationStartupProgramClaimRequest {
     /// `None` when Polar leaves it out or sends `null`.
-    pub success_url: Option<String>,
+    pub success_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_url: Option<String>,
+    pub return_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub embed_origin: Option<String>,
+    pub embed_origin: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -18470,19 +18471,19 @@ impl ToJson for OrganizationStartupProgramClaimResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscription {
     /// Polar subscription ID. Null when the organization has no active subscription and is on the free plan.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Always present.
-    pub status: String,
+    pub status: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// Always present.
     pub plan: OrganizationPlan,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<String>,
+    pub recurring_interval: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -18502,9 +18503,9 @@ pub struct OrganizationSubscription {
     /// `None` when Polar leaves it out or sends `null`.
     pub discount: Option<OrganizationSubscriptionDiscount>,
     /// Polar Startup Program status for this organization. Derived from the organization's Startup Program discount: 'invited' when the discount exists and hasn't been redeemed, 'consumed' once it has. Null when the feature is disabled or the organization hasn't been invited.
-    pub startup_program_status: Option<String>,
+    pub startup_program_status: Option<SmolStr>,
     /// Polar product id of the Scale plan, against which the Startup Program discount applies. Null when the feature is disabled.
-    pub startup_program_scale_product_id: Option<String>,
+    pub startup_program_scale_product_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -18737,15 +18738,15 @@ impl ToJson for OrganizationSubscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscriptionDiscount {
     /// Always present.
-    pub discount_id: String,
+    pub discount_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Discount type: 'percentage' or 'fixed'.
     ///
     /// JSON: `type`
-    pub type_: String,
+    pub type_: SmolStr,
     /// Discount duration: 'once', 'forever', or 'repeating'.
-    pub duration: String,
+    pub duration: SmolStr,
     /// Number of months the discount repeats; only set for 'repeating'.
     pub duration_in_months: Option<i64>,
     /// Percentage in basis points (10000 = 100%); only set for 'percentage'.
@@ -18871,7 +18872,7 @@ impl ToJson for OrganizationSubscriptionDiscount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscriptionPendingChange {
     /// Always present.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Always present.
     pub applies_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -18929,7 +18930,7 @@ impl ToJson for OrganizationSubscriptionPendingChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscriptionUpdate {
     /// Polar product ID to switch the plan to.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -18979,9 +18980,9 @@ impl ToJson for OrganizationSubscriptionUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationUncoveredHost {
     /// The entry that would admit this origin.
-    pub host: String,
+    pub host: SmolStr,
     /// The origin seen embedding the checkout.
-    pub origin: String,
+    pub origin: SmolStr,
     /// Embedded checkouts opened from this origin.
     pub checkouts: i64,
     /// When it last opened one.
@@ -19059,7 +19060,7 @@ impl ToJson for OrganizationUncoveredHost {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationValidateWebsiteRequest {
     /// The URL to validate.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19110,7 +19111,7 @@ pub struct OrganizationValidateWebsiteResponse {
     /// HTTP status code returned by the URL.
     pub status: Option<i64>,
     /// Error message if the URL is not reachable.
-    pub error: Option<String>,
+    pub error: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19183,21 +19184,21 @@ pub struct OrganizationWithRole {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
+    pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
     /// Public support email.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Official website of the organization.
-    pub website: Option<String>,
+    pub website: Option<SmolStr>,
     /// Links to social profiles.
     pub socials: Vec<OrganizationSocialLink>,
     /// Current organization status
@@ -19209,7 +19210,7 @@ pub struct OrganizationWithRole {
     /// Whether members must access this organization through its SSO connection.
     pub sso_enforced: bool,
     /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: String,
+    pub default_presentment_currency: SmolStr,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: TaxBehaviorOption,
     /// Organization feature settings
@@ -19223,15 +19224,15 @@ pub struct OrganizationWithRole {
     /// Settings related to disputes
     pub dispute_settings: OrganizationDisputeSettings,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<String>,
+    pub embed_hosts: Vec<SmolStr>,
     /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
     pub embed_hosts_enforced: bool,
     /// Two-letter country code (ISO 3166-1 alpha-2).
     pub country: Option<CountryAlpha2>,
     /// ID of the transactions account.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// ID of the payout account.
-    pub payout_account_id: Option<String>,
+    pub payout_account_id: Option<SmolStr>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
     /// The user's role on this organization.
@@ -19690,7 +19691,7 @@ impl JsonKey for PanStepKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanStepNotActionable {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19744,7 +19745,7 @@ impl ToJson for PanStepNotActionable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanStepNotFound {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19798,7 +19799,7 @@ impl ToJson for PanStepNotFound {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanStepNotOwned {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19996,7 +19997,7 @@ impl JsonKey for PanStepStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferAlreadyStarted {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20058,9 +20059,9 @@ pub struct PanTransferChecklist {
     /// Whether the card transfer has been started. Steps are empty until it is.
     pub started: bool,
     /// The one step that can be acted on now. Null once every step is done.
-    pub current_step_key: Option<String>,
+    pub current_step_key: Option<SmolStr>,
     /// The Stripe account the cards move into. The merchant needs it to address the copy or import to Polar.
-    pub destination_account_id: Option<String>,
+    pub destination_account_id: Option<SmolStr>,
     /// The ordered checklist. Titles and guidance live in the client, keyed by `key`.
     pub steps: Vec<PanTransferStep>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -20223,7 +20224,7 @@ impl JsonKey for PanTransferMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferNotReady {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20277,7 +20278,7 @@ impl ToJson for PanTransferNotReady {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferNotStarted {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20337,7 +20338,7 @@ impl ToJson for PanTransferNotStarted {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferStep {
     /// Stable identifier. The client keys its copy off it.
-    pub key: String,
+    pub key: SmolStr,
     /// Who moves this step forward.
     pub owner: PanStepOwner,
     /// What the owner does, so the client knows what to render.
@@ -20345,9 +20346,9 @@ pub struct PanTransferStep {
     /// Where the step is. Only one step is actionable at a time.
     pub status: PanStepStatus,
     /// Values collected on this step.
-    pub inputs: BTreeMap<String, String>,
+    pub inputs: BTreeMap<String, SmolStr>,
     /// Free text from Polar Ops, shown to the merchant. How a weeks-long wait on Stripe or the provider gets explained without a support thread.
-    pub note: Option<String>,
+    pub note: Option<SmolStr>,
     /// When Ops expects this step to land.
     pub expected_at: Option<OffsetDateTime>,
     /// When the step became actionable.
@@ -20491,7 +20492,7 @@ impl ToJson for PanTransferStep {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PanTransferStepComplete {
     /// Values the step collects. Which keys it accepts depends on the step; unknown keys are rejected.
-    pub inputs: Option<BTreeMap<String, String>>,
+    pub inputs: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20543,7 +20544,7 @@ impl ToJson for PanTransferStepComplete {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferUnavailable {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20597,7 +20598,7 @@ impl ToJson for PanTransferUnavailable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentIntentFailedError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20655,7 +20656,7 @@ pub struct Payout {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub processor: PayoutAccountType,
     /// Always present.
@@ -20663,7 +20664,7 @@ pub struct Payout {
     /// Always sent; `None` when Polar sends `null`.
     pub paid_at: Option<OffsetDateTime>,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
@@ -20671,17 +20672,17 @@ pub struct Payout {
     /// Always present.
     pub gross_amount: i64,
     /// Always present.
-    pub account_currency: String,
+    pub account_currency: SmolStr,
     /// Always present.
     pub account_amount: i64,
     /// A UUID. Always present.
-    pub account_id: String,
+    pub account_id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<SmolStr>,
     /// Always present.
     pub is_invoice_generated: bool,
     /// A UUID. Always present.
-    pub transaction_id: String,
+    pub transaction_id: SmolStr,
     /// Always present.
     pub fees_transactions: Vec<TransactionEmbedded>,
     /// Always present.
@@ -20893,7 +20894,7 @@ impl ToJson for Payout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccount {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -20903,11 +20904,11 @@ pub struct PayoutAccount {
     /// JSON: `type`
     pub type_: PayoutAccountType,
     /// Always sent; `None` when Polar sends `null`.
-    pub processor_id: Option<String>,
+    pub processor_id: Option<SmolStr>,
     /// Always present.
-    pub country: String,
+    pub country: SmolStr,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub is_payout_ready: bool,
     /// Always present.
@@ -21039,7 +21040,7 @@ impl ToJson for PayoutAccount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountCreate {
     /// Organization ID to create or get account for
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub country: StripeAccountCountry,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -21102,7 +21103,7 @@ impl ToJson for PayoutAccountCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountLink {
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21220,7 +21221,7 @@ impl JsonKey for PayoutAccountStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountStripeAccountDoesNotExist {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21281,7 +21282,7 @@ impl ToJson for PayoutAccountStripeAccountDoesNotExist {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountSyncFailed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21335,7 +21336,7 @@ impl ToJson for PayoutAccountSyncFailed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountSyncUnsupported {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21465,21 +21466,21 @@ pub struct PayoutAttempt {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub payout_id: String,
+    pub payout_id: SmolStr,
     /// Always present.
     pub processor: PayoutAccountType,
     /// Always sent; `None` when Polar sends `null`.
-    pub processor_id: Option<String>,
+    pub processor_id: Option<SmolStr>,
     /// Always present.
     pub status: PayoutAttemptStatus,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub failed_reason: Option<String>,
+    pub failed_reason: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub paid_at: Option<OffsetDateTime>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -21696,7 +21697,7 @@ impl JsonKey for PayoutAttemptStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutCreate {
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21746,9 +21747,9 @@ impl ToJson for PayoutCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutEstimate {
     /// A UUID. Always present.
-    pub account_id: String,
+    pub account_id: SmolStr,
     /// A UUID. Always present.
-    pub payout_account_id: String,
+    pub payout_account_id: SmolStr,
     /// Always present.
     pub gross_amount: i64,
     /// Always present.
@@ -21850,7 +21851,7 @@ impl ToJson for PayoutEstimate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PayoutGenerateInvoice {
     /// `None` when Polar leaves it out or sends `null`.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21907,7 +21908,7 @@ impl ToJson for PayoutGenerateInvoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutInvoice {
     /// Always present.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -22132,13 +22133,13 @@ pub struct PersonalAccessToken {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub scopes: Vec<Scope>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires_at: Option<OffsetDateTime>,
     /// Always present.
-    pub comment: String,
+    pub comment: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub last_used_at: Option<OffsetDateTime>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -22428,7 +22429,7 @@ impl JsonKey for PledgeState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolarAuthError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -22482,7 +22483,7 @@ impl ToJson for PolarAuthError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolarSelfPaymentMethodInUse {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -22698,11 +22699,11 @@ pub struct PrecheckIssue {
     /// Always present.
     pub level: PrecheckIssueLevel,
     /// Always present.
-    pub code: String,
+    pub code: SmolStr,
     /// Always present.
-    pub message: String,
+    pub message: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub source_id: Option<String>,
+    pub source_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23153,13 +23154,13 @@ impl JsonKey for ProductPriceType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropertyGroupStat {
     /// The property value.
-    pub value: String,
+    pub value: SmolStr,
     /// Number of events with this property value.
     pub occurrences: i64,
     /// Number of distinct customers associated with these events.
     pub customers: i64,
     /// Sum of each aggregate field across all matching events.
-    pub totals: Option<BTreeMap<String, String>>,
+    pub totals: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23242,7 +23243,7 @@ pub struct ReviewAppealSupportCaseListItem {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23309,9 +23310,9 @@ impl ToJson for ReviewAppealSupportCaseListItem {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReviewAppealSupportCaseMessageCreate {
     /// 1 to 5000 characters. `None` when Polar leaves it out or sends `null`.
-    pub body: Option<String>,
+    pub body: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub file_ids: Option<Vec<String>>,
+    pub file_ids: Option<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23372,7 +23373,7 @@ impl ToJson for ReviewAppealSupportCaseMessageCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RevokeNotAllowed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23428,13 +23429,13 @@ pub struct SearchResultCustomer {
     /// `"customer"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23508,19 +23509,19 @@ pub struct SearchResultOrder {
     /// `"order"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// Always present.
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23637,13 +23638,13 @@ pub struct SearchResultProduct {
     /// `"product"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23722,21 +23723,21 @@ pub struct SearchResultSubscription {
     /// `"subscription"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<String>,
+    pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<String>,
+    pub customer_email: Option<SmolStr>,
     /// Always present.
-    pub product_name: String,
+    pub product_name: SmolStr,
     /// Always present.
-    pub status: String,
+    pub status: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24072,7 +24073,7 @@ impl From<SearchResultSubscription> for SearchResultsResultsItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionNotFreshError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24130,31 +24131,31 @@ pub struct SlackIntegration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// ID of the Slack integration.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization that owns the Slack integration.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Display name used by the Slack app.
-    pub display_name: String,
+    pub display_name: SmolStr,
     /// Always present.
-    pub slack_app_id: String,
+    pub slack_app_id: SmolStr,
     /// Slack client ID.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Last four characters of the Client ID (display only).
-    pub client_id_last_4: String,
+    pub client_id_last_4: SmolStr,
     /// Last four characters of the client secret (display only).
-    pub client_secret_last_4: String,
+    pub client_secret_last_4: SmolStr,
     /// Last four characters of the signing secret (display only).
-    pub signing_secret_last_4: String,
+    pub signing_secret_last_4: SmolStr,
     /// Slack workspace ID, if installed.
-    pub team_id: Option<String>,
+    pub team_id: Option<SmolStr>,
     /// Slack workspace name, if installed.
-    pub team_name: Option<String>,
+    pub team_name: Option<SmolStr>,
     /// Installed bot user ID, if any.
-    pub bot_user_id: Option<String>,
+    pub bot_user_id: Option<SmolStr>,
     /// Slack user ID that authorized the app, if installed.
-    pub authed_user_id: Option<String>,
+    pub authed_user_id: Option<SmolStr>,
     /// Granted Slack bot scopes, if any.
-    pub scopes: Option<Vec<String>>,
+    pub scopes: Option<Vec<SmolStr>>,
     /// Timestamp when the Slack app was installed.
     pub installed_at: Option<OffsetDateTime>,
     /// Timestamp when the Slack app was revoked or uninstalled.
@@ -24354,13 +24355,13 @@ impl ToJson for SlackIntegration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackIntegrationCredentialsUpdate {
     /// Organization the integration belongs to.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Display name used by the bot user in your Slack workspace. Reflected in the manifest.
-    pub display_name: String,
+    pub display_name: SmolStr,
     /// App ID from your Slack app's Basic Information page.
-    pub slack_app_id: String,
+    pub slack_app_id: SmolStr,
     /// Client ID from your Slack app's Basic Information page.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Client Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
     pub client_secret: Option<Secret>,
     /// Signing Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
@@ -24479,7 +24480,7 @@ impl ToJson for SlackIntegrationCredentialsUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackIntegrationManifest {
     /// YAML manifest to paste into Slack.
-    pub manifest: String,
+    pub manifest: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24529,7 +24530,7 @@ impl ToJson for SlackIntegrationManifest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackIntegrationManifestRequest {
     /// Name shown in your Slack workspace for the app and bot user. Defaults to your organization name; customize before pasting into Slack.
-    pub display_name: String,
+    pub display_name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24629,13 +24630,13 @@ impl ToJson for SlackIntegrationsResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackWorkspaceUser {
     /// Slack user ID (e.g. U01234567).
-    pub id: String,
+    pub id: SmolStr,
     /// Username (handle without @).
-    pub name: String,
+    pub name: SmolStr,
     /// Display name, if set.
-    pub real_name: Option<String>,
+    pub real_name: Option<SmolStr>,
     /// Avatar URL (image_72), if available.
-    pub image_url: Option<String>,
+    pub image_url: Option<SmolStr>,
     /// Whether the user is a workspace admin.
     pub is_admin: Option<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -24780,7 +24781,7 @@ impl ToJson for SlackWorkspaceUsersResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceAccountNotMigratable {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24841,7 +24842,7 @@ impl ToJson for SourceAccountNotMigratable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceKeyModeMismatch {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24895,7 +24896,7 @@ impl ToJson for SourceKeyModeMismatch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceNotConnected {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24949,7 +24950,7 @@ impl ToJson for SourceNotConnected {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceVerificationUnavailable {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -25063,7 +25064,7 @@ impl SsoConnectionConfiguration {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn authorization_parameters(&self) -> Option<&BTreeMap<String, String>> {
+    pub fn authorization_parameters(&self) -> Option<&BTreeMap<String, SmolStr>> {
         match self {
             Self::OidcConfigurationClientSecret(v) => v.authorization_parameters.as_ref(),
             Self::OidcConfigurationPrivateKeyJwt(v) => v.authorization_parameters.as_ref(),
@@ -25177,13 +25178,13 @@ pub struct SsoFactor {
     /// `"sso"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub connection_id: String,
+    pub connection_id: SmolStr,
     /// Always present.
-    pub organization_slug: String,
+    pub organization_slug: SmolStr,
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -26062,7 +26063,7 @@ impl From<SubscriptionChangePreviewSeats> for SubscriptionChangePreview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionChangePreviewProduct {
     /// Preview a change of the subscription to this product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26370,7 +26371,7 @@ impl ToJson for SubscriptionChargePreview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionChargePreviewProration {
     /// Human-readable description of the proration.
-    pub label: String,
+    pub label: SmolStr,
     /// Signed amount in cents: positive to charge, negative to credit.
     pub amount: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26428,15 +26429,15 @@ impl ToJson for SubscriptionChargePreviewProration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUser {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Always present.
-    pub public_name: String,
+    pub public_name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub github_username: Option<String>,
+    pub github_username: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -26538,7 +26539,7 @@ pub struct SupportCase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
@@ -26620,9 +26621,9 @@ pub struct SupportCaseAttachment {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub message_id: Option<String>,
+    pub message_id: Option<SmolStr>,
     /// Always present.
     pub file: SupportCaseAttachmentFile,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26704,9 +26705,9 @@ impl ToJson for SupportCaseAttachment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportCaseAttachmentFile {
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26936,7 +26937,7 @@ pub struct SupportCaseMessage {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
@@ -26944,7 +26945,7 @@ pub struct SupportCaseMessage {
     /// Always present.
     pub author_kind: SupportCaseMessageAuthorKind,
     /// Always sent; `None` when Polar sends `null`.
-    pub body: Option<String>,
+    pub body: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -27153,7 +27154,7 @@ impl SupportCaseMessageCreate {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn file_ids(&self) -> Option<&[String]> {
+    pub fn file_ids(&self) -> Option<&[SmolStr]> {
         match self {
             Self::ReviewAppealSupportCaseMessageCreate(v) => v.file_ids.as_deref(),
             Self::DisputeSupportCaseMessageCreate(v) => v.file_ids.as_deref(),
@@ -27608,21 +27609,21 @@ impl JsonKey for SupportCaseType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxJurisdiction {
     /// Stable identifier for the jurisdiction. For US/Canada it is `{country}-{state}` (e.g. `US-CA`), otherwise the country code (e.g. `GB`).
-    pub id: String,
+    pub id: SmolStr,
     /// ISO 3166-1 alpha-2 country code.
-    pub country: String,
+    pub country: SmolStr,
     /// ISO 3166-2 subdivision code, without the country prefix (e.g. `CA`). Only set for US and Canadian jurisdictions.
-    pub state: Option<String>,
+    pub state: Option<SmolStr>,
     /// Currency of the remitted tax amount.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Net tax remitted by Polar in this jurisdiction, in the currency's minor unit. Refunds and disputes are netted out.
     pub tax_amount: i64,
     /// Number of orders that contributed tax to this jurisdiction.
     pub order_count: i64,
     /// Human-readable country name.
-    pub country_name: String,
+    pub country_name: SmolStr,
     /// Human-readable state/province name. Only set for US and Canadian jurisdictions.
-    pub state_name: Option<String>,
+    pub state_name: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -27827,7 +27828,7 @@ impl JsonKey for TaxJurisdictionSortProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxSummary {
     /// Currency of the remitted tax amount.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Net tax remitted by Polar across all jurisdictions, in the currency's minor unit. Refunds and disputes are netted out.
     pub tax_amount: i64,
     /// Number of orders that contributed tax across all jurisdictions.
@@ -27917,9 +27918,9 @@ pub struct TextBlock {
     /// `"text"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Always present.
-    pub text: String,
+    pub text: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -27980,13 +27981,13 @@ impl ToJson for TextBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopCustomer {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// The number of paid orders in the period.
     pub order_count: i64,
     /// The net revenue from this customer in the period, in cents, with refunded amounts subtracted.
@@ -28094,7 +28095,7 @@ impl ToJson for TopCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TotpEnable {
     /// Always present.
-    pub code: String,
+    pub code: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -28146,13 +28147,13 @@ pub struct TotpEnrollment {
     /// Always present.
     pub secret: Secret,
     /// Always present.
-    pub algorithm: String,
+    pub algorithm: SmolStr,
     /// Always present.
     pub digits: i64,
     /// Always present.
     pub period: i64,
     /// Always present.
-    pub provisioning_uri: String,
+    pub provisioning_uri: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -28302,7 +28303,7 @@ pub struct Transaction {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
@@ -28310,13 +28311,13 @@ pub struct Transaction {
     /// Always sent; `None` when Polar sends `null`.
     pub processor: Option<Processor>,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
     pub tax_amount: i64,
     /// Always present.
-    pub account_currency: String,
+    pub account_currency: SmolStr,
     /// Always present.
     pub account_amount: i64,
     /// Always sent; `None` when Polar sends `null`.
@@ -28324,21 +28325,21 @@ pub struct Transaction {
     /// Always sent; `None` when Polar sends `null`.
     pub presentment_tax_amount: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
-    pub presentment_currency: Option<String>,
+    pub presentment_currency: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub exchange_rate: Option<f64>,
     /// Always sent; `None` when Polar sends `null`.
     pub platform_fee_type: Option<PlatformFeeType>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub pledge_id: Option<String>,
+    pub pledge_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub issue_reward_id: Option<String>,
+    pub issue_reward_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub payout_transaction_id: Option<String>,
+    pub payout_transaction_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub incurred_by_transaction_id: Option<String>,
+    pub incurred_by_transaction_id: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub pledge: Option<TransactionPledge>,
     /// Always sent; `None` when Polar sends `null`.
@@ -28656,7 +28657,7 @@ pub struct TransactionEmbedded {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     ///
     /// JSON: `type`
@@ -28664,13 +28665,13 @@ pub struct TransactionEmbedded {
     /// Always sent; `None` when Polar sends `null`.
     pub processor: Option<Processor>,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
     pub tax_amount: i64,
     /// Always present.
-    pub account_currency: String,
+    pub account_currency: SmolStr,
     /// Always present.
     pub account_amount: i64,
     /// Always sent; `None` when Polar sends `null`.
@@ -28678,21 +28679,21 @@ pub struct TransactionEmbedded {
     /// Always sent; `None` when Polar sends `null`.
     pub presentment_tax_amount: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
-    pub presentment_currency: Option<String>,
+    pub presentment_currency: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub exchange_rate: Option<f64>,
     /// Always sent; `None` when Polar sends `null`.
     pub platform_fee_type: Option<PlatformFeeType>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub pledge_id: Option<String>,
+    pub pledge_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub issue_reward_id: Option<String>,
+    pub issue_reward_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub payout_transaction_id: Option<String>,
+    pub payout_transaction_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub incurred_by_transaction_id: Option<String>,
+    pub incurred_by_transaction_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -28924,9 +28925,9 @@ pub struct TransactionIssueReward {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub issue_reference: String,
+    pub issue_reference: SmolStr,
     /// Always present.
     pub share_thousands: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -29028,11 +29029,11 @@ pub struct TransactionOrder {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub product: Option<TransactionProduct>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29132,13 +29133,13 @@ pub struct TransactionOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29246,11 +29247,11 @@ pub struct TransactionPledge {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub state: PledgeState,
     /// Always present.
-    pub issue_reference: String,
+    pub issue_reference: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29350,13 +29351,13 @@ pub struct TransactionProduct {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub recurring_interval: Option<RecurringInterval>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub organization_id: Option<String>,
+    pub organization_id: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub organization: Option<TransactionOrganization>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -29630,11 +29631,11 @@ impl JsonKey for TransactionType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransactionsBalance {
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub account_currency: String,
+    pub account_currency: SmolStr,
     /// Always present.
     pub account_amount: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -29711,11 +29712,11 @@ impl ToJson for TransactionsBalance {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransactionsHeldBalance {
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub account_currency: String,
+    pub account_currency: SmolStr,
     /// Always present.
     pub account_amount: i64,
     /// When the next chunk of the held balance becomes available for payout.
@@ -29930,7 +29931,7 @@ impl ToJson for TransactionsSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnsupportedMigrationSource {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29991,7 +29992,7 @@ impl ToJson for UnsupportedMigrationSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriptionPlanNotAllowed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30052,7 +30053,7 @@ impl ToJson for UpdateSubscriptionPlanNotAllowed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriptionSeatsNotAllowed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30257,7 +30258,7 @@ impl ToJson for UserDeletionResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserIdentityVerification {
     /// Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -30429,13 +30430,13 @@ pub struct UserRead {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// An email address. Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub accepted_terms_of_service: bool,
     /// Always present.
@@ -30445,11 +30446,11 @@ pub struct UserRead {
     /// Always present.
     pub identity_verification_status: IdentityVerificationStatus,
     /// Always sent; `None` when Polar sends `null`.
-    pub first_name: Option<String>,
+    pub first_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub last_name: Option<String>,
+    pub last_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub country: Option<String>,
+    pub country: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub date_of_birth: Option<Date>,
     /// Always present.
@@ -30461,7 +30462,7 @@ pub struct UserRead {
     /// Whether the current session is restricted to a specific organization. Such sessions cannot access other organizations or create new ones. Populated by `GET /v1/users/me`.
     pub organization_scoped: Option<bool>,
     /// Always sent; `None` when Polar sends `null`.
-    pub email_hash: Option<String>,
+    pub email_hash: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30741,9 +30742,9 @@ impl ToJson for UserScopes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserUpdate {
     /// `None` when Polar leaves it out or sends `null`.
-    pub first_name: Option<String>,
+    pub first_name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub last_name: Option<String>,
+    pub last_name: Option<SmolStr>,
     /// CountryAlpha2Input
     pub country: Option<CountryAlpha2Input>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -30854,21 +30855,21 @@ impl ToJson for UserUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarianceEvent {
     /// The root event ID.
-    pub event_id: String,
+    pub event_id: SmolStr,
     /// The event name.
-    pub name: String,
+    pub name: SmolStr,
     /// Polar customer ID.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// Timestamp of the root event.
     pub timestamp: OffsetDateTime,
     /// Aggregate totals for this trace.
-    pub values: Option<BTreeMap<String, String>>,
+    pub values: Option<BTreeMap<String, SmolStr>>,
     /// Average per-trace value for this event name.
-    pub averages: Option<BTreeMap<String, String>>,
+    pub averages: Option<BTreeMap<String, SmolStr>>,
     /// p99 per-trace value for this event name.
-    pub p99: Option<BTreeMap<String, String>>,
+    pub p99: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30994,11 +30995,11 @@ pub struct ViewCostsAction {
     /// `"view_costs"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Button label.
-    pub label: String,
+    pub label: SmolStr,
     /// Root event id of the single largest outlier trace, deep-linked to its span. Null routes to the costs overview instead.
-    pub event_id: Option<String>,
+    pub event_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -31068,11 +31069,11 @@ pub struct ViewMetricAction {
     /// `"view_metric"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<String>,
+    pub type_: Option<SmolStr>,
     /// Button label.
-    pub label: String,
+    pub label: SmolStr,
     /// Slug of the metric this insight is about (e.g. `monthly_recurring_revenue`). The client owns the routing and resolves it to the matching analytics page.
-    pub metric: String,
+    pub metric: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -31209,17 +31210,17 @@ impl JsonKey for Visibility {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Wallet {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the customer that owns the wallet.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The current balance of the wallet, in cents.
     pub balance: i64,
     /// The currency of the wallet.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -31396,7 +31397,7 @@ pub struct WalletTopUpCreate {
     /// The amount to top-up the wallet by, in cents.
     pub amount: i64,
     /// The currency. Currently, only `usd` is supported. It should match the wallet's currency.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

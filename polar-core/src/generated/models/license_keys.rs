@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,11 +30,11 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyActivate {
     /// Required.
-    pub key: String,
+    pub key: SmolStr,
     /// A UUID. Required.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Required.
-    pub label: String,
+    pub label: SmolStr,
     /// Key-value object allowing you to set conditions that must match when validating the license key.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -73,14 +74,14 @@ impl LicenseKeyActivate {
         &["key", "organization_id", "label", "conditions", "meta"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        key: impl Into<String>,
-        organization_id: impl Into<String>,
-        label: impl Into<String>,
+        key: impl AsRef<str>,
+        organization_id: impl AsRef<str>,
+        label: impl AsRef<str>,
     ) -> Self {
         Self {
-            key: key.into(),
-            organization_id: organization_id.into(),
-            label: label.into(),
+            key: SmolStr::new(key),
+            organization_id: SmolStr::new(organization_id),
+            label: SmolStr::new(label),
             conditions: None,
             meta: None,
             extra: Map::new(),
@@ -163,11 +164,11 @@ impl ToJson for LicenseKeyActivate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyActivationBase {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub license_key_id: String,
+    pub license_key_id: SmolStr,
     /// Always present.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub meta: BTreeMap<String, MetadataValue>,
     /// Always present.
@@ -277,11 +278,11 @@ impl ToJson for LicenseKeyActivationBase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyActivationRead {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub license_key_id: String,
+    pub license_key_id: SmolStr,
     /// Always present.
-    pub label: String,
+    pub label: SmolStr,
     /// Always present.
     pub meta: BTreeMap<String, MetadataValue>,
     /// Always present.
@@ -401,7 +402,7 @@ impl ToJson for LicenseKeyActivationRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyCustomer {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -409,9 +410,9 @@ pub struct LicenseKeyCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -419,25 +420,25 @@ pub struct LicenseKeyCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -644,11 +645,11 @@ impl ToJson for LicenseKeyCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyDeactivate {
     /// Required.
-    pub key: String,
+    pub key: SmolStr,
     /// A UUID. Required.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// A UUID. Required.
-    pub activation_id: String,
+    pub activation_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -659,14 +660,14 @@ impl LicenseKeyDeactivate {
     pub const FIELDS: &'static [&'static str] = &["key", "organization_id", "activation_id"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        key: impl Into<String>,
-        organization_id: impl Into<String>,
-        activation_id: impl Into<String>,
+        key: impl AsRef<str>,
+        organization_id: impl AsRef<str>,
+        activation_id: impl AsRef<str>,
     ) -> Self {
         Self {
-            key: key.into(),
-            organization_id: organization_id.into(),
-            activation_id: activation_id.into(),
+            key: SmolStr::new(key),
+            organization_id: SmolStr::new(organization_id),
+            activation_id: SmolStr::new(activation_id),
             extra: Map::new(),
         }
     }
@@ -726,23 +727,23 @@ impl ToJson for LicenseKeyDeactivate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyRead {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub customer: LicenseKeyCustomer,
     /// The benefit ID.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// Always present.
-    pub key: String,
+    pub key: SmolStr,
     /// Always present.
-    pub display_key: String,
+    pub display_key: SmolStr,
     /// Always present.
     pub status: LicenseKeyStatus,
     /// Always sent; `None` when Polar sends `null`.
@@ -1112,15 +1113,15 @@ impl ToJson for LicenseKeyUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyValidate {
     /// Required.
-    pub key: String,
+    pub key: SmolStr,
     /// A UUID. Required.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub activation_id: Patch<String>,
+    pub activation_id: Patch<SmolStr>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub benefit_id: Patch<String>,
+    pub benefit_id: Patch<SmolStr>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub customer_id: Patch<String>,
+    pub customer_id: Patch<SmolStr>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub increment_usage: Patch<i64>,
     /// Key-value object allowing you to set conditions that must match when validating the license key.
@@ -1156,10 +1157,10 @@ impl LicenseKeyValidate {
         "conditions",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(key: impl Into<String>, organization_id: impl Into<String>) -> Self {
+    pub fn new(key: impl AsRef<str>, organization_id: impl AsRef<str>) -> Self {
         Self {
-            key: key.into(),
-            organization_id: organization_id.into(),
+            key: SmolStr::new(key),
+            organization_id: SmolStr::new(organization_id),
             activation_id: Patch::Absent,
             benefit_id: Patch::Absent,
             customer_id: Patch::Absent,
@@ -1253,23 +1254,23 @@ impl ToJson for LicenseKeyValidate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyWithActivations {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub customer: LicenseKeyCustomer,
     /// The benefit ID.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// Always present.
-    pub key: String,
+    pub key: SmolStr,
     /// Always present.
-    pub display_key: String,
+    pub display_key: SmolStr,
     /// Always present.
     pub status: LicenseKeyStatus,
     /// Always sent; `None` when Polar sends `null`.

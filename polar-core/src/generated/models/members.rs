@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -89,19 +90,19 @@ impl ToJson for ListResourceMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     /// The ID of the member.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the customer this member belongs to.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The email address of the member.
-    pub email: String,
+    pub email: SmolStr,
     /// The name of the member.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The role of the member within the customer.
     pub role: MemberRole,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

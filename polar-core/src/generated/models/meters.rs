@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -217,7 +218,7 @@ impl JsonKey for AggregationFunction {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountAggregation {
     /// `"count"` when present.
-    pub func: Option<String>,
+    pub func: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -347,7 +348,7 @@ impl ToJson for Filter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterClause {
     /// Required.
-    pub property: String,
+    pub property: SmolStr,
     /// Required.
     pub operator: FilterOperator,
     /// At most 1000 characters, from -2147483648.0 to 2147483647.0. Required.
@@ -362,12 +363,12 @@ impl FilterClause {
     pub const FIELDS: &'static [&'static str] = &["property", "operator", "value"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        property: impl Into<String>,
+        property: impl AsRef<str>,
         operator: FilterOperator,
         value: StringOrIntegerOrBoolean,
     ) -> Self {
         Self {
-            property: property.into(),
+            property: SmolStr::new(property),
             operator,
             value,
             extra: Map::new(),
@@ -726,13 +727,13 @@ pub struct Meter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: String,
+    pub name: SmolStr,
     /// The unit of the meter.
     pub unit: MeterUnit,
     /// The label for the custom unit.
-    pub custom_label: Option<String>,
+    pub custom_label: Option<SmolStr>,
     /// The multiplier to convert from base unit to display scale.
     pub custom_multiplier: Option<i64>,
     /// The filter to apply on events that'll be used to calculate the meter.
@@ -740,7 +741,7 @@ pub struct Meter {
     /// The aggregation to apply on the filtered events to calculate the meter.
     pub aggregation: Aggregation,
     /// The ID of the organization owning the meter.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Whether the meter is archived and the time it was archived.
     pub archived_at: Option<OffsetDateTime>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -920,11 +921,11 @@ pub struct MeterCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: String,
+    pub name: SmolStr,
     /// The unit of the meter.
     pub unit: Option<MeterUnit>,
     /// The label for the custom unit, e.g. 'request'. Required when unit is 'custom'.
-    pub custom_label: Patch<String>,
+    pub custom_label: Patch<SmolStr>,
     /// The multiplier to convert from the base unit to display scale, e.g. 1000 to display per 1000 units. Defaults to 1 when not provided.
     pub custom_multiplier: Patch<i64>,
     /// The filter to apply on events that'll be used to calculate the meter.
@@ -932,7 +933,7 @@ pub struct MeterCreate {
     /// The aggregation to apply on the filtered events to calculate the meter.
     pub aggregation: Aggregation,
     /// The ID of the organization owning the meter. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -955,10 +956,10 @@ impl MeterCreate {
         "organization_id",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, filter: Filter, aggregation: Aggregation) -> Self {
+    pub fn new(name: impl AsRef<str>, filter: Filter, aggregation: Aggregation) -> Self {
         Self {
             metadata: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             unit: None,
             custom_label: Patch::Absent,
             custom_multiplier: Patch::Absent,
@@ -1320,11 +1321,11 @@ pub struct MeterUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The unit of the meter.
     pub unit: Patch<MeterUnit>,
     /// The label for the custom unit. Required when unit is 'custom'.
-    pub custom_label: Patch<String>,
+    pub custom_label: Patch<SmolStr>,
     /// The multiplier to convert from base unit to display scale. Required when unit is 'custom'.
     pub custom_multiplier: Patch<i64>,
     /// The filter to apply on events that'll be used to calculate the meter.
@@ -1452,7 +1453,7 @@ pub struct PropertyAggregation {
     /// Required.
     pub func: PropertyAggregationFunc,
     /// Required.
-    pub property: String,
+    pub property: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1462,10 +1463,10 @@ impl PropertyAggregation {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["func", "property"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(func: PropertyAggregationFunc, property: impl Into<String>) -> Self {
+    pub fn new(func: PropertyAggregationFunc, property: impl AsRef<str>) -> Self {
         Self {
             func,
-            property: property.into(),
+            property: SmolStr::new(property),
             extra: Map::new(),
         }
     }
@@ -1587,9 +1588,9 @@ impl JsonKey for PropertyAggregationFunc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UniqueAggregation {
     /// `"unique"` when present.
-    pub func: Option<String>,
+    pub func: Option<SmolStr>,
     /// Required.
-    pub property: String,
+    pub property: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1603,10 +1604,10 @@ impl UniqueAggregation {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["func", "property"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(property: impl Into<String>) -> Self {
+    pub fn new(property: impl AsRef<str>) -> Self {
         Self {
             func: None,
-            property: property.into(),
+            property: SmolStr::new(property),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,9 +30,9 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
     /// Unique identifier for the metric.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Human-readable name for the metric.
-    pub display_name: String,
+    pub display_name: SmolStr,
     /// Type of the metric, useful to know the unit or format of the value.
     ///
     /// JSON: `type`
@@ -99,11 +100,11 @@ impl ToJson for Metric {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricDashboardCreate {
     /// Display name for the dashboard.
-    pub name: String,
+    pub name: SmolStr,
     /// List of metric slugs to display in this dashboard.
-    pub metrics: Option<Vec<String>>,
+    pub metrics: Option<Vec<SmolStr>>,
     /// The ID of the organization owning this dashboard. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -117,9 +118,9 @@ impl MetricDashboardCreate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["name", "metrics", "organization_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl AsRef<str>) -> Self {
         Self {
-            name: name.into(),
+            name: SmolStr::new(name),
             metrics: None,
             organization_id: Patch::Absent,
             extra: Map::new(),
@@ -185,13 +186,13 @@ pub struct MetricDashboardSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Display name for the dashboard.
-    pub name: String,
+    pub name: SmolStr,
     /// List of metric slugs displayed in this dashboard.
-    pub metrics: Vec<String>,
+    pub metrics: Vec<SmolStr>,
     /// The ID of the organization owning this dashboard.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -295,9 +296,9 @@ impl ToJson for MetricDashboardSchema {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricDashboardUpdate {
     /// Display name for the dashboard.
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// List of metric slugs to display in this dashboard.
-    pub metrics: Patch<Vec<String>>,
+    pub metrics: Patch<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,13 +30,13 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationCodeTokenRequest {
     /// Required.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Required.
     pub client_secret: Secret,
     /// Required.
-    pub code: String,
+    pub code: SmolStr,
     /// A URL, 1 to 2083 characters. Required.
-    pub redirect_uri: String,
+    pub redirect_uri: SmolStr,
     /// The PKCE code verifier (RFC 7636), when the authorization request sent a code challenge.
     pub code_verifier: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -61,16 +62,16 @@ impl AuthorizationCodeTokenRequest {
     ///
     /// `grant_type` is always sent as `"authorization_code"`.
     pub fn new(
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         client_secret: impl Into<Secret>,
-        code: impl Into<String>,
-        redirect_uri: impl Into<String>,
+        code: impl AsRef<str>,
+        redirect_uri: impl AsRef<str>,
     ) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
             client_secret: client_secret.into(),
-            code: code.into(),
-            redirect_uri: redirect_uri.into(),
+            code: SmolStr::new(code),
+            redirect_uri: SmolStr::new(redirect_uri),
             code_verifier: None,
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -155,11 +156,11 @@ impl ToJson for AuthorizationCodeTokenRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeOrganization {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -232,7 +233,7 @@ pub struct AuthorizeResponseOrganization {
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub requires_single_organization: Option<bool>,
     /// Polar's default is `{"benefits:read":"Read benefits","benefits:write":"Create or modify benefits","checkout_links:read":"Read checkout links","checkout_links:write":"Create or modify checkout links","checkouts:read":"Read checkout sessions","checkouts:write":"Create or modify checkout sessions","custom_fields:read":"Read custom fields","custom_fields:write":"Create or modify custom fields","customer_meters:read":"Read customer meters","customer_portal:read":"Read your orders, subscriptions and benefits","customer_portal:write":"Create or modify your orders, subscriptions and benefits","customer_seats:read":"Read customer seats","customer_seats:write":"Create or modify customer seats","customer_sessions:write":"Create or modify customer sessions","customers:read":"Read customers","customers:write":"Create or modify customers","discounts:read":"Read discounts","discounts:write":"Create or modify discounts","disputes:read":"Read disputes","disputes:write":"Create or modify disputes","email":"Read your email address","events:read":"Read events","events:write":"Create events","files:read":"Read file uploads","files:write":"Create or modify file uploads","license_keys:read":"Read license keys","license_keys:write":"Modify license keys","member_sessions:write":"Create or modify member sessions","members:read":"Read members","members:write":"Create or modify members","meters:read":"Read meters","meters:write":"Create or modify meters","metrics:read":"Read metrics","metrics:write":"Create or modify metric definitions","notification_recipients:read":"Read notification recipients","notification_recipients:write":"Create or modify notification recipients","notifications:read":"Read notifications","notifications:write":"Mark notifications as read","openid":"OpenID","orders:read":"Read orders made on your organizations","orders:write":"Modify orders made on your organizations","organization_access_tokens:read":"Read organization access tokens","organization_access_tokens:write":"Create or modify organization access tokens","organizations:read":"Read your organizations","organizations:write":"Create or modify organizations","payments:read":"Read payments made on your organizations","payouts:read":"Read payouts","payouts:write":"Create or modify payouts","products:read":"Read products","products:write":"Create or modify products","profile":"Read your profile","refunds:read":"Read refunds made on your organizations","refunds:write":"Create or modify refunds","subscriptions:read":"Read subscriptions made on your organizations","subscriptions:write":"Create or modify subscriptions made on your organizations","transactions:read":"Read transactions","transactions:write":"Create or modify transactions","user:read":"Read your user account","user:write":"Manage your user account","wallets:read":"Read wallets","wallets:write":"Create or modify wallets","webhooks:read":"Read webhooks","webhooks:write":"Create or modify webhooks"}`. `None` when Polar leaves it out or sends `null`.
-    pub scope_display_names: Option<BTreeMap<String, String>>,
+    pub scope_display_names: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -352,7 +353,7 @@ pub struct AuthorizeResponseUser {
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub requires_single_organization: Option<bool>,
     /// Polar's default is `{"benefits:read":"Read benefits","benefits:write":"Create or modify benefits","checkout_links:read":"Read checkout links","checkout_links:write":"Create or modify checkout links","checkouts:read":"Read checkout sessions","checkouts:write":"Create or modify checkout sessions","custom_fields:read":"Read custom fields","custom_fields:write":"Create or modify custom fields","customer_meters:read":"Read customer meters","customer_portal:read":"Read your orders, subscriptions and benefits","customer_portal:write":"Create or modify your orders, subscriptions and benefits","customer_seats:read":"Read customer seats","customer_seats:write":"Create or modify customer seats","customer_sessions:write":"Create or modify customer sessions","customers:read":"Read customers","customers:write":"Create or modify customers","discounts:read":"Read discounts","discounts:write":"Create or modify discounts","disputes:read":"Read disputes","disputes:write":"Create or modify disputes","email":"Read your email address","events:read":"Read events","events:write":"Create events","files:read":"Read file uploads","files:write":"Create or modify file uploads","license_keys:read":"Read license keys","license_keys:write":"Modify license keys","member_sessions:write":"Create or modify member sessions","members:read":"Read members","members:write":"Create or modify members","meters:read":"Read meters","meters:write":"Create or modify meters","metrics:read":"Read metrics","metrics:write":"Create or modify metric definitions","notification_recipients:read":"Read notification recipients","notification_recipients:write":"Create or modify notification recipients","notifications:read":"Read notifications","notifications:write":"Mark notifications as read","openid":"OpenID","orders:read":"Read orders made on your organizations","orders:write":"Modify orders made on your organizations","organization_access_tokens:read":"Read organization access tokens","organization_access_tokens:write":"Create or modify organization access tokens","organizations:read":"Read your organizations","organizations:write":"Create or modify organizations","payments:read":"Read payments made on your organizations","payouts:read":"Read payouts","payouts:write":"Create or modify payouts","products:read":"Read products","products:write":"Create or modify products","profile":"Read your profile","refunds:read":"Read refunds made on your organizations","refunds:write":"Create or modify refunds","subscriptions:read":"Read subscriptions made on your organizations","subscriptions:write":"Create or modify subscriptions made on your organizations","transactions:read":"Read transactions","transactions:write":"Create or modify transactions","user:read":"Read your user account","user:write":"Manage your user account","wallets:read":"Read wallets","wallets:write":"Create or modify wallets","webhooks:read":"Read webhooks","webhooks:write":"Create or modify webhooks"}`. `None` when Polar leaves it out or sends `null`.
-    pub scope_display_names: Option<BTreeMap<String, String>>,
+    pub scope_display_names: Option<BTreeMap<String, SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -462,11 +463,11 @@ impl ToJson for AuthorizeResponseUser {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeUser {
     /// A UUID. Always present.
-    pub id: String,
+    pub id: SmolStr,
     /// An email address. Always present.
-    pub email: String,
+    pub email: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -533,7 +534,7 @@ pub struct IntrospectTokenRequest {
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub token_type_hint: Patch<OAuth2TokenType>,
     /// Required.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Required.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -548,13 +549,13 @@ impl IntrospectTokenRequest {
     /// A value with the required properties set and every optional one left out.
     pub fn new(
         token: impl Into<Secret>,
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         client_secret: impl Into<Secret>,
     ) -> Self {
         Self {
             token: token.into(),
             token_type_hint: Patch::Absent,
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
             client_secret: client_secret.into(),
             extra: Map::new(),
         }
@@ -626,21 +627,21 @@ pub struct IntrospectTokenResponse {
     /// Always present.
     pub active: bool,
     /// Always present.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Always present.
     pub token_type: OAuth2TokenType,
     /// Always present.
-    pub scope: String,
+    pub scope: SmolStr,
     /// Always present.
     pub sub_type: SubType,
     /// Always present.
-    pub sub: String,
+    pub sub: SmolStr,
     /// Always present.
-    pub organizations: Vec<String>,
+    pub organizations: Vec<SmolStr>,
     /// Always present.
-    pub aud: String,
+    pub aud: SmolStr,
     /// Always present.
-    pub iss: String,
+    pub iss: SmolStr,
     /// Always present.
     pub exp: i64,
     /// Always present.
@@ -792,17 +793,17 @@ pub struct OAuth2ClientPublic {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// Always present.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
-    pub client_name: Option<String>,
+    pub client_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub client_uri: Option<String>,
+    pub client_uri: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub logo_uri: Option<String>,
+    pub logo_uri: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub tos_uri: Option<String>,
+    pub tos_uri: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub policy_uri: Option<String>,
+    pub policy_uri: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1074,7 +1075,7 @@ impl Oauth2AuthorizeResponse200 {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn scope_display_names(&self) -> Option<&BTreeMap<String, String>> {
+    pub fn scope_display_names(&self) -> Option<&BTreeMap<String, SmolStr>> {
         match self {
             Self::AuthorizeResponseUser(v) => v.scope_display_names.as_ref(),
             Self::AuthorizeResponseOrganization(v) => v.scope_display_names.as_ref(),
@@ -1429,7 +1430,7 @@ impl From<UserInfoOrganization> for Oauth2UserinfoResponse200 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshTokenRequest {
     /// Required.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Required.
     pub client_secret: Secret,
     /// Required.
@@ -1447,12 +1448,12 @@ impl RefreshTokenRequest {
     ///
     /// `grant_type` is always sent as `"refresh_token"`.
     pub fn new(
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         client_secret: impl Into<Secret>,
         refresh_token: impl Into<Secret>,
     ) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
             extra: Map::new(),
@@ -1525,7 +1526,7 @@ pub struct RevokeTokenRequest {
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub token_type_hint: Patch<OAuth2TokenType>,
     /// Required.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Required.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1540,13 +1541,13 @@ impl RevokeTokenRequest {
     /// A value with the required properties set and every optional one left out.
     pub fn new(
         token: impl Into<Secret>,
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         client_secret: impl Into<Secret>,
     ) -> Self {
         Self {
             token: token.into(),
             token_type_hint: Patch::Absent,
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
             client_secret: client_secret.into(),
             extra: Map::new(),
         }
@@ -1987,7 +1988,7 @@ pub struct TokenResponse {
     /// `None` when Polar leaves it out or sends `null`.
     pub refresh_token: Option<Secret>,
     /// Always present.
-    pub scope: String,
+    pub scope: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
     pub id_token: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2088,9 +2089,9 @@ impl ToJson for TokenResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserInfoOrganization {
     /// Always present.
-    pub sub: String,
+    pub sub: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2149,11 +2150,11 @@ impl ToJson for UserInfoOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserInfoUser {
     /// Always present.
-    pub sub: String,
+    pub sub: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
     pub email_verified: Option<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2232,7 +2233,7 @@ impl ToJson for UserInfoUser {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebTokenRequest {
     /// Required.
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// Required.
     pub client_secret: Secret,
     /// Required.
@@ -2240,9 +2241,9 @@ pub struct WebTokenRequest {
     /// Optional; `None` leaves it out.
     pub sub_type: Option<SubType>,
     /// A UUID, Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
-    pub sub: Patch<String>,
+    pub sub: Patch<SmolStr>,
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
-    pub scope: Patch<String>,
+    pub scope: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2267,12 +2268,12 @@ impl WebTokenRequest {
     ///
     /// `grant_type` is always sent as `"web"`.
     pub fn new(
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         client_secret: impl Into<Secret>,
         session_token: impl Into<Secret>,
     ) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
             client_secret: client_secret.into(),
             session_token: session_token.into(),
             sub_type: None,

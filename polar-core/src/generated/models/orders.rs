@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -89,7 +90,7 @@ impl ToJson for ListResourceOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OffSessionChargesNotEnabled {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -150,7 +151,7 @@ impl ToJson for OffSessionChargesNotEnabled {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -178,31 +179,31 @@ pub struct Order {
     /// Sales tax refunded in cents.
     pub refunded_tax_amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Always present.
     pub billing_reason: OrderBillingReason,
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// The invoice number associated with this order. `null` while the order is in `draft` status; assigned at finalize.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<SmolStr>,
     /// Whether an invoice has been generated for this order.
     pub is_invoice_generated: bool,
     /// The receipt number for this order. Set once the order is paid for organizations with receipts enabled. When set, a downloadable receipt PDF can be obtained via the receipt endpoint.
-    pub receipt_number: Option<String>,
+    pub receipt_number: Option<SmolStr>,
     /// Number of seats purchased (for seat-based one-time orders).
     pub seats: Option<i64>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub product_id: Option<String>,
+    pub product_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// When the next automatic payment retry is scheduled. `null` if the order is not in dunning or all retries have been exhausted.
     pub next_payment_attempt_at: Option<OffsetDateTime>,
     /// Always present.
@@ -212,7 +213,7 @@ pub struct Order {
     /// Platform fee amount in cents.
     pub platform_fee_amount: i64,
     /// Currency of the platform fee.
-    pub platform_fee_currency: Option<String>,
+    pub platform_fee_currency: Option<SmolStr>,
     /// Always present.
     pub customer: OrderCustomer,
     /// Always sent; `None` when Polar sends `null`.
@@ -224,7 +225,7 @@ pub struct Order {
     /// Line items composing the order.
     pub items: Vec<OrderItemSchema>,
     /// A summary description of the order.
-    pub description: String,
+    pub description: SmolStr,
     /// Amount in cents that can still be refunded (net, before taxes). Accounts for any applied customer balance and previous refunds.
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
@@ -714,17 +715,17 @@ pub struct OrderCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the organization the order belongs to. **Required unless you use an organization token.** The customer and product must belong to this organization.
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The ID of the customer the order is for. Must belong to the order's organization.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the one-time product to charge for. Must belong to the order's organization. Only fixed-price and free products are supported.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The currency to charge in (ISO 4217, lowercase, e.g. `usd`). Defaults to the organization's default currency; specify it to force a different one, or when the product isn't priced in the organization's default currency.
-    pub currency: Patch<String>,
+    pub currency: Patch<SmolStr>,
     /// A custom amount to charge, in the smallest currency unit. Overrides the product's price; defaults to the product's configured price (0 for free products). A positive amount must be at least the currency's minimum.
     pub amount: Patch<i64>,
     /// A custom description for the order's line item, shown on the invoice and receipt (e.g. `5,000 tokens`). Defaults to the product name.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -747,13 +748,13 @@ impl OrderCreate {
         "description",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(customer_id: impl Into<String>, product_id: impl Into<String>) -> Self {
+    pub fn new(customer_id: impl AsRef<str>, product_id: impl AsRef<str>) -> Self {
         Self {
             custom_field_data: None,
             metadata: None,
             organization_id: Patch::Absent,
-            customer_id: customer_id.into(),
-            product_id: product_id.into(),
+            customer_id: SmolStr::new(customer_id),
+            product_id: SmolStr::new(product_id),
             currency: Patch::Absent,
             amount: Patch::Absent,
             description: Patch::Absent,
@@ -850,7 +851,7 @@ impl ToJson for OrderCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderCustomer {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -858,9 +859,9 @@ pub struct OrderCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -868,25 +869,25 @@ pub struct OrderCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1223,7 +1224,7 @@ impl JsonKey for OrderExportColumn {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrderFinalize {
     /// ID of the payment method to charge. Must belong to the order's customer. Falls back to the customer's default payment method when unset.
-    pub payment_method_id: Patch<String>,
+    pub payment_method_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1277,7 +1278,7 @@ impl ToJson for OrderFinalize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderInvoice {
     /// The URL to the invoice.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1328,9 +1329,9 @@ pub struct OrderItemSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Description of the line item charge.
-    pub label: String,
+    pub label: SmolStr,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Sales tax amount in cents.
@@ -1338,7 +1339,7 @@ pub struct OrderItemSchema {
     /// Whether this charge is due to a proration.
     pub proration: bool,
     /// Associated price ID, if any.
-    pub product_price_id: Option<String>,
+    pub product_price_id: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1458,7 +1459,7 @@ impl ToJson for OrderItemSchema {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderNotDraft {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1512,7 +1513,7 @@ impl ToJson for OrderNotDraft {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderNotEligibleForInvoice {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1575,7 +1576,7 @@ pub struct OrderProduct {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1585,9 +1586,9 @@ pub struct OrderProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -1603,7 +1604,7 @@ pub struct OrderProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1791,7 +1792,7 @@ impl ToJson for OrderProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderReceipt {
     /// The URL to the receipt PDF.
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2062,11 +2063,11 @@ pub struct OrderSubscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -2104,19 +2105,19 @@ pub struct OrderSubscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the subscribed product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<String>,
+    pub customer_cancellation_comment: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2446,7 +2447,7 @@ impl ToJson for OrderSubscription {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrderUpdate {
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Patch<String>,
+    pub billing_name: Patch<SmolStr>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2727,7 +2728,7 @@ impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponse403 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationNotReadyForPayments {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2788,7 +2789,7 @@ impl ToJson for OrganizationNotReadyForPayments {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentActionRequired {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

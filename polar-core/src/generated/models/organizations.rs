@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CannotCreateOrganizationError {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2417,7 +2418,7 @@ impl ToJson for CustomerPortalUsageSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisputeAutoAcceptNotEnabled {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2542,21 +2543,21 @@ pub struct Organization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
+    pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
+    pub slug: SmolStr,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
     /// Public support email.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Official website of the organization.
-    pub website: Option<String>,
+    pub website: Option<SmolStr>,
     /// Links to social profiles.
     pub socials: Vec<OrganizationSocialLink>,
     /// Current organization status
@@ -2568,7 +2569,7 @@ pub struct Organization {
     /// Whether members must access this organization through its SSO connection.
     pub sso_enforced: bool,
     /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: String,
+    pub default_presentment_currency: SmolStr,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: TaxBehaviorOption,
     /// Organization feature settings
@@ -2582,15 +2583,15 @@ pub struct Organization {
     /// Settings related to disputes
     pub dispute_settings: OrganizationDisputeSettings,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<String>,
+    pub embed_hosts: Vec<SmolStr>,
     /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
     pub embed_hosts_enforced: bool,
     /// Two-letter country code (ISO 3166-1 alpha-2).
     pub country: Option<CountryAlpha2>,
     /// ID of the transactions account.
-    pub account_id: Option<String>,
+    pub account_id: Option<SmolStr>,
     /// ID of the payout account.
-    pub payout_account_id: Option<String>,
+    pub payout_account_id: Option<SmolStr>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3017,7 +3018,7 @@ impl ToJson for OrganizationCapabilities {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCompanyLegalEntitySchema {
     /// Required.
-    pub registered_name: String,
+    pub registered_name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3029,9 +3030,9 @@ impl OrganizationCompanyLegalEntitySchema {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `type` is always sent as `"company"`.
-    pub fn new(registered_name: impl Into<String>) -> Self {
+    pub fn new(registered_name: impl AsRef<str>) -> Self {
         Self {
-            registered_name: registered_name.into(),
+            registered_name: SmolStr::new(registered_name),
             extra: Map::new(),
         }
     }
@@ -3080,17 +3081,17 @@ impl ToJson for OrganizationCompanyLegalEntitySchema {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCreate {
     /// At least 3 characters. Required.
-    pub name: String,
+    pub name: SmolStr,
     /// 3 to 64 characters. Required.
-    pub slug: String,
+    pub slug: SmolStr,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub avatar_url: Patch<String>,
+    pub avatar_url: Patch<SmolStr>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub legal_entity: Patch<OrganizationCreateLegalEntity>,
     /// Public support email.
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// Official website of the organization.
-    pub website: Patch<String>,
+    pub website: Patch<SmolStr>,
     /// Link to social profiles.
     pub socials: Patch<Vec<OrganizationSocialLink>>,
     /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
@@ -3138,10 +3139,10 @@ impl OrganizationCreate {
         "default_tax_behavior",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {
+    pub fn new(name: impl AsRef<str>, slug: impl AsRef<str>) -> Self {
         Self {
-            name: name.into(),
-            slug: slug.into(),
+            name: SmolStr::new(name),
+            slug: SmolStr::new(slug),
             avatar_url: Patch::Absent,
             legal_entity: Patch::Absent,
             email: Patch::Absent,
@@ -3775,17 +3776,17 @@ impl ToJson for OrganizationCustomerPortalSettings {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationDetails {
     /// Brief information about you and your business.
-    pub about: Patch<String>,
+    pub about: Patch<SmolStr>,
     /// Description of digital products being sold.
-    pub product_description: Patch<String>,
+    pub product_description: Patch<SmolStr>,
     /// Categories of products being sold.
-    pub selling_categories: Option<Vec<String>>,
+    pub selling_categories: Option<Vec<SmolStr>>,
     /// Pricing models used by the organization.
-    pub pricing_models: Option<Vec<String>>,
+    pub pricing_models: Option<Vec<SmolStr>>,
     /// How the organization will integrate and use Polar.
-    pub intended_use: Patch<String>,
+    pub intended_use: Patch<SmolStr>,
     /// Main customer acquisition channels.
-    pub customer_acquisition: Option<Vec<String>>,
+    pub customer_acquisition: Option<Vec<SmolStr>>,
     /// Estimated revenue in the next 12 months
     pub future_annual_revenue: Patch<i64>,
     /// Switching from another platform?
@@ -4152,7 +4153,7 @@ pub struct OrganizationFeatureSettings {
     /// If this organization has checkout localization enabled
     pub checkout_localization_enabled: Option<bool>,
     /// Ordered list of metric slugs shown on the dashboard overview.
-    pub overview_metrics: Option<Vec<String>>,
+    pub overview_metrics: Option<Vec<SmolStr>>,
     /// If this organization has access to reset proration behavior.
     pub reset_proration_behavior_enabled: Option<bool>,
     /// If this organization can create and finalize draft orders via the API (off-session charges against a saved payment method).
@@ -4412,7 +4413,7 @@ pub struct OrganizationFeatureSettingsUpdate {
     /// If this organization has checkout localization enabled
     pub checkout_localization_enabled: Option<bool>,
     /// Ordered list of metric slugs shown on the dashboard overview.
-    pub overview_metrics: Patch<Vec<String>>,
+    pub overview_metrics: Patch<Vec<SmolStr>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4570,7 +4571,7 @@ pub struct OrganizationSocialLink {
     /// The social platform of the URL
     pub platform: OrganizationSocialPlatforms,
     /// The URL to the organization profile
-    pub url: String,
+    pub url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4580,10 +4581,10 @@ impl OrganizationSocialLink {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["platform", "url"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(platform: OrganizationSocialPlatforms, url: impl Into<String>) -> Self {
+    pub fn new(platform: OrganizationSocialPlatforms, url: impl AsRef<str>) -> Self {
         Self {
             platform,
-            url: url.into(),
+            url: SmolStr::new(url),
             extra: Map::new(),
         }
     }
@@ -5044,13 +5045,13 @@ impl ToJson for OrganizationSubscriptionSettings {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationUpdate {
     /// At least 3 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub avatar_url: Patch<String>,
+    pub avatar_url: Patch<SmolStr>,
     /// Public support email.
-    pub email: Patch<String>,
+    pub email: Patch<SmolStr>,
     /// Official website of the organization.
-    pub website: Patch<String>,
+    pub website: Patch<SmolStr>,
     /// Links to social profiles.
     pub socials: Patch<Vec<OrganizationSocialLink>>,
     /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
@@ -5068,7 +5069,7 @@ pub struct OrganizationUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
     pub dispute_settings: Patch<OrganizationDisputeSettingsUpdate>,
     /// E.g. `["example.com","*.example.com","localhost:3000"]`. Left out, `null`, or a value: see [`Patch`].
-    pub embed_hosts: Patch<Vec<String>>,
+    pub embed_hosts: Patch<Vec<SmolStr>>,
     /// Default presentment currency for the organization
     pub default_presentment_currency: Patch<PresentmentCurrency>,
     /// Default tax behavior applied on products.
@@ -5432,7 +5433,7 @@ impl JsonKey for PublicSubscriptionProrationBehavior {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SsoEnforcementRequiresConnection {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,7 +34,7 @@ pub struct CardPayment {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The payment processor.
     pub processor: PaymentProcessor,
     /// The payment status.
@@ -41,19 +42,19 @@ pub struct CardPayment {
     /// The payment amount in cents.
     pub amount: i64,
     /// The payment currency. Currently, only `usd` is supported.
-    pub currency: String,
+    pub currency: SmolStr,
     /// What initiated this payment attempt, e.g. initial purchase, subscription renewal, or an automated dunning retry.
     pub trigger: Option<PaymentTrigger>,
     /// Error code, if the payment was declined.
-    pub decline_reason: Option<String>,
+    pub decline_reason: Option<SmolStr>,
     /// Human-readable error message, if the payment was declined.
-    pub decline_message: Option<String>,
+    pub decline_message: Option<SmolStr>,
     /// The ID of the organization that owns the payment.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the checkout session associated with this payment.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// The ID of the order associated with this payment.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Additional metadata from the payment processor for internal use.
     pub processor_metadata: Option<BTreeMap<String, Value>>,
     /// Additional metadata for the card payment method.
@@ -245,9 +246,9 @@ impl ToJson for CardPayment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CardPaymentMetadata {
     /// The brand of the card used for the payment.
-    pub brand: String,
+    pub brand: SmolStr,
     /// The last 4 digits of the card number.
-    pub last4: String,
+    pub last4: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -305,7 +306,7 @@ pub struct GenericPayment {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The payment processor.
     pub processor: PaymentProcessor,
     /// The payment status.
@@ -313,21 +314,21 @@ pub struct GenericPayment {
     /// The payment amount in cents.
     pub amount: i64,
     /// The payment currency. Currently, only `usd` is supported.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The payment method used.
-    pub method: String,
+    pub method: SmolStr,
     /// What initiated this payment attempt, e.g. initial purchase, subscription renewal, or an automated dunning retry.
     pub trigger: Option<PaymentTrigger>,
     /// Error code, if the payment was declined.
-    pub decline_reason: Option<String>,
+    pub decline_reason: Option<SmolStr>,
     /// Human-readable error message, if the payment was declined.
-    pub decline_message: Option<String>,
+    pub decline_message: Option<SmolStr>,
     /// The ID of the organization that owns the payment.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the checkout session associated with this payment.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// The ID of the order associated with this payment.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// Additional metadata from the payment processor for internal use.
     pub processor_metadata: Option<BTreeMap<String, Value>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -853,7 +854,7 @@ impl From<GenericPayment> for Payment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentFailed {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -907,15 +908,15 @@ impl ToJson for PaymentFailed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodCardMetadata {
     /// Always present.
-    pub brand: String,
+    pub brand: SmolStr,
     /// Always present.
-    pub last4: String,
+    pub last4: SmolStr,
     /// Always present.
     pub exp_month: i64,
     /// Always present.
     pub exp_year: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub wallet: Option<String>,
+    pub wallet: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

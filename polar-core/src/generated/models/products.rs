@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachedCustomFieldCreate {
     /// ID of the custom field to attach.
-    pub custom_field_id: String,
+    pub custom_field_id: SmolStr,
     /// Whether the value is required for this custom field.
     pub required: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -41,9 +42,9 @@ impl AttachedCustomFieldCreate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["custom_field_id", "required"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(custom_field_id: impl Into<String>, required: bool) -> Self {
+    pub fn new(custom_field_id: impl AsRef<str>, required: bool) -> Self {
         Self {
-            custom_field_id: custom_field_id.into(),
+            custom_field_id: SmolStr::new(custom_field_id),
             required,
             extra: Map::new(),
         }
@@ -97,7 +98,7 @@ impl ToJson for AttachedCustomFieldCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExistingProductPrice {
     /// A UUID. Required.
-    pub id: String,
+    pub id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -107,9 +108,9 @@ impl ExistingProductPrice {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             extra: Map::new(),
         }
     }
@@ -211,7 +212,7 @@ impl ToJson for ListResourceProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -221,9 +222,9 @@ pub struct Product {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Option<String>,
+    pub description: Option<SmolStr>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -239,7 +240,7 @@ pub struct Product {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// List of prices for this product.
@@ -473,7 +474,7 @@ impl ToJson for Product {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductBenefitsUpdate {
     /// List of benefit IDs. Each one must be on the same organization as the product.
-    pub benefits: Vec<String>,
+    pub benefits: Vec<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -483,7 +484,7 @@ impl ProductBenefitsUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["benefits"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(benefits: Vec<String>) -> Self {
+    pub fn new(benefits: Vec<SmolStr>) -> Self {
         Self {
             benefits,
             extra: Map::new(),
@@ -767,19 +768,19 @@ pub struct ProductCreateOneTime {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The visibility of the product.
     pub visibility: Option<ProductVisibility>,
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
     pub prices: Vec<ProductPriceCreate>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
-    pub medias: Patch<Vec<String>>,
+    pub medias: Patch<Vec<SmolStr>>,
     /// List of custom fields to attach.
     pub attached_custom_fields: Option<Vec<AttachedCustomFieldCreate>>,
     /// The ID of the organization owning the product. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// States that the product is a one-time purchase.
     pub recurring_interval: Option<Value>,
     /// One-time products don't have a recurring interval count.
@@ -808,10 +809,10 @@ impl ProductCreateOneTime {
         "recurring_interval_count",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, prices: Vec<ProductPriceCreate>) -> Self {
+    pub fn new(name: impl AsRef<str>, prices: Vec<ProductPriceCreate>) -> Self {
         Self {
             metadata: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             description: Patch::Absent,
             visibility: None,
             prices,
@@ -950,19 +951,19 @@ pub struct ProductCreateRecurring {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the product.
-    pub name: String,
+    pub name: SmolStr,
     /// The description of the product.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The visibility of the product.
     pub visibility: Option<ProductVisibility>,
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
     pub prices: Vec<ProductPriceCreate>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
-    pub medias: Patch<Vec<String>>,
+    pub medias: Patch<Vec<SmolStr>>,
     /// List of custom fields to attach.
     pub attached_custom_fields: Option<Vec<AttachedCustomFieldCreate>>,
     /// The ID of the organization owning the product. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// The interval unit for the trial period.
     pub trial_interval: Patch<TrialInterval>,
     /// The number of interval units for the trial period.
@@ -1004,13 +1005,13 @@ impl ProductCreateRecurring {
     ];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        name: impl Into<String>,
+        name: impl AsRef<str>,
         prices: Vec<ProductPriceCreate>,
         recurring_interval: RecurringInterval,
     ) -> Self {
         Self {
             metadata: None,
-            name: name.into(),
+            name: SmolStr::new(name),
             description: Patch::Absent,
             visibility: None,
             prices,
@@ -1158,37 +1159,37 @@ impl ToJson for ProductCreateRecurring {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductMediaFileRead {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// Always present.
-    pub name: String,
+    pub name: SmolStr,
     /// Always present.
-    pub path: String,
+    pub path: SmolStr,
     /// Always present.
-    pub mime_type: String,
+    pub mime_type: SmolStr,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<String>,
+    pub storage_version: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<String>,
+    pub checksum_etag: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<String>,
+    pub checksum_sha256_base64: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<String>,
+    pub checksum_sha256_hex: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub size_readable: String,
+    pub size_readable: SmolStr,
     /// Always present.
-    pub public_url: String,
+    pub public_url: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1846,17 +1847,17 @@ pub struct ProductPriceCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: String,
+    pub id: SmolStr,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: String,
+    pub price_currency: SmolStr,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The minimum amount the customer can pay. If 0, the price is 'free or pay what you want'.
     pub minimum_amount: i64,
     /// The maximum amount the customer can pay.
@@ -2405,17 +2406,17 @@ pub struct ProductPriceFixed {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: String,
+    pub id: SmolStr,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: String,
+    pub price_currency: SmolStr,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The price in cents.
     pub price_amount: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2778,13 +2779,13 @@ impl ToJson for ProductPriceFixedCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductPriceMeter {
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The name of the meter.
-    pub name: String,
+    pub name: SmolStr,
     /// The unit of the meter.
     pub unit: MeterUnit,
     /// The label for the custom unit.
-    pub custom_label: Option<String>,
+    pub custom_label: Option<SmolStr>,
     /// The multiplier to convert from base unit to display scale.
     pub custom_multiplier: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2875,23 +2876,23 @@ pub struct ProductPriceMeteredUnit {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: String,
+    pub id: SmolStr,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: String,
+    pub price_currency: SmolStr,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The price per unit in cents.
-    pub unit_amount: String,
+    pub unit_amount: SmolStr,
     /// The maximum amount in cents that can be charged, regardless of the number of units consumed.
     pub cap_amount: Option<i64>,
     /// The ID of the meter associated to the price.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// The meter associated to the price.
     pub meter: ProductPriceMeter,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3053,7 +3054,7 @@ pub struct ProductPriceMeteredUnitCreate {
     /// The tax behavior of the price. If not set, it will default to the organization's default tax behavior.
     pub tax_behavior: Patch<TaxBehaviorOption>,
     /// The ID of the meter associated to the price.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// The price per unit in cents. Supports up to 12 decimal places.
     pub unit_amount: NumberOrString,
     /// Optional maximum amount in cents that can be charged, regardless of the number of units consumed.
@@ -3080,11 +3081,11 @@ impl ProductPriceMeteredUnitCreate {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `amount_type` is always sent as `"metered_unit"`.
-    pub fn new(meter_id: impl Into<String>, unit_amount: NumberOrString) -> Self {
+    pub fn new(meter_id: impl AsRef<str>, unit_amount: NumberOrString) -> Self {
         Self {
             price_currency: None,
             tax_behavior: Patch::Absent,
-            meter_id: meter_id.into(),
+            meter_id: SmolStr::new(meter_id),
             unit_amount,
             cap_amount: Patch::Absent,
             extra: Map::new(),
@@ -3172,17 +3173,17 @@ pub struct ProductPriceSeatBased {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: String,
+    pub id: SmolStr,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: String,
+    pub price_currency: SmolStr,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// Tiered pricing based on seat quantity
     pub seat_tiers: ProductPriceSeatTiersOutput,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3835,9 +3836,9 @@ pub struct ProductUpdate {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// 3 to 64 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The description of the product.
-    pub description: Patch<String>,
+    pub description: Patch<SmolStr>,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase. **Can only be set on legacy recurring products. Once set, it can't be changed.**
     pub recurring_interval: Patch<RecurringInterval>,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on. Once set, it can't be changed.**
@@ -3849,7 +3850,7 @@ pub struct ProductUpdate {
     /// List of available prices for this product. If you want to keep existing prices, include them in the list as an `ExistingProductPrice` object.
     pub prices: Patch<Vec<ProductUpdatePricesItem>>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
-    pub medias: Patch<Vec<String>>,
+    pub medias: Patch<Vec<SmolStr>>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub attached_custom_fields: Patch<Vec<AttachedCustomFieldCreate>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -93,7 +94,7 @@ pub struct Refund {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Always present.
@@ -105,15 +106,15 @@ pub struct Refund {
     /// Always present.
     pub tax_amount: i64,
     /// Always present.
-    pub currency: String,
+    pub currency: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// A UUID. Always present.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Always present.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Always present.
     pub revoke_benefits: bool,
     /// Always sent; `None` when Polar sends `null`.
@@ -305,13 +306,13 @@ pub struct RefundCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// A UUID. Required.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// Reason for the refund.
     pub reason: RefundCreateReason,
     /// Amount to refund in cents. Minimum is 1.
     pub amount: i64,
     /// An internal comment about the refund.
-    pub comment: Patch<String>,
+    pub comment: Patch<SmolStr>,
     /// Should this refund trigger the associated customer benefits to be revoked?
     ///
     /// **Note:**
@@ -339,10 +340,10 @@ impl RefundCreate {
         "revoke_benefits",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(order_id: impl Into<String>, reason: RefundCreateReason, amount: i64) -> Self {
+    pub fn new(order_id: impl AsRef<str>, reason: RefundCreateReason, amount: i64) -> Self {
         Self {
             metadata: None,
-            order_id: order_id.into(),
+            order_id: SmolStr::new(order_id),
             reason,
             amount,
             comment: Patch::Absent,
@@ -513,7 +514,7 @@ pub struct RefundDispute {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Status of the dispute. `prevented` means we issued a refund before the dispute was escalated, avoiding any fees.
     pub status: DisputeStatus,
     /// Whether the dispute has been resolved (won or lost).
@@ -525,17 +526,17 @@ pub struct RefundDispute {
     /// Tax amount in cents disputed.
     pub tax_amount: i64,
     /// Currency code of the dispute.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The reason for the dispute as reported by the card network (e.g. `fraudulent`, `product_not_received`). `None` until the processor reports it.
-    pub reason: Option<String>,
+    pub reason: Option<SmolStr>,
     /// Deadline to submit evidence in response to the dispute. `None` when no response is required.
     pub evidence_due_by: Option<OffsetDateTime>,
     /// Whether the evidence submission deadline has passed.
     pub past_due: bool,
     /// The ID of the order associated with the dispute.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// The ID of the payment associated with the dispute.
-    pub payment_id: String,
+    pub payment_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -928,7 +929,7 @@ impl JsonKey for RefundStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundedAlready {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -116,7 +117,7 @@ impl JsonKey for CustomerCancellationReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InactiveSubscription {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -234,11 +235,11 @@ pub struct Subscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -276,19 +277,19 @@ pub struct Subscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the subscribed product.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<String>,
+    pub discount_id: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<String>,
+    pub checkout_id: Option<SmolStr>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<String>,
+    pub customer_cancellation_comment: Option<SmolStr>,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Key-value object storing custom field values.
@@ -719,7 +720,7 @@ pub struct SubscriptionCancel {
     /// Only set this in case your own service is requesting the reason from the
     /// customer. Or you copy a message directly from a customer
     /// conversation, i.e support.
-    pub customer_cancellation_comment: Patch<String>,
+    pub customer_cancellation_comment: Patch<SmolStr>,
     /// Cancel an active subscription once the current period ends.
     ///
     /// Or uncancel a subscription currently set to be revoked at period end.
@@ -823,9 +824,9 @@ pub struct SubscriptionCreateCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the recurring product to subscribe to. Must be a free product, otherwise the customer should go through a checkout flow.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the customer to create the subscription for.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -839,11 +840,11 @@ impl SubscriptionCreateCustomer {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["metadata", "product_id", "customer_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(product_id: impl Into<String>, customer_id: impl Into<String>) -> Self {
+    pub fn new(product_id: impl AsRef<str>, customer_id: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
-            product_id: product_id.into(),
-            customer_id: customer_id.into(),
+            product_id: SmolStr::new(product_id),
+            customer_id: SmolStr::new(customer_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -915,9 +916,9 @@ pub struct SubscriptionCreateExternalCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the recurring product to subscribe to. Must be a free product, otherwise the customer should go through a checkout flow.
-    pub product_id: String,
+    pub product_id: SmolStr,
     /// The ID of the customer in your system to create the subscription for. It must already exist in Polar.
-    pub external_customer_id: String,
+    pub external_customer_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -931,11 +932,11 @@ impl SubscriptionCreateExternalCustomer {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["metadata", "product_id", "external_customer_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(product_id: impl Into<String>, external_customer_id: impl Into<String>) -> Self {
+    pub fn new(product_id: impl AsRef<str>, external_customer_id: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
-            product_id: product_id.into(),
-            external_customer_id: external_customer_id.into(),
+            product_id: SmolStr::new(product_id),
+            external_customer_id: SmolStr::new(external_customer_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -1001,7 +1002,7 @@ impl ToJson for SubscriptionCreateExternalCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCustomer {
     /// The ID of the customer.
-    pub id: String,
+    pub id: SmolStr,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1009,9 +1010,9 @@ pub struct SubscriptionCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -1019,25 +1020,25 @@ pub struct SubscriptionCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<String>,
+    pub billing_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(String, TaxIdFormat)>,
+    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<String>,
+    pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<String>,
+    pub default_payment_method_id: Option<SmolStr>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1401,7 +1402,7 @@ impl JsonKey for SubscriptionExportColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionLocked {
     /// Always present.
-    pub detail: String,
+    pub detail: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1459,7 +1460,7 @@ pub struct SubscriptionMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The number of consumed units so far in this billing period.
     pub consumed_units: f64,
     /// The number of credited units so far in this billing period.
@@ -1467,7 +1468,7 @@ pub struct SubscriptionMeter {
     /// The amount due in cents so far in this billing period.
     pub amount: i64,
     /// The ID of the meter.
-    pub meter_id: String,
+    pub meter_id: SmolStr,
     /// The meter associated with this subscription.
     pub meter: Meter,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1741,7 +1742,7 @@ pub struct SubscriptionRevoke {
     /// Only set this in case your own service is requesting the reason from the
     /// customer. Or you copy a message directly from a customer
     /// conversation, i.e support.
-    pub customer_cancellation_comment: Patch<String>,
+    pub customer_cancellation_comment: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2233,11 +2234,11 @@ pub struct SubscriptionUpdateBase {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Update subscription to another product.
-    pub product_id: Patch<String>,
+    pub product_id: Patch<SmolStr>,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Patch<SubscriptionProrationBehavior>,
     /// Update the subscription to apply a new discount. If set to `null`, the discount will be removed. The change will be applied on the next billing cycle.
-    pub discount_id: Patch<String>,
+    pub discount_id: Patch<SmolStr>,
     /// Set or extend the trial period of the subscription. If set to `now`, the trial will end immediately.
     pub trial_end: Patch<SubscriptionUpdateBaseTrialEnd>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2337,8 +2338,8 @@ impl ToJson for SubscriptionUpdateBase {
 pub enum SubscriptionUpdateBaseTrialEnd {
     /// A value of type `OffsetDateTime`.
     DateTime(OffsetDateTime),
-    /// A value of type `String`.
-    String(String),
+    /// A value of type `SmolStr`.
+    String(SmolStr),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
     Unknown(Value),
 }

@@ -21,6 +21,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -34,7 +35,7 @@ pub struct BenefitGrantCustomWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -44,15 +45,15 @@ pub struct BenefitGrantCustomWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -281,7 +282,7 @@ pub struct BenefitGrantDiscordWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -291,15 +292,15 @@ pub struct BenefitGrantDiscordWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -528,7 +529,7 @@ pub struct BenefitGrantDownloadablesWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -538,15 +539,15 @@ pub struct BenefitGrantDownloadablesWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -775,7 +776,7 @@ pub struct BenefitGrantFeatureFlagWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -785,15 +786,15 @@ pub struct BenefitGrantFeatureFlagWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1022,7 +1023,7 @@ pub struct BenefitGrantGitHubRepositoryWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1032,15 +1033,15 @@ pub struct BenefitGrantGitHubRepositoryWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1269,7 +1270,7 @@ pub struct BenefitGrantLicenseKeysWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1279,15 +1280,15 @@ pub struct BenefitGrantLicenseKeysWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1516,7 +1517,7 @@ pub struct BenefitGrantMeterCreditWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1526,15 +1527,15 @@ pub struct BenefitGrantMeterCreditWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1763,7 +1764,7 @@ pub struct BenefitGrantSlackSharedChannelWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: String,
+    pub id: SmolStr,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1773,15 +1774,15 @@ pub struct BenefitGrantSlackSharedChannelWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<String>,
+    pub member_id: Option<SmolStr>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: String,
+    pub benefit_id: SmolStr,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -3681,13 +3682,13 @@ pub struct WebhookDelivery {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Whether the delivery was successful.
     pub succeeded: bool,
     /// The HTTP code returned by the URL. `null` if the endpoint was unreachable.
     pub http_code: Option<i64>,
     /// The response body returned by the URL, or the error message if the endpoint was unreachable.
-    pub response: Option<String>,
+    pub response: Option<SmolStr>,
     /// The webhook event sent by this delivery.
     pub webhook_event: WebhookEvent,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3991,17 +3992,17 @@ pub struct WebhookEndpoint {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// The URL where the webhook events will be sent.
-    pub url: String,
+    pub url: SmolStr,
     /// An optional name for the webhook endpoint to help organize and identify it.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// The format of the webhook payload.
     pub format: WebhookFormat,
     /// The secret used to sign the webhook events.
     pub secret: Secret,
     /// The organization ID associated with the webhook endpoint.
-    pub organization_id: String,
+    pub organization_id: SmolStr,
     /// The events that will trigger the webhook.
     pub events: Vec<WebhookEventType>,
     /// Whether the webhook endpoint is enabled and will receive events.
@@ -4144,15 +4145,15 @@ impl ToJson for WebhookEndpoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookEndpointCreate {
     /// The URL where the webhook events will be sent.
-    pub url: String,
+    pub url: SmolStr,
     /// An optional name for the webhook endpoint to help organize and identify it.
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The format of the webhook payload.
     pub format: WebhookFormat,
     /// The events that will trigger the webhook.
     pub events: Vec<WebhookEventType>,
     /// The organization ID associated with the webhook endpoint. **Required unless you use an organization token.**
-    pub organization_id: Patch<String>,
+    pub organization_id: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4163,13 +4164,9 @@ impl WebhookEndpointCreate {
     pub const FIELDS: &'static [&'static str] =
         &["url", "name", "format", "events", "organization_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(
-        url: impl Into<String>,
-        format: WebhookFormat,
-        events: Vec<WebhookEventType>,
-    ) -> Self {
+    pub fn new(url: impl AsRef<str>, format: WebhookFormat, events: Vec<WebhookEventType>) -> Self {
         Self {
-            url: url.into(),
+            url: SmolStr::new(url),
             name: Patch::Absent,
             format,
             events,
@@ -4245,9 +4242,9 @@ impl ToJson for WebhookEndpointCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookEndpointUpdate {
     /// A URL, 1 to 2083 characters, e.g. `"https://webhook.site/cb791d80-f26e-4f8c-be88-6e56054192b0"`. Left out, `null`, or a value: see [`Patch`].
-    pub url: Patch<String>,
+    pub url: Patch<SmolStr>,
     /// An optional name for the webhook endpoint to help organize and identify it.
-    pub name: Patch<String>,
+    pub name: Patch<SmolStr>,
     /// The format of the webhook payload.
     pub format: Patch<WebhookFormat>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -4348,7 +4345,7 @@ pub struct WebhookEvent {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: String,
+    pub id: SmolStr,
     /// Last HTTP code returned by the URL. `null` if no delviery has been attempted or if the endpoint was unreachable.
     pub last_http_code: Option<i64>,
     /// Whether this event was successfully delivered. `null` if no delivery has been attempted.
@@ -4356,7 +4353,7 @@ pub struct WebhookEvent {
     /// Whether this event was skipped because the webhook endpoint was disabled.
     pub skipped: bool,
     /// The payload of the webhook event.
-    pub payload: Option<String>,
+    pub payload: Option<SmolStr>,
     /// The type of the webhook event.
     ///
     /// JSON: `type`

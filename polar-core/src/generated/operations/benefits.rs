@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -131,13 +132,15 @@ pub struct Delete {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -216,7 +219,7 @@ pub struct Files {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -229,9 +232,9 @@ pub struct Files {
 
 impl Files {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             page: None,
             limit: None,
         }
@@ -344,13 +347,15 @@ pub struct Get {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -430,7 +435,7 @@ pub struct Grants {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// Filter by granted status. If `true`, only granted benefits will be returned. If `false`, only revoked benefits will be returned.
     ///
     /// Parameter `is_granted` (query).
@@ -438,11 +443,11 @@ pub struct Grants {
     /// Filter by customer.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by member.
     ///
     /// Parameter `member_id` (query).
-    pub member_id: Option<Vec<String>>,
+    pub member_id: Option<Vec<SmolStr>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -455,9 +460,9 @@ pub struct Grants {
 
 impl Grants {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             is_granted: None,
             customer_id: None,
             member_id: None,
@@ -593,7 +598,7 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by benefit type.
     ///
     /// Parameter `type` (query).
@@ -601,15 +606,15 @@ pub struct List {
     /// Filter by benefit IDs.
     ///
     /// Parameter `id` (query).
-    pub id: Option<Vec<String>>,
+    pub id: Option<Vec<SmolStr>>,
     /// Exclude benefits with these IDs.
     ///
     /// Parameter `exclude_id` (query).
-    pub exclude_id: Option<Vec<String>>,
+    pub exclude_id: Option<Vec<SmolStr>>,
     /// Filter by description.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -792,16 +797,16 @@ pub struct Update {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: BenefitsUpdateBody,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<BenefitsUpdateBody>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<BenefitsUpdateBody>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -47,16 +48,16 @@ pub struct ClientConfirm {
     /// The checkout session client secret.
     ///
     /// Parameter `client_secret` (path).
-    pub client_secret: String,
+    pub client_secret: SmolStr,
     /// The request body.
     pub body: CheckoutConfirmStripe,
 }
 
 impl ClientConfirm {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(client_secret: impl Into<String>, body: impl Into<CheckoutConfirmStripe>) -> Self {
+    pub fn new(client_secret: impl AsRef<str>, body: impl Into<CheckoutConfirmStripe>) -> Self {
         Self {
-            client_secret: client_secret.into(),
+            client_secret: SmolStr::new(client_secret),
             body: body.into(),
         }
     }
@@ -150,14 +151,14 @@ pub struct ClientGet {
     /// The checkout session client secret.
     ///
     /// Parameter `client_secret` (path).
-    pub client_secret: String,
+    pub client_secret: SmolStr,
 }
 
 impl ClientGet {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(client_secret: impl Into<String>) -> Self {
+    pub fn new(client_secret: impl AsRef<str>) -> Self {
         Self {
-            client_secret: client_secret.into(),
+            client_secret: SmolStr::new(client_secret),
         }
     }
 }
@@ -237,16 +238,16 @@ pub struct ClientUpdate {
     /// The checkout session client secret.
     ///
     /// Parameter `client_secret` (path).
-    pub client_secret: String,
+    pub client_secret: SmolStr,
     /// The request body.
     pub body: CheckoutUpdatePublic,
 }
 
 impl ClientUpdate {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(client_secret: impl Into<String>, body: impl Into<CheckoutUpdatePublic>) -> Self {
+    pub fn new(client_secret: impl AsRef<str>, body: impl Into<CheckoutUpdatePublic>) -> Self {
         Self {
-            client_secret: client_secret.into(),
+            client_secret: SmolStr::new(client_secret),
             body: body.into(),
         }
     }
@@ -420,13 +421,15 @@ pub struct Get {
     /// The checkout session ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -502,19 +505,19 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Filter by checkout session status.
     ///
     /// Parameter `status` (query).
@@ -522,7 +525,7 @@ pub struct List {
     /// Filter by customer email.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -701,16 +704,16 @@ pub struct Update {
     /// The checkout session ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: CheckoutUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<CheckoutUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<CheckoutUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -45,13 +46,15 @@ pub struct Get {
     /// The benefit grant ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -128,7 +131,7 @@ pub struct List {
     /// Filter by benefit description.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Filter by benefit type.
     ///
     /// Parameter `type` (query).
@@ -136,23 +139,23 @@ pub struct List {
     /// Filter by benefit ID.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<String>>,
+    pub benefit_id: Option<Vec<SmolStr>>,
     /// Filter by checkout ID.
     ///
     /// Parameter `checkout_id` (query).
-    pub checkout_id: Option<Vec<String>>,
+    pub checkout_id: Option<Vec<SmolStr>>,
     /// Filter by order ID.
     ///
     /// Parameter `order_id` (query).
-    pub order_id: Option<Vec<String>>,
+    pub order_id: Option<Vec<SmolStr>>,
     /// Filter by subscription ID.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<Vec<String>>,
+    pub subscription_id: Option<Vec<SmolStr>>,
     /// Filter by member ID.
     ///
     /// Parameter `member_id` (query).
-    pub member_id: Option<Vec<String>>,
+    pub member_id: Option<Vec<SmolStr>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -336,16 +339,16 @@ pub struct Update {
     /// The benefit grant ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: CustomerBenefitGrantUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<CustomerBenefitGrantUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<CustomerBenefitGrantUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -129,14 +130,14 @@ pub struct CheckEmailUpdate {
     /// Required.
     ///
     /// Parameter `token` (query).
-    pub token: String,
+    pub token: SmolStr,
 }
 
 impl CheckEmailUpdate {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(token: impl Into<String>) -> Self {
+    pub fn new(token: impl AsRef<str>) -> Self {
         Self {
-            token: token.into(),
+            token: SmolStr::new(token),
         }
     }
 }
@@ -293,13 +294,15 @@ pub struct DeletePaymentMethod {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl DeletePaymentMethod {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -214,13 +215,15 @@ pub struct Get {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -295,7 +298,7 @@ pub struct List {
     /// Filter by a specific benefit
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<String>,
+    pub benefit_id: Option<SmolStr>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -45,13 +46,15 @@ pub struct Get {
     /// The organization slug.
     ///
     /// Parameter `slug` (path).
-    pub slug: String,
+    pub slug: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(slug: impl Into<String>) -> Self {
-        Self { slug: slug.into() }
+    pub fn new(slug: impl AsRef<str>) -> Self {
+        Self {
+            slug: SmolStr::new(slug),
+        }
     }
 }
 

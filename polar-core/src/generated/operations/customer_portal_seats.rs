@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -244,11 +245,11 @@ pub struct ListSeats {
     /// A UUID. Optional; `None` leaves it out.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Optional; `None` leaves it out.
     ///
     /// Parameter `order_id` (query).
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
 }
 
 impl ListSeats {
@@ -346,14 +347,14 @@ pub struct ResendInvitation {
     /// A UUID. Required.
     ///
     /// Parameter `seat_id` (path).
-    pub seat_id: String,
+    pub seat_id: SmolStr,
 }
 
 impl ResendInvitation {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(seat_id: impl Into<String>) -> Self {
+    pub fn new(seat_id: impl AsRef<str>) -> Self {
         Self {
-            seat_id: seat_id.into(),
+            seat_id: SmolStr::new(seat_id),
         }
     }
 }
@@ -430,14 +431,14 @@ pub struct RevokeSeat {
     /// A UUID. Required.
     ///
     /// Parameter `seat_id` (path).
-    pub seat_id: String,
+    pub seat_id: SmolStr,
 }
 
 impl RevokeSeat {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(seat_id: impl Into<String>) -> Self {
+    pub fn new(seat_id: impl AsRef<str>) -> Self {
         Self {
-            seat_id: seat_id.into(),
+            seat_id: SmolStr::new(seat_id),
         }
     }
 }

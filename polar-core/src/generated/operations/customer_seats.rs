@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -201,14 +202,14 @@ pub struct GetClaimInfo {
     /// Required.
     ///
     /// Parameter `invitation_token` (path).
-    pub invitation_token: String,
+    pub invitation_token: SmolStr,
 }
 
 impl GetClaimInfo {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(invitation_token: impl Into<String>) -> Self {
+    pub fn new(invitation_token: impl AsRef<str>) -> Self {
         Self {
-            invitation_token: invitation_token.into(),
+            invitation_token: SmolStr::new(invitation_token),
         }
     }
 }
@@ -283,11 +284,11 @@ pub struct ListSeats {
     /// A UUID. Optional; `None` leaves it out.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<SmolStr>,
     /// A UUID. Optional; `None` leaves it out.
     ///
     /// Parameter `order_id` (query).
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
 }
 
 impl ListSeats {
@@ -386,14 +387,14 @@ pub struct ResendInvitation {
     /// A UUID. Required.
     ///
     /// Parameter `seat_id` (path).
-    pub seat_id: String,
+    pub seat_id: SmolStr,
 }
 
 impl ResendInvitation {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(seat_id: impl Into<String>) -> Self {
+    pub fn new(seat_id: impl AsRef<str>) -> Self {
         Self {
-            seat_id: seat_id.into(),
+            seat_id: SmolStr::new(seat_id),
         }
     }
 }
@@ -471,14 +472,14 @@ pub struct RevokeSeat {
     /// A UUID. Required.
     ///
     /// Parameter `seat_id` (path).
-    pub seat_id: String,
+    pub seat_id: SmolStr,
 }
 
 impl RevokeSeat {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(seat_id: impl Into<String>) -> Self {
+    pub fn new(seat_id: impl AsRef<str>) -> Self {
         Self {
-            seat_id: seat_id.into(),
+            seat_id: SmolStr::new(seat_id),
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -141,7 +142,7 @@ pub struct Delete {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// If true, also anonymize the customer's personal data for GDPR compliance. This replaces email with a hashed version, hashes name and billing name (name preserved for businesses with tax_id), clears billing address, and removes OAuth account data.
     ///
     /// Parameter `anonymize` (query).
@@ -150,9 +151,9 @@ pub struct Delete {
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             anonymize: None,
         }
     }
@@ -244,7 +245,7 @@ pub struct DeleteExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// If true, also anonymize the customer's personal data for GDPR compliance.
     ///
     /// Parameter `anonymize` (query).
@@ -253,9 +254,9 @@ pub struct DeleteExternal {
 
 impl DeleteExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>) -> Self {
+    pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: external_id.into(),
+            external_id: SmolStr::new(external_id),
             anonymize: None,
         }
     }
@@ -343,7 +344,7 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
 }
 
 impl Export {
@@ -436,13 +437,15 @@ pub struct Get {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -520,14 +523,14 @@ pub struct GetExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
 }
 
 impl GetExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>) -> Self {
+    pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: external_id.into(),
+            external_id: SmolStr::new(external_id),
         }
     }
 }
@@ -614,13 +617,15 @@ pub struct GetState {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl GetState {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -705,14 +710,14 @@ pub struct GetStateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
 }
 
 impl GetStateExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>) -> Self {
+    pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: external_id.into(),
+            external_id: SmolStr::new(external_id),
         }
     }
 }
@@ -792,15 +797,15 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by exact email.
     ///
     /// Parameter `email` (query).
-    pub email: Option<String>,
+    pub email: Option<SmolStr>,
     /// Filter by name, email, or external ID.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Filter by active customers, i.e. customers with at least one trialing, active or past_due subscription.
     ///
     /// Parameter `active` (query).
@@ -981,7 +986,7 @@ pub struct ListPaymentMethods {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -994,9 +999,9 @@ pub struct ListPaymentMethods {
 
 impl ListPaymentMethods {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             page: None,
             limit: None,
         }
@@ -1109,7 +1114,7 @@ pub struct ListPaymentMethodsExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -1122,9 +1127,9 @@ pub struct ListPaymentMethodsExternal {
 
 impl ListPaymentMethodsExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>) -> Self {
+    pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: external_id.into(),
+            external_id: SmolStr::new(external_id),
             page: None,
             limit: None,
         }
@@ -1237,16 +1242,16 @@ pub struct Update {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: CustomerUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<CustomerUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<CustomerUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }
@@ -1334,16 +1339,16 @@ pub struct UpdateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// The request body.
     pub body: CustomerUpdateExternalId,
 }
 
 impl UpdateExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>, body: impl Into<CustomerUpdateExternalId>) -> Self {
+    pub fn new(external_id: impl AsRef<str>, body: impl Into<CustomerUpdateExternalId>) -> Self {
         Self {
-            external_id: external_id.into(),
+            external_id: SmolStr::new(external_id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -48,16 +49,16 @@ pub struct Create {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: MemberCreateFromCustomer,
 }
 
 impl Create {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<MemberCreateFromCustomer>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<MemberCreateFromCustomer>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }
@@ -147,16 +148,16 @@ pub struct CreateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// The request body.
     pub body: MemberCreateFromCustomer,
 }
 
 impl CreateExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>, body: impl Into<MemberCreateFromCustomer>) -> Self {
+    pub fn new(external_id: impl AsRef<str>, body: impl Into<MemberCreateFromCustomer>) -> Self {
         Self {
-            external_id: external_id.into(),
+            external_id: SmolStr::new(external_id),
             body: body.into(),
         }
     }
@@ -249,19 +250,19 @@ pub struct Delete {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Required.
     ///
     /// Parameter `member_id` (path).
-    pub member_id: String,
+    pub member_id: SmolStr,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, member_id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>, member_id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
-            member_id: member_id.into(),
+            id: SmolStr::new(id),
+            member_id: SmolStr::new(member_id),
         }
     }
 }
@@ -350,19 +351,19 @@ pub struct DeleteExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// The member external ID.
     ///
     /// Parameter `member_external_id` (path).
-    pub member_external_id: String,
+    pub member_external_id: SmolStr,
 }
 
 impl DeleteExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>, member_external_id: impl Into<String>) -> Self {
+    pub fn new(external_id: impl AsRef<str>, member_external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: external_id.into(),
-            member_external_id: member_external_id.into(),
+            external_id: SmolStr::new(external_id),
+            member_external_id: SmolStr::new(member_external_id),
         }
     }
 }
@@ -452,19 +453,19 @@ pub struct Get {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Required.
     ///
     /// Parameter `member_id` (path).
-    pub member_id: String,
+    pub member_id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, member_id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>, member_id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
-            member_id: member_id.into(),
+            id: SmolStr::new(id),
+            member_id: SmolStr::new(member_id),
         }
     }
 }
@@ -553,19 +554,19 @@ pub struct GetExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// The member external ID.
     ///
     /// Parameter `member_external_id` (path).
-    pub member_external_id: String,
+    pub member_external_id: SmolStr,
 }
 
 impl GetExternal {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(external_id: impl Into<String>, member_external_id: impl Into<String>) -> Self {
+    pub fn new(external_id: impl AsRef<str>, member_external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: external_id.into(),
-            member_external_id: member_external_id.into(),
+            external_id: SmolStr::new(external_id),
+            member_external_id: SmolStr::new(member_external_id),
         }
     }
 }
@@ -657,11 +658,11 @@ pub struct Update {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Required.
     ///
     /// Parameter `member_id` (path).
-    pub member_id: String,
+    pub member_id: SmolStr,
     /// The request body.
     pub body: MemberUpdate,
 }
@@ -669,13 +670,13 @@ pub struct Update {
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(
-        id: impl Into<String>,
-        member_id: impl Into<String>,
+        id: impl AsRef<str>,
+        member_id: impl AsRef<str>,
         body: impl Into<MemberUpdate>,
     ) -> Self {
         Self {
-            id: id.into(),
-            member_id: member_id.into(),
+            id: SmolStr::new(id),
+            member_id: SmolStr::new(member_id),
             body: body.into(),
         }
     }
@@ -771,11 +772,11 @@ pub struct UpdateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// The member external ID.
     ///
     /// Parameter `member_external_id` (path).
-    pub member_external_id: String,
+    pub member_external_id: SmolStr,
     /// The request body.
     pub body: MemberUpdate,
 }
@@ -783,13 +784,13 @@ pub struct UpdateExternal {
 impl UpdateExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(
-        external_id: impl Into<String>,
-        member_external_id: impl Into<String>,
+        external_id: impl AsRef<str>,
+        member_external_id: impl AsRef<str>,
         body: impl Into<MemberUpdate>,
     ) -> Self {
         Self {
-            external_id: external_id.into(),
-            member_external_id: member_external_id.into(),
+            external_id: SmolStr::new(external_id),
+            member_external_id: SmolStr::new(member_external_id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -45,19 +46,19 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Query to filter event types by name or label.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// When true, only return event types with root events (parent_id IS NULL).
     ///
     /// Parameter `root_events` (query).
@@ -65,7 +66,7 @@ pub struct List {
     /// Filter by specific parent event ID.
     ///
     /// Parameter `parent_id` (query).
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Filter by event source (system or user).
     ///
     /// Parameter `source` (query).
@@ -254,16 +255,16 @@ pub struct Update {
     /// The event type ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: EventTypeUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<EventTypeUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<EventTypeUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

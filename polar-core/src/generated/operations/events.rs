@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -45,13 +46,15 @@ pub struct Get {
     /// The event ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -209,7 +212,7 @@ pub struct List {
     /// Filter events following filter clauses. JSON string following the same schema a meter filter clause.
     ///
     /// Parameter `filter` (query).
-    pub filter: Option<String>,
+    pub filter: Option<SmolStr>,
     /// Filter events after this timestamp.
     ///
     /// Parameter `start_timestamp` (query).
@@ -221,23 +224,23 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Filter by a meter filter clause.
     ///
     /// Parameter `meter_id` (query).
-    pub meter_id: Option<String>,
+    pub meter_id: Option<SmolStr>,
     /// Filter by event name.
     ///
     /// Parameter `name` (query).
-    pub name: Option<Vec<String>>,
+    pub name: Option<Vec<SmolStr>>,
     /// Filter by event source.
     ///
     /// Parameter `source` (query).
@@ -245,11 +248,11 @@ pub struct List {
     /// Query to filter events.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// When combined with depth, use this event as the anchor instead of root events.
     ///
     /// Parameter `parent_id` (query).
-    pub parent_id: Option<String>,
+    pub parent_id: Option<SmolStr>,
     /// Fetch descendants up to this depth. When set: 0=root events only, 1=roots+children, etc. Max 5. When not set, returns all events.
     ///
     /// Parameter `depth` (query).
@@ -491,15 +494,15 @@ pub struct ListNames {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Filter by event source.
     ///
     /// Parameter `source` (query).
@@ -507,7 +510,7 @@ pub struct ListNames {
     /// Query to filter event names.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

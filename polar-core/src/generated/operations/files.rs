@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -127,13 +128,15 @@ pub struct Delete {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -210,11 +213,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by file ID.
     ///
     /// Parameter `ids` (query).
-    pub ids: Option<Vec<String>>,
+    pub ids: Option<Vec<SmolStr>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -359,16 +362,16 @@ pub struct Update {
     /// The file ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: FilePatch,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<FilePatch>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<FilePatch>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }
@@ -457,16 +460,16 @@ pub struct Uploaded {
     /// The file ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: FileUploadCompleted,
 }
 
 impl Uploaded {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<FileUploadCompleted>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<FileUploadCompleted>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

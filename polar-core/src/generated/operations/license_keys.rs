@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -212,13 +213,15 @@ pub struct Get {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -297,19 +300,19 @@ pub struct GetActivation {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// A UUID. Required.
     ///
     /// Parameter `activation_id` (path).
-    pub activation_id: String,
+    pub activation_id: SmolStr,
 }
 
 impl GetActivation {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, activation_id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>, activation_id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
-            activation_id: activation_id.into(),
+            id: SmolStr::new(id),
+            activation_id: SmolStr::new(activation_id),
         }
     }
 }
@@ -399,11 +402,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by benefit ID.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<String>>,
+    pub benefit_id: Option<Vec<SmolStr>>,
     /// Filter by license key status.
     ///
     /// Parameter `status` (query).
@@ -560,16 +563,16 @@ pub struct Update {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: LicenseKeyUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<LicenseKeyUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<LicenseKeyUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -45,11 +46,11 @@ pub struct ListMembers {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<String>,
+    pub external_customer_id: Option<SmolStr>,
     /// Filter by member role.
     ///
     /// Parameter `role` (query).

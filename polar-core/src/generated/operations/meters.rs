@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -127,13 +128,15 @@ pub struct Get {
     /// The meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -209,11 +212,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by name.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Filter on archived meters.
     ///
     /// Parameter `is_archived` (query).
@@ -388,7 +391,7 @@ pub struct Quantities {
     /// The meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// Required.
     ///
     /// Parameter `start_timestamp` (query).
@@ -408,11 +411,11 @@ pub struct Quantities {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// If set, will first compute the quantities per customer before aggregating them using the given function. If not set, the quantities will be aggregated across all events.
     ///
     /// Parameter `customer_aggregation_function` (query).
@@ -426,13 +429,13 @@ pub struct Quantities {
 impl Quantities {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(
-        id: impl Into<String>,
+        id: impl AsRef<str>,
         start_timestamp: OffsetDateTime,
         end_timestamp: OffsetDateTime,
         interval: TimeInterval,
     ) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             start_timestamp,
             end_timestamp,
             interval,
@@ -575,16 +578,16 @@ pub struct Update {
     /// The meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: MeterUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<MeterUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<MeterUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -127,13 +128,15 @@ pub struct DeleteDashboard {
     /// The metric dashboard ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl DeleteDashboard {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -226,11 +229,11 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `billing_type` (query).
@@ -238,11 +241,11 @@ pub struct Export {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// List of metric slugs to include in the export. If not provided, all metrics are exported.
     ///
     /// Parameter `metrics` (query).
-    pub metrics: Option<Vec<String>>,
+    pub metrics: Option<Vec<SmolStr>>,
 }
 
 impl Export {
@@ -404,11 +407,11 @@ pub struct Get {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `billing_type` (query).
@@ -416,11 +419,11 @@ pub struct Get {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// List of metric slugs to focus on. When provided, only the queries needed for these metrics will be executed, improving performance. If not provided, all metrics are returned.
     ///
     /// Parameter `metrics` (query).
-    pub metrics: Option<Vec<String>>,
+    pub metrics: Option<Vec<SmolStr>>,
 }
 
 impl Get {
@@ -564,13 +567,15 @@ pub struct GetDashboard {
     /// The metric dashboard ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl GetDashboard {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -727,7 +732,7 @@ pub struct ListDashboards {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
 }
 
 impl ListDashboards {
@@ -820,16 +825,16 @@ pub struct UpdateDashboard {
     /// The metric dashboard ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: MetricDashboardUpdate,
 }
 
 impl UpdateDashboard {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<MetricDashboardUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<MetricDashboardUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

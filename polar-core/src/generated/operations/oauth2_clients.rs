@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -123,14 +124,14 @@ pub struct Delete {
     /// Required.
     ///
     /// Parameter `client_id` (path).
-    pub client_id: String,
+    pub client_id: SmolStr,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(client_id: impl Into<String>) -> Self {
+    pub fn new(client_id: impl AsRef<str>) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
         }
     }
 }
@@ -206,14 +207,14 @@ pub struct Get {
     /// Required.
     ///
     /// Parameter `client_id` (path).
-    pub client_id: String,
+    pub client_id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(client_id: impl Into<String>) -> Self {
+    pub fn new(client_id: impl AsRef<str>) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
         }
     }
 }
@@ -289,7 +290,7 @@ pub struct Update {
     /// Required.
     ///
     /// Parameter `client_id` (path).
-    pub client_id: String,
+    pub client_id: SmolStr,
     /// The request body.
     pub body: OAuth2ClientConfigurationUpdate,
 }
@@ -297,11 +298,11 @@ pub struct Update {
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(
-        client_id: impl Into<String>,
+        client_id: impl AsRef<str>,
         body: impl Into<OAuth2ClientConfigurationUpdate>,
     ) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id: SmolStr::new(client_id),
             body: body.into(),
         }
     }

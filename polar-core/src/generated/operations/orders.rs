@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -131,11 +132,11 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by order status.
     ///
     /// Parameter `status` (query).
@@ -151,7 +152,7 @@ pub struct Export {
     /// Time zone used to render dates in the CSV.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<String>,
+    pub timezone: Option<SmolStr>,
     /// Columns to include in the CSV, in order. Defaults to email, created_at, product, net_amount, currency, status and invoice_number.
     ///
     /// Parameter `columns` (query).
@@ -297,16 +298,16 @@ pub struct Finalize {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body (optional).
     pub body: Option<OrderFinalize>,
 }
 
 impl Finalize {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: None,
         }
     }
@@ -397,13 +398,15 @@ pub struct GenerateInvoice {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl GenerateInvoice {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -483,13 +486,15 @@ pub struct Get {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -567,13 +572,15 @@ pub struct Invoice {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Invoice {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -650,11 +657,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by product billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `product_billing_type` (query).
@@ -662,23 +669,23 @@ pub struct List {
     /// Filter by discount ID.
     ///
     /// Parameter `discount_id` (query).
-    pub discount_id: Option<Vec<String>>,
+    pub discount_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Filter by checkout ID.
     ///
     /// Parameter `checkout_id` (query).
-    pub checkout_id: Option<Vec<String>>,
+    pub checkout_id: Option<Vec<SmolStr>>,
     /// Filter by subscription ID.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<Vec<String>>,
+    pub subscription_id: Option<Vec<SmolStr>>,
     /// Filter by order status.
     ///
     /// Parameter `status` (query).
@@ -909,13 +916,15 @@ pub struct Receipt {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Receipt {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -995,16 +1004,16 @@ pub struct Update {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: OrderUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<OrderUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<OrderUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -124,13 +125,15 @@ pub struct Get {
     /// The organization ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -206,7 +209,7 @@ pub struct ListOrganizations {
     /// Filter by slug.
     ///
     /// Parameter `slug` (query).
-    pub slug: Option<String>,
+    pub slug: Option<SmolStr>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -350,16 +353,16 @@ pub struct Update {
     /// The organization ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: OrganizationUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<OrganizationUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<OrganizationUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

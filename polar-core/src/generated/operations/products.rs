@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -127,13 +128,15 @@ pub struct Get {
     /// The product ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -209,15 +212,15 @@ pub struct List {
     /// Filter by product ID.
     ///
     /// Parameter `id` (query).
-    pub id: Option<Vec<String>>,
+    pub id: Option<Vec<SmolStr>>,
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product name.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Filter on archived products.
     ///
     /// Parameter `is_archived` (query).
@@ -229,7 +232,7 @@ pub struct List {
     /// Filter products granting specific benefit.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<String>>,
+    pub benefit_id: Option<Vec<SmolStr>>,
     /// Filter by visibility.
     ///
     /// Parameter `visibility` (query).
@@ -428,16 +431,16 @@ pub struct Update {
     /// The product ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: ProductUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<ProductUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<ProductUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }
@@ -526,16 +529,16 @@ pub struct UpdateBenefits {
     /// The product ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: ProductBenefitsUpdate,
 }
 
 impl UpdateBenefits {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<ProductBenefitsUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<ProductBenefitsUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

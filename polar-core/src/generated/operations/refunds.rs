@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -126,27 +127,27 @@ pub struct List {
     /// Filter by refund ID.
     ///
     /// Parameter `id` (query).
-    pub id: Option<Vec<String>>,
+    pub id: Option<Vec<SmolStr>>,
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by order ID.
     ///
     /// Parameter `order_id` (query).
-    pub order_id: Option<Vec<String>>,
+    pub order_id: Option<Vec<SmolStr>>,
     /// Filter by subscription ID.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<Vec<String>>,
+    pub subscription_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Filter by `succeeded`.
     ///
     /// Parameter `succeeded` (query).

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -132,11 +133,11 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by subscription status.
     ///
     /// Parameter `status` (query).
@@ -156,7 +157,7 @@ pub struct Export {
     /// Time zone used to render dates in the CSV.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<String>,
+    pub timezone: Option<SmolStr>,
     /// Columns to include in the CSV, in order. Defaults to email, started_at, product, amount, currency, status and recurring_interval.
     ///
     /// Parameter `columns` (query).
@@ -302,13 +303,15 @@ pub struct Get {
     /// The subscription ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -384,23 +387,23 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<String>>,
+    pub product_id: Option<Vec<SmolStr>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<String>>,
+    pub customer_id: Option<Vec<SmolStr>>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<String>>,
+    pub external_customer_id: Option<Vec<SmolStr>>,
     /// Filter by discount ID.
     ///
     /// Parameter `discount_id` (query).
-    pub discount_id: Option<Vec<String>>,
+    pub discount_id: Option<Vec<SmolStr>>,
     /// Filter by active or inactive subscription.
     ///
     /// Parameter `active` (query).
@@ -666,13 +669,15 @@ pub struct Revoke {
     /// The subscription ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl Revoke {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -754,16 +759,16 @@ pub struct Update {
     /// The subscription ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: SubscriptionUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<SubscriptionUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<SubscriptionUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -18,6 +18,7 @@ use crate::runtime::operation::{
 };
 use crate::runtime::Patch;
 use http::{Method, Response};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -127,13 +128,15 @@ pub struct DeleteWebhookEndpoint {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl DeleteWebhookEndpoint {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -211,13 +214,15 @@ pub struct GetWebhookEndpoint {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl GetWebhookEndpoint {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -297,7 +302,7 @@ pub struct ListWebhookDeliveries {
     /// Filter by webhook endpoint ID.
     ///
     /// Parameter `endpoint_id` (query).
-    pub endpoint_id: Option<Vec<String>>,
+    pub endpoint_id: Option<Vec<SmolStr>>,
     /// Filter deliveries after this timestamp.
     ///
     /// Parameter `start_timestamp` (query).
@@ -313,7 +318,7 @@ pub struct ListWebhookDeliveries {
     /// Query to filter webhook deliveries.
     ///
     /// Parameter `query` (query).
-    pub query: Option<String>,
+    pub query: Option<SmolStr>,
     /// Filter by HTTP response code class (2xx, 3xx, 4xx, 5xx).
     ///
     /// Parameter `http_code_class` (query).
@@ -494,7 +499,7 @@ pub struct ListWebhookEndpoints {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<String>>,
+    pub organization_id: Option<Vec<SmolStr>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -629,13 +634,15 @@ pub struct RedeliverWebhookEvent {
     /// The webhook event ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl RedeliverWebhookEvent {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -714,13 +721,15 @@ pub struct ResetWebhookEndpointSecret {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl ResetWebhookEndpointSecret {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(id: impl AsRef<str>) -> Self {
+        Self {
+            id: SmolStr::new(id),
+        }
     }
 }
 
@@ -799,16 +808,16 @@ pub struct UpdateWebhookEndpoint {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: String,
+    pub id: SmolStr,
     /// The request body.
     pub body: WebhookEndpointUpdate,
 }
 
 impl UpdateWebhookEndpoint {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(id: impl Into<String>, body: impl Into<WebhookEndpointUpdate>) -> Self {
+    pub fn new(id: impl AsRef<str>, body: impl Into<WebhookEndpointUpdate>) -> Self {
         Self {
-            id: id.into(),
+            id: SmolStr::new(id),
             body: body.into(),
         }
     }

@@ -5,6 +5,7 @@ use super::{push_decimal, quoted, DecodeError, Map, Number, Path, Value};
 use crate::runtime::dates;
 use crate::runtime::doc::{Miss, Reader};
 use crate::runtime::patch::Patch;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// Decoding from JSON.
@@ -54,6 +55,17 @@ impl FromJson for String {
 impl ToJson for String {
     fn to_json(&self) -> Value {
         Value::String(self.clone())
+    }
+}
+// Model strings: up to 23 bytes are kept inline, so most fields decode without allocating.
+impl FromJson for SmolStr {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| SmolStr::new(&*s))
+    }
+}
+impl ToJson for SmolStr {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
     }
 }
 impl ToJson for str {
