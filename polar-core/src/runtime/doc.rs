@@ -597,9 +597,10 @@ impl From<SyntaxError> for Miss {
 pub type Entry<'f, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<(), Miss> + 'f;
 
 /// Reads a JSON document token by token, straight into typed values: no tree, nothing
-/// allocated but the strings with escapes. It accepts exactly what [`parse`] accepts
-/// (strings, numbers and skipped values are checked the same way, nesting is limited the
-/// same way), so a value it reads is the value the document would have given.
+/// allocated but the strings with escapes. It accepts exactly what
+/// [`json::parse`](crate::json::parse) accepts (strings, numbers and skipped values are
+/// checked the same way, nesting is limited the same way), so a value it reads is the value
+/// the document would have given.
 pub struct Reader<'a> {
     p: Parser<'a>,
     /// Containers open around the current position.
