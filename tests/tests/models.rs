@@ -816,6 +816,45 @@ fn request_fields_have_three_states() {
     assert_eq!(name.as_deref(), Some("Ada Lovelace"));
 }
 
+/// Strings are `SmolStr`: up to 23 bytes inline, longer ones on the heap. Both sides of that
+/// line, escapes and multi-byte characters read as the text and are written back as sent.
+#[test]
+fn strings_on_both_sides_of_the_inline_limit_read_and_write_back() {
+    // (the JSON string as sent, its text)
+    let cases = [
+        (String::from(r#""""#), String::new()),
+        (format!(r#""{}""#, "a".repeat(23)), "a".repeat(23)),
+        (format!(r#""{}""#, "a".repeat(24)), "a".repeat(24)),
+        (format!(r#""{}a""#, "é".repeat(11)), "é".repeat(11) + "a"), // 23 bytes
+        (format!(r#""{}""#, "é".repeat(12)), "é".repeat(12)),        // 24 bytes
+        (
+            String::from(r#""a\nb \"q\" \\ \u00e9\ud83d\ude00""#),
+            String::from("a\nb \"q\" \\ é😀"),
+        ),
+        (
+            String::from(r#""\u0041\u0042\u0043 twenty-four bytes!!!!""#),
+            String::from("ABC twenty-four bytes!!!!"),
+        ),
+        (format!(r#""{}""#, "x".repeat(5000)), "x".repeat(5000)),
+    ];
+    for (sent, text) in cases {
+        let mut value = individual_json();
+        value["name"] = Value::from("NAME");
+        let body = value.to_string().replace(r#""NAME""#, &sent);
+        let Customer::Individual(c) = from_slice::<Customer>(body.as_bytes()).expect("decodes")
+        else {
+            panic!("expected an individual customer")
+        };
+        assert_eq!(c.name.as_deref(), Some(text.as_str()), "{sent}");
+        let on_heap = c.name.as_ref().map(SmolStr::is_heap_allocated);
+        assert_eq!(on_heap, Some(text.len() > 23), "{sent}");
+        let written = to_vec(&Customer::Individual(c));
+        let back: Value = serde_json::from_slice(&written).expect("JSON");
+        value["name"] = Value::String(text);
+        assert_eq!(back, value, "{sent} was not written back as sent");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7. Maps, tuples, recursion, numbers
 // ---------------------------------------------------------------------------------------------
