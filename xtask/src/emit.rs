@@ -48,11 +48,7 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
             } else {
                 "BTreeMap"
             },
-            // Keys stay `String`: one B-tree instantiation shared with `extra`'s maps.
-            match &**k {
-                Ty::String => "String".into(),
-                k => render(k, cx),
-            },
+            map_key(k, |k| render(k, cx)),
             render(v, cx)
         ),
         Ty::Option(i) => format!("Option<{}>", render(i, cx)),
@@ -192,6 +188,15 @@ fn field_fallback(f: &crate::model::Field, input: bool) -> String {
     }
 }
 
+/// A map's key type: string keys stay `String` (one B-tree instantiation with `extra`'s
+/// maps), others are spelled by `other`.
+fn map_key(k: &Ty, other: impl Fn(&Ty) -> String) -> String {
+    match k {
+        Ty::String => "String".into(),
+        k => other(k),
+    }
+}
+
 fn render_snippet(t: &Ty) -> String {
     match t {
         Ty::Number => "json::Number".into(),
@@ -201,10 +206,7 @@ fn render_snippet(t: &Ty) -> String {
         Ty::Vec(i) => format!("Vec<{}>", render_snippet(i)),
         Ty::Map(k, v) => format!(
             "std::collections::BTreeMap<{}, {}>",
-            match &**k {
-                Ty::String => "String".into(),
-                k => render_snippet(k),
-            },
+            map_key(k, render_snippet),
             render_snippet(v)
         ),
         Ty::Option(i) => format!("Option<{}>", render_snippet(i)),

@@ -65,7 +65,7 @@ impl FromJson for SmolStr {
 }
 impl ToJson for SmolStr {
     fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
+        self.as_str().to_json()
     }
 }
 impl ToJson for str {

@@ -31,10 +31,7 @@ impl Keys {
     }
 
     fn name(&self, i: usize) -> Option<&'static str> {
-        match self {
-            Keys::Props(p) => p.get(i).map(Prop::key),
-            Keys::Names(n) => n.get(i).copied(),
-        }
+        self.nth(i).map(|(name, _)| name)
     }
 
     /// Whether one of the keys this member requires is not among `keys`.
