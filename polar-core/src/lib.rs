@@ -61,6 +61,8 @@ pub use http;
 /// a shared buffer (clone is O(1)).
 pub use smol_str::SmolStr;
 
+pub use runtime::id::Id;
+
 pub mod client;
 mod generated;
 pub mod ingest;

@@ -20,7 +20,7 @@ use crate::models::{
     SupportCaseAttachmentFileCreate,
 };
 use crate::operations::files;
-use crate::{Error, Patch, SmolStr};
+use crate::{Error, Id, Patch, SmolStr};
 use base64::Engine as _;
 use http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use sha2::{Digest, Sha256};
@@ -185,7 +185,7 @@ impl UploadPlan {
         let size = self.size as i64;
         let upload = self.multipart(part_checksums);
         let checksum = Patch::Set(SmolStr::new(checksum));
-        let org = Patch::from_option(file.organization_id.as_deref().map(SmolStr::new));
+        let org = Patch::from_option(file.organization_id.as_deref().map(Id::new));
         let org = if org.is_null() { Patch::Absent } else { org };
         Ok(match &file.service {
             FileServiceTypes::Downloadable => {

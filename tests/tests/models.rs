@@ -855,6 +855,42 @@ fn strings_on_both_sides_of_the_inline_limit_read_and_write_back() {
     }
 }
 
+#[test]
+fn ids_read_inline_and_write_back_whatever_polar_sent() {
+    let uuid = "992fae2a-2a17-4b7a-8d9e-e287cf90131b";
+    // (the JSON string as sent, its text): a UUID and text that is no canonical UUID, on both
+    // sides of the 38 inline bytes.
+    let cases = [
+        (format!(r#""{uuid}""#), uuid.to_string()),
+        (format!(r#""{}""#, uuid.to_uppercase()), uuid.to_uppercase()),
+        (format!(r#""{{{uuid}}}""#), format!("{{{uuid}}}")), // 38 bytes
+        (format!(r#""{uuid}-ab""#), format!("{uuid}-ab")),   // 39 bytes
+        (format!(r#""{}""#, "é".repeat(19)), "é".repeat(19)), // 38 bytes
+        (String::from(r#""\u0041-\"id\"""#), String::from("A-\"id\"")),
+        (String::from(r#""""#), String::new()),
+        (format!(r#""{}""#, "x".repeat(5000)), "x".repeat(5000)),
+    ];
+    for (sent, text) in cases {
+        let mut value = individual_json();
+        value["organization_id"] = Value::from("ORG");
+        let body = value.to_string().replace(r#""ORG""#, &sent);
+        let Customer::Individual(c) = from_slice::<Customer>(body.as_bytes()).expect("decodes")
+        else {
+            panic!("expected an individual customer")
+        };
+        assert_eq!(c.organization_id, text.as_str(), "{sent}");
+        assert_eq!(
+            c.organization_id.is_heap_allocated(),
+            text.len() > 38,
+            "{sent}"
+        );
+        let written = to_vec(&Customer::Individual(c));
+        let back: Value = serde_json::from_slice(&written).expect("JSON");
+        value["organization_id"] = Value::String(text);
+        assert_eq!(back, value, "{sent} was not written back as sent");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7. Maps, tuples, recursion, numbers
 // ---------------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ enum Out {
 
 fn out_kind(model: &Model, base: &Ty) -> Out {
     match base {
-        Ty::String => Out::Str,
+        Ty::String | Ty::Id => Out::Str,
         Ty::Bool => Out::Copy("as_bool"),
         Ty::I64 => Out::Copy("as_i64"),
         Ty::F64 => Out::Copy("as_f64"),

@@ -28,6 +28,7 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
             "SmolStr"
         }
         .into(),
+        Ty::Id => if ext { "polarsh_core::Id" } else { "Id" }.into(),
         Ty::Bool => "bool".into(),
         Ty::I64 => "i64".into(),
         Ty::F64 => "f64".into(),
@@ -252,7 +253,7 @@ pub fn snippet(model: &Model, op: &OpDef) -> Snippet {
     let mut params = vec!["client: &Client".to_string()];
     let mut args = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
-        let t = if p.ty == Ty::String {
+        let t = if matches!(p.ty, Ty::String | Ty::Id) {
             "&str".to_string()
         } else {
             render(&p.ty, Ctx::Snippet)
@@ -469,6 +470,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
              use crate::runtime::json::{self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
              use smol_str::SmolStr;\n\
+             use crate::Id;\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
              use time::{Date, OffsetDateTime};\n\n",
@@ -921,6 +923,10 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
                 FieldKind::Required if f.ty == Ty::String => {
                     args.push(format!("{}: impl AsRef<str>", f.rust));
                     inits.push(format!("{0}: SmolStr::new({0})", f.rust));
+                }
+                FieldKind::Required if f.ty == Ty::Id => {
+                    args.push(format!("{}: impl AsRef<str>", f.rust));
+                    inits.push(format!("{0}: Id::new({0})", f.rust));
                 }
                 FieldKind::Required if f.ty == Ty::Secret => {
                     args.push(format!("{}: impl Into<Secret>", f.rust));
@@ -1603,6 +1609,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
              use crate::runtime::config::CredentialKind;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use smol_str::SmolStr;\n\
+             use crate::Id;\n\
              use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
              use crate::runtime::Patch;\n\
              use http::{Method, Response};\n\
@@ -1820,6 +1827,9 @@ fn ctor(op: &OpDef) -> (Vec<String>, Vec<String>) {
             if p.ty == Ty::String {
                 args.push(format!("{}: impl AsRef<str>", p.rust));
                 inits.push(format!("{0}: SmolStr::new({0})", p.rust));
+            } else if p.ty == Ty::Id {
+                args.push(format!("{}: impl AsRef<str>", p.rust));
+                inits.push(format!("{0}: Id::new({0})", p.rust));
             } else {
                 args.push(format!("{}: {}", p.rust, render(&p.ty, Ctx::Core)));
                 inits.push(p.rust.clone());
@@ -1849,7 +1859,7 @@ pub fn api_file(model: &Model) -> String {
     );
     out.push_str(
         "//!\n//! `use polarsh_core::api::Api;` then `client.customer_sessions().create(body)` gives a\n//! [`Call`]; its `send` is the transport's (blocking or async).\n#![allow(unused_imports, clippy::too_many_arguments)]\n\n\
-         use crate::models::*;\nuse crate::operations;\nuse crate::runtime::call::{Call, Dispatch};\nuse time::{Date, OffsetDateTime};\nuse std::collections::BTreeMap;\n\n",
+         use crate::models::*;\nuse crate::operations;\nuse crate::Id;\nuse crate::runtime::call::{Call, Dispatch};\nuse time::{Date, OffsetDateTime};\nuse std::collections::BTreeMap;\n\n",
     );
     // Nodes of the group tree: path -> (child names, operations).
     let mut nodes: BTreeMap<Vec<String>, (BTreeSet<String>, Vec<&OpDef>)> = BTreeMap::new();
@@ -2075,7 +2085,7 @@ fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
             .find(|p| p.json == pname && p.location == ParamIn::Path)
         {
             // A string goes in as it is; other types by their JSON scalar.
-            Some(p) if matches!(p.ty, Ty::String) => {
+            Some(p) if matches!(p.ty, Ty::String | Ty::Id) => {
                 let _ = writeln!(
                     out,
                     "        r.path_param_str({}, &self.{})?;",

@@ -37,6 +37,7 @@ const RUNTIME: &[(&str, &str)] = &[
         "exchange.rs",
         include_str!("../../polar-core/src/runtime/exchange.rs"),
     ),
+    ("id.rs", include_str!("../../polar-core/src/runtime/id.rs")),
     (
         "doc.rs",
         include_str!("../../polar-core/src/runtime/doc.rs"),
@@ -346,7 +347,7 @@ fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
             "//! Polar API models generated from spec version {v} by polar-rs's `cargo xtask generate`.\n\
              #![forbid(unsafe_code)]\n\
              #[doc(hidden)]\n\
-             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, redact, retry, Patch}};\n",
+             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, redact, retry, Patch}};\npub use runtime::id::Id;\n",
             v = model.version
         ))?,
     );

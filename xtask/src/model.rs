@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Ty {
     String,
+    /// A `uuid`/`uuid4` string: `Id`, which keeps a UUID inline.
+    Id,
     Bool,
     I64,
     F64,
@@ -807,6 +809,7 @@ impl<'a> Gen<'a> {
             Some("string") => match s.get_str("format") {
                 Some("date-time") => (Ty::DateTime, false),
                 Some("date") => (Ty::Date, false),
+                Some("uuid" | "uuid4") => (Ty::Id, false),
                 _ => (Ty::String, false),
             },
             Some("integer") => (Ty::I64, false),
@@ -1223,6 +1226,7 @@ fn variant_name(union: &str, t: &Ty, title: Option<&str>) -> String {
 pub fn ty_word(t: &Ty) -> String {
     match t {
         Ty::String => "String".into(),
+        Ty::Id => "Id".into(),
         Ty::Bool => "Boolean".into(),
         Ty::I64 => "Integer".into(),
         Ty::F64 | Ty::Number => "Number".into(),

@@ -45,7 +45,7 @@ pub mod prelude {
     pub use crate::retry::RetryPolicy;
     pub use crate::upload::{FileSpec, UploadProgress};
     pub use crate::{
-        json, models, operations, webhooks, Config, Credential, CredentialKind, Csv, Error,
+        json, models, operations, webhooks, Config, Credential, CredentialKind, Csv, Error, Id,
         Operation, Paginated, Patch, Secret, SmolStr, TokenError, TokenKind, SPEC_VERSION,
     };
 }

@@ -10,6 +10,7 @@
 use crate::models::*;
 use crate::operations;
 use crate::runtime::call::{Call, Dispatch};
+use crate::Id;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 

@@ -9,6 +9,7 @@ pub mod config;
 pub(crate) mod dates;
 pub mod doc;
 pub mod exchange;
+pub mod id;
 pub mod json;
 pub mod operation;
 pub mod paging;

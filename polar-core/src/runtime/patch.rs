@@ -67,3 +67,17 @@ impl From<String> for Patch<smol_str::SmolStr> {
         Patch::Set(value.into())
     }
 }
+
+/// `"text".into()` sets an id field.
+impl From<&str> for Patch<super::id::Id> {
+    fn from(value: &str) -> Self {
+        Patch::Set(value.into())
+    }
+}
+
+/// A `String` sets an id field.
+impl From<String> for Patch<super::id::Id> {
+    fn from(value: String) -> Self {
+        Patch::Set(value.into())
+    }
+}

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,7 +35,7 @@ pub struct BenefitGrant {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -44,15 +45,15 @@ pub struct BenefitGrant {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -701,7 +702,7 @@ impl From<BenefitSlackSharedChannelCreate> for BenefitCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustom {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -715,7 +716,7 @@ pub struct BenefitCustom {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -897,7 +898,7 @@ pub struct BenefitCustomCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -1232,7 +1233,7 @@ impl ToJson for BenefitCustomUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscord {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1246,7 +1247,7 @@ pub struct BenefitDiscord {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -1428,7 +1429,7 @@ pub struct BenefitDiscordCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -1799,9 +1800,9 @@ impl ToJson for BenefitDiscordUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadableFile {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.
@@ -2041,7 +2042,7 @@ impl ToJson for BenefitDownloadableFile {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadables {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2055,7 +2056,7 @@ pub struct BenefitDownloadables {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -2237,7 +2238,7 @@ pub struct BenefitDownloadablesCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -2352,7 +2353,7 @@ pub struct BenefitDownloadablesCreateProperties {
     /// Polar's default is `{}`. Optional; `None` leaves it out.
     pub archived: Option<BTreeMap<String, bool>>,
     /// Required.
-    pub files: Vec<SmolStr>,
+    pub files: Vec<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2366,7 +2367,7 @@ impl BenefitDownloadablesCreateProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["archived", "files"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(files: Vec<SmolStr>) -> Self {
+    pub fn new(files: Vec<Id>) -> Self {
         Self {
             archived: None,
             files,
@@ -2424,7 +2425,7 @@ pub struct BenefitDownloadablesProperties {
     /// Always present.
     pub archived: BTreeMap<String, bool>,
     /// Always present.
-    pub files: Vec<SmolStr>,
+    pub files: Vec<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2581,7 +2582,7 @@ impl ToJson for BenefitDownloadablesUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitFeatureFlag {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2595,7 +2596,7 @@ pub struct BenefitFeatureFlag {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -2777,7 +2778,7 @@ pub struct BenefitFeatureFlagCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -3092,7 +3093,7 @@ impl ToJson for BenefitFeatureFlagUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepository {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3106,7 +3107,7 @@ pub struct BenefitGitHubRepository {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -3288,7 +3289,7 @@ pub struct BenefitGitHubRepositoryCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -3866,7 +3867,7 @@ impl ToJson for BenefitLicenseKeyExpirationProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeys {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3880,7 +3881,7 @@ pub struct BenefitLicenseKeys {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -4062,7 +4063,7 @@ pub struct BenefitLicenseKeysCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -4456,7 +4457,7 @@ impl ToJson for BenefitLicenseKeysUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitMeterCredit {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -4470,7 +4471,7 @@ pub struct BenefitMeterCredit {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -4652,7 +4653,7 @@ pub struct BenefitMeterCreditCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -4769,7 +4770,7 @@ pub struct BenefitMeterCreditCreateProperties {
     /// Required.
     pub rollover: bool,
     /// A UUID. Required.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4783,7 +4784,7 @@ impl BenefitMeterCreditCreateProperties {
         Self {
             units,
             rollover,
-            meter_id: SmolStr::new(meter_id),
+            meter_id: Id::new(meter_id),
             extra: Map::new(),
         }
     }
@@ -4846,7 +4847,7 @@ pub struct BenefitMeterCreditProperties {
     /// Always present.
     pub rollover: bool,
     /// A UUID. Always present.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5022,7 +5023,7 @@ impl ToJson for BenefitMeterCreditUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitPublic {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -5040,7 +5041,7 @@ pub struct BenefitPublic {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5168,7 +5169,7 @@ impl ToJson for BenefitPublic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannel {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -5182,7 +5183,7 @@ pub struct BenefitSlackSharedChannel {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The visibility of the benefit in the customer portal.
@@ -5364,7 +5365,7 @@ pub struct BenefitSlackSharedChannelCreate {
     /// The description of the benefit. Will be displayed on products having this benefit.
     pub description: SmolStr,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Required.
@@ -5477,7 +5478,7 @@ impl ToJson for BenefitSlackSharedChannelCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannelCreateProperties {
     /// Polar Slack integration to use for this benefit.
-    pub slack_integration_id: SmolStr,
+    pub slack_integration_id: Id,
     /// 1 to 80 characters. Required.
     pub channel_name_template: SmolStr,
     /// Polar's default is `true`. Optional; `None` leaves it out.
@@ -5513,7 +5514,7 @@ impl BenefitSlackSharedChannelCreateProperties {
         channel_name_template: impl AsRef<str>,
     ) -> Self {
         Self {
-            slack_integration_id: SmolStr::new(slack_integration_id),
+            slack_integration_id: Id::new(slack_integration_id),
             channel_name_template: SmolStr::new(channel_name_template),
             private: None,
             welcome_message: Patch::Absent,
@@ -5613,7 +5614,7 @@ impl ToJson for BenefitSlackSharedChannelCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannelProperties {
     /// Polar Slack integration linked to this benefit.
-    pub slack_integration_id: SmolStr,
+    pub slack_integration_id: Id,
     /// Template for the channel name. Supports placeholders: {customer_name}, {customer_email_local}, and {metadata.\<key>} for any value stored in customer user metadata.
     pub channel_name_template: SmolStr,
     /// Create the channel as private (recommended).

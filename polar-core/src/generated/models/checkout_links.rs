@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,7 +31,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutLink {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -56,11 +57,11 @@ pub struct CheckoutLink {
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: bool,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Option<i64>,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub products: Vec<CheckoutLinkProduct>,
     /// Always sent; `None` when Polar sends `null`.
@@ -467,7 +468,7 @@ pub struct CheckoutLinkCreateProduct {
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Option<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
@@ -475,7 +476,7 @@ pub struct CheckoutLinkCreateProduct {
     /// When set, a back button will be shown in the checkout to return to this URL.
     pub return_url: Patch<SmolStr>,
     /// A UUID. Required.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -516,7 +517,7 @@ impl CheckoutLinkCreateProduct {
             seats: Patch::Absent,
             success_url: Patch::Absent,
             return_url: Patch::Absent,
-            product_id: SmolStr::new(product_id),
+            product_id: Id::new(product_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -657,7 +658,7 @@ pub struct CheckoutLinkCreateProductPrice {
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Option<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
@@ -665,7 +666,7 @@ pub struct CheckoutLinkCreateProductPrice {
     /// When set, a back button will be shown in the checkout to return to this URL.
     pub return_url: Patch<SmolStr>,
     /// A UUID. Required.
-    pub product_price_id: SmolStr,
+    pub product_price_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -706,7 +707,7 @@ impl CheckoutLinkCreateProductPrice {
             seats: Patch::Absent,
             success_url: Patch::Absent,
             return_url: Patch::Absent,
-            product_price_id: SmolStr::new(product_price_id),
+            product_price_id: Id::new(product_price_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -845,7 +846,7 @@ pub struct CheckoutLinkCreateProducts {
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Option<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
@@ -853,7 +854,7 @@ pub struct CheckoutLinkCreateProducts {
     /// When set, a back button will be shown in the checkout to return to this URL.
     pub return_url: Patch<SmolStr>,
     /// List of products that will be available to select at checkout.
-    pub products: Vec<SmolStr>,
+    pub products: Vec<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -882,7 +883,7 @@ impl CheckoutLinkCreateProducts {
     /// A value with the required properties set and every optional one left out.
     ///
     /// `payment_processor` is always sent as `"stripe"`.
-    pub fn new(products: Vec<SmolStr>) -> Self {
+    pub fn new(products: Vec<Id>) -> Self {
         Self {
             metadata: None,
             trial_interval: Patch::Absent,
@@ -1013,7 +1014,7 @@ pub struct CheckoutLinkProduct {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1041,7 +1042,7 @@ pub struct CheckoutLinkProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -1362,7 +1363,7 @@ pub struct CheckoutLinkUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// List of products that will be available to select at checkout.
-    pub products: Patch<Vec<SmolStr>>,
+    pub products: Patch<Vec<Id>>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub label: Patch<SmolStr>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
@@ -1370,7 +1371,7 @@ pub struct CheckoutLinkUpdate {
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
     pub require_billing_address: Patch<bool>,
     /// ID of the discount to apply to the checkout. If the discount is not applicable anymore when opening the checkout link, it'll be ignored.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.

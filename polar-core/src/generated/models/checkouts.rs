@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -158,7 +159,7 @@ impl JsonKey for BillingAddressFieldMode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkout {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -216,13 +217,13 @@ pub struct Checkout {
     /// End date and time of the trial period, if any.
     pub trial_end: Option<OffsetDateTime>,
     /// ID of the organization owning the checkout session.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the product to checkout.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Id>,
     /// ID of the product price to checkout.
-    pub product_price_id: Option<SmolStr>,
+    pub product_price_id: Option<Id>,
     /// ID of the discount applied to the checkout.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -238,7 +239,7 @@ pub struct Checkout {
     /// Whether the checkout requires a payment form, whether because of a payment or payment method setup.
     pub is_payment_form_required: bool,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
@@ -280,7 +281,7 @@ pub struct Checkout {
     /// Always sent; `None` when Polar sends `null`.
     pub discount: Option<CheckoutDiscount>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Always present.
@@ -989,9 +990,9 @@ pub struct CheckoutConfirmStripe {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the product to checkout. Must be present in the checkout's product list.
-    pub product_id: Patch<SmolStr>,
+    pub product_id: Patch<Id>,
     /// ID of the product price to checkout. Must correspond to a price present in the checkout's product list.
-    pub product_price_id: Patch<SmolStr>,
+    pub product_price_id: Patch<Id>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub amount: Patch<i64>,
     /// Number of seats for seat-based pricing.
@@ -1423,7 +1424,7 @@ pub struct CheckoutDiscountFixedOnceForeverDuration {
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
@@ -1548,7 +1549,7 @@ pub struct CheckoutDiscountFixedRepeatDuration {
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
@@ -1688,7 +1689,7 @@ pub struct CheckoutDiscountPercentageOnceForeverDuration {
     /// Discount percentage in basis points. A basis point is 1/100th of a percent. For example, 1000 basis points equals a 10% discount.
     pub basis_points: i64,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
@@ -1794,7 +1795,7 @@ pub struct CheckoutDiscountPercentageRepeatDuration {
     /// Discount percentage in basis points. A basis point is 1/100th of a percent. For example, 1000 basis points equals a 10% discount.
     pub basis_points: i64,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
@@ -2067,7 +2068,7 @@ pub struct CheckoutOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
     pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
@@ -2201,7 +2202,7 @@ impl ToJson for CheckoutOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutProduct {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2229,7 +2230,7 @@ pub struct CheckoutProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -2461,7 +2462,7 @@ pub struct CheckoutProductsCreate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -2477,7 +2478,7 @@ pub struct CheckoutProductsCreate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// ID of an existing customer in the organization. The customer data will be pre-filled in the checkout form. The resulting order will be linked to this customer.
-    pub customer_id: Patch<SmolStr>,
+    pub customer_id: Patch<Id>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
@@ -2507,7 +2508,7 @@ pub struct CheckoutProductsCreate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
-    pub subscription_id: Patch<SmolStr>,
+    pub subscription_id: Patch<Id>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
     pub success_url: Patch<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
@@ -2519,7 +2520,7 @@ pub struct CheckoutProductsCreate {
     /// 3 to 3 characters. Left out, `null`, or a value: see [`Patch`].
     pub currency: Patch<PresentmentCurrency>,
     /// List of product IDs available to select at that checkout. The first one will be selected by default.
-    pub products: Vec<SmolStr>,
+    pub products: Vec<Id>,
     /// Optional mapping of product IDs to a list of ad-hoc prices to create for that product. If not set, catalog prices of the product will be used.
     pub prices: Patch<BTreeMap<String, Vec<ProductPriceCreate>>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2566,7 +2567,7 @@ impl CheckoutProductsCreate {
         "prices",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(products: Vec<SmolStr>) -> Self {
+    pub fn new(products: Vec<Id>) -> Self {
         Self {
             trial_interval: Patch::Absent,
             trial_interval_count: Patch::Absent,
@@ -2834,7 +2835,7 @@ impl ToJson for CheckoutProductsCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutPublic {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2892,13 +2893,13 @@ pub struct CheckoutPublic {
     /// End date and time of the trial period, if any.
     pub trial_end: Option<OffsetDateTime>,
     /// ID of the organization owning the checkout session.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the product to checkout.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Id>,
     /// ID of the product price to checkout.
-    pub product_price_id: Option<SmolStr>,
+    pub product_price_id: Option<Id>,
     /// ID of the discount applied to the checkout.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -2914,7 +2915,7 @@ pub struct CheckoutPublic {
     /// Whether the checkout requires a payment form, whether because of a payment or payment method setup.
     pub is_payment_form_required: bool,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
@@ -3515,7 +3516,7 @@ impl ToJson for CheckoutPublic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutPublicConfirmed {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3565,13 +3566,13 @@ pub struct CheckoutPublicConfirmed {
     /// End date and time of the trial period, if any.
     pub trial_end: Option<OffsetDateTime>,
     /// ID of the organization owning the checkout session.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the product to checkout.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Id>,
     /// ID of the product price to checkout.
-    pub product_price_id: Option<SmolStr>,
+    pub product_price_id: Option<Id>,
     /// ID of the discount applied to the checkout.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -3587,7 +3588,7 @@ pub struct CheckoutPublicConfirmed {
     /// Whether the checkout requires a payment form, whether because of a payment or payment method setup.
     pub is_payment_form_required: bool,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
@@ -4351,9 +4352,9 @@ pub struct CheckoutUpdate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the product to checkout. Must be present in the checkout's product list.
-    pub product_id: Patch<SmolStr>,
+    pub product_id: Patch<Id>,
     /// ID of the product price to checkout. Must correspond to a price present in the checkout's product list.
-    pub product_price_id: Patch<SmolStr>,
+    pub product_price_id: Patch<Id>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub amount: Patch<i64>,
     /// Number of seats for seat-based pricing.
@@ -4391,7 +4392,7 @@ pub struct CheckoutUpdate {
     /// 3 to 3 characters. Left out, `null`, or a value: see [`Patch`].
     pub currency: Patch<PresentmentCurrency>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Patch<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -4678,9 +4679,9 @@ pub struct CheckoutUpdatePublic {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the product to checkout. Must be present in the checkout's product list.
-    pub product_id: Patch<SmolStr>,
+    pub product_id: Patch<Id>,
     /// ID of the product price to checkout. Must correspond to a price present in the checkout's product list.
-    pub product_price_id: Patch<SmolStr>,
+    pub product_price_id: Patch<Id>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub amount: Patch<i64>,
     /// Number of seats for seat-based pricing.

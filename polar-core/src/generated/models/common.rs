@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -539,7 +540,7 @@ impl From<ProductPrice> for AnyProductPrice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachedCustomField {
     /// ID of the custom field.
-    pub custom_field_id: SmolStr,
+    pub custom_field_id: Id,
     /// Always present.
     pub custom_field: CustomField,
     /// Order of the custom field in the resource.
@@ -1476,7 +1477,7 @@ pub struct LegacyRecurringProductPriceCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: SmolStr,
+    pub id: Id,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
@@ -1486,7 +1487,7 @@ pub struct LegacyRecurringProductPriceCustom {
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The recurring interval of the price.
     pub recurring_interval: RecurringInterval,
     /// The minimum amount the customer can pay. If 0, the price is 'free or pay what you want'.
@@ -1664,7 +1665,7 @@ pub struct LegacyRecurringProductPriceFixed {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: SmolStr,
+    pub id: Id,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
@@ -1674,7 +1675,7 @@ pub struct LegacyRecurringProductPriceFixed {
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The recurring interval of the price.
     pub recurring_interval: RecurringInterval,
     /// The price in cents.
@@ -2434,11 +2435,11 @@ pub struct PendingSubscriptionUpdate {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The date and time when the subscription update will be applied.
     pub applies_at: OffsetDateTime,
     /// ID of the new product to apply to the subscription. If `null`, the product won't be changed.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Id>,
     /// Number of seats to apply to the subscription. If `null`, the number of seats won't be changed.
     pub seats: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6433,19 +6434,19 @@ impl ToJson for Unauthorized {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidatedLicenseKey {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub customer: LicenseKeyCustomer,
     /// The benefit ID.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// Always present.
     pub key: SmolStr,
     /// Always present.

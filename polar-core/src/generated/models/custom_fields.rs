@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -314,7 +315,7 @@ pub struct CustomFieldCheckbox {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
@@ -322,7 +323,7 @@ pub struct CustomFieldCheckbox {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub properties: CustomFieldCheckboxProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -776,7 +777,7 @@ pub struct CustomFieldCreateCheckbox {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub properties: CustomFieldCheckboxProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -905,7 +906,7 @@ pub struct CustomFieldCreateDate {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub properties: CustomFieldDateProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1034,7 +1035,7 @@ pub struct CustomFieldCreateNumber {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub properties: CustomFieldNumberProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1163,7 +1164,7 @@ pub struct CustomFieldCreateSelect {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub properties: CustomFieldSelectProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1292,7 +1293,7 @@ pub struct CustomFieldCreateText {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub properties: CustomFieldTextProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1409,7 +1410,7 @@ pub struct CustomFieldDate {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
@@ -1417,7 +1418,7 @@ pub struct CustomFieldDate {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub properties: CustomFieldDateProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1667,7 +1668,7 @@ pub struct CustomFieldNumber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
@@ -1675,7 +1676,7 @@ pub struct CustomFieldNumber {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub properties: CustomFieldNumberProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1925,7 +1926,7 @@ pub struct CustomFieldSelect {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
@@ -1933,7 +1934,7 @@ pub struct CustomFieldSelect {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub properties: CustomFieldSelectProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2328,7 +2329,7 @@ pub struct CustomFieldText {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
@@ -2336,7 +2337,7 @@ pub struct CustomFieldText {
     /// Name of the custom field.
     pub name: SmolStr,
     /// The ID of the organization owning the custom field.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub properties: CustomFieldTextProperties,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,7 +31,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -44,7 +45,7 @@ pub struct BenefitCustomSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -238,7 +239,7 @@ impl ToJson for BenefitCustomSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -252,7 +253,7 @@ pub struct BenefitDiscordSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -446,7 +447,7 @@ impl ToJson for BenefitDiscordSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadablesSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -460,7 +461,7 @@ pub struct BenefitDownloadablesSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -604,7 +605,7 @@ impl ToJson for BenefitDownloadablesSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDownloadablesSubscriberProperties {
     /// Always present.
-    pub active_files: Vec<SmolStr>,
+    pub active_files: Vec<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -654,7 +655,7 @@ impl ToJson for BenefitDownloadablesSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitFeatureFlagSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -668,7 +669,7 @@ pub struct BenefitFeatureFlagSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -852,7 +853,7 @@ impl ToJson for BenefitFeatureFlagSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositorySubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -866,7 +867,7 @@ pub struct BenefitGitHubRepositorySubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1165,7 +1166,7 @@ impl ToJson for BenefitGrantMeterCreditProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeysSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1179,7 +1180,7 @@ pub struct BenefitLicenseKeysSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1404,7 +1405,7 @@ impl ToJson for BenefitLicenseKeysSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitMeterCreditSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1418,7 +1419,7 @@ pub struct BenefitMeterCreditSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1566,7 +1567,7 @@ pub struct BenefitMeterCreditSubscriberProperties {
     /// Always present.
     pub rollover: bool,
     /// A UUID. Always present.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1630,7 +1631,7 @@ impl ToJson for BenefitMeterCreditSubscriberProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitSlackSharedChannelSubscriber {
     /// The ID of the benefit.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1644,7 +1645,7 @@ pub struct BenefitSlackSharedChannelSubscriber {
     /// Whether the benefit is deleted.
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub organization: BenefitSubscriberOrganization,
     /// Always present.
@@ -1832,7 +1833,7 @@ pub struct BenefitSubscriberOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
     pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
@@ -2410,21 +2411,21 @@ pub struct CustomerBenefitGrantCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -2681,21 +2682,21 @@ pub struct CustomerBenefitGrantDiscord {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3021,21 +3022,21 @@ pub struct CustomerBenefitGrantDownloadables {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3292,21 +3293,21 @@ pub struct CustomerBenefitGrantFeatureFlag {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3563,21 +3564,21 @@ pub struct CustomerBenefitGrantGitHubRepository {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -3903,21 +3904,21 @@ pub struct CustomerBenefitGrantLicenseKeys {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -4174,21 +4175,21 @@ pub struct CustomerBenefitGrantMeterCredit {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.
@@ -4445,21 +4446,21 @@ pub struct CustomerBenefitGrantSlackSharedChannel {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub granted_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
     pub revoked_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Always present.
     pub is_granted: bool,
     /// Always present.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -96,9 +97,9 @@ pub struct PortalAuthenticatedUser {
     /// User's email address.
     pub email: SmolStr,
     /// Associated customer ID.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Member ID. Only set for members.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// Member role (owner, billing_manager, member). Only set for members.
     pub role: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

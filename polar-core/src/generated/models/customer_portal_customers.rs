@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -815,7 +816,7 @@ pub struct CustomerPortalCustomer {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub email: Option<SmolStr>,
     /// Always present.
@@ -831,7 +832,7 @@ pub struct CustomerPortalCustomer {
     /// Always present.
     pub oauth_accounts: BTreeMap<String, CustomerPortalOAuthAccount>,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// `None` when Polar leaves it out or sends `null`.
     ///
     /// JSON: `type`
@@ -1007,7 +1008,7 @@ pub struct CustomerPortalCustomerUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
     pub tax_id: Patch<SmolStr>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub default_payment_method_id: Patch<SmolStr>,
+    pub default_payment_method_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1217,7 +1218,7 @@ impl ToJson for ListResourceCustomerPaymentMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodCard {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1225,7 +1226,7 @@ pub struct PaymentMethodCard {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub method_metadata: PaymentMethodCardMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1335,7 +1336,7 @@ impl ToJson for PaymentMethodCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodGeneric {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1343,7 +1344,7 @@ pub struct PaymentMethodGeneric {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     ///
     /// JSON: `type`

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,9 +31,9 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadableRead {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// Always present.
     pub file: FileDownload,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -97,9 +98,9 @@ impl ToJson for DownloadableRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileDownload {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.

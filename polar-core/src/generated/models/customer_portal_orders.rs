@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,7 +31,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrder {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -74,15 +75,15 @@ pub struct CustomerOrder {
     /// Number of seats purchased (for seat-based one-time orders).
     pub seats: Option<i64>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// When the next automatic payment retry is scheduled. `null` if the order is not in dunning or all retries have been exhausted.
     pub next_payment_attempt_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
@@ -440,7 +441,7 @@ pub struct CustomerOrderConfirmPayment {
     /// ID of the Stripe confirmation token for new payment methods.
     pub confirmation_token_id: Patch<SmolStr>,
     /// ID of an existing saved payment method.
-    pub payment_method_id: Patch<SmolStr>,
+    pub payment_method_id: Patch<Id>,
     /// Payment processor used.
     pub payment_processor: Option<PaymentProcessor>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -721,7 +722,7 @@ impl ToJson for CustomerOrderPaymentStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderProduct {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -749,7 +750,7 @@ pub struct CustomerOrderProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -1115,7 +1116,7 @@ pub struct CustomerOrderSubscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
@@ -1157,13 +1158,13 @@ pub struct CustomerOrderSubscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the subscribed product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.

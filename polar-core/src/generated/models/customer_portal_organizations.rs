@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,7 +35,7 @@ pub struct CustomerOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
     pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
@@ -335,7 +336,7 @@ impl ToJson for CustomerOrganizationFeatureSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerProduct {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -363,7 +364,7 @@ pub struct CustomerProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// List of available prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.

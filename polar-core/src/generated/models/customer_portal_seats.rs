@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,25 +31,25 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerSeatAssign {
     /// Subscription ID. Required if neither order_id nor checkout_id is provided.
-    pub subscription_id: Patch<SmolStr>,
+    pub subscription_id: Patch<Id>,
     /// Order ID for one-time purchases. Required if subscription_id is not provided.
-    pub order_id: Patch<SmolStr>,
+    pub order_id: Patch<Id>,
     /// Email of the customer to assign the seat to
     pub email: Patch<SmolStr>,
     /// External customer ID for the seat assignment
     pub external_customer_id: Patch<SmolStr>,
     /// Customer ID for the seat assignment
-    pub customer_id: Patch<SmolStr>,
+    pub customer_id: Patch<Id>,
     /// External member ID for the seat assignment. Can be used alone (lookup existing member) or with email (create/validate member).
     pub external_member_id: Patch<SmolStr>,
     /// Member ID for the seat assignment.
-    pub member_id: Patch<SmolStr>,
+    pub member_id: Patch<Id>,
     /// Additional metadata for the seat (max 10 keys, 1KB total)
     pub metadata: Patch<BTreeMap<String, Value>>,
     /// If true, the seat will be immediately claimed without sending an invitation email. API-only feature.
     pub immediate_claim: Option<bool>,
     /// Checkout ID. Resolves to the subscription or order produced by the checkout.
-    pub checkout_id: Patch<SmolStr>,
+    pub checkout_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

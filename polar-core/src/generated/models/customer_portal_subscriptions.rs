@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -539,7 +540,7 @@ impl ToJson for CustomerSubscriptionUpdateClear {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSubscriptionUpdateProduct {
     /// Update subscription to another product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -551,7 +552,7 @@ impl CustomerSubscriptionUpdateProduct {
     /// A value with the required properties set and every optional one left out.
     pub fn new(product_id: impl AsRef<str>) -> Self {
         Self {
-            product_id: SmolStr::new(product_id),
+            product_id: Id::new(product_id),
             extra: Map::new(),
         }
     }

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,17 +35,17 @@ pub struct CustomerSeat {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The seat ID
-    pub id: SmolStr,
+    pub id: Id,
     /// The subscription ID (for recurring seats)
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The order ID (for one-time purchase seats)
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Status of the seat
     pub status: SeatStatus,
     /// The customer ID. When member_model_enabled is true, this is the billing customer (purchaser). When false, this is the seat member customer.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The member ID of the seat occupant
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The member associated with this seat
     pub member: Option<Member>,
     /// Email of the seat member (set when member_model_enabled is true)
@@ -304,19 +305,19 @@ impl ToJson for CustomerSeatClaimResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SeatAssign {
     /// Subscription ID. Required if neither order_id nor checkout_id is provided.
-    pub subscription_id: Patch<SmolStr>,
+    pub subscription_id: Patch<Id>,
     /// Order ID for one-time purchases. Required if subscription_id is not provided.
-    pub order_id: Patch<SmolStr>,
+    pub order_id: Patch<Id>,
     /// Email of the customer to assign the seat to
     pub email: Patch<SmolStr>,
     /// External customer ID for the seat assignment
     pub external_customer_id: Patch<SmolStr>,
     /// Customer ID for the seat assignment
-    pub customer_id: Patch<SmolStr>,
+    pub customer_id: Patch<Id>,
     /// External member ID for the seat assignment. Can be used alone (lookup existing member) or with email (create/validate member).
     pub external_member_id: Patch<SmolStr>,
     /// Member ID for the seat assignment.
-    pub member_id: Patch<SmolStr>,
+    pub member_id: Patch<Id>,
     /// Additional metadata for the seat (max 10 keys, 1KB total)
     pub metadata: Patch<BTreeMap<String, Value>>,
     /// If true, the seat will be immediately claimed without sending an invitation email. API-only feature.
@@ -510,7 +511,7 @@ pub struct SeatClaimInfo {
     /// Name of the product
     pub product_name: SmolStr,
     /// ID of the product
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Name of the organization
     pub organization_name: SmolStr,
     /// Slug of the organization

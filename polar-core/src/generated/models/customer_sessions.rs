@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,7 +35,7 @@ pub struct CustomerSession {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub token: Secret,
     /// Always present.
@@ -44,7 +45,7 @@ pub struct CustomerSession {
     /// Always present.
     pub customer_portal_url: SmolStr,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub customer: Customer,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -174,7 +175,7 @@ impl ToJson for CustomerSession {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCustomerExternalIdCreate {
     /// ID of the member to create a session for. When not provided and the organization has `member_model_enabled`, the owner member of the customer will be used for individual customers.
-    pub member_id: Patch<SmolStr>,
+    pub member_id: Patch<Id>,
     /// External ID of the member to create a session for. Alternative to `member_id`.
     pub external_member_id: Patch<SmolStr>,
     /// When set, a back button will be shown in the customer portal to return to this URL.
@@ -267,13 +268,13 @@ impl ToJson for CustomerSessionCustomerExternalIdCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCustomerIdCreate {
     /// ID of the member to create a session for. When not provided and the organization has `member_model_enabled`, the owner member of the customer will be used for individual customers.
-    pub member_id: Patch<SmolStr>,
+    pub member_id: Patch<Id>,
     /// External ID of the member to create a session for. Alternative to `member_id`.
     pub external_member_id: Patch<SmolStr>,
     /// When set, a back button will be shown in the customer portal to return to this URL.
     pub return_url: Patch<SmolStr>,
     /// ID of the customer to create a session for.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -293,7 +294,7 @@ impl CustomerSessionCustomerIdCreate {
             member_id: Patch::Absent,
             external_member_id: Patch::Absent,
             return_url: Patch::Absent,
-            customer_id: SmolStr::new(customer_id),
+            customer_id: Id::new(customer_id),
             extra: Map::new(),
         }
     }

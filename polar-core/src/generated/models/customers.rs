@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -500,7 +501,7 @@ impl From<CustomerTeamCreate> for CustomerCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerIndividual {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -524,9 +525,9 @@ pub struct CustomerIndividual {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -759,7 +760,7 @@ pub struct CustomerIndividualCreate {
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
     pub locale: Patch<SmolStr>,
     /// The ID of the organization owning the customer. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Optional owner member to create with the customer. If not provided, an owner member will be automatically created using the customer's email and name.
     pub owner: Patch<MemberOwnerCreate>,
     /// `"individual"` when present.
@@ -902,7 +903,7 @@ impl ToJson for CustomerIndividualCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodCard {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -910,7 +911,7 @@ pub struct CustomerPaymentMethodCard {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub method_metadata: PaymentMethodCardMetadata,
     /// Whether this payment method is the customer's default payment method.
@@ -1030,7 +1031,7 @@ impl ToJson for CustomerPaymentMethodCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodGeneric {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1038,7 +1039,7 @@ pub struct CustomerPaymentMethodGeneric {
     /// Always present.
     pub processor: PaymentProcessor,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     ///
     /// JSON: `type`
@@ -1624,7 +1625,7 @@ impl From<CustomerStateTeam> for CustomerState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateBenefitGrant {
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1632,7 +1633,7 @@ pub struct CustomerStateBenefitGrant {
     /// The timestamp when the benefit was granted.
     pub granted_at: OffsetDateTime,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The type of the benefit concerned by this grant.
     pub benefit_type: BenefitType,
     /// The metadata of the benefit concerned by this grant.
@@ -1940,7 +1941,7 @@ impl From<BenefitGrantSlackSharedChannelProperties> for CustomerStateBenefitGran
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateIndividual {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1964,9 +1965,9 @@ pub struct CustomerStateIndividual {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -2207,13 +2208,13 @@ impl ToJson for CustomerStateIndividual {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateMeter {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the meter.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// The number of consumed units.
     pub consumed_units: f64,
     /// The number of credited units.
@@ -2331,7 +2332,7 @@ impl ToJson for CustomerStateMeter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateSubscription {
     /// The ID of the subscription.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2365,9 +2366,9 @@ pub struct CustomerStateSubscription {
     /// The timestamp when the subscription will end.
     pub ends_at: Option<OffsetDateTime>,
     /// The ID of the subscribed product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// List of meters associated with the subscription.
     pub meters: Vec<CustomerStateSubscriptionMeter>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2597,7 +2598,7 @@ pub struct CustomerStateSubscriptionMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The number of consumed units so far in this billing period.
     pub consumed_units: f64,
     /// The number of credited units so far in this billing period.
@@ -2605,7 +2606,7 @@ pub struct CustomerStateSubscriptionMeter {
     /// The amount due in cents so far in this billing period.
     pub amount: i64,
     /// The ID of the meter.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2784,7 +2785,7 @@ impl JsonKey for CustomerStateSubscriptionStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStateTeam {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -2808,9 +2809,9 @@ pub struct CustomerStateTeam {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -3053,7 +3054,7 @@ pub struct CustomerSubscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
@@ -3095,13 +3096,13 @@ pub struct CustomerSubscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the subscribed product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
@@ -3473,7 +3474,7 @@ pub struct CustomerSubscriptionMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The number of consumed units so far in this billing period.
     pub consumed_units: f64,
     /// The number of credited units so far in this billing period.
@@ -3481,7 +3482,7 @@ pub struct CustomerSubscriptionMeter {
     /// The amount due in cents so far in this billing period.
     pub amount: i64,
     /// The ID of the meter.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// Always present.
     pub meter: CustomerSubscriptionMeterMeter,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3607,7 +3608,7 @@ pub struct CustomerSubscriptionMeterMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The name of the meter. Will be shown on customer's invoices and usage.
     pub name: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3683,7 +3684,7 @@ impl ToJson for CustomerSubscriptionMeterMeter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSubscriptionProduct {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3711,7 +3712,7 @@ pub struct CustomerSubscriptionProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// List of prices for this product.
     pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
@@ -3931,7 +3932,7 @@ impl ToJson for CustomerSubscriptionProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerTeam {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3955,9 +3956,9 @@ pub struct CustomerTeam {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -4188,7 +4189,7 @@ pub struct CustomerTeamCreate {
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
     pub locale: Patch<SmolStr>,
     /// The ID of the organization owning the customer. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Optional owner member to create with the customer. If not provided, an owner member will be automatically created using the customer's email and name.
     pub owner: Patch<MemberOwnerCreate>,
     /// The email address of the team customer. Optional for team customers — if omitted, an owner with an email must be provided.

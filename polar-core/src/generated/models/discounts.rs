@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -997,9 +998,9 @@ pub struct DiscountFixedCreate {
     /// Optional maximum number of times the discount can be redeemed by a single customer.
     pub max_redemptions_per_customer: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub products: Patch<Vec<SmolStr>>,
+    pub products: Patch<Vec<Id>>,
     /// The ID of the organization owning the discount. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// `"fixed"` when present.
     ///
     /// JSON: `type`
@@ -1208,7 +1209,7 @@ pub struct DiscountFixedOnceForeverDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -1226,7 +1227,7 @@ pub struct DiscountFixedOnceForeverDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1448,7 +1449,7 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -1466,7 +1467,7 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1681,7 +1682,7 @@ pub struct DiscountFixedRepeatDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -1699,7 +1700,7 @@ pub struct DiscountFixedRepeatDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1931,7 +1932,7 @@ pub struct DiscountFixedRepeatDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -1949,7 +1950,7 @@ pub struct DiscountFixedRepeatDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2177,9 +2178,9 @@ pub struct DiscountPercentageCreate {
     /// Optional maximum number of times the discount can be redeemed by a single customer.
     pub max_redemptions_per_customer: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub products: Patch<Vec<SmolStr>>,
+    pub products: Patch<Vec<Id>>,
     /// The ID of the organization owning the discount. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// `"percentage"` when present.
     ///
     /// JSON: `type`
@@ -2371,7 +2372,7 @@ pub struct DiscountPercentageOnceForeverDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -2389,7 +2390,7 @@ pub struct DiscountPercentageOnceForeverDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2591,7 +2592,7 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -2609,7 +2610,7 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2804,7 +2805,7 @@ pub struct DiscountPercentageRepeatDuration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -2822,7 +2823,7 @@ pub struct DiscountPercentageRepeatDuration {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub products: Vec<DiscountProduct>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3034,7 +3035,7 @@ pub struct DiscountPercentageRepeatDurationBase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
@@ -3052,7 +3053,7 @@ pub struct DiscountPercentageRepeatDurationBase {
     /// Number of times the discount has been redeemed.
     pub redemptions_count: i64,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3242,7 +3243,7 @@ pub struct DiscountProduct {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -3270,7 +3271,7 @@ pub struct DiscountProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3656,7 +3657,7 @@ pub struct DiscountUpdate {
     /// From 1.0 to 10000.0. Left out, `null`, or a value: see [`Patch`].
     pub basis_points: Patch<i64>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub products: Patch<Vec<SmolStr>>,
+    pub products: Patch<Vec<Id>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -36,7 +37,7 @@ pub struct Dispute {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Status of the dispute. `prevented` means we issued a refund before the dispute was escalated, avoiding any fees.
     pub status: DisputeStatus,
     /// Whether the dispute has been resolved (won or lost).
@@ -56,13 +57,13 @@ pub struct Dispute {
     /// Whether the evidence submission deadline has passed.
     pub past_due: bool,
     /// The ID of the order associated with the dispute.
-    pub order_id: SmolStr,
+    pub order_id: Id,
     /// The ID of the payment associated with the dispute.
-    pub payment_id: SmolStr,
+    pub payment_id: Id,
     /// The customer who was charged for the disputed payment.
     pub customer: DisputeCustomer,
     /// The ID of the support case for this dispute, if one was opened.
-    pub case_id: Option<SmolStr>,
+    pub case_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -246,7 +247,7 @@ impl ToJson for Dispute {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisputeCustomer {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -274,9 +275,9 @@ pub struct DisputeCustomer {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.

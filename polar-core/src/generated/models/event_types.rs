@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,7 +35,7 @@ pub struct EventType {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The name of the event type.
     pub name: SmolStr,
     /// The label for the event type.
@@ -42,7 +43,7 @@ pub struct EventType {
     /// Property path to extract dynamic label from event metadata.
     pub label_property_selector: Option<SmolStr>,
     /// The ID of the organization owning the event type.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -235,7 +236,7 @@ impl ToJson for EventTypeUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventTypeWithStats {
     /// The ID of the event type. Null for system event types.
-    pub id: Option<SmolStr>,
+    pub id: Option<Id>,
     /// Creation timestamp of the event type. Null for system event types.
     pub created_at: Option<OffsetDateTime>,
     /// Last modification timestamp of the event type. Null for system event types.
@@ -247,7 +248,7 @@ pub struct EventTypeWithStats {
     /// Property path to extract dynamic label from event metadata.
     pub label_property_selector: Option<SmolStr>,
     /// The ID of the organization owning the event type.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The source of the events (system or user).
     pub source: EventSource,
     /// Number of times the event has occurred.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -133,25 +134,25 @@ impl ToJson for AddressDict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceCreditOrderEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -495,25 +496,25 @@ impl ToJson for BalanceCreditOrderMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceDisputeEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -919,25 +920,25 @@ impl ToJson for BalanceDisputeMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceDisputeReversalEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -1118,25 +1119,25 @@ impl ToJson for BalanceDisputeReversalEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceOrderEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -1534,25 +1535,25 @@ impl ToJson for BalanceOrderMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRefundEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -1971,25 +1972,25 @@ impl ToJson for BalanceRefundMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRefundReversalEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -2170,25 +2171,25 @@ impl ToJson for BalanceRefundReversalEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCycledEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -2464,25 +2465,25 @@ impl ToJson for BenefitGrantMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGrantedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -2663,25 +2664,25 @@ impl ToJson for BenefitGrantedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitRevokedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -2862,25 +2863,25 @@ impl ToJson for BenefitRevokedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitUpdatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -3061,25 +3062,25 @@ impl ToJson for BenefitUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutCreatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -3516,25 +3517,25 @@ impl ToJson for CursorPagination {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerCreatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -3809,25 +3810,25 @@ impl ToJson for CustomerCreatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerDeletedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -4102,25 +4103,25 @@ impl ToJson for CustomerDeletedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerUpdatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -4784,7 +4785,7 @@ pub struct EventCreateCustomer {
     /// The name of the event.
     pub name: SmolStr,
     /// The ID of the organization owning the event. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Your unique identifier for this event. Useful for deduplication and parent-child relationships.
     pub external_id: Patch<SmolStr>,
     /// The ID of the parent event. Can be either a Polar event ID (UUID) or an external event ID.
@@ -4802,9 +4803,9 @@ pub struct EventCreateCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<EventMetadataInput>,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// ID of the member within the customer's organization who performed the action. Used for member-level attribution in B2B.
-    pub member_id: Patch<SmolStr>,
+    pub member_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4835,7 +4836,7 @@ impl EventCreateCustomer {
             external_id: Patch::Absent,
             parent_id: Patch::Absent,
             metadata: None,
-            customer_id: SmolStr::new(customer_id),
+            customer_id: Id::new(customer_id),
             member_id: Patch::Absent,
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -4934,7 +4935,7 @@ pub struct EventCreateExternalCustomer {
     /// The name of the event.
     pub name: SmolStr,
     /// The ID of the organization owning the event. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Your unique identifier for this event. Useful for deduplication and parent-child relationships.
     pub external_id: Patch<SmolStr>,
     /// The ID of the parent event. Can be either a Polar event ID (UUID) or an external event ID.
@@ -6238,25 +6239,25 @@ impl ToJson for LlmMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterCreditEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -6505,25 +6506,25 @@ impl ToJson for MeterCreditedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterResetEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -6754,25 +6755,25 @@ impl ToJson for MeterResetMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderPaidEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -7176,25 +7177,25 @@ impl ToJson for OrderPaidMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderRefundedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -7444,25 +7445,25 @@ impl ToJson for OrderRefundedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUnvoidedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -7712,25 +7713,25 @@ impl ToJson for OrderUnvoidedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderVoidedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -7980,25 +7981,25 @@ impl ToJson for OrderVoidedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionBillingPeriodUpdatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -8260,25 +8261,25 @@ impl ToJson for SubscriptionBillingPeriodUpdatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCanceledEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -8642,25 +8643,25 @@ impl ToJson for SubscriptionCanceledMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCreatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -8969,25 +8970,25 @@ impl ToJson for SubscriptionCreatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCycledEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -9287,25 +9288,25 @@ impl ToJson for SubscriptionCycledMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPastDueEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -9614,25 +9615,25 @@ impl ToJson for SubscriptionPastDueMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPausedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -9953,25 +9954,25 @@ impl ToJson for SubscriptionPausedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionProductUpdatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -10233,25 +10234,25 @@ impl ToJson for SubscriptionProductUpdatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReactivatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -10551,25 +10552,25 @@ impl ToJson for SubscriptionReactivatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReinstatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -10869,25 +10870,25 @@ impl ToJson for SubscriptionReinstatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionResumedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -11187,25 +11188,25 @@ impl ToJson for SubscriptionResumedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionRevokedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -11505,25 +11506,25 @@ impl ToJson for SubscriptionRevokedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionSeatsUpdatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -11802,25 +11803,25 @@ impl ToJson for SubscriptionSeatsUpdatedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUncanceledEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -12119,25 +12120,25 @@ impl ToJson for SubscriptionUncanceledMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdateClearedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -12375,25 +12376,25 @@ impl ToJson for SubscriptionUpdateClearedMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdatedEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// Always present.
@@ -13866,25 +13867,25 @@ impl From<BalanceDisputeReversalEvent> for SystemEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserEvent {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp of the event.
     pub timestamp: OffsetDateTime,
     /// The ID of the organization owning the event.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// ID of the customer in your Polar organization associated with the event.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
     pub external_customer_id: Option<SmolStr>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
     pub external_member_id: Option<SmolStr>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Human readable label of the event type.
     pub label: SmolStr,
     /// The name of the event.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,7 +31,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadableFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub name: SmolStr,
     /// Required.
@@ -167,9 +168,9 @@ impl ToJson for DownloadableFileCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadableFileRead {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.
@@ -1116,9 +1117,9 @@ impl JsonKey for FileServiceTypes {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileUpload {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.
@@ -1479,7 +1480,7 @@ impl ToJson for ListResourceFileRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAvatarFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub name: SmolStr,
     /// MIME type of the file. Only images are supported for this type of file.
@@ -1616,9 +1617,9 @@ impl ToJson for OrganizationAvatarFileCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAvatarFileRead {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.
@@ -1838,7 +1839,7 @@ impl ToJson for OrganizationAvatarFileRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductMediaFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub name: SmolStr,
     /// MIME type of the file. Only images are supported for this type of file.
@@ -2410,7 +2411,7 @@ impl ToJson for S3FileUploadPart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportCaseAttachmentFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Required.
     pub name: SmolStr,
     /// MIME type of the file. Images, videos, PDF, CSV, plain text, Word and Excel documents are supported.
@@ -2551,9 +2552,9 @@ impl ToJson for SupportCaseAttachmentFileCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportCaseAttachmentFileRead {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,7 +31,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -202,7 +203,7 @@ impl ToJson for Account {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountCredit {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub title: SmolStr,
     /// Always present.
@@ -520,7 +521,7 @@ pub struct AdjustPriceAction {
     /// Button label.
     pub label: SmolStr,
     /// The product whose pricing to review.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Display name of the product.
     pub product_name: SmolStr,
     /// The product's current list price, in cents.
@@ -1178,7 +1179,7 @@ impl From<SsoFactor> for AuthenticationFactor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthenticationSession {
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub identity_id: Option<SmolStr>,
+    pub identity_id: Option<Id>,
     /// Always present.
     pub available_factors: Vec<AuthenticationFactor>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1952,7 +1953,7 @@ impl JsonKey for BaseFactorType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockingOrganization {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub slug: SmolStr,
     /// Always present.
@@ -2456,7 +2457,7 @@ impl ToJson for CatalogImportNotReady {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelNamePreviewRequest {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. `None` when Polar leaves it out or sends `null`.
-    pub organization_id: Option<SmolStr>,
+    pub organization_id: Option<Id>,
     /// 1 to 80 characters. Always present.
     pub template: SmolStr,
     /// Polar's default is `"Sample Customer"`. `None` when Polar leaves it out or sends `null`.
@@ -2703,7 +2704,7 @@ pub struct CheckoutPriceCreate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -2719,7 +2720,7 @@ pub struct CheckoutPriceCreate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// ID of an existing customer in the organization. The customer data will be pre-filled in the checkout form. The resulting order will be linked to this customer.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
@@ -2749,7 +2750,7 @@ pub struct CheckoutPriceCreate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
     pub success_url: Option<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
@@ -2759,7 +2760,7 @@ pub struct CheckoutPriceCreate {
     /// E.g. `"en"`. `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// ID of the product price to checkout.
-    pub product_price_id: SmolStr,
+    pub product_price_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3123,7 +3124,7 @@ pub struct CheckoutProductCreate {
     /// Key-value object storing custom field values.
     pub custom_field_data: Option<BTreeMap<String, Option<StringOrIntegerOrBooleanOrDateTime>>>,
     /// ID of the discount to apply to the checkout.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting. If you preset the billing address, this setting will be automatically set to `true`.
@@ -3139,7 +3140,7 @@ pub struct CheckoutProductCreate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// ID of an existing customer in the organization. The customer data will be pre-filled in the checkout form. The resulting order will be linked to this customer.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
@@ -3169,7 +3170,7 @@ pub struct CheckoutProductCreate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
     pub success_url: Option<SmolStr>,
     /// When set, a back button will be shown in the checkout to return to this URL.
@@ -3181,7 +3182,7 @@ pub struct CheckoutProductCreate {
     /// 3 to 3 characters. `None` when Polar leaves it out or sends `null`.
     pub currency: Option<PresentmentCurrency>,
     /// ID of the product to checkout. First available price will be selected.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3612,7 +3613,7 @@ pub struct CompassThreadMessageSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub prompt: SmolStr,
     /// Always present.
@@ -3809,9 +3810,9 @@ pub struct CompassThreadSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub title: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4260,7 +4261,7 @@ impl JsonKey for CustomerOAuthPlatform {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSelectionOption {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The customer's name, if available.
     pub name: Option<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4551,9 +4552,9 @@ pub struct CustomerSessionCodeRequest {
     /// An email address. Always present.
     pub email: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Optional customer ID for disambiguation when multiple customers share the same email.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4626,7 +4627,7 @@ impl ToJson for CustomerSessionCodeRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerStat {
     /// Polar customer ID.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
     pub external_customer_id: Option<SmolStr>,
     /// Customer name.
@@ -4823,7 +4824,7 @@ impl From<CustomerSubscriptionChangePreviewSeats> for CustomerSubscriptionChange
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSubscriptionChangePreviewProduct {
     /// Preview a change of the subscription to this product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5318,7 +5319,7 @@ pub struct DisputeSupportCaseListItem {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The dispute this case handles.
     pub dispute: Dispute,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -5400,7 +5401,7 @@ pub struct DisputeSupportCaseMessageCreate {
     /// 1 to 5000 characters. `None` when Polar leaves it out or sends `null`.
     pub body: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub file_ids: Option<Vec<SmolStr>>,
+    pub file_ids: Option<Vec<Id>>,
     /// The merchant's stated grounds for contesting, set on the counter submission.
     pub win_reason: Option<DisputeWinReason>,
     /// Free-text detail when `win_reason` is `other`.
@@ -5857,7 +5858,7 @@ pub struct EventStatistics {
     /// The label of the event type.
     pub label: SmolStr,
     /// The ID of the event type
-    pub event_type_id: SmolStr,
+    pub event_type_id: Id,
     /// Number of root events with this name (i.e., number of traces).
     pub occurrences: i64,
     /// Number of distinct customers associated with events.
@@ -6103,7 +6104,7 @@ pub struct Feedback {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     ///
     /// JSON: `type`
@@ -6115,9 +6116,9 @@ pub struct Feedback {
     /// Always present.
     pub client_context: BTreeMap<String, Value>,
     /// A UUID. Always present.
-    pub user_id: SmolStr,
+    pub user_id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6251,7 +6252,7 @@ pub struct FeedbackCreate {
     /// 10 to 5000 characters. Always present.
     pub message: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// `None` when Polar leaves it out or sends `null`.
     pub client_context: Option<BTreeMap<String, Value>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7733,7 +7734,7 @@ impl JsonKey for LegacyOrganizationStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyUser {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// `None` when Polar leaves it out or sends `null`.
     pub email: Option<SmolStr>,
     /// Always present.
@@ -9280,7 +9281,7 @@ impl ToJson for ListVarianceEvents {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerAccountCreditsGrantedNotification {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9447,7 +9448,7 @@ impl ToJson for MaintainerAccountCreditsGrantedNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerFileFlaggedMaliciousNotification {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9607,7 +9608,7 @@ impl ToJson for MaintainerFileFlaggedMaliciousNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewPaidSubscriptionNotification {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -9889,7 +9890,7 @@ impl ToJson for MaintainerNewPaidSubscriptionNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewProductSaleNotification {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -10248,7 +10249,7 @@ impl ToJson for MaintainerNewProductSaleNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerSubscriptionRenewalNotification {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -10523,7 +10524,7 @@ pub struct MemberCreate {
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateRole>,
     /// The ID of the customer this member belongs to.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10611,7 +10612,7 @@ impl ToJson for MemberCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberOrganization {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub slug: SmolStr,
     /// Always present.
@@ -10703,9 +10704,9 @@ pub struct MerchantMigration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The provider the billing is being migrated from.
     pub source_platform: MerchantMigrationSourcePlatform,
     /// The current step of the migration.
@@ -10833,7 +10834,7 @@ impl ToJson for MerchantMigration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationCreate {
     /// The organization the migration belongs to.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The provider to migrate the billing from.
     pub source_platform: MerchantMigrationSourcePlatform,
     /// A Stripe API key for the source account (a restricted `rk_...` key is recommended). It is validated for all required permissions before the migration is saved.
@@ -10964,9 +10965,9 @@ impl ToJson for MerchantMigrationImportReport {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MerchantMigrationImportRequest {
     /// The ledger record ids to import (from the records listing). When omitted, every importable record is imported (subject to `exclude_record_ids`). Records not selected stay pending.
-    pub record_ids: Option<Vec<SmolStr>>,
+    pub record_ids: Option<Vec<Id>>,
     /// Import every importable record except these — the opt-out selection for large catalogs. Ignored when `record_ids` is set.
-    pub exclude_record_ids: Option<Vec<SmolStr>>,
+    pub exclude_record_ids: Option<Vec<Id>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11224,7 +11225,7 @@ impl ToJson for MerchantMigrationNotFound {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationRecordItem {
     /// The ledger record id, used to select this row for import. Null for price rows, which are imported together with their product.
-    pub record_id: Option<SmolStr>,
+    pub record_id: Option<Id>,
     /// The source entity type.
     pub entity: PrecheckEntity,
     /// The source identifier (e.g. Stripe `sub_…`).
@@ -12254,9 +12255,9 @@ pub struct NotificationRecipientSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// ID of the user the notification recipient belongs to.
-    pub user_id: SmolStr,
+    pub user_id: Id,
     /// Platform of the notification recipient.
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
@@ -12366,7 +12367,7 @@ pub struct NotificationsList {
     /// Always present.
     pub notifications: Vec<NotificationsListNotificationsItem>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub last_read_notification_id: Option<SmolStr>,
+    pub last_read_notification_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12669,7 +12670,7 @@ impl From<MaintainerFileFlaggedMaliciousNotification> for NotificationsListNotif
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotificationsMarkRead {
     /// A UUID. Always present.
-    pub notification_id: SmolStr,
+    pub notification_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13579,7 +13580,7 @@ impl JsonKey for OrderBillingReasonInternal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUser {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// `None` when Polar leaves it out or sends `null`.
     pub email: Option<SmolStr>,
     /// Always present.
@@ -13691,7 +13692,7 @@ pub struct OrganizationAccessToken {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub scopes: Vec<Scope>,
     /// Always sent; `None` when Polar sends `null`.
@@ -13701,7 +13702,7 @@ pub struct OrganizationAccessToken {
     /// Always sent; `None` when Polar sends `null`.
     pub last_used_at: Option<OffsetDateTime>,
     /// The organization ID.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13821,7 +13822,7 @@ impl ToJson for OrganizationAccessToken {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAccessTokenCreate {
     /// A UUID. `None` when Polar leaves it out or sends `null`.
-    pub organization_id: Option<SmolStr>,
+    pub organization_id: Option<Id>,
     /// Always present.
     pub comment: SmolStr,
     /// An ISO 8601 duration. `None` when Polar leaves it out or sends `null`.
@@ -15070,7 +15071,7 @@ pub struct OrganizationKyc {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
     pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
@@ -15116,9 +15117,9 @@ pub struct OrganizationKyc {
     /// Two-letter country code (ISO 3166-1 alpha-2).
     pub country: Option<CountryAlpha2>,
     /// ID of the transactions account.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Id>,
     /// ID of the payout account.
-    pub payout_account_id: Option<SmolStr>,
+    pub payout_account_id: Option<Id>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
     /// Organization compliance details. Only visible to organization members.
@@ -15435,7 +15436,7 @@ impl ToJson for OrganizationKyc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationMember {
     /// The ID of the user.
-    pub user_id: SmolStr,
+    pub user_id: Id,
     /// The time the OrganizationMember was created.
     pub created_at: OffsetDateTime,
     /// Always present.
@@ -16320,7 +16321,7 @@ impl ToJson for OrganizationPaymentStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPayoutAccountSet {
     /// ID of the payout account to set on the organization.
-    pub payout_account_id: SmolStr,
+    pub payout_account_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17389,7 +17390,7 @@ pub struct OrganizationReviewStatus {
     /// When appeal was reviewed
     pub appeal_reviewed_at: Option<OffsetDateTime>,
     /// ID of the human-review support case, if one was opened
-    pub appeal_case_id: Option<SmolStr>,
+    pub appeal_case_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17961,9 +17962,9 @@ pub struct OrganizationSsoConnection {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// ID of the organization the connection belongs to.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Human-friendly label for the connection, shown on the login page.
     pub name: Option<SmolStr>,
     /// Type of the SSO connection.
@@ -19184,7 +19185,7 @@ pub struct OrganizationWithRole {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
     pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
@@ -19230,9 +19231,9 @@ pub struct OrganizationWithRole {
     /// Two-letter country code (ISO 3166-1 alpha-2).
     pub country: Option<CountryAlpha2>,
     /// ID of the transactions account.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Id>,
     /// ID of the payout account.
-    pub payout_account_id: Option<SmolStr>,
+    pub payout_account_id: Option<Id>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
     /// The user's role on this organization.
@@ -20656,7 +20657,7 @@ pub struct Payout {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub processor: PayoutAccountType,
     /// Always present.
@@ -20676,13 +20677,13 @@ pub struct Payout {
     /// Always present.
     pub account_amount: i64,
     /// A UUID. Always present.
-    pub account_id: SmolStr,
+    pub account_id: Id,
     /// `None` when Polar leaves it out or sends `null`.
     pub invoice_number: Option<SmolStr>,
     /// Always present.
     pub is_invoice_generated: bool,
     /// A UUID. Always present.
-    pub transaction_id: SmolStr,
+    pub transaction_id: Id,
     /// Always present.
     pub fees_transactions: Vec<TransactionEmbedded>,
     /// Always present.
@@ -20894,7 +20895,7 @@ impl ToJson for Payout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccount {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -21040,7 +21041,7 @@ impl ToJson for PayoutAccount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountCreate {
     /// Organization ID to create or get account for
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub country: StripeAccountCountry,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -21466,9 +21467,9 @@ pub struct PayoutAttempt {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub payout_id: SmolStr,
+    pub payout_id: Id,
     /// Always present.
     pub processor: PayoutAccountType,
     /// Always sent; `None` when Polar sends `null`.
@@ -21697,7 +21698,7 @@ impl JsonKey for PayoutAttemptStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutCreate {
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21747,9 +21748,9 @@ impl ToJson for PayoutCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutEstimate {
     /// A UUID. Always present.
-    pub account_id: SmolStr,
+    pub account_id: Id,
     /// A UUID. Always present.
-    pub payout_account_id: SmolStr,
+    pub payout_account_id: Id,
     /// Always present.
     pub gross_amount: i64,
     /// Always present.
@@ -22133,7 +22134,7 @@ pub struct PersonalAccessToken {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub scopes: Vec<Scope>,
     /// Always sent; `None` when Polar sends `null`.
@@ -23243,7 +23244,7 @@ pub struct ReviewAppealSupportCaseListItem {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23312,7 +23313,7 @@ pub struct ReviewAppealSupportCaseMessageCreate {
     /// 1 to 5000 characters. `None` when Polar leaves it out or sends `null`.
     pub body: Option<SmolStr>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub file_ids: Option<Vec<SmolStr>>,
+    pub file_ids: Option<Vec<Id>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23431,7 +23432,7 @@ pub struct SearchResultCustomer {
     /// JSON: `type`
     pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
@@ -23511,7 +23512,7 @@ pub struct SearchResultOrder {
     /// JSON: `type`
     pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
@@ -23640,7 +23641,7 @@ pub struct SearchResultProduct {
     /// JSON: `type`
     pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// `None` when Polar leaves it out or sends `null`.
@@ -23725,7 +23726,7 @@ pub struct SearchResultSubscription {
     /// JSON: `type`
     pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub customer_name: Option<SmolStr>,
     /// Always sent; `None` when Polar sends `null`.
@@ -24131,9 +24132,9 @@ pub struct SlackIntegration {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// ID of the Slack integration.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization that owns the Slack integration.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Display name used by the Slack app.
     pub display_name: SmolStr,
     /// Always present.
@@ -24355,7 +24356,7 @@ impl ToJson for SlackIntegration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackIntegrationCredentialsUpdate {
     /// Organization the integration belongs to.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Display name used by the bot user in your Slack workspace. Reflected in the manifest.
     pub display_name: SmolStr,
     /// App ID from your Slack app's Basic Information page.
@@ -25180,7 +25181,7 @@ pub struct SsoFactor {
     /// JSON: `type`
     pub type_: Option<SmolStr>,
     /// A UUID. Always present.
-    pub connection_id: SmolStr,
+    pub connection_id: Id,
     /// Always present.
     pub organization_slug: SmolStr,
     /// Human-friendly label for the connection, shown on the login page.
@@ -26063,7 +26064,7 @@ impl From<SubscriptionChangePreviewSeats> for SubscriptionChangePreview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionChangePreviewProduct {
     /// Preview a change of the subscription to this product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26429,7 +26430,7 @@ impl ToJson for SubscriptionChargePreviewProration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUser {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// `None` when Polar leaves it out or sends `null`.
     pub email: Option<SmolStr>,
     /// Always present.
@@ -26539,7 +26540,7 @@ pub struct SupportCase {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     ///
     /// JSON: `type`
@@ -26621,9 +26622,9 @@ pub struct SupportCaseAttachment {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub message_id: Option<SmolStr>,
+    pub message_id: Option<Id>,
     /// Always present.
     pub file: SupportCaseAttachmentFile,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26937,7 +26938,7 @@ pub struct SupportCaseMessage {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     ///
     /// JSON: `type`
@@ -27154,7 +27155,7 @@ impl SupportCaseMessageCreate {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn file_ids(&self) -> Option<&[SmolStr]> {
+    pub fn file_ids(&self) -> Option<&[Id]> {
         match self {
             Self::ReviewAppealSupportCaseMessageCreate(v) => v.file_ids.as_deref(),
             Self::DisputeSupportCaseMessageCreate(v) => v.file_ids.as_deref(),
@@ -27981,7 +27982,7 @@ impl ToJson for TextBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopCustomer {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// The email address of the customer. This must be unique within the organization.
     pub email: Option<SmolStr>,
     /// The name of the customer.
@@ -28303,7 +28304,7 @@ pub struct Transaction {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     ///
     /// JSON: `type`
@@ -28331,15 +28332,15 @@ pub struct Transaction {
     /// Always sent; `None` when Polar sends `null`.
     pub platform_fee_type: Option<PlatformFeeType>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub pledge_id: Option<SmolStr>,
+    pub pledge_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub issue_reward_id: Option<SmolStr>,
+    pub issue_reward_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub payout_transaction_id: Option<SmolStr>,
+    pub payout_transaction_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub incurred_by_transaction_id: Option<SmolStr>,
+    pub incurred_by_transaction_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
     pub pledge: Option<TransactionPledge>,
     /// Always sent; `None` when Polar sends `null`.
@@ -28657,7 +28658,7 @@ pub struct TransactionEmbedded {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     ///
     /// JSON: `type`
@@ -28685,15 +28686,15 @@ pub struct TransactionEmbedded {
     /// Always sent; `None` when Polar sends `null`.
     pub platform_fee_type: Option<PlatformFeeType>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub pledge_id: Option<SmolStr>,
+    pub pledge_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub issue_reward_id: Option<SmolStr>,
+    pub issue_reward_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub payout_transaction_id: Option<SmolStr>,
+    pub payout_transaction_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub incurred_by_transaction_id: Option<SmolStr>,
+    pub incurred_by_transaction_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -28925,7 +28926,7 @@ pub struct TransactionIssueReward {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub issue_reference: SmolStr,
     /// Always present.
@@ -29029,11 +29030,11 @@ pub struct TransactionOrder {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
     pub product: Option<TransactionProduct>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29133,7 +29134,7 @@ pub struct TransactionOrganization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.
@@ -29247,7 +29248,7 @@ pub struct TransactionPledge {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub state: PledgeState,
     /// Always present.
@@ -29351,13 +29352,13 @@ pub struct TransactionProduct {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
     pub recurring_interval: Option<RecurringInterval>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub organization_id: Option<SmolStr>,
+    pub organization_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
     pub organization: Option<TransactionOrganization>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -30434,9 +30435,9 @@ pub struct UserRead {
     /// Always sent; `None` when Polar sends `null`.
     pub avatar_url: Option<SmolStr>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Id>,
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub accepted_terms_of_service: bool,
     /// Always present.
@@ -30855,11 +30856,11 @@ impl ToJson for UserUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarianceEvent {
     /// The root event ID.
-    pub event_id: SmolStr,
+    pub event_id: Id,
     /// The event name.
     pub name: SmolStr,
     /// Polar customer ID.
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
     pub external_customer_id: Option<SmolStr>,
     /// Timestamp of the root event.
@@ -30999,7 +31000,7 @@ pub struct ViewCostsAction {
     /// Button label.
     pub label: SmolStr,
     /// Root event id of the single largest outlier trace, deep-linked to its span. Null routes to the costs overview instead.
-    pub event_id: Option<SmolStr>,
+    pub event_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -31210,13 +31211,13 @@ impl JsonKey for Visibility {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Wallet {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the customer that owns the wallet.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The current balance of the wallet, in cents.
     pub balance: i64,
     /// The currency of the wallet.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -32,7 +33,7 @@ pub struct LicenseKeyActivate {
     /// Required.
     pub key: SmolStr,
     /// A UUID. Required.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Required.
     pub label: SmolStr,
     /// Key-value object allowing you to set conditions that must match when validating the license key.
@@ -80,7 +81,7 @@ impl LicenseKeyActivate {
     ) -> Self {
         Self {
             key: SmolStr::new(key),
-            organization_id: SmolStr::new(organization_id),
+            organization_id: Id::new(organization_id),
             label: SmolStr::new(label),
             conditions: None,
             meta: None,
@@ -164,9 +165,9 @@ impl ToJson for LicenseKeyActivate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyActivationBase {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub license_key_id: SmolStr,
+    pub license_key_id: Id,
     /// Always present.
     pub label: SmolStr,
     /// Always present.
@@ -278,9 +279,9 @@ impl ToJson for LicenseKeyActivationBase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyActivationRead {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub license_key_id: SmolStr,
+    pub license_key_id: Id,
     /// Always present.
     pub label: SmolStr,
     /// Always present.
@@ -402,7 +403,7 @@ impl ToJson for LicenseKeyActivationRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyCustomer {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -430,9 +431,9 @@ pub struct LicenseKeyCustomer {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -647,9 +648,9 @@ pub struct LicenseKeyDeactivate {
     /// Required.
     pub key: SmolStr,
     /// A UUID. Required.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// A UUID. Required.
-    pub activation_id: SmolStr,
+    pub activation_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -666,8 +667,8 @@ impl LicenseKeyDeactivate {
     ) -> Self {
         Self {
             key: SmolStr::new(key),
-            organization_id: SmolStr::new(organization_id),
-            activation_id: SmolStr::new(activation_id),
+            organization_id: Id::new(organization_id),
+            activation_id: Id::new(activation_id),
             extra: Map::new(),
         }
     }
@@ -727,19 +728,19 @@ impl ToJson for LicenseKeyDeactivate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyRead {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub customer: LicenseKeyCustomer,
     /// The benefit ID.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// Always present.
     pub key: SmolStr,
     /// Always present.
@@ -1115,13 +1116,13 @@ pub struct LicenseKeyValidate {
     /// Required.
     pub key: SmolStr,
     /// A UUID. Required.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub activation_id: Patch<SmolStr>,
+    pub activation_id: Patch<Id>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub benefit_id: Patch<SmolStr>,
+    pub benefit_id: Patch<Id>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
-    pub customer_id: Patch<SmolStr>,
+    pub customer_id: Patch<Id>,
     /// At least 0.0. Left out, `null`, or a value: see [`Patch`].
     pub increment_usage: Patch<i64>,
     /// Key-value object allowing you to set conditions that must match when validating the license key.
@@ -1160,7 +1161,7 @@ impl LicenseKeyValidate {
     pub fn new(key: impl AsRef<str>, organization_id: impl AsRef<str>) -> Self {
         Self {
             key: SmolStr::new(key),
-            organization_id: SmolStr::new(organization_id),
+            organization_id: Id::new(organization_id),
             activation_id: Patch::Absent,
             benefit_id: Patch::Absent,
             customer_id: Patch::Absent,
@@ -1254,19 +1255,19 @@ impl ToJson for LicenseKeyValidate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyWithActivations {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub customer: LicenseKeyCustomer,
     /// The benefit ID.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// Always present.
     pub key: SmolStr,
     /// Always present.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -90,13 +91,13 @@ impl ToJson for ListResourceMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     /// The ID of the member.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the customer this member belongs to.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The email address of the member.
     pub email: SmolStr,
     /// The name of the member.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -727,7 +728,7 @@ pub struct Meter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The name of the meter. Will be shown on customer's invoices and usage.
     pub name: SmolStr,
     /// The unit of the meter.
@@ -741,7 +742,7 @@ pub struct Meter {
     /// The aggregation to apply on the filtered events to calculate the meter.
     pub aggregation: Aggregation,
     /// The ID of the organization owning the meter.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Whether the meter is archived and the time it was archived.
     pub archived_at: Option<OffsetDateTime>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -933,7 +934,7 @@ pub struct MeterCreate {
     /// The aggregation to apply on the filtered events to calculate the meter.
     pub aggregation: Aggregation,
     /// The ID of the organization owning the meter. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

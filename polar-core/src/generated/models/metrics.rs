@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -104,7 +105,7 @@ pub struct MetricDashboardCreate {
     /// List of metric slugs to display in this dashboard.
     pub metrics: Option<Vec<SmolStr>>,
     /// The ID of the organization owning this dashboard. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -186,13 +187,13 @@ pub struct MetricDashboardSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Display name for the dashboard.
     pub name: SmolStr,
     /// List of metric slugs displayed in this dashboard.
     pub metrics: Vec<SmolStr>,
     /// The ID of the organization owning this dashboard.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

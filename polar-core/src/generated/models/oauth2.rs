@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -156,7 +157,7 @@ impl ToJson for AuthorizationCodeTokenRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeOrganization {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub slug: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
@@ -463,7 +464,7 @@ impl ToJson for AuthorizeResponseUser {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeUser {
     /// A UUID. Always present.
-    pub id: SmolStr,
+    pub id: Id,
     /// An email address. Always present.
     pub email: SmolStr,
     /// Always sent; `None` when Polar sends `null`.
@@ -2241,7 +2242,7 @@ pub struct WebTokenRequest {
     /// Optional; `None` leaves it out.
     pub sub_type: Option<SubType>,
     /// A UUID, Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
-    pub sub: Patch<SmolStr>,
+    pub sub: Patch<Id>,
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub scope: Patch<SmolStr>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

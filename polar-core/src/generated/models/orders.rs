@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -151,7 +152,7 @@ impl ToJson for OffSessionChargesNotEnabled {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -195,15 +196,15 @@ pub struct Order {
     /// Number of seats purchased (for seat-based one-time orders).
     pub seats: Option<i64>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// When the next automatic payment retry is scheduled. `null` if the order is not in dunning or all retries have been exhausted.
     pub next_payment_attempt_at: Option<OffsetDateTime>,
     /// Always present.
@@ -715,11 +716,11 @@ pub struct OrderCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the organization the order belongs to. **Required unless you use an organization token.** The customer and product must belong to this organization.
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The ID of the customer the order is for. Must belong to the order's organization.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the one-time product to charge for. Must belong to the order's organization. Only fixed-price and free products are supported.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The currency to charge in (ISO 4217, lowercase, e.g. `usd`). Defaults to the organization's default currency; specify it to force a different one, or when the product isn't priced in the organization's default currency.
     pub currency: Patch<SmolStr>,
     /// A custom amount to charge, in the smallest currency unit. Overrides the product's price; defaults to the product's configured price (0 for free products). A positive amount must be at least the currency's minimum.
@@ -753,8 +754,8 @@ impl OrderCreate {
             custom_field_data: None,
             metadata: None,
             organization_id: Patch::Absent,
-            customer_id: SmolStr::new(customer_id),
-            product_id: SmolStr::new(product_id),
+            customer_id: Id::new(customer_id),
+            product_id: Id::new(product_id),
             currency: Patch::Absent,
             amount: Patch::Absent,
             description: Patch::Absent,
@@ -851,7 +852,7 @@ impl ToJson for OrderCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderCustomer {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -879,9 +880,9 @@ pub struct OrderCustomer {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -1224,7 +1225,7 @@ impl JsonKey for OrderExportColumn {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrderFinalize {
     /// ID of the payment method to charge. Must belong to the order's customer. Falls back to the customer's default payment method when unset.
-    pub payment_method_id: Patch<SmolStr>,
+    pub payment_method_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1329,7 +1330,7 @@ pub struct OrderItemSchema {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Description of the line item charge.
     pub label: SmolStr,
     /// Amount in cents, before discounts and taxes.
@@ -1339,7 +1340,7 @@ pub struct OrderItemSchema {
     /// Whether this charge is due to a proration.
     pub proration: bool,
     /// Associated price ID, if any.
-    pub product_price_id: Option<SmolStr>,
+    pub product_price_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1576,7 +1577,7 @@ pub struct OrderProduct {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1604,7 +1605,7 @@ pub struct OrderProduct {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2063,7 +2064,7 @@ pub struct OrderSubscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
@@ -2105,13 +2106,13 @@ pub struct OrderSubscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the subscribed product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -2543,7 +2544,7 @@ pub struct Organization {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
     pub name: SmolStr,
     /// Unique organization slug in checkout, customer portal and credit card statements.
@@ -2589,9 +2590,9 @@ pub struct Organization {
     /// Two-letter country code (ISO 3166-1 alpha-2).
     pub country: Option<CountryAlpha2>,
     /// ID of the transactions account.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Id>,
     /// ID of the payout account.
-    pub payout_account_id: Option<SmolStr>,
+    pub payout_account_id: Option<Id>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

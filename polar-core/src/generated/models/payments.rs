@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -34,7 +35,7 @@ pub struct CardPayment {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The payment processor.
     pub processor: PaymentProcessor,
     /// The payment status.
@@ -50,11 +51,11 @@ pub struct CardPayment {
     /// Human-readable error message, if the payment was declined.
     pub decline_message: Option<SmolStr>,
     /// The ID of the organization that owns the payment.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the checkout session associated with this payment.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// The ID of the order associated with this payment.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Additional metadata from the payment processor for internal use.
     pub processor_metadata: Option<BTreeMap<String, Value>>,
     /// Additional metadata for the card payment method.
@@ -306,7 +307,7 @@ pub struct GenericPayment {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The payment processor.
     pub processor: PaymentProcessor,
     /// The payment status.
@@ -324,11 +325,11 @@ pub struct GenericPayment {
     /// Human-readable error message, if the payment was declined.
     pub decline_message: Option<SmolStr>,
     /// The ID of the organization that owns the payment.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the checkout session associated with this payment.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// The ID of the order associated with this payment.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// Additional metadata from the payment processor for internal use.
     pub processor_metadata: Option<BTreeMap<String, Value>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

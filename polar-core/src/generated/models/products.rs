@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -30,7 +31,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachedCustomFieldCreate {
     /// ID of the custom field to attach.
-    pub custom_field_id: SmolStr,
+    pub custom_field_id: Id,
     /// Whether the value is required for this custom field.
     pub required: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -44,7 +45,7 @@ impl AttachedCustomFieldCreate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(custom_field_id: impl AsRef<str>, required: bool) -> Self {
         Self {
-            custom_field_id: SmolStr::new(custom_field_id),
+            custom_field_id: Id::new(custom_field_id),
             required,
             extra: Map::new(),
         }
@@ -98,7 +99,7 @@ impl ToJson for AttachedCustomFieldCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExistingProductPrice {
     /// A UUID. Required.
-    pub id: SmolStr,
+    pub id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -110,7 +111,7 @@ impl ExistingProductPrice {
     /// A value with the required properties set and every optional one left out.
     pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             extra: Map::new(),
         }
     }
@@ -212,7 +213,7 @@ impl ToJson for ListResourceProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -240,7 +241,7 @@ pub struct Product {
     /// Whether the product is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the organization owning the product.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// List of prices for this product.
@@ -474,7 +475,7 @@ impl ToJson for Product {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductBenefitsUpdate {
     /// List of benefit IDs. Each one must be on the same organization as the product.
-    pub benefits: Vec<SmolStr>,
+    pub benefits: Vec<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -484,7 +485,7 @@ impl ProductBenefitsUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["benefits"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(benefits: Vec<SmolStr>) -> Self {
+    pub fn new(benefits: Vec<Id>) -> Self {
         Self {
             benefits,
             extra: Map::new(),
@@ -776,11 +777,11 @@ pub struct ProductCreateOneTime {
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
     pub prices: Vec<ProductPriceCreate>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
-    pub medias: Patch<Vec<SmolStr>>,
+    pub medias: Patch<Vec<Id>>,
     /// List of custom fields to attach.
     pub attached_custom_fields: Option<Vec<AttachedCustomFieldCreate>>,
     /// The ID of the organization owning the product. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// States that the product is a one-time purchase.
     pub recurring_interval: Option<Value>,
     /// One-time products don't have a recurring interval count.
@@ -959,11 +960,11 @@ pub struct ProductCreateRecurring {
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
     pub prices: Vec<ProductPriceCreate>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
-    pub medias: Patch<Vec<SmolStr>>,
+    pub medias: Patch<Vec<Id>>,
     /// List of custom fields to attach.
     pub attached_custom_fields: Option<Vec<AttachedCustomFieldCreate>>,
     /// The ID of the organization owning the product. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// The interval unit for the trial period.
     pub trial_interval: Patch<TrialInterval>,
     /// The number of interval units for the trial period.
@@ -1159,9 +1160,9 @@ impl ToJson for ProductCreateRecurring {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductMediaFileRead {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// Always present.
     pub name: SmolStr,
     /// Always present.
@@ -1847,7 +1848,7 @@ pub struct ProductPriceCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: SmolStr,
+    pub id: Id,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
@@ -1857,7 +1858,7 @@ pub struct ProductPriceCustom {
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The minimum amount the customer can pay. If 0, the price is 'free or pay what you want'.
     pub minimum_amount: i64,
     /// The maximum amount the customer can pay.
@@ -2406,7 +2407,7 @@ pub struct ProductPriceFixed {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: SmolStr,
+    pub id: Id,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
@@ -2416,7 +2417,7 @@ pub struct ProductPriceFixed {
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The price in cents.
     pub price_amount: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2779,7 +2780,7 @@ impl ToJson for ProductPriceFixedCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductPriceMeter {
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The name of the meter.
     pub name: SmolStr,
     /// The unit of the meter.
@@ -2876,7 +2877,7 @@ pub struct ProductPriceMeteredUnit {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: SmolStr,
+    pub id: Id,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
@@ -2886,13 +2887,13 @@ pub struct ProductPriceMeteredUnit {
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The price per unit in cents.
     pub unit_amount: SmolStr,
     /// The maximum amount in cents that can be charged, regardless of the number of units consumed.
     pub cap_amount: Option<i64>,
     /// The ID of the meter associated to the price.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// The meter associated to the price.
     pub meter: ProductPriceMeter,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3054,7 +3055,7 @@ pub struct ProductPriceMeteredUnitCreate {
     /// The tax behavior of the price. If not set, it will default to the organization's default tax behavior.
     pub tax_behavior: Patch<TaxBehaviorOption>,
     /// The ID of the meter associated to the price.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// The price per unit in cents. Supports up to 12 decimal places.
     pub unit_amount: NumberOrString,
     /// Optional maximum amount in cents that can be charged, regardless of the number of units consumed.
@@ -3085,7 +3086,7 @@ impl ProductPriceMeteredUnitCreate {
         Self {
             price_currency: None,
             tax_behavior: Patch::Absent,
-            meter_id: SmolStr::new(meter_id),
+            meter_id: Id::new(meter_id),
             unit_amount,
             cap_amount: Patch::Absent,
             extra: Map::new(),
@@ -3173,7 +3174,7 @@ pub struct ProductPriceSeatBased {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the price.
-    pub id: SmolStr,
+    pub id: Id,
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
@@ -3183,7 +3184,7 @@ pub struct ProductPriceSeatBased {
     /// Whether the price is archived and no longer available.
     pub is_archived: bool,
     /// The ID of the product owning the price.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// Tiered pricing based on seat quantity
     pub seat_tiers: ProductPriceSeatTiersOutput,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3850,7 +3851,7 @@ pub struct ProductUpdate {
     /// List of available prices for this product. If you want to keep existing prices, include them in the list as an `ExistingProductPrice` object.
     pub prices: Patch<Vec<ProductUpdatePricesItem>>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
-    pub medias: Patch<Vec<SmolStr>>,
+    pub medias: Patch<Vec<Id>>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub attached_custom_fields: Patch<Vec<AttachedCustomFieldCreate>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

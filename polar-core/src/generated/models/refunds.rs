@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -94,7 +95,7 @@ pub struct Refund {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Always present.
@@ -108,13 +109,13 @@ pub struct Refund {
     /// Always present.
     pub currency: SmolStr,
     /// A UUID. Always present.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// A UUID. Always present.
-    pub order_id: SmolStr,
+    pub order_id: Id,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Always present.
     pub revoke_benefits: bool,
     /// Always sent; `None` when Polar sends `null`.
@@ -306,7 +307,7 @@ pub struct RefundCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// A UUID. Required.
-    pub order_id: SmolStr,
+    pub order_id: Id,
     /// Reason for the refund.
     pub reason: RefundCreateReason,
     /// Amount to refund in cents. Minimum is 1.
@@ -343,7 +344,7 @@ impl RefundCreate {
     pub fn new(order_id: impl AsRef<str>, reason: RefundCreateReason, amount: i64) -> Self {
         Self {
             metadata: None,
-            order_id: SmolStr::new(order_id),
+            order_id: Id::new(order_id),
             reason,
             amount,
             comment: Patch::Absent,
@@ -514,7 +515,7 @@ pub struct RefundDispute {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Status of the dispute. `prevented` means we issued a refund before the dispute was escalated, avoiding any fees.
     pub status: DisputeStatus,
     /// Whether the dispute has been resolved (won or lost).
@@ -534,9 +535,9 @@ pub struct RefundDispute {
     /// Whether the evidence submission deadline has passed.
     pub past_due: bool,
     /// The ID of the order associated with the dispute.
-    pub order_id: SmolStr,
+    pub order_id: Id,
     /// The ID of the payment associated with the dispute.
-    pub payment_id: SmolStr,
+    pub payment_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,6 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -235,7 +236,7 @@ pub struct Subscription {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
@@ -277,13 +278,13 @@ pub struct Subscription {
     /// The timestamp when a paused subscription is scheduled to automatically resume, if set.
     pub resumes_at: Option<OffsetDateTime>,
     /// The ID of the subscribed customer.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the subscribed product.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the applied discount, if any.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Id>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
-    pub checkout_id: Option<SmolStr>,
+    pub checkout_id: Option<Id>,
     /// The number of seats for seat-based subscriptions. None for non-seat subscriptions.
     pub seats: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
@@ -824,9 +825,9 @@ pub struct SubscriptionCreateCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the recurring product to subscribe to. Must be a free product, otherwise the customer should go through a checkout flow.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the customer to create the subscription for.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -843,8 +844,8 @@ impl SubscriptionCreateCustomer {
     pub fn new(product_id: impl AsRef<str>, customer_id: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
-            product_id: SmolStr::new(product_id),
-            customer_id: SmolStr::new(customer_id),
+            product_id: Id::new(product_id),
+            customer_id: Id::new(customer_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -916,7 +917,7 @@ pub struct SubscriptionCreateExternalCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the recurring product to subscribe to. Must be a free product, otherwise the customer should go through a checkout flow.
-    pub product_id: SmolStr,
+    pub product_id: Id,
     /// The ID of the customer in your system to create the subscription for. It must already exist in Polar.
     pub external_customer_id: SmolStr,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -935,7 +936,7 @@ impl SubscriptionCreateExternalCustomer {
     pub fn new(product_id: impl AsRef<str>, external_customer_id: impl AsRef<str>) -> Self {
         Self {
             metadata: None,
-            product_id: SmolStr::new(product_id),
+            product_id: Id::new(product_id),
             external_customer_id: SmolStr::new(external_customer_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -1002,7 +1003,7 @@ impl ToJson for SubscriptionCreateExternalCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCustomer {
     /// The ID of the customer.
-    pub id: SmolStr,
+    pub id: Id,
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -1030,9 +1031,9 @@ pub struct SubscriptionCustomer {
     /// `None` when Polar leaves it out or sends `null`.
     pub locale: Option<SmolStr>,
     /// The ID of the organization owning the customer.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
-    pub default_payment_method_id: Option<SmolStr>,
+    pub default_payment_method_id: Option<Id>,
     /// Timestamp for when the customer was soft deleted.
     pub deleted_at: Option<OffsetDateTime>,
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
@@ -1460,7 +1461,7 @@ pub struct SubscriptionMeter {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The number of consumed units so far in this billing period.
     pub consumed_units: f64,
     /// The number of credited units so far in this billing period.
@@ -1468,7 +1469,7 @@ pub struct SubscriptionMeter {
     /// The amount due in cents so far in this billing period.
     pub amount: i64,
     /// The ID of the meter.
-    pub meter_id: SmolStr,
+    pub meter_id: Id,
     /// The meter associated with this subscription.
     pub meter: Meter,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2234,11 +2235,11 @@ pub struct SubscriptionUpdateBase {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Update subscription to another product.
-    pub product_id: Patch<SmolStr>,
+    pub product_id: Patch<Id>,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Patch<SubscriptionProrationBehavior>,
     /// Update the subscription to apply a new discount. If set to `null`, the discount will be removed. The change will be applied on the next billing cycle.
-    pub discount_id: Patch<SmolStr>,
+    pub discount_id: Patch<Id>,
     /// Set or extend the trial period of the subscription. If set to `now`, the trial will end immediately.
     pub trial_end: Patch<SubscriptionUpdateBaseTrialEnd>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

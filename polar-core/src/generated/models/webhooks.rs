@@ -21,6 +21,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -35,7 +36,7 @@ pub struct BenefitGrantCustomWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -45,15 +46,15 @@ pub struct BenefitGrantCustomWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -282,7 +283,7 @@ pub struct BenefitGrantDiscordWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -292,15 +293,15 @@ pub struct BenefitGrantDiscordWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -529,7 +530,7 @@ pub struct BenefitGrantDownloadablesWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -539,15 +540,15 @@ pub struct BenefitGrantDownloadablesWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -776,7 +777,7 @@ pub struct BenefitGrantFeatureFlagWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -786,15 +787,15 @@ pub struct BenefitGrantFeatureFlagWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1023,7 +1024,7 @@ pub struct BenefitGrantGitHubRepositoryWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1033,15 +1034,15 @@ pub struct BenefitGrantGitHubRepositoryWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1270,7 +1271,7 @@ pub struct BenefitGrantLicenseKeysWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1280,15 +1281,15 @@ pub struct BenefitGrantLicenseKeysWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1517,7 +1518,7 @@ pub struct BenefitGrantMeterCreditWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1527,15 +1528,15 @@ pub struct BenefitGrantMeterCreditWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -1764,7 +1765,7 @@ pub struct BenefitGrantSlackSharedChannelWebhook {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the grant.
-    pub id: SmolStr,
+    pub id: Id,
     /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
     pub granted_at: Option<OffsetDateTime>,
     /// Whether the benefit is granted.
@@ -1774,15 +1775,15 @@ pub struct BenefitGrantSlackSharedChannelWebhook {
     /// Whether the benefit is revoked.
     pub is_revoked: bool,
     /// The ID of the subscription that granted this benefit.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// The ID of the order that granted this benefit.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
     /// The ID of the customer concerned by this grant.
-    pub customer_id: SmolStr,
+    pub customer_id: Id,
     /// The ID of the member concerned by this grant.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Id>,
     /// The ID of the benefit concerned by this grant.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Id,
     /// The error information if the benefit grant failed with an unrecoverable error.
     pub error: Option<BenefitGrantError>,
     /// Always present.
@@ -3682,7 +3683,7 @@ pub struct WebhookDelivery {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Whether the delivery was successful.
     pub succeeded: bool,
     /// The HTTP code returned by the URL. `null` if the endpoint was unreachable.
@@ -3992,7 +3993,7 @@ pub struct WebhookEndpoint {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// The URL where the webhook events will be sent.
     pub url: SmolStr,
     /// An optional name for the webhook endpoint to help organize and identify it.
@@ -4002,7 +4003,7 @@ pub struct WebhookEndpoint {
     /// The secret used to sign the webhook events.
     pub secret: Secret,
     /// The organization ID associated with the webhook endpoint.
-    pub organization_id: SmolStr,
+    pub organization_id: Id,
     /// The events that will trigger the webhook.
     pub events: Vec<WebhookEventType>,
     /// Whether the webhook endpoint is enabled and will receive events.
@@ -4153,7 +4154,7 @@ pub struct WebhookEndpointCreate {
     /// The events that will trigger the webhook.
     pub events: Vec<WebhookEventType>,
     /// The organization ID associated with the webhook endpoint. **Required unless you use an organization token.**
-    pub organization_id: Patch<SmolStr>,
+    pub organization_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4345,7 +4346,7 @@ pub struct WebhookEvent {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
-    pub id: SmolStr,
+    pub id: Id,
     /// Last HTTP code returned by the URL. `null` if no delviery has been attempted or if the endpoint was unreachable.
     pub last_http_code: Option<i64>,
     /// Whether this event was successfully delivered. `null` if no delivery has been attempted.

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -132,15 +133,13 @@ pub struct Delete {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -219,7 +218,7 @@ pub struct Files {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -234,7 +233,7 @@ impl Files {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             page: None,
             limit: None,
         }
@@ -347,15 +346,13 @@ pub struct Get {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -435,7 +432,7 @@ pub struct Grants {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// Filter by granted status. If `true`, only granted benefits will be returned. If `false`, only revoked benefits will be returned.
     ///
     /// Parameter `is_granted` (query).
@@ -443,11 +440,11 @@ pub struct Grants {
     /// Filter by customer.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by member.
     ///
     /// Parameter `member_id` (query).
-    pub member_id: Option<Vec<SmolStr>>,
+    pub member_id: Option<Vec<Id>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -462,7 +459,7 @@ impl Grants {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             is_granted: None,
             customer_id: None,
             member_id: None,
@@ -598,7 +595,7 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by benefit type.
     ///
     /// Parameter `type` (query).
@@ -606,11 +603,11 @@ pub struct List {
     /// Filter by benefit IDs.
     ///
     /// Parameter `id` (query).
-    pub id: Option<Vec<SmolStr>>,
+    pub id: Option<Vec<Id>>,
     /// Exclude benefits with these IDs.
     ///
     /// Parameter `exclude_id` (query).
-    pub exclude_id: Option<Vec<SmolStr>>,
+    pub exclude_id: Option<Vec<Id>>,
     /// Filter by description.
     ///
     /// Parameter `query` (query).
@@ -797,7 +794,7 @@ pub struct Update {
     /// The benefit ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: BenefitsUpdateBody,
 }
@@ -806,7 +803,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<BenefitsUpdateBody>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

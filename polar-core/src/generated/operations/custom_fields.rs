@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -128,15 +129,13 @@ pub struct Delete {
     /// The custom field ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -214,15 +213,13 @@ pub struct Get {
     /// The custom field ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -298,7 +295,7 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by custom field name or slug.
     ///
     /// Parameter `query` (query).
@@ -467,7 +464,7 @@ pub struct Update {
     /// The custom field ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: CustomFieldUpdate,
 }
@@ -476,7 +473,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<CustomFieldUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

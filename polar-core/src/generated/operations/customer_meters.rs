@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -46,15 +47,13 @@ pub struct Get {
     /// The customer meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -130,11 +129,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
@@ -142,7 +141,7 @@ pub struct List {
     /// Filter by meter ID.
     ///
     /// Parameter `meter_id` (query).
-    pub meter_id: Option<Vec<SmolStr>>,
+    pub meter_id: Option<Vec<Id>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

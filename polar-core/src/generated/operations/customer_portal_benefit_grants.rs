@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -46,15 +47,13 @@ pub struct Get {
     /// The benefit grant ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -139,23 +138,23 @@ pub struct List {
     /// Filter by benefit ID.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<SmolStr>>,
+    pub benefit_id: Option<Vec<Id>>,
     /// Filter by checkout ID.
     ///
     /// Parameter `checkout_id` (query).
-    pub checkout_id: Option<Vec<SmolStr>>,
+    pub checkout_id: Option<Vec<Id>>,
     /// Filter by order ID.
     ///
     /// Parameter `order_id` (query).
-    pub order_id: Option<Vec<SmolStr>>,
+    pub order_id: Option<Vec<Id>>,
     /// Filter by subscription ID.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<Vec<SmolStr>>,
+    pub subscription_id: Option<Vec<Id>>,
     /// Filter by member ID.
     ///
     /// Parameter `member_id` (query).
-    pub member_id: Option<Vec<SmolStr>>,
+    pub member_id: Option<Vec<Id>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -339,7 +338,7 @@ pub struct Update {
     /// The benefit grant ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: CustomerBenefitGrantUpdate,
 }
@@ -348,7 +347,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<CustomerBenefitGrantUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

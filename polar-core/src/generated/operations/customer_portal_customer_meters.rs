@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -46,15 +47,13 @@ pub struct Get {
     /// The customer meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -131,7 +130,7 @@ pub struct List {
     /// Filter by meter ID.
     ///
     /// Parameter `meter_id` (query).
-    pub meter_id: Option<Vec<SmolStr>>,
+    pub meter_id: Option<Vec<Id>>,
     /// Filter by meter name.
     ///
     /// Parameter `query` (query).

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -44,7 +45,7 @@ pub struct List {
     /// Filter by benefit ID.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<SmolStr>>,
+    pub benefit_id: Option<Vec<Id>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -215,15 +216,13 @@ pub struct Get {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -298,7 +297,7 @@ pub struct List {
     /// Filter by a specific benefit
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<SmolStr>,
+    pub benefit_id: Option<Id>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

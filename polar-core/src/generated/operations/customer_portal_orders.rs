@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -46,7 +47,7 @@ pub struct ConfirmRetryPayment {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: CustomerOrderConfirmPayment,
 }
@@ -55,7 +56,7 @@ impl ConfirmRetryPayment {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<CustomerOrderConfirmPayment>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }
@@ -149,15 +150,13 @@ pub struct GenerateInvoice {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl GenerateInvoice {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -236,15 +235,13 @@ pub struct Get {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -321,15 +318,13 @@ pub struct GetPaymentStatus {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl GetPaymentStatus {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -407,15 +402,13 @@ pub struct Invoice {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Invoice {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -493,7 +486,7 @@ pub struct List {
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by product billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `product_billing_type` (query).
@@ -501,7 +494,7 @@ pub struct List {
     /// Filter by subscription ID.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<Vec<SmolStr>>,
+    pub subscription_id: Option<Vec<Id>>,
     /// Search by product or organization name.
     ///
     /// Parameter `query` (query).
@@ -671,15 +664,13 @@ pub struct Receipt {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Receipt {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -758,7 +749,7 @@ pub struct Update {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: CustomerOrderUpdate,
 }
@@ -767,7 +758,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<CustomerOrderUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

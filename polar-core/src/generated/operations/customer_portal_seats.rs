@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -245,11 +246,11 @@ pub struct ListSeats {
     /// A UUID. Optional; `None` leaves it out.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Id>,
     /// A UUID. Optional; `None` leaves it out.
     ///
     /// Parameter `order_id` (query).
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Id>,
 }
 
 impl ListSeats {
@@ -347,14 +348,14 @@ pub struct ResendInvitation {
     /// A UUID. Required.
     ///
     /// Parameter `seat_id` (path).
-    pub seat_id: SmolStr,
+    pub seat_id: Id,
 }
 
 impl ResendInvitation {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(seat_id: impl AsRef<str>) -> Self {
         Self {
-            seat_id: SmolStr::new(seat_id),
+            seat_id: Id::new(seat_id),
         }
     }
 }
@@ -431,14 +432,14 @@ pub struct RevokeSeat {
     /// A UUID. Required.
     ///
     /// Parameter `seat_id` (path).
-    pub seat_id: SmolStr,
+    pub seat_id: Id,
 }
 
 impl RevokeSeat {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(seat_id: impl AsRef<str>) -> Self {
         Self {
-            seat_id: SmolStr::new(seat_id),
+            seat_id: Id::new(seat_id),
         }
     }
 }

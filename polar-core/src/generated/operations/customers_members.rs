@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -49,7 +50,7 @@ pub struct Create {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: MemberCreateFromCustomer,
 }
@@ -58,7 +59,7 @@ impl Create {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<MemberCreateFromCustomer>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }
@@ -250,19 +251,19 @@ pub struct Delete {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Required.
     ///
     /// Parameter `member_id` (path).
-    pub member_id: SmolStr,
+    pub member_id: Id,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, member_id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
-            member_id: SmolStr::new(member_id),
+            id: Id::new(id),
+            member_id: Id::new(member_id),
         }
     }
 }
@@ -453,19 +454,19 @@ pub struct Get {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Required.
     ///
     /// Parameter `member_id` (path).
-    pub member_id: SmolStr,
+    pub member_id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, member_id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
-            member_id: SmolStr::new(member_id),
+            id: Id::new(id),
+            member_id: Id::new(member_id),
         }
     }
 }
@@ -658,11 +659,11 @@ pub struct Update {
     /// The customer ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Required.
     ///
     /// Parameter `member_id` (path).
-    pub member_id: SmolStr,
+    pub member_id: Id,
     /// The request body.
     pub body: MemberUpdate,
 }
@@ -675,8 +676,8 @@ impl Update {
         body: impl Into<MemberUpdate>,
     ) -> Self {
         Self {
-            id: SmolStr::new(id),
-            member_id: SmolStr::new(member_id),
+            id: Id::new(id),
+            member_id: Id::new(member_id),
             body: body.into(),
         }
     }

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -46,11 +47,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
@@ -66,7 +67,7 @@ pub struct List {
     /// Filter by specific parent event ID.
     ///
     /// Parameter `parent_id` (query).
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Filter by event source (system or user).
     ///
     /// Parameter `source` (query).
@@ -255,7 +256,7 @@ pub struct Update {
     /// The event type ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: EventTypeUpdate,
 }
@@ -264,7 +265,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<EventTypeUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -46,15 +47,13 @@ pub struct Get {
     /// The event ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -224,11 +223,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
@@ -236,7 +235,7 @@ pub struct List {
     /// Filter by a meter filter clause.
     ///
     /// Parameter `meter_id` (query).
-    pub meter_id: Option<SmolStr>,
+    pub meter_id: Option<Id>,
     /// Filter by event name.
     ///
     /// Parameter `name` (query).
@@ -252,7 +251,7 @@ pub struct List {
     /// When combined with depth, use this event as the anchor instead of root events.
     ///
     /// Parameter `parent_id` (query).
-    pub parent_id: Option<SmolStr>,
+    pub parent_id: Option<Id>,
     /// Fetch descendants up to this depth. When set: 0=root events only, 1=roots+children, etc. Max 5. When not set, returns all events.
     ///
     /// Parameter `depth` (query).
@@ -494,11 +493,11 @@ pub struct ListNames {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).

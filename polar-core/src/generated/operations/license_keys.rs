@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -213,15 +214,13 @@ pub struct Get {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -300,19 +299,19 @@ pub struct GetActivation {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// A UUID. Required.
     ///
     /// Parameter `activation_id` (path).
-    pub activation_id: SmolStr,
+    pub activation_id: Id,
 }
 
 impl GetActivation {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, activation_id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
-            activation_id: SmolStr::new(activation_id),
+            id: Id::new(id),
+            activation_id: Id::new(activation_id),
         }
     }
 }
@@ -402,11 +401,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by benefit ID.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<SmolStr>>,
+    pub benefit_id: Option<Vec<Id>>,
     /// Filter by license key status.
     ///
     /// Parameter `status` (query).
@@ -563,7 +562,7 @@ pub struct Update {
     /// A UUID. Required.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: LicenseKeyUpdate,
 }
@@ -572,7 +571,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<LicenseKeyUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -128,15 +129,13 @@ pub struct Get {
     /// The meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -212,7 +211,7 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by name.
     ///
     /// Parameter `query` (query).
@@ -391,7 +390,7 @@ pub struct Quantities {
     /// The meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// Required.
     ///
     /// Parameter `start_timestamp` (query).
@@ -411,7 +410,7 @@ pub struct Quantities {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
@@ -435,7 +434,7 @@ impl Quantities {
         interval: TimeInterval,
     ) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             start_timestamp,
             end_timestamp,
             interval,
@@ -578,7 +577,7 @@ pub struct Update {
     /// The meter ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: MeterUpdate,
 }
@@ -587,7 +586,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<MeterUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

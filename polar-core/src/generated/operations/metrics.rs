@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -128,15 +129,13 @@ pub struct DeleteDashboard {
     /// The metric dashboard ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl DeleteDashboard {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -229,11 +228,11 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `billing_type` (query).
@@ -241,7 +240,7 @@ pub struct Export {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// List of metric slugs to include in the export. If not provided, all metrics are exported.
     ///
     /// Parameter `metrics` (query).
@@ -407,11 +406,11 @@ pub struct Get {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `billing_type` (query).
@@ -419,7 +418,7 @@ pub struct Get {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// List of metric slugs to focus on. When provided, only the queries needed for these metrics will be executed, improving performance. If not provided, all metrics are returned.
     ///
     /// Parameter `metrics` (query).
@@ -567,15 +566,13 @@ pub struct GetDashboard {
     /// The metric dashboard ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl GetDashboard {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -732,7 +729,7 @@ pub struct ListDashboards {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
 }
 
 impl ListDashboards {
@@ -825,7 +822,7 @@ pub struct UpdateDashboard {
     /// The metric dashboard ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: MetricDashboardUpdate,
 }
@@ -834,7 +831,7 @@ impl UpdateDashboard {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<MetricDashboardUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -132,11 +133,11 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by order status.
     ///
     /// Parameter `status` (query).
@@ -298,7 +299,7 @@ pub struct Finalize {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body (optional).
     pub body: Option<OrderFinalize>,
 }
@@ -307,7 +308,7 @@ impl Finalize {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: None,
         }
     }
@@ -398,15 +399,13 @@ pub struct GenerateInvoice {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl GenerateInvoice {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -486,15 +485,13 @@ pub struct Get {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -572,15 +569,13 @@ pub struct Invoice {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Invoice {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -657,11 +652,11 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by product billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
     ///
     /// Parameter `product_billing_type` (query).
@@ -669,11 +664,11 @@ pub struct List {
     /// Filter by discount ID.
     ///
     /// Parameter `discount_id` (query).
-    pub discount_id: Option<Vec<SmolStr>>,
+    pub discount_id: Option<Vec<Id>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
@@ -681,11 +676,11 @@ pub struct List {
     /// Filter by checkout ID.
     ///
     /// Parameter `checkout_id` (query).
-    pub checkout_id: Option<Vec<SmolStr>>,
+    pub checkout_id: Option<Vec<Id>>,
     /// Filter by subscription ID.
     ///
     /// Parameter `subscription_id` (query).
-    pub subscription_id: Option<Vec<SmolStr>>,
+    pub subscription_id: Option<Vec<Id>>,
     /// Filter by order status.
     ///
     /// Parameter `status` (query).
@@ -916,15 +911,13 @@ pub struct Receipt {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Receipt {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -1004,7 +997,7 @@ pub struct Update {
     /// The order ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: OrderUpdate,
 }
@@ -1013,7 +1006,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<OrderUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

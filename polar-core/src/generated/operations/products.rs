@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -128,15 +129,13 @@ pub struct Get {
     /// The product ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -212,11 +211,11 @@ pub struct List {
     /// Filter by product ID.
     ///
     /// Parameter `id` (query).
-    pub id: Option<Vec<SmolStr>>,
+    pub id: Option<Vec<Id>>,
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product name.
     ///
     /// Parameter `query` (query).
@@ -232,7 +231,7 @@ pub struct List {
     /// Filter products granting specific benefit.
     ///
     /// Parameter `benefit_id` (query).
-    pub benefit_id: Option<Vec<SmolStr>>,
+    pub benefit_id: Option<Vec<Id>>,
     /// Filter by visibility.
     ///
     /// Parameter `visibility` (query).
@@ -431,7 +430,7 @@ pub struct Update {
     /// The product ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: ProductUpdate,
 }
@@ -440,7 +439,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<ProductUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }
@@ -529,7 +528,7 @@ pub struct UpdateBenefits {
     /// The product ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: ProductBenefitsUpdate,
 }
@@ -538,7 +537,7 @@ impl UpdateBenefits {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<ProductBenefitsUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

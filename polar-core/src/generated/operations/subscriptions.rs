@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -133,11 +134,11 @@ pub struct Export {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by subscription status.
     ///
     /// Parameter `status` (query).
@@ -303,15 +304,13 @@ pub struct Get {
     /// The subscription ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -387,15 +386,15 @@ pub struct List {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Filter by product ID.
     ///
     /// Parameter `product_id` (query).
-    pub product_id: Option<Vec<SmolStr>>,
+    pub product_id: Option<Vec<Id>>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<Vec<SmolStr>>,
+    pub customer_id: Option<Vec<Id>>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
@@ -403,7 +402,7 @@ pub struct List {
     /// Filter by discount ID.
     ///
     /// Parameter `discount_id` (query).
-    pub discount_id: Option<Vec<SmolStr>>,
+    pub discount_id: Option<Vec<Id>>,
     /// Filter by active or inactive subscription.
     ///
     /// Parameter `active` (query).
@@ -669,15 +668,13 @@ pub struct Revoke {
     /// The subscription ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl Revoke {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -759,7 +756,7 @@ pub struct Update {
     /// The subscription ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: SubscriptionUpdate,
 }
@@ -768,7 +765,7 @@ impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<SubscriptionUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

@@ -17,6 +17,7 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
+use crate::Id;
 use http::{Method, Response};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -128,15 +129,13 @@ pub struct DeleteWebhookEndpoint {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl DeleteWebhookEndpoint {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -214,15 +213,13 @@ pub struct GetWebhookEndpoint {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl GetWebhookEndpoint {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -302,7 +299,7 @@ pub struct ListWebhookDeliveries {
     /// Filter by webhook endpoint ID.
     ///
     /// Parameter `endpoint_id` (query).
-    pub endpoint_id: Option<Vec<SmolStr>>,
+    pub endpoint_id: Option<Vec<Id>>,
     /// Filter deliveries after this timestamp.
     ///
     /// Parameter `start_timestamp` (query).
@@ -499,7 +496,7 @@ pub struct ListWebhookEndpoints {
     /// Filter by organization ID.
     ///
     /// Parameter `organization_id` (query).
-    pub organization_id: Option<Vec<SmolStr>>,
+    pub organization_id: Option<Vec<Id>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -634,15 +631,13 @@ pub struct RedeliverWebhookEvent {
     /// The webhook event ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl RedeliverWebhookEvent {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -721,15 +716,13 @@ pub struct ResetWebhookEndpointSecret {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
 }
 
 impl ResetWebhookEndpointSecret {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>) -> Self {
-        Self {
-            id: SmolStr::new(id),
-        }
+        Self { id: Id::new(id) }
     }
 }
 
@@ -808,7 +801,7 @@ pub struct UpdateWebhookEndpoint {
     /// The webhook endpoint ID.
     ///
     /// Parameter `id` (path).
-    pub id: SmolStr,
+    pub id: Id,
     /// The request body.
     pub body: WebhookEndpointUpdate,
 }
@@ -817,7 +810,7 @@ impl UpdateWebhookEndpoint {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(id: impl AsRef<str>, body: impl Into<WebhookEndpointUpdate>) -> Self {
         Self {
-            id: SmolStr::new(id),
+            id: Id::new(id),
             body: body.into(),
         }
     }

@@ -4,6 +4,7 @@
 use super::{push_decimal, quoted, DecodeError, Map, Number, Path, Value};
 use crate::runtime::dates;
 use crate::runtime::doc::{Miss, Reader};
+use crate::runtime::id::Id;
 use crate::runtime::patch::Patch;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -64,6 +65,17 @@ impl FromJson for SmolStr {
     }
 }
 impl ToJson for SmolStr {
+    fn to_json(&self) -> Value {
+        self.as_str().to_json()
+    }
+}
+// Ids: a UUID's 36 bytes are kept inline.
+impl FromJson for Id {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Id::new(&*s))
+    }
+}
+impl ToJson for Id {
     fn to_json(&self) -> Value {
         self.as_str().to_json()
     }
