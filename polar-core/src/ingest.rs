@@ -47,7 +47,7 @@ use crate::exchange::{Exchange, Fault, Options, Outgoing, RequestExchange, Step}
 use crate::json::{self, ToJson, Value};
 use crate::models::{EventsIngest, EventsIngestEventsItem, EventsIngestResponse};
 use crate::operations::events;
-use crate::SmolStr;
+use crate::Str;
 use crate::{Error, Operation, Patch};
 use http::{Request, Response};
 use sha2::{Digest, Sha256};
@@ -340,12 +340,12 @@ impl Ingest {
         Ok(())
     }
 
-    fn external_id(&mut self, id: &mut Patch<SmolStr>) -> String {
+    fn external_id(&mut self, id: &mut Patch<Str>) -> String {
         match id {
             Patch::Set(id) if !id.is_empty() => id.as_str().to_owned(),
             _ => {
                 let new = self.next_uuid();
-                *id = Patch::Set(SmolStr::new(&new));
+                *id = Patch::Set(Str::new(&new));
                 new
             }
         }

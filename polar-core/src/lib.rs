@@ -57,11 +57,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use http;
-/// The string type of model fields: strings of up to 23 bytes live inline, longer ones in
-/// a shared buffer (clone is O(1)).
-pub use smol_str::SmolStr;
-
-pub use runtime::id::Id;
+pub use runtime::text::{Id, Str};
 
 pub mod client;
 mod generated;

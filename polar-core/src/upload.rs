@@ -20,7 +20,7 @@ use crate::models::{
     SupportCaseAttachmentFileCreate,
 };
 use crate::operations::files;
-use crate::{Error, Id, Patch, SmolStr};
+use crate::{Error, Id, Patch, Str};
 use base64::Engine as _;
 use http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use sha2::{Digest, Sha256};
@@ -140,7 +140,7 @@ impl UploadPlan {
             .map(|(i, p)| {
                 let mut part = S3FileCreatePart::new(p.number, p.start as i64, p.end as i64);
                 if let Some(c) = part_checksums.get(i) {
-                    part.checksum_sha256_base64 = Patch::Set(SmolStr::new(c));
+                    part.checksum_sha256_base64 = Patch::Set(Str::new(c));
                 }
                 part
             })
@@ -184,7 +184,7 @@ impl UploadPlan {
         let (name, mime_type) = (file.name.as_str(), file.mime_type.as_str());
         let size = self.size as i64;
         let upload = self.multipart(part_checksums);
-        let checksum = Patch::Set(SmolStr::new(checksum));
+        let checksum = Patch::Set(Str::new(checksum));
         let org = Patch::from_option(file.organization_id.as_deref().map(Id::new));
         let org = if org.is_null() { Patch::Absent } else { org };
         Ok(match &file.service {

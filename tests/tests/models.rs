@@ -13,7 +13,7 @@ use polarsh_core::models::{
     ProductPrice, Scope, StringOrIntegerOrBoolean, SubscriptionUpdate, SystemEvent, TaxIdFormat,
     WebhookEventType, WebhookPayload,
 };
-use polarsh_core::{Patch, SmolStr};
+use polarsh_core::{Patch, Str};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -810,13 +810,13 @@ fn request_fields_have_three_states() {
     let Customer::Individual(c) = decode::<Customer>(&individual_json()) else {
         panic!("expected an individual customer")
     };
-    let billing_name: Option<SmolStr> = c.billing_name;
+    let billing_name: Option<Str> = c.billing_name;
     assert_eq!(billing_name, None);
-    let name: Option<SmolStr> = c.name;
+    let name: Option<Str> = c.name;
     assert_eq!(name.as_deref(), Some("Ada Lovelace"));
 }
 
-/// Strings are `SmolStr`: up to 23 bytes inline, longer ones on the heap. Both sides of that
+/// Strings are `Str`: up to 23 bytes inline, longer ones on the heap. Both sides of that
 /// line, escapes and multi-byte characters read as the text and are written back as sent.
 #[test]
 fn strings_on_both_sides_of_the_inline_limit_read_and_write_back() {
@@ -846,7 +846,7 @@ fn strings_on_both_sides_of_the_inline_limit_read_and_write_back() {
             panic!("expected an individual customer")
         };
         assert_eq!(c.name.as_deref(), Some(text.as_str()), "{sent}");
-        let on_heap = c.name.as_ref().map(SmolStr::is_heap_allocated);
+        let on_heap = c.name.as_ref().map(Str::is_heap_allocated);
         assert_eq!(on_heap, Some(text.len() > 23), "{sent}");
         let written = to_vec(&Customer::Individual(c));
         let back: Value = serde_json::from_slice(&written).expect("JSON");
@@ -952,7 +952,7 @@ fn prefix_items_are_tuples() {
     let Customer::Individual(c) = decode::<Customer>(&individual_json()) else {
         panic!("expected an individual customer")
     };
-    let tax_id: Option<(SmolStr, TaxIdFormat)> = c.tax_id;
+    let tax_id: Option<(Str, TaxIdFormat)> = c.tax_id;
     assert_eq!(tax_id, Some(("FR40303265045".into(), TaxIdFormat::EuVat)));
 
     // An unknown format is kept.

@@ -22,12 +22,7 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
     }
     let ext = cx == Ctx::External;
     match t {
-        Ty::String => if ext {
-            "polarsh_core::SmolStr"
-        } else {
-            "SmolStr"
-        }
-        .into(),
+        Ty::String => if ext { "polarsh_core::Str" } else { "Str" }.into(),
         Ty::Id => if ext { "polarsh_core::Id" } else { "Id" }.into(),
         Ty::Bool => "bool".into(),
         Ty::I64 => "i64".into(),
@@ -469,8 +464,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
              use super::*;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
-             use smol_str::SmolStr;\n\
-             use crate::Id;\n\
+             use crate::{Id, Str};\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
              use time::{Date, OffsetDateTime};\n\n",
@@ -922,7 +916,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
             match f.kind {
                 FieldKind::Required if f.ty == Ty::String => {
                     args.push(format!("{}: impl AsRef<str>", f.rust));
-                    inits.push(format!("{0}: SmolStr::new({0})", f.rust));
+                    inits.push(format!("{0}: Str::new({0})", f.rust));
                 }
                 FieldKind::Required if f.ty == Ty::Id => {
                     args.push(format!("{}: impl AsRef<str>", f.rust));
@@ -1608,8 +1602,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
              use crate::models::*;\n\
              use crate::runtime::config::CredentialKind;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
-             use smol_str::SmolStr;\n\
-             use crate::Id;\n\
+             use crate::{Id, Str};\n\
              use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
              use crate::runtime::Patch;\n\
              use http::{Method, Response};\n\
@@ -1826,7 +1819,7 @@ fn ctor(op: &OpDef) -> (Vec<String>, Vec<String>) {
         if p.required {
             if p.ty == Ty::String {
                 args.push(format!("{}: impl AsRef<str>", p.rust));
-                inits.push(format!("{0}: SmolStr::new({0})", p.rust));
+                inits.push(format!("{0}: Str::new({0})", p.rust));
             } else if p.ty == Ty::Id {
                 args.push(format!("{}: impl AsRef<str>", p.rust));
                 inits.push(format!("{0}: Id::new({0})", p.rust));

@@ -37,7 +37,10 @@ const RUNTIME: &[(&str, &str)] = &[
         "exchange.rs",
         include_str!("../../polar-core/src/runtime/exchange.rs"),
     ),
-    ("id.rs", include_str!("../../polar-core/src/runtime/id.rs")),
+    (
+        "text.rs",
+        include_str!("../../polar-core/src/runtime/text.rs"),
+    ),
     (
         "doc.rs",
         include_str!("../../polar-core/src/runtime/doc.rs"),
@@ -347,7 +350,7 @@ fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
             "//! Polar API models generated from spec version {v} by polar-rs's `cargo xtask generate`.\n\
              #![forbid(unsafe_code)]\n\
              #[doc(hidden)]\n\
-             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, redact, retry, Patch}};\npub use runtime::id::Id;\n",
+             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, redact, retry, Patch}};\npub use runtime::text::{{Id, Str}};\n",
             v = model.version
         ))?,
     );
@@ -364,7 +367,6 @@ bytes = \"1\"
 http = \"1\"
 serde = \"1\"
 serde_json = \"1\"
-smol_str = \"0.3.2\"
 thiserror = \"2\"
 time = { version = \"0.3\", features = [\"formatting\", \"parsing\", \"macros\"] }
 

@@ -46,7 +46,7 @@ pub mod prelude {
     pub use crate::upload::{FileSpec, UploadProgress};
     pub use crate::{
         json, models, operations, webhooks, Config, Credential, CredentialKind, Csv, Error, Id,
-        Operation, Paginated, Patch, Secret, SmolStr, TokenError, TokenKind, SPEC_VERSION,
+        Operation, Paginated, Patch, Secret, Str, TokenError, TokenKind, SPEC_VERSION,
     };
 }
 

@@ -9,12 +9,12 @@ pub mod config;
 pub(crate) mod dates;
 pub mod doc;
 pub mod exchange;
-pub mod id;
 pub mod json;
 pub mod operation;
 pub mod paging;
 pub mod patch;
 pub mod redact;
 pub mod retry;
+pub mod text;
 
 pub use patch::Patch;

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -305,13 +304,13 @@ impl ToJson for BenefitGrantCustomProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantDiscordProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub guild_id: Option<SmolStr>,
+    pub guild_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub role_id: Option<SmolStr>,
+    pub role_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub granted_account_id: Option<SmolStr>,
+    pub granted_account_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -396,7 +395,7 @@ impl ToJson for BenefitGrantDiscordProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantDownloadablesProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub files: Option<Vec<SmolStr>>,
+    pub files: Option<Vec<Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -448,13 +447,13 @@ impl ToJson for BenefitGrantDownloadablesProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGrantError {
     /// Always present.
-    pub message: SmolStr,
+    pub message: Str,
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// Always present.
-    pub timestamp: SmolStr,
+    pub timestamp: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -558,15 +557,15 @@ impl ToJson for BenefitGrantFeatureFlagProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantGitHubRepositoryProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub repository_owner: Option<SmolStr>,
+    pub repository_owner: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub repository_name: Option<SmolStr>,
+    pub repository_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub permission: Option<GitHubRepositoryPermission>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub granted_account_id: Option<SmolStr>,
+    pub granted_account_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -676,11 +675,11 @@ impl ToJson for BenefitGrantGitHubRepositoryProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantLicenseKeysProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub user_provided_key: Option<SmolStr>,
+    pub user_provided_key: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub license_key_id: Option<SmolStr>,
+    pub license_key_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub display_key: Option<SmolStr>,
+    pub display_key: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -943,17 +942,17 @@ impl From<BenefitGrantSlackSharedChannelProperties> for BenefitGrantProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantSlackSharedChannelProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub invited_email: Option<SmolStr>,
+    pub invited_email: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub channel_id: Option<SmolStr>,
+    pub channel_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub channel_name: Option<SmolStr>,
+    pub channel_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub invite_id: Option<SmolStr>,
+    pub invite_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub invite_url: Option<SmolStr>,
+    pub invite_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub connected_team_id: Option<SmolStr>,
+    pub connected_team_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

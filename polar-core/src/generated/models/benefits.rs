@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -708,7 +707,7 @@ pub struct BenefitCustom {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -896,7 +895,7 @@ pub struct BenefitCustomCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -928,7 +927,7 @@ impl BenefitCustomCreate {
     pub fn new(description: impl AsRef<str>, properties: BenefitCustomCreateProperties) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -1008,7 +1007,7 @@ impl ToJson for BenefitCustomCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitCustomCreateProperties {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub note: Patch<SmolStr>,
+    pub note: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1062,7 +1061,7 @@ impl ToJson for BenefitCustomCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomProperties {
     /// Required; `None` is sent as `null`.
-    pub note: Option<SmolStr>,
+    pub note: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1072,7 +1071,7 @@ impl BenefitCustomProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["note"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(note: Option<SmolStr>) -> Self {
+    pub fn new(note: Option<Str>) -> Self {
         Self {
             note,
             extra: Map::new(),
@@ -1131,7 +1130,7 @@ pub struct BenefitCustomUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -1239,7 +1238,7 @@ pub struct BenefitDiscord {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1427,7 +1426,7 @@ pub struct BenefitDiscordCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -1459,7 +1458,7 @@ impl BenefitDiscordCreate {
     pub fn new(description: impl AsRef<str>, properties: BenefitDiscordCreateProperties) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -1541,7 +1540,7 @@ pub struct BenefitDiscordCreateProperties {
     /// Required.
     pub guild_token: Secret,
     /// The ID of the Discord role to grant.
-    pub role_id: SmolStr,
+    pub role_id: Str,
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1560,7 +1559,7 @@ impl BenefitDiscordCreateProperties {
     ) -> Self {
         Self {
             guild_token: guild_token.into(),
-            role_id: SmolStr::new(role_id),
+            role_id: Str::new(role_id),
             kick_member,
             extra: Map::new(),
         }
@@ -1621,9 +1620,9 @@ impl ToJson for BenefitDiscordCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordProperties {
     /// The ID of the Discord server.
-    pub guild_id: SmolStr,
+    pub guild_id: Str,
     /// The ID of the Discord role to grant.
-    pub role_id: SmolStr,
+    pub role_id: Str,
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
     /// Always present.
@@ -1714,7 +1713,7 @@ pub struct BenefitDiscordUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitDiscordCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1804,25 +1803,25 @@ pub struct BenefitDownloadableFile {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
@@ -1834,7 +1833,7 @@ pub struct BenefitDownloadableFile {
     /// Total number of downloads for the file.
     pub downloads: i64,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2048,7 +2047,7 @@ pub struct BenefitDownloadables {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -2236,7 +2235,7 @@ pub struct BenefitDownloadablesCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -2271,7 +2270,7 @@ impl BenefitDownloadablesCreate {
     ) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -2493,7 +2492,7 @@ pub struct BenefitDownloadablesUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitDownloadablesCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2588,7 +2587,7 @@ pub struct BenefitFeatureFlag {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -2776,7 +2775,7 @@ pub struct BenefitFeatureFlagCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -2811,7 +2810,7 @@ impl BenefitFeatureFlagCreate {
     ) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -2991,7 +2990,7 @@ pub struct BenefitFeatureFlagUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -3099,7 +3098,7 @@ pub struct BenefitGitHubRepository {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -3287,7 +3286,7 @@ pub struct BenefitGitHubRepositoryCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -3322,7 +3321,7 @@ impl BenefitGitHubRepositoryCreate {
     ) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -3402,9 +3401,9 @@ impl ToJson for BenefitGitHubRepositoryCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositoryCreateProperties {
     /// The owner of the repository.
-    pub repository_owner: SmolStr,
+    pub repository_owner: Str,
     /// The name of the repository.
-    pub repository_name: SmolStr,
+    pub repository_name: Str,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: GitHubRepositoryPermission,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3423,8 +3422,8 @@ impl BenefitGitHubRepositoryCreateProperties {
         permission: GitHubRepositoryPermission,
     ) -> Self {
         Self {
-            repository_owner: SmolStr::new(repository_owner),
-            repository_name: SmolStr::new(repository_name),
+            repository_owner: Str::new(repository_owner),
+            repository_name: Str::new(repository_name),
             permission,
             extra: Map::new(),
         }
@@ -3489,9 +3488,9 @@ impl ToJson for BenefitGitHubRepositoryCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositoryProperties {
     /// The owner of the repository.
-    pub repository_owner: SmolStr,
+    pub repository_owner: Str,
     /// The name of the repository.
-    pub repository_name: SmolStr,
+    pub repository_name: Str,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: GitHubRepositoryPermission,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3575,7 +3574,7 @@ pub struct BenefitGitHubRepositoryUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitGitHubRepositoryCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3873,7 +3872,7 @@ pub struct BenefitLicenseKeys {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -4061,7 +4060,7 @@ pub struct BenefitLicenseKeysCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -4096,7 +4095,7 @@ impl BenefitLicenseKeysCreate {
     ) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -4176,7 +4175,7 @@ impl ToJson for BenefitLicenseKeysCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitLicenseKeysCreateProperties {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub prefix: Patch<SmolStr>,
+    pub prefix: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub expires: Patch<BenefitLicenseKeyExpirationProperties>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -4262,7 +4261,7 @@ impl ToJson for BenefitLicenseKeysCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeysProperties {
     /// Always sent; `None` when Polar sends `null`.
-    pub prefix: Option<SmolStr>,
+    pub prefix: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires: Option<BenefitLicenseKeyExpirationProperties>,
     /// Always sent; `None` when Polar sends `null`.
@@ -4355,7 +4354,7 @@ pub struct BenefitLicenseKeysUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -4463,7 +4462,7 @@ pub struct BenefitMeterCredit {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -4651,7 +4650,7 @@ pub struct BenefitMeterCreditCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -4686,7 +4685,7 @@ impl BenefitMeterCreditCreate {
     ) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -4923,7 +4922,7 @@ pub struct BenefitMeterCreditUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The visibility of the benefit in the customer portal.
     pub visibility: Patch<BenefitVisibility>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -5033,7 +5032,7 @@ pub struct BenefitPublic {
     /// JSON: `type`
     pub type_: BenefitType,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -5175,7 +5174,7 @@ pub struct BenefitSlackSharedChannel {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -5363,7 +5362,7 @@ pub struct BenefitSlackSharedChannelCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// The ID of the organization owning the benefit. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// The visibility of the benefit in the customer portal.
@@ -5398,7 +5397,7 @@ impl BenefitSlackSharedChannelCreate {
     ) -> Self {
         Self {
             metadata: None,
-            description: SmolStr::new(description),
+            description: Str::new(description),
             organization_id: Patch::Absent,
             visibility: Patch::Absent,
             properties,
@@ -5480,15 +5479,15 @@ pub struct BenefitSlackSharedChannelCreateProperties {
     /// Polar Slack integration to use for this benefit.
     pub slack_integration_id: Id,
     /// 1 to 80 characters. Required.
-    pub channel_name_template: SmolStr,
+    pub channel_name_template: Str,
     /// Polar's default is `true`. Optional; `None` leaves it out.
     pub private: Option<bool>,
     /// At most 4000 characters. Left out, `null`, or a value: see [`Patch`].
-    pub welcome_message: Patch<SmolStr>,
+    pub welcome_message: Patch<Str>,
     /// Polar's default is `true`. Optional; `None` leaves it out.
     pub archive_on_revoke: Option<bool>,
     /// Optional; `None` leaves it out.
-    pub team_invitees: Option<Vec<SmolStr>>,
+    pub team_invitees: Option<Vec<Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5515,7 +5514,7 @@ impl BenefitSlackSharedChannelCreateProperties {
     ) -> Self {
         Self {
             slack_integration_id: Id::new(slack_integration_id),
-            channel_name_template: SmolStr::new(channel_name_template),
+            channel_name_template: Str::new(channel_name_template),
             private: None,
             welcome_message: Patch::Absent,
             archive_on_revoke: None,
@@ -5616,15 +5615,15 @@ pub struct BenefitSlackSharedChannelProperties {
     /// Polar Slack integration linked to this benefit.
     pub slack_integration_id: Id,
     /// Template for the channel name. Supports placeholders: {customer_name}, {customer_email_local}, and {metadata.\<key>} for any value stored in customer user metadata.
-    pub channel_name_template: SmolStr,
+    pub channel_name_template: Str,
     /// Create the channel as private (recommended).
     pub private: Option<bool>,
     /// Optional message posted to the channel right after creation.
-    pub welcome_message: Option<SmolStr>,
+    pub welcome_message: Option<Str>,
     /// Archive the channel when the benefit is revoked.
     pub archive_on_revoke: Option<bool>,
     /// Slack user IDs from the merchant workspace to invite to every channel created for this benefit.
-    pub team_invitees: Option<Vec<SmolStr>>,
+    pub team_invitees: Option<Vec<Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5751,7 +5750,7 @@ pub struct BenefitSlackSharedChannelUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The description of the benefit. Will be displayed on products having this benefit.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<BenefitSlackSharedChannelCreateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

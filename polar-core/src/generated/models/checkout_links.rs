@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -47,11 +46,11 @@ pub struct CheckoutLink {
     /// Client secret used to access the checkout link.
     pub client_secret: Secret,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: Option<SmolStr>,
+    pub success_url: Option<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// Optional label to distinguish links internally
-    pub label: Option<SmolStr>,
+    pub label: Option<Str>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: bool,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
@@ -67,7 +66,7 @@ pub struct CheckoutLink {
     /// Always sent; `None` when Polar sends `null`.
     pub discount: Option<DiscountBase>,
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -462,7 +461,7 @@ pub struct CheckoutLinkCreateProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// Optional label to distinguish links internally
-    pub label: Patch<SmolStr>,
+    pub label: Patch<Str>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
@@ -472,9 +471,9 @@ pub struct CheckoutLinkCreateProduct {
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<SmolStr>,
+    pub success_url: Patch<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// A UUID. Required.
     pub product_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -652,7 +651,7 @@ pub struct CheckoutLinkCreateProductPrice {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// Optional label to distinguish links internally
-    pub label: Patch<SmolStr>,
+    pub label: Patch<Str>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
@@ -662,9 +661,9 @@ pub struct CheckoutLinkCreateProductPrice {
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<SmolStr>,
+    pub success_url: Patch<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// A UUID. Required.
     pub product_price_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -840,7 +839,7 @@ pub struct CheckoutLinkCreateProducts {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// Optional label to distinguish links internally
-    pub label: Patch<SmolStr>,
+    pub label: Patch<Str>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Option<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
@@ -850,9 +849,9 @@ pub struct CheckoutLinkCreateProducts {
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<SmolStr>,
+    pub success_url: Patch<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// List of products that will be available to select at checkout.
     pub products: Vec<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1024,9 +1023,9 @@ pub struct CheckoutLinkProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -1365,7 +1364,7 @@ pub struct CheckoutLinkUpdate {
     /// List of products that will be available to select at checkout.
     pub products: Patch<Vec<Id>>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub label: Patch<SmolStr>,
+    pub label: Patch<Str>,
     /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
     pub allow_discount_codes: Patch<bool>,
     /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
@@ -1375,9 +1374,9 @@ pub struct CheckoutLinkUpdate {
     /// Preconfigured number of seats for seat-based pricing. When set, checkout sessions created from this link are locked to this number of seats and the customer won't be able to change it. All products on the link must use seat-based pricing and allow this number of seats. If the products no longer accommodate this value when the link is opened, it'll be ignored.
     pub seats: Patch<i64>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<SmolStr>,
+    pub success_url: Patch<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

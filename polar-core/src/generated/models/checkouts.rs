@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlreadyActiveSubscriptionError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -179,15 +178,15 @@ pub struct Checkout {
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
-    pub url: SmolStr,
+    pub url: Str,
     /// Expiration date and time of the checkout session.
     pub expires_at: OffsetDateTime,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: SmolStr,
+    pub success_url: Str,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// When checkout is embedded, represents the Origin of the page embedding the checkout. Used as a security measure to send messages only to the embedding page.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Predefined number of seats (works with seat-based pricing only)
@@ -207,7 +206,7 @@ pub struct Checkout {
     /// Amount in cents, after discounts and taxes.
     pub total_amount: i64,
     /// Currency code of the checkout session.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// Interval unit of the trial period, if any. This value is either set from the checkout, if `trial_interval` is set, or from the selected product.
@@ -243,23 +242,23 @@ pub struct Checkout {
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Email address of the customer.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// An IP address. Always sent; `None` when Polar sends `null`.
-    pub customer_ip_address: Option<SmolStr>,
+    pub customer_ip_address: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_billing_name: Option<SmolStr>,
+    pub customer_billing_name: Option<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_tax_id: Option<SmolStr>,
+    pub customer_tax_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Option<SmolStr>,
+    pub payment_method_type: Option<Str>,
     /// Always present.
-    pub payment_processor_metadata: BTreeMap<String, SmolStr>,
+    pub payment_processor_metadata: BTreeMap<String, Str>,
     /// Determine which billing address fields should be disabled, optional or required in the checkout form.
     pub billing_address_fields: CheckoutBillingAddressFields,
     /// The interval unit for the trial period.
@@ -269,7 +268,7 @@ pub struct Checkout {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// List of products available to select.
     pub products: Vec<CheckoutProduct>,
     /// Product selected to checkout.
@@ -1000,25 +999,25 @@ pub struct CheckoutConfirmStripe {
     /// Left out, `null`, or a value: see [`Patch`].
     pub is_business_customer: Patch<bool>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<SmolStr>,
+    pub customer_name: Patch<Str>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<SmolStr>,
+    pub customer_email: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<SmolStr>,
+    pub customer_billing_name: Patch<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<SmolStr>,
+    pub customer_tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Patch<SmolStr>,
+    pub payment_method_type: Patch<Str>,
     /// Discount code to apply to the checkout.
-    pub discount_code: Patch<SmolStr>,
+    pub discount_code: Patch<Str>,
     /// Disable the trial period for the checkout session. It's mainly useful when the trial is blocked because the customer already redeemed one.
     pub allow_trial: Patch<bool>,
     /// ID of the Stripe confirmation token. Required for fixed prices and custom prices.
-    pub confirmation_token_id: Patch<SmolStr>,
+    pub confirmation_token_id: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1420,15 +1419,15 @@ pub struct CheckoutDiscountFixedOnceForeverDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1545,15 +1544,15 @@ pub struct CheckoutDiscountFixedRepeatDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1691,9 +1690,9 @@ pub struct CheckoutDiscountPercentageOnceForeverDuration {
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1797,9 +1796,9 @@ pub struct CheckoutDiscountPercentageRepeatDuration {
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2070,11 +2069,11 @@ pub struct CheckoutOrganization {
     /// The ID of the object.
     pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: SmolStr,
+    pub name: Str,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
@@ -2212,9 +2211,9 @@ pub struct CheckoutProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -2482,19 +2481,19 @@ pub struct CheckoutProductsCreate {
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Patch<SmolStr>,
+    pub external_customer_id: Patch<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<SmolStr>,
+    pub customer_name: Patch<Str>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<SmolStr>,
+    pub customer_email: Patch<Str>,
     /// An IP address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_ip_address: Patch<SmolStr>,
+    pub customer_ip_address: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<SmolStr>,
+    pub customer_billing_name: Patch<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<SmolStr>,
+    pub customer_tax_id: Patch<Str>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -2510,13 +2509,13 @@ pub struct CheckoutProductsCreate {
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
     pub subscription_id: Patch<Id>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<SmolStr>,
+    pub success_url: Patch<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Patch<SmolStr>,
+    pub embed_origin: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// 3 to 3 characters. Left out, `null`, or a value: see [`Patch`].
     pub currency: Patch<PresentmentCurrency>,
     /// List of product IDs available to select at that checkout. The first one will be selected by default.
@@ -2855,15 +2854,15 @@ pub struct CheckoutPublic {
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
-    pub url: SmolStr,
+    pub url: Str,
     /// Expiration date and time of the checkout session.
     pub expires_at: OffsetDateTime,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: SmolStr,
+    pub success_url: Str,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// When checkout is embedded, represents the Origin of the page embedding the checkout. Used as a security measure to send messages only to the embedding page.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Predefined number of seats (works with seat-based pricing only)
@@ -2883,7 +2882,7 @@ pub struct CheckoutPublic {
     /// Amount in cents, after discounts and taxes.
     pub total_amount: i64,
     /// Currency code of the checkout session.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// Interval unit of the trial period, if any. This value is either set from the checkout, if `trial_interval` is set, or from the selected product.
@@ -2919,23 +2918,23 @@ pub struct CheckoutPublic {
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Email address of the customer.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// An IP address. Always sent; `None` when Polar sends `null`.
-    pub customer_ip_address: Option<SmolStr>,
+    pub customer_ip_address: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_billing_name: Option<SmolStr>,
+    pub customer_billing_name: Option<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_tax_id: Option<SmolStr>,
+    pub customer_tax_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Option<SmolStr>,
+    pub payment_method_type: Option<Str>,
     /// Always present.
-    pub payment_processor_metadata: BTreeMap<String, SmolStr>,
+    pub payment_processor_metadata: BTreeMap<String, Str>,
     /// Determine which billing address fields should be disabled, optional or required in the checkout form.
     pub billing_address_fields: CheckoutBillingAddressFields,
     /// List of products available to select.
@@ -3528,15 +3527,15 @@ pub struct CheckoutPublicConfirmed {
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
-    pub url: SmolStr,
+    pub url: Str,
     /// Expiration date and time of the checkout session.
     pub expires_at: OffsetDateTime,
     /// URL where the customer will be redirected after a successful payment.
-    pub success_url: SmolStr,
+    pub success_url: Str,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// When checkout is embedded, represents the Origin of the page embedding the checkout. Used as a security measure to send messages only to the embedding page.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Predefined number of seats (works with seat-based pricing only)
@@ -3556,7 +3555,7 @@ pub struct CheckoutPublicConfirmed {
     /// Amount in cents, after discounts and taxes.
     pub total_amount: i64,
     /// Currency code of the checkout session.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Option<bool>,
     /// Interval unit of the trial period, if any. This value is either set from the checkout, if `trial_interval` is set, or from the selected product.
@@ -3592,23 +3591,23 @@ pub struct CheckoutPublicConfirmed {
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: bool,
     /// Name of the customer.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Email address of the customer.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// An IP address. Always sent; `None` when Polar sends `null`.
-    pub customer_ip_address: Option<SmolStr>,
+    pub customer_ip_address: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_billing_name: Option<SmolStr>,
+    pub customer_billing_name: Option<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_tax_id: Option<SmolStr>,
+    pub customer_tax_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Option<SmolStr>,
+    pub payment_method_type: Option<Str>,
     /// Always present.
-    pub payment_processor_metadata: BTreeMap<String, SmolStr>,
+    pub payment_processor_metadata: BTreeMap<String, Str>,
     /// Determine which billing address fields should be disabled, optional or required in the checkout form.
     pub billing_address_fields: CheckoutBillingAddressFields,
     /// List of products available to select.
@@ -4362,17 +4361,17 @@ pub struct CheckoutUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
     pub is_business_customer: Patch<bool>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<SmolStr>,
+    pub customer_name: Patch<Str>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<SmolStr>,
+    pub customer_email: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<SmolStr>,
+    pub customer_billing_name: Patch<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<SmolStr>,
+    pub customer_tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// The interval unit for the trial period.
     pub trial_interval: Patch<TrialInterval>,
     /// The number of interval units for the trial period.
@@ -4400,7 +4399,7 @@ pub struct CheckoutUpdate {
     /// Whether to enable the trial period for the checkout session. If `false`, the trial period will be disabled, even if the selected product has a trial configured.
     pub allow_trial: Patch<bool>,
     /// An IP address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_ip_address: Patch<SmolStr>,
+    pub customer_ip_address: Patch<Str>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -4414,11 +4413,11 @@ pub struct CheckoutUpdate {
     /// You can store up to **50 key-value pairs**.
     pub customer_metadata: Patch<BTreeMap<String, MetadataValue>>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Patch<SmolStr>,
+    pub success_url: Patch<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Patch<SmolStr>,
+    pub embed_origin: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4689,21 +4688,21 @@ pub struct CheckoutUpdatePublic {
     /// Left out, `null`, or a value: see [`Patch`].
     pub is_business_customer: Patch<bool>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub customer_name: Patch<SmolStr>,
+    pub customer_name: Patch<Str>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub customer_email: Patch<SmolStr>,
+    pub customer_email: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_billing_name: Patch<SmolStr>,
+    pub customer_billing_name: Patch<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub customer_tax_id: Patch<SmolStr>,
+    pub customer_tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// Payment method type selected by the customer in the checkout form, e.g. `card`, `apple_pay` or `upi`.
-    pub payment_method_type: Patch<SmolStr>,
+    pub payment_method_type: Patch<Str>,
     /// Discount code to apply to the checkout.
-    pub discount_code: Patch<SmolStr>,
+    pub discount_code: Patch<Str>,
     /// Disable the trial period for the checkout session. It's mainly useful when the trial is blocked because the customer already redeemed one.
     pub allow_trial: Patch<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4885,7 +4884,7 @@ impl ToJson for CheckoutUpdatePublic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscountRedemptionLimitReached {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4946,7 +4945,7 @@ impl ToJson for DiscountRedemptionLimitReached {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiredCheckoutError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5060,7 +5059,7 @@ impl ToJson for ListResourceCheckout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotOpenCheckout {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5114,7 +5113,7 @@ impl ToJson for NotOpenCheckout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5168,7 +5167,7 @@ impl ToJson for PaymentError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentNotReady {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5285,7 +5284,7 @@ impl JsonKey for TaxBehavior {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrialAlreadyRedeemed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,15 +30,15 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Address {
     /// `None` when Polar leaves it out or sends `null`.
-    pub line1: Option<SmolStr>,
+    pub line1: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub line2: Option<SmolStr>,
+    pub line2: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub postal_code: Option<SmolStr>,
+    pub postal_code: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub city: Option<SmolStr>,
+    pub city: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub state: Option<SmolStr>,
+    pub state: Option<Str>,
     /// CountryAlpha2
     pub country: CountryAlpha2,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -134,15 +133,15 @@ impl ToJson for Address {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressInput {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub line1: Patch<SmolStr>,
+    pub line1: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub line2: Patch<SmolStr>,
+    pub line2: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub postal_code: Patch<SmolStr>,
+    pub postal_code: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub city: Patch<SmolStr>,
+    pub city: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub state: Patch<SmolStr>,
+    pub state: Patch<Str>,
     /// CountryAlpha2Input
     pub country: CountryAlpha2Input,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -239,7 +238,7 @@ impl ToJson for AddressInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlreadyCanceledSubscription {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1481,7 +1480,7 @@ pub struct LegacyRecurringProductPriceCustom {
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: SmolStr,
+    pub price_currency: Str,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
@@ -1669,7 +1668,7 @@ pub struct LegacyRecurringProductPriceFixed {
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: SmolStr,
+    pub price_currency: Str,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
@@ -2011,21 +2010,21 @@ pub type MetadataOutputType = BTreeMap<String, MetadataValue>;
 /// Spec: `#/components/schemas/MetadataQuery`
 pub type MetadataQuery = BTreeMap<String, MetadataQueryValue>;
 
-/// One of `SmolStr`, `i64`, and 4 more variants; a shape this SDK does not know is kept in `Unknown`.
+/// One of `Str`, `i64`, and 4 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`MetadataQuery`].
 ///
 /// Spec: `#/components/schemas/MetadataQuery/anyOf/0/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetadataQueryValue {
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `bool`.
     Boolean(bool),
-    /// A value of type `Vec<SmolStr>`.
-    StringList(Vec<SmolStr>),
+    /// A value of type `Vec<Str>`.
+    StringList(Vec<Str>),
     /// A value of type `Vec<i64>`.
     IntegerList(Vec<i64>),
     /// A value of type `Vec<bool>`.
@@ -2104,15 +2103,15 @@ impl ToJson for MetadataQueryValue {
     }
 }
 
-/// One of `SmolStr`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
+/// One of `Str`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`BenefitCustomCreate`], [`BenefitCustomUpdate`], and 55 more types.
 ///
 /// Spec: `#/components/schemas/BenefitCustomCreate/properties/metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetadataValue {
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `f64`.
@@ -2191,7 +2190,7 @@ impl ToJson for MetadataValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingInvoiceBillingDetails {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2252,7 +2251,7 @@ impl ToJson for MissingInvoiceBillingDetails {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotPermitted {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2307,8 +2306,8 @@ impl ToJson for NotPermitted {
 pub enum NumberOrString {
     /// A value of type `f64`.
     Number(f64),
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
     Unknown(Value),
 }
@@ -3189,7 +3188,7 @@ impl JsonKey for RecurringInterval {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceNotFound {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3373,15 +3372,15 @@ impl ToJson for SeatsList {
     }
 }
 
-/// Either `SmolStr` or `i64`; a shape this SDK does not know is kept in `Unknown`.
+/// Either `Str` or `i64`; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// The `loc` of [`ValidationError`].
 ///
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrInteger {
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A value of type `i64`.
     Integer(i64),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
@@ -3442,15 +3441,15 @@ impl ToJson for StringOrInteger {
     }
 }
 
-/// One of `SmolStr`, `i64` and `bool`; a shape this SDK does not know is kept in `Unknown`.
+/// One of `Str`, `i64` and `bool`; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`Checkout`], [`CustomerUpdatedFields`] and [`FilterClause`].
 ///
 /// Spec: `#/components/schemas/Checkout/properties/customer_metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrIntegerOrBoolean {
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `bool`.
@@ -3517,15 +3516,15 @@ impl ToJson for StringOrIntegerOrBoolean {
     }
 }
 
-/// One of `SmolStr`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
+/// One of `Str`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`Checkout`], [`CheckoutConfirmStripe`], and 11 more types.
 ///
 /// Spec: `#/components/schemas/Checkout/properties/custom_field_data/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrIntegerOrBooleanOrDateTime {
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `bool`.
@@ -3598,15 +3597,15 @@ impl ToJson for StringOrIntegerOrBooleanOrDateTime {
     }
 }
 
-/// One of `SmolStr`, `i64` and `f64`; a shape this SDK does not know is kept in `Unknown`.
+/// One of `Str`, `i64` and `f64`; a shape this SDK does not know is kept in `Unknown`.
 ///
 /// Part of [`DataTableBlock`] and [`EntityListBlock`].
 ///
 /// Spec: `#/components/schemas/DataTableBlock/properties/rows/items/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringOrIntegerOrNumber {
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A value of type `i64`.
     Integer(i64),
     /// A value of type `f64`.
@@ -6380,7 +6379,7 @@ impl JsonKey for TrialInterval {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unauthorized {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6448,9 +6447,9 @@ pub struct ValidatedLicenseKey {
     /// The benefit ID.
     pub benefit_id: Id,
     /// Always present.
-    pub key: SmolStr,
+    pub key: Str,
     /// Always present.
-    pub display_key: SmolStr,
+    pub display_key: Str,
     /// Always present.
     pub status: LicenseKeyStatus,
     /// Always sent; `None` when Polar sends `null`.
@@ -6668,11 +6667,11 @@ pub struct ValidationError {
     /// Location
     pub loc: Vec<StringOrInteger>,
     /// Message
-    pub msg: SmolStr,
+    pub msg: Str,
     /// Error Type
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// `None` when Polar leaves it out or sends `null`.
     pub input: Option<Value>,
     /// Context

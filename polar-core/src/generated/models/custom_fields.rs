@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -319,9 +318,9 @@ pub struct CustomFieldCheckbox {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field.
     pub organization_id: Id,
     /// Always present.
@@ -449,11 +448,11 @@ impl ToJson for CustomFieldCheckbox {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldCheckboxProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<SmolStr>,
+    pub form_label: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<SmolStr>,
+    pub form_help_text: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<SmolStr>,
+    pub form_placeholder: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -773,9 +772,9 @@ pub struct CustomFieldCreateCheckbox {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Required.
@@ -809,8 +808,8 @@ impl CustomFieldCreateCheckbox {
     ) -> Self {
         Self {
             metadata: None,
-            slug: SmolStr::new(slug),
-            name: SmolStr::new(name),
+            slug: Str::new(slug),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -902,9 +901,9 @@ pub struct CustomFieldCreateDate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Required.
@@ -938,8 +937,8 @@ impl CustomFieldCreateDate {
     ) -> Self {
         Self {
             metadata: None,
-            slug: SmolStr::new(slug),
-            name: SmolStr::new(name),
+            slug: Str::new(slug),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1031,9 +1030,9 @@ pub struct CustomFieldCreateNumber {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Required.
@@ -1067,8 +1066,8 @@ impl CustomFieldCreateNumber {
     ) -> Self {
         Self {
             metadata: None,
-            slug: SmolStr::new(slug),
-            name: SmolStr::new(name),
+            slug: Str::new(slug),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1160,9 +1159,9 @@ pub struct CustomFieldCreateSelect {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Required.
@@ -1196,8 +1195,8 @@ impl CustomFieldCreateSelect {
     ) -> Self {
         Self {
             metadata: None,
-            slug: SmolStr::new(slug),
-            name: SmolStr::new(name),
+            slug: Str::new(slug),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1289,9 +1288,9 @@ pub struct CustomFieldCreateText {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Required.
@@ -1325,8 +1324,8 @@ impl CustomFieldCreateText {
     ) -> Self {
         Self {
             metadata: None,
-            slug: SmolStr::new(slug),
-            name: SmolStr::new(name),
+            slug: Str::new(slug),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             properties,
             extra: Map::new(),
@@ -1414,9 +1413,9 @@ pub struct CustomFieldDate {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field.
     pub organization_id: Id,
     /// Always present.
@@ -1544,11 +1543,11 @@ impl ToJson for CustomFieldDate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldDateProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<SmolStr>,
+    pub form_label: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<SmolStr>,
+    pub form_help_text: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<SmolStr>,
+    pub form_placeholder: Option<Str>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
     pub ge: Option<i64>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
@@ -1672,9 +1671,9 @@ pub struct CustomFieldNumber {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field.
     pub organization_id: Id,
     /// Always present.
@@ -1802,11 +1801,11 @@ impl ToJson for CustomFieldNumber {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldNumberProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<SmolStr>,
+    pub form_label: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<SmolStr>,
+    pub form_help_text: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<SmolStr>,
+    pub form_placeholder: Option<Str>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
     pub ge: Option<i64>,
     /// From -2147483648.0 to 2147483647.0. Optional; `None` leaves it out.
@@ -1930,9 +1929,9 @@ pub struct CustomFieldSelect {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field.
     pub organization_id: Id,
     /// Always present.
@@ -2060,9 +2059,9 @@ impl ToJson for CustomFieldSelect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomFieldSelectOption {
     /// At least 1 characters. Required.
-    pub value: SmolStr,
+    pub value: Str,
     /// At least 1 characters. Required.
-    pub label: SmolStr,
+    pub label: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2074,8 +2073,8 @@ impl CustomFieldSelectOption {
     /// A value with the required properties set and every optional one left out.
     pub fn new(value: impl AsRef<str>, label: impl AsRef<str>) -> Self {
         Self {
-            value: SmolStr::new(value),
-            label: SmolStr::new(label),
+            value: Str::new(value),
+            label: Str::new(label),
             extra: Map::new(),
         }
     }
@@ -2124,11 +2123,11 @@ impl ToJson for CustomFieldSelectOption {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomFieldSelectProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<SmolStr>,
+    pub form_label: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<SmolStr>,
+    pub form_help_text: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<SmolStr>,
+    pub form_placeholder: Option<Str>,
     /// Required.
     pub options: Vec<CustomFieldSelectOption>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2333,9 +2332,9 @@ pub struct CustomFieldText {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Identifier of the custom field. It'll be used as key when storing the value.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Name of the custom field.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the custom field.
     pub organization_id: Id,
     /// Always present.
@@ -2463,11 +2462,11 @@ impl ToJson for CustomFieldText {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomFieldTextProperties {
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_label: Option<SmolStr>,
+    pub form_label: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_help_text: Option<SmolStr>,
+    pub form_help_text: Option<Str>,
     /// At least 1 characters. Optional; `None` leaves it out.
-    pub form_placeholder: Option<SmolStr>,
+    pub form_placeholder: Option<Str>,
     /// Optional; `None` leaves it out.
     pub textarea: Option<bool>,
     /// From 0.0 to 2147483647.0. Optional; `None` leaves it out.
@@ -2865,9 +2864,9 @@ pub struct CustomFieldUpdateCheckbox {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<SmolStr>,
+    pub slug: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldCheckboxProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2971,9 +2970,9 @@ pub struct CustomFieldUpdateDate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<SmolStr>,
+    pub slug: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldDateProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3077,9 +3076,9 @@ pub struct CustomFieldUpdateNumber {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<SmolStr>,
+    pub slug: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldNumberProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3183,9 +3182,9 @@ pub struct CustomFieldUpdateSelect {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<SmolStr>,
+    pub slug: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldSelectProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3289,9 +3288,9 @@ pub struct CustomFieldUpdateText {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// At least 1 characters, matching `^[a-z0-9-_]+$`. Left out, `null`, or a value: see [`Patch`].
-    pub slug: Patch<SmolStr>,
+    pub slug: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub properties: Patch<CustomFieldTextProperties>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -37,7 +36,7 @@ pub struct BenefitCustomSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -189,7 +188,7 @@ impl ToJson for BenefitCustomSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomSubscriberProperties {
     /// Always sent; `None` when Polar sends `null`.
-    pub note: Option<SmolStr>,
+    pub note: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -245,7 +244,7 @@ pub struct BenefitDiscordSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -397,7 +396,7 @@ impl ToJson for BenefitDiscordSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordSubscriberProperties {
     /// The ID of the Discord server.
-    pub guild_id: SmolStr,
+    pub guild_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -453,7 +452,7 @@ pub struct BenefitDownloadablesSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -661,7 +660,7 @@ pub struct BenefitFeatureFlagSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -859,7 +858,7 @@ pub struct BenefitGitHubRepositorySubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1011,9 +1010,9 @@ impl ToJson for BenefitGitHubRepositorySubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGitHubRepositorySubscriberProperties {
     /// The owner of the repository.
-    pub repository_owner: SmolStr,
+    pub repository_owner: Str,
     /// The name of the repository.
-    pub repository_name: SmolStr,
+    pub repository_name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1074,11 +1073,11 @@ impl ToJson for BenefitGitHubRepositorySubscriberProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantMeterCreditProperties {
     /// `None` when Polar leaves it out or sends `null`.
-    pub last_credited_meter_id: Option<SmolStr>,
+    pub last_credited_meter_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub last_credited_units: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub last_credited_at: Option<SmolStr>,
+    pub last_credited_at: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1172,7 +1171,7 @@ pub struct BenefitLicenseKeysSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1324,7 +1323,7 @@ impl ToJson for BenefitLicenseKeysSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitLicenseKeysSubscriberProperties {
     /// Always sent; `None` when Polar sends `null`.
-    pub prefix: Option<SmolStr>,
+    pub prefix: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub expires: Option<BenefitLicenseKeyExpirationProperties>,
     /// Always sent; `None` when Polar sends `null`.
@@ -1411,7 +1410,7 @@ pub struct BenefitMeterCreditSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1637,7 +1636,7 @@ pub struct BenefitSlackSharedChannelSubscriber {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// The description of the benefit.
-    pub description: SmolStr,
+    pub description: Str,
     /// Whether the benefit is selectable when creating a product.
     pub selectable: bool,
     /// Whether the benefit is deletable.
@@ -1835,11 +1834,11 @@ pub struct BenefitSubscriberOrganization {
     /// The ID of the object.
     pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: SmolStr,
+    pub name: Str,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
@@ -2898,7 +2897,7 @@ impl ToJson for CustomerBenefitGrantDiscord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerBenefitGrantDiscordPropertiesUpdate {
     /// Required; `None` is sent as `null`.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2908,7 +2907,7 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["account_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(account_id: Option<SmolStr>) -> Self {
+    pub fn new(account_id: Option<Str>) -> Self {
         Self {
             account_id,
             extra: Map::new(),
@@ -3780,7 +3779,7 @@ impl ToJson for CustomerBenefitGrantGitHubRepository {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// Required; `None` is sent as `null`.
-    pub account_id: Option<SmolStr>,
+    pub account_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3790,7 +3789,7 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["account_id"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(account_id: Option<SmolStr>) -> Self {
+    pub fn new(account_id: Option<Str>) -> Self {
         Self {
             account_id,
             extra: Map::new(),
@@ -4662,7 +4661,7 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// An email address. Required.
-    pub invited_email: SmolStr,
+    pub invited_email: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4674,7 +4673,7 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(invited_email: impl AsRef<str>) -> Self {
         Self {
-            invited_email: SmolStr::new(invited_email),
+            invited_email: Str::new(invited_email),
             extra: Map::new(),
         }
     }

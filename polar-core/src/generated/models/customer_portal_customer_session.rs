@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,7 +32,7 @@ pub struct CustomerCustomerSession {
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -91,17 +90,17 @@ pub struct PortalAuthenticatedUser {
     /// Type of authenticated user: 'customer' or 'member'
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// User's name, if available.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// User's email address.
-    pub email: SmolStr,
+    pub email: Str,
     /// Associated customer ID.
     pub customer_id: Id,
     /// Member ID. Only set for members.
     pub member_id: Option<Id>,
     /// Member role (owner, billing_manager, member). Only set for members.
-    pub role: Option<SmolStr>,
+    pub role: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

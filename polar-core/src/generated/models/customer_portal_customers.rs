@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerEmailUpdateRequest {
     /// An email address. Required.
-    pub email: SmolStr,
+    pub email: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -43,7 +42,7 @@ impl CustomerEmailUpdateRequest {
     /// A value with the required properties set and every optional one left out.
     pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: SmolStr::new(email),
+            email: Str::new(email),
             extra: Map::new(),
         }
     }
@@ -195,7 +194,7 @@ impl ToJson for CustomerEmailUpdateVerifyResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerNotReady {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -408,7 +407,7 @@ impl From<PaymentMethodGeneric> for CustomerPaymentMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodConfirm {
     /// Required.
-    pub setup_intent_id: SmolStr,
+    pub setup_intent_id: Str,
     /// Required.
     pub set_default: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -422,7 +421,7 @@ impl CustomerPaymentMethodConfirm {
     /// A value with the required properties set and every optional one left out.
     pub fn new(setup_intent_id: impl AsRef<str>, set_default: bool) -> Self {
         Self {
-            setup_intent_id: SmolStr::new(setup_intent_id),
+            setup_intent_id: Str::new(setup_intent_id),
             set_default,
             extra: Map::new(),
         }
@@ -478,11 +477,11 @@ impl ToJson for CustomerPaymentMethodConfirm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodCreate {
     /// Required.
-    pub confirmation_token_id: SmolStr,
+    pub confirmation_token_id: Str,
     /// Required.
     pub set_default: bool,
     /// Required.
-    pub return_url: SmolStr,
+    pub return_url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -499,9 +498,9 @@ impl CustomerPaymentMethodCreate {
         return_url: impl AsRef<str>,
     ) -> Self {
         Self {
-            confirmation_token_id: SmolStr::new(confirmation_token_id),
+            confirmation_token_id: Str::new(confirmation_token_id),
             set_default,
-            return_url: SmolStr::new(return_url),
+            return_url: Str::new(return_url),
             extra: Map::new(),
         }
     }
@@ -818,17 +817,17 @@ pub struct CustomerPortalCustomer {
     /// The ID of the object.
     pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Always present.
     pub email_verified: bool,
     /// Always sent; `None` when Polar sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// Always present.
     pub oauth_accounts: BTreeMap<String, CustomerPortalOAuthAccount>,
     /// A UUID. `None` when Polar leaves it out or sends `null`.
@@ -838,7 +837,7 @@ pub struct CustomerPortalCustomer {
     /// JSON: `type`
     pub type_: Option<CustomerType>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1002,11 +1001,11 @@ impl ToJson for CustomerPortalCustomer {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerPortalCustomerUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub billing_name: Patch<SmolStr>,
+    pub billing_name: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<SmolStr>,
+    pub tax_id: Patch<Str>,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
     pub default_payment_method_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1096,9 +1095,9 @@ impl ToJson for CustomerPortalCustomerUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPortalOAuthAccount {
     /// Always present.
-    pub account_id: SmolStr,
+    pub account_id: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub account_username: Option<SmolStr>,
+    pub account_username: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1348,7 +1347,7 @@ pub struct PaymentMethodGeneric {
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1452,7 +1451,7 @@ impl ToJson for PaymentMethodGeneric {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodInUseByActiveSubscription {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1513,7 +1512,7 @@ impl ToJson for PaymentMethodInUseByActiveSubscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodSetupFailed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -102,33 +101,33 @@ pub struct FileDownload {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always present.
     pub download: S3DownloadUrl,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub service: FileServiceTypes,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -376,9 +375,9 @@ impl ToJson for ListResourceDownloadableRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct S3DownloadUrl {
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Polar's default is `{}`. `None` when Polar leaves it out or sends `null`.
-    pub headers: Option<BTreeMap<String, SmolStr>>,
+    pub headers: Option<BTreeMap<String, Str>>,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

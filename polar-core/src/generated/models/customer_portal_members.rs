@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -37,9 +36,9 @@ pub struct CustomerPortalMember {
     /// The ID of the object.
     pub id: Id,
     /// The email address of the member.
-    pub email: SmolStr,
+    pub email: Str,
     /// The name of the member.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The role of the member within the team.
     pub role: MemberRole,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -132,9 +131,9 @@ impl ToJson for CustomerPortalMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPortalMemberCreate {
     /// The email address of the new member.
-    pub email: SmolStr,
+    pub email: Str,
     /// The name of the new member (optional).
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The role for the new member. Defaults to 'member'.
     pub role: Option<MemberRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -152,7 +151,7 @@ impl CustomerPortalMemberCreate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: SmolStr::new(email),
+            email: Str::new(email),
             name: Patch::Absent,
             role: None,
             extra: Map::new(),
@@ -212,7 +211,7 @@ impl ToJson for CustomerPortalMemberCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerPortalMemberUpdate {
     /// The new name for the member.
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The new role for the member.
     pub role: Patch<MemberRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

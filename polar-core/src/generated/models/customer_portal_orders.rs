@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -59,19 +58,19 @@ pub struct CustomerOrder {
     /// Sales tax refunded in cents.
     pub refunded_tax_amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub billing_reason: OrderBillingReason,
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// The invoice number associated with this order. `null` while the order is in `draft` status; assigned at finalize.
-    pub invoice_number: Option<SmolStr>,
+    pub invoice_number: Option<Str>,
     /// Whether an invoice has been generated for this order.
     pub is_invoice_generated: bool,
     /// The receipt number for this order. Set once the order is paid for organizations with receipts enabled. When set, a downloadable receipt PDF can be obtained via the receipt endpoint.
-    pub receipt_number: Option<SmolStr>,
+    pub receipt_number: Option<Str>,
     /// Number of seats purchased (for seat-based one-time orders).
     pub seats: Option<i64>,
     /// A UUID. Always present.
@@ -93,7 +92,7 @@ pub struct CustomerOrder {
     /// Line items composing the order.
     pub items: Vec<OrderItemSchema>,
     /// A summary description of the order.
-    pub description: SmolStr,
+    pub description: Str,
     /// Amount in cents that can still be refunded (net, before taxes). Accounts for any applied customer balance and previous refunds.
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
@@ -439,7 +438,7 @@ impl ToJson for CustomerOrder {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerOrderConfirmPayment {
     /// ID of the Stripe confirmation token for new payment methods.
-    pub confirmation_token_id: Patch<SmolStr>,
+    pub confirmation_token_id: Patch<Str>,
     /// ID of an existing saved payment method.
     pub payment_method_id: Patch<Id>,
     /// Payment processor used.
@@ -535,7 +534,7 @@ impl ToJson for CustomerOrderConfirmPayment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderInvoice {
     /// The URL to the invoice.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -582,11 +581,11 @@ impl ToJson for CustomerOrderInvoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderPaymentConfirmation {
     /// Payment status after confirmation.
-    pub status: SmolStr,
+    pub status: Str,
     /// Client secret for handling additional actions.
     pub client_secret: Option<Secret>,
     /// Error message if confirmation failed.
-    pub error: Option<SmolStr>,
+    pub error: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -659,9 +658,9 @@ impl ToJson for CustomerOrderPaymentConfirmation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderPaymentStatus {
     /// Current payment status.
-    pub status: SmolStr,
+    pub status: Str,
     /// Error message if payment failed.
-    pub error: Option<SmolStr>,
+    pub error: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -732,9 +731,9 @@ pub struct CustomerOrderProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -970,7 +969,7 @@ impl ToJson for CustomerOrderProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerOrderReceipt {
     /// The URL to the receipt PDF.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1120,7 +1119,7 @@ pub struct CustomerOrderSubscription {
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -1170,7 +1169,7 @@ pub struct CustomerOrderSubscription {
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<SmolStr>,
+    pub customer_cancellation_comment: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1492,7 +1491,7 @@ impl ToJson for CustomerOrderSubscription {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerOrderUpdate {
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Patch<SmolStr>,
+    pub billing_name: Patch<Str>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1618,7 +1617,7 @@ impl ToJson for ListResourceCustomerOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManualRetryLimitExceeded {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1672,7 +1671,7 @@ impl ToJson for ManualRetryLimitExceeded {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderNotEligibleForRetry {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1726,7 +1725,7 @@ impl ToJson for OrderNotEligibleForRetry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentAlreadyInProgress {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -37,11 +36,11 @@ pub struct CustomerOrganization {
     /// The ID of the object.
     pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: SmolStr,
+    pub name: Str,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
@@ -346,9 +345,9 @@ pub struct CustomerProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -35,13 +34,13 @@ pub struct CustomerSeatAssign {
     /// Order ID for one-time purchases. Required if subscription_id is not provided.
     pub order_id: Patch<Id>,
     /// Email of the customer to assign the seat to
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// External customer ID for the seat assignment
-    pub external_customer_id: Patch<SmolStr>,
+    pub external_customer_id: Patch<Str>,
     /// Customer ID for the seat assignment
     pub customer_id: Patch<Id>,
     /// External member ID for the seat assignment. Can be used alone (lookup existing member) or with email (create/validate member).
-    pub external_member_id: Patch<SmolStr>,
+    pub external_member_id: Patch<Str>,
     /// Member ID for the seat assignment.
     pub member_id: Patch<Id>,
     /// Additional metadata for the seat (max 10 keys, 1KB total)

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -46,7 +45,7 @@ pub struct CustomerSubscriptionCancel {
     /// * `other`: Other reason(s).
     pub cancellation_reason: Patch<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
-    pub cancellation_comment: Patch<SmolStr>,
+    pub cancellation_comment: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -654,7 +653,7 @@ impl ToJson for CustomerSubscriptionUpdateSeats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PauseResumeNotAllowed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -708,7 +707,7 @@ impl ToJson for PauseResumeNotAllowed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodRequired {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

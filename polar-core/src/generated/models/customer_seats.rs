@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -49,9 +48,9 @@ pub struct CustomerSeat {
     /// The member associated with this seat
     pub member: Option<Member>,
     /// Email of the seat member (set when member_model_enabled is true)
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// The assigned customer email
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// When the invitation token expires
     pub invitation_token_expires_at: Option<OffsetDateTime>,
     /// When the seat was claimed
@@ -309,13 +308,13 @@ pub struct SeatAssign {
     /// Order ID for one-time purchases. Required if subscription_id is not provided.
     pub order_id: Patch<Id>,
     /// Email of the customer to assign the seat to
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// External customer ID for the seat assignment
-    pub external_customer_id: Patch<SmolStr>,
+    pub external_customer_id: Patch<Str>,
     /// Customer ID for the seat assignment
     pub customer_id: Patch<Id>,
     /// External member ID for the seat assignment. Can be used alone (lookup existing member) or with email (create/validate member).
-    pub external_member_id: Patch<SmolStr>,
+    pub external_member_id: Patch<Str>,
     /// Member ID for the seat assignment.
     pub member_id: Patch<Id>,
     /// Additional metadata for the seat (max 10 keys, 1KB total)
@@ -509,15 +508,15 @@ impl ToJson for SeatClaim {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeatClaimInfo {
     /// Name of the product
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// ID of the product
     pub product_id: Id,
     /// Name of the organization
-    pub organization_name: SmolStr,
+    pub organization_name: Str,
     /// Slug of the organization
-    pub organization_slug: SmolStr,
+    pub organization_slug: Str,
     /// Email of the customer assigned to this seat
-    pub customer_email: SmolStr,
+    pub customer_email: Str,
     /// Whether the seat can be claimed
     pub can_claim: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -41,9 +40,9 @@ pub struct CustomerSession {
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// Always present.
-    pub customer_portal_url: SmolStr,
+    pub customer_portal_url: Str,
     /// A UUID. Always present.
     pub customer_id: Id,
     /// Always present.
@@ -177,11 +176,11 @@ pub struct CustomerSessionCustomerExternalIdCreate {
     /// ID of the member to create a session for. When not provided and the organization has `member_model_enabled`, the owner member of the customer will be used for individual customers.
     pub member_id: Patch<Id>,
     /// External ID of the member to create a session for. Alternative to `member_id`.
-    pub external_member_id: Patch<SmolStr>,
+    pub external_member_id: Patch<Str>,
     /// When set, a back button will be shown in the customer portal to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// External ID of the customer to create a session for.
-    pub external_customer_id: SmolStr,
+    pub external_customer_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -201,7 +200,7 @@ impl CustomerSessionCustomerExternalIdCreate {
             member_id: Patch::Absent,
             external_member_id: Patch::Absent,
             return_url: Patch::Absent,
-            external_customer_id: SmolStr::new(external_customer_id),
+            external_customer_id: Str::new(external_customer_id),
             extra: Map::new(),
         }
     }
@@ -270,9 +269,9 @@ pub struct CustomerSessionCustomerIdCreate {
     /// ID of the member to create a session for. When not provided and the organization has `member_model_enabled`, the owner member of the customer will be used for individual customers.
     pub member_id: Patch<Id>,
     /// External ID of the member to create a session for. Alternative to `member_id`.
-    pub external_member_id: Patch<SmolStr>,
+    pub external_member_id: Patch<Str>,
     /// When set, a back button will be shown in the customer portal to return to this URL.
-    pub return_url: Patch<SmolStr>,
+    pub return_url: Patch<Str>,
     /// ID of the customer to create a session for.
     pub customer_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -207,7 +206,7 @@ impl Customer {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn tax_id(&self) -> Option<&(SmolStr, TaxIdFormat)> {
+    pub fn tax_id(&self) -> Option<&(Str, TaxIdFormat)> {
         match self {
             Self::Individual(v) => v.tax_id.as_ref(),
             Self::Team(v) => v.tax_id.as_ref(),
@@ -509,21 +508,21 @@ pub struct CustomerIndividual {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: SmolStr,
+    pub email: Str,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -533,7 +532,7 @@ pub struct CustomerIndividual {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -750,15 +749,15 @@ pub struct CustomerIndividualCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<SmolStr>,
+    pub tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// The ID of the organization owning the customer. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Optional owner member to create with the customer. If not provided, an owner member will be automatically created using the customer's email and name.
@@ -766,9 +765,9 @@ pub struct CustomerIndividualCreate {
     /// `"individual"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: SmolStr,
+    pub email: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -804,7 +803,7 @@ impl CustomerIndividualCreate {
             organization_id: Patch::Absent,
             owner: Patch::Absent,
             type_: None,
-            email: SmolStr::new(email),
+            email: Str::new(email),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -1043,7 +1042,7 @@ pub struct CustomerPaymentMethodGeneric {
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// Whether this payment method is the customer's default payment method.
     pub is_default: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1415,7 +1414,7 @@ impl CustomerState {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn tax_id(&self) -> Option<&(SmolStr, TaxIdFormat)> {
+    pub fn tax_id(&self) -> Option<&(Str, TaxIdFormat)> {
         match self {
             Self::Individual(v) => v.tax_id.as_ref(),
             Self::Team(v) => v.tax_id.as_ref(),
@@ -1949,21 +1948,21 @@ pub struct CustomerStateIndividual {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: SmolStr,
+    pub email: Str,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -1973,7 +1972,7 @@ pub struct CustomerStateIndividual {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// The customer's active subscriptions.
     pub active_subscriptions: Vec<CustomerStateSubscription>,
     /// The customer's active benefit grants.
@@ -2346,7 +2345,7 @@ pub struct CustomerStateSubscription {
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// The start timestamp of the current billing period.
@@ -2793,21 +2792,21 @@ pub struct CustomerStateTeam {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -2817,7 +2816,7 @@ pub struct CustomerStateTeam {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// The customer's active subscriptions.
     pub active_subscriptions: Vec<CustomerStateSubscription>,
     /// The customer's active benefit grants.
@@ -3058,7 +3057,7 @@ pub struct CustomerSubscription {
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -3108,7 +3107,7 @@ pub struct CustomerSubscription {
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<SmolStr>,
+    pub customer_cancellation_comment: Option<Str>,
     /// Always present.
     pub product: CustomerSubscriptionProduct,
     /// List of enabled prices for the subscription.
@@ -3610,7 +3609,7 @@ pub struct CustomerSubscriptionMeterMeter {
     /// The ID of the object.
     pub id: Id,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: SmolStr,
+    pub name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3694,9 +3693,9 @@ pub struct CustomerSubscriptionProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -3940,21 +3939,21 @@ pub struct CustomerTeam {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -3964,7 +3963,7 @@ pub struct CustomerTeam {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4179,21 +4178,21 @@ pub struct CustomerTeamCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<SmolStr>,
+    pub tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// The ID of the organization owning the customer. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Optional owner member to create with the customer. If not provided, an owner member will be automatically created using the customer's email and name.
     pub owner: Patch<MemberOwnerCreate>,
     /// The email address of the team customer. Optional for team customers — if omitted, an owner with an email must be provided.
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4399,17 +4398,17 @@ pub struct CustomerUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<SmolStr>,
+    pub tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// The customer type. Can only be upgraded from 'individual' to 'team', never downgraded.
     ///
     /// JSON: `type`
@@ -4543,15 +4542,15 @@ pub struct CustomerUpdateExternalId {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub billing_address: Patch<AddressInput>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub tax_id: Patch<SmolStr>,
+    pub tax_id: Patch<Str>,
     /// E.g. `"en"`. Left out, `null`, or a value: see [`Patch`].
-    pub locale: Patch<SmolStr>,
+    pub locale: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4775,11 +4774,11 @@ impl ToJson for ListResourcePaymentMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberOwnerCreate {
     /// The email address of the member.
-    pub email: SmolStr,
+    pub email: Str,
     /// At most 256 characters, e.g. `"Jane Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4791,7 +4790,7 @@ impl MemberOwnerCreate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: SmolStr::new(email),
+            email: Str::new(email),
             name: Patch::Absent,
             external_id: Patch::Absent,
             extra: Map::new(),

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmbiguousExternalCustomerId {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -94,11 +93,11 @@ impl ToJson for AmbiguousExternalCustomerId {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberCreateFromCustomer {
     /// The email address of the member.
-    pub email: SmolStr,
+    pub email: Str,
     /// At most 256 characters, e.g. `"Jane Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -116,7 +115,7 @@ impl MemberCreateFromCustomer {
     /// A value with the required properties set and every optional one left out.
     pub fn new(email: impl AsRef<str>) -> Self {
         Self {
-            email: SmolStr::new(email),
+            email: Str::new(email),
             name: Patch::Absent,
             external_id: Patch::Absent,
             role: None,
@@ -244,9 +243,9 @@ impl JsonKey for MemberCreateRole {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberUpdate {
     /// At most 256 characters, e.g. `"Jane Doe"`. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// An email address. Left out, `null`, or a value: see [`Patch`].
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// The role of the member within the customer.
     pub role: Patch<MemberRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -986,9 +985,9 @@ pub struct DiscountFixedCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout. Must be between 3 and 256 characters long and contain only alphanumeric characters.If not provided, the discount can only be applied via the API.
-    pub code: Patch<SmolStr>,
+    pub code: Patch<Str>,
     /// Optional timestamp after which the discount is redeemable.
     pub starts_at: Patch<OffsetDateTime>,
     /// Optional timestamp after which the discount is no longer redeemable.
@@ -1004,7 +1003,7 @@ pub struct DiscountFixedCreate {
     /// `"fixed"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// For subscriptions, determines if the discount should be applied once on the first invoice, forever, or for a certain number of months determined by `duration_in_months`.
     pub duration: DiscountDuration,
     /// Number of months the discount should be applied.
@@ -1052,7 +1051,7 @@ impl DiscountFixedCreate {
     pub fn new(name: impl AsRef<str>, duration: DiscountDuration) -> Self {
         Self {
             metadata: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             code: Patch::Absent,
             starts_at: Patch::Absent,
             ends_at: Patch::Absent,
@@ -1201,7 +1200,7 @@ pub struct DiscountFixedOnceForeverDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1213,9 +1212,9 @@ pub struct DiscountFixedOnceForeverDuration {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1441,7 +1440,7 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1453,9 +1452,9 @@ pub struct DiscountFixedOnceForeverDurationBase {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1674,7 +1673,7 @@ pub struct DiscountFixedRepeatDuration {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1686,9 +1685,9 @@ pub struct DiscountFixedRepeatDuration {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -1924,7 +1923,7 @@ pub struct DiscountFixedRepeatDurationBase {
     /// E.g. `1000`. Always present.
     pub amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Map of currency to fixed amount to discount from the total.
     pub amounts: BTreeMap<String, i64>,
     /// Creation timestamp of the object.
@@ -1936,9 +1935,9 @@ pub struct DiscountFixedRepeatDurationBase {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -2166,9 +2165,9 @@ pub struct DiscountPercentageCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout. Must be between 3 and 256 characters long and contain only alphanumeric characters.If not provided, the discount can only be applied via the API.
-    pub code: Patch<SmolStr>,
+    pub code: Patch<Str>,
     /// Optional timestamp after which the discount is redeemable.
     pub starts_at: Patch<OffsetDateTime>,
     /// Optional timestamp after which the discount is no longer redeemable.
@@ -2184,7 +2183,7 @@ pub struct DiscountPercentageCreate {
     /// `"percentage"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// For subscriptions, determines if the discount should be applied once on the first invoice, forever, or for a certain number of months determined by `duration_in_months`.
     pub duration: DiscountDuration,
     /// Number of months the discount should be applied.
@@ -2229,7 +2228,7 @@ impl DiscountPercentageCreate {
     pub fn new(name: impl AsRef<str>, duration: DiscountDuration, basis_points: i64) -> Self {
         Self {
             metadata: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             code: Patch::Absent,
             starts_at: Patch::Absent,
             ends_at: Patch::Absent,
@@ -2376,9 +2375,9 @@ pub struct DiscountPercentageOnceForeverDuration {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -2596,9 +2595,9 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -2809,9 +2808,9 @@ pub struct DiscountPercentageRepeatDuration {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -3039,9 +3038,9 @@ pub struct DiscountPercentageRepeatDurationBase {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Name of the discount. Will be displayed to the customer when the discount is applied.
-    pub name: SmolStr,
+    pub name: Str,
     /// Code customers can use to apply the discount during checkout.
-    pub code: Option<SmolStr>,
+    pub code: Option<Str>,
     /// Timestamp after which the discount is redeemable.
     pub starts_at: Option<OffsetDateTime>,
     /// Timestamp after which the discount is no longer redeemable.
@@ -3253,9 +3252,9 @@ pub struct DiscountProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -3629,9 +3628,9 @@ pub struct DiscountUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// At least 1 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// Code customers can use to apply the discount during checkout. Must be between 3 and 256 characters long and contain only alphanumeric characters.If not provided, the discount can only be applied via the API.
-    pub code: Patch<SmolStr>,
+    pub code: Patch<Str>,
     /// Optional timestamp after which the discount is redeemable.
     pub starts_at: Patch<OffsetDateTime>,
     /// Optional timestamp after which the discount is no longer redeemable.

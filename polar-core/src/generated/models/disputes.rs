@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -49,9 +48,9 @@ pub struct Dispute {
     /// Tax amount in cents disputed.
     pub tax_amount: i64,
     /// Currency code of the dispute.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The reason for the dispute as reported by the card network (e.g. `fraudulent`, `product_not_received`). `None` until the processor reports it.
-    pub reason: Option<SmolStr>,
+    pub reason: Option<Str>,
     /// Deadline to submit evidence in response to the dispute. `None` when no response is required.
     pub evidence_due_by: Option<OffsetDateTime>,
     /// Whether the evidence submission deadline has passed.
@@ -255,9 +254,9 @@ pub struct DisputeCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -265,15 +264,15 @@ pub struct DisputeCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -283,7 +282,7 @@ pub struct DisputeCustomer {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -490,7 +489,7 @@ impl ToJson for DisputeCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisputeNotOpenError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -37,11 +36,11 @@ pub struct EventType {
     /// The ID of the object.
     pub id: Id,
     /// The name of the event type.
-    pub name: SmolStr,
+    pub name: Str,
     /// The label for the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Property path to extract dynamic label from event metadata.
-    pub label_property_selector: Option<SmolStr>,
+    pub label_property_selector: Option<Str>,
     /// The ID of the organization owning the event type.
     pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -163,9 +162,9 @@ impl ToJson for EventType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventTypeUpdate {
     /// The label for the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Property path to extract dynamic label from event metadata (e.g., 'subject' or 'metadata.subject').
-    pub label_property_selector: Patch<SmolStr>,
+    pub label_property_selector: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -177,7 +176,7 @@ impl EventTypeUpdate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(label: impl AsRef<str>) -> Self {
         Self {
-            label: SmolStr::new(label),
+            label: Str::new(label),
             label_property_selector: Patch::Absent,
             extra: Map::new(),
         }
@@ -242,11 +241,11 @@ pub struct EventTypeWithStats {
     /// Last modification timestamp of the event type. Null for system event types.
     pub modified_at: Option<OffsetDateTime>,
     /// The name of the event type.
-    pub name: SmolStr,
+    pub name: Str,
     /// The label for the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Property path to extract dynamic label from event metadata.
-    pub label_property_selector: Option<SmolStr>,
+    pub label_property_selector: Option<Str>,
     /// The ID of the organization owning the event type.
     pub organization_id: Id,
     /// The source of the events (system or user).

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,17 +30,17 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressDict {
     /// `None` when Polar leaves it out or sends `null`.
-    pub line1: Option<SmolStr>,
+    pub line1: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub line2: Option<SmolStr>,
+    pub line2: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub postal_code: Option<SmolStr>,
+    pub postal_code: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub city: Option<SmolStr>,
+    pub city: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub state: Option<SmolStr>,
+    pub state: Option<Str>,
     /// Always present.
-    pub country: SmolStr,
+    pub country: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -144,17 +143,17 @@ pub struct BalanceCreditOrderEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BalanceCreditOrderMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -333,21 +332,21 @@ impl ToJson for BalanceCreditOrderEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceCreditOrderMetadata {
     /// Always present.
-    pub order_id: SmolStr,
+    pub order_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<SmolStr>,
+    pub tax_state: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<SmolStr>,
+    pub tax_country: Option<Str>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -506,17 +505,17 @@ pub struct BalanceDisputeEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BalanceDisputeMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -695,31 +694,31 @@ impl ToJson for BalanceDisputeEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceDisputeMetadata {
     /// Always present.
-    pub transaction_id: SmolStr,
+    pub transaction_id: Str,
     /// Always present.
-    pub dispute_id: SmolStr,
+    pub dispute_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_created_at: Option<SmolStr>,
+    pub order_created_at: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub presentment_amount: i64,
     /// Always present.
-    pub presentment_currency: SmolStr,
+    pub presentment_currency: Str,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<SmolStr>,
+    pub tax_state: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<SmolStr>,
+    pub tax_country: Option<Str>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -930,17 +929,17 @@ pub struct BalanceDisputeReversalEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BalanceDisputeMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1129,17 +1128,17 @@ pub struct BalanceOrderEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BalanceOrderMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1318,29 +1317,29 @@ impl ToJson for BalanceOrderEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceOrderMetadata {
     /// Always present.
-    pub transaction_id: SmolStr,
+    pub transaction_id: Str,
     /// Always present.
-    pub order_id: SmolStr,
+    pub order_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Always present.
     pub amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
     pub net_amount: Option<i64>,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub presentment_amount: i64,
     /// Always present.
-    pub presentment_currency: SmolStr,
+    pub presentment_currency: Str,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<SmolStr>,
+    pub tax_state: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<SmolStr>,
+    pub tax_country: Option<Str>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -1545,17 +1544,17 @@ pub struct BalanceRefundEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BalanceRefundMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1734,33 +1733,33 @@ impl ToJson for BalanceRefundEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRefundMetadata {
     /// Always present.
-    pub transaction_id: SmolStr,
+    pub transaction_id: Str,
     /// Always present.
-    pub refund_id: SmolStr,
+    pub refund_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_created_at: Option<SmolStr>,
+    pub order_created_at: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub presentment_amount: i64,
     /// Always present.
-    pub presentment_currency: SmolStr,
+    pub presentment_currency: Str,
     /// `None` when Polar leaves it out or sends `null`.
     pub refundable_amount: Option<i64>,
     /// Always present.
     pub tax_amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_state: Option<SmolStr>,
+    pub tax_state: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_country: Option<SmolStr>,
+    pub tax_country: Option<Str>,
     /// Always present.
     pub fee: i64,
     /// `None` when Polar leaves it out or sends `null`.
@@ -1982,17 +1981,17 @@ pub struct BalanceRefundReversalEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BalanceRefundMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2181,17 +2180,17 @@ pub struct BenefitCycledEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2370,13 +2369,13 @@ impl ToJson for BenefitCycledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitGrantMetadata {
     /// Always present.
-    pub benefit_id: SmolStr,
+    pub benefit_id: Str,
     /// Always present.
-    pub benefit_grant_id: SmolStr,
+    pub benefit_grant_id: Str,
     /// Always present.
     pub benefit_type: BenefitType,
     /// `None` when Polar leaves it out or sends `null`.
-    pub member_id: Option<SmolStr>,
+    pub member_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2475,17 +2474,17 @@ pub struct BenefitGrantedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2674,17 +2673,17 @@ pub struct BenefitRevokedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2873,17 +2872,17 @@ pub struct BenefitUpdatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: BenefitGrantMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3072,17 +3071,17 @@ pub struct CheckoutCreatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: CheckoutCreatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3261,11 +3260,11 @@ impl ToJson for CheckoutCreatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutCreatedMetadata {
     /// Always present.
-    pub checkout_id: SmolStr,
+    pub checkout_id: Str,
     /// Always present.
-    pub checkout_status: SmolStr,
+    pub checkout_status: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3345,7 +3344,7 @@ pub struct CostMetadataInput {
     /// The amount in cents.
     pub amount: NumberOrString,
     /// The currency. Currently, only `usd` is supported.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3358,7 +3357,7 @@ impl CostMetadataInput {
     pub fn new(amount: NumberOrString, currency: impl AsRef<str>) -> Self {
         Self {
             amount,
-            currency: SmolStr::new(currency),
+            currency: Str::new(currency),
             extra: Map::new(),
         }
     }
@@ -3409,9 +3408,9 @@ impl ToJson for CostMetadataInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostMetadataOutput {
     /// The amount in cents.
-    pub amount: SmolStr,
+    pub amount: Str,
     /// The currency. Currently, only `usd` is supported.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3527,17 +3526,17 @@ pub struct CustomerCreatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: CustomerCreatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3716,13 +3715,13 @@ impl ToJson for CustomerCreatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerCreatedMetadata {
     /// Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_external_id: Option<SmolStr>,
+    pub customer_external_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3820,17 +3819,17 @@ pub struct CustomerDeletedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: CustomerDeletedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4009,13 +4008,13 @@ impl ToJson for CustomerDeletedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerDeletedMetadata {
     /// Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_external_id: Option<SmolStr>,
+    pub customer_external_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4113,17 +4112,17 @@ pub struct CustomerUpdatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: CustomerUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4302,15 +4301,15 @@ impl ToJson for CustomerUpdatedEvent {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerUpdatedFields {
     /// `None` when Polar leaves it out or sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub billing_address: Option<AddressDict>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_id: Option<SmolStr>,
+    pub tax_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub metadata: Option<BTreeMap<String, StringOrIntegerOrBoolean>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4413,13 +4412,13 @@ impl ToJson for CustomerUpdatedFields {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerUpdatedMetadata {
     /// Always present.
-    pub customer_id: SmolStr,
+    pub customer_id: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_external_id: Option<SmolStr>,
+    pub customer_external_id: Option<Str>,
     /// Always present.
     pub updated_fields: CustomerUpdatedFields,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4783,13 +4782,13 @@ pub struct EventCreateCustomer {
     /// The timestamp of the event.
     pub timestamp: Option<OffsetDateTime>,
     /// The name of the event.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the event. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Your unique identifier for this event. Useful for deduplication and parent-child relationships.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// The ID of the parent event. Can be either a Polar event ID (UUID) or an external event ID.
-    pub parent_id: Patch<SmolStr>,
+    pub parent_id: Patch<Str>,
     /// Key-value object allowing you to store additional information about the event. Some keys like `_llm` are structured data that are handled specially by Polar.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -4831,7 +4830,7 @@ impl EventCreateCustomer {
     pub fn new(name: impl AsRef<str>, customer_id: impl AsRef<str>) -> Self {
         Self {
             timestamp: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             external_id: Patch::Absent,
             parent_id: Patch::Absent,
@@ -4933,13 +4932,13 @@ pub struct EventCreateExternalCustomer {
     /// The timestamp of the event.
     pub timestamp: Option<OffsetDateTime>,
     /// The name of the event.
-    pub name: SmolStr,
+    pub name: Str,
     /// The ID of the organization owning the event. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Your unique identifier for this event. Useful for deduplication and parent-child relationships.
-    pub external_id: Patch<SmolStr>,
+    pub external_id: Patch<Str>,
     /// The ID of the parent event. Can be either a Polar event ID (UUID) or an external event ID.
-    pub parent_id: Patch<SmolStr>,
+    pub parent_id: Patch<Str>,
     /// Key-value object allowing you to store additional information about the event. Some keys like `_llm` are structured data that are handled specially by Polar.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -4953,9 +4952,9 @@ pub struct EventCreateExternalCustomer {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<EventMetadataInput>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: SmolStr,
+    pub external_customer_id: Str,
     /// ID of the member in your system within the customer's organization who performed the action. Used for member-level attribution in B2B.
-    pub external_member_id: Patch<SmolStr>,
+    pub external_member_id: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4981,12 +4980,12 @@ impl EventCreateExternalCustomer {
     pub fn new(name: impl AsRef<str>, external_customer_id: impl AsRef<str>) -> Self {
         Self {
             timestamp: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             organization_id: Patch::Absent,
             external_id: Patch::Absent,
             parent_id: Patch::Absent,
             metadata: None,
-            external_customer_id: SmolStr::new(external_customer_id),
+            external_customer_id: Str::new(external_customer_id),
             external_member_id: Patch::Absent,
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -5214,9 +5213,9 @@ impl ToJson for EventMetadataOutput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventName {
     /// The name of the event.
-    pub name: SmolStr,
+    pub name: Str,
     /// Human readable label of the event.
-    pub label: SmolStr,
+    pub label: Str,
     /// The source of the event. `system` events are created by Polar. `user` events are the one you create through our ingestion API.
     pub source: EventSource,
     /// Number of times the event has occurred.
@@ -6080,13 +6079,13 @@ impl ToJson for ListResourceWithCursorPaginationEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmMetadata {
     /// The vendor of the event.
-    pub vendor: SmolStr,
+    pub vendor: Str,
     /// The model used for the event.
-    pub model: SmolStr,
+    pub model: Str,
     /// The LLM prompt used for the event.
-    pub prompt: Patch<SmolStr>,
+    pub prompt: Patch<Str>,
     /// The LLM response used for the event.
-    pub response: Patch<SmolStr>,
+    pub response: Patch<Str>,
     /// The number of LLM input tokens used for the event.
     pub input_tokens: i64,
     /// The number of LLM cached tokens that were used for the event.
@@ -6125,8 +6124,8 @@ impl LlmMetadata {
         total_tokens: i64,
     ) -> Self {
         Self {
-            vendor: SmolStr::new(vendor),
-            model: SmolStr::new(model),
+            vendor: Str::new(vendor),
+            model: Str::new(model),
             prompt: Patch::Absent,
             response: Patch::Absent,
             input_tokens,
@@ -6249,17 +6248,17 @@ pub struct MeterCreditEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: MeterCreditedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6438,7 +6437,7 @@ impl ToJson for MeterCreditEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterCreditedMetadata {
     /// Always present.
-    pub meter_id: SmolStr,
+    pub meter_id: Str,
     /// Always present.
     pub units: i64,
     /// Always present.
@@ -6516,17 +6515,17 @@ pub struct MeterResetEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: MeterResetMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6705,7 +6704,7 @@ impl ToJson for MeterResetEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeterResetMetadata {
     /// Always present.
-    pub meter_id: SmolStr,
+    pub meter_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6765,17 +6764,17 @@ pub struct OrderPaidEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: OrderPaidMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6954,15 +6953,15 @@ impl ToJson for OrderPaidEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderPaidMetadata {
     /// Always present.
-    pub order_id: SmolStr,
+    pub order_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_type: Option<SmolStr>,
+    pub billing_type: Option<Str>,
     /// Always present.
     pub amount: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub net_amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -6972,13 +6971,13 @@ pub struct OrderPaidMetadata {
     /// `None` when Polar leaves it out or sends `null`.
     pub discount_amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub platform_fee: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7187,17 +7186,17 @@ pub struct OrderRefundedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: OrderRefundedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7376,11 +7375,11 @@ impl ToJson for OrderRefundedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderRefundedMetadata {
     /// Always present.
-    pub order_id: SmolStr,
+    pub order_id: Str,
     /// Always present.
     pub refunded_amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7455,17 +7454,17 @@ pub struct OrderUnvoidedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: OrderUnvoidedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7644,11 +7643,11 @@ impl ToJson for OrderUnvoidedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderUnvoidedMetadata {
     /// Always present.
-    pub order_id: SmolStr,
+    pub order_id: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7723,17 +7722,17 @@ pub struct OrderVoidedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: OrderVoidedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7912,11 +7911,11 @@ impl ToJson for OrderVoidedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderVoidedMetadata {
     /// Always present.
-    pub order_id: SmolStr,
+    pub order_id: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7991,17 +7990,17 @@ pub struct SubscriptionBillingPeriodUpdatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionBillingPeriodUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8187,11 +8186,11 @@ impl ToJson for SubscriptionBillingPeriodUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionBillingPeriodUpdatedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Always present.
-    pub old_period_end: SmolStr,
+    pub old_period_end: Str,
     /// Always present.
-    pub new_period_end: SmolStr,
+    pub new_period_end: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -8271,17 +8270,17 @@ pub struct SubscriptionCanceledEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionCanceledMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8460,25 +8459,25 @@ impl ToJson for SubscriptionCanceledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCanceledMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
-    pub recurring_interval: SmolStr,
+    pub recurring_interval: Str,
     /// Always present.
     pub recurring_interval_count: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_cancellation_reason: Option<SmolStr>,
+    pub customer_cancellation_reason: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_cancellation_comment: Option<SmolStr>,
+    pub customer_cancellation_comment: Option<Str>,
     /// Always present.
-    pub canceled_at: SmolStr,
+    pub canceled_at: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub ends_at: Option<SmolStr>,
+    pub ends_at: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub cancel_at_period_end: Option<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8653,17 +8652,17 @@ pub struct SubscriptionCreatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionCreatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -8842,19 +8841,19 @@ impl ToJson for SubscriptionCreatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCreatedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Always present.
-    pub product_id: SmolStr,
+    pub product_id: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
-    pub recurring_interval: SmolStr,
+    pub recurring_interval: Str,
     /// Always present.
     pub recurring_interval_count: i64,
     /// Always present.
-    pub started_at: SmolStr,
+    pub started_at: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -8980,17 +8979,17 @@ pub struct SubscriptionCycledEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionCycledMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9169,15 +9168,15 @@ impl ToJson for SubscriptionCycledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionCycledMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9298,17 +9297,17 @@ pub struct SubscriptionPastDueEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionPastDueMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9487,17 +9486,17 @@ impl ToJson for SubscriptionPastDueEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPastDueMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// Always present.
-    pub past_due_at: SmolStr,
+    pub past_due_at: Str,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9625,17 +9624,17 @@ pub struct SubscriptionPausedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionPausedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -9814,21 +9813,21 @@ impl ToJson for SubscriptionPausedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPausedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Always present.
-    pub paused_at: SmolStr,
+    pub paused_at: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub resumes_at: Option<SmolStr>,
+    pub resumes_at: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9964,17 +9963,17 @@ pub struct SubscriptionProductUpdatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionProductUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10160,11 +10159,11 @@ impl ToJson for SubscriptionProductUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionProductUpdatedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Always present.
-    pub old_product_id: SmolStr,
+    pub old_product_id: Str,
     /// Always present.
-    pub new_product_id: SmolStr,
+    pub new_product_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10244,17 +10243,17 @@ pub struct SubscriptionReactivatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionReactivatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10433,15 +10432,15 @@ impl ToJson for SubscriptionReactivatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReactivatedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10562,17 +10561,17 @@ pub struct SubscriptionReinstatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionReinstatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10751,15 +10750,15 @@ impl ToJson for SubscriptionReinstatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionReinstatedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -10880,17 +10879,17 @@ pub struct SubscriptionResumedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionResumedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11069,15 +11068,15 @@ impl ToJson for SubscriptionResumedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionResumedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11198,17 +11197,17 @@ pub struct SubscriptionRevokedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionRevokedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11387,15 +11386,15 @@ impl ToJson for SubscriptionRevokedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionRevokedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub amount: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11516,17 +11515,17 @@ pub struct SubscriptionSeatsUpdatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionSeatsUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11709,13 +11708,13 @@ impl ToJson for SubscriptionSeatsUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionSeatsUpdatedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Always present.
     pub old_seats: i64,
     /// Always present.
     pub new_seats: i64,
     /// Always present.
-    pub proration_behavior: SmolStr,
+    pub proration_behavior: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11813,17 +11812,17 @@ pub struct SubscriptionUncanceledEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionUncanceledMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12002,15 +12001,15 @@ impl ToJson for SubscriptionUncanceledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUncanceledMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Always present.
-    pub product_id: SmolStr,
+    pub product_id: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
-    pub recurring_interval: SmolStr,
+    pub recurring_interval: Str,
     /// Always present.
     pub recurring_interval_count: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12130,17 +12129,17 @@ pub struct SubscriptionUpdateClearedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionUpdateClearedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12326,7 +12325,7 @@ impl ToJson for SubscriptionUpdateClearedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdateClearedMetadata {
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12386,17 +12385,17 @@ pub struct SubscriptionUpdatedEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub metadata: SubscriptionUpdatedMetadata,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -12575,19 +12574,19 @@ impl ToJson for SubscriptionUpdatedEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionUpdatedMetadata {
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub discount_id: Option<SmolStr>,
+    pub discount_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub trial_end: Option<SmolStr>,
+    pub trial_end: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub seats: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_period_end: Option<SmolStr>,
+    pub billing_period_end: Option<Str>,
     /// Always present.
-    pub subscription_id: SmolStr,
+    pub subscription_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13877,19 +13876,19 @@ pub struct UserEvent {
     /// The customer associated with the event.
     pub customer: Option<Customer>,
     /// ID of the customer in your system associated with the event.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// ID of the member within the customer's organization who performed the action inside B2B.
     pub member_id: Option<Id>,
     /// ID of the member in your system within the customer's organization who performed the action inside B2B.
-    pub external_member_id: Option<SmolStr>,
+    pub external_member_id: Option<Str>,
     /// Number of direct child events linked to this event.
     pub child_count: Option<i64>,
     /// The ID of the parent event.
     pub parent_id: Option<Id>,
     /// Human readable label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// The name of the event.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
     pub metadata: EventMetadataOutput,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -33,17 +32,17 @@ pub struct DownloadableFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
     pub organization_id: Patch<Id>,
     /// Required.
-    pub name: SmolStr,
+    pub name: Str,
     /// Required.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Required.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<SmolStr>,
+    pub checksum_sha256_base64: Patch<Str>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<SmolStr>,
+    pub version: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -72,8 +71,8 @@ impl DownloadableFileCreate {
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: SmolStr::new(name),
-            mime_type: SmolStr::new(mime_type),
+            name: Str::new(name),
+            mime_type: Str::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -172,25 +171,25 @@ pub struct DownloadableFileRead {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
@@ -198,7 +197,7 @@ pub struct DownloadableFileRead {
     /// Always sent; `None` when Polar sends `null`.
     pub flagged_malicious_at: Option<OffsetDateTime>,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -604,9 +603,9 @@ impl From<SupportCaseAttachmentFileCreate> for FileCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilePatch {
     /// Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<SmolStr>,
+    pub version: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1121,33 +1120,33 @@ pub struct FileUpload {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always present.
     pub upload: S3FileUploadMultipart,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub is_uploaded: Option<bool>,
     /// Always present.
     pub service: FileServiceTypes,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1343,9 +1342,9 @@ impl ToJson for FileUpload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileUploadCompleted {
     /// Required.
-    pub id: SmolStr,
+    pub id: Str,
     /// Required.
-    pub path: SmolStr,
+    pub path: Str,
     /// Required.
     pub parts: Vec<S3FileUploadCompletedPart>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1363,8 +1362,8 @@ impl FileUploadCompleted {
         parts: Vec<S3FileUploadCompletedPart>,
     ) -> Self {
         Self {
-            id: SmolStr::new(id),
-            path: SmolStr::new(path),
+            id: Str::new(id),
+            path: Str::new(path),
             parts,
             extra: Map::new(),
         }
@@ -1482,17 +1481,17 @@ pub struct OrganizationAvatarFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
     pub organization_id: Patch<Id>,
     /// Required.
-    pub name: SmolStr,
+    pub name: Str,
     /// MIME type of the file. Only images are supported for this type of file.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Size of the file. A maximum of 1 MB is allowed for this type of file.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<SmolStr>,
+    pub checksum_sha256_base64: Patch<Str>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<SmolStr>,
+    pub version: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1521,8 +1520,8 @@ impl OrganizationAvatarFileCreate {
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: SmolStr::new(name),
-            mime_type: SmolStr::new(mime_type),
+            name: Str::new(name),
+            mime_type: Str::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -1621,33 +1620,33 @@ pub struct OrganizationAvatarFileRead {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Always present.
-    pub public_url: SmolStr,
+    pub public_url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1841,17 +1840,17 @@ pub struct ProductMediaFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
     pub organization_id: Patch<Id>,
     /// Required.
-    pub name: SmolStr,
+    pub name: Str,
     /// MIME type of the file. Only images are supported for this type of file.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Size of the file. A maximum of 10 MB is allowed for this type of file.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<SmolStr>,
+    pub checksum_sha256_base64: Patch<Str>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<SmolStr>,
+    pub version: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1880,8 +1879,8 @@ impl ProductMediaFileCreate {
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: SmolStr::new(name),
-            mime_type: SmolStr::new(mime_type),
+            name: Str::new(name),
+            mime_type: Str::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -2039,7 +2038,7 @@ pub struct S3FileCreatePart {
     /// Required.
     pub chunk_end: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<SmolStr>,
+    pub checksum_sha256_base64: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2134,9 +2133,9 @@ pub struct S3FileUploadCompletedPart {
     /// Required.
     pub number: i64,
     /// Required.
-    pub checksum_etag: SmolStr,
+    pub checksum_etag: Str,
     /// Required; `None` is sent as `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2150,11 +2149,11 @@ impl S3FileUploadCompletedPart {
     pub fn new(
         number: i64,
         checksum_etag: impl AsRef<str>,
-        checksum_sha256_base64: Option<SmolStr>,
+        checksum_sha256_base64: Option<Str>,
     ) -> Self {
         Self {
             number,
-            checksum_etag: SmolStr::new(checksum_etag),
+            checksum_etag: Str::new(checksum_etag),
             checksum_sha256_base64,
             extra: Map::new(),
         }
@@ -2223,9 +2222,9 @@ impl ToJson for S3FileUploadCompletedPart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct S3FileUploadMultipart {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
     pub parts: Vec<S3FileUploadPart>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2293,13 +2292,13 @@ pub struct S3FileUploadPart {
     /// Always present.
     pub chunk_end: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Polar's default is `{}`. `None` when Polar leaves it out or sends `null`.
-    pub headers: Option<BTreeMap<String, SmolStr>>,
+    pub headers: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2413,17 +2412,17 @@ pub struct SupportCaseAttachmentFileCreate {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. Left out, `null`, or a value: see [`Patch`].
     pub organization_id: Patch<Id>,
     /// Required.
-    pub name: SmolStr,
+    pub name: Str,
     /// MIME type of the file. Images, videos, PDF, CSV, plain text, Word and Excel documents are supported.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Size of the file. A maximum of 250 MB is allowed for this type of file.
     pub size: i64,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub checksum_sha256_base64: Patch<SmolStr>,
+    pub checksum_sha256_base64: Patch<Str>,
     /// Required.
     pub upload: S3FileCreateMultipart,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub version: Patch<SmolStr>,
+    pub version: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2452,8 +2451,8 @@ impl SupportCaseAttachmentFileCreate {
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
-            name: SmolStr::new(name),
-            mime_type: SmolStr::new(mime_type),
+            name: Str::new(name),
+            mime_type: Str::new(mime_type),
             size,
             checksum_sha256_base64: Patch::Absent,
             upload,
@@ -2556,31 +2555,31 @@ pub struct SupportCaseAttachmentFileRead {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

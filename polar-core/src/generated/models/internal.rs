@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -37,21 +36,21 @@ pub struct Account {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_additional_info: Option<SmolStr>,
+    pub billing_additional_info: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub billing_notes: Option<SmolStr>,
+    pub billing_notes: Option<Str>,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub credit_balance: i64,
     /// Minimum delay, in seconds, between two payout requests.
     pub payout_interval: i64,
     /// Delay after which a transaction becomes available for payout.
-    pub payout_transaction_delay: SmolStr,
+    pub payout_transaction_delay: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -205,7 +204,7 @@ pub struct AccountCredit {
     /// A UUID. Always present.
     pub id: Id,
     /// Always present.
-    pub title: SmolStr,
+    pub title: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
@@ -327,13 +326,13 @@ impl ToJson for AccountCredit {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountUpdate {
     /// Billing name that should appear on the reverse invoice.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Billing address that should appear on the reverse invoice.
     pub billing_address: Option<AddressInput>,
     /// Additional information that should appear on the reverse invoice.
-    pub billing_additional_info: Option<SmolStr>,
+    pub billing_additional_info: Option<Str>,
     /// Notes that should appear on the reverse invoice.
-    pub billing_notes: Option<SmolStr>,
+    pub billing_notes: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -437,11 +436,11 @@ pub struct AddCurrencyAction {
     /// `"add_currency"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Button label.
-    pub label: SmolStr,
+    pub label: Str,
     /// Lowercase ISO code of the suggested currency, e.g. `eur`.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -517,19 +516,19 @@ pub struct AdjustPriceAction {
     /// `"adjust_price"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Button label.
-    pub label: SmolStr,
+    pub label: Str,
     /// The product whose pricing to review.
     pub product_id: Id,
     /// Display name of the product.
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// The product's current list price, in cents.
     pub current_price_amount: i64,
     /// Reference list price (cents) that would restore the target gross margin at the current cost to serve. Null when no meaningful suggestion can be computed.
     pub suggested_price_amount: Option<i64>,
     /// ISO currency code of the amounts.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -645,7 +644,7 @@ impl ToJson for AdjustPriceAction {
 /// No operation or webhook uses it (one of Polar's internal schemas).
 ///
 /// Spec: `#/components/schemas/AggregateField`
-pub type AggregateField = SmolStr;
+pub type AggregateField = Str;
 
 /// A string, one of `approved`, `rejected`; a value this SDK does not know is kept in `Unknown`.
 ///
@@ -718,7 +717,7 @@ impl JsonKey for AppealDecision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppealNotRejectedError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -772,7 +771,7 @@ impl ToJson for AppealNotRejectedError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistantBlockPart {
     /// `"block"` when present.
-    pub kind: Option<SmolStr>,
+    pub kind: Option<Str>,
     /// Always present.
     pub block: AssistantBlockPartBlock,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1017,9 +1016,9 @@ impl From<CustomerCardBlock> for AssistantBlockPartBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistantTextPart {
     /// `"text"` when present.
-    pub kind: Option<SmolStr>,
+    pub kind: Option<Str>,
     /// Always present.
-    pub text: SmolStr,
+    pub text: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1241,7 +1240,7 @@ impl ToJson for AuthenticationSession {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthenticationSessionStart {
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_to: Option<SmolStr>,
+    pub return_to: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1298,7 +1297,7 @@ impl ToJson for AuthenticationSessionStart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeResponse {
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1664,7 +1663,7 @@ impl JsonKey for AvailableScope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupCodesEnrollment {
     /// Always present.
-    pub codes: Vec<SmolStr>,
+    pub codes: Vec<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1772,7 +1771,7 @@ impl ToJson for BackupCodesStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupCodesVerify {
     /// Always present.
-    pub code: SmolStr,
+    pub code: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1955,9 +1954,9 @@ pub struct BlockingOrganization {
     /// A UUID. Always present.
     pub id: Id,
     /// Always present.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2180,7 +2179,7 @@ impl JsonKey for BodyOauth2ConsentAction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseAlreadyExistsError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2234,7 +2233,7 @@ impl ToJson for CaseAlreadyExistsError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseClosedError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2288,7 +2287,7 @@ impl ToJson for CaseClosedError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseRepliesNotSupportedError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2349,7 +2348,7 @@ impl ToJson for CaseRepliesNotSupportedError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogImportBlocked {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2403,7 +2402,7 @@ impl ToJson for CatalogImportBlocked {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogImportNotReady {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2459,11 +2458,11 @@ pub struct ChannelNamePreviewRequest {
     /// A UUID, e.g. `"1dbfc517-0bbf-4301-9ba8-555ca42b9737"`. `None` when Polar leaves it out or sends `null`.
     pub organization_id: Option<Id>,
     /// 1 to 80 characters. Always present.
-    pub template: SmolStr,
+    pub template: Str,
     /// Polar's default is `"Sample Customer"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Polar's default is `"customer@example.com"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2573,7 +2572,7 @@ impl ToJson for ChannelNamePreviewRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelNamePreviewResponse {
     /// Always present.
-    pub channel_name: SmolStr,
+    pub channel_name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2623,7 +2622,7 @@ impl ToJson for ChannelNamePreviewResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelNamePreviewValidationErrorResponse {
     /// Always present.
-    pub error: SmolStr,
+    pub error: Str,
     /// Always present.
     pub detail: Vec<BTreeMap<String, Value>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2724,19 +2723,19 @@ pub struct CheckoutPriceCreate {
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// An email address. `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// An IP address. `None` when Polar leaves it out or sends `null`.
-    pub customer_ip_address: Option<SmolStr>,
+    pub customer_ip_address: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_billing_name: Option<SmolStr>,
+    pub customer_billing_name: Option<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_tax_id: Option<SmolStr>,
+    pub customer_tax_id: Option<Str>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -2752,13 +2751,13 @@ pub struct CheckoutPriceCreate {
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
     pub subscription_id: Option<Id>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Option<SmolStr>,
+    pub success_url: Option<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// E.g. `"en"`. `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// ID of the product price to checkout.
     pub product_price_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3144,19 +3143,19 @@ pub struct CheckoutProductCreate {
     /// Whether the customer is a business or an individual. If `true`, the customer will be required to fill their full billing address and billing name.
     pub is_business_customer: Option<bool>,
     /// ID of the customer in your system. If a matching customer exists on Polar, the resulting order will be linked to this customer. Otherwise, a new customer will be created with this external ID set.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// At most 256 characters, e.g. `"John Doe"`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// An email address. `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// An IP address. `None` when Polar leaves it out or sends `null`.
-    pub customer_ip_address: Option<SmolStr>,
+    pub customer_ip_address: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_billing_name: Option<SmolStr>,
+    pub customer_billing_name: Option<Str>,
     /// Billing address of the customer.
     pub customer_billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_tax_id: Option<SmolStr>,
+    pub customer_tax_id: Option<Str>,
     /// Key-value object allowing you to store additional information that'll be copied to the created customer.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -3172,13 +3171,13 @@ pub struct CheckoutProductCreate {
     /// ID of a subscription to upgrade. It must be on a free pricing. If checkout is successful, metadata set on this checkout will be copied to the subscription, and existing keys will be overwritten.
     pub subscription_id: Option<Id>,
     /// URL where the customer will be redirected after a successful payment.You can add the `checkout_id={CHECKOUT_ID}` query parameter to retrieve the checkout session id.
-    pub success_url: Option<SmolStr>,
+    pub success_url: Option<Str>,
     /// When set, a back button will be shown in the checkout to return to this URL.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// E.g. `"en"`. `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// 3 to 3 characters. `None` when Polar leaves it out or sends `null`.
     pub currency: Option<PresentmentCurrency>,
     /// ID of the product to checkout. First available price will be selected.
@@ -3615,7 +3614,7 @@ pub struct CompassThreadMessageSchema {
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub prompt: SmolStr,
+    pub prompt: Str,
     /// Always present.
     pub parts: Vec<CompassThreadMessageSchemaPartsItem>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3814,7 +3813,7 @@ pub struct CompassThreadSchema {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub title: SmolStr,
+    pub title: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3910,7 +3909,7 @@ impl ToJson for CompassThreadSchema {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompassThreadUpdate {
     /// 1 to 80 characters. `None` when Polar leaves it out or sends `null`.
-    pub title: Option<SmolStr>,
+    pub title: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4032,13 +4031,13 @@ pub struct CustomerCardBlock {
     /// `"customer_card"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4263,7 +4262,7 @@ pub struct CustomerSelectionOption {
     /// The ID of the object.
     pub id: Id,
     /// The customer's name, if available.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4317,9 +4316,9 @@ impl ToJson for CustomerSelectionOption {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSelectionRequiredResponse {
     /// Polar's default is `"customer_selection_required"`. `None` when Polar leaves it out or sends `null`.
-    pub error: Option<SmolStr>,
+    pub error: Option<Str>,
     /// Polar's default is `"Multiple customers found for this email. Please select one."`. `None` when Polar leaves it out or sends `null`.
-    pub detail: Option<SmolStr>,
+    pub detail: Option<Str>,
     /// List of customers to choose from.
     pub customers: Vec<CustomerSelectionOption>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -4389,7 +4388,7 @@ impl ToJson for CustomerSelectionRequiredResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeAuthenticateRequest {
     /// Always present.
-    pub code: SmolStr,
+    pub code: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4489,7 +4488,7 @@ impl ToJson for CustomerSessionCodeAuthenticateResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeInvalidOrExpired {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4550,7 +4549,7 @@ impl ToJson for CustomerSessionCodeInvalidOrExpired {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeRequest {
     /// An email address. Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Optional customer ID for disambiguation when multiple customers share the same email.
@@ -4629,17 +4628,17 @@ pub struct CustomerStat {
     /// Polar customer ID.
     pub customer_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// Customer name.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Customer email.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Number of root events for this customer.
     pub occurrences: i64,
     /// Aggregated totals per requested field.
-    pub totals: Option<BTreeMap<String, SmolStr>>,
+    pub totals: Option<BTreeMap<String, Str>>,
     /// This customer's share of the total cost across all customers (0–1).
-    pub share: Option<SmolStr>,
+    pub share: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4926,7 +4925,7 @@ pub struct CustomerSubscriptionRevoke {
     /// Customer's reason for cancellation.
     pub cancellation_reason: Option<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
-    pub cancellation_comment: Option<SmolStr>,
+    pub cancellation_comment: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4999,11 +4998,11 @@ pub struct DataTableBlock {
     /// `"data_table"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// What the rows are, e.g. `subscriptions`.
-    pub entity: SmolStr,
+    pub entity: Str,
     /// Heading rendered above the table.
-    pub title: Option<SmolStr>,
+    pub title: Option<Str>,
     /// Always present.
     pub columns: Vec<DataTableColumn>,
     /// Always present.
@@ -5101,9 +5100,9 @@ impl ToJson for DataTableBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataTableColumn {
     /// Always present.
-    pub key: SmolStr,
+    pub key: Str,
     /// Always present.
-    pub label: SmolStr,
+    pub label: Str,
     /// Polar's default is `"text"`. `None` when Polar leaves it out or sends `null`.
     pub format: Option<ColumnFormat>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -5171,7 +5170,7 @@ impl ToJson for DataTableColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscordGuild {
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
     pub roles: Vec<DiscordGuildRole>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -5227,15 +5226,15 @@ impl ToJson for DiscordGuild {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscordGuildRole {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
     pub position: i64,
     /// Always present.
     pub is_polar_bot: bool,
     /// A color. Always present.
-    pub color: SmolStr,
+    pub color: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5399,13 +5398,13 @@ impl ToJson for DisputeSupportCaseListItem {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisputeSupportCaseMessageCreate {
     /// 1 to 5000 characters. `None` when Polar leaves it out or sends `null`.
-    pub body: Option<SmolStr>,
+    pub body: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub file_ids: Option<Vec<Id>>,
     /// The merchant's stated grounds for contesting, set on the counter submission.
     pub win_reason: Option<DisputeWinReason>,
     /// Free-text detail when `win_reason` is `other`.
-    pub win_reason_other: Option<SmolStr>,
+    pub win_reason_other: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5565,11 +5564,11 @@ impl JsonKey for DisputeWinReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailOtpRequest {
     /// An email address. Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// Always present.
     ///
     /// JSON: `cf-turnstile-response`
-    pub cf_turnstile_response: SmolStr,
+    pub cf_turnstile_response: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5633,7 +5632,7 @@ impl ToJson for EmailOtpRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailOtpVerify {
     /// Always present.
-    pub code: SmolStr,
+    pub code: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5683,9 +5682,9 @@ impl ToJson for EmailOtpVerify {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailUpdateRequest {
     /// An email address. Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_to: Option<SmolStr>,
+    pub return_to: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -5754,11 +5753,11 @@ pub struct EntityListBlock {
     /// `"entity_list"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// What the items are, e.g. `orders`.
-    pub entity: SmolStr,
+    pub entity: Str,
     /// Heading rendered above the list.
-    pub title: Option<SmolStr>,
+    pub title: Option<Str>,
     /// Always present.
     pub columns: Vec<DataTableColumn>,
     /// Always present.
@@ -5854,9 +5853,9 @@ impl ToJson for EntityListBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventStatistics {
     /// The name of the root event.
-    pub name: SmolStr,
+    pub name: Str,
     /// The label of the event type.
-    pub label: SmolStr,
+    pub label: Str,
     /// The ID of the event type
     pub event_type_id: Id,
     /// Number of root events with this name (i.e., number of traces).
@@ -5864,15 +5863,15 @@ pub struct EventStatistics {
     /// Number of distinct customers associated with events.
     pub customers: i64,
     /// Sum of each field across all events in all hierarchies.
-    pub totals: Option<BTreeMap<String, SmolStr>>,
+    pub totals: Option<BTreeMap<String, Str>>,
     /// Average of per-hierarchy totals (i.e., average cost per trace).
-    pub averages: Option<BTreeMap<String, SmolStr>>,
+    pub averages: Option<BTreeMap<String, Str>>,
     /// 10th percentile of per-hierarchy totals.
-    pub p10: Option<BTreeMap<String, SmolStr>>,
+    pub p10: Option<BTreeMap<String, Str>>,
     /// 90th percentile of per-hierarchy totals.
-    pub p90: Option<BTreeMap<String, SmolStr>>,
+    pub p90: Option<BTreeMap<String, Str>>,
     /// 99th percentile of per-hierarchy totals.
-    pub p99: Option<BTreeMap<String, SmolStr>>,
+    pub p99: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6112,7 +6111,7 @@ pub struct Feedback {
     /// Always present.
     pub status: FeedbackStatus,
     /// Always present.
-    pub message: SmolStr,
+    pub message: Str,
     /// Always present.
     pub client_context: BTreeMap<String, Value>,
     /// A UUID. Always present.
@@ -6250,7 +6249,7 @@ pub struct FeedbackCreate {
     /// JSON: `type`
     pub type_: FeedbackType,
     /// 10 to 5000 characters. Always present.
-    pub message: SmolStr,
+    pub message: Str,
     /// A UUID. Always present.
     pub organization_id: Id,
     /// `None` when Polar leaves it out or sends `null`.
@@ -6471,11 +6470,11 @@ impl JsonKey for FeedbackType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GitHubInvitesBenefitOrganization {
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
     pub is_personal: bool,
     /// Always present.
-    pub plan_name: SmolStr,
+    pub plan_name: Str,
     /// Always present.
     pub is_free: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6613,9 +6612,9 @@ impl ToJson for GitHubInvitesBenefitRepositories {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GitHubInvitesBenefitRepository {
     /// Always present.
-    pub repository_owner: SmolStr,
+    pub repository_owner: Str,
     /// Always present.
-    pub repository_name: SmolStr,
+    pub repository_name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6676,7 +6675,7 @@ impl ToJson for GitHubInvitesBenefitRepository {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HumanReviewRequest {
     /// 50 to 5000 characters. Always present.
-    pub reason: SmolStr,
+    pub reason: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -6797,27 +6796,27 @@ impl JsonKey for IdentityVerificationStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Insight {
     /// Deterministic insight key (`detector_id:organization_id:period_bucket`). Stable across recomputes so dismissals and feedback re-attach.
-    pub id: SmolStr,
+    pub id: Str,
     /// The detector that produced this insight.
-    pub detector_id: SmolStr,
+    pub detector_id: Str,
     /// Always present.
     pub category: InsightCategory,
     /// Visible label next to the category dot.
-    pub category_label: SmolStr,
+    pub category_label: Str,
     /// How much the merchant should care; the feed sorts on this first.
     pub severity: InsightSeverity,
     /// Always present.
-    pub title: SmolStr,
+    pub title: Str,
     /// Always present.
-    pub body: SmolStr,
+    pub body: Str,
     /// Explanation surfaced via the 'Why you're seeing this' link.
-    pub why: Option<SmolStr>,
+    pub why: Option<Str>,
     /// Always present.
     pub confidence: ConfidenceLevel,
     /// `None` when Polar leaves it out or sends `null`.
     pub primary_action: Option<InsightPrimaryAction>,
     /// A natural follow-up question this finding invites, offered to the merchant as a one-tap prompt for the assistant. None when the finding has no obvious next question.
-    pub suggested_prompt: Option<SmolStr>,
+    pub suggested_prompt: Option<Str>,
     /// Top contributors to the headline change.
     pub drivers: Option<Vec<InsightDriver>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -6977,7 +6976,7 @@ pub struct InsightCardsBlock {
     /// `"insight_cards"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Always present.
     pub insights: Vec<Insight>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -7121,9 +7120,9 @@ impl JsonKey for InsightCategory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsightDriver {
     /// What the drivers are grouped by, e.g. `product`.
-    pub dimension: SmolStr,
+    pub dimension: Str,
     /// Human-readable name of this driver.
-    pub label: SmolStr,
+    pub label: Str,
     /// Share of the headline change attributable to this driver (0-1).
     pub contribution_pct: f64,
     /// This driver's contribution in the metric's unit.
@@ -7437,7 +7436,7 @@ impl JsonKey for InsightSeverity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsufficientBalance {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7491,7 +7490,7 @@ impl ToJson for InsufficientBalance {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidAuthenticationSession {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7552,7 +7551,7 @@ impl ToJson for InvalidAuthenticationSession {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidSourceCredentials {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7606,7 +7605,7 @@ impl ToJson for InvalidSourceCredentials {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastSsoConnectionRequired {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -7736,11 +7735,11 @@ pub struct LicenseKeyUser {
     /// A UUID. Always present.
     pub id: Id,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Always present.
-    pub public_name: SmolStr,
+    pub public_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9358,13 +9357,13 @@ impl ToJson for MaintainerAccountCreditsGrantedNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerAccountCreditsGrantedNotificationPayload {
     /// Always present.
-    pub organization_name: SmolStr,
+    pub organization_name: Str,
     /// Always present.
     pub amount: i64,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// Always present.
-    pub formatted_amount: SmolStr,
+    pub formatted_amount: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9525,11 +9524,11 @@ impl ToJson for MaintainerFileFlaggedMaliciousNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerFileFlaggedMaliciousNotificationPayload {
     /// Always present.
-    pub file_name: SmolStr,
+    pub file_name: Str,
     /// Always present.
-    pub organization_name: SmolStr,
+    pub organization_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub organization_slug: Option<SmolStr>,
+    pub organization_slug: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9685,29 +9684,29 @@ impl ToJson for MaintainerNewPaidSubscriptionNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewPaidSubscriptionNotificationPayload {
     /// Always present.
-    pub subscriber_name: SmolStr,
+    pub subscriber_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscriber_email: Option<SmolStr>,
+    pub subscriber_email: Option<Str>,
     /// Always present.
-    pub tier_name: SmolStr,
+    pub tier_name: Str,
     /// Always sent; `None` when Polar sends `null`.
     pub tier_price_amount: Option<i64>,
     /// Always present.
-    pub tier_price_recurring_interval: SmolStr,
+    pub tier_price_recurring_interval: Str,
     /// Polar's default is `1`. `None` when Polar leaves it out or sends `null`.
     pub tier_price_recurring_interval_count: Option<i64>,
     /// Always present.
-    pub tier_organization_name: SmolStr,
+    pub tier_organization_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tier_organization_slug: Option<SmolStr>,
+    pub tier_organization_slug: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// Always present.
-    pub formatted_price_amount: SmolStr,
+    pub formatted_price_amount: Str,
     /// Always present.
-    pub formatted_price_with_interval: SmolStr,
+    pub formatted_price_with_interval: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -9967,41 +9966,41 @@ impl ToJson for MaintainerNewProductSaleNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerNewProductSaleNotificationPayload {
     /// Always present.
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// Always present.
     pub product_price_amount: i64,
     /// Polar's default is `""`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Polar's default is `""`. `None` when Polar leaves it out or sends `null`.
-    pub organization_name: Option<SmolStr>,
+    pub organization_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_address_country: Option<SmolStr>,
+    pub billing_address_country: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_address_city: Option<SmolStr>,
+    pub billing_address_city: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_address_line1: Option<SmolStr>,
+    pub billing_address_line1: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_image_url: Option<SmolStr>,
+    pub product_image_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_id: Option<SmolStr>,
+    pub order_id: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub order_date: Option<SmolStr>,
+    pub order_date: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub organization_slug: Option<SmolStr>,
+    pub organization_slug: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub billing_reason: Option<OrderBillingReasonInternal>,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// Always present.
-    pub formatted_price_amount: SmolStr,
+    pub formatted_price_amount: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub formatted_billing_reason: Option<SmolStr>,
+    pub formatted_billing_reason: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub formatted_address_country: Option<SmolStr>,
+    pub formatted_address_country: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub order_url: Option<SmolStr>,
+    pub order_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10326,27 +10325,27 @@ impl ToJson for MaintainerSubscriptionRenewalNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintainerSubscriptionRenewalNotificationPayload {
     /// Always present.
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// Always present.
     pub product_price_amount: i64,
     /// Polar's default is `""`. `None` when Polar leaves it out or sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub organization_slug: Option<SmolStr>,
+    pub organization_slug: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Always present.
-    pub recurring_interval: SmolStr,
+    pub recurring_interval: Str,
     /// Polar's default is `1`. `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// Polar's default is `"usd"`. `None` when Polar leaves it out or sends `null`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// Always present.
-    pub formatted_price_amount: SmolStr,
+    pub formatted_price_amount: Str,
     /// Always present.
-    pub formatted_recurring_interval: SmolStr,
+    pub formatted_recurring_interval: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -10516,11 +10515,11 @@ impl ToJson for MaintainerSubscriptionRenewalNotificationPayload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberCreate {
     /// The email address of the member.
-    pub email: SmolStr,
+    pub email: Str,
     /// At most 256 characters, e.g. `"Jane Doe"`. `None` when Polar leaves it out or sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateRole>,
     /// The ID of the customer this member belongs to.
@@ -10614,11 +10613,11 @@ pub struct MemberOrganization {
     /// A UUID. Always present.
     pub id: Id,
     /// Always present.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Whether this organization enforces SSO.
     pub requires_sso: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11106,7 +11105,7 @@ impl ToJson for MerchantMigrationImportResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationNotEnabled {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11167,7 +11166,7 @@ impl ToJson for MerchantMigrationNotEnabled {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MerchantMigrationNotFound {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -11229,25 +11228,25 @@ pub struct MerchantMigrationRecordItem {
     /// The source entity type.
     pub entity: PrecheckEntity,
     /// The source identifier (e.g. Stripe `sub_…`).
-    pub source_id: SmolStr,
+    pub source_id: Str,
     /// Primary label (name, email or product).
-    pub title: SmolStr,
+    pub title: Str,
     /// Secondary detail (lifecycle status, country).
-    pub subtitle: Option<SmolStr>,
+    pub subtitle: Option<Str>,
     /// Recurring price in the currency's smallest unit (cents for USD), for priced rows.
     pub amount: Option<i64>,
     /// ISO currency for `amount`.
-    pub currency: Option<SmolStr>,
+    pub currency: Option<Str>,
     /// Billing interval for `amount` (e.g. `month`, `year`).
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// Whether this record will be imported or stays on the source.
     pub status: PrecheckRecordStatus,
     /// The ledger status of this record: `pending` (not imported yet), `imported`, `skipped` or `failed`. Null for price rows, which import with their product.
     pub import_status: Option<MerchantMigrationRecordStatus>,
     /// Why the record is skipped, or what to know about it if it isn't.
-    pub reason: Option<SmolStr>,
+    pub reason: Option<Str>,
     /// Stable code for `reason`, if any.
-    pub reason_code: Option<SmolStr>,
+    pub reason_code: Option<Str>,
     /// How urgent `reason` is: `action_required` when the merchant has to fix something, `info` when there is nothing to fix. Null without a reason.
     pub reason_level: Option<PrecheckReasonLevel>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11808,13 +11807,13 @@ pub struct MetricChartBlock {
     /// `"metric_chart"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Metric slug, e.g. `monthly_recurring_revenue`.
-    pub metric: SmolStr,
+    pub metric: Str,
     /// Human-readable metric name.
-    pub label: SmolStr,
+    pub label: Str,
     /// Metric unit type, e.g. `currency` or `scalar`.
-    pub unit: SmolStr,
+    pub unit: Str,
     /// Always present.
     pub points: Vec<MetricChartPoint>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -11958,7 +11957,7 @@ impl ToJson for MetricChartPoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingPaymentMethodError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12016,7 +12015,7 @@ impl ToJson for MissingPaymentMethodError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingStripeScopes {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12070,7 +12069,7 @@ impl ToJson for MissingStripeScopes {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotASeatBasedSubscription {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -12720,25 +12719,25 @@ impl ToJson for NotificationsMarkRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuth2Client {
     /// Always present.
-    pub redirect_uris: Vec<SmolStr>,
+    pub redirect_uris: Vec<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Polar's default is `["authorization_code","refresh_token"]`. `None` when Polar leaves it out or sends `null`.
     pub grant_types: Option<Vec<OAuth2GrantType>>,
     /// Polar's default is `["code"]`. `None` when Polar leaves it out or sends `null`.
-    pub response_types: Option<Vec<SmolStr>>,
+    pub response_types: Option<Vec<Str>>,
     /// Polar's default is `"openid profile email user:read user:write organizations:read organizations:write custom_fields:read custom_fields:write discounts:read discounts:write checkout_links:read checkout_links:write checkouts:read checkouts:write transactions:read transactions:write payouts:read payouts:write products:read products:write benefits:read benefits:write events:read events:write meters:read meters:write files:read files:write subscriptions:read subscriptions:write customers:read customers:write members:read members:write wallets:read wallets:write disputes:read disputes:write customer_meters:read customer_sessions:write member_sessions:write customer_seats:read customer_seats:write orders:read orders:write refunds:read refunds:write payments:read metrics:read metrics:write webhooks:read webhooks:write license_keys:read license_keys:write customer_portal:read customer_portal:write notifications:read notifications:write notification_recipients:read notification_recipients:write"`. `None` when Polar leaves it out or sends `null`.
-    pub scope: Option<SmolStr>,
+    pub scope: Option<Str>,
     /// Always present.
-    pub client_name: SmolStr,
+    pub client_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub client_uri: Option<SmolStr>,
+    pub client_uri: Option<Str>,
     /// A URL, 1 to 2083 characters. `None` when Polar leaves it out or sends `null`.
-    pub logo_uri: Option<SmolStr>,
+    pub logo_uri: Option<Str>,
     /// A URL, 1 to 2083 characters. `None` when Polar leaves it out or sends `null`.
-    pub tos_uri: Option<SmolStr>,
+    pub tos_uri: Option<Str>,
     /// A URL, 1 to 2083 characters. `None` when Polar leaves it out or sends `null`.
-    pub policy_uri: Option<SmolStr>,
+    pub policy_uri: Option<Str>,
     /// Polar's default is `"user"`. `None` when Polar leaves it out or sends `null`.
     pub default_sub_type: Option<SubType>,
     /// Creation timestamp of the object.
@@ -12746,7 +12745,7 @@ pub struct OAuth2Client {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// Always present.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Always present.
     pub client_secret: Secret,
     /// Always present.
@@ -12971,11 +12970,11 @@ pub struct OAuthAccountRead {
     /// Always present.
     pub platform: OAuthPlatform,
     /// Always present.
-    pub account_id: SmolStr,
+    pub account_id: Str,
     /// Always present.
-    pub account_email: SmolStr,
+    pub account_email: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub account_username: Option<SmolStr>,
+    pub account_username: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13213,11 +13212,11 @@ impl JsonKey for OidcAuthMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfigurationClientSecret {
     /// OIDC issuer URL of the identity provider.
-    pub issuer: SmolStr,
+    pub issuer: Str,
     /// OAuth client ID registered with the identity provider.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
-    pub authorization_parameters: Option<BTreeMap<String, SmolStr>>,
+    pub authorization_parameters: Option<BTreeMap<String, Str>>,
     /// Client secret used to authenticate against the identity provider.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -13312,11 +13311,11 @@ impl ToJson for OidcConfigurationClientSecret {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfigurationPrivateKeyJwt {
     /// OIDC issuer URL of the identity provider.
-    pub issuer: SmolStr,
+    pub issuer: Str,
     /// OAuth client ID registered with the identity provider.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
-    pub authorization_parameters: Option<BTreeMap<String, SmolStr>>,
+    pub authorization_parameters: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13401,13 +13400,13 @@ impl ToJson for OidcConfigurationPrivateKeyJwt {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcConfigurationRead {
     /// OIDC issuer URL of the identity provider.
-    pub issuer: SmolStr,
+    pub issuer: Str,
     /// OAuth client ID registered with the identity provider.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Authentication method used against the identity provider.
     pub auth_method: OidcAuthMethod,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
-    pub authorization_parameters: BTreeMap<String, SmolStr>,
+    pub authorization_parameters: BTreeMap<String, Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13582,13 +13581,13 @@ pub struct OrderUser {
     /// A UUID. Always present.
     pub id: Id,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Always present.
-    pub public_name: SmolStr,
+    pub public_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub github_username: Option<SmolStr>,
+    pub github_username: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -13698,7 +13697,7 @@ pub struct OrganizationAccessToken {
     /// Always sent; `None` when Polar sends `null`.
     pub expires_at: Option<OffsetDateTime>,
     /// Always present.
-    pub comment: SmolStr,
+    pub comment: Str,
     /// Always sent; `None` when Polar sends `null`.
     pub last_used_at: Option<OffsetDateTime>,
     /// The organization ID.
@@ -13824,9 +13823,9 @@ pub struct OrganizationAccessTokenCreate {
     /// A UUID. `None` when Polar leaves it out or sends `null`.
     pub organization_id: Option<Id>,
     /// Always present.
-    pub comment: SmolStr,
+    pub comment: Str,
     /// An ISO 8601 duration. `None` when Polar leaves it out or sends `null`.
-    pub expires_in: Option<SmolStr>,
+    pub expires_in: Option<Str>,
     /// Always present.
     pub scopes: Vec<AvailableScope>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14070,7 +14069,7 @@ impl JsonKey for OrganizationAccessTokenSortProperty {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationAccessTokenUpdate {
     /// `None` when Polar leaves it out or sends `null`.
-    pub comment: Option<SmolStr>,
+    pub comment: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub scopes: Option<Vec<AvailableScope>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14130,7 +14129,7 @@ impl ToJson for OrganizationAccessTokenUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationAppealRequest {
     /// Detailed explanation of why this organization should be approved. Minimum 50 characters.
-    pub reason: SmolStr,
+    pub reason: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14182,7 +14181,7 @@ pub struct OrganizationAppealResponse {
     /// Whether the appeal was successfully submitted
     pub success: bool,
     /// Success or error message
-    pub message: SmolStr,
+    pub message: Str,
     /// When the appeal was submitted
     pub appeal_submitted_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14249,21 +14248,21 @@ impl ToJson for OrganizationAppealResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationBenefitGrant {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// Always present.
-    pub benefit_description: SmolStr,
+    pub benefit_description: Str,
     /// Whether the channel is provisioned and the invite sent.
     pub is_granted: bool,
     /// Whether the invite was accepted by the customer's workspace.
     pub is_connected: bool,
     /// Email of the Slack workspace admin the invite was sent to.
-    pub invited_email: Option<SmolStr>,
+    pub invited_email: Option<Str>,
     /// Slack Connect invite URL. Not always available: Slack omits it for some email invites.
-    pub invite_url: Option<SmolStr>,
+    pub invite_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub channel_name: Option<SmolStr>,
+    pub channel_name: Option<Str>,
     /// Message of the last provisioning error, if any.
-    pub error_message: Option<SmolStr>,
+    pub error_message: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14391,7 +14390,7 @@ impl ToJson for OrganizationBenefitGrant {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationBenefitGrantUpdate {
     /// Email of an admin in the customer's Slack workspace who should receive the Slack Connect invite.
-    pub invited_email: SmolStr,
+    pub invited_email: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14441,11 +14440,11 @@ impl ToJson for OrganizationBenefitGrantUpdate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationBillingDetails {
     /// The name shown on invoices. Falls back to the customer name.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Postal address used on invoices.
     pub billing_address: Option<AddressInput>,
     /// Tax identifier value (without the format suffix).
-    pub tax_id: Option<SmolStr>,
+    pub tax_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14520,11 +14519,11 @@ impl ToJson for OrganizationBillingDetails {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationBillingDetailsUpdate {
     /// `None` when Polar leaves it out or sends `null`.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub billing_address: Option<AddressInput>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub tax_id: Option<SmolStr>,
+    pub tax_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14599,13 +14598,13 @@ impl ToJson for OrganizationBillingDetailsUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCheckoutRequest {
     /// Polar product ID to subscribe to.
-    pub product_id: SmolStr,
+    pub product_id: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub success_url: Option<SmolStr>,
+    pub success_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -14698,9 +14697,9 @@ impl ToJson for OrganizationCheckoutRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCheckoutResponse {
     /// Always present.
-    pub checkout_id: SmolStr,
+    pub checkout_id: Str,
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Always present.
     pub expires_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -14965,11 +14964,11 @@ pub struct OrganizationEmbedStatus {
     /// Whether this organization has ever opened an embedded checkout.
     pub has_embedded: bool,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<SmolStr>,
+    pub embed_hosts: Vec<Str>,
     /// Whether an embedding page's origin must match `embed_hosts`.
     pub embed_hosts_enforced: bool,
     /// Entries of `embed_hosts` admitting every tenant of a platform, such as `*.vercel.app`.
-    pub shared_hosts: Vec<SmolStr>,
+    pub shared_hosts: Vec<Str>,
     /// Hosts seen embedding this organization's checkout that `embed_hosts` would refuse. Anyone can name an origin when they create a checkout, so these are observations, not hosts we vouch for.
     pub uncovered_hosts: Vec<OrganizationUncoveredHost>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -15073,19 +15072,19 @@ pub struct OrganizationKyc {
     /// The ID of the object.
     pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: SmolStr,
+    pub name: Str,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
     /// Public support email.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Official website of the organization.
-    pub website: Option<SmolStr>,
+    pub website: Option<Str>,
     /// Links to social profiles.
     pub socials: Vec<OrganizationSocialLink>,
     /// Current organization status
@@ -15097,7 +15096,7 @@ pub struct OrganizationKyc {
     /// Whether members must access this organization through its SSO connection.
     pub sso_enforced: bool,
     /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: SmolStr,
+    pub default_presentment_currency: Str,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: TaxBehaviorOption,
     /// Organization feature settings
@@ -15111,7 +15110,7 @@ pub struct OrganizationKyc {
     /// Settings related to disputes
     pub dispute_settings: OrganizationDisputeSettings,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<SmolStr>,
+    pub embed_hosts: Vec<Str>,
     /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
     pub embed_hosts_enforced: bool,
     /// Two-letter country code (ISO 3166-1 alpha-2).
@@ -15440,9 +15439,9 @@ pub struct OrganizationMember {
     /// The time the OrganizationMember was created.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// The user's role on the organization.
     pub role: OrganizationRole,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -15524,7 +15523,7 @@ impl ToJson for OrganizationMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationMemberInvite {
     /// Email address of the user to invite
-    pub email: SmolStr,
+    pub email: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -15789,13 +15788,13 @@ impl ToJson for OrganizationNotificationSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationOrder {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always sent; `None` when Polar sends `null`.
-    pub invoice_number: Option<SmolStr>,
+    pub invoice_number: Option<Str>,
     /// Always present.
-    pub status: SmolStr,
+    pub status: Str,
     /// Always present.
     pub paid: bool,
     /// Total amount in cents, after discount and tax.
@@ -15803,11 +15802,11 @@ pub struct OrganizationOrder {
     /// Refunded amount in cents.
     pub refunded_amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
-    pub billing_reason: SmolStr,
+    pub billing_reason: Str,
     /// Always present.
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// Always present.
     pub is_invoice_generated: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -15953,7 +15952,7 @@ impl ToJson for OrganizationOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationOrderInvoice {
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -16000,11 +15999,11 @@ impl ToJson for OrganizationOrderInvoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPaymentMethodCard {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// `"card"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Always present.
     pub default: bool,
     /// Always present.
@@ -16087,9 +16086,9 @@ impl ToJson for OrganizationPaymentMethodCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPaymentMethodCardMetadata {
     /// Always present.
-    pub brand: SmolStr,
+    pub brand: Str,
     /// Always present.
-    pub last4: SmolStr,
+    pub last4: Str,
     /// Always present.
     pub exp_month: i64,
     /// Always present.
@@ -16167,11 +16166,11 @@ impl ToJson for OrganizationPaymentMethodCardMetadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPaymentMethodGeneric {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// Always present.
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// Always present.
     pub default: bool,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -16503,13 +16502,13 @@ impl JsonKey for OrganizationPermission {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationPlan {
     /// Polar product ID. Null for the synthesized free plan, which has no underlying Polar product.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub price: Option<OrganizationPlanPrice>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -16519,7 +16518,7 @@ pub struct OrganizationPlan {
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub custom: Option<bool>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub features: Option<Vec<SmolStr>>,
+    pub features: Option<Vec<Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -16716,7 +16715,7 @@ pub struct OrganizationPlanPrice {
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -16855,7 +16854,7 @@ pub struct OrganizationReviewCheck {
     /// Reasons for the current status. Empty when `passed`.
     pub reasons: Option<Vec<OrganizationReviewCheckReason>>,
     /// Optional contextual value associated with the check, e.g. the product URL for the `product_url` check.
-    pub value: Option<SmolStr>,
+    pub value: Option<Str>,
     /// Per-component breakdown, populated only for aggregate checks (currently `setup_readiness`). The parent `status` is the source of truth for gating.
     pub sub_checks: Option<Vec<OrganizationReviewSubCheck>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -17380,11 +17379,11 @@ pub struct OrganizationReviewStatus {
     /// AI validation verdict
     pub verdict: Option<OrganizationReviewStatusVerdict>,
     /// Reason for the verdict
-    pub reason: Option<SmolStr>,
+    pub reason: Option<Str>,
     /// When appeal was submitted
     pub appeal_submitted_at: Option<OffsetDateTime>,
     /// Reason for the appeal
-    pub appeal_reason: Option<SmolStr>,
+    pub appeal_reason: Option<Str>,
     /// Decision on the appeal (approved/rejected)
     pub appeal_decision: Option<AppealDecision>,
     /// When appeal was reviewed
@@ -17590,7 +17589,7 @@ pub struct OrganizationReviewSubCheck {
     /// Reasons for the sub-check's current status. Empty when `passed`.
     pub reasons: Option<Vec<OrganizationReviewCheckReason>>,
     /// Optional contextual value associated with the sub-check.
-    pub value: Option<SmolStr>,
+    pub value: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17908,7 +17907,7 @@ impl ToJson for OrganizationSlugAvailability {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSlugCheck {
     /// The slug to check availability for.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -17966,7 +17965,7 @@ pub struct OrganizationSsoConnection {
     /// ID of the organization the connection belongs to.
     pub organization_id: Id,
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Type of the SSO connection.
     ///
     /// JSON: `type`
@@ -18094,11 +18093,11 @@ impl ToJson for OrganizationSsoConnection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSsoConnectionCreate {
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Type of the SSO connection.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Provider-specific configuration of the connection.
     pub configuration: SsoConnectionConfiguration,
     /// Whether the connection can be used to sign in.
@@ -18238,7 +18237,7 @@ impl JsonKey for OrganizationSsoConnectionType {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationSsoConnectionUpdate {
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Provider-specific configuration of the connection.
     pub configuration: Option<SsoConnectionConfiguration>,
     /// Whether the connection can be used to sign in.
@@ -18316,11 +18315,11 @@ impl ToJson for OrganizationSsoConnectionUpdate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationStartupProgramClaimRequest {
     /// `None` when Polar leaves it out or sends `null`.
-    pub success_url: Option<SmolStr>,
+    pub success_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub return_url: Option<SmolStr>,
+    pub return_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub embed_origin: Option<SmolStr>,
+    pub embed_origin: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -18472,19 +18471,19 @@ impl ToJson for OrganizationStartupProgramClaimResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscription {
     /// Polar subscription ID. Null when the organization has no active subscription and is on the free plan.
-    pub subscription_id: Option<SmolStr>,
+    pub subscription_id: Option<Str>,
     /// Always present.
-    pub status: SmolStr,
+    pub status: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub product_id: Option<SmolStr>,
+    pub product_id: Option<Str>,
     /// Always present.
     pub plan: OrganizationPlan,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub recurring_interval: Option<SmolStr>,
+    pub recurring_interval: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub recurring_interval_count: Option<i64>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -18504,9 +18503,9 @@ pub struct OrganizationSubscription {
     /// `None` when Polar leaves it out or sends `null`.
     pub discount: Option<OrganizationSubscriptionDiscount>,
     /// Polar Startup Program status for this organization. Derived from the organization's Startup Program discount: 'invited' when the discount exists and hasn't been redeemed, 'consumed' once it has. Null when the feature is disabled or the organization hasn't been invited.
-    pub startup_program_status: Option<SmolStr>,
+    pub startup_program_status: Option<Str>,
     /// Polar product id of the Scale plan, against which the Startup Program discount applies. Null when the feature is disabled.
-    pub startup_program_scale_product_id: Option<SmolStr>,
+    pub startup_program_scale_product_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -18739,15 +18738,15 @@ impl ToJson for OrganizationSubscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscriptionDiscount {
     /// Always present.
-    pub discount_id: SmolStr,
+    pub discount_id: Str,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Discount type: 'percentage' or 'fixed'.
     ///
     /// JSON: `type`
-    pub type_: SmolStr,
+    pub type_: Str,
     /// Discount duration: 'once', 'forever', or 'repeating'.
-    pub duration: SmolStr,
+    pub duration: Str,
     /// Number of months the discount repeats; only set for 'repeating'.
     pub duration_in_months: Option<i64>,
     /// Percentage in basis points (10000 = 100%); only set for 'percentage'.
@@ -18873,7 +18872,7 @@ impl ToJson for OrganizationSubscriptionDiscount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscriptionPendingChange {
     /// Always present.
-    pub product_id: SmolStr,
+    pub product_id: Str,
     /// Always present.
     pub applies_at: OffsetDateTime,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -18931,7 +18930,7 @@ impl ToJson for OrganizationSubscriptionPendingChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationSubscriptionUpdate {
     /// Polar product ID to switch the plan to.
-    pub product_id: SmolStr,
+    pub product_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -18981,9 +18980,9 @@ impl ToJson for OrganizationSubscriptionUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationUncoveredHost {
     /// The entry that would admit this origin.
-    pub host: SmolStr,
+    pub host: Str,
     /// The origin seen embedding the checkout.
-    pub origin: SmolStr,
+    pub origin: Str,
     /// Embedded checkouts opened from this origin.
     pub checkouts: i64,
     /// When it last opened one.
@@ -19061,7 +19060,7 @@ impl ToJson for OrganizationUncoveredHost {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationValidateWebsiteRequest {
     /// The URL to validate.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19112,7 +19111,7 @@ pub struct OrganizationValidateWebsiteResponse {
     /// HTTP status code returned by the URL.
     pub status: Option<i64>,
     /// Error message if the URL is not reachable.
-    pub error: Option<SmolStr>,
+    pub error: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19187,19 +19186,19 @@ pub struct OrganizationWithRole {
     /// The ID of the object.
     pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: SmolStr,
+    pub name: Str,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
     /// Public support email.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Official website of the organization.
-    pub website: Option<SmolStr>,
+    pub website: Option<Str>,
     /// Links to social profiles.
     pub socials: Vec<OrganizationSocialLink>,
     /// Current organization status
@@ -19211,7 +19210,7 @@ pub struct OrganizationWithRole {
     /// Whether members must access this organization through its SSO connection.
     pub sso_enforced: bool,
     /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: SmolStr,
+    pub default_presentment_currency: Str,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: TaxBehaviorOption,
     /// Organization feature settings
@@ -19225,7 +19224,7 @@ pub struct OrganizationWithRole {
     /// Settings related to disputes
     pub dispute_settings: OrganizationDisputeSettings,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<SmolStr>,
+    pub embed_hosts: Vec<Str>,
     /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
     pub embed_hosts_enforced: bool,
     /// Two-letter country code (ISO 3166-1 alpha-2).
@@ -19692,7 +19691,7 @@ impl JsonKey for PanStepKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanStepNotActionable {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19746,7 +19745,7 @@ impl ToJson for PanStepNotActionable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanStepNotFound {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19800,7 +19799,7 @@ impl ToJson for PanStepNotFound {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanStepNotOwned {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -19998,7 +19997,7 @@ impl JsonKey for PanStepStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferAlreadyStarted {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20060,9 +20059,9 @@ pub struct PanTransferChecklist {
     /// Whether the card transfer has been started. Steps are empty until it is.
     pub started: bool,
     /// The one step that can be acted on now. Null once every step is done.
-    pub current_step_key: Option<SmolStr>,
+    pub current_step_key: Option<Str>,
     /// The Stripe account the cards move into. The merchant needs it to address the copy or import to Polar.
-    pub destination_account_id: Option<SmolStr>,
+    pub destination_account_id: Option<Str>,
     /// The ordered checklist. Titles and guidance live in the client, keyed by `key`.
     pub steps: Vec<PanTransferStep>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -20225,7 +20224,7 @@ impl JsonKey for PanTransferMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferNotReady {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20279,7 +20278,7 @@ impl ToJson for PanTransferNotReady {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferNotStarted {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20339,7 +20338,7 @@ impl ToJson for PanTransferNotStarted {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferStep {
     /// Stable identifier. The client keys its copy off it.
-    pub key: SmolStr,
+    pub key: Str,
     /// Who moves this step forward.
     pub owner: PanStepOwner,
     /// What the owner does, so the client knows what to render.
@@ -20347,9 +20346,9 @@ pub struct PanTransferStep {
     /// Where the step is. Only one step is actionable at a time.
     pub status: PanStepStatus,
     /// Values collected on this step.
-    pub inputs: BTreeMap<String, SmolStr>,
+    pub inputs: BTreeMap<String, Str>,
     /// Free text from Polar Ops, shown to the merchant. How a weeks-long wait on Stripe or the provider gets explained without a support thread.
-    pub note: Option<SmolStr>,
+    pub note: Option<Str>,
     /// When Ops expects this step to land.
     pub expected_at: Option<OffsetDateTime>,
     /// When the step became actionable.
@@ -20493,7 +20492,7 @@ impl ToJson for PanTransferStep {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PanTransferStepComplete {
     /// Values the step collects. Which keys it accepts depends on the step; unknown keys are rejected.
-    pub inputs: Option<BTreeMap<String, SmolStr>>,
+    pub inputs: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20545,7 +20544,7 @@ impl ToJson for PanTransferStepComplete {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanTransferUnavailable {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20599,7 +20598,7 @@ impl ToJson for PanTransferUnavailable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentIntentFailedError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -20665,7 +20664,7 @@ pub struct Payout {
     /// Always sent; `None` when Polar sends `null`.
     pub paid_at: Option<OffsetDateTime>,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
@@ -20673,13 +20672,13 @@ pub struct Payout {
     /// Always present.
     pub gross_amount: i64,
     /// Always present.
-    pub account_currency: SmolStr,
+    pub account_currency: Str,
     /// Always present.
     pub account_amount: i64,
     /// A UUID. Always present.
     pub account_id: Id,
     /// `None` when Polar leaves it out or sends `null`.
-    pub invoice_number: Option<SmolStr>,
+    pub invoice_number: Option<Str>,
     /// Always present.
     pub is_invoice_generated: bool,
     /// A UUID. Always present.
@@ -20905,11 +20904,11 @@ pub struct PayoutAccount {
     /// JSON: `type`
     pub type_: PayoutAccountType,
     /// Always sent; `None` when Polar sends `null`.
-    pub processor_id: Option<SmolStr>,
+    pub processor_id: Option<Str>,
     /// Always present.
-    pub country: SmolStr,
+    pub country: Str,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub is_payout_ready: bool,
     /// Always present.
@@ -21104,7 +21103,7 @@ impl ToJson for PayoutAccountCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountLink {
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21222,7 +21221,7 @@ impl JsonKey for PayoutAccountStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountStripeAccountDoesNotExist {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21283,7 +21282,7 @@ impl ToJson for PayoutAccountStripeAccountDoesNotExist {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountSyncFailed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21337,7 +21336,7 @@ impl ToJson for PayoutAccountSyncFailed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutAccountSyncUnsupported {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21473,15 +21472,15 @@ pub struct PayoutAttempt {
     /// Always present.
     pub processor: PayoutAccountType,
     /// Always sent; `None` when Polar sends `null`.
-    pub processor_id: Option<SmolStr>,
+    pub processor_id: Option<Str>,
     /// Always present.
     pub status: PayoutAttemptStatus,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub failed_reason: Option<SmolStr>,
+    pub failed_reason: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub paid_at: Option<OffsetDateTime>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -21852,7 +21851,7 @@ impl ToJson for PayoutEstimate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PayoutGenerateInvoice {
     /// `None` when Polar leaves it out or sends `null`.
-    pub invoice_number: Option<SmolStr>,
+    pub invoice_number: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -21909,7 +21908,7 @@ impl ToJson for PayoutGenerateInvoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayoutInvoice {
     /// Always present.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -22140,7 +22139,7 @@ pub struct PersonalAccessToken {
     /// Always sent; `None` when Polar sends `null`.
     pub expires_at: Option<OffsetDateTime>,
     /// Always present.
-    pub comment: SmolStr,
+    pub comment: Str,
     /// Always sent; `None` when Polar sends `null`.
     pub last_used_at: Option<OffsetDateTime>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -22430,7 +22429,7 @@ impl JsonKey for PledgeState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolarAuthError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -22484,7 +22483,7 @@ impl ToJson for PolarAuthError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolarSelfPaymentMethodInUse {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -22700,11 +22699,11 @@ pub struct PrecheckIssue {
     /// Always present.
     pub level: PrecheckIssueLevel,
     /// Always present.
-    pub code: SmolStr,
+    pub code: Str,
     /// Always present.
-    pub message: SmolStr,
+    pub message: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub source_id: Option<SmolStr>,
+    pub source_id: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23155,13 +23154,13 @@ impl JsonKey for ProductPriceType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropertyGroupStat {
     /// The property value.
-    pub value: SmolStr,
+    pub value: Str,
     /// Number of events with this property value.
     pub occurrences: i64,
     /// Number of distinct customers associated with these events.
     pub customers: i64,
     /// Sum of each aggregate field across all matching events.
-    pub totals: Option<BTreeMap<String, SmolStr>>,
+    pub totals: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23311,7 +23310,7 @@ impl ToJson for ReviewAppealSupportCaseListItem {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReviewAppealSupportCaseMessageCreate {
     /// 1 to 5000 characters. `None` when Polar leaves it out or sends `null`.
-    pub body: Option<SmolStr>,
+    pub body: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub file_ids: Option<Vec<Id>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -23374,7 +23373,7 @@ impl ToJson for ReviewAppealSupportCaseMessageCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RevokeNotAllowed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23430,13 +23429,13 @@ pub struct SearchResultCustomer {
     /// `"customer"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// A UUID. Always present.
     pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23510,19 +23509,19 @@ pub struct SearchResultOrder {
     /// `"order"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// A UUID. Always present.
     pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// Always present.
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23639,13 +23638,13 @@ pub struct SearchResultProduct {
     /// `"product"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// A UUID. Always present.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -23724,21 +23723,21 @@ pub struct SearchResultSubscription {
     /// `"subscription"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// A UUID. Always present.
     pub id: Id,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_name: Option<SmolStr>,
+    pub customer_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_email: Option<SmolStr>,
+    pub customer_email: Option<Str>,
     /// Always present.
-    pub product_name: SmolStr,
+    pub product_name: Str,
     /// Always present.
-    pub status: SmolStr,
+    pub status: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24074,7 +24073,7 @@ impl From<SearchResultSubscription> for SearchResultsResultsItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionNotFreshError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24136,27 +24135,27 @@ pub struct SlackIntegration {
     /// Organization that owns the Slack integration.
     pub organization_id: Id,
     /// Display name used by the Slack app.
-    pub display_name: SmolStr,
+    pub display_name: Str,
     /// Always present.
-    pub slack_app_id: SmolStr,
+    pub slack_app_id: Str,
     /// Slack client ID.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Last four characters of the Client ID (display only).
-    pub client_id_last_4: SmolStr,
+    pub client_id_last_4: Str,
     /// Last four characters of the client secret (display only).
-    pub client_secret_last_4: SmolStr,
+    pub client_secret_last_4: Str,
     /// Last four characters of the signing secret (display only).
-    pub signing_secret_last_4: SmolStr,
+    pub signing_secret_last_4: Str,
     /// Slack workspace ID, if installed.
-    pub team_id: Option<SmolStr>,
+    pub team_id: Option<Str>,
     /// Slack workspace name, if installed.
-    pub team_name: Option<SmolStr>,
+    pub team_name: Option<Str>,
     /// Installed bot user ID, if any.
-    pub bot_user_id: Option<SmolStr>,
+    pub bot_user_id: Option<Str>,
     /// Slack user ID that authorized the app, if installed.
-    pub authed_user_id: Option<SmolStr>,
+    pub authed_user_id: Option<Str>,
     /// Granted Slack bot scopes, if any.
-    pub scopes: Option<Vec<SmolStr>>,
+    pub scopes: Option<Vec<Str>>,
     /// Timestamp when the Slack app was installed.
     pub installed_at: Option<OffsetDateTime>,
     /// Timestamp when the Slack app was revoked or uninstalled.
@@ -24358,11 +24357,11 @@ pub struct SlackIntegrationCredentialsUpdate {
     /// Organization the integration belongs to.
     pub organization_id: Id,
     /// Display name used by the bot user in your Slack workspace. Reflected in the manifest.
-    pub display_name: SmolStr,
+    pub display_name: Str,
     /// App ID from your Slack app's Basic Information page.
-    pub slack_app_id: SmolStr,
+    pub slack_app_id: Str,
     /// Client ID from your Slack app's Basic Information page.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Client Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
     pub client_secret: Option<Secret>,
     /// Signing Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
@@ -24481,7 +24480,7 @@ impl ToJson for SlackIntegrationCredentialsUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackIntegrationManifest {
     /// YAML manifest to paste into Slack.
-    pub manifest: SmolStr,
+    pub manifest: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24531,7 +24530,7 @@ impl ToJson for SlackIntegrationManifest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackIntegrationManifestRequest {
     /// Name shown in your Slack workspace for the app and bot user. Defaults to your organization name; customize before pasting into Slack.
-    pub display_name: SmolStr,
+    pub display_name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24631,13 +24630,13 @@ impl ToJson for SlackIntegrationsResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackWorkspaceUser {
     /// Slack user ID (e.g. U01234567).
-    pub id: SmolStr,
+    pub id: Str,
     /// Username (handle without @).
-    pub name: SmolStr,
+    pub name: Str,
     /// Display name, if set.
-    pub real_name: Option<SmolStr>,
+    pub real_name: Option<Str>,
     /// Avatar URL (image_72), if available.
-    pub image_url: Option<SmolStr>,
+    pub image_url: Option<Str>,
     /// Whether the user is a workspace admin.
     pub is_admin: Option<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -24782,7 +24781,7 @@ impl ToJson for SlackWorkspaceUsersResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceAccountNotMigratable {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24843,7 +24842,7 @@ impl ToJson for SourceAccountNotMigratable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceKeyModeMismatch {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24897,7 +24896,7 @@ impl ToJson for SourceKeyModeMismatch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceNotConnected {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -24951,7 +24950,7 @@ impl ToJson for SourceNotConnected {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceVerificationUnavailable {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -25065,7 +25064,7 @@ impl SsoConnectionConfiguration {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn authorization_parameters(&self) -> Option<&BTreeMap<String, SmolStr>> {
+    pub fn authorization_parameters(&self) -> Option<&BTreeMap<String, Str>> {
         match self {
             Self::OidcConfigurationClientSecret(v) => v.authorization_parameters.as_ref(),
             Self::OidcConfigurationPrivateKeyJwt(v) => v.authorization_parameters.as_ref(),
@@ -25179,13 +25178,13 @@ pub struct SsoFactor {
     /// `"sso"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// A UUID. Always present.
     pub connection_id: Id,
     /// Always present.
-    pub organization_slug: SmolStr,
+    pub organization_slug: Str,
     /// Human-friendly label for the connection, shown on the login page.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -26372,7 +26371,7 @@ impl ToJson for SubscriptionChargePreview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionChargePreviewProration {
     /// Human-readable description of the proration.
-    pub label: SmolStr,
+    pub label: Str,
     /// Signed amount in cents: positive to charge, negative to credit.
     pub amount: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26432,13 +26431,13 @@ pub struct SubscriptionUser {
     /// A UUID. Always present.
     pub id: Id,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Always present.
-    pub public_name: SmolStr,
+    pub public_name: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub github_username: Option<SmolStr>,
+    pub github_username: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -26706,9 +26705,9 @@ impl ToJson for SupportCaseAttachment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportCaseAttachmentFile {
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -26946,7 +26945,7 @@ pub struct SupportCaseMessage {
     /// Always present.
     pub author_kind: SupportCaseMessageAuthorKind,
     /// Always sent; `None` when Polar sends `null`.
-    pub body: Option<SmolStr>,
+    pub body: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -27610,21 +27609,21 @@ impl JsonKey for SupportCaseType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxJurisdiction {
     /// Stable identifier for the jurisdiction. For US/Canada it is `{country}-{state}` (e.g. `US-CA`), otherwise the country code (e.g. `GB`).
-    pub id: SmolStr,
+    pub id: Str,
     /// ISO 3166-1 alpha-2 country code.
-    pub country: SmolStr,
+    pub country: Str,
     /// ISO 3166-2 subdivision code, without the country prefix (e.g. `CA`). Only set for US and Canadian jurisdictions.
-    pub state: Option<SmolStr>,
+    pub state: Option<Str>,
     /// Currency of the remitted tax amount.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Net tax remitted by Polar in this jurisdiction, in the currency's minor unit. Refunds and disputes are netted out.
     pub tax_amount: i64,
     /// Number of orders that contributed tax to this jurisdiction.
     pub order_count: i64,
     /// Human-readable country name.
-    pub country_name: SmolStr,
+    pub country_name: Str,
     /// Human-readable state/province name. Only set for US and Canadian jurisdictions.
-    pub state_name: Option<SmolStr>,
+    pub state_name: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -27829,7 +27828,7 @@ impl JsonKey for TaxJurisdictionSortProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxSummary {
     /// Currency of the remitted tax amount.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Net tax remitted by Polar across all jurisdictions, in the currency's minor unit. Refunds and disputes are netted out.
     pub tax_amount: i64,
     /// Number of orders that contributed tax across all jurisdictions.
@@ -27919,9 +27918,9 @@ pub struct TextBlock {
     /// `"text"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Always present.
-    pub text: SmolStr,
+    pub text: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -27984,11 +27983,11 @@ pub struct TopCustomer {
     /// The ID of the customer.
     pub id: Id,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// The number of paid orders in the period.
     pub order_count: i64,
     /// The net revenue from this customer in the period, in cents, with refunded amounts subtracted.
@@ -28096,7 +28095,7 @@ impl ToJson for TopCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TotpEnable {
     /// Always present.
-    pub code: SmolStr,
+    pub code: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -28148,13 +28147,13 @@ pub struct TotpEnrollment {
     /// Always present.
     pub secret: Secret,
     /// Always present.
-    pub algorithm: SmolStr,
+    pub algorithm: Str,
     /// Always present.
     pub digits: i64,
     /// Always present.
     pub period: i64,
     /// Always present.
-    pub provisioning_uri: SmolStr,
+    pub provisioning_uri: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -28312,13 +28311,13 @@ pub struct Transaction {
     /// Always sent; `None` when Polar sends `null`.
     pub processor: Option<Processor>,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
     pub tax_amount: i64,
     /// Always present.
-    pub account_currency: SmolStr,
+    pub account_currency: Str,
     /// Always present.
     pub account_amount: i64,
     /// Always sent; `None` when Polar sends `null`.
@@ -28326,7 +28325,7 @@ pub struct Transaction {
     /// Always sent; `None` when Polar sends `null`.
     pub presentment_tax_amount: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
-    pub presentment_currency: Option<SmolStr>,
+    pub presentment_currency: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub exchange_rate: Option<f64>,
     /// Always sent; `None` when Polar sends `null`.
@@ -28666,13 +28665,13 @@ pub struct TransactionEmbedded {
     /// Always sent; `None` when Polar sends `null`.
     pub processor: Option<Processor>,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
     pub tax_amount: i64,
     /// Always present.
-    pub account_currency: SmolStr,
+    pub account_currency: Str,
     /// Always present.
     pub account_amount: i64,
     /// Always sent; `None` when Polar sends `null`.
@@ -28680,7 +28679,7 @@ pub struct TransactionEmbedded {
     /// Always sent; `None` when Polar sends `null`.
     pub presentment_tax_amount: Option<i64>,
     /// Always sent; `None` when Polar sends `null`.
-    pub presentment_currency: Option<SmolStr>,
+    pub presentment_currency: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub exchange_rate: Option<f64>,
     /// Always sent; `None` when Polar sends `null`.
@@ -28928,7 +28927,7 @@ pub struct TransactionIssueReward {
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub issue_reference: SmolStr,
+    pub issue_reference: Str,
     /// Always present.
     pub share_thousands: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -29136,11 +29135,11 @@ pub struct TransactionOrganization {
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29252,7 +29251,7 @@ pub struct TransactionPledge {
     /// Always present.
     pub state: PledgeState,
     /// Always present.
-    pub issue_reference: SmolStr,
+    pub issue_reference: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29354,7 +29353,7 @@ pub struct TransactionProduct {
     /// The ID of the object.
     pub id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always sent; `None` when Polar sends `null`.
     pub recurring_interval: Option<RecurringInterval>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
@@ -29632,11 +29631,11 @@ impl JsonKey for TransactionType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransactionsBalance {
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub account_currency: SmolStr,
+    pub account_currency: Str,
     /// Always present.
     pub account_amount: i64,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -29713,11 +29712,11 @@ impl ToJson for TransactionsBalance {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransactionsHeldBalance {
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub amount: i64,
     /// Always present.
-    pub account_currency: SmolStr,
+    pub account_currency: Str,
     /// Always present.
     pub account_amount: i64,
     /// When the next chunk of the held balance becomes available for payout.
@@ -29932,7 +29931,7 @@ impl ToJson for TransactionsSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnsupportedMigrationSource {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -29993,7 +29992,7 @@ impl ToJson for UnsupportedMigrationSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriptionPlanNotAllowed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30054,7 +30053,7 @@ impl ToJson for UpdateSubscriptionPlanNotAllowed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriptionSeatsNotAllowed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30259,7 +30258,7 @@ impl ToJson for UserDeletionResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserIdentityVerification {
     /// Always present.
-    pub id: SmolStr,
+    pub id: Str,
     /// Always present.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -30431,9 +30430,9 @@ pub struct UserRead {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// An email address. Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// A UUID. Always sent; `None` when Polar sends `null`.
     pub account_id: Option<Id>,
     /// A UUID. Always present.
@@ -30447,11 +30446,11 @@ pub struct UserRead {
     /// Always present.
     pub identity_verification_status: IdentityVerificationStatus,
     /// Always sent; `None` when Polar sends `null`.
-    pub first_name: Option<SmolStr>,
+    pub first_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub last_name: Option<SmolStr>,
+    pub last_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub country: Option<SmolStr>,
+    pub country: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub date_of_birth: Option<Date>,
     /// Always present.
@@ -30463,7 +30462,7 @@ pub struct UserRead {
     /// Whether the current session is restricted to a specific organization. Such sessions cannot access other organizations or create new ones. Populated by `GET /v1/users/me`.
     pub organization_scoped: Option<bool>,
     /// Always sent; `None` when Polar sends `null`.
-    pub email_hash: Option<SmolStr>,
+    pub email_hash: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30743,9 +30742,9 @@ impl ToJson for UserScopes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserUpdate {
     /// `None` when Polar leaves it out or sends `null`.
-    pub first_name: Option<SmolStr>,
+    pub first_name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub last_name: Option<SmolStr>,
+    pub last_name: Option<Str>,
     /// CountryAlpha2Input
     pub country: Option<CountryAlpha2Input>,
     /// `None` when Polar leaves it out or sends `null`.
@@ -30858,19 +30857,19 @@ pub struct VarianceEvent {
     /// The root event ID.
     pub event_id: Id,
     /// The event name.
-    pub name: SmolStr,
+    pub name: Str,
     /// Polar customer ID.
     pub customer_id: Option<Id>,
     /// Always sent; `None` when Polar sends `null`.
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// Timestamp of the root event.
     pub timestamp: OffsetDateTime,
     /// Aggregate totals for this trace.
-    pub values: Option<BTreeMap<String, SmolStr>>,
+    pub values: Option<BTreeMap<String, Str>>,
     /// Average per-trace value for this event name.
-    pub averages: Option<BTreeMap<String, SmolStr>>,
+    pub averages: Option<BTreeMap<String, Str>>,
     /// p99 per-trace value for this event name.
-    pub p99: Option<BTreeMap<String, SmolStr>>,
+    pub p99: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -30996,9 +30995,9 @@ pub struct ViewCostsAction {
     /// `"view_costs"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Button label.
-    pub label: SmolStr,
+    pub label: Str,
     /// Root event id of the single largest outlier trace, deep-linked to its span. Null routes to the costs overview instead.
     pub event_id: Option<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -31070,11 +31069,11 @@ pub struct ViewMetricAction {
     /// `"view_metric"` when present.
     ///
     /// JSON: `type`
-    pub type_: Option<SmolStr>,
+    pub type_: Option<Str>,
     /// Button label.
-    pub label: SmolStr,
+    pub label: Str,
     /// Slug of the metric this insight is about (e.g. `monthly_recurring_revenue`). The client owns the routing and resolves it to the matching analytics page.
-    pub metric: SmolStr,
+    pub metric: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -31221,7 +31220,7 @@ pub struct Wallet {
     /// The current balance of the wallet, in cents.
     pub balance: i64,
     /// The currency of the wallet.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -31398,7 +31397,7 @@ pub struct WalletTopUpCreate {
     /// The amount to top-up the wallet by, in cents.
     pub amount: i64,
     /// The currency. Currently, only `usd` is supported. It should match the wallet's currency.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

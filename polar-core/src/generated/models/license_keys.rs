@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,11 +30,11 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyActivate {
     /// Required.
-    pub key: SmolStr,
+    pub key: Str,
     /// A UUID. Required.
     pub organization_id: Id,
     /// Required.
-    pub label: SmolStr,
+    pub label: Str,
     /// Key-value object allowing you to set conditions that must match when validating the license key.
     ///
     /// The key must be a string with a maximum length of **40 characters**.
@@ -80,9 +79,9 @@ impl LicenseKeyActivate {
         label: impl AsRef<str>,
     ) -> Self {
         Self {
-            key: SmolStr::new(key),
+            key: Str::new(key),
             organization_id: Id::new(organization_id),
-            label: SmolStr::new(label),
+            label: Str::new(label),
             conditions: None,
             meta: None,
             extra: Map::new(),
@@ -169,7 +168,7 @@ pub struct LicenseKeyActivationBase {
     /// A UUID. Always present.
     pub license_key_id: Id,
     /// Always present.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub meta: BTreeMap<String, MetadataValue>,
     /// Always present.
@@ -283,7 +282,7 @@ pub struct LicenseKeyActivationRead {
     /// A UUID. Always present.
     pub license_key_id: Id,
     /// Always present.
-    pub label: SmolStr,
+    pub label: Str,
     /// Always present.
     pub meta: BTreeMap<String, MetadataValue>,
     /// Always present.
@@ -411,9 +410,9 @@ pub struct LicenseKeyCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -421,15 +420,15 @@ pub struct LicenseKeyCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -439,7 +438,7 @@ pub struct LicenseKeyCustomer {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -646,7 +645,7 @@ impl ToJson for LicenseKeyCustomer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyDeactivate {
     /// Required.
-    pub key: SmolStr,
+    pub key: Str,
     /// A UUID. Required.
     pub organization_id: Id,
     /// A UUID. Required.
@@ -666,7 +665,7 @@ impl LicenseKeyDeactivate {
         activation_id: impl AsRef<str>,
     ) -> Self {
         Self {
-            key: SmolStr::new(key),
+            key: Str::new(key),
             organization_id: Id::new(organization_id),
             activation_id: Id::new(activation_id),
             extra: Map::new(),
@@ -742,9 +741,9 @@ pub struct LicenseKeyRead {
     /// The benefit ID.
     pub benefit_id: Id,
     /// Always present.
-    pub key: SmolStr,
+    pub key: Str,
     /// Always present.
-    pub display_key: SmolStr,
+    pub display_key: Str,
     /// Always present.
     pub status: LicenseKeyStatus,
     /// Always sent; `None` when Polar sends `null`.
@@ -1114,7 +1113,7 @@ impl ToJson for LicenseKeyUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenseKeyValidate {
     /// Required.
-    pub key: SmolStr,
+    pub key: Str,
     /// A UUID. Required.
     pub organization_id: Id,
     /// A UUID. Left out, `null`, or a value: see [`Patch`].
@@ -1160,7 +1159,7 @@ impl LicenseKeyValidate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(key: impl AsRef<str>, organization_id: impl AsRef<str>) -> Self {
         Self {
-            key: SmolStr::new(key),
+            key: Str::new(key),
             organization_id: Id::new(organization_id),
             activation_id: Patch::Absent,
             benefit_id: Patch::Absent,
@@ -1269,9 +1268,9 @@ pub struct LicenseKeyWithActivations {
     /// The benefit ID.
     pub benefit_id: Id,
     /// Always present.
-    pub key: SmolStr,
+    pub key: Str,
     /// Always present.
-    pub display_key: SmolStr,
+    pub display_key: Str,
     /// Always present.
     pub status: LicenseKeyStatus,
     /// Always sent; `None` when Polar sends `null`.

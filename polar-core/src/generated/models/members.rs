@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -99,11 +98,11 @@ pub struct Member {
     /// The ID of the customer this member belongs to.
     pub customer_id: Id,
     /// The email address of the member.
-    pub email: SmolStr,
+    pub email: Str,
     /// The name of the member.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The ID of the member in your system. This must be unique within the customer.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The role of the member within the customer.
     pub role: MemberRole,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing

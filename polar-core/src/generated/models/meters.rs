@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -219,7 +218,7 @@ impl JsonKey for AggregationFunction {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountAggregation {
     /// `"count"` when present.
-    pub func: Option<SmolStr>,
+    pub func: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -349,7 +348,7 @@ impl ToJson for Filter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterClause {
     /// Required.
-    pub property: SmolStr,
+    pub property: Str,
     /// Required.
     pub operator: FilterOperator,
     /// At most 1000 characters, from -2147483648.0 to 2147483647.0. Required.
@@ -369,7 +368,7 @@ impl FilterClause {
         value: StringOrIntegerOrBoolean,
     ) -> Self {
         Self {
-            property: SmolStr::new(property),
+            property: Str::new(property),
             operator,
             value,
             extra: Map::new(),
@@ -730,11 +729,11 @@ pub struct Meter {
     /// The ID of the object.
     pub id: Id,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: SmolStr,
+    pub name: Str,
     /// The unit of the meter.
     pub unit: MeterUnit,
     /// The label for the custom unit.
-    pub custom_label: Option<SmolStr>,
+    pub custom_label: Option<Str>,
     /// The multiplier to convert from base unit to display scale.
     pub custom_multiplier: Option<i64>,
     /// The filter to apply on events that'll be used to calculate the meter.
@@ -922,11 +921,11 @@ pub struct MeterCreate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: SmolStr,
+    pub name: Str,
     /// The unit of the meter.
     pub unit: Option<MeterUnit>,
     /// The label for the custom unit, e.g. 'request'. Required when unit is 'custom'.
-    pub custom_label: Patch<SmolStr>,
+    pub custom_label: Patch<Str>,
     /// The multiplier to convert from the base unit to display scale, e.g. 1000 to display per 1000 units. Defaults to 1 when not provided.
     pub custom_multiplier: Patch<i64>,
     /// The filter to apply on events that'll be used to calculate the meter.
@@ -960,7 +959,7 @@ impl MeterCreate {
     pub fn new(name: impl AsRef<str>, filter: Filter, aggregation: Aggregation) -> Self {
         Self {
             metadata: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             unit: None,
             custom_label: Patch::Absent,
             custom_multiplier: Patch::Absent,
@@ -1322,11 +1321,11 @@ pub struct MeterUpdate {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the meter. Will be shown on customer's invoices and usage.
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The unit of the meter.
     pub unit: Patch<MeterUnit>,
     /// The label for the custom unit. Required when unit is 'custom'.
-    pub custom_label: Patch<SmolStr>,
+    pub custom_label: Patch<Str>,
     /// The multiplier to convert from base unit to display scale. Required when unit is 'custom'.
     pub custom_multiplier: Patch<i64>,
     /// The filter to apply on events that'll be used to calculate the meter.
@@ -1454,7 +1453,7 @@ pub struct PropertyAggregation {
     /// Required.
     pub func: PropertyAggregationFunc,
     /// Required.
-    pub property: SmolStr,
+    pub property: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1467,7 +1466,7 @@ impl PropertyAggregation {
     pub fn new(func: PropertyAggregationFunc, property: impl AsRef<str>) -> Self {
         Self {
             func,
-            property: SmolStr::new(property),
+            property: Str::new(property),
             extra: Map::new(),
         }
     }
@@ -1589,9 +1588,9 @@ impl JsonKey for PropertyAggregationFunc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UniqueAggregation {
     /// `"unique"` when present.
-    pub func: Option<SmolStr>,
+    pub func: Option<Str>,
     /// Required.
-    pub property: SmolStr,
+    pub property: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1608,7 +1607,7 @@ impl UniqueAggregation {
     pub fn new(property: impl AsRef<str>) -> Self {
         Self {
             func: None,
-            property: SmolStr::new(property),
+            property: Str::new(property),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,9 +30,9 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
     /// Unique identifier for the metric.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Human-readable name for the metric.
-    pub display_name: SmolStr,
+    pub display_name: Str,
     /// Type of the metric, useful to know the unit or format of the value.
     ///
     /// JSON: `type`
@@ -101,9 +100,9 @@ impl ToJson for Metric {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricDashboardCreate {
     /// Display name for the dashboard.
-    pub name: SmolStr,
+    pub name: Str,
     /// List of metric slugs to display in this dashboard.
-    pub metrics: Option<Vec<SmolStr>>,
+    pub metrics: Option<Vec<Str>>,
     /// The ID of the organization owning this dashboard. **Required unless you use an organization token.**
     pub organization_id: Patch<Id>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -121,7 +120,7 @@ impl MetricDashboardCreate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(name: impl AsRef<str>) -> Self {
         Self {
-            name: SmolStr::new(name),
+            name: Str::new(name),
             metrics: None,
             organization_id: Patch::Absent,
             extra: Map::new(),
@@ -189,9 +188,9 @@ pub struct MetricDashboardSchema {
     /// The ID of the object.
     pub id: Id,
     /// Display name for the dashboard.
-    pub name: SmolStr,
+    pub name: Str,
     /// List of metric slugs displayed in this dashboard.
-    pub metrics: Vec<SmolStr>,
+    pub metrics: Vec<Str>,
     /// The ID of the organization owning this dashboard.
     pub organization_id: Id,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -297,9 +296,9 @@ impl ToJson for MetricDashboardSchema {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricDashboardUpdate {
     /// Display name for the dashboard.
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// List of metric slugs to display in this dashboard.
-    pub metrics: Patch<Vec<SmolStr>>,
+    pub metrics: Patch<Vec<Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

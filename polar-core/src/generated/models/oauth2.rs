@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,13 +30,13 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationCodeTokenRequest {
     /// Required.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Required.
     pub client_secret: Secret,
     /// Required.
-    pub code: SmolStr,
+    pub code: Str,
     /// A URL, 1 to 2083 characters. Required.
-    pub redirect_uri: SmolStr,
+    pub redirect_uri: Str,
     /// The PKCE code verifier (RFC 7636), when the authorization request sent a code challenge.
     pub code_verifier: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -69,10 +68,10 @@ impl AuthorizationCodeTokenRequest {
         redirect_uri: impl AsRef<str>,
     ) -> Self {
         Self {
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             client_secret: client_secret.into(),
-            code: SmolStr::new(code),
-            redirect_uri: SmolStr::new(redirect_uri),
+            code: Str::new(code),
+            redirect_uri: Str::new(redirect_uri),
             code_verifier: None,
             extra: Map::new(),
             nulls: json::Nulls::NONE,
@@ -159,9 +158,9 @@ pub struct AuthorizeOrganization {
     /// A UUID. Always present.
     pub id: Id,
     /// Always present.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -234,7 +233,7 @@ pub struct AuthorizeResponseOrganization {
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub requires_single_organization: Option<bool>,
     /// Polar's default is `{"benefits:read":"Read benefits","benefits:write":"Create or modify benefits","checkout_links:read":"Read checkout links","checkout_links:write":"Create or modify checkout links","checkouts:read":"Read checkout sessions","checkouts:write":"Create or modify checkout sessions","custom_fields:read":"Read custom fields","custom_fields:write":"Create or modify custom fields","customer_meters:read":"Read customer meters","customer_portal:read":"Read your orders, subscriptions and benefits","customer_portal:write":"Create or modify your orders, subscriptions and benefits","customer_seats:read":"Read customer seats","customer_seats:write":"Create or modify customer seats","customer_sessions:write":"Create or modify customer sessions","customers:read":"Read customers","customers:write":"Create or modify customers","discounts:read":"Read discounts","discounts:write":"Create or modify discounts","disputes:read":"Read disputes","disputes:write":"Create or modify disputes","email":"Read your email address","events:read":"Read events","events:write":"Create events","files:read":"Read file uploads","files:write":"Create or modify file uploads","license_keys:read":"Read license keys","license_keys:write":"Modify license keys","member_sessions:write":"Create or modify member sessions","members:read":"Read members","members:write":"Create or modify members","meters:read":"Read meters","meters:write":"Create or modify meters","metrics:read":"Read metrics","metrics:write":"Create or modify metric definitions","notification_recipients:read":"Read notification recipients","notification_recipients:write":"Create or modify notification recipients","notifications:read":"Read notifications","notifications:write":"Mark notifications as read","openid":"OpenID","orders:read":"Read orders made on your organizations","orders:write":"Modify orders made on your organizations","organization_access_tokens:read":"Read organization access tokens","organization_access_tokens:write":"Create or modify organization access tokens","organizations:read":"Read your organizations","organizations:write":"Create or modify organizations","payments:read":"Read payments made on your organizations","payouts:read":"Read payouts","payouts:write":"Create or modify payouts","products:read":"Read products","products:write":"Create or modify products","profile":"Read your profile","refunds:read":"Read refunds made on your organizations","refunds:write":"Create or modify refunds","subscriptions:read":"Read subscriptions made on your organizations","subscriptions:write":"Create or modify subscriptions made on your organizations","transactions:read":"Read transactions","transactions:write":"Create or modify transactions","user:read":"Read your user account","user:write":"Manage your user account","wallets:read":"Read wallets","wallets:write":"Create or modify wallets","webhooks:read":"Read webhooks","webhooks:write":"Create or modify webhooks"}`. `None` when Polar leaves it out or sends `null`.
-    pub scope_display_names: Option<BTreeMap<String, SmolStr>>,
+    pub scope_display_names: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -354,7 +353,7 @@ pub struct AuthorizeResponseUser {
     /// Polar's default is `false`. `None` when Polar leaves it out or sends `null`.
     pub requires_single_organization: Option<bool>,
     /// Polar's default is `{"benefits:read":"Read benefits","benefits:write":"Create or modify benefits","checkout_links:read":"Read checkout links","checkout_links:write":"Create or modify checkout links","checkouts:read":"Read checkout sessions","checkouts:write":"Create or modify checkout sessions","custom_fields:read":"Read custom fields","custom_fields:write":"Create or modify custom fields","customer_meters:read":"Read customer meters","customer_portal:read":"Read your orders, subscriptions and benefits","customer_portal:write":"Create or modify your orders, subscriptions and benefits","customer_seats:read":"Read customer seats","customer_seats:write":"Create or modify customer seats","customer_sessions:write":"Create or modify customer sessions","customers:read":"Read customers","customers:write":"Create or modify customers","discounts:read":"Read discounts","discounts:write":"Create or modify discounts","disputes:read":"Read disputes","disputes:write":"Create or modify disputes","email":"Read your email address","events:read":"Read events","events:write":"Create events","files:read":"Read file uploads","files:write":"Create or modify file uploads","license_keys:read":"Read license keys","license_keys:write":"Modify license keys","member_sessions:write":"Create or modify member sessions","members:read":"Read members","members:write":"Create or modify members","meters:read":"Read meters","meters:write":"Create or modify meters","metrics:read":"Read metrics","metrics:write":"Create or modify metric definitions","notification_recipients:read":"Read notification recipients","notification_recipients:write":"Create or modify notification recipients","notifications:read":"Read notifications","notifications:write":"Mark notifications as read","openid":"OpenID","orders:read":"Read orders made on your organizations","orders:write":"Modify orders made on your organizations","organization_access_tokens:read":"Read organization access tokens","organization_access_tokens:write":"Create or modify organization access tokens","organizations:read":"Read your organizations","organizations:write":"Create or modify organizations","payments:read":"Read payments made on your organizations","payouts:read":"Read payouts","payouts:write":"Create or modify payouts","products:read":"Read products","products:write":"Create or modify products","profile":"Read your profile","refunds:read":"Read refunds made on your organizations","refunds:write":"Create or modify refunds","subscriptions:read":"Read subscriptions made on your organizations","subscriptions:write":"Create or modify subscriptions made on your organizations","transactions:read":"Read transactions","transactions:write":"Create or modify transactions","user:read":"Read your user account","user:write":"Manage your user account","wallets:read":"Read wallets","wallets:write":"Create or modify wallets","webhooks:read":"Read webhooks","webhooks:write":"Create or modify webhooks"}`. `None` when Polar leaves it out or sends `null`.
-    pub scope_display_names: Option<BTreeMap<String, SmolStr>>,
+    pub scope_display_names: Option<BTreeMap<String, Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -466,9 +465,9 @@ pub struct AuthorizeUser {
     /// A UUID. Always present.
     pub id: Id,
     /// An email address. Always present.
-    pub email: SmolStr,
+    pub email: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -535,7 +534,7 @@ pub struct IntrospectTokenRequest {
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub token_type_hint: Patch<OAuth2TokenType>,
     /// Required.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Required.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -556,7 +555,7 @@ impl IntrospectTokenRequest {
         Self {
             token: token.into(),
             token_type_hint: Patch::Absent,
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             client_secret: client_secret.into(),
             extra: Map::new(),
         }
@@ -628,21 +627,21 @@ pub struct IntrospectTokenResponse {
     /// Always present.
     pub active: bool,
     /// Always present.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Always present.
     pub token_type: OAuth2TokenType,
     /// Always present.
-    pub scope: SmolStr,
+    pub scope: Str,
     /// Always present.
     pub sub_type: SubType,
     /// Always present.
-    pub sub: SmolStr,
+    pub sub: Str,
     /// Always present.
-    pub organizations: Vec<SmolStr>,
+    pub organizations: Vec<Str>,
     /// Always present.
-    pub aud: SmolStr,
+    pub aud: Str,
     /// Always present.
-    pub iss: SmolStr,
+    pub iss: Str,
     /// Always present.
     pub exp: i64,
     /// Always present.
@@ -794,17 +793,17 @@ pub struct OAuth2ClientPublic {
     /// Last modification timestamp of the object.
     pub modified_at: Option<OffsetDateTime>,
     /// Always present.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Always sent; `None` when Polar sends `null`.
-    pub client_name: Option<SmolStr>,
+    pub client_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub client_uri: Option<SmolStr>,
+    pub client_uri: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub logo_uri: Option<SmolStr>,
+    pub logo_uri: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub tos_uri: Option<SmolStr>,
+    pub tos_uri: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub policy_uri: Option<SmolStr>,
+    pub policy_uri: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1076,7 +1075,7 @@ impl Oauth2AuthorizeResponse200 {
     ///
     /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
     #[inline]
-    pub fn scope_display_names(&self) -> Option<&BTreeMap<String, SmolStr>> {
+    pub fn scope_display_names(&self) -> Option<&BTreeMap<String, Str>> {
         match self {
             Self::AuthorizeResponseUser(v) => v.scope_display_names.as_ref(),
             Self::AuthorizeResponseOrganization(v) => v.scope_display_names.as_ref(),
@@ -1431,7 +1430,7 @@ impl From<UserInfoOrganization> for Oauth2UserinfoResponse200 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshTokenRequest {
     /// Required.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Required.
     pub client_secret: Secret,
     /// Required.
@@ -1454,7 +1453,7 @@ impl RefreshTokenRequest {
         refresh_token: impl Into<Secret>,
     ) -> Self {
         Self {
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
             extra: Map::new(),
@@ -1527,7 +1526,7 @@ pub struct RevokeTokenRequest {
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub token_type_hint: Patch<OAuth2TokenType>,
     /// Required.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Required.
     pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -1548,7 +1547,7 @@ impl RevokeTokenRequest {
         Self {
             token: token.into(),
             token_type_hint: Patch::Absent,
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             client_secret: client_secret.into(),
             extra: Map::new(),
         }
@@ -1989,7 +1988,7 @@ pub struct TokenResponse {
     /// `None` when Polar leaves it out or sends `null`.
     pub refresh_token: Option<Secret>,
     /// Always present.
-    pub scope: SmolStr,
+    pub scope: Str,
     /// `None` when Polar leaves it out or sends `null`.
     pub id_token: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2090,9 +2089,9 @@ impl ToJson for TokenResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserInfoOrganization {
     /// Always present.
-    pub sub: SmolStr,
+    pub sub: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2151,11 +2150,11 @@ impl ToJson for UserInfoOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserInfoUser {
     /// Always present.
-    pub sub: SmolStr,
+    pub sub: Str,
     /// `None` when Polar leaves it out or sends `null`.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// `None` when Polar leaves it out or sends `null`.
     pub email_verified: Option<bool>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2234,7 +2233,7 @@ impl ToJson for UserInfoUser {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebTokenRequest {
     /// Required.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Required.
     pub client_secret: Secret,
     /// Required.
@@ -2244,7 +2243,7 @@ pub struct WebTokenRequest {
     /// A UUID, Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
     pub sub: Patch<Id>,
     /// Polar's default is `null`. Left out, `null`, or a value: see [`Patch`].
-    pub scope: Patch<SmolStr>,
+    pub scope: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2274,7 +2273,7 @@ impl WebTokenRequest {
         session_token: impl Into<Secret>,
     ) -> Self {
         Self {
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             client_secret: client_secret.into(),
             session_token: session_token.into(),
             sub_type: None,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,25 +30,25 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuth2ClientConfiguration {
     /// Required.
-    pub redirect_uris: Vec<SmolStr>,
+    pub redirect_uris: Vec<Str>,
     /// Optional; `None` leaves it out.
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Polar's default is `["authorization_code","refresh_token"]`. Optional; `None` leaves it out.
     pub grant_types: Option<Vec<OAuth2GrantType>>,
     /// Polar's default is `["code"]`. Optional; `None` leaves it out.
-    pub response_types: Option<Vec<SmolStr>>,
+    pub response_types: Option<Vec<Str>>,
     /// Polar's default is `"openid profile email user:read user:write organizations:read organizations:write custom_fields:read custom_fields:write discounts:read discounts:write checkout_links:read checkout_links:write checkouts:read checkouts:write transactions:read transactions:write payouts:read payouts:write products:read products:write benefits:read benefits:write events:read events:write meters:read meters:write files:read files:write subscriptions:read subscriptions:write customers:read customers:write members:read members:write wallets:read wallets:write disputes:read disputes:write customer_meters:read customer_sessions:write member_sessions:write customer_seats:read customer_seats:write orders:read orders:write refunds:read refunds:write payments:read metrics:read metrics:write webhooks:read webhooks:write license_keys:read license_keys:write customer_portal:read customer_portal:write notifications:read notifications:write notification_recipients:read notification_recipients:write"`. Optional; `None` leaves it out.
-    pub scope: Option<SmolStr>,
+    pub scope: Option<Str>,
     /// Required.
-    pub client_name: SmolStr,
+    pub client_name: Str,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub client_uri: Patch<SmolStr>,
+    pub client_uri: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub logo_uri: Patch<SmolStr>,
+    pub logo_uri: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub tos_uri: Patch<SmolStr>,
+    pub tos_uri: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub policy_uri: Patch<SmolStr>,
+    pub policy_uri: Patch<Str>,
     /// Polar's default is `"user"`. Optional; `None` leaves it out.
     pub default_sub_type: Option<SubType>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -77,14 +76,14 @@ impl OAuth2ClientConfiguration {
         "default_sub_type",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(redirect_uris: Vec<SmolStr>, client_name: impl AsRef<str>) -> Self {
+    pub fn new(redirect_uris: Vec<Str>, client_name: impl AsRef<str>) -> Self {
         Self {
             redirect_uris,
             token_endpoint_auth_method: None,
             grant_types: None,
             response_types: None,
             scope: None,
-            client_name: SmolStr::new(client_name),
+            client_name: Str::new(client_name),
             client_uri: Patch::Absent,
             logo_uri: Patch::Absent,
             tos_uri: Patch::Absent,
@@ -213,29 +212,29 @@ impl ToJson for OAuth2ClientConfiguration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuth2ClientConfigurationUpdate {
     /// Required.
-    pub redirect_uris: Vec<SmolStr>,
+    pub redirect_uris: Vec<Str>,
     /// Optional; `None` leaves it out.
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Polar's default is `["authorization_code","refresh_token"]`. Optional; `None` leaves it out.
     pub grant_types: Option<Vec<OAuth2GrantType>>,
     /// Polar's default is `["code"]`. Optional; `None` leaves it out.
-    pub response_types: Option<Vec<SmolStr>>,
+    pub response_types: Option<Vec<Str>>,
     /// Polar's default is `"openid profile email user:read user:write organizations:read organizations:write custom_fields:read custom_fields:write discounts:read discounts:write checkout_links:read checkout_links:write checkouts:read checkouts:write transactions:read transactions:write payouts:read payouts:write products:read products:write benefits:read benefits:write events:read events:write meters:read meters:write files:read files:write subscriptions:read subscriptions:write customers:read customers:write members:read members:write wallets:read wallets:write disputes:read disputes:write customer_meters:read customer_sessions:write member_sessions:write customer_seats:read customer_seats:write orders:read orders:write refunds:read refunds:write payments:read metrics:read metrics:write webhooks:read webhooks:write license_keys:read license_keys:write customer_portal:read customer_portal:write notifications:read notifications:write notification_recipients:read notification_recipients:write"`. Optional; `None` leaves it out.
-    pub scope: Option<SmolStr>,
+    pub scope: Option<Str>,
     /// Required.
-    pub client_name: SmolStr,
+    pub client_name: Str,
     /// Left out, `null`, or a value: see [`Patch`].
-    pub client_uri: Patch<SmolStr>,
+    pub client_uri: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub logo_uri: Patch<SmolStr>,
+    pub logo_uri: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub tos_uri: Patch<SmolStr>,
+    pub tos_uri: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub policy_uri: Patch<SmolStr>,
+    pub policy_uri: Patch<Str>,
     /// Polar's default is `"user"`. Optional; `None` leaves it out.
     pub default_sub_type: Option<SubType>,
     /// Required.
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -263,7 +262,7 @@ impl OAuth2ClientConfigurationUpdate {
     ];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        redirect_uris: Vec<SmolStr>,
+        redirect_uris: Vec<Str>,
         client_name: impl AsRef<str>,
         client_id: impl AsRef<str>,
     ) -> Self {
@@ -273,13 +272,13 @@ impl OAuth2ClientConfigurationUpdate {
             grant_types: None,
             response_types: None,
             scope: None,
-            client_name: SmolStr::new(client_name),
+            client_name: Str::new(client_name),
             client_uri: Patch::Absent,
             logo_uri: Patch::Absent,
             tos_uri: Patch::Absent,
             policy_uri: Patch::Absent,
             default_sub_type: None,
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }

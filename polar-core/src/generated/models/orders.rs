@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -91,7 +90,7 @@ impl ToJson for ListResourceOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OffSessionChargesNotEnabled {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -180,19 +179,19 @@ pub struct Order {
     /// Sales tax refunded in cents.
     pub refunded_tax_amount: i64,
     /// E.g. `"usd"`. Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// Always present.
     pub billing_reason: OrderBillingReason,
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// The invoice number associated with this order. `null` while the order is in `draft` status; assigned at finalize.
-    pub invoice_number: Option<SmolStr>,
+    pub invoice_number: Option<Str>,
     /// Whether an invoice has been generated for this order.
     pub is_invoice_generated: bool,
     /// The receipt number for this order. Set once the order is paid for organizations with receipts enabled. When set, a downloadable receipt PDF can be obtained via the receipt endpoint.
-    pub receipt_number: Option<SmolStr>,
+    pub receipt_number: Option<Str>,
     /// Number of seats purchased (for seat-based one-time orders).
     pub seats: Option<i64>,
     /// A UUID. Always present.
@@ -214,7 +213,7 @@ pub struct Order {
     /// Platform fee amount in cents.
     pub platform_fee_amount: i64,
     /// Currency of the platform fee.
-    pub platform_fee_currency: Option<SmolStr>,
+    pub platform_fee_currency: Option<Str>,
     /// Always present.
     pub customer: OrderCustomer,
     /// Always sent; `None` when Polar sends `null`.
@@ -226,7 +225,7 @@ pub struct Order {
     /// Line items composing the order.
     pub items: Vec<OrderItemSchema>,
     /// A summary description of the order.
-    pub description: SmolStr,
+    pub description: Str,
     /// Amount in cents that can still be refunded (net, before taxes). Accounts for any applied customer balance and previous refunds.
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
@@ -722,11 +721,11 @@ pub struct OrderCreate {
     /// The ID of the one-time product to charge for. Must belong to the order's organization. Only fixed-price and free products are supported.
     pub product_id: Id,
     /// The currency to charge in (ISO 4217, lowercase, e.g. `usd`). Defaults to the organization's default currency; specify it to force a different one, or when the product isn't priced in the organization's default currency.
-    pub currency: Patch<SmolStr>,
+    pub currency: Patch<Str>,
     /// A custom amount to charge, in the smallest currency unit. Overrides the product's price; defaults to the product's configured price (0 for free products). A positive amount must be at least the currency's minimum.
     pub amount: Patch<i64>,
     /// A custom description for the order's line item, shown on the invoice and receipt (e.g. `5,000 tokens`). Defaults to the product name.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -860,9 +859,9 @@ pub struct OrderCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -870,15 +869,15 @@ pub struct OrderCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -888,7 +887,7 @@ pub struct OrderCustomer {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1279,7 +1278,7 @@ impl ToJson for OrderFinalize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderInvoice {
     /// The URL to the invoice.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1332,7 +1331,7 @@ pub struct OrderItemSchema {
     /// The ID of the object.
     pub id: Id,
     /// Description of the line item charge.
-    pub label: SmolStr,
+    pub label: Str,
     /// Amount in cents, before discounts and taxes.
     pub amount: i64,
     /// Sales tax amount in cents.
@@ -1460,7 +1459,7 @@ impl ToJson for OrderItemSchema {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderNotDraft {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1514,7 +1513,7 @@ impl ToJson for OrderNotDraft {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderNotEligibleForInvoice {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1587,9 +1586,9 @@ pub struct OrderProduct {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -1793,7 +1792,7 @@ impl ToJson for OrderProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderReceipt {
     /// The URL to the receipt PDF.
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2068,7 +2067,7 @@ pub struct OrderSubscription {
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -2118,7 +2117,7 @@ pub struct OrderSubscription {
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<SmolStr>,
+    pub customer_cancellation_comment: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2448,7 +2447,7 @@ impl ToJson for OrderSubscription {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrderUpdate {
     /// The name of the customer that should appear on the invoice.
-    pub billing_name: Patch<SmolStr>,
+    pub billing_name: Patch<Str>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2729,7 +2728,7 @@ impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponse403 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationNotReadyForPayments {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2790,7 +2789,7 @@ impl ToJson for OrganizationNotReadyForPayments {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentActionRequired {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

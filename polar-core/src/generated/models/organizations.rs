@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -31,7 +30,7 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CannotCreateOrganizationError {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2419,7 +2418,7 @@ impl ToJson for CustomerPortalUsageSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisputeAutoAcceptNotEnabled {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2546,19 +2545,19 @@ pub struct Organization {
     /// The ID of the object.
     pub id: Id,
     /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: SmolStr,
+    pub name: Str,
     /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Proration behavior applied when customer updates their subscription from the portal.
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
     /// Public support email.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Official website of the organization.
-    pub website: Option<SmolStr>,
+    pub website: Option<Str>,
     /// Links to social profiles.
     pub socials: Vec<OrganizationSocialLink>,
     /// Current organization status
@@ -2570,7 +2569,7 @@ pub struct Organization {
     /// Whether members must access this organization through its SSO connection.
     pub sso_enforced: bool,
     /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: SmolStr,
+    pub default_presentment_currency: Str,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: TaxBehaviorOption,
     /// Organization feature settings
@@ -2584,7 +2583,7 @@ pub struct Organization {
     /// Settings related to disputes
     pub dispute_settings: OrganizationDisputeSettings,
     /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<SmolStr>,
+    pub embed_hosts: Vec<Str>,
     /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
     pub embed_hosts_enforced: bool,
     /// Two-letter country code (ISO 3166-1 alpha-2).
@@ -3019,7 +3018,7 @@ impl ToJson for OrganizationCapabilities {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCompanyLegalEntitySchema {
     /// Required.
-    pub registered_name: SmolStr,
+    pub registered_name: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -3033,7 +3032,7 @@ impl OrganizationCompanyLegalEntitySchema {
     /// `type` is always sent as `"company"`.
     pub fn new(registered_name: impl AsRef<str>) -> Self {
         Self {
-            registered_name: SmolStr::new(registered_name),
+            registered_name: Str::new(registered_name),
             extra: Map::new(),
         }
     }
@@ -3082,17 +3081,17 @@ impl ToJson for OrganizationCompanyLegalEntitySchema {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCreate {
     /// At least 3 characters. Required.
-    pub name: SmolStr,
+    pub name: Str,
     /// 3 to 64 characters. Required.
-    pub slug: SmolStr,
+    pub slug: Str,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub avatar_url: Patch<SmolStr>,
+    pub avatar_url: Patch<Str>,
     /// Left out, `null`, or a value: see [`Patch`].
     pub legal_entity: Patch<OrganizationCreateLegalEntity>,
     /// Public support email.
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// Official website of the organization.
-    pub website: Patch<SmolStr>,
+    pub website: Patch<Str>,
     /// Link to social profiles.
     pub socials: Patch<Vec<OrganizationSocialLink>>,
     /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
@@ -3142,8 +3141,8 @@ impl OrganizationCreate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(name: impl AsRef<str>, slug: impl AsRef<str>) -> Self {
         Self {
-            name: SmolStr::new(name),
-            slug: SmolStr::new(slug),
+            name: Str::new(name),
+            slug: Str::new(slug),
             avatar_url: Patch::Absent,
             legal_entity: Patch::Absent,
             email: Patch::Absent,
@@ -3777,17 +3776,17 @@ impl ToJson for OrganizationCustomerPortalSettings {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationDetails {
     /// Brief information about you and your business.
-    pub about: Patch<SmolStr>,
+    pub about: Patch<Str>,
     /// Description of digital products being sold.
-    pub product_description: Patch<SmolStr>,
+    pub product_description: Patch<Str>,
     /// Categories of products being sold.
-    pub selling_categories: Option<Vec<SmolStr>>,
+    pub selling_categories: Option<Vec<Str>>,
     /// Pricing models used by the organization.
-    pub pricing_models: Option<Vec<SmolStr>>,
+    pub pricing_models: Option<Vec<Str>>,
     /// How the organization will integrate and use Polar.
-    pub intended_use: Patch<SmolStr>,
+    pub intended_use: Patch<Str>,
     /// Main customer acquisition channels.
-    pub customer_acquisition: Option<Vec<SmolStr>>,
+    pub customer_acquisition: Option<Vec<Str>>,
     /// Estimated revenue in the next 12 months
     pub future_annual_revenue: Patch<i64>,
     /// Switching from another platform?
@@ -4154,7 +4153,7 @@ pub struct OrganizationFeatureSettings {
     /// If this organization has checkout localization enabled
     pub checkout_localization_enabled: Option<bool>,
     /// Ordered list of metric slugs shown on the dashboard overview.
-    pub overview_metrics: Option<Vec<SmolStr>>,
+    pub overview_metrics: Option<Vec<Str>>,
     /// If this organization has access to reset proration behavior.
     pub reset_proration_behavior_enabled: Option<bool>,
     /// If this organization can create and finalize draft orders via the API (off-session charges against a saved payment method).
@@ -4414,7 +4413,7 @@ pub struct OrganizationFeatureSettingsUpdate {
     /// If this organization has checkout localization enabled
     pub checkout_localization_enabled: Option<bool>,
     /// Ordered list of metric slugs shown on the dashboard overview.
-    pub overview_metrics: Patch<Vec<SmolStr>>,
+    pub overview_metrics: Patch<Vec<Str>>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4572,7 +4571,7 @@ pub struct OrganizationSocialLink {
     /// The social platform of the URL
     pub platform: OrganizationSocialPlatforms,
     /// The URL to the organization profile
-    pub url: SmolStr,
+    pub url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -4585,7 +4584,7 @@ impl OrganizationSocialLink {
     pub fn new(platform: OrganizationSocialPlatforms, url: impl AsRef<str>) -> Self {
         Self {
             platform,
-            url: SmolStr::new(url),
+            url: Str::new(url),
             extra: Map::new(),
         }
     }
@@ -5046,13 +5045,13 @@ impl ToJson for OrganizationSubscriptionSettings {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationUpdate {
     /// At least 3 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// A URL, 1 to 2083 characters. Left out, `null`, or a value: see [`Patch`].
-    pub avatar_url: Patch<SmolStr>,
+    pub avatar_url: Patch<Str>,
     /// Public support email.
-    pub email: Patch<SmolStr>,
+    pub email: Patch<Str>,
     /// Official website of the organization.
-    pub website: Patch<SmolStr>,
+    pub website: Patch<Str>,
     /// Links to social profiles.
     pub socials: Patch<Vec<OrganizationSocialLink>>,
     /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
@@ -5070,7 +5069,7 @@ pub struct OrganizationUpdate {
     /// Left out, `null`, or a value: see [`Patch`].
     pub dispute_settings: Patch<OrganizationDisputeSettingsUpdate>,
     /// E.g. `["example.com","*.example.com","localhost:3000"]`. Left out, `null`, or a value: see [`Patch`].
-    pub embed_hosts: Patch<Vec<SmolStr>>,
+    pub embed_hosts: Patch<Vec<Str>>,
     /// Default presentment currency for the organization
     pub default_presentment_currency: Patch<PresentmentCurrency>,
     /// Default tax behavior applied on products.
@@ -5434,7 +5433,7 @@ impl JsonKey for PublicSubscriptionProrationBehavior {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SsoEnforcementRequiresConnection {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -43,13 +42,13 @@ pub struct CardPayment {
     /// The payment amount in cents.
     pub amount: i64,
     /// The payment currency. Currently, only `usd` is supported.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// What initiated this payment attempt, e.g. initial purchase, subscription renewal, or an automated dunning retry.
     pub trigger: Option<PaymentTrigger>,
     /// Error code, if the payment was declined.
-    pub decline_reason: Option<SmolStr>,
+    pub decline_reason: Option<Str>,
     /// Human-readable error message, if the payment was declined.
-    pub decline_message: Option<SmolStr>,
+    pub decline_message: Option<Str>,
     /// The ID of the organization that owns the payment.
     pub organization_id: Id,
     /// The ID of the checkout session associated with this payment.
@@ -247,9 +246,9 @@ impl ToJson for CardPayment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CardPaymentMetadata {
     /// The brand of the card used for the payment.
-    pub brand: SmolStr,
+    pub brand: Str,
     /// The last 4 digits of the card number.
-    pub last4: SmolStr,
+    pub last4: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -315,15 +314,15 @@ pub struct GenericPayment {
     /// The payment amount in cents.
     pub amount: i64,
     /// The payment currency. Currently, only `usd` is supported.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The payment method used.
-    pub method: SmolStr,
+    pub method: Str,
     /// What initiated this payment attempt, e.g. initial purchase, subscription renewal, or an automated dunning retry.
     pub trigger: Option<PaymentTrigger>,
     /// Error code, if the payment was declined.
-    pub decline_reason: Option<SmolStr>,
+    pub decline_reason: Option<Str>,
     /// Human-readable error message, if the payment was declined.
-    pub decline_message: Option<SmolStr>,
+    pub decline_message: Option<Str>,
     /// The ID of the organization that owns the payment.
     pub organization_id: Id,
     /// The ID of the checkout session associated with this payment.
@@ -855,7 +854,7 @@ impl From<GenericPayment> for Payment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentFailed {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -909,15 +908,15 @@ impl ToJson for PaymentFailed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentMethodCardMetadata {
     /// Always present.
-    pub brand: SmolStr,
+    pub brand: Str,
     /// Always present.
-    pub last4: SmolStr,
+    pub last4: Str,
     /// Always present.
     pub exp_month: i64,
     /// Always present.
     pub exp_year: i64,
     /// `None` when Polar leaves it out or sends `null`.
-    pub wallet: Option<SmolStr>,
+    pub wallet: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -223,9 +222,9 @@ pub struct Product {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Option<i64>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Option<SmolStr>,
+    pub description: Option<Str>,
     /// The visibility of the product.
     pub visibility: ProductVisibility,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase.
@@ -769,9 +768,9 @@ pub struct ProductCreateOneTime {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The visibility of the product.
     pub visibility: Option<ProductVisibility>,
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
@@ -813,7 +812,7 @@ impl ProductCreateOneTime {
     pub fn new(name: impl AsRef<str>, prices: Vec<ProductPriceCreate>) -> Self {
         Self {
             metadata: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             description: Patch::Absent,
             visibility: None,
             prices,
@@ -952,9 +951,9 @@ pub struct ProductCreateRecurring {
     /// You can store up to **50 key-value pairs**.
     pub metadata: Option<BTreeMap<String, MetadataValue>>,
     /// The name of the product.
-    pub name: SmolStr,
+    pub name: Str,
     /// The description of the product.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The visibility of the product.
     pub visibility: Option<ProductVisibility>,
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
@@ -1012,7 +1011,7 @@ impl ProductCreateRecurring {
     ) -> Self {
         Self {
             metadata: None,
-            name: SmolStr::new(name),
+            name: Str::new(name),
             description: Patch::Absent,
             visibility: None,
             prices,
@@ -1164,33 +1163,33 @@ pub struct ProductMediaFileRead {
     /// A UUID. Always present.
     pub organization_id: Id,
     /// Always present.
-    pub name: SmolStr,
+    pub name: Str,
     /// Always present.
-    pub path: SmolStr,
+    pub path: Str,
     /// Always present.
-    pub mime_type: SmolStr,
+    pub mime_type: Str,
     /// Always present.
     pub size: i64,
     /// Always sent; `None` when Polar sends `null`.
-    pub storage_version: Option<SmolStr>,
+    pub storage_version: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_etag: Option<SmolStr>,
+    pub checksum_etag: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_base64: Option<SmolStr>,
+    pub checksum_sha256_base64: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
-    pub checksum_sha256_hex: Option<SmolStr>,
+    pub checksum_sha256_hex: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub last_modified_at: Option<OffsetDateTime>,
     /// Always sent; `None` when Polar sends `null`.
-    pub version: Option<SmolStr>,
+    pub version: Option<Str>,
     /// Always present.
     pub is_uploaded: bool,
     /// Always present.
     pub created_at: OffsetDateTime,
     /// Always present.
-    pub size_readable: SmolStr,
+    pub size_readable: Str,
     /// Always present.
-    pub public_url: SmolStr,
+    pub public_url: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1852,7 +1851,7 @@ pub struct ProductPriceCustom {
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: SmolStr,
+    pub price_currency: Str,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
@@ -2411,7 +2410,7 @@ pub struct ProductPriceFixed {
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: SmolStr,
+    pub price_currency: Str,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
@@ -2782,11 +2781,11 @@ pub struct ProductPriceMeter {
     /// The ID of the object.
     pub id: Id,
     /// The name of the meter.
-    pub name: SmolStr,
+    pub name: Str,
     /// The unit of the meter.
     pub unit: MeterUnit,
     /// The label for the custom unit.
-    pub custom_label: Option<SmolStr>,
+    pub custom_label: Option<Str>,
     /// The multiplier to convert from base unit to display scale.
     pub custom_multiplier: Option<i64>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -2881,7 +2880,7 @@ pub struct ProductPriceMeteredUnit {
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: SmolStr,
+    pub price_currency: Str,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
@@ -2889,7 +2888,7 @@ pub struct ProductPriceMeteredUnit {
     /// The ID of the product owning the price.
     pub product_id: Id,
     /// The price per unit in cents.
-    pub unit_amount: SmolStr,
+    pub unit_amount: Str,
     /// The maximum amount in cents that can be charged, regardless of the number of units consumed.
     pub cap_amount: Option<i64>,
     /// The ID of the meter associated to the price.
@@ -3178,7 +3177,7 @@ pub struct ProductPriceSeatBased {
     /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
     pub source: ProductPriceSource,
     /// The currency in which the customer will be charged.
-    pub price_currency: SmolStr,
+    pub price_currency: Str,
     /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
     pub tax_behavior: Option<TaxBehaviorOption>,
     /// Whether the price is archived and no longer available.
@@ -3837,9 +3836,9 @@ pub struct ProductUpdate {
     /// The number of interval units for the trial period.
     pub trial_interval_count: Patch<i64>,
     /// 3 to 64 characters. Left out, `null`, or a value: see [`Patch`].
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The description of the product.
-    pub description: Patch<SmolStr>,
+    pub description: Patch<Str>,
     /// The recurring interval of the product. If `None`, the product is a one-time purchase. **Can only be set on legacy recurring products. Once set, it can't be changed.**
     pub recurring_interval: Patch<RecurringInterval>,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on. Once set, it can't be changed.**

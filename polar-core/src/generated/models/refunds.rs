@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -107,7 +106,7 @@ pub struct Refund {
     /// Always present.
     pub tax_amount: i64,
     /// Always present.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// A UUID. Always present.
     pub organization_id: Id,
     /// A UUID. Always present.
@@ -313,7 +312,7 @@ pub struct RefundCreate {
     /// Amount to refund in cents. Minimum is 1.
     pub amount: i64,
     /// An internal comment about the refund.
-    pub comment: Patch<SmolStr>,
+    pub comment: Patch<Str>,
     /// Should this refund trigger the associated customer benefits to be revoked?
     ///
     /// **Note:**
@@ -527,9 +526,9 @@ pub struct RefundDispute {
     /// Tax amount in cents disputed.
     pub tax_amount: i64,
     /// Currency code of the dispute.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The reason for the dispute as reported by the card network (e.g. `fraudulent`, `product_not_received`). `None` until the processor reports it.
-    pub reason: Option<SmolStr>,
+    pub reason: Option<Str>,
     /// Deadline to submit evidence in response to the dispute. `None` when no response is required.
     pub evidence_due_by: Option<OffsetDateTime>,
     /// Whether the evidence submission deadline has passed.
@@ -930,7 +929,7 @@ impl JsonKey for RefundStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundedAlready {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,

@@ -20,8 +20,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -118,7 +117,7 @@ impl JsonKey for CustomerCancellationReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InactiveSubscription {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -240,7 +239,7 @@ pub struct Subscription {
     /// The amount of the subscription.
     pub amount: i64,
     /// The currency of the subscription.
-    pub currency: SmolStr,
+    pub currency: Str,
     /// The interval at which the subscription recurs.
     pub recurring_interval: RecurringInterval,
     /// Number of interval units of the subscription. If this is set to 1 the charge will happen every interval (e.g. every month), if set to 2 it will be every other month, and so on.
@@ -290,7 +289,7 @@ pub struct Subscription {
     /// Always sent; `None` when Polar sends `null`.
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Always sent; `None` when Polar sends `null`.
-    pub customer_cancellation_comment: Option<SmolStr>,
+    pub customer_cancellation_comment: Option<Str>,
     /// Always present.
     pub metadata: MetadataOutputType,
     /// Key-value object storing custom field values.
@@ -721,7 +720,7 @@ pub struct SubscriptionCancel {
     /// Only set this in case your own service is requesting the reason from the
     /// customer. Or you copy a message directly from a customer
     /// conversation, i.e support.
-    pub customer_cancellation_comment: Patch<SmolStr>,
+    pub customer_cancellation_comment: Patch<Str>,
     /// Cancel an active subscription once the current period ends.
     ///
     /// Or uncancel a subscription currently set to be revoked at period end.
@@ -919,7 +918,7 @@ pub struct SubscriptionCreateExternalCustomer {
     /// The ID of the recurring product to subscribe to. Must be a free product, otherwise the customer should go through a checkout flow.
     pub product_id: Id,
     /// The ID of the customer in your system to create the subscription for. It must already exist in Polar.
-    pub external_customer_id: SmolStr,
+    pub external_customer_id: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -937,7 +936,7 @@ impl SubscriptionCreateExternalCustomer {
         Self {
             metadata: None,
             product_id: Id::new(product_id),
-            external_customer_id: SmolStr::new(external_customer_id),
+            external_customer_id: Str::new(external_customer_id),
             extra: Map::new(),
             nulls: json::Nulls::NONE,
         }
@@ -1011,9 +1010,9 @@ pub struct SubscriptionCustomer {
     /// Always present.
     pub metadata: MetadataOutputType,
     /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
-    pub external_id: Option<SmolStr>,
+    pub external_id: Option<Str>,
     /// The email address of the customer. This must be unique within the organization.
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
     pub email_verified: bool,
     /// The type of customer: 'individual' for single users, 'team' for customers with multiple members.
@@ -1021,15 +1020,15 @@ pub struct SubscriptionCustomer {
     /// JSON: `type`
     pub type_: CustomerType,
     /// The name of the customer.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
-    pub billing_name: Option<SmolStr>,
+    pub billing_name: Option<Str>,
     /// Always sent; `None` when Polar sends `null`.
     pub billing_address: Option<Address>,
     /// E.g. `["911144442","us_ein"]`. Always sent; `None` when Polar sends `null`.
-    pub tax_id: Option<(SmolStr, TaxIdFormat)>,
+    pub tax_id: Option<(Str, TaxIdFormat)>,
     /// `None` when Polar leaves it out or sends `null`.
-    pub locale: Option<SmolStr>,
+    pub locale: Option<Str>,
     /// The ID of the organization owning the customer.
     pub organization_id: Id,
     /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
@@ -1039,7 +1038,7 @@ pub struct SubscriptionCustomer {
     /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
     pub first_user_event_at: Option<OffsetDateTime>,
     /// E.g. `"https://www.gravatar.com/avatar/xxx?d=404"`. Always sent; `None` when Polar sends `null`.
-    pub avatar_url: Option<SmolStr>,
+    pub avatar_url: Option<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1403,7 +1402,7 @@ impl JsonKey for SubscriptionExportColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionLocked {
     /// Always present.
-    pub detail: SmolStr,
+    pub detail: Str,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -1743,7 +1742,7 @@ pub struct SubscriptionRevoke {
     /// Only set this in case your own service is requesting the reason from the
     /// customer. Or you copy a message directly from a customer
     /// conversation, i.e support.
-    pub customer_cancellation_comment: Patch<SmolStr>,
+    pub customer_cancellation_comment: Patch<Str>,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
     /// Polar sends is lost, and written back after the declared fields.
     pub extra: Map<String, Value>,
@@ -2339,8 +2338,8 @@ impl ToJson for SubscriptionUpdateBase {
 pub enum SubscriptionUpdateBaseTrialEnd {
     /// A value of type `OffsetDateTime`.
     DateTime(OffsetDateTime),
-    /// A value of type `SmolStr`.
-    String(SmolStr),
+    /// A value of type `Str`.
+    String(Str),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
     Unknown(Value),
 }

@@ -21,8 +21,7 @@ use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
-use crate::Id;
-use smol_str::SmolStr;
+use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -3689,7 +3688,7 @@ pub struct WebhookDelivery {
     /// The HTTP code returned by the URL. `null` if the endpoint was unreachable.
     pub http_code: Option<i64>,
     /// The response body returned by the URL, or the error message if the endpoint was unreachable.
-    pub response: Option<SmolStr>,
+    pub response: Option<Str>,
     /// The webhook event sent by this delivery.
     pub webhook_event: WebhookEvent,
     /// Properties the spec does not describe (newer than this SDK): kept so that nothing
@@ -3995,9 +3994,9 @@ pub struct WebhookEndpoint {
     /// The ID of the object.
     pub id: Id,
     /// The URL where the webhook events will be sent.
-    pub url: SmolStr,
+    pub url: Str,
     /// An optional name for the webhook endpoint to help organize and identify it.
-    pub name: Option<SmolStr>,
+    pub name: Option<Str>,
     /// The format of the webhook payload.
     pub format: WebhookFormat,
     /// The secret used to sign the webhook events.
@@ -4146,9 +4145,9 @@ impl ToJson for WebhookEndpoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookEndpointCreate {
     /// The URL where the webhook events will be sent.
-    pub url: SmolStr,
+    pub url: Str,
     /// An optional name for the webhook endpoint to help organize and identify it.
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The format of the webhook payload.
     pub format: WebhookFormat,
     /// The events that will trigger the webhook.
@@ -4167,7 +4166,7 @@ impl WebhookEndpointCreate {
     /// A value with the required properties set and every optional one left out.
     pub fn new(url: impl AsRef<str>, format: WebhookFormat, events: Vec<WebhookEventType>) -> Self {
         Self {
-            url: SmolStr::new(url),
+            url: Str::new(url),
             name: Patch::Absent,
             format,
             events,
@@ -4243,9 +4242,9 @@ impl ToJson for WebhookEndpointCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookEndpointUpdate {
     /// A URL, 1 to 2083 characters, e.g. `"https://webhook.site/cb791d80-f26e-4f8c-be88-6e56054192b0"`. Left out, `null`, or a value: see [`Patch`].
-    pub url: Patch<SmolStr>,
+    pub url: Patch<Str>,
     /// An optional name for the webhook endpoint to help organize and identify it.
-    pub name: Patch<SmolStr>,
+    pub name: Patch<Str>,
     /// The format of the webhook payload.
     pub format: Patch<WebhookFormat>,
     /// Left out, `null`, or a value: see [`Patch`].
@@ -4354,7 +4353,7 @@ pub struct WebhookEvent {
     /// Whether this event was skipped because the webhook endpoint was disabled.
     pub skipped: bool,
     /// The payload of the webhook event.
-    pub payload: Option<SmolStr>,
+    pub payload: Option<Str>,
     /// The type of the webhook event.
     ///
     /// JSON: `type`

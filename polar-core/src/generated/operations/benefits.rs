@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -611,7 +610,7 @@ pub struct List {
     /// Filter by description.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

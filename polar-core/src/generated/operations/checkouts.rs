@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -49,7 +48,7 @@ pub struct ClientConfirm {
     /// The checkout session client secret.
     ///
     /// Parameter `client_secret` (path).
-    pub client_secret: SmolStr,
+    pub client_secret: Str,
     /// The request body.
     pub body: CheckoutConfirmStripe,
 }
@@ -58,7 +57,7 @@ impl ClientConfirm {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(client_secret: impl AsRef<str>, body: impl Into<CheckoutConfirmStripe>) -> Self {
         Self {
-            client_secret: SmolStr::new(client_secret),
+            client_secret: Str::new(client_secret),
             body: body.into(),
         }
     }
@@ -152,14 +151,14 @@ pub struct ClientGet {
     /// The checkout session client secret.
     ///
     /// Parameter `client_secret` (path).
-    pub client_secret: SmolStr,
+    pub client_secret: Str,
 }
 
 impl ClientGet {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(client_secret: impl AsRef<str>) -> Self {
         Self {
-            client_secret: SmolStr::new(client_secret),
+            client_secret: Str::new(client_secret),
         }
     }
 }
@@ -239,7 +238,7 @@ pub struct ClientUpdate {
     /// The checkout session client secret.
     ///
     /// Parameter `client_secret` (path).
-    pub client_secret: SmolStr,
+    pub client_secret: Str,
     /// The request body.
     pub body: CheckoutUpdatePublic,
 }
@@ -248,7 +247,7 @@ impl ClientUpdate {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(client_secret: impl AsRef<str>, body: impl Into<CheckoutUpdatePublic>) -> Self {
         Self {
-            client_secret: SmolStr::new(client_secret),
+            client_secret: Str::new(client_secret),
             body: body.into(),
         }
     }
@@ -516,7 +515,7 @@ pub struct List {
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Filter by checkout session status.
     ///
     /// Parameter `status` (query).
@@ -524,7 +523,7 @@ pub struct List {
     /// Filter by customer email.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

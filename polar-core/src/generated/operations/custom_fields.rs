@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -299,7 +298,7 @@ pub struct List {
     /// Filter by custom field name or slug.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// Filter by custom field type.
     ///
     /// Parameter `type` (query).

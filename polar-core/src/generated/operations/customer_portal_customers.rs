@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -131,14 +130,14 @@ pub struct CheckEmailUpdate {
     /// Required.
     ///
     /// Parameter `token` (query).
-    pub token: SmolStr,
+    pub token: Str,
 }
 
 impl CheckEmailUpdate {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(token: impl AsRef<str>) -> Self {
         Self {
-            token: SmolStr::new(token),
+            token: Str::new(token),
         }
     }
 }

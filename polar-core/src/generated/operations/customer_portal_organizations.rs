@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -47,14 +46,14 @@ pub struct Get {
     /// The organization slug.
     ///
     /// Parameter `slug` (path).
-    pub slug: SmolStr,
+    pub slug: Str,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(slug: impl AsRef<str>) -> Self {
         Self {
-            slug: SmolStr::new(slug),
+            slug: Str::new(slug),
         }
     }
 }

@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -203,14 +202,14 @@ pub struct GetClaimInfo {
     /// Required.
     ///
     /// Parameter `invitation_token` (path).
-    pub invitation_token: SmolStr,
+    pub invitation_token: Str,
 }
 
 impl GetClaimInfo {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(invitation_token: impl AsRef<str>) -> Self {
         Self {
-            invitation_token: SmolStr::new(invitation_token),
+            invitation_token: Str::new(invitation_token),
         }
     }
 }

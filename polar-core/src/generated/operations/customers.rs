@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -246,7 +245,7 @@ pub struct DeleteExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// If true, also anonymize the customer's personal data for GDPR compliance.
     ///
     /// Parameter `anonymize` (query).
@@ -257,7 +256,7 @@ impl DeleteExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
+            external_id: Str::new(external_id),
             anonymize: None,
         }
     }
@@ -522,14 +521,14 @@ pub struct GetExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
 }
 
 impl GetExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
+            external_id: Str::new(external_id),
         }
     }
 }
@@ -707,14 +706,14 @@ pub struct GetStateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
 }
 
 impl GetStateExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
+            external_id: Str::new(external_id),
         }
     }
 }
@@ -798,11 +797,11 @@ pub struct List {
     /// Filter by exact email.
     ///
     /// Parameter `email` (query).
-    pub email: Option<SmolStr>,
+    pub email: Option<Str>,
     /// Filter by name, email, or external ID.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// Filter by active customers, i.e. customers with at least one trialing, active or past_due subscription.
     ///
     /// Parameter `active` (query).
@@ -1111,7 +1110,7 @@ pub struct ListPaymentMethodsExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).
@@ -1126,7 +1125,7 @@ impl ListPaymentMethodsExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
+            external_id: Str::new(external_id),
             page: None,
             limit: None,
         }
@@ -1336,7 +1335,7 @@ pub struct UpdateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// The request body.
     pub body: CustomerUpdateExternalId,
 }
@@ -1345,7 +1344,7 @@ impl UpdateExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>, body: impl Into<CustomerUpdateExternalId>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
+            external_id: Str::new(external_id),
             body: body.into(),
         }
     }

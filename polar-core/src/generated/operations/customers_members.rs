@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -149,7 +148,7 @@ pub struct CreateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// The request body.
     pub body: MemberCreateFromCustomer,
 }
@@ -158,7 +157,7 @@ impl CreateExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>, body: impl Into<MemberCreateFromCustomer>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
+            external_id: Str::new(external_id),
             body: body.into(),
         }
     }
@@ -352,19 +351,19 @@ pub struct DeleteExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// The member external ID.
     ///
     /// Parameter `member_external_id` (path).
-    pub member_external_id: SmolStr,
+    pub member_external_id: Str,
 }
 
 impl DeleteExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>, member_external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
-            member_external_id: SmolStr::new(member_external_id),
+            external_id: Str::new(external_id),
+            member_external_id: Str::new(member_external_id),
         }
     }
 }
@@ -555,19 +554,19 @@ pub struct GetExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// The member external ID.
     ///
     /// Parameter `member_external_id` (path).
-    pub member_external_id: SmolStr,
+    pub member_external_id: Str,
 }
 
 impl GetExternal {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(external_id: impl AsRef<str>, member_external_id: impl AsRef<str>) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
-            member_external_id: SmolStr::new(member_external_id),
+            external_id: Str::new(external_id),
+            member_external_id: Str::new(member_external_id),
         }
     }
 }
@@ -773,11 +772,11 @@ pub struct UpdateExternal {
     /// The customer external ID.
     ///
     /// Parameter `external_id` (path).
-    pub external_id: SmolStr,
+    pub external_id: Str,
     /// The member external ID.
     ///
     /// Parameter `member_external_id` (path).
-    pub member_external_id: SmolStr,
+    pub member_external_id: Str,
     /// The request body.
     pub body: MemberUpdate,
 }
@@ -790,8 +789,8 @@ impl UpdateExternal {
         body: impl Into<MemberUpdate>,
     ) -> Self {
         Self {
-            external_id: SmolStr::new(external_id),
-            member_external_id: SmolStr::new(member_external_id),
+            external_id: Str::new(external_id),
+            member_external_id: Str::new(member_external_id),
             body: body.into(),
         }
     }

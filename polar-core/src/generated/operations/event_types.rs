@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -55,11 +54,11 @@ pub struct List {
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Query to filter event types by name or label.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// When true, only return event types with root events (parent_id IS NULL).
     ///
     /// Parameter `root_events` (query).

@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -211,7 +210,7 @@ pub struct List {
     /// Filter events following filter clauses. JSON string following the same schema a meter filter clause.
     ///
     /// Parameter `filter` (query).
-    pub filter: Option<SmolStr>,
+    pub filter: Option<Str>,
     /// Filter events after this timestamp.
     ///
     /// Parameter `start_timestamp` (query).
@@ -231,7 +230,7 @@ pub struct List {
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Filter by a meter filter clause.
     ///
     /// Parameter `meter_id` (query).
@@ -239,7 +238,7 @@ pub struct List {
     /// Filter by event name.
     ///
     /// Parameter `name` (query).
-    pub name: Option<Vec<SmolStr>>,
+    pub name: Option<Vec<Str>>,
     /// Filter by event source.
     ///
     /// Parameter `source` (query).
@@ -247,7 +246,7 @@ pub struct List {
     /// Query to filter events.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// When combined with depth, use this event as the anchor instead of root events.
     ///
     /// Parameter `parent_id` (query).
@@ -501,7 +500,7 @@ pub struct ListNames {
     /// Filter by external customer ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Filter by event source.
     ///
     /// Parameter `source` (query).
@@ -509,7 +508,7 @@ pub struct ListNames {
     /// Query to filter event names.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

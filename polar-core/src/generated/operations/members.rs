@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -47,11 +46,11 @@ pub struct ListMembers {
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).
-    pub customer_id: Option<SmolStr>,
+    pub customer_id: Option<Str>,
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<SmolStr>,
+    pub external_customer_id: Option<Str>,
     /// Filter by member role.
     ///
     /// Parameter `role` (query).

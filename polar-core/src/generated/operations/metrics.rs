@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -244,7 +243,7 @@ pub struct Export {
     /// List of metric slugs to include in the export. If not provided, all metrics are exported.
     ///
     /// Parameter `metrics` (query).
-    pub metrics: Option<Vec<SmolStr>>,
+    pub metrics: Option<Vec<Str>>,
 }
 
 impl Export {
@@ -422,7 +421,7 @@ pub struct Get {
     /// List of metric slugs to focus on. When provided, only the queries needed for these metrics will be executed, improving performance. If not provided, all metrics are returned.
     ///
     /// Parameter `metrics` (query).
-    pub metrics: Option<Vec<SmolStr>>,
+    pub metrics: Option<Vec<Str>>,
 }
 
 impl Get {

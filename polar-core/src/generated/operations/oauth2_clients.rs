@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -125,14 +124,14 @@ pub struct Delete {
     /// Required.
     ///
     /// Parameter `client_id` (path).
-    pub client_id: SmolStr,
+    pub client_id: Str,
 }
 
 impl Delete {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(client_id: impl AsRef<str>) -> Self {
         Self {
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
         }
     }
 }
@@ -208,14 +207,14 @@ pub struct Get {
     /// Required.
     ///
     /// Parameter `client_id` (path).
-    pub client_id: SmolStr,
+    pub client_id: Str,
 }
 
 impl Get {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(client_id: impl AsRef<str>) -> Self {
         Self {
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
         }
     }
 }
@@ -291,7 +290,7 @@ pub struct Update {
     /// Required.
     ///
     /// Parameter `client_id` (path).
-    pub client_id: SmolStr,
+    pub client_id: Str,
     /// The request body.
     pub body: OAuth2ClientConfigurationUpdate,
 }
@@ -303,7 +302,7 @@ impl Update {
         body: impl Into<OAuth2ClientConfigurationUpdate>,
     ) -> Self {
         Self {
-            client_id: SmolStr::new(client_id),
+            client_id: Str::new(client_id),
             body: body.into(),
         }
     }

@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -153,7 +152,7 @@ pub struct Export {
     /// Time zone used to render dates in the CSV.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<SmolStr>,
+    pub timezone: Option<Str>,
     /// Columns to include in the CSV, in order. Defaults to email, created_at, product, net_amount, currency, status and invoice_number.
     ///
     /// Parameter `columns` (query).
@@ -672,7 +671,7 @@ pub struct List {
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Filter by checkout ID.
     ///
     /// Parameter `checkout_id` (query).

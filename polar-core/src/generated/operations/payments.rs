@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -149,11 +148,11 @@ pub struct List {
     /// Filter by payment method.
     ///
     /// Parameter `method` (query).
-    pub method: Option<Vec<SmolStr>>,
+    pub method: Option<Vec<Str>>,
     /// Filter by customer email.
     ///
     /// Parameter `customer_email` (query).
-    pub customer_email: Option<Vec<SmolStr>>,
+    pub customer_email: Option<Vec<Str>>,
     /// Page number, defaults to 1.
     ///
     /// Parameter `page` (query).

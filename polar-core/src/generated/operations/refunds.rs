@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -148,7 +147,7 @@ pub struct List {
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Filter by `succeeded`.
     ///
     /// Parameter `succeeded` (query).

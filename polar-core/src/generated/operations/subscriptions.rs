@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -158,7 +157,7 @@ pub struct Export {
     /// Time zone used to render dates in the CSV.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<SmolStr>,
+    pub timezone: Option<Str>,
     /// Columns to include in the CSV, in order. Defaults to email, started_at, product, amount, currency, status and recurring_interval.
     ///
     /// Parameter `columns` (query).
@@ -398,7 +397,7 @@ pub struct List {
     /// Filter by customer external ID.
     ///
     /// Parameter `external_customer_id` (query).
-    pub external_customer_id: Option<Vec<SmolStr>>,
+    pub external_customer_id: Option<Vec<Str>>,
     /// Filter by discount ID.
     ///
     /// Parameter `discount_id` (query).

@@ -17,9 +17,8 @@ use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
 use crate::runtime::Patch;
-use crate::Id;
+use crate::{Id, Str};
 use http::{Method, Response};
-use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
@@ -315,7 +314,7 @@ pub struct ListWebhookDeliveries {
     /// Query to filter webhook deliveries.
     ///
     /// Parameter `query` (query).
-    pub query: Option<SmolStr>,
+    pub query: Option<Str>,
     /// Filter by HTTP response code class (2xx, 3xx, 4xx, 5xx).
     ///
     /// Parameter `http_code_class` (query).

@@ -4,9 +4,8 @@
 use super::{push_decimal, quoted, DecodeError, Map, Number, Path, Value};
 use crate::runtime::dates;
 use crate::runtime::doc::{Miss, Reader};
-use crate::runtime::id::Id;
 use crate::runtime::patch::Patch;
-use smol_str::SmolStr;
+use crate::runtime::text::{Id, Str};
 use std::collections::BTreeMap;
 
 /// Decoding from JSON.
@@ -59,12 +58,12 @@ impl ToJson for String {
     }
 }
 // Model strings: up to 23 bytes are kept inline, so most fields decode without allocating.
-impl FromJson for SmolStr {
+impl FromJson for Str {
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
-        r.str().map(|s| SmolStr::new(&*s))
+        r.str().map(|s| Str::new(&*s))
     }
 }
-impl ToJson for SmolStr {
+impl ToJson for Str {
     fn to_json(&self) -> Value {
         self.as_str().to_json()
     }
