@@ -241,11 +241,9 @@ fn uri_text(uri: &http::Uri) -> String {
     if let Some(authority) = uri.authority() {
         out.push_str(authority.as_str());
     }
-    out.push_str(uri.path());
-    if let Some(query) = uri.query() {
-        out.push('?');
-        out.push_str(query);
-    }
+    // Path and query as one `str`: `path()` and `query()` slice it, and a slice of a
+    // `str` links core's slice-error formatting (its `char` escaping and Unicode tables).
+    out.push_str(uri.path_and_query().map_or("", |p| p.as_str()));
     out
 }
 
