@@ -67,7 +67,7 @@
 //! # Ok::<(), WebhookError>(())
 //! ```
 //!
-//! With the `webhook-signing` feature, [`Webhook::sign`] and [`Webhook::signed_headers`] make
+//! With the `webhook-signing` feature, `Webhook::sign` and `Webhook::signed_headers` make
 //! the headers Polar would send, to test your own handlers:
 //!
 //! ```

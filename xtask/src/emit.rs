@@ -497,7 +497,7 @@ struct Uses {
     body_of: Vec<String>,
     /// Operations that return it (or list it).
     returned_by: Vec<String>,
-    /// (type, property) that hold it.
+    /// (type, as its docs name it, and property) that hold it.
     field_of: Vec<(String, String)>,
     /// Every operation that uses it, any way.
     ops: Vec<String>,
@@ -534,16 +534,23 @@ fn referrers(model: &Model) -> Referrers {
         named_in(t, &mut v);
         v
     };
+    let internal = |n: &str| model.defs.get(n).is_some_and(|d| d.group == INTERNAL);
     for d in model.defs.values() {
-        let link = format!("[`{}`]", d.name);
+        // An internal type exists only with the `internal-models` feature: the docs of a
+        // type that is always there name it without a link (which would not resolve).
+        let link_from = |n: &str| match d.group == INTERNAL && !internal(n) {
+            true => format!("`{}`", d.name),
+            false => format!("[`{}`]", d.name),
+        };
         let mut any = Vec::new();
         match &d.kind {
             Kind::Struct { fields, .. } => {
                 for f in fields {
                     for n in names(&f.ty) {
+                        let owner = link_from(&n);
                         let u = uses.entry(n.clone()).or_default();
-                        if !u.field_of.iter().any(|(o, _)| *o == d.name) {
-                            u.field_of.push((d.name.clone(), f.json.clone()));
+                        if !u.field_of.iter().any(|(o, _)| *o == owner) {
+                            u.field_of.push((owner, f.json.clone()));
                         }
                         any.push(n);
                     }
@@ -552,6 +559,7 @@ fn referrers(model: &Model) -> Referrers {
             Kind::Union { members, .. } => {
                 for m in members {
                     for n in names(&m.ty) {
+                        let link = link_from(&n);
                         push_new(&mut uses.entry(n.clone()).or_default().variant_of, &link);
                         any.push(n);
                     }
@@ -562,6 +570,7 @@ fn referrers(model: &Model) -> Referrers {
             Kind::Enum { .. } => {}
         }
         for n in any.into_iter().filter(|n| *n != d.name) {
+            let link = link_from(&n);
             push_new(&mut uses.entry(n).or_default().types, &link);
         }
     }
@@ -618,7 +627,7 @@ fn def_fallback(d: &Def, uses: &Referrers) -> String {
         };
         format!("What {} {verb}.", some_of(&u.returned_by, "operations"))
     } else if let [(owner, field)] = u.field_of.as_slice() {
-        format!("The `{field}` of [`{owner}`].")
+        format!("The `{field}` of {owner}.")
     } else if d.group == INTERNAL {
         "No operation or webhook uses it (one of Polar's internal schemas).".to_string()
     } else {

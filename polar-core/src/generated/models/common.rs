@@ -24,7 +24,7 @@ use crate::{Id, Str};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
-/// Part of [`Account`], [`Checkout`], and 13 more types.
+/// Part of `Account`, [`Checkout`], and 13 more types.
 ///
 /// Spec: `#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +127,7 @@ impl ToJson for Address {
     }
 }
 
-/// Part of [`AccountUpdate`], [`CheckoutConfirmStripe`], and 14 more types.
+/// Part of `AccountUpdate`, [`CheckoutConfirmStripe`], and 14 more types.
 ///
 /// Spec: `#/components/schemas/AddressInput`
 #[derive(Debug, Clone, PartialEq)]
@@ -2366,7 +2366,7 @@ impl ToJson for NumberOrString {
     }
 }
 
-/// Part of [`ListResource`], [`ListResourceBenefit`], and 51 more types.
+/// Part of `ListResource`, [`ListResourceBenefit`], and 51 more types.
 ///
 /// Spec: `#/components/schemas/Pagination`
 #[derive(Debug, Clone, PartialEq)]
@@ -2540,7 +2540,7 @@ impl ToJson for PendingSubscriptionUpdate {
 
 /// A string, one of 126 values (`aed`, `all`, `amd`, `aoa`, `ars`, `aud`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// Part of [`CheckoutProductCreate`], [`CheckoutProductsCreate`], and 9 more types.
+/// Part of `CheckoutProductCreate`, [`CheckoutProductsCreate`], and 9 more types.
 ///
 /// Spec: `#/components/schemas/PresentmentCurrency`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -3599,7 +3599,7 @@ impl ToJson for StringOrIntegerOrBooleanOrDateTime {
 
 /// One of `Str`, `i64` and `f64`; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// Part of [`DataTableBlock`] and [`EntityListBlock`].
+/// Part of `DataTableBlock` and `EntityListBlock`.
 ///
 /// Spec: `#/components/schemas/DataTableBlock/properties/rows/items/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -3674,7 +3674,7 @@ impl ToJson for StringOrIntegerOrNumber {
 
 /// A string, one of `user`, `organization`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// Part of [`IntrospectTokenResponse`], [`OAuth2Client`], and 3 more types.
+/// Part of [`IntrospectTokenResponse`], `OAuth2Client`, and 3 more types.
 ///
 /// Spec: `#/components/schemas/SubType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

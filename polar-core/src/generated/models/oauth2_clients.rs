@@ -405,7 +405,7 @@ impl ToJson for OAuth2ClientConfigurationUpdate {
 
 /// A string, one of `authorization_code`, `refresh_token`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// Part of [`OAuth2Client`], [`OAuth2ClientConfiguration`] and [`OAuth2ClientConfigurationUpdate`].
+/// Part of `OAuth2Client`, [`OAuth2ClientConfiguration`] and [`OAuth2ClientConfigurationUpdate`].
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate/properties/grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -468,7 +468,7 @@ impl JsonKey for OAuth2GrantType {
 
 /// A string, one of `client_secret_basic`, `client_secret_post`, `none`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// Part of [`OAuth2Client`], [`OAuth2ClientConfiguration`] and [`OAuth2ClientConfigurationUpdate`].
+/// Part of `OAuth2Client`, [`OAuth2ClientConfiguration`] and [`OAuth2ClientConfigurationUpdate`].
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate/properties/token_endpoint_auth_method`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

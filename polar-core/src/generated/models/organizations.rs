@@ -2894,7 +2894,7 @@ impl ToJson for Organization {
     }
 }
 
-/// Part of [`Organization`], [`OrganizationKyc`] and [`OrganizationWithRole`].
+/// Part of [`Organization`], `OrganizationKyc` and `OrganizationWithRole`.
 ///
 /// Spec: `#/components/schemas/OrganizationCapabilities`
 #[derive(Debug, Clone, PartialEq)]
@@ -3770,7 +3770,7 @@ impl ToJson for OrganizationCustomerPortalSettings {
     }
 }
 
-/// Part of [`OrganizationCreate`], [`OrganizationKyc`] and [`OrganizationUpdate`].
+/// Part of [`OrganizationCreate`], `OrganizationKyc` and [`OrganizationUpdate`].
 ///
 /// Spec: `#/components/schemas/OrganizationDetails`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4137,7 +4137,7 @@ impl ToJson for OrganizationDisputeSettingsUpdate {
     }
 }
 
-/// Part of [`Organization`], [`OrganizationKyc`] and [`OrganizationWithRole`].
+/// Part of [`Organization`], `OrganizationKyc` and `OrganizationWithRole`.
 ///
 /// Spec: `#/components/schemas/OrganizationFeatureSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4821,7 +4821,7 @@ impl JsonKey for OrganizationSortProperty {
 
 /// A string, one of 8 values (`created`, `review`, `snoozed`, `denied`, `active`, `blocked`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// Part of [`Organization`], [`OrganizationKyc`], and 2 more types.
+/// Part of [`Organization`], `OrganizationKyc`, and 2 more types.
 ///
 /// Spec: `#/components/schemas/OrganizationStatus`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
