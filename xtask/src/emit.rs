@@ -923,13 +923,13 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         let mut inits = Vec::new();
         for f in fields {
             match f.kind {
-                FieldKind::Required if f.ty == Ty::String => {
+                FieldKind::Required if matches!(f.ty, Ty::String | Ty::Id) => {
                     args.push(format!("{}: impl AsRef<str>", f.rust));
-                    inits.push(format!("{0}: Str::new({0})", f.rust));
-                }
-                FieldKind::Required if f.ty == Ty::Id => {
-                    args.push(format!("{}: impl AsRef<str>", f.rust));
-                    inits.push(format!("{0}: Id::new({0})", f.rust));
+                    inits.push(format!(
+                        "{0}: {1}::new({0})",
+                        f.rust,
+                        render(&f.ty, Ctx::Core)
+                    ));
                 }
                 FieldKind::Required if f.ty == Ty::Secret => {
                     args.push(format!("{}: impl Into<Secret>", f.rust));
@@ -1826,12 +1826,13 @@ fn ctor(op: &OpDef) -> (Vec<String>, Vec<String>) {
     let mut inits = Vec::new();
     for p in &op.params {
         if p.required {
-            if p.ty == Ty::String {
+            if matches!(p.ty, Ty::String | Ty::Id) {
                 args.push(format!("{}: impl AsRef<str>", p.rust));
-                inits.push(format!("{0}: Str::new({0})", p.rust));
-            } else if p.ty == Ty::Id {
-                args.push(format!("{}: impl AsRef<str>", p.rust));
-                inits.push(format!("{0}: Id::new({0})", p.rust));
+                inits.push(format!(
+                    "{0}: {1}::new({0})",
+                    p.rust,
+                    render(&p.ty, Ctx::Core)
+                ));
             } else {
                 args.push(format!("{}: {}", p.rust, render(&p.ty, Ctx::Core)));
                 inits.push(p.rust.clone());

@@ -53,31 +53,3 @@ impl<T> From<T> for Patch<T> {
         Patch::Set(value)
     }
 }
-
-/// `"text".into()` sets a string field.
-impl From<&str> for Patch<super::text::Str> {
-    fn from(value: &str) -> Self {
-        Patch::Set(value.into())
-    }
-}
-
-/// A `String` sets a string field.
-impl From<String> for Patch<super::text::Str> {
-    fn from(value: String) -> Self {
-        Patch::Set(value.into())
-    }
-}
-
-/// `"text".into()` sets an id field.
-impl From<&str> for Patch<super::text::Id> {
-    fn from(value: &str) -> Self {
-        Patch::Set(value.into())
-    }
-}
-
-/// A `String` sets an id field.
-impl From<String> for Patch<super::text::Id> {
-    fn from(value: String) -> Self {
-        Patch::Set(value.into())
-    }
-}

@@ -7,6 +7,7 @@
 //! and keeps 23 bytes, not a UUID's 36. polar-core has no `unsafe`, so the inline bytes are
 //! checked as UTF-8 again when read (a few instructions for ASCII text).
 
+use super::patch::Patch;
 use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt;
@@ -79,6 +80,15 @@ impl<const N: usize> Small<N> {
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .unwrap_or_default(),
             Small::Heap(s) => s,
+        }
+    }
+
+    /// The same text with room for `M` inline bytes (heap text stays shared when it is
+    /// too long for them).
+    fn resize<const M: usize>(self) -> Small<M> {
+        match self {
+            Small::Heap(s) => Small::from_shared(s),
+            inline => Small::new(inline.as_str()),
         }
     }
 
@@ -220,6 +230,19 @@ macro_rules! text_type {
             }
         }
 
+        /// `"text".into()` sets a field of this type.
+        impl From<&str> for Patch<$ty> {
+            fn from(value: &str) -> Self {
+                Patch::Set(value.into())
+            }
+        }
+        /// A `String` sets a field of this type.
+        impl From<String> for Patch<$ty> {
+            fn from(value: String) -> Self {
+                Patch::Set(value.into())
+            }
+        }
+
         impl std::str::FromStr for $ty {
             type Err = std::convert::Infallible;
             fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -307,20 +330,14 @@ text_type!(Id, "38");
 impl From<Str> for Id {
     /// Shares the text when it is on the heap and stays there.
     fn from(text: Str) -> Self {
-        match text.0 {
-            Small::Heap(s) => Id(Small::from_shared(s)),
-            inline => Id::new(inline.as_str()),
-        }
+        Id(text.0.resize())
     }
 }
 
 impl From<Id> for Str {
     /// Shares the text when it is on the heap and stays there.
     fn from(id: Id) -> Self {
-        match id.0 {
-            Small::Heap(s) => Str(Small::from_shared(s)),
-            inline => Str::new(inline.as_str()),
-        }
+        Str(id.0.resize())
     }
 }
 
